@@ -1,0 +1,534 @@
+//! HS-code extraction and arithmetic.
+//!
+//! Codes are recognised in the forms bulletins print them (`8517.62.00`,
+//! `8517 62 00 00`, `85171300`, `85.17` after a cue word, `GTİP 8517.12.00.00.00`,
+//! `Chapter 85` / `Fasıl 85` / `Chương 85` / `Capítulo 85`) and normalized to
+//! digits grouped as 4 + pairs: `85`, `8517`, `8517.62`, `8517.62.00`,
+//! `8517.62.00.90`, `8517.13.00.00.00`.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+use crate::norm::fold_strip;
+
+/// One code found in a text, with its byte span in the NFC text.
+#[derive(Debug, Clone)]
+pub(crate) struct HsHit {
+    pub code: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+static RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[. \u{a0}]\d+)*").unwrap());
+
+/// Cue words that announce a tariff code, anywhere in the window before it.
+static CUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:^|[^\w])(?:hs|gtip|g\.\s?t\.\s?i\.\s?p\.?|headings?|subheadings?|tariff|tarife|codes?|cn|taric|commodity|nhom|phan nhom|ma so|ma hs|partidas?|subpartidas?|fraccion(?:es)?|arancelarias?|hts|htsus|ex|pozisyon\w*|positions?|chuong|fasil|chapters?|capitulos?)(?:[^\w]|$)",
+    )
+    .unwrap()
+});
+
+/// Cue words right after a code: "85.17 pozisyonu", "8541.43 GTİP'lerinde".
+static CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[\s'’)]{0,3}(?:alt\s+)?(?:pozisyon|gtip|g\.t\.i\.p|nico|heading|hs\b)").unwrap()
+});
+
+/// Tokens that make the following number a document, standard or law number.
+static HARD_REJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:[#№=]|(?:^|[^\w])(?:cfr|form|en|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|\$|€|£|₺))\s*[:.]?\s*$",
+    )
+    .unwrap()
+});
+
+/// "No." / "số" / "Sayı:" reject a number unless an HS cue comes before them
+/// ("G.T.İ.P. No", "mã số HS").
+static SOFT_REJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\w])(?:no|nr|number|numero|num|so|sayi|sayisi)\s*[:.]?\s*$").unwrap()
+});
+
+/// Units and currencies: a number followed by them is a quantity, not a code.
+static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\s?(?:tl|try|usd|eur|euros?|vnd|dong|mxn|pesos?|gbp|ghz|mhz|khz|hz|kg|km|mm|cm|kw|kwh|mah|wh|w|v|kv|tons?|adet|units?|pcs|days?|ngay|gun|dias?|years?|yil|nam|%)(?:[^\w]|$)",
+    )
+    .unwrap()
+});
+
+/// Gap between two codes of one list: "8471, 8473 and 8486".
+static LIST_GAP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:[\s,;()/&]|ex\b|and\b|or\b|ve\b|veya\b|ile\b|va\b|hoac\b|y\b|o\b|e\b|to\b|a\b|al\b|through\b|den\b|hasta\b|the\b)*$").unwrap()
+});
+
+static CHAPTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:chapters?|fas[ıi]l(?:lar[ıi])?|ch(?:ương|uong)|cap[íi]tulos?|kapitel)\s+(\d{1,2})((?:\s*(?:,|and|or|ve|veya|và|y|o|e)\s*\d{1,2}\b)*)",
+    )
+    .unwrap()
+});
+
+static CHAPTER_TR_POSTFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(\d{2})\.?\s*(?:['’]?(?:inci|ıncı|nci|ncı|üncü|uncu|ncü)\s+)?fas[ıi]l").unwrap()
+});
+
+static DIGITS12: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,2}").unwrap());
+
+fn valid_chapter(ch: u32) -> bool {
+    (1..=99).contains(&ch) && ch != 77
+}
+
+/// Format a digit string as an HS code: 4 digits then pairs.
+pub(crate) fn format_digits(d: &str) -> String {
+    if d.len() <= 4 {
+        return d.to_string();
+    }
+    let mut out = String::with_capacity(d.len() + 4);
+    out.push_str(&d[..4]);
+    let rest = &d[4..];
+    for (i, ch) in rest.chars().enumerate() {
+        if i % 2 == 0 {
+            out.push('.');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn digits_ok(d: &str) -> bool {
+    matches!(d.len(), 2 | 4 | 6 | 8 | 10 | 12)
+        && d.bytes().all(|b| b.is_ascii_digit())
+        && valid_chapter(d[..2].parse().unwrap_or(0))
+}
+
+/// `"8517.62.00"` -> `"85176200"`.
+pub fn hs_digits(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_digit()).collect()
+}
+
+/// Normalize a code typed by a person: "8517.62", "851762", "8517 62 00",
+/// "85.17", "HS 8517.62" -> "8517.62" / "8517.62.00" / "8517". `None` when the
+/// input is not an HS code (wrong number of digits, stray characters, chapter
+/// 00 or 77).
+pub fn normalize_hs(input: &str) -> Option<String> {
+    let t = input.trim();
+    let t = t
+        .strip_prefix("HS")
+        .or_else(|| t.strip_prefix("hs"))
+        .map(str::trim_start)
+        .unwrap_or(t);
+    let t = t.strip_prefix("ex ").unwrap_or(t).trim();
+    if t.is_empty()
+        || !t
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ' ' || c == '-')
+    {
+        return None;
+    }
+    if !t.starts_with(|c: char| c.is_ascii_digit()) || !t.ends_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    // "85.17" dotted heading
+    let groups: Vec<&str> = t.split(['.', ' ', '-']).filter(|g| !g.is_empty()).collect();
+    if groups.len() == 2 && groups[0].len() == 2 && groups[1].len() == 2 {
+        let d = format!("{}{}", groups[0], groups[1]);
+        return digits_ok(&d).then(|| format_digits(&d));
+    }
+    if groups.len() > 1 && groups[0].len() != 4 {
+        return None;
+    }
+    if groups.iter().skip(1).any(|g| g.len() != 2 && g.len() != 4) {
+        return None;
+    }
+    let d = hs_digits(t);
+    digits_ok(&d).then(|| format_digits(&d))
+}
+
+/// Longest shared code of two HS codes, for case matching ("HS 8517.62 ⊂
+/// 8517"): when one is a prefix of the other, the shorter one; otherwise their
+/// common prefix cut to a heading or subheading when it has at least 4 digits.
+pub fn hs_overlap(a: &str, b: &str) -> Option<String> {
+    let (a, b) = (hs_digits(a), hs_digits(b));
+    if a.len() < 2 || b.len() < 2 {
+        return None;
+    }
+    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    if long.starts_with(short.as_str()) {
+        return Some(format_digits(short));
+    }
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let even = common - common % 2;
+    (even >= 4).then(|| format_digits(&a[..even]))
+}
+
+/// HS 2017 <-> HS 2022 splits (6-digit subheadings).
+const SPLITS: &[(&str, &[&str])] = &[
+    ("851712", &["851713", "851714"]),
+    ("851770", &["851771", "851779"]),
+    ("852580", &["852581", "852582", "852583", "852589"]),
+    ("853950", &["853951", "853952"]),
+    ("854140", &["854141", "854142", "854143", "854149"]),
+    ("382200", &["382211", "382212", "382213", "382219", "382290"]),
+];
+
+/// Codes in the other HS version that cover the same goods: 8517.12 (HS 2017)
+/// <-> 8517.13 / 8517.14 (HS 2022), 8525.80 <-> 8525.81-89, 8539.50 <->
+/// 8539.51/52, 8541.40 <-> 8541.41-49, 8517.70 <-> 8517.71/79, 3822.00 <->
+/// 3822.11-90. National digits beyond six are dropped. Empty when the code is
+/// not part of a split.
+pub fn hs_equivalents(code: &str) -> Vec<String> {
+    let d = hs_digits(code);
+    if d.len() < 6 {
+        return Vec::new();
+    }
+    let sub = &d[..6];
+    let mut out = Vec::new();
+    for (old, new) in SPLITS {
+        if *old == sub {
+            out.extend(new.iter().map(|n| format_digits(n)));
+        } else if new.contains(&sub) {
+            out.push(format_digits(old));
+        }
+    }
+    out
+}
+
+/// All HS codes in a text, normalized, deduplicated, in order of appearance.
+pub fn extract_hs_codes(text: &str) -> Vec<String> {
+    let nfc = crate::norm::nfc(text);
+    let mut seen = std::collections::HashSet::new();
+    extract_hits(&nfc)
+        .into_iter()
+        .filter(|h| seen.insert(h.code.clone()))
+        .map(|h| h.code)
+        .collect()
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Need {
+    /// Accepted on its form alone.
+    Nothing,
+    /// Needs a cue word nearby or to continue a list of codes.
+    Cue,
+    /// Looks like a year: needs a cue word right before it.
+    CloseCue,
+}
+
+fn window_before(text: &str, start: usize, chars: usize) -> String {
+    let head = &text[..start];
+    let mut b = start;
+    for (n, (i, _)) in head.char_indices().rev().enumerate() {
+        b = i;
+        if n + 1 >= chars {
+            break;
+        }
+    }
+    fold_strip(&text[b..start], false)
+}
+
+fn window_after(text: &str, end: usize, chars: usize) -> String {
+    let tail = &text[end..];
+    let e = tail.char_indices().nth(chars).map(|(i, _)| i).unwrap_or(tail.len());
+    fold_strip(&tail[..e], false)
+}
+
+/// Extract codes from an NFC text, with byte spans.
+pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
+    let mut hits: Vec<HsHit> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut last_end: Option<usize> = None;
+    for m in RUN.find_iter(text) {
+        // groups of digits with the separator that precedes each
+        let mut groups: Vec<(usize, usize, u8)> = Vec::new();
+        let mut gs = m.start();
+        let mut sep = 0u8;
+        let mut i = m.start();
+        while i < m.end() {
+            if bytes[i].is_ascii_digit() {
+                i += 1;
+                continue;
+            }
+            groups.push((gs, i, sep));
+            sep = if bytes[i] == b'.' { b'.' } else { b' ' };
+            // NBSP is two bytes
+            i += if bytes[i] == 0xc2 { 2 } else { 1 };
+            gs = i;
+        }
+        groups.push((gs, m.end(), sep));
+        let len = |k: usize| groups[k].1 - groups[k].0;
+        let mut k = 0;
+        while k < groups.len() {
+            let n = groups.len();
+            let sep_at = |j: usize| if j < n { groups[j].2 } else { 0 };
+            let mut digits = String::new();
+            let end_k;
+            let need;
+            if len(k) == 4 && sep_at(k + 1) == b'.' && len(k + 1) == 2 {
+                // dotted 4.2[.2...] or US 4.2.4
+                let mut j = k + 1;
+                digits.push_str(&text[groups[k].0..groups[k].1]);
+                while j < n && groups[j].2 == b'.' {
+                    let l = len(j);
+                    let total = digits.len() + l;
+                    if l == 2 && total <= 12 || l == 4 && total <= 10 && (j + 1 == n || groups[j + 1].2 != b'.') {
+                        digits.push_str(&text[groups[j].0..groups[j].1]);
+                        j += 1;
+                    } else {
+                        break;
+                    }
+                }
+                end_k = j;
+                let year: u32 = digits[..4].parse().unwrap_or(0);
+                let datey = (1900..=2099).contains(&year)
+                    && digits.len() == 8
+                    && (1..=12).contains(&digits[4..6].parse::<u32>().unwrap_or(0))
+                    && (1..=31).contains(&digits[6..8].parse::<u32>().unwrap_or(0));
+                need = if datey { Need::CloseCue } else { Need::Nothing };
+            } else if len(k) == 2 && sep_at(k + 1) == b'.' && len(k + 1) == 2 {
+                if sep_at(k + 2) == b'.' {
+                    // a date (12.04.2016) or a version number: skip the chain
+                    let mut j = k + 1;
+                    while j < n && groups[j].2 == b'.' {
+                        j += 1;
+                    }
+                    k = j;
+                    continue;
+                }
+                digits.push_str(&text[groups[k].0..groups[k].1]);
+                digits.push_str(&text[groups[k + 1].0..groups[k + 1].1]);
+                end_k = k + 2;
+                need = Need::Cue;
+            } else if len(k) == 4 && sep_at(k + 1) == b' ' && len(k + 1) == 2 {
+                let mut j = k + 1;
+                digits.push_str(&text[groups[k].0..groups[k].1]);
+                while j < n && groups[j].2 == b' ' && len(j) == 2 && digits.len() < 12 {
+                    digits.push_str(&text[groups[j].0..groups[j].1]);
+                    j += 1;
+                }
+                end_k = j;
+                need = if digits.len() >= 8 { Need::Nothing } else { Need::Cue };
+            } else if matches!(len(k), 4 | 6 | 8 | 10 | 12) {
+                digits.push_str(&text[groups[k].0..groups[k].1]);
+                end_k = k + 1;
+                let year: u32 = if digits.len() == 4 { digits.parse().unwrap_or(0) } else { 0 };
+                need = if (1900..=2099).contains(&year) {
+                    Need::CloseCue
+                } else if digits.len() == 4 {
+                    Need::Cue
+                } else if digits.len() == 8 && (1900..=2099).contains(&digits[..4].parse::<u32>().unwrap_or(0)) {
+                    // 20260115 reads as a date
+                    Need::Cue
+                } else {
+                    Need::Nothing
+                };
+            } else {
+                k += 1;
+                continue;
+            }
+            let start = groups[k].0;
+            let end = groups[end_k - 1].1;
+            k = end_k;
+            if !digits_ok(&digits) {
+                continue;
+            }
+            if !boundaries_ok(text, start, end) {
+                continue;
+            }
+            let before = window_before(text, start, 40);
+            let cue = CUE_BEFORE.is_match(&before) || CUE_AFTER.is_match(&window_after(text, end, 20));
+            if HARD_REJECT.is_match(&before) {
+                continue;
+            }
+            if SOFT_REJECT.is_match(&before) && !cue {
+                continue;
+            }
+            let in_list = last_end.is_some_and(|le| le <= start && LIST_GAP.is_match(&fold_strip(&text[le..start], false)));
+            let ok = match need {
+                Need::Nothing => true,
+                Need::Cue => cue || in_list,
+                Need::CloseCue => CUE_BEFORE.is_match(&window_before(text, start, 14)) || in_list,
+            };
+            if !ok {
+                continue;
+            }
+            last_end = Some(end);
+            hits.push(HsHit {
+                code: format_digits(&digits),
+                start,
+                end,
+            });
+        }
+    }
+    chapter_hits(text, &mut hits);
+    hits.sort_by_key(|h| h.start);
+    hits
+}
+
+fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
+    if let Some(p) = text[..start].chars().next_back() {
+        if p.is_alphanumeric() || "/-‐–.,_#=$€£¥₺@:".contains(p) && !(p == ':' || p == '.' && start >= 2 && text[..start - 1].ends_with(|c: char| c.is_alphabetic())) {
+            // allow "HS:8517" and "No.8517"-like runs only through the cue logic
+            if !(p == ':' || p == '.') {
+                return false;
+            }
+        }
+    }
+    let tail = &text[end..];
+    let mut it = tail.chars();
+    match it.next() {
+        None => true,
+        Some(c) if c.is_alphanumeric() || c == '/' || c == '%' => false,
+        Some('-' | '‐' | '–') => !it.next().is_some_and(|c| c.is_alphanumeric()),
+        Some(',' | '.') => !it.next().is_some_and(|c| c.is_ascii_digit()),
+        Some(_) => !UNIT_AFTER.is_match(&window_after(text, end, 8)),
+    }
+}
+
+fn chapter_hits(text: &str, hits: &mut Vec<HsHit>) {
+    let mut push = |num: &str, start: usize, end: usize, hits: &mut Vec<HsHit>| {
+        let tail = &text[end..];
+        let t = tail.trim_start();
+        // ranges ("chapter 1-97"), headings ("85.17") and document numbers are not chapter references
+        if t.starts_with(['-', '–', '/']) || tail.starts_with(|c: char| c.is_alphanumeric()) {
+            return false;
+        }
+        if tail.starts_with('.') && tail[1..].starts_with(|c: char| c.is_ascii_digit()) {
+            return false;
+        }
+        let n: u32 = num.parse().unwrap_or(0);
+        if !valid_chapter(n) || n > 97 && n != 98 && n != 99 {
+            return false;
+        }
+        hits.push(HsHit {
+            code: format!("{n:02}"),
+            start,
+            end,
+        });
+        true
+    };
+    for c in CHAPTER.captures_iter(text) {
+        let g = c.get(1).unwrap();
+        if !push(g.as_str(), g.start(), g.end(), hits) {
+            continue;
+        }
+        if let Some(list) = c.get(2) {
+            for d in DIGITS12.find_iter(list.as_str()) {
+                let (s, e) = (list.start() + d.start(), list.start() + d.end());
+                push(d.as_str(), s, e, hits);
+            }
+        }
+    }
+    for c in CHAPTER_TR_POSTFIX.captures_iter(text) {
+        let g = c.get(1).unwrap();
+        if text[..g.start()].ends_with(|ch: char| ch.is_alphanumeric() || ch == '.' || ch == '/') {
+            continue;
+        }
+        let n: u32 = g.as_str().parse().unwrap_or(0);
+        if valid_chapter(n) && !hits.iter().any(|h| h.start == g.start()) {
+            hits.push(HsHit {
+                code: format!("{n:02}"),
+                start: g.start(),
+                end: g.end(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(s: &str) -> Vec<String> {
+        extract_hs_codes(s)
+    }
+
+    #[test]
+    fn dotted_forms() {
+        assert_eq!(ex("routers of subheading 8517.62.00 are"), vec!["8517.62.00"]);
+        assert_eq!(ex("HTS 8517.13.0000 and 8473.30.1180"), vec!["8517.13.00.00", "8473.30.11.80"]);
+        assert_eq!(ex("GTİP 8517.12.00.00.00 kapsamında"), vec!["8517.12.00.00.00"]);
+        assert_eq!(ex("fracción arancelaria 8517.62.01 NICO 00"), vec!["8517.62.01"]);
+        assert_eq!(ex("subpartida 1005.10 procedente"), vec!["1005.10"]);
+    }
+
+    #[test]
+    fn spaced_and_plain_forms() {
+        assert_eq!(ex("TARIC code 8517 62 00 00"), vec!["8517.62.00.00"]);
+        assert_eq!(ex("CN codes ex 8427 10 10, ex 8427 20 90"), vec!["8427.10.10", "8427.20.90"]);
+        assert_eq!(ex("DECT phones (HS 85171100), desktops (84714110)"), vec!["8517.11.00", "8471.41.10"]);
+        assert_eq!(ex("commodity code 8517130000"), vec!["8517.13.00.00"]);
+        assert_eq!(ex("CN code 8517 62"), vec!["8517.62"]);
+    }
+
+    #[test]
+    fn headings_need_a_cue() {
+        assert_eq!(ex("mã HS 8517 đối với"), vec!["8517"]);
+        assert_eq!(ex("partida 85.17 de la TIGIE"), vec!["8517"]);
+        assert_eq!(ex("85.17 pozisyonundaki eşya"), vec!["8517"]);
+        assert_eq!(ex("thuộc nhóm 85.28"), vec!["8528"]);
+        assert_eq!(ex("headings 8471, 8473 and 8486"), vec!["8471", "8473", "8486"]);
+        assert!(ex("a ratio of 85.17 percent").is_empty());
+        assert!(ex("Form FDA 2877 at entry; 21 CFR 1040 and 1030").is_empty());
+        assert!(ex("the value rose by 8517 units").is_empty());
+    }
+
+    #[test]
+    fn chapters() {
+        assert_eq!(ex("goods of Chapter 85"), vec!["85"]);
+        assert_eq!(ex("Fasıl 85 kapsamındaki"), vec!["85"]);
+        assert_eq!(ex("85. fasılda yer alan"), vec!["85"]);
+        assert_eq!(ex("hàng hóa thuộc Chương 85"), vec!["85"]);
+        assert_eq!(ex("mercancías del Capítulo 85"), vec!["85"]);
+        assert_eq!(ex("commodity codes in chapters 23, 85 and 90"), vec!["23", "85", "90"]);
+        assert!(ex("the chapter 1-97 classification").is_empty());
+    }
+
+    #[test]
+    fn look_alikes_rejected() {
+        assert!(ex("Công văn số 8471/TCHQ-GSQL ngày").is_empty());
+        assert!(ex("Công văn 8517/TCHQ-TXNK").is_empty());
+        assert!(ex("harç 8.517,00 TL oldu").is_empty());
+        assert!(ex("ücret 54.258 TL'ye yükseldi").is_empty());
+        assert!(ex("on 12.04.2016 and 2026-01-15 and 15/01/2026").is_empty());
+        assert!(ex("Regulation (EU) 2017/745 and Directive 2014/53/EU").is_empty());
+        assert!(ex("CSMS # 60011750 – Announcement").is_empty());
+        assert!(ex("DOF codigo=5752569 and FR 2024-12345").is_empty());
+        assert!(ex("Sayı: 32909 and EN 55032, NOM-001-SCFI-2018").is_empty());
+        assert!(ex("bands of 2.4 GHz and 5 GHz, version 1.1").is_empty());
+        assert!(ex("from 1 January 2026 the 2025 rules").is_empty());
+        assert!(ex("Decree 55/2025/ND-CP; QCVN 132:2022/BTTTT").is_empty());
+    }
+
+    #[test]
+    fn chapter_99_is_extracted_but_plain() {
+        assert_eq!(ex("report heading 9903.88.69 too"), vec!["9903.88.69"]);
+    }
+
+    #[test]
+    fn normalize() {
+        assert_eq!(normalize_hs("8517.62").as_deref(), Some("8517.62"));
+        assert_eq!(normalize_hs("851762").as_deref(), Some("8517.62"));
+        assert_eq!(normalize_hs("8517 62 00").as_deref(), Some("8517.62.00"));
+        assert_eq!(normalize_hs("85.17").as_deref(), Some("8517"));
+        assert_eq!(normalize_hs("HS 8517.13.00.00.00").as_deref(), Some("8517.13.00.00.00"));
+        assert_eq!(normalize_hs("85").as_deref(), Some("85"));
+        assert_eq!(normalize_hs("85176"), None);
+        assert_eq!(normalize_hs("8517/62"), None);
+        assert_eq!(normalize_hs("abc"), None);
+        assert_eq!(normalize_hs("0017"), None);
+        assert_eq!(hs_digits("8517.62.00"), "85176200");
+    }
+
+    #[test]
+    fn overlap_and_equivalents() {
+        assert_eq!(hs_overlap("8517.62", "8517").as_deref(), Some("8517"));
+        assert_eq!(hs_overlap("8517.62.00", "8517.69").as_deref(), Some("8517"));
+        assert_eq!(hs_overlap("8517.62.10", "8517.62.90").as_deref(), Some("8517.62"));
+        assert_eq!(hs_overlap("85", "8517.62").as_deref(), Some("85"));
+        assert_eq!(hs_overlap("8517", "8518"), None);
+        assert_eq!(hs_equivalents("8517.12.00"), vec!["8517.13", "8517.14"]);
+        assert_eq!(hs_equivalents("8517.13"), vec!["8517.12"]);
+        assert_eq!(hs_equivalents("8539.52"), vec!["8539.50"]);
+        assert!(hs_equivalents("8517.62").is_empty());
+    }
+}

@@ -1,0 +1,175 @@
+//! Text normalization shared by patterns and texts, so both are folded the
+//! same way: NFC, lowercase with Turkish-aware folding of the four i's, and a
+//! diacritic-stripped twin used by the one-pass automaton.
+//!
+//! Every folded form maps one NFC character to exactly one character, so byte
+//! offsets can be carried between the forms through a per-character table.
+
+use unicode_normalization::{char::decompose_canonical, is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+/// NFC form of `s`, borrowing when it already is NFC.
+pub(crate) fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
+    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.nfc().collect())
+    }
+}
+
+/// Lowercase one character to one character. Turkish İ, I, ı and i all fold to
+/// `i`, so "GTİP", "GTIP", "gtıp" and "gtip" are equal whatever the language.
+pub(crate) fn fold_char(c: char, hyphen_to_space: bool) -> char {
+    match c {
+        'İ' | 'I' | 'ı' => 'i',
+        '-' | '‐' | '‑' | '–' | '—' if hyphen_to_space => ' ',
+        '\t' | '\n' | '\r' | '\u{a0}' => ' ',
+        '’' | 'ʼ' | '‘' => '\'',
+        c if c.is_ascii() => c.to_ascii_lowercase(),
+        c => {
+            let mut l = c.to_lowercase();
+            match (l.next(), l.next()) {
+                (Some(x), None) => x,
+                _ => c,
+            }
+        }
+    }
+}
+
+/// The base letter of an already folded character: "ş" -> "s", "ệ" -> "e",
+/// "đ" -> "d". Standalone combining marks are kept so the mapping stays 1:1.
+pub(crate) fn strip_char(c: char) -> char {
+    if c.is_ascii() {
+        return c;
+    }
+    match c {
+        'đ' => 'd',
+        'ø' => 'o',
+        'ł' => 'l',
+        'æ' => 'a',
+        _ => {
+            let mut base = None;
+            decompose_canonical(c, |d| {
+                if base.is_none() {
+                    base = Some(d);
+                }
+            });
+            base.unwrap_or(c)
+        }
+    }
+}
+
+/// Fold a pattern or short string: NFC, lowercase, Turkish i's, hyphens to spaces.
+pub(crate) fn fold(s: &str, hyphen_to_space: bool) -> String {
+    nfc(s).chars().map(|c| fold_char(c, hyphen_to_space)).collect()
+}
+
+/// Fold and strip diacritics.
+pub(crate) fn fold_strip(s: &str, hyphen_to_space: bool) -> String {
+    nfc(s)
+        .chars()
+        .map(|c| strip_char(fold_char(c, hyphen_to_space)))
+        .collect()
+}
+
+/// A text in three aligned forms.
+pub(crate) struct Folded<'a> {
+    pub nfc: std::borrow::Cow<'a, str>,
+    pub folded: String,
+    pub stripped: String,
+    /// For every char index: (nfc byte, folded byte, stripped byte); one extra
+    /// entry at the end holds the lengths.
+    offsets: Vec<(u32, u32, u32)>,
+    /// stripped byte offset -> char index (only valid at char boundaries).
+    stripped_to_char: Vec<u32>,
+}
+
+impl<'a> Folded<'a> {
+    pub fn new(text: &'a str, hyphen_to_space: bool) -> Folded<'a> {
+        let nfc = nfc(text);
+        let mut folded = String::with_capacity(nfc.len());
+        let mut stripped = String::with_capacity(nfc.len());
+        let mut offsets = Vec::with_capacity(nfc.len() + 1);
+        for (b, c) in nfc.char_indices() {
+            let f = fold_char(c, hyphen_to_space);
+            let s = strip_char(f);
+            offsets.push((b as u32, folded.len() as u32, stripped.len() as u32));
+            folded.push(f);
+            stripped.push(s);
+        }
+        offsets.push((nfc.len() as u32, folded.len() as u32, stripped.len() as u32));
+        let mut stripped_to_char = vec![0u32; stripped.len() + 1];
+        for (i, o) in offsets.iter().enumerate() {
+            stripped_to_char[o.2 as usize] = i as u32;
+        }
+        Folded {
+            nfc,
+            folded,
+            stripped,
+            offsets,
+            stripped_to_char,
+        }
+    }
+
+    /// Char index of a stripped byte offset that lies on a char boundary.
+    pub fn char_at_stripped(&self, byte: usize) -> usize {
+        self.stripped_to_char[byte] as usize
+    }
+
+    pub fn folded_span(&self, c0: usize, c1: usize) -> &str {
+        &self.folded[self.offsets[c0].1 as usize..self.offsets[c1].1 as usize]
+    }
+
+    pub fn nfc_span(&self, c0: usize, c1: usize) -> &str {
+        &self.nfc[self.offsets[c0].0 as usize..self.offsets[c1].0 as usize]
+    }
+
+    /// The stripped char before char index `c`, if any.
+    pub fn stripped_char_before(&self, c: usize) -> Option<char> {
+        if c == 0 {
+            return None;
+        }
+        let b = self.offsets[c].2 as usize;
+        self.stripped[..b].chars().next_back()
+    }
+
+    pub fn stripped_char_at(&self, c: usize) -> Option<char> {
+        let b = self.offsets.get(c)?.2 as usize;
+        self.stripped[b..].chars().next()
+    }
+}
+
+/// A word character for boundary checks: letters, digits and combining marks.
+pub(crate) fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || ('\u{300}'..='\u{36f}').contains(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn turkish_i_folds() {
+        assert_eq!(fold("GTİP", false), "gtip");
+        assert_eq!(fold("TIBBİ CİHAZ", false), "tibbi cihaz");
+        assert_eq!(fold("tıbbi cihaz", false), "tibbi cihaz");
+        assert_eq!(fold_strip("Şarj cihazı", false), "sarj cihazi");
+    }
+
+    #[test]
+    fn vietnamese_nfd_and_strip() {
+        let nfd: String = "thiết bị y tế".nfd().collect();
+        assert_ne!(nfd, "thiết bị y tế");
+        assert_eq!(fold(&nfd, false), "thiết bị y tế");
+        assert_eq!(fold_strip("Trang thiết bị Y tế đạt", false), "trang thiet bi y te dat");
+        assert_eq!(fold_strip("điện thoại di động", false), "dien thoai di dong");
+    }
+
+    #[test]
+    fn folded_offsets_align() {
+        let f = Folded::new("İthalat Şubat", true);
+        assert_eq!(f.folded, "ithalat şubat");
+        assert_eq!(f.stripped, "ithalat subat");
+        let c0 = f.char_at_stripped(8);
+        assert_eq!(f.nfc_span(c0, c0 + 5), "Şubat");
+    }
+}

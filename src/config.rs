@@ -1,0 +1,1028 @@
+//! `config/regwatch.toml` and `sources/*.toml`: load, defaults, secrets, validate.
+//!
+//! Every error names the file, the line and the key, and says what to do.
+
+use crate::model::{ChangeKind, Country, SourceId, SourceKind};
+use crate::schedule::Schedule;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}{line}: {message}", line = fmt_line(*.line))]
+    Invalid {
+        path: String,
+        line: Option<usize>,
+        message: String,
+    },
+    #[error("no configuration found (looked at {tried}): run `regwatch init` to write one, or pass --config PATH")]
+    NotFound { tried: String },
+}
+
+fn fmt_line(line: Option<usize>) -> String {
+    line.map(|l| format!(":{l}")).unwrap_or_default()
+}
+
+impl ConfigError {
+    fn invalid(path: &Path, line: Option<usize>, message: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            path: path.display().to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// A secret value: never printed by Debug or Display.
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A duration written as `30s`, `5m`, `1h`, `250ms` or a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanDuration(pub Duration);
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            N(u64),
+            S(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::N(n) => Ok(HumanDuration(Duration::from_secs(n))),
+            Raw::S(s) => parse_duration(&s)
+                .map(HumanDuration)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration: write e.g. `30s`, `5m`, `1h` or `250ms`"))?;
+    Ok(match unit.trim() {
+        "ms" => Duration::from_millis(n),
+        "" | "s" => Duration::from_secs(n),
+        "m" | "min" => Duration::from_secs(n * 60),
+        "h" => Duration::from_secs(n * 3600),
+        "d" => Duration::from_secs(n * 86400),
+        _ => return Err(format!("`{s}` is not a duration: write e.g. `30s`, `5m`, `1h` or `250ms`")),
+    })
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub storage: StorageConfig,
+    pub sources: SourcesConfig,
+    pub fetch: FetchConfig,
+    pub schedule: ScheduleConfig,
+    pub server: ServerConfig,
+    pub cases: CasesConfig,
+    pub health: HealthConfig,
+    pub log: LogConfig,
+    #[serde(rename = "channel")]
+    pub channels: Vec<ChannelConfig>,
+    #[serde(skip)]
+    pub path: PathBuf,
+    /// Secret-looking settings given as plain values (warned about by `sources check`).
+    #[serde(skip)]
+    pub plain_secrets: Vec<String>,
+    #[serde(skip)]
+    pub taxonomy_path: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            storage: Default::default(),
+            sources: Default::default(),
+            fetch: Default::default(),
+            schedule: Default::default(),
+            server: Default::default(),
+            cases: Default::default(),
+            health: Default::default(),
+            log: Default::default(),
+            channels: vec![],
+            path: PathBuf::from("config/regwatch.toml"),
+            plain_secrets: vec![],
+            taxonomy_path: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    pub url: String,
+}
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            url: "sqlite://data/regwatch.db".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourcesConfig {
+    pub dir: PathBuf,
+    /// The taxonomy file (default: `taxonomy.toml` beside regwatch.toml).
+    pub taxonomy: Option<PathBuf>,
+}
+impl Default for SourcesConfig {
+    fn default() -> Self {
+        SourcesConfig {
+            dir: PathBuf::from("sources"),
+            taxonomy: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FetchConfig {
+    pub user_agent: String,
+    pub timeout: HumanDuration,
+    pub max_bytes: u64,
+    pub concurrency: usize,
+    pub per_host_concurrency: usize,
+    pub per_host_interval: HumanDuration,
+    pub retries: u32,
+    pub max_redirects: usize,
+    /// Base of the exponential backoff between retries.
+    pub retry_backoff: HumanDuration,
+    /// Honour robots.txt (disallowed URLs are a failed poll with the reason).
+    pub robots_txt: bool,
+}
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            user_agent: "regwatch/0.1 (+mailto:compliance@example.com)".into(),
+            timeout: HumanDuration(Duration::from_secs(30)),
+            max_bytes: 10_485_760,
+            concurrency: 16,
+            per_host_concurrency: 2,
+            per_host_interval: HumanDuration(Duration::from_secs(1)),
+            retries: 3,
+            max_redirects: 5,
+            retry_backoff: HumanDuration(Duration::from_millis(500)),
+            robots_txt: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    pub default: String,
+    pub timezone: String,
+    /// Random delay added to each due time, so many sources on `*/30` spread out.
+    pub jitter: HumanDuration,
+}
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig {
+            default: "*/30 * * * *".into(),
+            timezone: "UTC".into(),
+            jitter: HumanDuration(Duration::from_secs(30)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub base_url: String,
+    pub api_token: Option<Secret>,
+}
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            api_token: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CasesConfig {
+    pub link: String,
+    /// How far back a new or updated case is matched against changes.
+    pub backmatch_days: i64,
+}
+impl Default for CasesConfig {
+    fn default() -> Self {
+        CasesConfig {
+            link: "https://cases.example.com/case/{id}".into(),
+            backmatch_days: 90,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HealthConfig {
+    /// Consecutive failed polls before a source is reported down.
+    pub failures_before_alert: i64,
+}
+impl Default for HealthConfig {
+    fn default() -> Self {
+        HealthConfig {
+            failures_before_alert: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `auto` (human on a terminal, JSON otherwise), `human` or `json`.
+    pub format: String,
+    pub level: String,
+}
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: "human".into(),
+            level: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelType {
+    Email,
+    Slack,
+    Webhook,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelMode {
+    Digest,
+    #[default]
+    Immediate,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChannelFilter {
+    pub countries: Vec<String>,
+    pub categories: Vec<String>,
+    pub cases_only: bool,
+    /// Also deliver source-health alerts (down / recovered) to this channel.
+    pub health: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: ChannelType,
+    #[serde(default)]
+    pub mode: ChannelMode,
+    #[serde(default)]
+    pub schedule: Option<String>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub filter: ChannelFilter,
+    /// Send a digest even when the period had no change.
+    #[serde(default)]
+    pub send_empty: bool,
+    // email
+    #[serde(default)]
+    pub smtp_url: Option<Secret>,
+    #[serde(default)]
+    pub smtp_user: Option<String>,
+    #[serde(default)]
+    pub smtp_password: Option<Secret>,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Vec<String>,
+    #[serde(default)]
+    pub templates: Option<PathBuf>,
+    // slack
+    #[serde(default)]
+    pub webhook_url: Option<Secret>,
+    // webhook
+    #[serde(default)]
+    pub url: Option<Secret>,
+    #[serde(default)]
+    pub secret: Option<Secret>,
+    /// Retries before a delivery is left waiting for `notify retry` (it is never dropped).
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: i64,
+}
+
+fn default_max_attempts() -> i64 {
+    8
+}
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExtractRules {
+    pub content: Option<String>,
+    pub exclude: Vec<String>,
+    pub item: Option<String>,
+    pub item_title: Option<String>,
+    pub item_link: Option<String>,
+    /// Optional, relative to item: the item's text (default: the item's whole text).
+    pub item_text: Option<String>,
+    /// Optional, JSON only: a stable id field relative to the item.
+    pub item_id: Option<String>,
+    pub ignore: Vec<String>,
+    pub follow: bool,
+    /// CSS selector (or JSONPath) of the part of a followed page that matters.
+    pub follow_content: Option<String>,
+    pub report: Option<Vec<ChangeKind>>,
+    pub fail_if: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SourceDef {
+    pub id: SourceId,
+    pub name: String,
+    pub jurisdiction: Country,
+    #[serde(default = "default_language")]
+    pub language: String,
+    pub kind: SourceKind,
+    pub url: url::Url,
+    #[serde(default)]
+    pub schedule: Option<String>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub extract: ExtractRules,
+    /// Free-form note for people (what the source covers, known quirks).
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+fn yes() -> bool {
+    true
+}
+
+/// A validated source with its schedule resolved.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub def: SourceDef,
+    pub schedule: Schedule,
+    pub file: PathBuf,
+}
+
+impl Source {
+    pub fn id(&self) -> &str {
+        self.def.id.as_str()
+    }
+    pub fn host(&self) -> String {
+        self.def.url.host_str().unwrap_or("").to_string()
+    }
+    pub fn reports(&self, kind: ChangeKind) -> bool {
+        match &self.def.extract.report {
+            None => true,
+            Some(kinds) => kinds.contains(&kind),
+        }
+    }
+}
+
+/// Where the config file is: --config, $REGWATCH_CONFIG, config/regwatch.toml,
+/// /etc/regwatch/regwatch.toml.
+pub fn find_config(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    if let Ok(p) = std::env::var("REGWATCH_CONFIG") {
+        if !p.is_empty() {
+            return Ok(PathBuf::from(p));
+        }
+    }
+    let candidates = ["config/regwatch.toml", "/etc/regwatch/regwatch.toml"];
+    for c in candidates {
+        if Path::new(c).exists() {
+            return Ok(PathBuf::from(c));
+        }
+    }
+    Err(ConfigError::NotFound {
+        tried: "--config, $REGWATCH_CONFIG, config/regwatch.toml, /etc/regwatch/regwatch.toml"
+            .into(),
+    })
+}
+
+/// The line (1-based) of the first `key =` in `text`, searching from `from_line`.
+fn line_of_key(text: &str, key: &str, from_line: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .skip(from_line.saturating_sub(1))
+        .find(|(_, l)| {
+            let t = l.trim_start();
+            t.strip_prefix(key)
+                .map(|rest| {
+                    let r = rest.trim_start();
+                    r.starts_with('=')
+                })
+                .unwrap_or(false)
+        })
+        .map(|(i, _)| i + 1)
+}
+
+/// The line where the source with `id` is defined.
+fn line_of_source(text: &str, id: &str) -> Option<usize> {
+    let needle1 = format!("\"{id}\"");
+    let needle2 = format!("'{id}'");
+    text.lines()
+        .enumerate()
+        .find(|(_, l)| {
+            let t = l.trim_start();
+            t.starts_with("id") && (t.contains(&needle1) || t.contains(&needle2))
+        })
+        .map(|(i, _)| i + 1)
+}
+
+/// Turn a toml/serde error message into one that names the line when the
+/// message names a key.
+fn serde_error(path: &Path, text: &str, err: impl fmt::Display, from_line: usize) -> ConfigError {
+    let msg = err.to_string();
+    let key = regex::Regex::new(r"(?:unknown field|missing field|key) `([^`]+)`")
+        .ok()
+        .and_then(|re| re.captures(&msg).map(|c| c[1].to_string()));
+    let line = key.as_deref().and_then(|k| {
+        let last = k.rsplit('.').next().unwrap_or(k);
+        line_of_key(text, last, from_line)
+    });
+    let hint = if msg.contains("unknown field") {
+        " (check the spelling; the keys are listed in DESIGN.md and in `regwatch init`'s config)"
+    } else {
+        ""
+    };
+    let msg = msg.trim().replace('\n', " ");
+    ConfigError::invalid(path, line.or(Some(from_line).filter(|l| *l > 1)), format!("{msg}{hint}"))
+}
+
+fn parse_table(path: &Path, text: &str) -> Result<toml::Table, ConfigError> {
+    text.parse::<toml::Table>().map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        ConfigError::invalid(path, line, e.message().trim().to_string())
+    })
+}
+
+/// Replace every `X_env` / `X_file` key by `X` with the value it points to.
+/// Keys that stay unset when the variable is missing are simply absent.
+fn resolve_indirect(
+    table: &mut toml::Table,
+    prefix: &str,
+    path: &Path,
+    text: &str,
+    plain_secrets: &mut Vec<String>,
+) -> Result<(), ConfigError> {
+    let keys: Vec<String> = table.keys().cloned().collect();
+    for key in keys {
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        if let Some(base) = key.strip_suffix("_env") {
+            let Some(toml::Value::String(var)) = table.remove(&key) else {
+                return Err(ConfigError::invalid(
+                    path,
+                    line_of_key(text, &key, 1),
+                    format!("`{full}` must be the name of an environment variable, as a string"),
+                ));
+            };
+            if table.contains_key(base) {
+                return Err(ConfigError::invalid(
+                    path,
+                    line_of_key(text, &key, 1),
+                    format!("both `{base}` and `{key}` are set: keep one"),
+                ));
+            }
+            if let Ok(v) = std::env::var(&var) {
+                table.insert(base.to_string(), toml::Value::String(v.trim_end().to_string()));
+            }
+        } else if let Some(base) = key.strip_suffix("_file") {
+            let Some(toml::Value::String(file)) = table.remove(&key) else {
+                return Err(ConfigError::invalid(
+                    path,
+                    line_of_key(text, &key, 1),
+                    format!("`{full}` must be a file path, as a string"),
+                ));
+            };
+            let mut p = PathBuf::from(&file);
+            if p.is_relative() {
+                if let Ok(dir) = std::env::var("CREDENTIALS_DIRECTORY") {
+                    p = Path::new(&dir).join(p);
+                }
+            }
+            let v = std::fs::read_to_string(&p).map_err(|e| {
+                ConfigError::invalid(
+                    path,
+                    line_of_key(text, &key, 1),
+                    format!("`{full}`: cannot read {}: {e}", p.display()),
+                )
+            })?;
+            table.insert(base.to_string(), toml::Value::String(v.trim_end().to_string()));
+        } else {
+            match table.get_mut(&key) {
+                Some(toml::Value::Table(t)) => {
+                    resolve_indirect(t, &full, path, text, plain_secrets)?
+                }
+                Some(toml::Value::Array(a)) => {
+                    for (i, v) in a.iter_mut().enumerate() {
+                        if let toml::Value::Table(t) = v {
+                            resolve_indirect(t, &format!("{full}[{i}]"), path, text, plain_secrets)?;
+                        }
+                    }
+                }
+                Some(toml::Value::String(_)) if is_secret_key(&key) => {
+                    plain_secrets.push(full);
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_secret_key(key: &str) -> bool {
+    matches!(
+        key,
+        "smtp_password" | "secret" | "webhook_url" | "api_token" | "password"
+    )
+}
+
+impl Config {
+    /// Load and validate `regwatch.toml` (the sources are loaded separately).
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        Config::from_str(path, &text)
+    }
+
+    pub fn from_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let mut table = parse_table(path, text)?;
+        let mut plain = vec![];
+        resolve_indirect(&mut table, "", path, text, &mut plain)?;
+        // The default API token variable, when none is configured.
+        if let Some(toml::Value::Table(server)) = table.get("server") {
+            let _ = server;
+        }
+        let mut cfg: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| serde_error(path, text, e, 1))?;
+        cfg.path = path.to_path_buf();
+        cfg.plain_secrets = plain;
+        if cfg.server.api_token.is_none() && !text.contains("api_token") {
+            if let Ok(t) = std::env::var("REGWATCH_API_TOKEN") {
+                if !t.is_empty() {
+                    cfg.server.api_token = Some(Secret::new(t));
+                }
+            }
+        }
+        cfg.validate(text)?;
+        Ok(cfg)
+    }
+
+    fn validate(&self, text: &str) -> Result<(), ConfigError> {
+        let p = &self.path;
+        let err = |key: &str, msg: String| ConfigError::invalid(p, line_of_key(text, key, 1), msg);
+        if !(self.storage.url.starts_with("sqlite:")
+            || self.storage.url.starts_with("postgres://")
+            || self.storage.url.starts_with("postgresql://"))
+        {
+            return Err(err(
+                "url",
+                "[storage].url must start with `sqlite://` (e.g. sqlite://data/regwatch.db) or `postgres://`".into(),
+            ));
+        }
+        Schedule::parse(&self.schedule.default, &self.schedule.timezone)
+            .map_err(|e| err("default", format!("[schedule]: {e}")))?;
+        if self.fetch.concurrency == 0 || self.fetch.per_host_concurrency == 0 {
+            return Err(err("concurrency", "[fetch] concurrency values must be at least 1".into()));
+        }
+        if self.fetch.max_bytes < 1024 {
+            return Err(err("max_bytes", "[fetch].max_bytes must be at least 1024".into()));
+        }
+        self.server
+            .listen
+            .parse::<std::net::SocketAddr>()
+            .map_err(|_| err("listen", format!("[server].listen `{}` is not an address: write e.g. 127.0.0.1:8080", self.server.listen)))?;
+        url::Url::parse(&self.server.base_url)
+            .map_err(|e| err("base_url", format!("[server].base_url: {e}")))?;
+        let mut names = std::collections::HashSet::new();
+        for (i, ch) in self.channels.iter().enumerate() {
+            let line = line_of_name(text, &ch.name);
+            let cerr = |m: String| ConfigError::invalid(p, line, format!("channel `{}`: {m}", ch.name));
+            if !names.insert(ch.name.clone()) {
+                return Err(cerr("two channels have this name: names must be unique".into()));
+            }
+            let _ = i;
+            if ch.mode == ChannelMode::Digest || ch.schedule.is_some() {
+                let s = ch.schedule.as_deref().unwrap_or("0 7 * * 1-5");
+                let tz = ch.timezone.as_deref().unwrap_or(&self.schedule.timezone);
+                Schedule::parse(s, tz).map_err(cerr)?;
+            }
+            for c in &ch.filter.countries {
+                Country::parse(c).map_err(|e| cerr(format!("filter.countries: {e}")))?;
+            }
+            match ch.kind {
+                ChannelType::Email => {
+                    let Some(u) = &ch.smtp_url else {
+                        return Err(cerr("an email channel needs `smtp_url` (e.g. smtp://localhost:25 or smtps://mail.example.com)".into()));
+                    };
+                    let scheme = u.expose().split("://").next().unwrap_or("");
+                    if !["smtp", "smtps"].contains(&scheme) {
+                        return Err(cerr("`smtp_url` must start with smtp:// or smtps://".into()));
+                    }
+                    let Some(from) = &ch.from else {
+                        return Err(cerr("an email channel needs `from`".into()));
+                    };
+                    from.parse::<lettre::message::Mailbox>()
+                        .map_err(|e| cerr(format!("`from` `{from}` is not an address: {e}")))?;
+                    if ch.to.is_empty() {
+                        return Err(cerr("an email channel needs at least one address in `to`".into()));
+                    }
+                    for t in &ch.to {
+                        t.parse::<lettre::message::Mailbox>()
+                            .map_err(|e| cerr(format!("`to` `{t}` is not an address: {e}")))?;
+                    }
+                }
+                ChannelType::Slack => {
+                    if ch.webhook_url.is_none() {
+                        return Err(cerr("a slack channel needs `webhook_url` (better: `webhook_url_env` naming an environment variable that is set)".into()));
+                    }
+                }
+                ChannelType::Webhook => {
+                    if ch.url.is_none() {
+                        return Err(cerr("a webhook channel needs `url`".into()));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The taxonomy file: `[sources].taxonomy`, else `taxonomy.toml` beside the config.
+    pub fn taxonomy_file(&self) -> PathBuf {
+        if let Some(t) = &self.sources.taxonomy {
+            return t.clone();
+        }
+        self.path
+            .parent()
+            .map(|d| d.join("taxonomy.toml"))
+            .unwrap_or_else(|| PathBuf::from("config/taxonomy.toml"))
+    }
+
+    /// Load the sources directory.
+    pub fn load_sources(&self) -> Result<Vec<Source>, ConfigError> {
+        load_sources_dir(&self.sources.dir, &self.schedule)
+    }
+}
+
+fn line_of_name(text: &str, name: &str) -> Option<usize> {
+    let n1 = format!("\"{name}\"");
+    text.lines()
+        .enumerate()
+        .find(|(_, l)| l.trim_start().starts_with("name") && l.contains(&n1))
+        .map(|(i, _)| i + 1)
+}
+
+/// Load every `*.toml` in `dir` (sorted), validate each source, and reject
+/// duplicate ids across files.
+pub fn load_sources_dir(dir: &Path, sched: &ScheduleConfig) -> Result<Vec<Source>, ConfigError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| ConfigError::Read {
+        path: dir.display().to_string(),
+        source: e,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().map(|x| x == "toml").unwrap_or(false))
+        .collect();
+    files.sort();
+    let mut out: Vec<Source> = vec![];
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|e| ConfigError::Read {
+            path: file.display().to_string(),
+            source: e,
+        })?;
+        for s in parse_sources(&file, &text, sched)? {
+            if let Some(prev) = seen.get(s.id()) {
+                return Err(ConfigError::invalid(
+                    &file,
+                    line_of_source(&text, s.id()),
+                    format!(
+                        "source id `{}` is already defined in {}: ids must be unique",
+                        s.id(),
+                        prev.display()
+                    ),
+                ));
+            }
+            seen.insert(s.id().to_string(), file.clone());
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// Parse and validate one sources file.
+pub fn parse_sources(
+    file: &Path,
+    text: &str,
+    sched: &ScheduleConfig,
+) -> Result<Vec<Source>, ConfigError> {
+    let table = parse_table(file, text)?;
+    // Deserialize each source separately so an error can name its line.
+    let mut defs = vec![];
+    let raw_sources = match table.get("source") {
+        None => vec![],
+        Some(toml::Value::Array(a)) => a.clone(),
+        Some(_) => {
+            return Err(ConfigError::invalid(
+                file,
+                line_of_key(text, "source", 1),
+                "`source` must be an array of tables: write `[[source]]`",
+            ))
+        }
+    };
+    for k in table.keys() {
+        if k != "source" {
+            return Err(ConfigError::invalid(
+                file,
+                line_of_key(text, k, 1),
+                format!("unknown key `{k}`: a sources file holds only `[[source]]` tables"),
+            ));
+        }
+    }
+    let mut search_from = 1;
+    for raw in raw_sources {
+        let id = raw
+            .get("id")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .unwrap_or_default();
+        let line = line_of_source(text, &id).unwrap_or(search_from);
+        search_from = line;
+        let def: SourceDef = raw.try_into().map_err(|e| serde_error(file, text, e, line))?;
+        defs.push((line, def));
+    }
+    let mut ids = std::collections::HashSet::new();
+    let mut out = vec![];
+    for (line, def) in defs {
+        let key_line = |k: &str| line_of_key(text, k, line).or(Some(line));
+        let err = |k: &str, m: String| {
+            ConfigError::invalid(file, key_line(k), format!("source `{}`: {m}", def.id))
+        };
+        if !ids.insert(def.id.clone()) {
+            return Err(err("id", "this id is defined twice in this file: ids must be unique".into()));
+        }
+        if !matches!(def.url.scheme(), "http" | "https") {
+            return Err(err("url", format!("url `{}` must be http:// or https://", def.url)));
+        }
+        let schedule_expr = def.schedule.clone().unwrap_or_else(|| sched.default.clone());
+        let tz = def.timezone.clone().unwrap_or_else(|| sched.timezone.clone());
+        let schedule = Schedule::parse(&schedule_expr, &tz).map_err(|e| {
+            let key = if e.contains("IANA") { "timezone" } else { "schedule" };
+            err(key, e)
+        })?;
+        validate_extract(&def).map_err(|(k, m)| err(k, m))?;
+        out.push(Source {
+            def,
+            schedule,
+            file: file.to_path_buf(),
+        });
+    }
+    Ok(out)
+}
+
+fn validate_extract(def: &SourceDef) -> Result<(), (&'static str, String)> {
+    let x = &def.extract;
+    for re in x.ignore.iter() {
+        regex::Regex::new(re).map_err(|e| ("ignore", format!("ignore regex `{re}` is invalid: {e}")))?;
+    }
+    let css = |k: &'static str, s: &str| -> Result<(), (&'static str, String)> {
+        scraper::Selector::parse(s)
+            .map(|_| ())
+            .map_err(|e| (k, format!("`{k}` CSS selector `{s}` is invalid: {e}")))
+    };
+    let jp = |k: &'static str, s: &str| -> Result<(), (&'static str, String)> {
+        serde_json_path::JsonPath::parse(s)
+            .map(|_| ())
+            .map_err(|e| (k, format!("`{k}` JSONPath `{s}` is invalid: {e} (JSONPath starts with `$`, e.g. `$.results[*]`)")))
+    };
+    match def.kind {
+        SourceKind::Page => {
+            if let Some(s) = &x.content {
+                css("content", s)?;
+            }
+            for s in &x.exclude {
+                css("exclude", s)?;
+            }
+            for (k, v) in [
+                ("item", &x.item),
+                ("item_title", &x.item_title),
+                ("item_link", &x.item_link),
+                ("item_text", &x.item_text),
+                ("follow_content", &x.follow_content),
+            ] {
+                if let Some(s) = v {
+                    css(k, s)?;
+                }
+            }
+            if x.item.is_none() && (x.item_title.is_some() || x.item_link.is_some()) {
+                return Err(("item_title", "`item_title`/`item_link` need `item` (the selector of one item)".into()));
+            }
+        }
+        SourceKind::Json => {
+            for (k, v) in [
+                ("content", &x.content),
+                ("item", &x.item),
+                ("item_title", &x.item_title),
+                ("item_link", &x.item_link),
+                ("item_text", &x.item_text),
+                ("item_id", &x.item_id),
+            ] {
+                if let Some(s) = v {
+                    jp(k, s)?;
+                }
+            }
+            if !x.exclude.is_empty() {
+                return Err(("exclude", "`exclude` applies to pages; for JSON select what matters with `content` or `item`".into()));
+            }
+        }
+        SourceKind::Feed | SourceKind::Pdf => {
+            if x.content.is_some() || x.item.is_some() || !x.exclude.is_empty() {
+                return Err(("content", format!("`content`/`item`/`exclude` do not apply to kind = \"{}\": remove them", def.kind.as_str())));
+            }
+        }
+    }
+    if let Some(s) = &x.follow_content {
+        css("follow_content", s)?;
+    }
+    if def.language.is_empty() {
+        return Err(("language", "`language` must be a BCP 47 tag such as tr, vi, es or en".into()));
+    }
+    if def.name.trim().is_empty() {
+        return Err(("name", "`name` must say what the source is, for people".into()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sched() -> ScheduleConfig {
+        ScheduleConfig::default()
+    }
+
+    const GOOD: &str = r##"
+[[source]]
+id = "tr-resmi-gazete"
+name = "Resmî Gazete"
+jurisdiction = "TR"
+language = "tr"
+kind = "page"
+url = "https://www.resmigazete.gov.tr/"
+schedule = "15 0 * * *"
+timezone = "Europe/Istanbul"
+[source.extract]
+content = "#html-content"
+exclude = [".date-now", "nav"]
+item = "li"
+ignore = ['Güncelleme: .*']
+fail_if = ["Request Rejected"]
+"##;
+
+    #[test]
+    fn parses_design_example() {
+        let s = parse_sources(Path::new("sources/tr.toml"), GOOD, &sched()).unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].id(), "tr-resmi-gazete");
+        assert_eq!(s[0].def.extract.fail_if, vec!["Request Rejected"]);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let bad = GOOD.replace("schedule = ", "scheduel = ");
+        let e = parse_sources(Path::new("sources/tr.toml"), &bad, &sched())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("sources/tr.toml:9:"), "{e}");
+        assert!(e.contains("scheduel"), "{e}");
+    }
+
+    #[test]
+    fn bad_cron_selector_regex_url_are_errors_with_lines() {
+        let cases = [
+            (GOOD.replace("15 0 * * *", "15 0 * *"), ":9:", "fields"),
+            (GOOD.replace("\"#html-content\"", "\"#html[\""), ":12:", "content"),
+            (GOOD.replace("'Güncelleme: .*'", "'(unclosed'"), ":15:", "regex"),
+            (GOOD.replace("https://www.resmigazete.gov.tr/", "ftp://x/"), ":8:", "http"),
+            (GOOD.replace("Europe/Istanbul", "Europe/Ankara"), ":10:", "IANA"),
+        ];
+        for (text, line, word) in cases {
+            let e = parse_sources(Path::new("s.toml"), &text, &sched())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(line), "{e}");
+            assert!(e.contains(word), "{e}");
+        }
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let two = format!("{GOOD}\n{}", GOOD.replace("Resmî Gazete", "Other"));
+        let e = parse_sources(Path::new("s.toml"), &two, &sched())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("twice"), "{e}");
+    }
+
+    #[test]
+    fn config_defaults_and_env_secrets() {
+        std::env::set_var("RW_TEST_SLACK", "https://hooks.example/secret-token");
+        let text = r#"
+[[channel]]
+name = "slack"
+type = "slack"
+webhook_url_env = "RW_TEST_SLACK"
+"#;
+        let c = Config::from_str(Path::new("c.toml"), text).unwrap();
+        assert_eq!(c.fetch.max_bytes, 10_485_760);
+        assert_eq!(c.channels[0].webhook_url.as_ref().unwrap().expose(), "https://hooks.example/secret-token");
+        assert!(!format!("{c:?}").contains("secret-token"));
+        assert!(c.plain_secrets.is_empty());
+    }
+
+    #[test]
+    fn config_unknown_key_and_plain_secret() {
+        let e = Config::from_str(Path::new("c.toml"), "[fetch]\ntimeuot = \"3s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("c.toml:2:"), "{e}");
+        assert!(e.contains("timeuot"));
+        let c = Config::from_str(
+            Path::new("c.toml"),
+            "[[channel]]\nname='w'\ntype='webhook'\nurl='http://127.0.0.1:1/'\nsecret='plain'\n",
+        )
+        .unwrap();
+        assert_eq!(c.plain_secrets, vec!["channel[0].secret"]);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("soon").is_err());
+    }
+}

@@ -1,0 +1,146 @@
+//! JSON APIs with JSONPath (RFC 9535, serde_json_path) in the same `extract`
+//! keys as pages: `item` selects the records, `item_title`/`item_link`/
+//! `item_text`/`item_id` are paths relative to one record.
+
+use super::ExtractError;
+use crate::config::ExtractRules;
+use crate::model::{Content, Item};
+use crate::normalize::{item_key, normalize_inline, normalize_text};
+use serde_json::Value;
+use serde_json_path::JsonPath;
+
+fn path(key: &str, s: &str) -> Result<JsonPath, ExtractError> {
+    JsonPath::parse(s).map_err(|e| ExtractError::Rule(format!("`{key}` JSONPath `{s}`: {e}")))
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Array(a) => a.iter().map(scalar).collect::<Vec<_>>().join("\n"),
+        other => other.to_string(),
+    }
+}
+
+/// A JSON value as readable lines (`key: value`), stable for diffing.
+fn to_lines(v: &Value, prefix: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                to_lines(x, &p, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                to_lines(x, &format!("{prefix}[{i}]"), out);
+            }
+        }
+        Value::Null => {}
+        other => out.push(format!("{prefix}: {}", normalize_inline(&scalar(other)))),
+    }
+}
+
+fn first(v: &Value, p: &Option<JsonPath>) -> Option<String> {
+    let p = p.as_ref()?;
+    p.query(v)
+        .all()
+        .into_iter()
+        .map(scalar)
+        .map(|s| s.trim().to_string())
+        .find(|s| !s.is_empty())
+}
+
+pub fn extract(text: &str, rules: &ExtractRules, url: &url::Url) -> Result<Content, ExtractError> {
+    if text.trim().is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    let doc: Value = serde_json::from_str(text).map_err(|e| ExtractError::Json(e.to_string()))?;
+    let scope: Vec<&Value> = match &rules.content {
+        Some(c) => {
+            let nodes = path("content", c)?.query(&doc).all();
+            if nodes.is_empty() {
+                return Err(ExtractError::SelectorEmpty { key: "content", selector: c.to_string() });
+            }
+            nodes
+        }
+        None => vec![&doc],
+    };
+    let Some(item_p) = &rules.item else {
+        let mut lines = vec![];
+        for v in scope {
+            to_lines(v, "", &mut lines);
+        }
+        return Ok(Content::Text { text: normalize_text(&lines.join("\n")) });
+    };
+    let item_p = path("item", item_p)?;
+    let title_p = rules.item_title.as_deref().map(|s| path("item_title", s)).transpose()?;
+    let link_p = rules.item_link.as_deref().map(|s| path("item_link", s)).transpose()?;
+    let text_p = rules.item_text.as_deref().map(|s| path("item_text", s)).transpose()?;
+    let id_p = rules.item_id.as_deref().map(|s| path("item_id", s)).transpose()?;
+    let mut items = vec![];
+    for v in scope {
+        for rec in item_p.query(v).all() {
+            let title = normalize_inline(&first(rec, &title_p).unwrap_or_default());
+            let link = first(rec, &link_p).and_then(|l| url.join(&l).ok()).map(|u| u.to_string());
+            let text = match &text_p {
+                Some(p) => normalize_text(
+                    &p.query(rec).all().into_iter().map(scalar).collect::<Vec<_>>().join("\n"),
+                ),
+                None => {
+                    let mut lines = vec![];
+                    to_lines(rec, "", &mut lines);
+                    normalize_text(&lines.join("\n"))
+                }
+            };
+            let title = if title.is_empty() {
+                text.lines().next().unwrap_or("").chars().take(200).collect()
+            } else {
+                title
+            };
+            let id = first(rec, &id_p);
+            let key = item_key(id.as_deref(), link.as_deref(), &title, &text);
+            items.push(Item { key, title, link, text });
+        }
+    }
+    if items.is_empty() {
+        return Err(ExtractError::SelectorEmpty {
+            key: "item",
+            selector: rules.item.clone().unwrap_or_default(),
+        });
+    }
+    Ok(Content::Items { items })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_with_paths_and_filters() {
+        let rules: ExtractRules = toml::from_str(
+            "item = \"$.results[?@.type == 'Rule']\"\nitem_title = '$.title'\nitem_link = '$.html_url'\nitem_text = '$.abstract'\nitem_id = '$.document_number'\n",
+        )
+        .unwrap();
+        let json = r#"{"results":[
+            {"type":"Rule","title":"Tariff  change","html_url":"/d/1","abstract":"Effective soon","document_number":"2026-1"},
+            {"type":"Notice","title":"Other","html_url":"/d/2"}]}"#;
+        let url = url::Url::parse("https://api.example/v1/docs.json").unwrap();
+        let Content::Items { items } = extract(json, &rules, &url).unwrap() else { panic!() };
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].title, "Tariff change");
+        assert_eq!(items[0].link.as_deref(), Some("https://api.example/d/1"));
+        assert_eq!(items[0].key, "id:2026-1");
+        assert_eq!(items[0].text, "Effective soon");
+    }
+
+    #[test]
+    fn text_mode_and_errors() {
+        let url = url::Url::parse("https://api.example/").unwrap();
+        let rules = ExtractRules { content: Some("$.data.attributes".into()), ..Default::default() };
+        let Content::Text { text } = extract(r#"{"data":{"attributes":{"b":1,"a":"x"}}}"#, &rules, &url).unwrap() else { panic!() };
+        assert_eq!(text, "a: x\nb: 1");
+        assert!(matches!(extract("{not json", &rules, &url), Err(ExtractError::Json(_))));
+        assert!(matches!(extract("{}", &rules, &url), Err(ExtractError::SelectorEmpty { .. })));
+    }
+}

@@ -1,0 +1,125 @@
+//! Extraction: bytes of a fetched document -> normalized items or text.
+//! Every function here is pure and synchronous (scraper's `Html` is not `Send`).
+
+pub mod charset;
+pub mod feed;
+pub mod json;
+pub mod page;
+pub mod pdf;
+
+use crate::config::SourceDef;
+use crate::model::{Content, SourceKind};
+use crate::normalize::{apply_ignore, dedupe_keys};
+use regex::Regex;
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum ExtractError {
+    #[error("blocked page: the response contains `{0}` (fail_if)")]
+    Blocked(String),
+    #[error("selector `{selector}` for `{key}` matched nothing: the page layout may have changed (check with `regwatch sources test`)")]
+    SelectorEmpty { key: &'static str, selector: String },
+    #[error("the document is empty after extraction")]
+    Empty,
+    #[error("malformed feed: {0}")]
+    Feed(String),
+    #[error("malformed JSON: {0}")]
+    Json(String),
+    #[error("PDF could not be read: {0}")]
+    Pdf(String),
+    #[error("invalid rule: {0}")]
+    Rule(String),
+}
+
+/// Extract a source's content from a fetched body. The charset is decoded
+/// here (header, BOM, `<meta>`, detection); `exclude`, `ignore` and
+/// `fail_if` are applied; the result is normalized.
+pub fn extract(
+    def: &SourceDef,
+    body: &[u8],
+    content_type: Option<&str>,
+    url: &url::Url,
+) -> Result<Content, ExtractError> {
+    let rules = &def.extract;
+    let is_pdf = def.kind == SourceKind::Pdf || body.starts_with(b"%PDF-");
+    if !is_pdf && !rules.fail_if.is_empty() {
+        let text = charset::decode(body, content_type);
+        check_fail_if(&text, &rules.fail_if)?;
+    }
+    let ignore = compile_ignore(&rules.ignore)?;
+    let mut content = match def.kind {
+        SourceKind::Feed => feed::extract(body, url)?,
+        SourceKind::Page => {
+            let text = charset::decode(body, content_type);
+            page::extract(&text, rules, url)?
+        }
+        SourceKind::Json => {
+            let text = charset::decode(body, content_type);
+            json::extract(&text, rules, url)?
+        }
+        SourceKind::Pdf => {
+            let text = pdf::extract(body)?;
+            check_fail_if(&text, &rules.fail_if)?;
+            Content::Text { text }
+        }
+    };
+    match &mut content {
+        Content::Items { items } => {
+            for it in items.iter_mut() {
+                it.title = apply_ignore(&it.title, &ignore);
+                it.text = apply_ignore(&it.text, &ignore);
+            }
+            items.retain(|it| !(it.title.is_empty() && it.text.is_empty() && it.link.is_none()));
+            if items.is_empty() && def.kind != SourceKind::Feed {
+                return Err(ExtractError::Empty);
+            }
+            dedupe_keys(items);
+        }
+        Content::Text { text } => {
+            *text = apply_ignore(text, &ignore);
+            if text.trim().is_empty() {
+                return Err(ExtractError::Empty);
+            }
+        }
+    }
+    Ok(content)
+}
+
+pub fn check_fail_if(text: &str, fail_if: &[String]) -> Result<(), ExtractError> {
+    let lower = text.to_lowercase();
+    for f in fail_if {
+        if lower.contains(&f.to_lowercase()) {
+            return Err(ExtractError::Blocked(f.clone()));
+        }
+    }
+    Ok(())
+}
+
+pub fn compile_ignore(ignore: &[String]) -> Result<Vec<Regex>, ExtractError> {
+    ignore
+        .iter()
+        .map(|r| Regex::new(r).map_err(|e| ExtractError::Rule(format!("ignore `{r}`: {e}"))))
+        .collect()
+}
+
+/// The text of a followed link (an HTML page or a PDF), for classification.
+pub fn followed_text(
+    body: &[u8],
+    content_type: Option<&str>,
+    url: &url::Url,
+    content_selector: Option<&str>,
+) -> Result<String, ExtractError> {
+    let is_pdf = body.starts_with(b"%PDF-")
+        || content_type
+            .map(|c| c.to_ascii_lowercase().contains("application/pdf"))
+            .unwrap_or(false);
+    let text = if is_pdf {
+        pdf::extract(body)?
+    } else {
+        let html = charset::decode(body, content_type);
+        page::main_text(&html, content_selector, url)?
+    };
+    if text.trim().is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    Ok(text)
+}

@@ -1,0 +1,263 @@
+//! HTML pages with CSS selectors (scraper): `content`, `exclude`, `item`,
+//! `item_title`, `item_link`, `item_text`; links made absolute.
+
+use super::ExtractError;
+use crate::config::ExtractRules;
+use crate::model::{Content, Item};
+use crate::normalize::{item_key, normalize_inline, normalize_text};
+use ego_tree::NodeId;
+use scraper::{ElementRef, Html, Node, Selector};
+use std::collections::HashSet;
+
+fn sel(key: &'static str, s: &str) -> Result<Selector, ExtractError> {
+    Selector::parse(s).map_err(|e| ExtractError::Rule(format!("`{key}` selector `{s}`: {e}")))
+}
+
+const SKIP: &[&str] = &["script", "style", "noscript", "template", "head", "svg", "iframe"];
+const BLOCK: &[&str] = &[
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section",
+    "article", "header", "footer", "blockquote", "pre", "dd", "dt", "dl", "hr", "form", "td", "th",
+    "main", "aside", "nav", "figure", "figcaption", "address", "center", "option",
+];
+
+/// The visible text of an element, skipping excluded subtrees, with line
+/// breaks at block elements.
+pub fn element_text(el: ElementRef<'_>, excluded: &HashSet<NodeId>) -> String {
+    let mut out = String::new();
+    walk(el, excluded, &mut out);
+    normalize_text(&out)
+}
+
+fn walk(el: ElementRef<'_>, excluded: &HashSet<NodeId>, out: &mut String) {
+    for child in el.children() {
+        if excluded.contains(&child.id()) {
+            continue;
+        }
+        match child.value() {
+            Node::Text(t) => out.push_str(t),
+            Node::Element(e) => {
+                let name = e.name();
+                if SKIP.contains(&name) {
+                    continue;
+                }
+                let block = BLOCK.contains(&name);
+                if block {
+                    out.push('\n');
+                }
+                if let Some(c) = ElementRef::wrap(child) {
+                    walk(c, excluded, out);
+                }
+                if block {
+                    out.push('\n');
+                } else if name == "td" || name == "th" {
+                    out.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The base URL of a document: its `<base href>` resolved against the URL.
+fn base_url(doc: &Html, url: &url::Url) -> url::Url {
+    let base = Selector::parse("base[href]").expect("static selector");
+    doc.select(&base)
+        .next()
+        .and_then(|b| b.value().attr("href"))
+        .and_then(|h| url.join(h.trim()).ok())
+        .unwrap_or_else(|| url.clone())
+}
+
+pub fn absolute(base: &url::Url, href: &str) -> Option<String> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') || href.to_ascii_lowercase().starts_with("javascript:") {
+        return None;
+    }
+    let u = base.join(href).ok()?;
+    matches!(u.scheme(), "http" | "https").then(|| u.to_string())
+}
+
+fn excluded_ids(doc: &Html, rules: &ExtractRules) -> Result<HashSet<NodeId>, ExtractError> {
+    let mut ids = HashSet::new();
+    for s in &rules.exclude {
+        let sel = sel("exclude", s)?;
+        for el in doc.select(&sel) {
+            ids.insert(el.id());
+        }
+    }
+    Ok(ids)
+}
+
+fn is_excluded(el: ElementRef<'_>, excluded: &HashSet<NodeId>) -> bool {
+    excluded.contains(&el.id()) || el.ancestors().any(|a| excluded.contains(&a.id()))
+}
+
+pub fn extract(html: &str, rules: &ExtractRules, url: &url::Url) -> Result<Content, ExtractError> {
+    let doc = Html::parse_document(html);
+    let base = base_url(&doc, url);
+    let excluded = excluded_ids(&doc, rules)?;
+    let content_sel = sel("content", rules.content.as_deref().unwrap_or("body"))?;
+    let roots: Vec<ElementRef<'_>> = doc
+        .select(&content_sel)
+        .filter(|e| !is_excluded(*e, &excluded))
+        .collect();
+    if roots.is_empty() {
+        if rules.content.is_none() {
+            return Err(ExtractError::Empty);
+        }
+        return Err(ExtractError::SelectorEmpty {
+            key: "content",
+            selector: rules.content.clone().unwrap_or_default(),
+        });
+    }
+    let Some(item_s) = &rules.item else {
+        let text: Vec<String> = roots.iter().map(|r| element_text(*r, &excluded)).collect();
+        let text = normalize_text(&text.join("\n"));
+        return Ok(Content::Text { text });
+    };
+    let item_sel = sel("item", item_s)?;
+    let title_sel = rules.item_title.as_deref().map(|s| sel("item_title", s)).transpose()?;
+    let link_sel = rules.item_link.as_deref().map(|s| sel("item_link", s)).transpose()?;
+    let text_sel = rules.item_text.as_deref().map(|s| sel("item_text", s)).transpose()?;
+    let heading = Selector::parse("h1, h2, h3, h4, h5, h6, a").expect("static selector");
+    let anchor = Selector::parse("a[href]").expect("static selector");
+    let mut items = vec![];
+    let mut seen_nodes = HashSet::new();
+    for root in &roots {
+        for it in root.select(&item_sel) {
+            if is_excluded(it, &excluded) || !seen_nodes.insert(it.id()) {
+                continue;
+            }
+            let text_all = element_text(it, &excluded);
+            let title = match &title_sel {
+                Some(s) => it
+                    .select(s)
+                    .next()
+                    .map(|t| normalize_inline(&element_text(t, &excluded)))
+                    .unwrap_or_default(),
+                None => it
+                    .select(&heading)
+                    .next()
+                    .map(|t| normalize_inline(&element_text(t, &excluded)))
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| text_all.lines().next().unwrap_or("").to_string()),
+            };
+            let link_el = match &link_sel {
+                Some(s) => {
+                    if it.value().name() == "a" && s.matches(&it) {
+                        Some(it)
+                    } else {
+                        it.select(s).next()
+                    }
+                }
+                None => {
+                    if it.value().name() == "a" && it.value().attr("href").is_some() {
+                        Some(it)
+                    } else {
+                        it.select(&anchor).next()
+                    }
+                }
+            };
+            let link = link_el
+                .and_then(|a| a.value().attr("href").or_else(|| a.value().attr("src")))
+                .and_then(|h| absolute(&base, h));
+            let text = match &text_sel {
+                Some(s) => it
+                    .select(s)
+                    .map(|t| element_text(t, &excluded))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                None => text_all.clone(),
+            };
+            if title.is_empty() && text.is_empty() {
+                continue;
+            }
+            let key = item_key(None, link.as_deref(), &title, &text);
+            items.push(Item {
+                key,
+                title,
+                link,
+                text,
+            });
+        }
+    }
+    if items.is_empty() {
+        return Err(ExtractError::SelectorEmpty {
+            key: "item",
+            selector: item_s.clone(),
+        });
+    }
+    Ok(Content::Items { items })
+}
+
+/// The main text of a followed page: `content_selector`, else `main`,
+/// `article`, `#content`, else the body.
+pub fn main_text(html: &str, content_selector: Option<&str>, _url: &url::Url) -> Result<String, ExtractError> {
+    let doc = Html::parse_document(html);
+    let none = HashSet::new();
+    let mut candidates: Vec<String> = vec![];
+    if let Some(c) = content_selector {
+        candidates.push(c.to_string());
+    }
+    candidates.extend(["main", "article", "#content", "body"].map(String::from));
+    for c in candidates {
+        let s = sel("follow_content", &c)?;
+        let parts: Vec<String> = doc.select(&s).map(|e| element_text(e, &none)).collect();
+        let text = normalize_text(&parts.join("\n"));
+        if !text.is_empty() {
+            return Ok(text);
+        }
+    }
+    Ok(String::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(toml_src: &str) -> ExtractRules {
+        toml::from_str(toml_src).unwrap()
+    }
+
+    const PAGE: &str = r#"<html><head><base href="/duyurular/"><title>x</title></head><body>
+      <nav>Menu <a href="/a">A</a></nav>
+      <div id="main"><span class="date-now">25.11.2026 10:02</span>
+        <ul>
+          <li><a href="ilan-1">Tıbbi Cihaz Duyurusu</a><p>Metin bir</p></li>
+          <li class="ad"><a href="/promo">Banner</a></li>
+          <li><a href="https://other.example/x#frag">İkinci</a> metin iki</li>
+        </ul>
+      </div><script>var t = 123;</script></body></html>"#;
+
+    #[test]
+    fn items_with_absolute_links_and_exclusions() {
+        let r = rules("content = '#main'\nexclude = ['.date-now', 'li.ad']\nitem = 'li'\n");
+        let url = url::Url::parse("https://www.ticaret.gov.tr/x").unwrap();
+        let Content::Items { items } = extract(PAGE, &r, &url).unwrap() else { panic!() };
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].title, "Tıbbi Cihaz Duyurusu");
+        assert_eq!(items[0].link.as_deref(), Some("https://www.ticaret.gov.tr/duyurular/ilan-1"));
+        assert_eq!(items[0].text, "Tıbbi Cihaz Duyurusu\nMetin bir");
+        assert_eq!(items[1].link.as_deref(), Some("https://other.example/x#frag"));
+        assert_eq!(items[1].key, "link:https://other.example/x");
+    }
+
+    #[test]
+    fn text_mode_skips_scripts_and_excluded() {
+        let r = rules("content = '#main'\nexclude = ['.date-now']\n");
+        let url = url::Url::parse("https://a.example/").unwrap();
+        let Content::Text { text } = extract(PAGE, &r, &url).unwrap() else { panic!() };
+        assert!(!text.contains("25.11.2026"));
+        assert!(!text.contains("var t"));
+        assert!(text.contains("Metin bir"));
+    }
+
+    #[test]
+    fn selectors_matching_nothing_are_errors() {
+        let url = url::Url::parse("https://a.example/").unwrap();
+        let e = extract(PAGE, &rules("content = '#gone'"), &url).unwrap_err();
+        assert!(matches!(e, ExtractError::SelectorEmpty { key: "content", .. }));
+        let e = extract(PAGE, &rules("item = 'article'"), &url).unwrap_err();
+        assert!(matches!(e, ExtractError::SelectorEmpty { key: "item", .. }));
+    }
+}

@@ -1,0 +1,168 @@
+//! Normalization: Unicode NFC, whitespace and invisible characters folded,
+//! `ignore` regexes applied, stable item keys and content hashes.
+
+use crate::model::{Content, Item};
+use regex::Regex;
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+
+/// Characters that carry no meaning for a reader and often differ between
+/// two renderings of the same page.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' // soft hyphen
+            | '\u{200B}'..='\u{200F}' // zero-width space/joiners, LRM/RLM
+            | '\u{202A}'..='\u{202E}' // bidi embedding
+            | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
+            | '\u{FEFF}' // BOM / zero-width no-break space
+            | '\u{180E}'
+    ) || (c.is_control() && c != '\n' && c != '\t')
+}
+
+/// NFC, invisible characters removed, runs of spaces folded to one, lines
+/// trimmed, blank lines dropped.
+pub fn normalize_text(s: &str) -> String {
+    let nfc: String = s.nfc().filter(|c| !is_invisible(*c)).collect();
+    let mut out = String::with_capacity(nfc.len());
+    for line in nfc.lines() {
+        let mut first = true;
+        for word in line.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()) {
+            if first {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                first = false;
+            } else {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// One line of text: everything folded onto a single line.
+pub fn normalize_inline(s: &str) -> String {
+    normalize_text(s).replace('\n', " ")
+}
+
+/// Remove what the `ignore` regexes match; a line left empty disappears.
+pub fn apply_ignore(text: &str, ignore: &[Regex]) -> String {
+    if ignore.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let mut l = std::borrow::Cow::Borrowed(line);
+        for re in ignore {
+            if re.is_match(&l) {
+                l = std::borrow::Cow::Owned(re.replace_all(&l, "").into_owned());
+            }
+        }
+        let t = l.trim();
+        if !t.is_empty() {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&normalize_inline(t));
+        }
+    }
+    out
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A stable key for an item: its guid, else its canonical link, else a hash of
+/// its normalized title and text.
+pub fn item_key(guid: Option<&str>, link: Option<&str>, title: &str, text: &str) -> String {
+    if let Some(g) = guid.map(str::trim).filter(|g| !g.is_empty()) {
+        return format!("id:{g}");
+    }
+    if let Some(l) = link.and_then(canonical_link) {
+        return format!("link:{l}");
+    }
+    let mut h = Sha256::new();
+    h.update(normalize_inline(title).as_bytes());
+    h.update([0]);
+    h.update(normalize_text(text).as_bytes());
+    format!("hash:{}", &hex::encode(h.finalize())[..32])
+}
+
+/// A link without fragment and without tracking/session parameters.
+pub fn canonical_link(link: &str) -> Option<String> {
+    let mut u = url::Url::parse(link.trim()).ok()?;
+    u.set_fragment(None);
+    let kept: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            !(k.starts_with("utm_")
+                || k == "fbclid"
+                || k == "gclid"
+                || k == "jsessionid"
+                || k == "phpsessid"
+                || k == "sid"
+                || k == "sessionid")
+        })
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        u.set_query(None);
+    } else {
+        u.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    Some(u.to_string())
+}
+
+/// Make keys unique inside one snapshot (two items with the same link get
+/// `#2`, `#3` suffixes in document order).
+pub fn dedupe_keys(items: &mut [Item]) {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for it in items.iter_mut() {
+        let n = seen.entry(it.key.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            it.key = format!("{}#{}", it.key, n);
+        }
+    }
+}
+
+/// The content hash of a snapshot: identical content is stored once.
+pub fn content_hash(c: &Content) -> String {
+    let json = serde_json::to_vec(c).unwrap_or_default();
+    sha256_hex(&json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_whitespace_invisibles_and_nfc() {
+        let s = "  Tıbbi\u{00A0}Cihaz \u{200B}Yönetmeliği \n\n\t  e\u{0301}tat  ";
+        assert_eq!(normalize_text(s), "Tıbbi Cihaz Yönetmeliği\nétat");
+    }
+
+    #[test]
+    fn ignore_removes_matches_and_empty_lines() {
+        let re = vec![Regex::new(r"Güncelleme: .*").unwrap(), Regex::new(r"^\d{2}:\d{2}$").unwrap()];
+        let t = "Duyuru A\nGüncelleme: 25.11.2026 10:02\n12:30\nDuyuru B — Güncelleme: dün";
+        assert_eq!(apply_ignore(t, &re), "Duyuru A\nDuyuru B —");
+    }
+
+    #[test]
+    fn keys_prefer_guid_then_link_then_hash() {
+        assert_eq!(item_key(Some("g1"), Some("https://a/x"), "t", ""), "id:g1");
+        assert_eq!(
+            item_key(None, Some("https://a/x?utm_source=rss&id=3#top"), "t", ""),
+            "link:https://a/x?id=3"
+        );
+        let a = item_key(None, None, "Title  one", "body");
+        let b = item_key(None, None, "Title one", "body");
+        assert_eq!(a, b);
+        assert!(a.starts_with("hash:"));
+    }
+}

@@ -1,0 +1,210 @@
+//! Crontab schedules: the one place where crontab's meaning is translated into
+//! the `cron` crate's form (seconds first, Sunday = 1).
+
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use std::str::FromStr;
+
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    expr: String,
+    inner: cron::Schedule,
+    tz: Tz,
+}
+
+impl PartialEq for Schedule {
+    fn eq(&self, other: &Self) -> bool {
+        self.expr == other.expr && self.tz == other.tz
+    }
+}
+
+impl Schedule {
+    /// Parse a 5-field crontab line (minute hour dom month dow) or the 6-field form
+    /// with seconds first, in the given IANA timezone.
+    pub fn parse(expr: &str, tz: &str) -> Result<Schedule, String> {
+        let tz: Tz = Tz::from_str(tz.trim()).map_err(|_| {
+            format!("`{tz}` is not an IANA timezone: use a name such as `Europe/Istanbul` or `UTC`")
+        })?;
+        let translated = translate(expr)?;
+        let inner = cron::Schedule::from_str(&translated).map_err(|e| {
+            format!("`{expr}` is not a valid cron schedule ({e}): use crontab's 5 fields, e.g. `*/30 * * * *` or `0 7 * * 1-5`")
+        })?;
+        Ok(Schedule {
+            expr: expr.trim().to_string(),
+            inner,
+            tz,
+        })
+    }
+
+    pub fn expr(&self) -> &str {
+        &self.expr
+    }
+
+    pub fn timezone(&self) -> Tz {
+        self.tz
+    }
+
+    /// The first due time strictly after `after`.
+    pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let local = self.tz.from_utc_datetime(&after.naive_utc());
+        self.inner
+            .after(&local)
+            .next()
+            .map(|t| t.with_timezone(&Utc))
+    }
+}
+
+/// Translate crontab (5 fields) or 6-field (seconds first) into the cron crate's
+/// syntax. Day-of-week numbers are crontab's: 0 or 7 = Sunday, 1 = Monday.
+pub fn translate(expr: &str) -> Result<String, String> {
+    let fields: Vec<&str> = expr.split_whitespace().collect();
+    let mut fields: Vec<String> = match fields.len() {
+        5 => std::iter::once("0")
+            .chain(fields.iter().copied())
+            .map(String::from)
+            .collect(),
+        6 => fields.iter().map(|s| s.to_string()).collect(),
+        0 => return Err("the schedule is empty: use crontab's 5 fields, e.g. `*/30 * * * *`".into()),
+        n => {
+            return Err(format!(
+                "`{expr}` has {n} fields: use crontab's 5 (minute hour day month weekday) or 6 with seconds first"
+            ))
+        }
+    };
+    // The crate rejects `?`-less "*" combos fine; only day-of-week needs renumbering.
+    fields[5] = translate_dow(&fields[5])
+        .map_err(|e| format!("`{expr}`: day of week `{}`: {e}", fields[5]))?;
+    Ok(fields.join(" "))
+}
+
+const DAY_NAMES: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+fn translate_dow(field: &str) -> Result<String, String> {
+    let mut out = Vec::new();
+    for part in field.split(',') {
+        let (range, step) = match part.split_once('/') {
+            Some((r, s)) => (r, Some(s)),
+            None => (part, None),
+        };
+        let range_out = if range == "*" || range == "?" {
+            range.to_string()
+        } else if let Some((a, b)) = range.split_once('-') {
+            let a = day(a)?;
+            let b = day(b)?;
+            // crontab allows 7 as Sunday at the end of a range: 5-7 = Fri..Sun.
+            if b == 0 && a > 0 {
+                format!("{}-SAT,SUN", DAY_NAMES[a])
+            } else if a > b {
+                return Err("a range must go from the earlier to the later day".into());
+            } else {
+                format!("{}-{}", DAY_NAMES[a], DAY_NAMES[b])
+            }
+        } else {
+            DAY_NAMES[day(range)?].to_string()
+        };
+        match step {
+            Some(s) => {
+                if range_out.contains(',') {
+                    return Err("a step over a range ending on Sunday (7) is not supported".into());
+                }
+                out.push(format!("{range_out}/{s}"))
+            }
+            None => out.push(range_out),
+        }
+    }
+    Ok(out.join(","))
+}
+
+/// A crontab day: 0-7 (0 and 7 are Sunday) or a three-letter name.
+fn day(s: &str) -> Result<usize, String> {
+    if let Ok(n) = s.parse::<usize>() {
+        return match n {
+            0..=6 => Ok(n),
+            7 => Ok(0),
+            _ => Err(format!("`{s}` is not a day: use 0-7 (0 and 7 are Sunday) or MON..SUN")),
+        };
+    }
+    let up = s.to_ascii_uppercase();
+    DAY_NAMES
+        .iter()
+        .position(|d| up.starts_with(d) && up.len() >= 3)
+        .ok_or_else(|| format!("`{s}` is not a day: use 0-7 (0 and 7 are Sunday) or MON..SUN"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, Timelike, Weekday};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn weekdays_mean_monday_to_friday() {
+        let s = Schedule::parse("0 7 * * 1-5", "UTC").unwrap();
+        // 2026-11-27 is a Friday; the next weekday 07:00 after Friday 08:00 is Monday.
+        let next = s.next_after(at("2026-11-27T08:00:00Z")).unwrap();
+        assert_eq!(next.weekday(), Weekday::Mon);
+        assert_eq!(next.hour(), 7);
+        let mut t = at("2026-11-22T00:00:00Z");
+        let mut days = vec![];
+        for _ in 0..5 {
+            t = s.next_after(t).unwrap();
+            days.push(t.weekday());
+        }
+        assert_eq!(
+            days,
+            vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri]
+        );
+    }
+
+    #[test]
+    fn zero_and_seven_are_sunday() {
+        for e in ["0 12 * * 0", "0 12 * * 7", "0 12 * * sun"] {
+            let s = Schedule::parse(e, "UTC").unwrap();
+            let next = s.next_after(at("2026-11-25T00:00:00Z")).unwrap();
+            assert_eq!(next.weekday(), Weekday::Sun, "{e}");
+        }
+        let s = Schedule::parse("0 12 * * 5-7", "UTC").unwrap();
+        let mut t = at("2026-11-23T00:00:00Z");
+        let mut days = vec![];
+        for _ in 0..3 {
+            t = s.next_after(t).unwrap();
+            days.push(t.weekday());
+        }
+        assert_eq!(days, vec![Weekday::Fri, Weekday::Sat, Weekday::Sun]);
+    }
+
+    #[test]
+    fn six_fields_have_seconds_first() {
+        let s = Schedule::parse("*/5 * * * * *", "UTC").unwrap();
+        let next = s.next_after(at("2026-11-25T00:00:01Z")).unwrap();
+        assert_eq!(next, at("2026-11-25T00:00:05Z"));
+    }
+
+    #[test]
+    fn timezone_is_honoured() {
+        // 00:15 in Istanbul (UTC+3) is 21:15 UTC the day before.
+        let s = Schedule::parse("15 0 * * *", "Europe/Istanbul").unwrap();
+        let next = s.next_after(at("2026-11-25T12:00:00Z")).unwrap();
+        assert_eq!(next, at("2026-11-25T21:15:00Z"));
+    }
+
+    #[test]
+    fn every_thirty_minutes() {
+        let s = Schedule::parse("*/30 * * * *", "UTC").unwrap();
+        assert_eq!(
+            s.next_after(at("2026-11-25T10:01:00Z")).unwrap(),
+            at("2026-11-25T10:30:00Z")
+        );
+    }
+
+    #[test]
+    fn errors_say_what_to_do() {
+        assert!(Schedule::parse("* * *", "UTC").unwrap_err().contains("5"));
+        assert!(Schedule::parse("0 7 * * 8", "UTC").unwrap_err().contains("0-7"));
+        assert!(Schedule::parse("61 * * * *", "UTC").is_err());
+        assert!(Schedule::parse("0 7 * * *", "Mars/Olympus").unwrap_err().contains("IANA"));
+    }
+}
