@@ -4,8 +4,15 @@
 //! The pipeline, top to bottom:
 //! sources -> schedule -> fetch -> extract -> normalize -> diff -> classify -> match -> outbox -> notify
 
+pub mod cases;
 pub mod config;
+pub mod diff;
 pub mod extract;
+pub mod fetch;
+pub mod metrics;
 pub mod model;
 pub mod normalize;
+pub mod pipeline;
 pub mod schedule;
+pub mod store;
+pub mod tagging;

@@ -4,15 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The evidence for one tag: the HS code or phrase that triggered it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Evidence {
-    pub category: String,
-    /// `hs`, `phrase` or `source`.
-    pub via: String,
-    #[serde(rename = "match")]
-    pub matched: String,
-}
+pub use regwatch_classify::Evidence;
 
 /// A source id: a lowercase slug that never changes, since history hangs on it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

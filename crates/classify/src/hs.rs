@@ -37,7 +37,7 @@ static CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 /// Tokens that make the following number a document, standard or law number.
 static HARD_REJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:[#№=]|(?:^|[^\w])(?:cfr|form|en|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|\$|€|£|₺))\s*[:.]?\s*$",
+        r"(?:[#№=]|(?:^|[^\w])(?:cfr|form|en|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|yuzde|\$|€|£|₺))\s*[:.]?\s*$",
     )
     .unwrap()
 });
@@ -51,7 +51,7 @@ static SOFT_REJECT: LazyLock<Regex> = LazyLock::new(|| {
 /// Units and currencies: a number followed by them is a quantity, not a code.
 static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\s?(?:tl|try|usd|eur|euros?|vnd|dong|mxn|pesos?|gbp|ghz|mhz|khz|hz|kg|km|mm|cm|kw|kwh|mah|wh|w|v|kv|tons?|adet|units?|pcs|days?|ngay|gun|dias?|years?|yil|nam|%)(?:[^\w]|$)",
+        r"^\s?(?:tl|try|usd|eur|euros?|vnd|dong|mxn|pesos?|gbp|ghz|mhz|khz|hz|kg|km|mm|cm|kw|kwh|mah|wh|w|v|kv|tons?|adet|units?|pcs|days?|ngay|gun|dias?|years?|yil|nam|percent|per cent|pct|por ciento|phan tram|%)(?:[^\w]|$)",
     )
     .unwrap()
 });
@@ -70,6 +70,11 @@ static CHAPTER: LazyLock<Regex> = LazyLock::new(|| {
 
 static CHAPTER_TR_POSTFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(\d{2})\.?\s*(?:['’]?(?:inci|ıncı|nci|ncı|üncü|uncu|ncü)\s+)?fas[ıi]l").unwrap()
+});
+
+/// A year-like number (2022) is a heading only right after a heading word.
+static CLOSE_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\w])(?:headings?|subheadings?|partidas?|nhom|pozisyon\w*|positions?|tariff item)\s*:?\s*$").unwrap()
 });
 
 static DIGITS12: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,2}").unwrap());
@@ -346,7 +351,7 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
             let ok = match need {
                 Need::Nothing => true,
                 Need::Cue => cue || in_list,
-                Need::CloseCue => CUE_BEFORE.is_match(&window_before(text, start, 14)) || in_list,
+                Need::CloseCue => CLOSE_CUE.is_match(&before),
             };
             if !ok {
                 continue;
@@ -366,11 +371,8 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
 
 fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
     if let Some(p) = text[..start].chars().next_back() {
-        if p.is_alphanumeric() || "/-‐–.,_#=$€£¥₺@:".contains(p) && !(p == ':' || p == '.' && start >= 2 && text[..start - 1].ends_with(|c: char| c.is_alphabetic())) {
-            // allow "HS:8517" and "No.8517"-like runs only through the cue logic
-            if !(p == ':' || p == '.') {
-                return false;
-            }
+        if p.is_alphanumeric() || "/-‐–.,_#=$€£¥₺@".contains(p) {
+            return false;
         }
     }
     let tail = &text[end..];

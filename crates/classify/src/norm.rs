@@ -89,8 +89,14 @@ impl<'a> Folded<'a> {
         let mut folded = String::with_capacity(nfc.len());
         let mut stripped = String::with_capacity(nfc.len());
         let mut offsets = Vec::with_capacity(nfc.len() + 1);
+        let mut prev_space = true;
         for (b, c) in nfc.char_indices() {
             let f = fold_char(c, hyphen_to_space);
+            // runs of white space count as one space, as in patterns
+            if f == ' ' && prev_space {
+                continue;
+            }
+            prev_space = f == ' ';
             let s = strip_char(f);
             offsets.push((b as u32, folded.len() as u32, stripped.len() as u32));
             folded.push(f);

@@ -1,0 +1,430 @@
+//! Polite HTTP fetching: user agent, timeout, byte cap after decompression,
+//! redirect limit, conditional GET, retries with backoff (Retry-After
+//! honoured), per-host concurrency and minimum interval, robots.txt.
+
+use crate::config::FetchConfig;
+use reqwest::header::{
+    HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    RETRY_AFTER,
+};
+use reqwest::StatusCode;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum FetchError {
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("the body is larger than the cap of {0} bytes (after decompression): raise [fetch].max_bytes if this is expected")]
+    TooLarge(u64),
+    #[error("too many redirects (more than {0}): a redirect loop?")]
+    TooManyRedirects(usize),
+    #[error("HTTP {0}")]
+    Status(u16),
+    #[error("rate limited (HTTP 429), retry after {0:?}")]
+    RateLimited(Duration),
+    #[error("could not connect: {0}")]
+    Connect(String),
+    #[error("robots.txt of {0} disallows this URL for our user agent")]
+    Robots(String),
+    #[error("empty body")]
+    EmptyBody,
+    #[error("transfer failed: {0}")]
+    Body(String),
+}
+
+impl FetchError {
+    fn retryable(&self) -> bool {
+        match self {
+            FetchError::Status(s) => *s >= 500,
+            FetchError::RateLimited(_)
+            | FetchError::Timeout(_)
+            | FetchError::Connect(_)
+            | FetchError::Body(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Validators from the last successful fetch, for a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+    pub validators: Validators,
+    pub final_url: url::Url,
+    pub elapsed: Duration,
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum FetchOutcome {
+    NotModified { elapsed: Duration, attempts: u32 },
+    Fetched(Fetched),
+}
+
+/// Per-host politeness: a semaphore and a minimum interval between request
+/// starts, shared by every source of a host.
+#[derive(Default)]
+struct HostLimiter {
+    hosts: Mutex<HashMap<String, Arc<HostSlot>>>,
+}
+
+struct HostSlot {
+    sem: Semaphore,
+    next_start: tokio::sync::Mutex<Instant>,
+}
+
+impl HostLimiter {
+    fn slot(&self, host: &str, concurrency: usize) -> Arc<HostSlot> {
+        let mut m = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        m.entry(host.to_string())
+            .or_insert_with(|| {
+                Arc::new(HostSlot {
+                    sem: Semaphore::new(concurrency),
+                    next_start: tokio::sync::Mutex::new(Instant::now()),
+                })
+            })
+            .clone()
+    }
+}
+
+#[derive(Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    cfg: Arc<FetchConfig>,
+    hosts: Arc<HostLimiter>,
+    robots: Arc<Mutex<HashMap<String, Arc<Robots>>>>,
+}
+
+impl Fetcher {
+    pub fn new(cfg: &FetchConfig) -> anyhow::Result<Fetcher> {
+        let client = reqwest::Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .timeout(cfg.timeout.0)
+            .connect_timeout(cfg.timeout.0.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::limited(cfg.max_redirects))
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()?;
+        Ok(Fetcher {
+            client,
+            cfg: Arc::new(cfg.clone()),
+            hosts: Arc::new(HostLimiter::default()),
+            robots: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    pub fn config(&self) -> &FetchConfig {
+        &self.cfg
+    }
+
+    /// Fetch `url`, conditionally when `validators` are given, with retries.
+    pub async fn fetch(&self, url: &url::Url, validators: &Validators) -> Result<FetchOutcome, FetchError> {
+        if self.cfg.robots_txt && !self.robots_allow(url).await {
+            return Err(FetchError::Robots(url.host_str().unwrap_or("").to_string()));
+        }
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let res = self.fetch_once(url, validators).await;
+            match res {
+                Ok(FetchOutcome::NotModified { .. }) => {
+                    return Ok(FetchOutcome::NotModified { elapsed: started.elapsed(), attempts: attempt })
+                }
+                Ok(FetchOutcome::Fetched(mut f)) => {
+                    f.elapsed = started.elapsed();
+                    f.attempts = attempt;
+                    return Ok(FetchOutcome::Fetched(f));
+                }
+                Err(e) if e.retryable() && attempt <= self.cfg.retries => {
+                    let wait = match &e {
+                        FetchError::RateLimited(d) => *d,
+                        _ => backoff(self.cfg.retry_backoff.0, attempt),
+                    };
+                    // Never sleep longer than a few minutes inside one poll:
+                    // the next scheduled poll will try again.
+                    if wait > Duration::from_secs(300) {
+                        return Err(e);
+                    }
+                    tracing::debug!(url = %url, attempt, error = %e, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn fetch_once(&self, url: &url::Url, validators: &Validators) -> Result<FetchOutcome, FetchError> {
+        let host = url.host_str().unwrap_or("").to_string();
+        let slot = self.hosts.slot(&host, self.cfg.per_host_concurrency);
+        let _permit = slot.sem.acquire().await.expect("semaphore never closed");
+        {
+            let mut next = slot.next_start.lock().await;
+            let now = Instant::now();
+            if *next > now {
+                tokio::time::sleep(*next - now).await;
+            }
+            *next = Instant::now() + self.cfg.per_host_interval.0;
+        }
+        let mut req = self.client.get(url.clone());
+        if let Some(e) = &validators.etag {
+            req = req.header(IF_NONE_MATCH, e);
+        }
+        if let Some(l) = &validators.last_modified {
+            req = req.header(IF_MODIFIED_SINCE, l);
+        }
+        let started = Instant::now();
+        let mut resp = req.send().await.map_err(|e| self.map_err(e))?;
+        let status = resp.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(FetchOutcome::NotModified { elapsed: started.elapsed(), attempts: 1 });
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(FetchError::RateLimited(
+                retry_after(resp.headers()).unwrap_or(backoff(self.cfg.retry_backoff.0, 2)),
+            ));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            if let Some(d) = retry_after(resp.headers()) {
+                if d <= Duration::from_secs(60) {
+                    tokio::time::sleep(d).await;
+                }
+            }
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status(status.as_u16()));
+        }
+        let max = self.cfg.max_bytes;
+        let encoded = resp.headers().contains_key(reqwest::header::CONTENT_ENCODING);
+        if !encoded {
+            if let Some(len) = resp
+                .headers()
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+            {
+                if len > max {
+                    return Err(FetchError::TooLarge(max));
+                }
+            }
+        }
+        let headers = resp.headers().clone();
+        let final_url = resp.url().clone();
+        let mut body: Vec<u8> = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > max {
+                        return Err(FetchError::TooLarge(max));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(self.map_err(e)),
+            }
+        }
+        if body.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(FetchError::EmptyBody);
+        }
+        let header = |h| headers.get(h).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok()).map(str::to_string);
+        Ok(FetchOutcome::Fetched(Fetched {
+            status: status.as_u16(),
+            body,
+            content_type: header(CONTENT_TYPE),
+            validators: Validators { etag: header(ETAG), last_modified: header(LAST_MODIFIED) },
+            final_url,
+            elapsed: started.elapsed(),
+            attempts: 1,
+        }))
+    }
+
+    fn map_err(&self, e: reqwest::Error) -> FetchError {
+        if e.is_timeout() {
+            FetchError::Timeout(self.cfg.timeout.0)
+        } else if e.is_redirect() {
+            FetchError::TooManyRedirects(self.cfg.max_redirects)
+        } else if e.is_connect() {
+            FetchError::Connect(error_chain(&e))
+        } else if e.is_decode() {
+            FetchError::Body(format!("could not decompress the body: {}", error_chain(&e)))
+        } else {
+            FetchError::Body(error_chain(&e))
+        }
+    }
+
+    async fn robots_allow(&self, url: &url::Url) -> bool {
+        let Some(host) = url.host_str() else { return true };
+        let origin = format!("{}://{}", url.scheme(), url.authority());
+        let cached = self.robots.lock().unwrap_or_else(|p| p.into_inner()).get(&origin).cloned();
+        let robots = match cached {
+            Some(r) => r,
+            None => {
+                let r = Arc::new(self.load_robots(&origin).await);
+                self.robots
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(origin.clone(), r.clone());
+                r
+            }
+        };
+        let _ = host;
+        let path = match url.query() {
+            Some(q) => format!("{}?{}", url.path(), q),
+            None => url.path().to_string(),
+        };
+        robots.allows(&path)
+    }
+
+    async fn load_robots(&self, origin: &str) -> Robots {
+        let Ok(u) = url::Url::parse(&format!("{origin}/robots.txt")) else { return Robots::default() };
+        match self.fetch_once(&u, &Validators::default()).await {
+            Ok(FetchOutcome::Fetched(f)) => Robots::parse(&String::from_utf8_lossy(&f.body), &self.cfg.user_agent),
+            _ => Robots::default(),
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// Exponential backoff with jitter: base * 2^(attempt-1), ±25 %.
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+    let jitter = rand::random_range(0.75..1.25);
+    exp.mul_f64(jitter)
+}
+
+/// Retry-After as seconds or an HTTP date.
+pub fn retry_after(h: &HeaderMap) -> Option<Duration> {
+    let v = h.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let secs = (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds().max(0);
+    Some(Duration::from_secs(secs as u64))
+}
+
+/// A small robots.txt reader: the group for our agent (else `*`), longest
+/// matching Allow/Disallow rule wins, `*` and `$` wildcards.
+#[derive(Debug, Default)]
+pub struct Robots {
+    rules: Vec<(bool, String)>,
+}
+
+impl Robots {
+    pub fn parse(text: &str, user_agent: &str) -> Robots {
+        let ua = user_agent.split('/').next().unwrap_or("").to_ascii_lowercase();
+        let mut groups: Vec<(Vec<String>, Vec<(bool, String)>)> = vec![];
+        let mut in_agents = false;
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            let Some((k, v)) = line.split_once(':') else { continue };
+            let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_string());
+            match k.as_str() {
+                "user-agent" => {
+                    if !in_agents {
+                        groups.push((vec![], vec![]));
+                    }
+                    in_agents = true;
+                    if let Some(g) = groups.last_mut() {
+                        g.0.push(v.to_ascii_lowercase());
+                    }
+                }
+                "allow" | "disallow" => {
+                    in_agents = false;
+                    if let Some(g) = groups.last_mut() {
+                        if !v.is_empty() {
+                            g.1.push((k == "allow", v));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let specific = groups.iter().find(|g| g.0.iter().any(|a| !ua.is_empty() && a != "*" && ua.contains(a.as_str())));
+        let group = specific.or_else(|| groups.iter().find(|g| g.0.iter().any(|a| a == "*")));
+        Robots { rules: group.map(|g| g.1.clone()).unwrap_or_default() }
+    }
+
+    pub fn allows(&self, path: &str) -> bool {
+        let mut best: Option<(usize, bool)> = None;
+        for (allow, pat) in &self.rules {
+            if robots_match(pat, path) {
+                let len = pat.len();
+                if best.map(|(l, a)| len > l || (len == l && *allow && !a)).unwrap_or(true) {
+                    best = Some((len, *allow));
+                }
+            }
+        }
+        best.map(|(_, a)| a).unwrap_or(true)
+    }
+}
+
+fn robots_match(pat: &str, path: &str) -> bool {
+    let anchored = pat.ends_with('$');
+    let pat = pat.trim_end_matches('$');
+    let mut re = String::from("^");
+    for (i, part) in pat.split('*').enumerate() {
+        if i > 0 {
+            re.push_str(".*");
+        }
+        re.push_str(&regex::escape(part));
+    }
+    if anchored {
+        re.push('$');
+    }
+    regex::Regex::new(&re).map(|r| r.is_match(path)).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn robots_groups_and_longest_match() {
+        let r = Robots::parse(
+            "User-agent: *\nDisallow: /nota_detalle.php?\nDisallow: /private/\nAllow: /private/public\n\nUser-agent: other\nDisallow: /\n",
+            "regwatch/0.1",
+        );
+        assert!(!r.allows("/nota_detalle.php?codigo=1"));
+        assert!(r.allows("/index_111.php?year=2026"));
+        assert!(!r.allows("/private/x"));
+        assert!(r.allows("/private/public/x"));
+        let r = Robots::parse("User-agent: regwatch\nDisallow: /\n", "regwatch/0.1");
+        assert!(!r.allows("/x"));
+        assert!(Robots::parse("", "regwatch").allows("/x"));
+    }
+
+    #[test]
+    fn backoff_grows() {
+        let b1 = backoff(Duration::from_millis(100), 1);
+        let b4 = backoff(Duration::from_millis(100), 4);
+        assert!(b1 < Duration::from_millis(130));
+        assert!(b4 > Duration::from_millis(590));
+    }
+}

@@ -1,0 +1,598 @@
+//! The store: one API over SQLite (and PostgreSQL later) for snapshots,
+//! changes, cases and the outbox. Runtime-checked queries; migrations per
+//! backend, embedded and applied at start.
+
+use crate::model::{CaseMatch, Change, ChangeKind, Content, Evidence, NewChange, SourceHealth};
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub mod cases;
+pub mod outbox;
+
+/// Times are stored as fixed-width RFC 3339 UTC text, so they sort as text.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: SqlitePool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SourceState {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_snapshot_id: Option<i64>,
+    pub last_hash: Option<String>,
+    pub consecutive_failures: i64,
+    pub down: bool,
+    pub next_poll_at: Option<DateTime<Utc>>,
+    pub last_poll_at: Option<DateTime<Utc>>,
+}
+
+/// Tags of a change, from the classifier.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tags {
+    pub categories: Vec<String>,
+    pub hs_codes: Vec<String>,
+    pub evidence: Vec<Evidence>,
+    pub effective_date: Option<NaiveDate>,
+}
+
+/// A change ready to be recorded: diffed, tagged, matched and routed.
+#[derive(Debug, Clone)]
+pub struct ChangeRecord {
+    pub change: NewChange,
+    pub tags: Tags,
+    pub cases: Vec<CaseMatch>,
+    /// Channels that want this change delivered immediately.
+    pub deliver_to: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum PollOutcome {
+    NotModified,
+    Unchanged { etag: Option<String>, last_modified: Option<String> },
+    Changed {
+        content: Content,
+        hash: String,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        baseline: bool,
+        changes: Vec<ChangeRecord>,
+    },
+    Failed { error: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct PollRecord {
+    pub source_id: String,
+    pub jurisdiction: String,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: i64,
+    pub status: Option<i64>,
+    pub bytes: Option<i64>,
+    pub outcome: PollOutcome,
+    pub next_poll_at: Option<DateTime<Utc>>,
+    /// Consecutive failures that make a source "down".
+    pub down_after: i64,
+    /// Channels that receive source-health alerts.
+    pub health_channels: Vec<String>,
+}
+
+/// A health transition recorded by a poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Same,
+    WentDown,
+    Recovered,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PollResult {
+    pub change_ids: Vec<i64>,
+    pub health: Option<Health>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ChangeFilter {
+    pub since: Option<DateTime<Utc>>,
+    pub country: Option<String>,
+    pub category: Option<String>,
+    /// HS digits; matches by prefix both ways.
+    pub hs: Option<Vec<String>>,
+    pub source: Option<String>,
+    pub case_id: Option<String>,
+    pub query: Option<String>,
+    pub limit: Option<i64>,
+    /// Cursor: only changes with an id below this one.
+    pub before_id: Option<i64>,
+    pub ids: Option<Vec<i64>>,
+}
+
+impl Store {
+    pub async fn open(url: &str) -> anyhow::Result<Store> {
+        if url.starts_with("postgres") {
+            anyhow::bail!("PostgreSQL storage is not available in this build yet: use sqlite://PATH in [storage].url");
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let path = path.split('?').next().unwrap_or(path);
+        if path != ":memory:" {
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
+                }
+            }
+        }
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))
+            .with_context(|| format!("[storage].url `{url}` is not a valid SQLite URL"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if path == ":memory:" { 1 } else { 4 })
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await
+            .with_context(|| format!("cannot open the database {path}"))?;
+        let store = Store { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.pool)
+            .await
+            .context("applying database migrations")?;
+        Ok(())
+    }
+
+    pub async fn state(&self, source_id: &str) -> anyhow::Result<SourceState> {
+        let row = sqlx::query(
+            "SELECT s.etag, s.last_modified, s.last_snapshot_id, s.consecutive_failures, s.down,
+                    s.next_poll_at, s.last_poll_at, sn.content_hash
+             FROM source_state s LEFT JOIN snapshots sn ON sn.id = s.last_snapshot_id
+             WHERE s.source_id = $1",
+        )
+        .bind(source_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            None => SourceState::default(),
+            Some(r) => SourceState {
+                etag: r.get(0),
+                last_modified: r.get(1),
+                last_snapshot_id: r.get(2),
+                consecutive_failures: r.get(3),
+                down: r.get::<i64, _>(4) != 0,
+                next_poll_at: r.get::<Option<String>, _>(5).and_then(|s| parse_ts(&s)),
+                last_poll_at: r.get::<Option<String>, _>(6).and_then(|s| parse_ts(&s)),
+                last_hash: r.get(7),
+            },
+        })
+    }
+
+    pub async fn snapshot_content(&self, snapshot_id: i64) -> anyhow::Result<Option<Content>> {
+        let body: Option<String> = sqlx::query_scalar(
+            "SELECT c.body FROM snapshots s JOIN contents c ON c.hash = s.content_hash WHERE s.id = $1",
+        )
+        .bind(snapshot_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        body.map(|b| serde_json::from_str(&b).context("a stored snapshot is not valid JSON"))
+            .transpose()
+    }
+
+    /// Record one poll: fetch log, snapshot, changes, tags, case matches,
+    /// outbox rows and source state, in one transaction.
+    pub async fn record_poll(&self, rec: PollRecord) -> anyhow::Result<PollResult> {
+        let now = ts(rec.started_at);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO source_state (source_id) VALUES ($1) ON CONFLICT(source_id) DO NOTHING")
+            .bind(&rec.source_id)
+            .execute(&mut *tx)
+            .await?;
+        let (failures, down): (i64, i64) =
+            sqlx::query_as("SELECT consecutive_failures, down FROM source_state WHERE source_id = $1")
+                .bind(&rec.source_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let (outcome_name, error) = match &rec.outcome {
+            PollOutcome::NotModified => ("not_modified", None),
+            PollOutcome::Unchanged { .. } => ("unchanged", None),
+            PollOutcome::Changed { baseline: true, .. } => ("baseline", None),
+            PollOutcome::Changed { .. } => ("changed", None),
+            PollOutcome::Failed { error } => ("failed", Some(error.clone())),
+        };
+        sqlx::query(
+            "INSERT INTO fetch_log (source_id, started_at, duration_ms, status, bytes, outcome, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&rec.source_id)
+        .bind(&now)
+        .bind(rec.duration_ms)
+        .bind(rec.status)
+        .bind(rec.bytes)
+        .bind(outcome_name)
+        .bind(&error)
+        .execute(&mut *tx)
+        .await?;
+        let next = rec.next_poll_at.map(ts);
+        let mut result = PollResult::default();
+        let mut health = Health::Same;
+        match rec.outcome {
+            PollOutcome::Failed { error } => {
+                let failures = failures + 1;
+                let goes_down = down == 0 && failures >= rec.down_after;
+                sqlx::query(
+                    "UPDATE source_state SET last_poll_at = $1, last_error = $2, consecutive_failures = $3,
+                     down = $4, next_poll_at = COALESCE($5, next_poll_at) WHERE source_id = $6",
+                )
+                .bind(&now)
+                .bind(&error)
+                .bind(failures)
+                .bind(if goes_down || down != 0 { 1 } else { 0 })
+                .bind(&next)
+                .bind(&rec.source_id)
+                .execute(&mut *tx)
+                .await?;
+                if goes_down {
+                    health = Health::WentDown;
+                    let payload = serde_json::json!({
+                        "source": rec.source_id, "jurisdiction": rec.jurisdiction, "state": "down",
+                        "failures": failures, "error": error, "at": now,
+                    });
+                    for ch in &rec.health_channels {
+                        outbox::enqueue(&mut tx, ch, "health", None, &payload, &format!("health:{}:down:{now}:{ch}", rec.source_id), rec.started_at).await?;
+                    }
+                }
+            }
+            ok => {
+                let (etag, lm) = match &ok {
+                    PollOutcome::Unchanged { etag, last_modified }
+                    | PollOutcome::Changed { etag, last_modified, .. } => (etag.clone(), last_modified.clone()),
+                    _ => (None, None),
+                };
+                let keep_validators = matches!(ok, PollOutcome::NotModified);
+                if let PollOutcome::Changed { content, hash, changes, .. } = ok {
+                    let body = serde_json::to_string(&content)?;
+                    sqlx::query("INSERT INTO contents (hash, body) VALUES ($1, $2) ON CONFLICT(hash) DO NOTHING")
+                        .bind(&hash)
+                        .bind(&body)
+                        .execute(&mut *tx)
+                        .await?;
+                    let snap_id: i64 = sqlx::query_scalar(
+                        "INSERT INTO snapshots (source_id, content_hash, taken_at) VALUES ($1, $2, $3) RETURNING id",
+                    )
+                    .bind(&rec.source_id)
+                    .bind(&hash)
+                    .bind(&now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query("UPDATE source_state SET last_snapshot_id = $1 WHERE source_id = $2")
+                        .bind(snap_id)
+                        .bind(&rec.source_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    for c in changes {
+                        let id = insert_change(&mut tx, &rec.source_id, &rec.jurisdiction, rec.started_at, &c, Some(snap_id), None).await?;
+                        result.change_ids.push(id);
+                    }
+                }
+                if down != 0 {
+                    health = Health::Recovered;
+                    let payload = serde_json::json!({
+                        "source": rec.source_id, "jurisdiction": rec.jurisdiction, "state": "recovered",
+                        "failures": failures, "at": now,
+                    });
+                    for ch in &rec.health_channels {
+                        outbox::enqueue(&mut tx, ch, "health", None, &payload, &format!("health:{}:up:{now}:{ch}", rec.source_id), rec.started_at).await?;
+                    }
+                }
+                sqlx::query(
+                    "UPDATE source_state SET last_poll_at = $1, last_success_at = $1, last_error = NULL,
+                     consecutive_failures = 0, down = 0, next_poll_at = COALESCE($2, next_poll_at),
+                     etag = CASE WHEN $3 THEN etag ELSE $4 END,
+                     last_modified = CASE WHEN $3 THEN last_modified ELSE $5 END
+                     WHERE source_id = $6",
+                )
+                .bind(&now)
+                .bind(&next)
+                .bind(keep_validators)
+                .bind(&etag)
+                .bind(&lm)
+                .bind(&rec.source_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        result.health = Some(health);
+        Ok(result)
+    }
+
+    /// Record a change entered by a person (a field report).
+    pub async fn record_field_report(
+        &self,
+        jurisdiction: &str,
+        at: DateTime<Utc>,
+        rec: &ChangeRecord,
+        author: &str,
+    ) -> anyhow::Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id = insert_change(&mut tx, "field", jurisdiction, at, rec, None, Some(author)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn set_next_poll(&self, source_id: &str, at: DateTime<Utc>) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO source_state (source_id, next_poll_at) VALUES ($1, $2)
+             ON CONFLICT(source_id) DO UPDATE SET next_poll_at = excluded.next_poll_at",
+        )
+        .bind(source_id)
+        .bind(ts(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn health(&self) -> anyhow::Result<Vec<SourceHealth>> {
+        let rows = sqlx::query(
+            "SELECT source_id, last_poll_at, last_success_at, last_error, consecutive_failures, next_poll_at, down
+             FROM source_state ORDER BY source_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SourceHealth {
+                id: r.get(0),
+                last_poll_at: r.get::<Option<String>, _>(1).and_then(|s| parse_ts(&s)),
+                last_success_at: r.get::<Option<String>, _>(2).and_then(|s| parse_ts(&s)),
+                last_error: r.get(3),
+                consecutive_failures: r.get(4),
+                next_poll_at: r.get::<Option<String>, _>(5).and_then(|s| parse_ts(&s)),
+                down: r.get::<i64, _>(6) != 0,
+            })
+            .collect())
+    }
+
+    pub async fn count_changes(&self) -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM changes").fetch_one(&self.pool).await?)
+    }
+
+    pub async fn count_snapshots(&self, source_id: &str) -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM snapshots WHERE source_id = $1")
+            .bind(source_id)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The fetch log of a source, newest first: (outcome, error).
+    pub async fn fetch_log(&self, source_id: &str, limit: i64) -> anyhow::Result<Vec<(String, Option<String>)>> {
+        Ok(sqlx::query_as("SELECT outcome, error FROM fetch_log WHERE source_id = $1 ORDER BY id DESC LIMIT $2")
+            .bind(source_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn change(&self, id: i64) -> anyhow::Result<Option<Change>> {
+        let f = ChangeFilter { ids: Some(vec![id]), limit: Some(1), ..Default::default() };
+        Ok(self.changes(&f).await?.into_iter().next())
+    }
+
+    /// The change log, newest first, with every filter of the CLI.
+    pub async fn changes(&self, f: &ChangeFilter) -> anyhow::Result<Vec<Change>> {
+        let mut sql = String::from(
+            "SELECT c.id, c.source_id, c.jurisdiction, c.detected_at, c.kind, c.title, c.link, c.excerpt,
+                    c.diff, c.categories, c.hs_codes, c.evidence, c.effective_date, c.author
+             FROM changes c WHERE 1=1",
+        );
+        let mut binds: Vec<String> = vec![];
+        let mut p = |binds: &mut Vec<String>, v: String| {
+            binds.push(v);
+            format!("${}", binds.len())
+        };
+        if let Some(since) = f.since {
+            let ph = p(&mut binds, ts(since));
+            sql.push_str(&format!(" AND c.detected_at >= {ph}"));
+        }
+        if let Some(country) = &f.country {
+            let cc = country.to_ascii_uppercase();
+            let is_eu = crate::model::EU_MEMBERS.contains(&cc.as_str());
+            let ph = p(&mut binds, cc);
+            if is_eu {
+                sql.push_str(&format!(" AND (c.jurisdiction = {ph} OR c.jurisdiction = 'EU')"));
+            } else {
+                sql.push_str(&format!(" AND c.jurisdiction = {ph}"));
+            }
+        }
+        if let Some(cat) = &f.category {
+            let ph = p(&mut binds, cat.to_lowercase());
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM change_categories k WHERE k.change_id = c.id AND k.category = {ph})"
+            ));
+        }
+        if let Some(hs) = &f.hs {
+            let mut ors = vec![];
+            for code in hs {
+                let ph = p(&mut binds, code.clone());
+                ors.push(format!("(h.digits LIKE {ph} || '%' OR {ph} LIKE h.digits || '%')"));
+            }
+            if !ors.is_empty() {
+                sql.push_str(&format!(
+                    " AND EXISTS (SELECT 1 FROM change_hs h WHERE h.change_id = c.id AND ({}))",
+                    ors.join(" OR ")
+                ));
+            }
+        }
+        if let Some(src) = &f.source {
+            let ph = p(&mut binds, src.clone());
+            sql.push_str(&format!(" AND c.source_id = {ph}"));
+        }
+        if let Some(case) = &f.case_id {
+            let ph = p(&mut binds, case.clone());
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM case_matches m WHERE m.change_id = c.id AND m.case_id = {ph})"
+            ));
+        }
+        if let Some(q) = &f.query {
+            for word in q.split_whitespace() {
+                let ph = p(&mut binds, format!("%{}%", word.replace('%', "\\%").replace('_', "\\_")));
+                sql.push_str(&format!(
+                    " AND (c.title LIKE {ph} ESCAPE '\\' OR c.excerpt LIKE {ph} ESCAPE '\\' OR c.body LIKE {ph} ESCAPE '\\' OR c.hs_codes LIKE {ph} ESCAPE '\\')"
+                ));
+            }
+        }
+        if let Some(before) = f.before_id {
+            let ph = p(&mut binds, before.to_string());
+            sql.push_str(&format!(" AND c.id < CAST({ph} AS INTEGER)"));
+        }
+        if let Some(ids) = &f.ids {
+            let phs: Vec<String> = ids.iter().map(|i| p(&mut binds, i.to_string())).collect();
+            if phs.is_empty() {
+                return Ok(vec![]);
+            }
+            let list: Vec<String> = phs.iter().map(|ph| format!("CAST({ph} AS INTEGER)")).collect();
+            sql.push_str(&format!(" AND c.id IN ({})", list.join(",")));
+        }
+        sql.push_str(" ORDER BY c.id DESC");
+        if let Some(l) = f.limit {
+            sql.push_str(&format!(" LIMIT {}", l.max(0)));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut out: Vec<Change> = rows
+            .into_iter()
+            .map(|r| -> anyhow::Result<Change> {
+                let kind: String = r.get(4);
+                Ok(Change {
+                    id: r.get(0),
+                    source: r.get(1),
+                    jurisdiction: r.get(2),
+                    detected_at: parse_ts(&r.get::<String, _>(3)).unwrap_or_default(),
+                    kind: ChangeKind::parse(&kind).unwrap_or(ChangeKind::Text),
+                    title: r.get(5),
+                    link: r.get(6),
+                    excerpt: r.get(7),
+                    diff: r.get(8),
+                    categories: serde_json::from_str(&r.get::<String, _>(9))?,
+                    hs_codes: serde_json::from_str(&r.get::<String, _>(10))?,
+                    evidence: serde_json::from_str(&r.get::<String, _>(11))?,
+                    effective_date: r
+                        .get::<Option<String>, _>(12)
+                        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+                    author: r.get(13),
+                    cases: vec![],
+                    url: String::new(),
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        self.attach_cases(&mut out).await?;
+        Ok(out)
+    }
+
+    async fn attach_cases(&self, changes: &mut [Change]) -> anyhow::Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = changes.iter().map(|c| c.id.to_string()).collect();
+        let sql = format!(
+            "SELECT m.change_id, m.case_id, c.link, m.reason FROM case_matches m
+             LEFT JOIN cases c ON c.id = m.case_id
+             WHERE m.change_id IN ({}) ORDER BY m.case_id",
+            ids.join(",")
+        );
+        let rows: Vec<(i64, String, Option<String>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        for (cid, case, link, reason) in rows {
+            if let Some(c) = changes.iter_mut().find(|c| c.id == cid) {
+                c.cases.push(CaseMatch { id: case, link, reason });
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn insert_change(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    source_id: &str,
+    jurisdiction: &str,
+    at: DateTime<Utc>,
+    rec: &ChangeRecord,
+    snapshot_id: Option<i64>,
+    author: Option<&str>,
+) -> anyhow::Result<i64> {
+    let c = &rec.change;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO changes (source_id, jurisdiction, detected_at, kind, item_key, title, link, excerpt, diff,
+             body, categories, hs_codes, evidence, effective_date, author, snapshot_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+    )
+    .bind(source_id)
+    .bind(jurisdiction)
+    .bind(ts(at))
+    .bind(c.kind.as_str())
+    .bind(&c.item_key)
+    .bind(&c.title)
+    .bind(&c.link)
+    .bind(&c.excerpt)
+    .bind(&c.diff)
+    .bind(&c.text)
+    .bind(serde_json::to_string(&rec.tags.categories)?)
+    .bind(serde_json::to_string(&rec.tags.hs_codes)?)
+    .bind(serde_json::to_string(&rec.tags.evidence)?)
+    .bind(rec.tags.effective_date.map(|d| d.format("%Y-%m-%d").to_string()))
+    .bind(author)
+    .bind(snapshot_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    for cat in &rec.tags.categories {
+        sqlx::query("INSERT INTO change_categories (change_id, category) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(cat)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for hs in &rec.tags.hs_codes {
+        let digits: String = hs.chars().filter(|c| c.is_ascii_digit()).collect();
+        sqlx::query("INSERT INTO change_hs (change_id, digits) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(digits)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for m in &rec.cases {
+        sqlx::query("INSERT INTO case_matches (change_id, case_id, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(&m.id)
+            .bind(&m.reason)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let payload = serde_json::json!({});
+    for ch in &rec.deliver_to {
+        outbox::enqueue(tx, ch, "change", Some(id), &payload, &format!("change:{id}:{ch}"), at).await?;
+    }
+    Ok(id)
+}

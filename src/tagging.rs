@@ -1,0 +1,36 @@
+//! The classify stage: the taxonomy applied to a change's title and text.
+
+use crate::store::Tags;
+use regwatch_classify::{Input, Taxonomy};
+use std::path::Path;
+
+pub struct Tagger {
+    pub taxonomy: Taxonomy,
+}
+
+impl Tagger {
+    /// Load the taxonomy file; a missing file falls back to the built-in
+    /// taxonomy (the one `regwatch init` writes).
+    pub fn load(path: &Path) -> anyhow::Result<Tagger> {
+        let taxonomy = if path.exists() {
+            Taxonomy::load(path).map_err(|e| anyhow::anyhow!("{e}"))?
+        } else {
+            Taxonomy::builtin()
+        };
+        Ok(Tagger { taxonomy })
+    }
+
+    pub fn builtin() -> Tagger {
+        Tagger { taxonomy: Taxonomy::builtin() }
+    }
+
+    pub fn tag(&self, title: &str, text: &str, lang: Option<&str>, hints: &[String]) -> Tags {
+        let c = self.taxonomy.classify(&Input { title, text, lang, hints });
+        Tags {
+            categories: c.categories,
+            hs_codes: c.hs_codes,
+            evidence: c.evidence,
+            effective_date: c.effective_date,
+        }
+    }
+}
