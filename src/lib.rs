@@ -5,14 +5,18 @@
 //! sources -> schedule -> fetch -> extract -> normalize -> diff -> classify -> match -> outbox -> notify
 
 pub mod cases;
+pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod diff;
 pub mod extract;
 pub mod fetch;
 pub mod metrics;
 pub mod model;
 pub mod normalize;
+pub mod notify;
 pub mod pipeline;
 pub mod schedule;
+pub mod starter;
 pub mod store;
 pub mod tagging;

@@ -198,6 +198,7 @@ pub struct Change {
     pub id: i64,
     pub source: String,
     pub jurisdiction: String,
+    #[serde(with = "seconds")]
     pub detected_at: DateTime<Utc>,
     pub kind: ChangeKind,
     pub title: String,
@@ -215,6 +216,21 @@ pub struct Change {
     pub author: Option<String>,
     #[serde(default)]
     pub url: String,
+}
+
+/// Timestamps in JSON as `2026-11-25T00:15:04Z`.
+mod seconds {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// An open client shipment or quote.

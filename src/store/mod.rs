@@ -407,7 +407,7 @@ impl Store {
              FROM changes c WHERE 1=1",
         );
         let mut binds: Vec<String> = vec![];
-        let mut p = |binds: &mut Vec<String>, v: String| {
+        let p = |binds: &mut Vec<String>, v: String| {
             binds.push(v);
             format!("${}", binds.len())
         };

@@ -102,7 +102,8 @@ static CUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Cue after a date (Turkish, "onwards").
 static CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[^.;!?]{0,30}?(?:itibar\w*|yururluge|gecerli olmak|uygulanmaya|onwards|tro di)").unwrap()
+    Regex::new(r"^[^.;!?]{0,30}?(?:itibar\w*|yururluge|gecerli olmak|uygulanmaya|onwards|tro di)")
+        .unwrap()
 });
 
 /// Dates relative to the publication (reference) date.
@@ -110,22 +111,69 @@ static RELATIVE: LazyLock<Vec<(Regex, Option<u64>)>> = LazyLock::new(|| {
     let r = |s: &str| Regex::new(s).unwrap();
     vec![
         // +N days
-        (r(r"yayim\w*\s+(?:tarihinden\s+)?(\d{1,3})\s+gun\s+sonra\s+yururluge"), None),
-        (r(r"hieu luc\s+(?:thi hanh\s+)?(?:sau|ke tu sau)\s+(\d{1,3})\s+ngay"), None),
-        (r(r"a los\s+(\d{1,3})\s+dias\s+(?:naturales\s+|habiles\s+)?(?:siguientes|posteriores)\s+(?:a|al de)\s+(?:la fecha de\s+)?su publicacion"), None),
-        (r(r"(\d{1,3})\s+days\s+(?:after|following)\s+(?:the date of\s+)?(?:its\s+)?publication"), None),
-        (r(r"(twentieth|twenty)\s+day\s+following\s+(?:that of\s+)?its\s+publication"), Some(20)),
+        (
+            r(r"yayim\w*\s+(?:tarihinden\s+)?(\d{1,3})\s+gun\s+sonra\s+yururluge"),
+            None,
+        ),
+        (
+            r(r"hieu luc\s+(?:thi hanh\s+)?(?:sau|ke tu sau)\s+(\d{1,3})\s+ngay"),
+            None,
+        ),
+        (
+            r(
+                r"a los\s+(\d{1,3})\s+dias\s+(?:naturales\s+|habiles\s+)?(?:siguientes|posteriores)\s+(?:a|al de)\s+(?:la fecha de\s+)?su publicacion",
+            ),
+            None,
+        ),
+        (
+            r(
+                r"(\d{1,3})\s+days\s+(?:after|following)\s+(?:the date of\s+)?(?:its\s+)?publication",
+            ),
+            None,
+        ),
+        (
+            r(r"(twentieth|twenty)\s+day\s+following\s+(?:that of\s+)?its\s+publication"),
+            Some(20),
+        ),
         // next day
-        (r(r"(?:dia\s+siguiente|dia\s+habil\s+siguiente)\s+(?:al\s+de|al|de)\s+(?:la fecha de\s+)?su\s+publicacion"), Some(1)),
-        (r(r"(?:day|date)\s+following\s+(?:that of\s+)?(?:its\s+)?publication"), Some(1)),
+        (
+            r(
+                r"(?:dia\s+siguiente|dia\s+habil\s+siguiente)\s+(?:al\s+de|al|de)\s+(?:la fecha de\s+)?su\s+publicacion",
+            ),
+            Some(1),
+        ),
+        (
+            r(r"(?:day|date)\s+following\s+(?:that of\s+)?(?:its\s+)?publication"),
+            Some(1),
+        ),
         (r(r"yayim\w*\s+izleyen\s+gun"), Some(1)),
         // same day
-        (r(r"yayim\w*\s+tarihinde\s+(?:yururluge|yururlukte)"), Some(0)),
-        (r(r"hieu luc\s+(?:thi hanh\s+)?(?:ke\s+)?tu\s+ngay\s+(?:ky|ban hanh)"), Some(0)),
-        (r(r"(?:entrara|entra)\s+en\s+vigor\s+(?:el\s+)?(?:mismo\s+)?dia\s+de\s+su\s+publicacion"), Some(0)),
-        (r(r"(?:into force|effect|effective)\s+(?:on\s+)?(?:the\s+)?(?:day|date)\s+of\s+(?:its\s+)?publication|effective immediately|with immediate effect|upon publication"), Some(0)),
+        (
+            r(r"yayim\w*\s+tarihinde\s+(?:yururluge|yururlukte)"),
+            Some(0),
+        ),
+        (
+            r(r"hieu luc\s+(?:thi hanh\s+)?(?:ke\s+)?tu\s+ngay\s+(?:ky|ban hanh)"),
+            Some(0),
+        ),
+        (
+            r(
+                r"(?:entrara|entra)\s+en\s+vigor\s+(?:el\s+)?(?:mismo\s+)?dia\s+de\s+su\s+publicacion",
+            ),
+            Some(0),
+        ),
+        (
+            r(
+                r"(?:into force|effect|effective)\s+(?:on\s+)?(?:the\s+)?(?:day|date)\s+of\s+(?:its\s+)?publication|effective immediately|with immediate effect|upon publication",
+            ),
+            Some(0),
+        ),
     ]
 });
+
+/// Cheap pre-check: every relative pattern contains one of these.
+static RELATIVE_GATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"publica|yayim|hieu luc|immediate|upon publication").unwrap());
 
 struct Found {
     start: usize,
@@ -146,8 +194,13 @@ fn all_dates(t: &str, reference: NaiveDate) -> Vec<Found> {
     let mut out: Vec<Found> = Vec::new();
     for c in DMY_TEXT.captures_iter(t) {
         let m = c.get(0).unwrap();
-        let date = month_num(&c[2]).and_then(|mo| ymd(c.get(3).map(|x| x.as_str()), mo, &c[1], reference));
-        out.push(Found { start: m.start(), end: m.end(), date });
+        let date =
+            month_num(&c[2]).and_then(|mo| ymd(c.get(3).map(|x| x.as_str()), mo, &c[1], reference));
+        out.push(Found {
+            start: m.start(),
+            end: m.end(),
+            date,
+        });
     }
     for c in MDY_TEXT.captures_iter(t) {
         let m = c.get(0).unwrap();
@@ -155,25 +208,47 @@ fn all_dates(t: &str, reference: NaiveDate) -> Vec<Found> {
         if c.get(3).is_none() && c[1].len() <= 3 {
             continue;
         }
-        let date = month_num(&c[1]).and_then(|mo| ymd(c.get(3).map(|x| x.as_str()), mo, &c[2], reference));
-        out.push(Found { start: m.start(), end: m.end(), date });
+        let date =
+            month_num(&c[1]).and_then(|mo| ymd(c.get(3).map(|x| x.as_str()), mo, &c[2], reference));
+        out.push(Found {
+            start: m.start(),
+            end: m.end(),
+            date,
+        });
     }
     for c in NUMERIC.captures_iter(t) {
         let m = c.get(0).unwrap();
         let (a, b): (u32, u32) = (c[1].parse().unwrap_or(0), c[2].parse().unwrap_or(0));
         let (d, mo) = if b > 12 && a <= 12 { (b, a) } else { (a, b) };
         let date = ymd(Some(&c[3]), mo, &d.to_string(), reference);
-        out.push(Found { start: m.start(), end: m.end(), date });
+        out.push(Found {
+            start: m.start(),
+            end: m.end(),
+            date,
+        });
     }
     for c in ISO.captures_iter(t) {
         let m = c.get(0).unwrap();
         let date = ymd(Some(&c[1]), c[2].parse().unwrap_or(0), &c[3], reference);
-        out.push(Found { start: m.start(), end: m.end(), date });
+        out.push(Found {
+            start: m.start(),
+            end: m.end(),
+            date,
+        });
     }
     for c in VI.captures_iter(t) {
         let m = c.get(0).unwrap();
-        let date = ymd(c.get(3).map(|x| x.as_str()), c[2].parse().unwrap_or(0), &c[1], reference);
-        out.push(Found { start: m.start(), end: m.end(), date });
+        let date = ymd(
+            c.get(3).map(|x| x.as_str()),
+            c[2].parse().unwrap_or(0),
+            &c[1],
+            reference,
+        );
+        out.push(Found {
+            start: m.start(),
+            end: m.end(),
+            date,
+        });
     }
     out.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
     // drop dates nested in a longer one
@@ -196,7 +271,12 @@ pub fn effective_date(text: &str, lang: Option<&str>, reference: NaiveDate) -> O
     for f in all_dates(&t, reference) {
         let Some(date) = f.date else { continue };
         let head = &t[..f.start];
-        let from = head.char_indices().rev().nth(60).map(|(i, _)| i).unwrap_or(0);
+        let from = head
+            .char_indices()
+            .rev()
+            .nth(60)
+            .map(|(i, _)| i)
+            .unwrap_or(0);
         if let Some(c) = CUE_BEFORE.captures(&head[from..]) {
             // "hết hiệu lực" = expires, not takes effect
             if c.get(1).is_none() {
@@ -208,6 +288,9 @@ pub fn effective_date(text: &str, lang: Option<&str>, reference: NaiveDate) -> O
         }
     }
     let mut best: Option<(usize, NaiveDate)> = None;
+    if !RELATIVE_GATE.is_match(&t) {
+        return None;
+    }
     for (re, fixed) in RELATIVE.iter() {
         if let Some(c) = re.captures(&t) {
             let days = match fixed {
@@ -238,25 +321,67 @@ mod tests {
 
     #[test]
     fn turkish() {
-        assert_eq!(eff("IMEI kayıt harcı 1 Ocak 2026 itibarıyla 54.258 TL'ye yükseldi", "tr"), Some(d(2026, 1, 1)));
-        assert_eq!(eff("Bu Tebliğ 01.07.2026 tarihinde yürürlüğe girer.", "tr"), Some(d(2026, 7, 1)));
-        assert_eq!(eff("1 Haziran 2026 tarihinden itibaren zorunludur", "tr"), Some(d(2026, 6, 1)));
-        assert_eq!(eff("Karar yayımı tarihinde yürürlüğe girer.", "tr"), Some(d(2026, 3, 14)));
-        assert_eq!(eff("Bu Karar yayımından 30 gün sonra yürürlüğe girer.", "tr"), Some(d(2026, 4, 13)));
+        assert_eq!(
+            eff(
+                "IMEI kayıt harcı 1 Ocak 2026 itibarıyla 54.258 TL'ye yükseldi",
+                "tr"
+            ),
+            Some(d(2026, 1, 1))
+        );
+        assert_eq!(
+            eff("Bu Tebliğ 01.07.2026 tarihinde yürürlüğe girer.", "tr"),
+            Some(d(2026, 7, 1))
+        );
+        assert_eq!(
+            eff("1 Haziran 2026 tarihinden itibaren zorunludur", "tr"),
+            Some(d(2026, 6, 1))
+        );
+        assert_eq!(
+            eff("Karar yayımı tarihinde yürürlüğe girer.", "tr"),
+            Some(d(2026, 3, 14))
+        );
+        assert_eq!(
+            eff("Bu Karar yayımından 30 gün sonra yürürlüğe girer.", "tr"),
+            Some(d(2026, 4, 13))
+        );
     }
 
     #[test]
     fn vietnamese() {
-        assert_eq!(eff("Thông tư này có hiệu lực kể từ ngày 01/7/2026.", "vi"), Some(d(2026, 7, 1)));
-        assert_eq!(eff("Nghị định có hiệu lực thi hành từ ngày 15 tháng 3 năm 2026.", "vi"), Some(d(2026, 3, 15)));
-        assert_eq!(eff("Quyết định có hiệu lực kể từ ngày ký.", "vi"), Some(d(2026, 3, 14)));
-        assert_eq!(eff("giấy phép sắp hết hiệu lực từ ngày 01/01/2027", "vi"), None);
+        assert_eq!(
+            eff("Thông tư này có hiệu lực kể từ ngày 01/7/2026.", "vi"),
+            Some(d(2026, 7, 1))
+        );
+        assert_eq!(
+            eff(
+                "Nghị định có hiệu lực thi hành từ ngày 15 tháng 3 năm 2026.",
+                "vi"
+            ),
+            Some(d(2026, 3, 15))
+        );
+        assert_eq!(
+            eff("Quyết định có hiệu lực kể từ ngày ký.", "vi"),
+            Some(d(2026, 3, 14))
+        );
+        assert_eq!(
+            eff("giấy phép sắp hết hiệu lực từ ngày 01/01/2027", "vi"),
+            None
+        );
     }
 
     #[test]
     fn spanish() {
-        assert_eq!(eff("El presente Acuerdo entrará en vigor el 1 de enero de 2027.", "es"), Some(d(2027, 1, 1)));
-        assert_eq!(eff("aplicable a partir del 15 de julio de 2026", "es"), Some(d(2026, 7, 15)));
+        assert_eq!(
+            eff(
+                "El presente Acuerdo entrará en vigor el 1 de enero de 2027.",
+                "es"
+            ),
+            Some(d(2027, 1, 1))
+        );
+        assert_eq!(
+            eff("aplicable a partir del 15 de julio de 2026", "es"),
+            Some(d(2026, 7, 15))
+        );
         assert_eq!(
             eff("entrará en vigor al día siguiente de su publicación en el Diario Oficial de la Federación", "es"),
             Some(d(2026, 3, 15))
@@ -265,12 +390,33 @@ mod tests {
 
     #[test]
     fn english() {
-        assert_eq!(eff("expected to take effect on 1 January 2024", "en"), Some(d(2024, 1, 1)));
-        assert_eq!(eff("From April 1, 2024, CBP implements", "en"), Some(d(2024, 4, 1)));
-        assert_eq!(eff("with effect from 20 June 2025", "en"), Some(d(2025, 6, 20)));
-        assert_eq!(eff("effective 2026-05-01 for all filers", "en"), Some(d(2026, 5, 1)));
+        assert_eq!(
+            eff("expected to take effect on 1 January 2024", "en"),
+            Some(d(2024, 1, 1))
+        );
+        assert_eq!(
+            eff("From April 1, 2024, CBP implements", "en"),
+            Some(d(2024, 4, 1))
+        );
+        assert_eq!(
+            eff("with effect from 20 June 2025", "en"),
+            Some(d(2025, 6, 20))
+        );
+        assert_eq!(
+            eff("effective 2026-05-01 for all filers", "en"),
+            Some(d(2026, 5, 1))
+        );
         assert_eq!(eff("Issued on 2 March 2025 after the merger", "en"), None);
-        assert_eq!(eff("may stay on the market until 31 December 2027", "en"), None);
-        assert_eq!(eff("It shall enter into force on the twentieth day following that of its publication", "en"), Some(d(2026, 4, 3)));
+        assert_eq!(
+            eff("may stay on the market until 31 December 2027", "en"),
+            None
+        );
+        assert_eq!(
+            eff(
+                "It shall enter into force on the twentieth day following that of its publication",
+                "en"
+            ),
+            Some(d(2026, 4, 3))
+        );
     }
 }

@@ -69,7 +69,8 @@ static CHAPTER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static CHAPTER_TR_POSTFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(\d{2})\.?\s*(?:['’]?(?:inci|ıncı|nci|ncı|üncü|uncu|ncü)\s+)?fas[ıi]l").unwrap()
+    Regex::new(r"(?i)\b(\d{2})\.?\s*(?:['’]?(?:inci|ıncı|nci|ncı|üncü|uncu|ncü)\s+)?fas[ıi]l")
+        .unwrap()
 });
 
 /// A year-like number (2022) is a heading only right after a heading word.
@@ -157,7 +158,11 @@ pub fn hs_overlap(a: &str, b: &str) -> Option<String> {
     if a.len() < 2 || b.len() < 2 {
         return None;
     }
-    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
     if long.starts_with(short.as_str()) {
         return Some(format_digits(short));
     }
@@ -173,7 +178,10 @@ const SPLITS: &[(&str, &[&str])] = &[
     ("852580", &["852581", "852582", "852583", "852589"]),
     ("853950", &["853951", "853952"]),
     ("854140", &["854141", "854142", "854143", "854149"]),
-    ("382200", &["382211", "382212", "382213", "382219", "382290"]),
+    (
+        "382200",
+        &["382211", "382212", "382213", "382219", "382290"],
+    ),
 ];
 
 /// Codes in the other HS version that cover the same goods: 8517.12 (HS 2017)
@@ -233,7 +241,11 @@ fn window_before(text: &str, start: usize, chars: usize) -> String {
 
 fn window_after(text: &str, end: usize, chars: usize) -> String {
     let tail = &text[end..];
-    let e = tail.char_indices().nth(chars).map(|(i, _)| i).unwrap_or(tail.len());
+    let e = tail
+        .char_indices()
+        .nth(chars)
+        .map(|(i, _)| i)
+        .unwrap_or(tail.len());
     fold_strip(&tail[..e], false)
 }
 
@@ -275,7 +287,9 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
                 while j < n && groups[j].2 == b'.' {
                     let l = len(j);
                     let total = digits.len() + l;
-                    if l == 2 && total <= 12 || l == 4 && total <= 10 && (j + 1 == n || groups[j + 1].2 != b'.') {
+                    if l == 2 && total <= 12
+                        || l == 4 && total <= 10 && (j + 1 == n || groups[j + 1].2 != b'.')
+                    {
                         digits.push_str(&text[groups[j].0..groups[j].1]);
                         j += 1;
                     } else {
@@ -311,16 +325,26 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
                     j += 1;
                 }
                 end_k = j;
-                need = if digits.len() >= 8 { Need::Nothing } else { Need::Cue };
+                need = if digits.len() >= 8 {
+                    Need::Nothing
+                } else {
+                    Need::Cue
+                };
             } else if matches!(len(k), 4 | 6 | 8 | 10 | 12) {
                 digits.push_str(&text[groups[k].0..groups[k].1]);
                 end_k = k + 1;
-                let year: u32 = if digits.len() == 4 { digits.parse().unwrap_or(0) } else { 0 };
+                let year: u32 = if digits.len() == 4 {
+                    digits.parse().unwrap_or(0)
+                } else {
+                    0
+                };
                 need = if (1900..=2099).contains(&year) {
                     Need::CloseCue
                 } else if digits.len() == 4 {
                     Need::Cue
-                } else if digits.len() == 8 && (1900..=2099).contains(&digits[..4].parse::<u32>().unwrap_or(0)) {
+                } else if digits.len() == 8
+                    && (1900..=2099).contains(&digits[..4].parse::<u32>().unwrap_or(0))
+                {
                     // 20260115 reads as a date
                     Need::Cue
                 } else {
@@ -340,14 +364,17 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
                 continue;
             }
             let before = window_before(text, start, 40);
-            let cue = CUE_BEFORE.is_match(&before) || CUE_AFTER.is_match(&window_after(text, end, 20));
+            let cue =
+                CUE_BEFORE.is_match(&before) || CUE_AFTER.is_match(&window_after(text, end, 20));
             if HARD_REJECT.is_match(&before) {
                 continue;
             }
             if SOFT_REJECT.is_match(&before) && !cue {
                 continue;
             }
-            let in_list = last_end.is_some_and(|le| le <= start && LIST_GAP.is_match(&fold_strip(&text[le..start], false)));
+            let in_list = last_end.is_some_and(|le| {
+                le <= start && LIST_GAP.is_match(&fold_strip(&text[le..start], false))
+            });
             let ok = match need {
                 Need::Nothing => true,
                 Need::Cue => cue || in_list,
@@ -387,7 +414,7 @@ fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
 }
 
 fn chapter_hits(text: &str, hits: &mut Vec<HsHit>) {
-    let mut push = |num: &str, start: usize, end: usize, hits: &mut Vec<HsHit>| {
+    let push = |num: &str, start: usize, end: usize, hits: &mut Vec<HsHit>| {
         let tail = &text[end..];
         let t = tail.trim_start();
         // ranges ("chapter 1-97"), headings ("85.17") and document numbers are not chapter references
@@ -446,18 +473,36 @@ mod tests {
 
     #[test]
     fn dotted_forms() {
-        assert_eq!(ex("routers of subheading 8517.62.00 are"), vec!["8517.62.00"]);
-        assert_eq!(ex("HTS 8517.13.0000 and 8473.30.1180"), vec!["8517.13.00.00", "8473.30.11.80"]);
-        assert_eq!(ex("GTİP 8517.12.00.00.00 kapsamında"), vec!["8517.12.00.00.00"]);
-        assert_eq!(ex("fracción arancelaria 8517.62.01 NICO 00"), vec!["8517.62.01"]);
+        assert_eq!(
+            ex("routers of subheading 8517.62.00 are"),
+            vec!["8517.62.00"]
+        );
+        assert_eq!(
+            ex("HTS 8517.13.0000 and 8473.30.1180"),
+            vec!["8517.13.00.00", "8473.30.11.80"]
+        );
+        assert_eq!(
+            ex("GTİP 8517.12.00.00.00 kapsamında"),
+            vec!["8517.12.00.00.00"]
+        );
+        assert_eq!(
+            ex("fracción arancelaria 8517.62.01 NICO 00"),
+            vec!["8517.62.01"]
+        );
         assert_eq!(ex("subpartida 1005.10 procedente"), vec!["1005.10"]);
     }
 
     #[test]
     fn spaced_and_plain_forms() {
         assert_eq!(ex("TARIC code 8517 62 00 00"), vec!["8517.62.00.00"]);
-        assert_eq!(ex("CN codes ex 8427 10 10, ex 8427 20 90"), vec!["8427.10.10", "8427.20.90"]);
-        assert_eq!(ex("DECT phones (HS 85171100), desktops (84714110)"), vec!["8517.11.00", "8471.41.10"]);
+        assert_eq!(
+            ex("CN codes ex 8427 10 10, ex 8427 20 90"),
+            vec!["8427.10.10", "8427.20.90"]
+        );
+        assert_eq!(
+            ex("DECT phones (HS 85171100), desktops (84714110)"),
+            vec!["8517.11.00", "8471.41.10"]
+        );
         assert_eq!(ex("commodity code 8517130000"), vec!["8517.13.00.00"]);
         assert_eq!(ex("CN code 8517 62"), vec!["8517.62"]);
     }
@@ -468,7 +513,10 @@ mod tests {
         assert_eq!(ex("partida 85.17 de la TIGIE"), vec!["8517"]);
         assert_eq!(ex("85.17 pozisyonundaki eşya"), vec!["8517"]);
         assert_eq!(ex("thuộc nhóm 85.28"), vec!["8528"]);
-        assert_eq!(ex("headings 8471, 8473 and 8486"), vec!["8471", "8473", "8486"]);
+        assert_eq!(
+            ex("headings 8471, 8473 and 8486"),
+            vec!["8471", "8473", "8486"]
+        );
         assert!(ex("a ratio of 85.17 percent").is_empty());
         assert!(ex("Form FDA 2877 at entry; 21 CFR 1040 and 1030").is_empty());
         assert!(ex("the value rose by 8517 units").is_empty());
@@ -481,7 +529,10 @@ mod tests {
         assert_eq!(ex("85. fasılda yer alan"), vec!["85"]);
         assert_eq!(ex("hàng hóa thuộc Chương 85"), vec!["85"]);
         assert_eq!(ex("mercancías del Capítulo 85"), vec!["85"]);
-        assert_eq!(ex("commodity codes in chapters 23, 85 and 90"), vec!["23", "85", "90"]);
+        assert_eq!(
+            ex("commodity codes in chapters 23, 85 and 90"),
+            vec!["23", "85", "90"]
+        );
         assert!(ex("the chapter 1-97 classification").is_empty());
     }
 
@@ -512,7 +563,10 @@ mod tests {
         assert_eq!(normalize_hs("851762").as_deref(), Some("8517.62"));
         assert_eq!(normalize_hs("8517 62 00").as_deref(), Some("8517.62.00"));
         assert_eq!(normalize_hs("85.17").as_deref(), Some("8517"));
-        assert_eq!(normalize_hs("HS 8517.13.00.00.00").as_deref(), Some("8517.13.00.00.00"));
+        assert_eq!(
+            normalize_hs("HS 8517.13.00.00.00").as_deref(),
+            Some("8517.13.00.00.00")
+        );
         assert_eq!(normalize_hs("85").as_deref(), Some("85"));
         assert_eq!(normalize_hs("85176"), None);
         assert_eq!(normalize_hs("8517/62"), None);
@@ -525,7 +579,10 @@ mod tests {
     fn overlap_and_equivalents() {
         assert_eq!(hs_overlap("8517.62", "8517").as_deref(), Some("8517"));
         assert_eq!(hs_overlap("8517.62.00", "8517.69").as_deref(), Some("8517"));
-        assert_eq!(hs_overlap("8517.62.10", "8517.62.90").as_deref(), Some("8517.62"));
+        assert_eq!(
+            hs_overlap("8517.62.10", "8517.62.90").as_deref(),
+            Some("8517.62")
+        );
         assert_eq!(hs_overlap("85", "8517.62").as_deref(), Some("85"));
         assert_eq!(hs_overlap("8517", "8518"), None);
         assert_eq!(hs_equivalents("8517.12.00"), vec!["8517.13", "8517.14"]);

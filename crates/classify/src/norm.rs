@@ -5,7 +5,9 @@
 //! Every folded form maps one NFC character to exactly one character, so byte
 //! offsets can be carried between the forms through a per-character table.
 
-use unicode_normalization::{char::decompose_canonical, is_nfc_quick, IsNormalized, UnicodeNormalization};
+use unicode_normalization::{
+    char::decompose_canonical, is_nfc_quick, IsNormalized, UnicodeNormalization,
+};
 
 /// NFC form of `s`, borrowing when it already is NFC.
 pub(crate) fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
@@ -60,7 +62,10 @@ pub(crate) fn strip_char(c: char) -> char {
 
 /// Fold a pattern or short string: NFC, lowercase, Turkish i's, hyphens to spaces.
 pub(crate) fn fold(s: &str, hyphen_to_space: bool) -> String {
-    nfc(s).chars().map(|c| fold_char(c, hyphen_to_space)).collect()
+    nfc(s)
+        .chars()
+        .map(|c| fold_char(c, hyphen_to_space))
+        .collect()
 }
 
 /// Fold and strip diacritics.
@@ -166,8 +171,14 @@ mod tests {
         let nfd: String = "thiết bị y tế".nfd().collect();
         assert_ne!(nfd, "thiết bị y tế");
         assert_eq!(fold(&nfd, false), "thiết bị y tế");
-        assert_eq!(fold_strip("Trang thiết bị Y tế đạt", false), "trang thiet bi y te dat");
-        assert_eq!(fold_strip("điện thoại di động", false), "dien thoai di dong");
+        assert_eq!(
+            fold_strip("Trang thiết bị Y tế đạt", false),
+            "trang thiet bi y te dat"
+        );
+        assert_eq!(
+            fold_strip("điện thoại di động", false),
+            "dien thoai di dong"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::hs::{extract_hits, format_digits, hs_digits};
+use crate::hs::{extract_hits, hs_digits};
 use crate::norm::{fold, fold_strip, is_word, Folded};
 use crate::{Classification, Evidence, Input};
 
@@ -114,7 +114,11 @@ impl TaxonomyError {
 }
 
 fn line_of(src: &str, offset: usize) -> usize {
-    src.as_bytes()[..offset.min(src.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    src.as_bytes()[..offset.min(src.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 struct Ctx<'a> {
@@ -123,7 +127,13 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn err(&self, span: std::ops::Range<usize>, key: &str, message: impl Into<String>, fix: impl Into<String>) -> TaxonomyError {
+    fn err(
+        &self,
+        span: std::ops::Range<usize>,
+        key: &str,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> TaxonomyError {
         TaxonomyError::Invalid {
             origin: self.origin.to_string(),
             line: line_of(self.src, span.start),
@@ -143,15 +153,35 @@ fn toml_error(src: &str, origin: &str, e: toml::de::Error) -> TaxonomyError {
             c[1].to_string(),
             "remove the key or correct its spelling; the keys allowed are listed in docs/taxonomy.md".to_string(),
         )
-    } else if let Some(c) = Regex::new(r"missing field `([^`]*)`").unwrap().captures(&msg) {
-        (c[1].to_string(), format!("add `{} = ...` to this table", &c[1]))
+    } else if let Some(c) = Regex::new(r"missing field `([^`]*)`")
+        .unwrap()
+        .captures(&msg)
+    {
+        (
+            c[1].to_string(),
+            format!("add `{} = ...` to this table", &c[1]),
+        )
     } else {
-        let key = src
-            .get(span.clone())
-            .map(|s| s.lines().next().unwrap_or("").trim().to_string())
-            .filter(|s| !s.is_empty() && s.len() < 60)
-            .unwrap_or_else(|| "(syntax)".to_string());
-        (key, "correct the TOML at this line (quotes, commas, brackets) and check the value's type".to_string())
+        // the key is what stands before `=` on the line the error points at
+        let line_start = src[..span.start.min(src.len())]
+            .rfind('\n')
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        let line = src[line_start..].lines().next().unwrap_or("");
+        let key = match line.split_once('=') {
+            Some((k, _)) if !k.trim().is_empty() => k.trim().to_string(),
+            _ => line.trim().chars().take(40).collect::<String>(),
+        };
+        let key = if key.is_empty() {
+            "(syntax)".to_string()
+        } else {
+            key
+        };
+        (
+            key,
+            "correct the TOML at this line (quotes, commas, brackets) and check the value's type"
+                .to_string(),
+        )
     };
     TaxonomyError::Invalid {
         origin: origin.to_string(),
@@ -246,9 +276,19 @@ fn parse_phrase(ctx: &Ctx, p: &Spanned<String>, key: &str) -> Result<PhraseSpec,
         ));
     }
     if !body.chars().any(char::is_alphanumeric) {
-        return Err(ctx.err(p.span(), key, format!("phrase {raw:?} has no letters or digits"), "write a word or phrase"));
+        return Err(ctx.err(
+            p.span(),
+            key,
+            format!("phrase {raw:?} has no letters or digits"),
+            "write a word or phrase",
+        ));
     }
-    let collapse = |s: String| s.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    let collapse = |s: String| {
+        s.split(' ')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let exact = body
         .chars()
         .any(char::is_uppercase)
@@ -263,7 +303,10 @@ fn parse_phrase(ctx: &Ctx, p: &Spanned<String>, key: &str) -> Result<PhraseSpec,
 
 fn parse_prefix(ctx: &Ctx, p: &Spanned<String>, key: &str) -> Result<String, TaxonomyError> {
     let raw = p.get_ref().trim();
-    let ok_chars = !raw.is_empty() && raw.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ' ');
+    let ok_chars = !raw.is_empty()
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ' ');
     let d = hs_digits(raw);
     let chapter: u32 = d.get(..2).and_then(|c| c.parse().ok()).unwrap_or(0);
     if !ok_chars || !matches!(d.len(), 2 | 4 | 6 | 8 | 10 | 12) || chapter == 0 {
@@ -284,7 +327,8 @@ fn word_regex(words: &[String]) -> Option<Regex> {
         .filter(|w| !w.is_empty())
         .map(|w| regex::escape(&w))
         .collect();
-    (!alts.is_empty()).then(|| Regex::new(&format!(r"(?:^|[^\w])(?:{})(?:[^\w]|$)", alts.join("|"))).unwrap())
+    (!alts.is_empty())
+        .then(|| Regex::new(&format!(r"(?:^|[^\w])(?:{})(?:[^\w]|$)", alts.join("|"))).unwrap())
 }
 
 impl Taxonomy {
@@ -293,10 +337,20 @@ impl Taxonomy {
         let doc: FileDoc = toml::from_str(src).map_err(|e| toml_error(src, origin, e))?;
         let ctx = Ctx { src, origin };
         if doc.category.is_empty() {
-            return Err(ctx.err(0..0, "category", "the taxonomy has no categories", "add at least one [[category]] table with a name, HS prefixes and phrases"));
+            return Err(ctx.err(
+                0..0,
+                "category",
+                "the taxonomy has no categories",
+                "add at least one [[category]] table with a name, HS prefixes and phrases",
+            ));
         }
         let default_min_weak = doc.settings.min_weak.unwrap_or(2).max(1) as usize;
-        let insensitive: Vec<String> = doc.settings.diacritic_insensitive.iter().map(|l| l.to_lowercase()).collect();
+        let insensitive: Vec<String> = doc
+            .settings
+            .diacritic_insensitive
+            .iter()
+            .map(|l| l.to_lowercase())
+            .collect();
         let mut hs_ignore = Vec::new();
         for p in &doc.settings.hs_ignore {
             hs_ignore.push(parse_prefix(&ctx, p, "settings.hs_ignore")?);
@@ -311,14 +365,32 @@ impl Taxonomy {
         for (ci, c) in doc.category.iter().enumerate() {
             let name = c.name.get_ref().trim().to_string();
             let key = |k: &str| format!("category.{name}.{k}");
-            if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '-') {
-                return Err(ctx.err(c.name.span(), "category.name", format!("{name:?} is not a valid category name"), "use lowercase letters, digits, '-' or '_' (e.g. \"electronics\")"));
+            if name.is_empty()
+                || !name.chars().all(|ch| {
+                    ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_' || ch == '-'
+                })
+            {
+                return Err(ctx.err(
+                    c.name.span(),
+                    "category.name",
+                    format!("{name:?} is not a valid category name"),
+                    "use lowercase letters, digits, '-' or '_' (e.g. \"electronics\")",
+                ));
             }
             if !names.insert(name.clone()) {
-                return Err(ctx.err(c.name.span(), "category.name", format!("category {name:?} is defined twice"), "merge the two [[category]] tables or rename one"));
+                return Err(ctx.err(
+                    c.name.span(),
+                    "category.name",
+                    format!("category {name:?} is defined twice"),
+                    "merge the two [[category]] tables or rename one",
+                ));
             }
             let mut hs = Vec::new();
-            for (list, kind, k) in [(&c.hs, HsKind::Strong, "hs"), (&c.hs_weak, HsKind::Weak, "hs_weak"), (&c.hs_exclude, HsKind::Exclude, "hs_exclude")] {
+            for (list, kind, k) in [
+                (&c.hs, HsKind::Strong, "hs"),
+                (&c.hs_weak, HsKind::Weak, "hs_weak"),
+                (&c.hs_exclude, HsKind::Exclude, "hs_exclude"),
+            ] {
                 for p in list {
                     hs.push((parse_prefix(&ctx, p, &key(k))?, kind));
                 }
@@ -326,11 +398,18 @@ impl Taxonomy {
             let mut n_positive = hs.iter().filter(|h| h.1 != HsKind::Exclude).count();
             for (lang, l) in &c.phrases {
                 let lang_s = lang.get_ref().trim().to_lowercase();
-                if lang_s.len() < 2 || lang_s.len() > 3 || !lang_s.chars().all(|ch| ch.is_ascii_lowercase()) {
+                if lang_s.len() < 2
+                    || lang_s.len() > 3
+                    || !lang_s.chars().all(|ch| ch.is_ascii_lowercase())
+                {
                     return Err(ctx.err(lang.span(), &key("phrases"), format!("{lang_s:?} is not a language code"), "use a two-letter ISO 639-1 code such as en, tr, vi, es: [category.phrases.en]"));
                 }
                 let insens = insensitive.contains(&lang_s);
-                for (list, role, k) in [(&l.strong, Role::Strong, "strong"), (&l.weak, Role::Weak, "weak"), (&l.exclude, Role::Exclude, "exclude")] {
+                for (list, role, k) in [
+                    (&l.strong, Role::Strong, "strong"),
+                    (&l.weak, Role::Weak, "weak"),
+                    (&l.exclude, Role::Exclude, "exclude"),
+                ] {
                     for p in list {
                         let spec = parse_phrase(&ctx, p, &key(&format!("phrases.{lang_s}.{k}")))?;
                         if role != Role::Exclude {
@@ -346,17 +425,34 @@ impl Taxonomy {
                     "strong" => true,
                     "weak" => false,
                     other => {
-                        return Err(ctx.err(r.strength.span(), &key("rule.strength"), format!("{other:?} is not a strength"), "write strength = \"strong\" or strength = \"weak\""));
+                        return Err(ctx.err(
+                            r.strength.span(),
+                            &key("rule.strength"),
+                            format!("{other:?} is not a strength"),
+                            "write strength = \"strong\" or strength = \"weak\"",
+                        ));
                     }
                 };
                 if r.phrases.is_empty() {
-                    return Err(ctx.err(r.strength.span(), &key("rule.phrases"), "the rule has no phrases", "list the phrases the rule applies to: phrases = [\"...\"]"));
+                    return Err(ctx.err(
+                        r.strength.span(),
+                        &key("rule.phrases"),
+                        "the rule has no phrases",
+                        "list the phrases the rule applies to: phrases = [\"...\"]",
+                    ));
                 }
                 let lang = r.lang.as_ref().map(|l| l.to_lowercase());
                 let insens = lang.as_ref().is_some_and(|l| insensitive.contains(l));
                 let ri = rules.len();
-                let mut rule = Rule { strong, requires: Vec::new(), unless: Vec::new() };
-                for (list, out) in [(&r.requires, &mut rule.requires), (&r.unless, &mut rule.unless)] {
+                let mut rule = Rule {
+                    strong,
+                    requires: Vec::new(),
+                    unless: Vec::new(),
+                };
+                for (list, out) in [
+                    (&r.requires, &mut rule.requires),
+                    (&r.unless, &mut rule.unless),
+                ] {
                     for p in list {
                         let spec = parse_phrase(&ctx, p, &key("rule"))?;
                         let id_key = format!("{}|{}|{:?}", spec.folded, spec.stem, spec.exact);
@@ -383,7 +479,10 @@ impl Taxonomy {
             categories.push(Category {
                 name,
                 description: c.description.clone(),
-                min_weak: c.min_weak.map(|m| m.max(1) as usize).unwrap_or(default_min_weak),
+                min_weak: c
+                    .min_weak
+                    .map(|m| m.max(1) as usize)
+                    .unwrap_or(default_min_weak),
                 hs,
             });
         }
@@ -402,7 +501,14 @@ impl Taxonomy {
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .build(&patterns)
-            .map_err(|e| ctx.err(0..0, "phrases", format!("cannot build the phrase matcher: {e}"), "shorten or reduce the phrase lists"))?;
+            .map_err(|e| {
+                ctx.err(
+                    0..0,
+                    "phrases",
+                    format!("cannot build the phrase matcher: {e}"),
+                    "shorten or reduce the phrase lists",
+                )
+            })?;
         Ok(Taxonomy {
             categories,
             automaton,
@@ -418,13 +524,17 @@ impl Taxonomy {
     /// Read and validate a taxonomy file.
     pub fn load(path: &Path) -> Result<Taxonomy, TaxonomyError> {
         let origin = path.display().to_string();
-        let src = std::fs::read_to_string(path).map_err(|source| TaxonomyError::Io { origin: origin.clone(), source })?;
+        let src = std::fs::read_to_string(path).map_err(|source| TaxonomyError::Io {
+            origin: origin.clone(),
+            source,
+        })?;
         Taxonomy::from_toml_str(&src, &origin)
     }
 
     /// The taxonomy shipped in `config/taxonomy.toml`.
     pub fn builtin() -> Taxonomy {
-        Taxonomy::from_toml_str(BUILTIN, "config/taxonomy.toml").expect("the shipped config/taxonomy.toml is valid")
+        Taxonomy::from_toml_str(BUILTIN, "config/taxonomy.toml")
+            .expect("the shipped config/taxonomy.toml is valid")
     }
 
     /// The shipped taxonomy file's text (for `regwatch init`).
@@ -445,7 +555,8 @@ impl Taxonomy {
                 HsKind::Weak if p.len() == 2 => d == p,
                 _ => d.starts_with(p.as_str()),
             };
-            if hit && best.is_none_or(|(l, _)| p.len() > l || p.len() == l && *k == HsKind::Exclude) {
+            if hit && best.is_none_or(|(l, _)| p.len() > l || p.len() == l && *k == HsKind::Exclude)
+            {
                 best = Some((p.len(), *k));
             }
         }
@@ -522,7 +633,10 @@ impl Taxonomy {
                 }
                 if let Some(exact) = &meta.exact {
                     let span = f.nfc_span(c0, c1);
-                    let span: Vec<&str> = span.split(|c: char| c.is_whitespace() || matches!(c, '-' | '‐' | '–')).filter(|w| !w.is_empty()).collect();
+                    let span: Vec<&str> = span
+                        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '‐' | '–'))
+                        .filter(|w| !w.is_empty())
+                        .collect();
                     if !span.iter().copied().eq(exact.split(' ')) {
                         continue;
                     }
@@ -536,7 +650,11 @@ impl Taxonomy {
         }
 
         // ---- exclusions, rules, containment
-        let excl: Vec<(usize, usize, usize)> = hits.iter().filter(|h| h.meta.role == Role::Exclude).map(|h| (h.meta.cat, h.c0, h.c1)).collect();
+        let excl: Vec<(usize, usize, usize)> = hits
+            .iter()
+            .filter(|h| h.meta.role == Role::Exclude)
+            .map(|h| (h.meta.cat, h.c0, h.c1))
+            .collect();
         let mut kept: Vec<(usize, bool, usize, usize, &PatMeta)> = Vec::new(); // (cat, strong, c0, c1)
         for h in &hits {
             let strong = match h.meta.role {
@@ -554,7 +672,10 @@ impl Taxonomy {
                 }
                 _ => continue,
             };
-            if excl.iter().any(|&(cat, a, b)| cat == h.meta.cat && h.c0 < b && a < h.c1) {
+            if excl
+                .iter()
+                .any(|&(cat, a, b)| cat == h.meta.cat && h.c0 < b && a < h.c1)
+            {
                 continue;
             }
             kept.push((h.meta.cat, strong, h.c0, h.c1, h.meta));
@@ -564,7 +685,11 @@ impl Taxonomy {
             .enumerate()
             .filter(|(i, k)| {
                 !kept.iter().enumerate().any(|(j, o)| {
-                    j != *i && o.0 == k.0 && o.2 <= k.2 && k.3 <= o.3 && (o.3 - o.2 > k.3 - k.2 || j < *i && o.2 == k.2 && o.3 == k.3)
+                    j != *i
+                        && o.0 == k.0
+                        && o.2 <= k.2
+                        && k.3 <= o.3
+                        && (o.3 - o.2 > k.3 - k.2 || j < *i && o.2 == k.2 && o.3 == k.3)
                 })
             })
             .map(|(_, k)| *k)
@@ -590,13 +715,22 @@ impl Taxonomy {
         }
 
         // ---- decide
-        let hints: Vec<usize> = input.hints.iter().filter_map(|h| self.categories.iter().position(|c| c.name == h.trim())).collect();
+        let hints: Vec<usize> = input
+            .hints
+            .iter()
+            .filter_map(|h| self.categories.iter().position(|c| c.name == h.trim()))
+            .collect();
         let mut categories = Vec::new();
         let mut evidence = Vec::new();
         for ci in 0..nc {
-            let strong = kept.iter().any(|k| k.0 == ci && k.1) || hs_ev.iter().any(|e| e.0 == ci && e.1);
+            let strong =
+                kept.iter().any(|k| k.0 == ci && k.1) || hs_ev.iter().any(|e| e.0 == ci && e.1);
             // variants of one word (monitor / monitors / monitör) count once: key on the first four letters
-            let mut weak: Vec<String> = kept.iter().filter(|k| k.0 == ci && !k.1).map(|k| fold_strip(&k.4.folded, true).chars().take(4).collect()).collect();
+            let mut weak: Vec<String> = kept
+                .iter()
+                .filter(|k| k.0 == ci && !k.1)
+                .map(|k| fold_strip(&k.4.folded, true).chars().take(4).collect())
+                .collect();
             weak.sort_unstable();
             weak.dedup();
             let n_weak = weak.len() + usize::from(hs_ev.iter().any(|e| e.0 == ci && !e.1));
@@ -607,8 +741,16 @@ impl Taxonomy {
             let name = &self.categories[ci].name;
             categories.push(name.clone());
             let mut push = |via: &str, matched: String| {
-                if !evidence.iter().any(|e: &Evidence| e.category == *name && e.via == via && e.matched.to_lowercase() == matched.to_lowercase()) {
-                    evidence.push(Evidence { category: name.clone(), via: via.to_string(), matched });
+                if !evidence.iter().any(|e: &Evidence| {
+                    e.category == *name
+                        && e.via == via
+                        && e.matched.to_lowercase() == matched.to_lowercase()
+                }) {
+                    evidence.push(Evidence {
+                        category: name.clone(),
+                        via: via.to_string(),
+                        matched,
+                    });
                 }
             };
             if hinted {
@@ -624,34 +766,63 @@ impl Taxonomy {
             }
         }
         let effective_date = crate::dates::effective_date(text, input.lang, reference);
-        Classification { categories, hs_codes, evidence, effective_date }
+        Classification {
+            categories,
+            hs_codes,
+            evidence,
+            effective_date,
+        }
     }
 
     /// An HS code in a negative context ("not classified in 85.28") gives no category.
     fn negated(&self, text: &str, start: usize, end: usize) -> bool {
         let head = &text[..start];
-        let from = head.char_indices().rev().nth(45).map(|(i, _)| i).unwrap_or(0);
+        let from = head
+            .char_indices()
+            .rev()
+            .nth(45)
+            .map(|(i, _)| i)
+            .unwrap_or(0);
         let mut w = &head[from..];
         if let Some(p) = w.rfind([',', ';', '.', ':', '!', '?', '(', '\n']) {
             // dots inside codes are not clause ends
-            if !w[p + 1..].trim_start().starts_with(|c: char| c.is_ascii_digit()) {
+            if !w[p + 1..]
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_digit())
+            {
                 w = &w[p + 1..];
             }
         }
-        if self.negation_before.as_ref().is_some_and(|r| r.is_match(&fold_strip(w, true))) {
+        if self
+            .negation_before
+            .as_ref()
+            .is_some_and(|r| r.is_match(&fold_strip(w, true)))
+        {
             return true;
         }
         let tail = &text[end..];
-        let to = tail.char_indices().nth(30).map(|(i, _)| i).unwrap_or(tail.len());
+        let to = tail
+            .char_indices()
+            .nth(30)
+            .map(|(i, _)| i)
+            .unwrap_or(tail.len());
         let mut a = &tail[..to];
         if let Some(p) = a.find([',', ';', '!', '?', ')', '\n']) {
             a = &a[..p];
         }
-        self.negation_after.as_ref().is_some_and(|r| r.is_match(&fold_strip(a, true)))
+        self.negation_after
+            .as_ref()
+            .is_some_and(|r| r.is_match(&fold_strip(a, true)))
     }
 }
 
-fn meta_for(spec: &PhraseSpec, role: Role, cat: usize, lang: Option<String>, insens: bool) -> PatMeta {
+fn meta_for(
+    spec: &PhraseSpec,
+    role: Role,
+    cat: usize,
+    lang: Option<String>,
+    insens: bool,
+) -> PatMeta {
     PatMeta {
         role,
         cat,
@@ -666,10 +837,3 @@ fn meta_for(spec: &PhraseSpec, role: Role, cat: usize, lang: Option<String>, ins
 }
 
 const BUILTIN: &str = include_str!("../../../config/taxonomy.toml");
-
-#[allow(dead_code)]
-fn _assert_send_sync() {
-    fn f<T: Send + Sync>() {}
-    f::<Taxonomy>();
-    let _ = format_digits("85");
-}

@@ -18,16 +18,32 @@ struct Counts {
 
 impl Counts {
     fn prf(&self) -> (f64, f64, f64) {
-        let p = if self.tp + self.fp == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fp) as f64 };
-        let r = if self.tp + self.fn_ == 0 { 1.0 } else { self.tp as f64 / (self.tp + self.fn_) as f64 };
-        let f = if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) };
+        let p = if self.tp + self.fp == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fp) as f64
+        };
+        let r = if self.tp + self.fn_ == 0 {
+            1.0
+        } else {
+            self.tp as f64 / (self.tp + self.fn_) as f64
+        };
+        let f = if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        };
         (p, r, f)
     }
 }
 
 fn strings(v: &Value) -> BTreeSet<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -81,7 +97,10 @@ fn eval_dev_notices() {
                 have,
                 want_hs,
                 have_hs,
-                got.evidence.iter().map(|e| format!("{}<-{}:{}", e.category, e.via, e.matched)).collect::<Vec<_>>()
+                got.evidence
+                    .iter()
+                    .map(|e| format!("{}<-{}:{}", e.category, e.via, e.matched))
+                    .collect::<Vec<_>>()
             ));
         }
     }
@@ -89,13 +108,19 @@ fn eval_dev_notices() {
     println!("\n| category | P | R | F1 | TP | FP | FN |\n|---|---|---|---|---|---|---|");
     for (i, c) in cats.iter().enumerate() {
         let (p, r, f) = counts[i].prf();
-        println!("| {c} | {p:.3} | {r:.3} | {f:.3} | {} | {} | {} |", counts[i].tp, counts[i].fp, counts[i].fn_);
+        println!(
+            "| {c} | {p:.3} | {r:.3} | {f:.3} | {} | {} | {} |",
+            counts[i].tp, counts[i].fp, counts[i].fn_
+        );
         micro.tp += counts[i].tp;
         micro.fp += counts[i].fp;
         micro.fn_ += counts[i].fn_;
     }
     let (p, r, f) = micro.prf();
-    println!("| **micro** | {p:.3} | {r:.3} | **{f:.3}** | {} | {} | {} |", micro.tp, micro.fp, micro.fn_);
+    println!(
+        "| **micro** | {p:.3} | {r:.3} | **{f:.3}** | {} | {} | {} |",
+        micro.tp, micro.fp, micro.fn_
+    );
     println!(
         "\nHS-code exact match: {hs_exact}/{hs_total} notices ({:.3}); on notices that name codes: {hs_with_exact}/{hs_with} ({:.3})",
         hs_exact as f64 / hs_total as f64,
@@ -105,5 +130,8 @@ fn eval_dev_notices() {
         println!("\nDisagreements:\n{}", errors.join("\n"));
     }
     assert!(f >= 0.90, "micro-F1 {f:.3} is below 0.90");
-    assert!(hs_exact as f64 / hs_total as f64 >= 0.90, "HS exact-match rate below 0.90");
+    assert!(
+        hs_exact as f64 / hs_total as f64 >= 0.90,
+        "HS exact-match rate below 0.90"
+    );
 }

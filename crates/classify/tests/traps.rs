@@ -1,0 +1,360 @@
+//! Unit tests for the taxonomy: language handling, each known trap, the API.
+
+use chrono::NaiveDate;
+use regwatch_classify::{Classification, Input, Taxonomy, TaxonomyError};
+use std::sync::LazyLock;
+
+static TAX: LazyLock<Taxonomy> = LazyLock::new(Taxonomy::builtin);
+
+fn run(title: &str, text: &str, lang: &str) -> Classification {
+    TAX.classify_at(
+        &Input {
+            title,
+            text,
+            lang: Some(lang),
+            hints: &[],
+        },
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+    )
+}
+fn cats(title: &str, text: &str, lang: &str) -> Vec<String> {
+    run(title, text, lang).categories
+}
+
+#[test]
+fn turkish_case_folding() {
+    assert_eq!(cats("TIBBİ CİHAZLARIN İTHALATI", "", "tr"), vec!["medical"]);
+    assert_eq!(cats("Tıbbi cihazların ithalatı", "", "tr"), vec!["medical"]);
+    assert_eq!(
+        cats("CEP TELEFONLARI İÇİN IMEI KAYDI", "", "tr"),
+        vec!["telecom"]
+    );
+    assert_eq!(cats("", "İŞİTME CİHAZI ithalatı", "tr"), vec!["medical"]);
+}
+
+#[test]
+fn vietnamese_nfd_and_no_accents() {
+    use unicode_normalization::UnicodeNormalization;
+    let nfd: String = "Nhập khẩu trang thiết bị y tế đã qua sử dụng"
+        .nfd()
+        .collect();
+    assert_eq!(cats(&nfd, "", "vi"), vec!["medical"]);
+    assert_eq!(
+        cats("Nhap khau trang thiet bi y te", "", "vi"),
+        vec!["medical"]
+    );
+    assert_eq!(cats("THIẾT BỊ Y TẾ", "", "vi"), vec!["medical"]);
+    // accents present and different: điện từ (electromagnetic) is not điện tử
+    assert!(!run("", "điện từ trường", "vi")
+        .evidence
+        .iter()
+        .any(|e| e.matched.contains("từ")
+            && e.via == "phrase"
+            && e.category == "electronics"
+            && e.matched == "điện từ"));
+    // unaccented Vietnamese phrases do not fire in other languages' texts
+    assert!(cats("Y te", "", "es").is_empty());
+}
+
+#[test]
+fn word_boundaries() {
+    assert!(cats("Surcharge on imports", "", "en").is_empty());
+    assert!(cats("Ley de fitosanitarios", "fitosanitario", "es").is_empty());
+    assert!(cats("Monitoring of imports", "the monitoring programme", "en").is_empty());
+}
+
+#[test]
+fn electronic_procedures_are_not_electronics() {
+    assert!(cats(
+        "Electronic declaration and electronic signature rules",
+        "electronic invoices and electronic manifests",
+        "en"
+    )
+    .is_empty());
+    assert!(cats(
+        "Elektronik imza ve e-ticaret",
+        "elektronik tebligat ve elektronik ortamda beyan",
+        "tr"
+    )
+    .is_empty());
+    assert!(cats(
+        "Hải quan điện tử",
+        "hóa đơn điện tử và chữ ký điện tử",
+        "vi"
+    )
+    .is_empty());
+    assert!(cats(
+        "Pedimento electrónico",
+        "firma electrónica y factura electrónica",
+        "es"
+    )
+    .is_empty());
+    assert_eq!(
+        cats("Import of electronic products", "", "en"),
+        vec!["electronics"]
+    );
+}
+
+#[test]
+fn tse_trap() {
+    assert!(cats(
+        "TSE nedeniyle sığır eti ithalatı",
+        "BSE riski; TSE kontrolleri",
+        "tr"
+    )
+    .is_empty());
+    let c = run(
+        "TSE belgesi ve monitör",
+        "TSE belgesi aranacak; monitörler ve piller",
+        "tr",
+    );
+    assert_eq!(c.categories, vec!["electronics"]);
+}
+
+#[test]
+fn mdr_trap() {
+    assert!(cats(
+        "MDR reporting under DAC6",
+        "mandatory disclosure rules for tax intermediaries",
+        "en"
+    )
+    .is_empty());
+    assert_eq!(
+        cats("MDR transition extended", "devices under the MDR", "en"),
+        vec!["medical"]
+    );
+}
+
+#[test]
+fn cell_monitor_terminal_mobile_red() {
+    assert_eq!(
+        cats("Anti-dumping on solar cells", "", "en"),
+        vec!["electronics"]
+    );
+    assert!(cats("Prison cell capacity", "cell culture media", "en").is_empty());
+    assert_eq!(cats("Patient monitors", "", "en"), vec!["medical"]);
+    assert_eq!(cats("Monitor de signos vitales", "", "es"), vec!["medical"]);
+    assert!(cats(
+        "Container terminal opening hours",
+        "terminal operators at the port",
+        "en"
+    )
+    .is_empty());
+    assert_eq!(
+        cats("Telecommunications terminal equipment", "", "en"),
+        vec!["telecom"]
+    );
+    assert!(cats(
+        "Mobile cranes and mobile X-ray units",
+        "mobile customs teams",
+        "en"
+    )
+    .is_empty());
+    assert_eq!(cats("Mobile phones", "", "en"), vec!["telecom"]);
+    assert!(cats(
+        "Interconexión a la red eléctrica",
+        "red nacional de transmisión",
+        "es"
+    )
+    .is_empty());
+    assert_eq!(
+        cats("RED: Directive 2014/53/EU applies", "", "en"),
+        vec!["telecom"]
+    );
+    assert!(cats("Red meat and red peppers", "", "en").is_empty());
+}
+
+#[test]
+fn xray_and_chapter_90() {
+    assert!(cats(
+        "Konteyner X-ray tarama",
+        "mobil X-ray cihazlarıyla konteyner taraması",
+        "tr"
+    )
+    .is_empty());
+    // a bare chapter 90 is weak: alone it tags nothing
+    let c = run(
+        "Goods of Chapter 90",
+        "new documentary requirements for goods of chapter 90",
+        "en",
+    );
+    assert_eq!(c.hs_codes, vec!["90"]);
+    assert!(c.categories.is_empty());
+    // with another weak medical word it does
+    assert_eq!(
+        cats("Chapter 90 goods for hospitals", "", "en"),
+        vec!["medical"]
+    );
+    assert_eq!(cats("Chapter 85", "", "en"), vec!["electronics"]);
+    assert!(cats("Chapter 84", "", "en").is_empty());
+}
+
+#[test]
+fn hs_evidence_and_chapter_99() {
+    let c = run(
+        "Section 301",
+        "heading 9903.88.15 applies to 8517.62.00",
+        "en",
+    );
+    assert_eq!(c.hs_codes, vec!["9903.88.15", "8517.62.00"]);
+    assert_eq!(c.categories, vec!["telecom"]);
+    assert_eq!(c.evidence[0].via, "hs");
+    assert_eq!(c.evidence[0].matched, "8517.62.00");
+    assert!(cats("", "heading 9903.88.15 only", "en").is_empty());
+}
+
+#[test]
+fn negated_code_gives_no_category() {
+    let c = run("", "classified in 9018.19, not in heading 85.28", "en");
+    assert_eq!(c.categories, vec!["medical"]);
+    assert_eq!(c.hs_codes, vec!["9018.19", "8528"]);
+}
+
+#[test]
+fn hints_and_categories_for_hs() {
+    let hints = vec!["medical".to_string(), "nope".to_string()];
+    let c = TAX.classify(&Input {
+        title: "Notice",
+        text: "",
+        lang: None,
+        hints: &hints,
+    });
+    assert_eq!(c.categories, vec!["medical"]);
+    assert_eq!(c.evidence[0].via, "source");
+    assert_eq!(TAX.categories_for_hs("8517.62"), vec!["telecom"]);
+    assert_eq!(TAX.categories_for_hs("8528.52"), vec!["electronics"]);
+    assert_eq!(
+        TAX.categories_for_hs("8806.21"),
+        vec!["electronics", "telecom"]
+    );
+    assert_eq!(TAX.categories_for_hs("9021.40"), vec!["medical"]);
+    assert!(TAX.categories_for_hs("9903.88.15").is_empty());
+    assert!(TAX.categories_for_hs("90").is_empty());
+    assert_eq!(
+        TAX.category_names(),
+        vec!["electronics", "telecom", "medical"]
+    );
+}
+
+#[test]
+fn json_shape() {
+    let c = run("", "routers 8517.62", "en");
+    let j = serde_json_string(&c);
+    assert!(j.contains(r#""match":"8517.62""#), "{j}");
+    assert!(!j.contains("effective_date"));
+}
+
+fn serde_json_string(c: &Classification) -> String {
+    serde_json::to_string(c).unwrap()
+}
+
+#[test]
+fn effective_date_in_classification() {
+    let c = run(
+        "Tebliğ",
+        "cep telefonları için 1 Temmuz 2026 tarihinden itibaren uygulanır",
+        "tr",
+    );
+    assert_eq!(c.effective_date, NaiveDate::from_ymd_opt(2026, 7, 1));
+}
+
+fn err(src: &str) -> String {
+    match Taxonomy::from_toml_str(src, "taxonomy.toml") {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("expected an error"),
+    }
+}
+
+#[test]
+fn validation_errors_name_file_line_key_fix() {
+    let e = err("[[category]]\nname = \"x\"\nhs = [\"85\"]\nstrongg = [\"a\"]\n");
+    assert!(
+        e.starts_with("taxonomy.toml:4:") && e.contains("strongg") && e.contains("fix:"),
+        "{e}"
+    );
+    let e = err("[[category]]\nname = \"x\"\nhs = [\"85\"]\n[category.phrases.en]\nstrong = [\"a\"]\nweek = [\"b\"]\n");
+    assert!(
+        e.starts_with("taxonomy.toml:6:") && e.contains("week"),
+        "{e}"
+    );
+    let e = err("[[category]]\nname = \"x\"\nhs = [\"85\", \"851\"]\n");
+    assert!(
+        e.starts_with("taxonomy.toml:3:")
+            && e.contains("\"851\" is not an HS prefix")
+            && e.contains("fix:"),
+        "{e}"
+    );
+    let e = err("[[category]]\nname = \"empty\"\n");
+    assert!(
+        e.starts_with("taxonomy.toml:2:") && e.contains("empty"),
+        "{e}"
+    );
+    let e = err("[[category]]\nname = \"x\"\nhs = [\"85\"]\n[[category.rule]]\nphrases = [\"a\"]\nstrength = \"medium\"\n");
+    assert!(
+        e.contains("taxonomy.toml:6:") && e.contains("strong"),
+        "{e}"
+    );
+    let e = err("[settings]\nmin_weak = 2\n");
+    assert!(e.contains("no categories"), "{e}");
+    let e = err("[[category]]\nname = \"x\"\nhs = [\"85\"\n");
+    assert!(e.starts_with("taxonomy.toml:"), "{e}");
+    assert!(matches!(
+        Taxonomy::load(std::path::Path::new("/nonexistent/taxonomy.toml")),
+        Err(TaxonomyError::Io { .. })
+    ));
+}
+
+#[test]
+fn new_category_is_pure_data() {
+    let src = "[[category]]\nname = \"toys\"\nhs = [\"9503\"]\n[category.phrases.en]\nstrong = [\"toy safety\"]\nweak = [\"toy\", \"children\"]\n";
+    let t = Taxonomy::from_toml_str(src, "t.toml").unwrap();
+    let c = t.classify(&Input {
+        title: "Toy Safety Regulation",
+        text: "",
+        lang: Some("en"),
+        hints: &[],
+    });
+    assert_eq!(c.categories, vec!["toys"]);
+    assert_eq!(t.categories_for_hs("9503.00"), vec!["toys"]);
+}
+
+#[test]
+fn is_send_sync() {
+    fn f<T: Send + Sync>() {}
+    f::<Taxonomy>();
+}
+
+#[test]
+fn never_panics_on_odd_text() {
+    let alphabet: Vec<char> = "0123456789 .,/-–:#İIıiŞşđĐệ\u{301}\u{a0}\n'’()%$€TLhsHS8517ex😀a"
+        .chars()
+        .collect();
+    let mut seed: u64 = 0x9e3779b97f4a7c15;
+    for _ in 0..2000 {
+        let mut s = String::new();
+        for _ in 0..40 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+        }
+        let c = run(&s, &s, "tr");
+        for code in &c.hs_codes {
+            assert!(
+                regwatch_classify::normalize_hs(code).as_deref() == Some(code.as_str()),
+                "{code} from {s:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn hs_version_years_are_not_codes() {
+    assert!(
+        regwatch_classify::extract_hs_codes("the HS 2022 nomenclature replaced HS 2017").is_empty()
+    );
+    assert_eq!(
+        regwatch_classify::extract_hs_codes("heading 2009 (fruit juices)"),
+        vec!["2009"]
+    );
+}
