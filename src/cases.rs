@@ -6,7 +6,13 @@ use crate::store::Tags;
 use regwatch_classify::{hs_digits, hs_equivalents, hs_overlap, normalize_hs};
 
 /// Why `tags` of a change from `jurisdiction` affect `case`, or None.
-pub fn match_case(jurisdiction: &str, tags: &Tags, title: &str, text: &str, case: &Case) -> Option<String> {
+pub fn match_case(
+    jurisdiction: &str,
+    tags: &Tags,
+    title: &str,
+    text: &str,
+    case: &Case,
+) -> Option<String> {
     if case.status != "open" {
         return None;
     }
@@ -20,30 +26,40 @@ pub fn match_case(jurisdiction: &str, tags: &Tags, title: &str, text: &str, case
     } else {
         format!("destination {dest} (covered by {j})")
     };
-    // HS overlap at heading level (4 digits) or deeper, across HS versions.
+    // HS overlap at heading level (4 digits) or deeper, across HS versions;
+    // the most specific overlap is the reason given.
+    let mut best: Option<(usize, String)> = None;
     for case_hs in &case.hs_codes {
         let mut case_codes = vec![case_hs.clone()];
         case_codes.extend(hs_equivalents(case_hs));
         for change_hs in &tags.hs_codes {
             for cc in &case_codes {
-                if let Some(shared) = hs_overlap(change_hs, cc) {
-                    if hs_digits(&shared).len() >= 4 {
-                        let via = if cc != case_hs { format!(" (HS 2017/2022 equivalent {cc})") } else { String::new() };
-                        let rel = if hs_digits(change_hs).len() <= hs_digits(case_hs).len() {
-                            format!("HS {case_hs} ⊂ {change_hs}")
-                        } else {
-                            format!("HS {change_hs} ⊂ {case_hs}")
-                        };
-                        let rel = if hs_digits(&shared) != hs_digits(change_hs) && hs_digits(&shared) != hs_digits(cc) {
-                            format!("HS {case_hs} and {change_hs} share {shared}")
-                        } else {
-                            rel
-                        };
-                        return Some(format!("{rel}{via}; {dest_note}"));
-                    }
+                let Some(shared) = hs_overlap(change_hs, cc) else {
+                    continue;
+                };
+                let len = hs_digits(&shared).len();
+                if len < 4 || best.as_ref().map(|(l, _)| *l >= len).unwrap_or(false) {
+                    continue;
                 }
+                let via = if cc != case_hs {
+                    format!(" (HS 2017/2022 equivalent {cc})")
+                } else {
+                    String::new()
+                };
+                let (sd, cd, xd) = (hs_digits(&shared), hs_digits(change_hs), hs_digits(cc));
+                let rel = if sd != cd && sd != xd {
+                    format!("HS {case_hs} and {change_hs} share {shared}")
+                } else if cd.len() <= hs_digits(case_hs).len() {
+                    format!("HS {case_hs} ⊂ {change_hs}")
+                } else {
+                    format!("HS {change_hs} ⊂ {case_hs}")
+                };
+                best = Some((len, format!("{rel}{via}; {dest_note}")));
             }
         }
+    }
+    if let Some((_, reason)) = best {
+        return Some(reason);
     }
     for cat in &case.categories {
         if tags.categories.iter().any(|c| c.eq_ignore_ascii_case(cat)) {
@@ -67,8 +83,16 @@ fn contains_word(hay: &str, needle: &str) -> bool {
     while let Some(pos) = hay[start..].find(needle) {
         let a = start + pos;
         let b = a + needle.len();
-        let before = hay[..a].chars().next_back().map(|c| c.is_alphanumeric()).unwrap_or(false);
-        let after = hay[b..].chars().next().map(|c| c.is_alphanumeric()).unwrap_or(false);
+        let before = hay[..a]
+            .chars()
+            .next_back()
+            .map(|c| c.is_alphanumeric())
+            .unwrap_or(false);
+        let after = hay[b..]
+            .chars()
+            .next()
+            .map(|c| c.is_alphanumeric())
+            .unwrap_or(false);
         if !before && !after {
             return true;
         }
@@ -81,11 +105,21 @@ fn contains_word(hay: &str, needle: &str) -> bool {
 }
 
 /// Every open case this change affects, with its reason.
-pub fn match_change(jurisdiction: &str, tags: &Tags, title: &str, text: &str, cases: &[Case]) -> Vec<CaseMatch> {
+pub fn match_change(
+    jurisdiction: &str,
+    tags: &Tags,
+    title: &str,
+    text: &str,
+    cases: &[Case],
+) -> Vec<CaseMatch> {
     cases
         .iter()
         .filter_map(|c| {
-            match_case(jurisdiction, tags, title, text, c).map(|reason| CaseMatch { id: c.id.clone(), link: c.link.clone(), reason })
+            match_case(jurisdiction, tags, title, text, c).map(|reason| CaseMatch {
+                id: c.id.clone(),
+                link: c.link.clone(),
+                reason,
+            })
         })
         .collect()
 }
@@ -98,7 +132,10 @@ pub struct RowError {
 }
 
 fn split_list(s: &str) -> Vec<String> {
-    s.split(';').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
+    s.split(';')
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+        .collect()
 }
 
 #[derive(serde::Deserialize)]
@@ -122,14 +159,38 @@ struct JsonCase {
     link: Option<String>,
 }
 
+/// One case as read from a file, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct RawCase {
+    pub id: String,
+    pub client: String,
+    pub title: String,
+    pub country: String,
+    pub hs_codes: Vec<String>,
+    pub categories: Vec<String>,
+    pub keywords: Vec<String>,
+    pub status: Option<String>,
+    pub link: Option<String>,
+}
+
 /// Validate one case; derive categories from HS codes when none are given.
 pub fn build_case(
-    raw: (String, String, String, String, Vec<String>, Vec<String>, Vec<String>, Option<String>, Option<String>),
+    raw: RawCase,
     known_categories: &[String],
     categories_for_hs: &dyn Fn(&str) -> Vec<String>,
     link_template: &str,
 ) -> Result<Case, String> {
-    let (id, client, title, country, hs, cats, keywords, status, link) = raw;
+    let RawCase {
+        id,
+        client,
+        title,
+        country,
+        hs_codes: hs,
+        categories: cats,
+        keywords,
+        status,
+        link,
+    } = raw;
     let id = id.trim().to_string();
     if id.is_empty() {
         return Err("`id` is empty: every case needs its id from the case system".into());
@@ -137,7 +198,9 @@ pub fn build_case(
     let country = Country::parse(&country).map_err(|e| format!("`country`: {e}"))?;
     let mut hs_codes = vec![];
     for h in hs {
-        let n = normalize_hs(&h).ok_or_else(|| format!("`hs_codes`: `{h}` is not an HS code (write e.g. 8517.62 or 85176200)"))?;
+        let n = normalize_hs(&h).ok_or_else(|| {
+            format!("`hs_codes`: `{h}` is not an HS code (write e.g. 8517.62 or 85176200)")
+        })?;
         if !hs_codes.contains(&n) {
             hs_codes.push(n);
         }
@@ -146,7 +209,10 @@ pub fn build_case(
     for c in cats {
         let c = c.to_lowercase();
         if !known_categories.contains(&c) {
-            return Err(format!("`categories`: `{c}` is not a category of the taxonomy ({})", known_categories.join(", ")));
+            return Err(format!(
+                "`categories`: `{c}` is not a category of the taxonomy ({})",
+                known_categories.join(", ")
+            ));
         }
         if !categories.contains(&c) {
             categories.push(c);
@@ -161,14 +227,27 @@ pub fn build_case(
             }
         }
     }
-    let status = status.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()).unwrap_or_else(|| "open".into());
+    let status = status
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "open".into());
     if status != "open" && status != "closed" {
         return Err(format!("`status` must be open or closed, not `{status}`"));
     }
     let link = link
         .filter(|l| !l.trim().is_empty())
         .or_else(|| (!link_template.is_empty()).then(|| link_template.replace("{id}", &id)));
-    Ok(Case { id, client, title, country: country.to_string(), hs_codes, categories, keywords, status, link })
+    Ok(Case {
+        id,
+        client,
+        title,
+        country: country.to_string(),
+        hs_codes,
+        categories,
+        keywords,
+        status,
+        link,
+    })
 }
 
 /// Parse a CSV or JSON export into cases and bad rows (good rows still import).
@@ -187,9 +266,22 @@ pub fn parse_cases(
         for (i, v) in rows.into_iter().enumerate() {
             let row = format!("item {}", i + 1);
             match serde_json::from_value::<JsonCase>(v) {
-                Err(e) => bad.push(RowError { row, reason: e.to_string() }),
+                Err(e) => bad.push(RowError {
+                    row,
+                    reason: e.to_string(),
+                }),
                 Ok(j) => match build_case(
-                    (j.id, j.client, j.title, j.country, j.hs_codes, j.categories, j.keywords, j.status, j.link),
+                    RawCase {
+                        id: j.id,
+                        client: j.client,
+                        title: j.title,
+                        country: j.country,
+                        hs_codes: j.hs_codes,
+                        categories: j.categories,
+                        keywords: j.keywords,
+                        status: j.status,
+                        link: j.link,
+                    },
                     known_categories,
                     categories_for_hs,
                     link_template,
@@ -201,17 +293,39 @@ pub fn parse_cases(
         }
         return Ok((good, bad));
     }
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = rdr.headers().map_err(|e| format!("cannot read the CSV header: {e}"))?.clone();
-    let expected = ["id", "client", "title", "country", "hs_codes", "categories", "keywords", "status", "link"];
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| format!("cannot read the CSV header: {e}"))?
+        .clone();
+    let expected = [
+        "id",
+        "client",
+        "title",
+        "country",
+        "hs_codes",
+        "categories",
+        "keywords",
+        "status",
+        "link",
+    ];
     for h in headers.iter() {
         if !expected.contains(&h) {
-            return Err(format!("unknown CSV column `{h}`: the header is {}", expected.join(",")));
+            return Err(format!(
+                "unknown CSV column `{h}`: the header is {}",
+                expected.join(",")
+            ));
         }
     }
     for req in ["id", "country"] {
         if !headers.iter().any(|h| h == req) {
-            return Err(format!("the CSV header lacks `{req}`: the header is {}", expected.join(",")));
+            return Err(format!(
+                "the CSV header lacks `{req}`: the header is {}",
+                expected.join(",")
+            ));
         }
     }
     let col = |name: &str| headers.iter().position(|h| h == name);
@@ -219,31 +333,43 @@ pub fn parse_cases(
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line().to_string()).unwrap_or_else(|| "?".into());
-                bad.push(RowError { row: format!("line {line}"), reason: e.to_string() });
+                let line = e
+                    .position()
+                    .map(|p| p.line().to_string())
+                    .unwrap_or_else(|| "?".into());
+                bad.push(RowError {
+                    row: format!("line {line}"),
+                    reason: e.to_string(),
+                });
                 continue;
             }
         };
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let get = |name: &str| col(name).and_then(|i| rec.get(i)).unwrap_or("").to_string();
         if rec.len() != headers.len() {
-            bad.push(RowError { row: format!("line {line}"), reason: format!("{} fields, the header has {}", rec.len(), headers.len()) });
+            bad.push(RowError {
+                row: format!("line {line}"),
+                reason: format!("{} fields, the header has {}", rec.len(), headers.len()),
+            });
             continue;
         }
-        let raw = (
-            get("id"),
-            get("client"),
-            get("title"),
-            get("country"),
-            split_list(&get("hs_codes")),
-            split_list(&get("categories")),
-            split_list(&get("keywords")),
-            Some(get("status")),
-            Some(get("link")),
-        );
+        let raw = RawCase {
+            id: get("id"),
+            client: get("client"),
+            title: get("title"),
+            country: get("country"),
+            hs_codes: split_list(&get("hs_codes")),
+            categories: split_list(&get("categories")),
+            keywords: split_list(&get("keywords")),
+            status: Some(get("status")),
+            link: Some(get("link")),
+        };
         match build_case(raw, known_categories, categories_for_hs, link_template) {
             Ok(c) => good.push(c),
-            Err(reason) => bad.push(RowError { row: format!("line {line}"), reason }),
+            Err(reason) => bad.push(RowError {
+                row: format!("line {line}"),
+                reason,
+            }),
         }
     }
     Ok((good, bad))
@@ -253,7 +379,14 @@ pub fn parse_cases(
 mod tests {
     use super::*;
 
-    fn case(id: &str, country: &str, hs: &[&str], cats: &[&str], kw: &[&str], status: &str) -> Case {
+    fn case(
+        id: &str,
+        country: &str,
+        hs: &[&str],
+        cats: &[&str],
+        kw: &[&str],
+        status: &str,
+    ) -> Case {
         Case {
             id: id.into(),
             client: "Acme".into(),
@@ -291,7 +424,7 @@ mod tests {
         assert!(match_case("VN", &tags(&["8517.62"], &[]), "", "", &c).is_none());
         // sharing only the chapter
         assert!(match_case("TR", &tags(&["8504.40"], &[]), "", "", &c).is_none());
-        assert!(match_case("TR", &tags(&["85"], &[]), "", "", &c).is_some() == false || true);
+        assert!(match_case("TR", &tags(&["85"], &[]), "", "", &c).is_none());
         // closed case
         let closed = case("C", "TR", &["8517.62"], &[], &[], "closed");
         assert!(match_case("TR", &tags(&["8517.62"], &[]), "", "", &closed).is_none());
@@ -302,7 +435,14 @@ mod tests {
         let c = case("C", "DE", &[], &["medical"], &[], "open");
         let r = match_case("EU", &tags(&[], &["medical"]), "", "", &c).unwrap();
         assert_eq!(r, "category medical; destination DE (covered by EU)");
-        assert!(match_case("EU", &tags(&[], &["medical"]), "", "", &case("C", "TR", &[], &["medical"], &[], "open")).is_none());
+        assert!(match_case(
+            "EU",
+            &tags(&[], &["medical"]),
+            "",
+            "",
+            &case("C", "TR", &[], &["medical"], &[], "open")
+        )
+        .is_none());
     }
 
     #[test]
@@ -322,10 +462,23 @@ mod tests {
                    C2,Acme,Bad,Narnia,8517,,,open,\n\
                    C3,Acme,Bad HS,TR,85x7,,,open,\n\
                    C4,Beta,Monitors,VN,9018.19,,,,\n";
-        let cats = vec!["electronics".to_string(), "telecom".into(), "medical".into()];
-        let f = |h: &str| if h.starts_with("9018") { vec!["medical".to_string()] } else { vec!["telecom".to_string()] };
+        let cats = vec![
+            "electronics".to_string(),
+            "telecom".into(),
+            "medical".into(),
+        ];
+        let f = |h: &str| {
+            if h.starts_with("9018") {
+                vec!["medical".to_string()]
+            } else {
+                vec!["telecom".to_string()]
+            }
+        };
         let (good, bad) = parse_cases(csv, false, &cats, &f, "https://cases/{id}").unwrap();
-        assert_eq!(good.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), vec!["C1", "C4"]);
+        assert_eq!(
+            good.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            vec!["C1", "C4"]
+        );
         assert_eq!(good[0].categories, vec!["telecom"]);
         assert_eq!(good[1].categories, vec!["medical"]);
         assert_eq!(good[1].link.as_deref(), Some("https://cases/C4"));

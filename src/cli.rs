@@ -12,7 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "regwatch", version, about = "Tells trade-compliance teams, before customs does, that a rule changed")]
+#[command(
+    name = "regwatch",
+    version,
+    about = "Tells trade-compliance teams, before customs does, that a rule changed"
+)]
 pub struct Cli {
     /// Config file (default: $REGWATCH_CONFIG, then config/regwatch.toml, then /etc/regwatch/regwatch.toml)
     #[arg(long, global = true)]
@@ -183,24 +187,37 @@ pub struct Failure {
 
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        let code = if e.downcast_ref::<ConfigError>().is_some() { 2 } else { 1 };
+        let code = if e.downcast_ref::<ConfigError>().is_some() {
+            2
+        } else {
+            1
+        };
         Failure { code, error: e }
     }
 }
 impl From<ConfigError> for Failure {
     fn from(e: ConfigError) -> Self {
-        Failure { code: 2, error: e.into() }
+        Failure {
+            code: 2,
+            error: e.into(),
+        }
     }
 }
 
 fn usage(msg: impl Into<String>) -> Failure {
-    Failure { code: 2, error: anyhow::anyhow!(msg.into()) }
+    Failure {
+        code: 2,
+        error: anyhow::anyhow!(msg.into()),
+    }
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_json);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -218,9 +235,15 @@ pub fn main() -> ExitCode {
 
 fn init_logging(json: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("REGWATCH_LOG").unwrap_or_else(|_| EnvFilter::new("warn,regwatch=info"));
-    let json = json || std::env::var("REGWATCH_LOG_FORMAT").map(|v| v == "json").unwrap_or(false);
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_env("REGWATCH_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("warn,regwatch=info"));
+    let json = json
+        || std::env::var("REGWATCH_LOG_FORMAT")
+            .map(|v| v == "json")
+            .unwrap_or(false);
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         let _ = b.json().flatten_event(true).try_init();
     } else {
@@ -240,7 +263,11 @@ async fn app(cfg: Config) -> Result<App, Failure> {
 }
 
 fn format(cli: &Cli) -> Format {
-    cli.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Json })
+    cli.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    })
 }
 
 /// `30d`, `12h`, `2w`, `6m` (months) or a date.
@@ -254,14 +281,20 @@ pub fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
     }
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (n, unit) = s.split_at(split);
-    let n: i64 = n.parse().map_err(|_| format!("`{s}` is not a period: write e.g. 30d, 12h, 2w or a date 2026-01-31"))?;
+    let n: i64 = n.parse().map_err(|_| {
+        format!("`{s}` is not a period: write e.g. 30d, 12h, 2w or a date 2026-01-31")
+    })?;
     let d = match unit {
         "h" => chrono::Duration::hours(n),
         "d" | "" => chrono::Duration::days(n),
         "w" => chrono::Duration::weeks(n),
         "m" => chrono::Duration::days(30 * n),
         "y" => chrono::Duration::days(365 * n),
-        _ => return Err(format!("`{s}` is not a period: write e.g. 30d, 12h, 2w or a date 2026-01-31")),
+        _ => {
+            return Err(format!(
+                "`{s}` is not a period: write e.g. 30d, 12h, 2w or a date 2026-01-31"
+            ))
+        }
     };
     Ok(Utc::now() - d)
 }
@@ -272,8 +305,11 @@ fn hs_filter(hs: &[String]) -> Result<Option<Vec<String>>, Failure> {
     }
     let mut out = vec![];
     for h in hs {
-        let n = regwatch_classify::normalize_hs(h)
-            .ok_or_else(|| usage(format!("--hs `{h}` is not an HS code: write e.g. 8517.62 or 851762")))?;
+        let n = regwatch_classify::normalize_hs(h).ok_or_else(|| {
+            usage(format!(
+                "--hs `{h}` is not an HS code: write e.g. 8517.62 or 851762"
+            ))
+        })?;
         out.push(regwatch_classify::hs_digits(&n));
         for eq in regwatch_classify::hs_equivalents(&n) {
             out.push(regwatch_classify::hs_digits(&eq));
@@ -304,10 +340,12 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let sources = cfg.load_sources()?;
             let src = find_source(&sources, id)?;
             let fetcher = crate::fetch::Fetcher::new(&cfg.fetch)?;
-            let content = pipeline::test_source(&fetcher, src).await.map_err(|e| Failure {
-                code: 1,
-                error: anyhow::anyhow!("source `{id}` ({}): {e:#}", src.def.url),
-            })?;
+            let content = pipeline::test_source(&fetcher, src)
+                .await
+                .map_err(|e| Failure {
+                    code: 1,
+                    error: anyhow::anyhow!("source `{id}` ({}): {e:#}", src.def.url),
+                })?;
             print_content(&content, fmt);
             Ok(0)
         }
@@ -322,7 +360,10 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
 fn find_source<'a>(sources: &'a [Source], id: &str) -> Result<&'a Source, Failure> {
     sources.iter().find(|s| s.id() == id).ok_or_else(|| {
         let ids: Vec<&str> = sources.iter().map(|s| s.id()).collect();
-        usage(format!("no source `{id}`: known ids are {}", ids.join(", ")))
+        usage(format!(
+            "no source `{id}`: known ids are {}",
+            ids.join(", ")
+        ))
     })
 }
 
@@ -351,7 +392,10 @@ async fn with_app(cli: &Cli, cmd: &Command, app: App, fmt: Format) -> Result<u8,
                 v
             };
             if chosen.is_empty() {
-                return Err(usage(format!("no enabled source in {}: add one (see `regwatch init`)", cfg.sources.dir.display())));
+                return Err(usage(format!(
+                    "no enabled source in {}: add one (see `regwatch init`)",
+                    cfg.sources.dir.display()
+                )));
             }
             let progress = std::io::stderr().is_terminal();
             let results = pipeline::poll_many(&app, chosen, progress).await;
@@ -359,8 +403,21 @@ async fn with_app(cli: &Cli, cmd: &Command, app: App, fmt: Format) -> Result<u8,
             let mut ok = 0;
             for r in &results {
                 let (status, detail) = match &r.status {
-                    PollStatus::Baseline => ("baseline", "first snapshot stored (no changes reported)".to_string()),
-                    PollStatus::Changed(n) => ("changed", format!("{n} change(s): {}", r.change_ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(" "))),
+                    PollStatus::Baseline => (
+                        "baseline",
+                        "first snapshot stored (no changes reported)".to_string(),
+                    ),
+                    PollStatus::Changed(n) => (
+                        "changed",
+                        format!(
+                            "{n} change(s): {}",
+                            r.change_ids
+                                .iter()
+                                .map(|i| format!("#{i}"))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        ),
+                    ),
                     PollStatus::Unchanged => ("unchanged", String::new()),
                     PollStatus::NotModified => ("not-modified", "304".to_string()),
                     PollStatus::Failed(e) => ("FAILED", e.clone()),
@@ -395,7 +452,9 @@ async fn with_app(cli: &Cli, cmd: &Command, app: App, fmt: Format) -> Result<u8,
                 let state = match h {
                     None => "never polled".to_string(),
                     Some(h) if h.down => format!("DOWN ({} failures)", h.consecutive_failures),
-                    Some(h) if h.consecutive_failures > 0 => format!("failing ({})", h.consecutive_failures),
+                    Some(h) if h.consecutive_failures > 0 => {
+                        format!("failing ({})", h.consecutive_failures)
+                    }
                     Some(_) => "ok".to_string(),
                 };
                 rows.push(serde_json::json!({
@@ -408,15 +467,38 @@ async fn with_app(cli: &Cli, cmd: &Command, app: App, fmt: Format) -> Result<u8,
                     "last_error": h.and_then(|h| h.last_error.clone()),
                 }));
             }
-            print_rows(&rows, &["id", "jurisdiction", "kind", "schedule", "last_poll", "next_poll", "health", "last_error"], fmt);
+            print_rows(
+                &rows,
+                &[
+                    "id",
+                    "jurisdiction",
+                    "kind",
+                    "schedule",
+                    "last_poll",
+                    "next_poll",
+                    "health",
+                    "last_error",
+                ],
+                fmt,
+            );
             Ok(0)
         }
         Command::Changes(a) => {
             let f = ChangeFilter {
-                since: a.since.as_deref().map(parse_since).transpose().map_err(usage)?,
-                country: a.country.as_deref().map(|c| crate::model::Country::parse(c).map(|c| c.to_string())).transpose().map_err(usage)?,
+                since: a
+                    .since
+                    .as_deref()
+                    .map(parse_since)
+                    .transpose()
+                    .map_err(usage)?,
+                country: a
+                    .country
+                    .as_deref()
+                    .map(|c| crate::model::Country::parse(c).map(|c| c.to_string()))
+                    .transpose()
+                    .map_err(usage)?,
                 category: a.category.clone(),
-                hs: hs_filter(a.hs.as_slice().iter().cloned().collect::<Vec<_>>().as_slice())?,
+                hs: hs_filter(a.hs.as_slice())?,
                 source: a.source.clone(),
                 case_id: a.case_id.clone(),
                 query: a.query.clone(),
@@ -429,30 +511,67 @@ async fn with_app(cli: &Cli, cmd: &Command, app: App, fmt: Format) -> Result<u8,
         }
         Command::Show { id } => {
             let Some(c) = app.store.change(*id).await? else {
-                return Err(Failure { code: 1, error: anyhow::anyhow!("no change #{id}") });
+                return Err(Failure {
+                    code: 1,
+                    error: anyhow::anyhow!("no change #{id}"),
+                });
             };
             let c = with_urls(&cfg, vec![c]).remove(0);
             if fmt == Format::Json {
-                println!("{}", serde_json::to_string_pretty(&c).map_err(anyhow::Error::from)?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&c).map_err(anyhow::Error::from)?
+                );
             } else {
                 print_change_detail(&c);
             }
             Ok(0)
         }
-        Command::Check { country, hs, category, since } => {
+        Command::Check {
+            country,
+            hs,
+            category,
+            since,
+        } => {
             let report = check(&app, country, hs, category.as_deref(), since).await?;
             if fmt == Format::Json {
-                println!("{}", serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?
+                );
             } else {
                 print_check(&report);
             }
             Ok(0)
         }
-        Command::Cases(CasesCmd::Import { file, close_missing }) => cases_import(&app, file, *close_missing).await,
+        Command::Cases(CasesCmd::Import {
+            file,
+            close_missing,
+        }) => cases_import(&app, file, *close_missing).await,
         Command::Cases(CasesCmd::List { all }) => {
-            let cases = app.store.cases(if *all { None } else { Some("open") }).await?;
-            let rows: Vec<serde_json::Value> = cases.iter().map(|c| serde_json::to_value(c).unwrap_or_default()).collect();
-            print_rows(&rows, &["id", "client", "title", "country", "hs_codes", "categories", "keywords", "status", "link"], fmt);
+            let cases = app
+                .store
+                .cases(if *all { None } else { Some("open") })
+                .await?;
+            let rows: Vec<serde_json::Value> = cases
+                .iter()
+                .map(|c| serde_json::to_value(c).unwrap_or_default())
+                .collect();
+            print_rows(
+                &rows,
+                &[
+                    "id",
+                    "client",
+                    "title",
+                    "country",
+                    "hs_codes",
+                    "categories",
+                    "keywords",
+                    "status",
+                    "link",
+                ],
+                fmt,
+            );
             Ok(0)
         }
         Command::Cases(CasesCmd::Close { id }) => {
@@ -460,14 +579,41 @@ async fn with_app(cli: &Cli, cmd: &Command, app: App, fmt: Format) -> Result<u8,
                 println!("case {id} closed");
                 Ok(0)
             } else {
-                Err(Failure { code: 1, error: anyhow::anyhow!("no case `{id}`") })
+                Err(Failure {
+                    code: 1,
+                    error: anyhow::anyhow!("no case `{id}`"),
+                })
             }
         }
-        Command::Report(ReportCmd::Add { country, hs, effective, title, text, category, author }) => {
-            let author = author.clone().or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into());
-            let id = add_field_report(&app, country, hs, effective.as_deref(), title, text, category, &author).await?;
+        Command::Report(ReportCmd::Add {
+            country,
+            hs,
+            effective,
+            title,
+            text,
+            category,
+            author,
+        }) => {
+            let author = author
+                .clone()
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "unknown".into());
+            let id = add_field_report(
+                &app,
+                country,
+                hs,
+                effective.as_deref(),
+                title,
+                text,
+                category,
+                &author,
+            )
+            .await?;
             let _ = crate::notify::deliver_due(&app, false).await;
-            println!("field report recorded as change #{id}: {}", change_url(&cfg.server.base_url, id));
+            println!(
+                "field report recorded as change #{id}: {}",
+                change_url(&cfg.server.base_url, id)
+            );
             Ok(0)
         }
         Command::Digest { channel, preview } => {
@@ -532,15 +678,26 @@ pub struct CheckItem {
 /// The pre-quote check: changes covering the destination that name an
 /// overlapping HS code (heading level or deeper, both HS versions), or, when
 /// asked, a category.
-pub async fn check(app: &App, country: &str, hs: &[String], category: Option<&str>, since: &str) -> Result<CheckReport, Failure> {
+pub async fn check(
+    app: &App,
+    country: &str,
+    hs: &[String],
+    category: Option<&str>,
+    since: &str,
+) -> Result<CheckReport, Failure> {
     let dest = crate::model::Country::parse(country).map_err(usage)?;
     if hs.is_empty() && category.is_none() {
-        return Err(usage("give --hs CODE (and/or --category C): the check is for a product"));
+        return Err(usage(
+            "give --hs CODE (and/or --category C): the check is for a product",
+        ));
     }
     let since_t = parse_since(since).map_err(usage)?;
     let mut hs_norm = vec![];
     for h in hs {
-        hs_norm.push(regwatch_classify::normalize_hs(h).ok_or_else(|| usage(format!("--hs `{h}` is not an HS code")))?);
+        hs_norm.push(
+            regwatch_classify::normalize_hs(h)
+                .ok_or_else(|| usage(format!("--hs `{h}` is not an HS code")))?,
+        );
     }
     let probe = Case {
         id: "check".into(),
@@ -564,20 +721,30 @@ pub async fn check(app: &App, country: &str, hs: &[String], category: Option<&st
         }
     }
     let mut candidates = vec![];
-    let base = ChangeFilter { since: Some(since_t), country: Some(dest.to_string()), ..Default::default() };
+    let base = ChangeFilter {
+        since: Some(since_t),
+        country: Some(dest.to_string()),
+        ..Default::default()
+    };
     if !hs_digits_list.is_empty() {
-        let f = ChangeFilter { hs: Some(hs_digits_list), ..base.clone() };
+        let f = ChangeFilter {
+            hs: Some(hs_digits_list),
+            ..base.clone()
+        };
         candidates.extend(app.store.changes(&f).await?);
     }
     if let Some(c) = category {
-        let f = ChangeFilter { category: Some(c.to_lowercase()), ..base.clone() };
+        let f = ChangeFilter {
+            category: Some(c.to_lowercase()),
+            ..base.clone()
+        };
         for ch in app.store.changes(&f).await? {
             if !candidates.iter().any(|x: &Change| x.id == ch.id) {
                 candidates.push(ch);
             }
         }
     }
-    candidates.sort_by(|a, b| b.id.cmp(&a.id));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.id));
     let today = Utc::now().date_naive();
     let mut changes = vec![];
     for ch in with_urls(&app.config, candidates) {
@@ -594,10 +761,20 @@ pub async fn check(app: &App, country: &str, hs: &[String], category: Option<&st
     let mut upcoming: Vec<CheckItem> = changes
         .iter()
         .filter(|c| c.change.effective_date.map(|d| d >= today).unwrap_or(false))
-        .map(|c| CheckItem { change: c.change.clone(), why: c.why.clone() })
+        .map(|c| CheckItem {
+            change: c.change.clone(),
+            why: c.why.clone(),
+        })
         .collect();
     upcoming.sort_by_key(|c| c.change.effective_date);
-    Ok(CheckReport { country: dest.to_string(), hs_codes: hs_norm, category: category.map(str::to_string), since: since_t, upcoming, changes })
+    Ok(CheckReport {
+        country: dest.to_string(),
+        hs_codes: hs_norm,
+        category: category.map(str::to_string),
+        since: since_t,
+        upcoming,
+        changes,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -617,19 +794,27 @@ pub async fn add_field_report(
     }
     let mut tags = app.tagger.tag(title, text, None, categories);
     for h in hs {
-        let n = regwatch_classify::normalize_hs(h).ok_or_else(|| usage(format!("--hs `{h}` is not an HS code")))?;
+        let n = regwatch_classify::normalize_hs(h)
+            .ok_or_else(|| usage(format!("--hs `{h}` is not an HS code")))?;
         if !tags.hs_codes.contains(&n) {
             tags.hs_codes.push(n.clone());
         }
         for c in app.tagger.taxonomy.categories_for_hs(&n) {
             if !tags.categories.contains(&c) {
                 tags.categories.push(c.clone());
-                tags.evidence.push(crate::model::Evidence { category: c, via: "hs".into(), matched: n.clone() });
+                tags.evidence.push(crate::model::Evidence {
+                    category: c,
+                    via: "hs".into(),
+                    matched: n.clone(),
+                });
             }
         }
     }
     if let Some(e) = effective {
-        tags.effective_date = Some(NaiveDate::parse_from_str(e, "%Y-%m-%d").map_err(|_| usage(format!("--effective `{e}` is not a date: write 2026-12-31")))?);
+        tags.effective_date =
+            Some(NaiveDate::parse_from_str(e, "%Y-%m-%d").map_err(|_| {
+                usage(format!("--effective `{e}` is not a date: write 2026-12-31"))
+            })?);
     }
     let new = crate::model::NewChange {
         kind: crate::model::ChangeKind::Added,
@@ -643,17 +828,33 @@ pub async fn add_field_report(
     let open = app.store.open_cases().await?;
     let cases = crate::cases::match_change(dest.as_str(), &tags, &new.title, &new.text, &open);
     let deliver_to = pipeline::immediate_routes(&app.config.channels, dest.as_str(), &tags, &cases);
-    let rec = crate::store::ChangeRecord { change: new, tags, cases, deliver_to };
-    Ok(app.store.record_field_report(dest.as_str(), Utc::now(), &rec, author).await?)
+    let rec = crate::store::ChangeRecord {
+        change: new,
+        tags,
+        cases,
+        deliver_to,
+    };
+    Ok(app
+        .store
+        .record_field_report(dest.as_str(), Utc::now(), &rec, author)
+        .await?)
 }
 
 async fn cases_import(app: &App, file: &Path, close_missing: bool) -> Result<u8, Failure> {
-    let text = std::fs::read_to_string(file).map_err(|e| usage(format!("{}: cannot read: {e}", file.display())))?;
-    let is_json = file.extension().map(|e| e == "json").unwrap_or(false) || text.trim_start().starts_with('[');
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| usage(format!("{}: cannot read: {e}", file.display())))?;
+    let is_json = file.extension().map(|e| e == "json").unwrap_or(false)
+        || text.trim_start().starts_with('[');
     let cats = app.tagger.taxonomy.category_names();
     let tax = &app.tagger.taxonomy;
-    let (good, bad) = crate::cases::parse_cases(&text, is_json, &cats, &|h| tax.categories_for_hs(h), &app.config.cases.link)
-        .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+    let (good, bad) = crate::cases::parse_cases(
+        &text,
+        is_json,
+        &cats,
+        &|h| tax.categories_for_hs(h),
+        &app.config.cases.link,
+    )
+    .map_err(|e| usage(format!("{}: {e}", file.display())))?;
     let mut updated = 0;
     let mut matched = 0;
     for c in &good {
@@ -693,11 +894,22 @@ pub async fn backmatch_case(app: &App, c: &Case) -> anyhow::Result<usize> {
         return Ok(0);
     }
     let since = Utc::now() - chrono::Duration::days(app.config.cases.backmatch_days);
-    let f = ChangeFilter { since: Some(since), country: Some(c.country.clone()), ..Default::default() };
+    let f = ChangeFilter {
+        since: Some(since),
+        country: Some(c.country.clone()),
+        ..Default::default()
+    };
     let mut matches = vec![];
     for ch in app.store.changes(&f).await? {
-        let tags = crate::store::Tags { categories: ch.categories.clone(), hs_codes: ch.hs_codes.clone(), evidence: vec![], effective_date: ch.effective_date };
-        if let Some(reason) = crate::cases::match_case(&ch.jurisdiction, &tags, &ch.title, &ch.excerpt, c) {
+        let tags = crate::store::Tags {
+            categories: ch.categories.clone(),
+            hs_codes: ch.hs_codes.clone(),
+            evidence: vec![],
+            effective_date: ch.effective_date,
+        };
+        if let Some(reason) =
+            crate::cases::match_case(&ch.jurisdiction, &tags, &ch.title, &ch.excerpt, c)
+        {
             matches.push((ch.id, reason));
         }
     }
@@ -705,8 +917,13 @@ pub async fn backmatch_case(app: &App, c: &Case) -> anyhow::Result<usize> {
 }
 
 fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Failure> {
-    let tagger = match config::find_config(cli.config.as_deref()).ok().and_then(|p| Config::load(&p).ok()) {
-        Some(cfg) => Tagger::load(&cfg.taxonomy_file()).map_err(|e| Failure { code: 2, error: e })?,
+    let tagger = match config::find_config(cli.config.as_deref())
+        .ok()
+        .and_then(|p| Config::load(&p).ok())
+    {
+        Some(cfg) => {
+            Tagger::load(&cfg.taxonomy_file()).map_err(|e| Failure { code: 2, error: e })?
+        }
         None => {
             let local = Path::new("config/taxonomy.toml");
             if local.exists() {
@@ -717,7 +934,12 @@ fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Fai
         }
     };
     let out = |title: &str, text: &str, lang: Option<&str>| {
-        let c = tagger.taxonomy.classify(&regwatch_classify::Input { title, text, lang, hints: &[] });
+        let c = tagger.taxonomy.classify(&regwatch_classify::Input {
+            title,
+            text,
+            lang,
+            hints: &[],
+        });
         serde_json::json!({"categories": c.categories, "hs_codes": c.hs_codes, "evidence": c.evidence, "effective_date": c.effective_date})
     };
     if let Some(t) = text {
@@ -746,11 +968,18 @@ fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Fai
         match serde_json::from_str::<In>(&line) {
             Ok(x) => {
                 let body = if x.text.is_empty() { x.summary } else { x.text };
-                let _ = writeln!(stdout, "{}", out(&x.title, &body, x.lang.as_deref().or(lang)));
+                let _ = writeln!(
+                    stdout,
+                    "{}",
+                    out(&x.title, &body, x.lang.as_deref().or(lang))
+                );
             }
             Err(e) => {
                 bad += 1;
-                eprintln!("stdin line {}: not a JSON object {{\"title\",\"text\",\"lang\"}}: {e}", i + 1);
+                eprintln!(
+                    "stdin line {}: not a JSON object {{\"title\",\"text\",\"lang\"}}: {e}",
+                    i + 1
+                );
                 let _ = writeln!(stdout, "{}", serde_json::json!({"error": e.to_string()}));
             }
         }
@@ -763,9 +992,15 @@ fn sources_check(cli: &Cli) -> Result<u8, Failure> {
     let sources = cfg.load_sources()?;
     let tax = cfg.taxonomy_file();
     let taxonomy = if tax.exists() {
-        regwatch_classify::Taxonomy::load(&tax).map_err(|e| Failure { code: 2, error: anyhow::anyhow!("{e}") })?
+        regwatch_classify::Taxonomy::load(&tax).map_err(|e| Failure {
+            code: 2,
+            error: anyhow::anyhow!("{e}"),
+        })?
     } else {
-        eprintln!("warning: {} not found: the built-in taxonomy is used", tax.display());
+        eprintln!(
+            "warning: {} not found: the built-in taxonomy is used",
+            tax.display()
+        );
         regwatch_classify::Taxonomy::builtin()
     };
     let cats = taxonomy.category_names();
@@ -784,7 +1019,11 @@ fn sources_check(cli: &Cli) -> Result<u8, Failure> {
     for ch in &cfg.channels {
         for c in &ch.filter.categories {
             if !cats.contains(&c.to_lowercase()) {
-                return Err(usage(format!("{}: channel `{}`: filter category `{c}` is not in the taxonomy", cfg.path.display(), ch.name)));
+                return Err(usage(format!(
+                    "{}: channel `{}`: filter category `{c}` is not in the taxonomy",
+                    cfg.path.display(),
+                    ch.name
+                )));
             }
         }
     }
@@ -816,21 +1055,29 @@ fn sources_check(cli: &Cli) -> Result<u8, Failure> {
 fn init(dir: &Path) -> Result<u8, Failure> {
     let files: [(&str, &str); 3] = [
         ("config/regwatch.toml", crate::starter::CONFIG),
-        ("config/taxonomy.toml", regwatch_classify::Taxonomy::builtin_source()),
+        (
+            "config/taxonomy.toml",
+            regwatch_classify::Taxonomy::builtin_source(),
+        ),
         ("sources/example.toml", crate::starter::SOURCES),
     ];
     for (rel, _) in &files {
         let p = dir.join(rel);
         if p.exists() {
-            return Err(usage(format!("{} already exists: init writes only into an empty folder", p.display())));
+            return Err(usage(format!(
+                "{} already exists: init writes only into an empty folder",
+                p.display()
+            )));
         }
     }
     for (rel, body) in &files {
         let p = dir.join(rel);
         if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
         }
-        std::fs::write(&p, body).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
+        std::fs::write(&p, body)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", p.display()))?;
         println!("wrote {}", p.display());
     }
     println!("next: `regwatch sources check`, then `regwatch poll`, then `regwatch changes`");
@@ -862,7 +1109,11 @@ fn print_rows(rows: &[serde_json::Value], cols: &[&str], fmt: Format) {
         Format::Table => {
             let table: Vec<Vec<String>> = rows
                 .iter()
-                .map(|r| cols.iter().map(|c| crate::diff::truncate(&cell(&r[*c]).replace('\n', " "), 60)).collect())
+                .map(|r| {
+                    cols.iter()
+                        .map(|c| crate::diff::truncate(&cell(&r[*c]).replace('\n', " "), 60))
+                        .collect()
+                })
                 .collect();
             let mut widths: Vec<usize> = cols.iter().map(|c| c.chars().count()).collect();
             for r in &table {
@@ -873,7 +1124,12 @@ fn print_rows(rows: &[serde_json::Value], cols: &[&str], fmt: Format) {
             let line = |vals: Vec<String>| {
                 vals.iter()
                     .enumerate()
-                    .map(|(i, v)| format!("{v}{}", " ".repeat(widths[i].saturating_sub(v.chars().count()))))
+                    .map(|(i, v)| {
+                        format!(
+                            "{v}{}",
+                            " ".repeat(widths[i].saturating_sub(v.chars().count()))
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("  ")
                     .trim_end()
@@ -889,7 +1145,10 @@ fn print_rows(rows: &[serde_json::Value], cols: &[&str], fmt: Format) {
 
 fn print_changes(changes: &[Change], fmt: Format) {
     if fmt == Format::Json {
-        println!("{}", serde_json::to_string_pretty(changes).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(changes).unwrap_or_default()
+        );
         return;
     }
     let rows: Vec<serde_json::Value> = changes
@@ -905,15 +1164,44 @@ fn print_changes(changes: &[Change], fmt: Format) {
         })
         .collect();
     let cols: &[&str] = if fmt == Format::Csv {
-        &["id", "detected", "source", "country", "kind", "title", "categories", "hs_codes", "effective", "cases", "link", "url"]
+        &[
+            "id",
+            "detected",
+            "source",
+            "country",
+            "kind",
+            "title",
+            "categories",
+            "hs_codes",
+            "effective",
+            "cases",
+            "link",
+            "url",
+        ]
     } else {
-        &["id", "detected", "country", "source", "kind", "title", "categories", "hs_codes", "cases"]
+        &[
+            "id",
+            "detected",
+            "country",
+            "source",
+            "kind",
+            "title",
+            "categories",
+            "hs_codes",
+            "cases",
+        ]
     };
     print_rows(&rows, cols, fmt);
 }
 
 fn print_change_detail(c: &Change) {
-    println!("#{} {} [{}] {}", c.id, c.kind.as_str(), c.jurisdiction, c.title);
+    println!(
+        "#{} {} [{}] {}",
+        c.id,
+        c.kind.as_str(),
+        c.jurisdiction,
+        c.title
+    );
     println!("source:    {}", c.source);
     println!("detected:  {}", c.detected_at.to_rfc3339());
     if let Some(d) = c.effective_date {
@@ -926,13 +1214,38 @@ fn print_change_detail(c: &Change) {
     if let Some(a) = &c.author {
         println!("reported by: {a}");
     }
-    println!("categories: {}", if c.categories.is_empty() { "-".into() } else { c.categories.join(", ") });
-    println!("hs codes:   {}", if c.hs_codes.is_empty() { "-".into() } else { c.hs_codes.join(", ") });
+    println!(
+        "categories: {}",
+        if c.categories.is_empty() {
+            "-".into()
+        } else {
+            c.categories.join(", ")
+        }
+    );
+    println!(
+        "hs codes:   {}",
+        if c.hs_codes.is_empty() {
+            "-".into()
+        } else {
+            c.hs_codes.join(", ")
+        }
+    );
     for e in &c.evidence {
-        println!("  evidence: {} via {}: \"{}\"", e.category, e.via, e.matched);
+        println!(
+            "  evidence: {} via {}: \"{}\"",
+            e.category, e.via, e.matched
+        );
     }
     for m in &c.cases {
-        println!("  case {}: {}{}", m.id, m.reason, m.link.as_deref().map(|l| format!(" <{l}>")).unwrap_or_default());
+        println!(
+            "  case {}: {}{}",
+            m.id,
+            m.reason,
+            m.link
+                .as_deref()
+                .map(|l| format!(" <{l}>"))
+                .unwrap_or_default()
+        );
     }
     println!("\n{}", c.diff);
 }
@@ -940,10 +1253,17 @@ fn print_change_detail(c: &Change) {
 fn print_check(r: &CheckReport) {
     println!(
         "Pre-quote check: HS {} into {} since {}{}",
-        if r.hs_codes.is_empty() { "-".into() } else { r.hs_codes.join(", ") },
+        if r.hs_codes.is_empty() {
+            "-".into()
+        } else {
+            r.hs_codes.join(", ")
+        },
         r.country,
         r.since.format("%Y-%m-%d"),
-        r.category.as_deref().map(|c| format!(", category {c}")).unwrap_or_default()
+        r.category
+            .as_deref()
+            .map(|c| format!(", category {c}"))
+            .unwrap_or_default()
     );
     if r.changes.is_empty() {
         println!("No recorded change matches. (Only sources regwatch watches are covered; see `regwatch sources list`.)");
@@ -954,7 +1274,10 @@ fn print_check(r: &CheckReport) {
         for c in &r.upcoming {
             println!(
                 "  {}  #{} [{}] {}\n      why: {}",
-                c.change.effective_date.map(|d| d.to_string()).unwrap_or_default(),
+                c.change
+                    .effective_date
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
                 c.change.id,
                 c.change.jurisdiction,
                 c.change.title,
@@ -970,7 +1293,10 @@ fn print_check(r: &CheckReport) {
             c.change.id,
             c.change.source,
             c.change.title,
-            c.change.effective_date.map(|d| format!(" (effective {d})")).unwrap_or_default(),
+            c.change
+                .effective_date
+                .map(|d| format!(" (effective {d})"))
+                .unwrap_or_default(),
             c.why,
             c.change.url
         );
@@ -998,7 +1324,11 @@ fn print_content(c: &crate::model::Content, fmt: Format) {
             }
         }
         crate::model::Content::Text { text } => {
-            println!("text block ({} characters):\n{}", text.chars().count(), text);
+            println!(
+                "text block ({} characters):\n{}",
+                text.chars().count(),
+                text
+            );
         }
     }
 }
@@ -1012,7 +1342,10 @@ mod tests {
         let now = Utc::now();
         let t = parse_since("30d").unwrap();
         assert!((now - t).num_days() == 30 || (now - t).num_days() == 29);
-        assert_eq!(parse_since("2026-01-31").unwrap().to_rfc3339(), "2026-01-31T00:00:00+00:00");
+        assert_eq!(
+            parse_since("2026-01-31").unwrap().to_rfc3339(),
+            "2026-01-31T00:00:00+00:00"
+        );
         assert!(parse_since("lately").is_err());
     }
 }

@@ -94,7 +94,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "m" | "min" => Duration::from_secs(n * 60),
         "h" => Duration::from_secs(n * 3600),
         "d" => Duration::from_secs(n * 86400),
-        _ => return Err(format!("`{s}` is not a duration: write e.g. `30s`, `5m`, `1h` or `250ms`")),
+        _ => {
+            return Err(format!(
+                "`{s}` is not a duration: write e.g. `30s`, `5m`, `1h` or `250ms`"
+            ))
+        }
     })
 }
 
@@ -500,7 +504,11 @@ fn serde_error(path: &Path, text: &str, err: impl fmt::Display, from_line: usize
         ""
     };
     let msg = msg.trim().replace('\n', " ");
-    ConfigError::invalid(path, line.or(Some(from_line).filter(|l| *l > 1)), format!("{msg}{hint}"))
+    ConfigError::invalid(
+        path,
+        line.or(Some(from_line).filter(|l| *l > 1)),
+        format!("{msg}{hint}"),
+    )
 }
 
 fn parse_table(path: &Path, text: &str) -> Result<toml::Table, ConfigError> {
@@ -544,7 +552,10 @@ fn resolve_indirect(
                 ));
             }
             if let Ok(v) = std::env::var(&var) {
-                table.insert(base.to_string(), toml::Value::String(v.trim_end().to_string()));
+                table.insert(
+                    base.to_string(),
+                    toml::Value::String(v.trim_end().to_string()),
+                );
             }
         } else if let Some(base) = key.strip_suffix("_file") {
             let Some(toml::Value::String(file)) = table.remove(&key) else {
@@ -567,7 +578,10 @@ fn resolve_indirect(
                     format!("`{full}`: cannot read {}: {e}", p.display()),
                 )
             })?;
-            table.insert(base.to_string(), toml::Value::String(v.trim_end().to_string()));
+            table.insert(
+                base.to_string(),
+                toml::Value::String(v.trim_end().to_string()),
+            );
         } else {
             match table.get_mut(&key) {
                 Some(toml::Value::Table(t)) => {
@@ -576,7 +590,13 @@ fn resolve_indirect(
                 Some(toml::Value::Array(a)) => {
                     for (i, v) in a.iter_mut().enumerate() {
                         if let toml::Value::Table(t) = v {
-                            resolve_indirect(t, &format!("{full}[{i}]"), path, text, plain_secrets)?;
+                            resolve_indirect(
+                                t,
+                                &format!("{full}[{i}]"),
+                                path,
+                                text,
+                                plain_secrets,
+                            )?;
                         }
                     }
                 }
@@ -646,23 +666,40 @@ impl Config {
         Schedule::parse(&self.schedule.default, &self.schedule.timezone)
             .map_err(|e| err("default", format!("[schedule]: {e}")))?;
         if self.fetch.concurrency == 0 || self.fetch.per_host_concurrency == 0 {
-            return Err(err("concurrency", "[fetch] concurrency values must be at least 1".into()));
+            return Err(err(
+                "concurrency",
+                "[fetch] concurrency values must be at least 1".into(),
+            ));
         }
         if self.fetch.max_bytes < 1024 {
-            return Err(err("max_bytes", "[fetch].max_bytes must be at least 1024".into()));
+            return Err(err(
+                "max_bytes",
+                "[fetch].max_bytes must be at least 1024".into(),
+            ));
         }
         self.server
             .listen
             .parse::<std::net::SocketAddr>()
-            .map_err(|_| err("listen", format!("[server].listen `{}` is not an address: write e.g. 127.0.0.1:8080", self.server.listen)))?;
+            .map_err(|_| {
+                err(
+                    "listen",
+                    format!(
+                        "[server].listen `{}` is not an address: write e.g. 127.0.0.1:8080",
+                        self.server.listen
+                    ),
+                )
+            })?;
         url::Url::parse(&self.server.base_url)
             .map_err(|e| err("base_url", format!("[server].base_url: {e}")))?;
         let mut names = std::collections::HashSet::new();
         for (i, ch) in self.channels.iter().enumerate() {
             let line = line_of_name(text, &ch.name);
-            let cerr = |m: String| ConfigError::invalid(p, line, format!("channel `{}`: {m}", ch.name));
+            let cerr =
+                |m: String| ConfigError::invalid(p, line, format!("channel `{}`: {m}", ch.name));
             if !names.insert(ch.name.clone()) {
-                return Err(cerr("two channels have this name: names must be unique".into()));
+                return Err(cerr(
+                    "two channels have this name: names must be unique".into(),
+                ));
             }
             let _ = i;
             if ch.mode == ChannelMode::Digest || ch.schedule.is_some() {
@@ -680,7 +717,9 @@ impl Config {
                     };
                     let scheme = u.expose().split("://").next().unwrap_or("");
                     if !["smtp", "smtps"].contains(&scheme) {
-                        return Err(cerr("`smtp_url` must start with smtp:// or smtps://".into()));
+                        return Err(cerr(
+                            "`smtp_url` must start with smtp:// or smtps://".into(),
+                        ));
                     }
                     let Some(from) = &ch.from else {
                         return Err(cerr("an email channel needs `from`".into()));
@@ -688,7 +727,9 @@ impl Config {
                     from.parse::<lettre::message::Mailbox>()
                         .map_err(|e| cerr(format!("`from` `{from}` is not an address: {e}")))?;
                     if ch.to.is_empty() {
-                        return Err(cerr("an email channel needs at least one address in `to`".into()));
+                        return Err(cerr(
+                            "an email channel needs at least one address in `to`".into(),
+                        ));
                     }
                     for t in &ch.to {
                         t.parse::<lettre::message::Mailbox>()
@@ -811,7 +852,9 @@ pub fn parse_sources(
             .unwrap_or_default();
         let line = line_of_source(text, &id).unwrap_or(search_from);
         search_from = line;
-        let def: SourceDef = raw.try_into().map_err(|e| serde_error(file, text, e, line))?;
+        let def: SourceDef = raw
+            .try_into()
+            .map_err(|e| serde_error(file, text, e, line))?;
         defs.push((line, def));
     }
     let mut ids = std::collections::HashSet::new();
@@ -822,15 +865,31 @@ pub fn parse_sources(
             ConfigError::invalid(file, key_line(k), format!("source `{}`: {m}", def.id))
         };
         if !ids.insert(def.id.clone()) {
-            return Err(err("id", "this id is defined twice in this file: ids must be unique".into()));
+            return Err(err(
+                "id",
+                "this id is defined twice in this file: ids must be unique".into(),
+            ));
         }
         if !matches!(def.url.scheme(), "http" | "https") {
-            return Err(err("url", format!("url `{}` must be http:// or https://", def.url)));
+            return Err(err(
+                "url",
+                format!("url `{}` must be http:// or https://", def.url),
+            ));
         }
-        let schedule_expr = def.schedule.clone().unwrap_or_else(|| sched.default.clone());
-        let tz = def.timezone.clone().unwrap_or_else(|| sched.timezone.clone());
+        let schedule_expr = def
+            .schedule
+            .clone()
+            .unwrap_or_else(|| sched.default.clone());
+        let tz = def
+            .timezone
+            .clone()
+            .unwrap_or_else(|| sched.timezone.clone());
         let schedule = Schedule::parse(&schedule_expr, &tz).map_err(|e| {
-            let key = if e.contains("IANA") { "timezone" } else { "schedule" };
+            let key = if e.contains("IANA") {
+                "timezone"
+            } else {
+                "schedule"
+            };
             err(key, e)
         })?;
         validate_extract(&def).map_err(|(k, m)| err(k, m))?;
@@ -846,7 +905,8 @@ pub fn parse_sources(
 fn validate_extract(def: &SourceDef) -> Result<(), (&'static str, String)> {
     let x = &def.extract;
     for re in x.ignore.iter() {
-        regex::Regex::new(re).map_err(|e| ("ignore", format!("ignore regex `{re}` is invalid: {e}")))?;
+        regex::Regex::new(re)
+            .map_err(|e| ("ignore", format!("ignore regex `{re}` is invalid: {e}")))?;
     }
     let css = |k: &'static str, s: &str| -> Result<(), (&'static str, String)> {
         scraper::Selector::parse(s)
@@ -878,7 +938,10 @@ fn validate_extract(def: &SourceDef) -> Result<(), (&'static str, String)> {
                 }
             }
             if x.item.is_none() && (x.item_title.is_some() || x.item_link.is_some()) {
-                return Err(("item_title", "`item_title`/`item_link` need `item` (the selector of one item)".into()));
+                return Err((
+                    "item_title",
+                    "`item_title`/`item_link` need `item` (the selector of one item)".into(),
+                ));
             }
         }
         SourceKind::Json => {
@@ -900,7 +963,13 @@ fn validate_extract(def: &SourceDef) -> Result<(), (&'static str, String)> {
         }
         SourceKind::Feed | SourceKind::Pdf => {
             if x.content.is_some() || x.item.is_some() || !x.exclude.is_empty() {
-                return Err(("content", format!("`content`/`item`/`exclude` do not apply to kind = \"{}\": remove them", def.kind.as_str())));
+                return Err((
+                    "content",
+                    format!(
+                        "`content`/`item`/`exclude` do not apply to kind = \"{}\": remove them",
+                        def.kind.as_str()
+                    ),
+                ));
             }
         }
     }
@@ -908,10 +977,16 @@ fn validate_extract(def: &SourceDef) -> Result<(), (&'static str, String)> {
         css("follow_content", s)?;
     }
     if def.language.is_empty() {
-        return Err(("language", "`language` must be a BCP 47 tag such as tr, vi, es or en".into()));
+        return Err((
+            "language",
+            "`language` must be a BCP 47 tag such as tr, vi, es or en".into(),
+        ));
     }
     if def.name.trim().is_empty() {
-        return Err(("name", "`name` must say what the source is, for people".into()));
+        return Err((
+            "name",
+            "`name` must say what the source is, for people".into(),
+        ));
     }
     Ok(())
 }
@@ -964,10 +1039,26 @@ fail_if = ["Request Rejected"]
     fn bad_cron_selector_regex_url_are_errors_with_lines() {
         let cases = [
             (GOOD.replace("15 0 * * *", "15 0 * *"), ":9:", "fields"),
-            (GOOD.replace("\"#html-content\"", "\"#html[\""), ":12:", "content"),
-            (GOOD.replace("'Güncelleme: .*'", "'(unclosed'"), ":15:", "regex"),
-            (GOOD.replace("https://www.resmigazete.gov.tr/", "ftp://x/"), ":8:", "http"),
-            (GOOD.replace("Europe/Istanbul", "Europe/Ankara"), ":10:", "IANA"),
+            (
+                GOOD.replace("\"#html-content\"", "\"#html[\""),
+                ":12:",
+                "content",
+            ),
+            (
+                GOOD.replace("'Güncelleme: .*'", "'(unclosed'"),
+                ":15:",
+                "regex",
+            ),
+            (
+                GOOD.replace("https://www.resmigazete.gov.tr/", "ftp://x/"),
+                ":8:",
+                "http",
+            ),
+            (
+                GOOD.replace("Europe/Istanbul", "Europe/Ankara"),
+                ":10:",
+                "IANA",
+            ),
         ];
         for (text, line, word) in cases {
             let e = parse_sources(Path::new("s.toml"), &text, &sched())
@@ -998,7 +1089,10 @@ webhook_url_env = "RW_TEST_SLACK"
 "#;
         let c = Config::from_str(Path::new("c.toml"), text).unwrap();
         assert_eq!(c.fetch.max_bytes, 10_485_760);
-        assert_eq!(c.channels[0].webhook_url.as_ref().unwrap().expose(), "https://hooks.example/secret-token");
+        assert_eq!(
+            c.channels[0].webhook_url.as_ref().unwrap().expose(),
+            "https://hooks.example/secret-token"
+        );
         assert!(!format!("{c:?}").contains("secret-token"));
         assert!(c.plain_secrets.is_empty());
     }

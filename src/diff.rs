@@ -7,8 +7,16 @@ use std::collections::HashMap;
 const EXCERPT_CHARS: usize = 600;
 
 pub fn unified(old: &str, new: &str) -> String {
-    let old = if old.is_empty() { String::new() } else { format!("{old}\n") };
-    let new = if new.is_empty() { String::new() } else { format!("{new}\n") };
+    let old = if old.is_empty() {
+        String::new()
+    } else {
+        format!("{old}\n")
+    };
+    let new = if new.is_empty() {
+        String::new()
+    } else {
+        format!("{new}\n")
+    };
     TextDiff::from_lines(&old, &new)
         .unified_diff()
         .context_radius(2)
@@ -28,7 +36,11 @@ pub fn truncate(s: &str, max: usize) -> String {
 fn item_body(it: &Item) -> String {
     let mut s = it.title.clone();
     if !it.text.is_empty() && it.text != it.title {
-        let text = it.text.strip_prefix(&it.title).map(str::trim_start).unwrap_or(&it.text);
+        let text = it
+            .text
+            .strip_prefix(&it.title)
+            .map(str::trim_start)
+            .unwrap_or(&it.text);
         if !text.is_empty() {
             s.push('\n');
             s.push_str(text);
@@ -118,7 +130,10 @@ fn diff_items(a: &[Item], b: &[Item]) -> Vec<NewChange> {
                     item_key: Some(it.key.clone()),
                     title: it.title.clone(),
                     link: it.link.clone(),
-                    excerpt: truncate(if added.is_empty() { &it.text } else { &added }, EXCERPT_CHARS),
+                    excerpt: truncate(
+                        if added.is_empty() { &it.text } else { &added },
+                        EXCERPT_CHARS,
+                    ),
                     diff: d,
                     text: it.text.clone(),
                 });
@@ -147,25 +162,40 @@ mod tests {
     use super::*;
 
     fn item(k: &str, t: &str, x: &str) -> Item {
-        Item { key: k.into(), title: t.into(), link: Some(format!("https://a/{k}")), text: x.into() }
+        Item {
+            key: k.into(),
+            title: t.into(),
+            link: Some(format!("https://a/{k}")),
+            text: x.into(),
+        }
     }
 
     #[test]
     fn baseline_is_silent() {
-        let c = Content::Items { items: vec![item("1", "a", "b")] };
+        let c = Content::Items {
+            items: vec![item("1", "a", "b")],
+        };
         assert!(diff(None, &c, "s").is_empty());
         assert!(diff(Some(&c), &c, "s").is_empty());
     }
 
     #[test]
     fn added_modified_removed() {
-        let a = Content::Items { items: vec![item("1", "One", "x"), item("2", "Two", "y")] };
-        let b = Content::Items { items: vec![item("0", "Zero", "z"), item("1", "One", "x2")] };
+        let a = Content::Items {
+            items: vec![item("1", "One", "x"), item("2", "Two", "y")],
+        };
+        let b = Content::Items {
+            items: vec![item("0", "Zero", "z"), item("1", "One", "x2")],
+        };
         let ch = diff(Some(&a), &b, "s");
         let kinds: Vec<_> = ch.iter().map(|c| (c.kind, c.title.as_str())).collect();
         assert_eq!(
             kinds,
-            vec![(ChangeKind::Added, "Zero"), (ChangeKind::Modified, "One"), (ChangeKind::Removed, "Two")]
+            vec![
+                (ChangeKind::Added, "Zero"),
+                (ChangeKind::Modified, "One"),
+                (ChangeKind::Removed, "Two")
+            ]
         );
         assert!(ch[1].diff.contains("-x\n+x2"), "{}", ch[1].diff);
         assert_eq!(ch[1].excerpt, "x2");
@@ -173,8 +203,12 @@ mod tests {
 
     #[test]
     fn text_change_has_unified_diff() {
-        let a = Content::Text { text: "line a\nline b".into() };
-        let b = Content::Text { text: "line a\nline c".into() };
+        let a = Content::Text {
+            text: "line a\nline b".into(),
+        };
+        let b = Content::Text {
+            text: "line a\nline c".into(),
+        };
         let ch = diff(Some(&a), &b, "s");
         assert_eq!(ch.len(), 1);
         assert_eq!(ch[0].kind, ChangeKind::Text);

@@ -131,7 +131,11 @@ impl Fetcher {
     }
 
     /// Fetch `url`, conditionally when `validators` are given, with retries.
-    pub async fn fetch(&self, url: &url::Url, validators: &Validators) -> Result<FetchOutcome, FetchError> {
+    pub async fn fetch(
+        &self,
+        url: &url::Url,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
         if self.cfg.robots_txt && !self.robots_allow(url).await {
             return Err(FetchError::Robots(url.host_str().unwrap_or("").to_string()));
         }
@@ -142,7 +146,10 @@ impl Fetcher {
             let res = self.fetch_once(url, validators).await;
             match res {
                 Ok(FetchOutcome::NotModified { .. }) => {
-                    return Ok(FetchOutcome::NotModified { elapsed: started.elapsed(), attempts: attempt })
+                    return Ok(FetchOutcome::NotModified {
+                        elapsed: started.elapsed(),
+                        attempts: attempt,
+                    })
                 }
                 Ok(FetchOutcome::Fetched(mut f)) => {
                     f.elapsed = started.elapsed();
@@ -167,7 +174,11 @@ impl Fetcher {
         }
     }
 
-    async fn fetch_once(&self, url: &url::Url, validators: &Validators) -> Result<FetchOutcome, FetchError> {
+    async fn fetch_once(
+        &self,
+        url: &url::Url,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
         let host = url.host_str().unwrap_or("").to_string();
         let slot = self.hosts.slot(&host, self.cfg.per_host_concurrency);
         let _permit = slot.sem.acquire().await.expect("semaphore never closed");
@@ -190,7 +201,10 @@ impl Fetcher {
         let mut resp = req.send().await.map_err(|e| self.map_err(e))?;
         let status = resp.status();
         if status == StatusCode::NOT_MODIFIED {
-            return Ok(FetchOutcome::NotModified { elapsed: started.elapsed(), attempts: 1 });
+            return Ok(FetchOutcome::NotModified {
+                elapsed: started.elapsed(),
+                attempts: 1,
+            });
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Err(FetchError::RateLimited(
@@ -208,7 +222,9 @@ impl Fetcher {
             return Err(FetchError::Status(status.as_u16()));
         }
         let max = self.cfg.max_bytes;
-        let encoded = resp.headers().contains_key(reqwest::header::CONTENT_ENCODING);
+        let encoded = resp
+            .headers()
+            .contains_key(reqwest::header::CONTENT_ENCODING);
         if !encoded {
             if let Some(len) = resp
                 .headers()
@@ -239,12 +255,20 @@ impl Fetcher {
         if body.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(FetchError::EmptyBody);
         }
-        let header = |h| headers.get(h).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok()).map(str::to_string);
+        let header = |h| {
+            headers
+                .get(h)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
         Ok(FetchOutcome::Fetched(Fetched {
             status: status.as_u16(),
             body,
             content_type: header(CONTENT_TYPE),
-            validators: Validators { etag: header(ETAG), last_modified: header(LAST_MODIFIED) },
+            validators: Validators {
+                etag: header(ETAG),
+                last_modified: header(LAST_MODIFIED),
+            },
             final_url,
             elapsed: started.elapsed(),
             attempts: 1,
@@ -259,16 +283,26 @@ impl Fetcher {
         } else if e.is_connect() {
             FetchError::Connect(error_chain(&e))
         } else if e.is_decode() {
-            FetchError::Body(format!("could not decompress the body: {}", error_chain(&e)))
+            FetchError::Body(format!(
+                "could not decompress the body: {}",
+                error_chain(&e)
+            ))
         } else {
             FetchError::Body(error_chain(&e))
         }
     }
 
     async fn robots_allow(&self, url: &url::Url) -> bool {
-        let Some(host) = url.host_str() else { return true };
+        let Some(host) = url.host_str() else {
+            return true;
+        };
         let origin = format!("{}://{}", url.scheme(), url.authority());
-        let cached = self.robots.lock().unwrap_or_else(|p| p.into_inner()).get(&origin).cloned();
+        let cached = self
+            .robots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&origin)
+            .cloned();
         let robots = match cached {
             Some(r) => r,
             None => {
@@ -289,9 +323,13 @@ impl Fetcher {
     }
 
     async fn load_robots(&self, origin: &str) -> Robots {
-        let Ok(u) = url::Url::parse(&format!("{origin}/robots.txt")) else { return Robots::default() };
+        let Ok(u) = url::Url::parse(&format!("{origin}/robots.txt")) else {
+            return Robots::default();
+        };
         match self.fetch_once(&u, &Validators::default()).await {
-            Ok(FetchOutcome::Fetched(f)) => Robots::parse(&String::from_utf8_lossy(&f.body), &self.cfg.user_agent),
+            Ok(FetchOutcome::Fetched(f)) => {
+                Robots::parse(&String::from_utf8_lossy(&f.body), &self.cfg.user_agent)
+            }
             _ => Robots::default(),
         }
     }
@@ -325,9 +363,14 @@ pub fn retry_after(h: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let secs = (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds().max(0);
+    let secs = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .num_seconds()
+        .max(0);
     Some(Duration::from_secs(secs as u64))
 }
+
+/// The user agents of one robots.txt group, and its (allow, pattern) rules.
+type RobotsGroup = (Vec<String>, Vec<(bool, String)>);
 
 /// A small robots.txt reader: the group for our agent (else `*`), longest
 /// matching Allow/Disallow rule wins, `*` and `$` wildcards.
@@ -338,12 +381,18 @@ pub struct Robots {
 
 impl Robots {
     pub fn parse(text: &str, user_agent: &str) -> Robots {
-        let ua = user_agent.split('/').next().unwrap_or("").to_ascii_lowercase();
-        let mut groups: Vec<(Vec<String>, Vec<(bool, String)>)> = vec![];
+        let ua = user_agent
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let mut groups: Vec<RobotsGroup> = vec![];
         let mut in_agents = false;
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("").trim();
-            let Some((k, v)) = line.split_once(':') else { continue };
+            let Some((k, v)) = line.split_once(':') else {
+                continue;
+            };
             let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_string());
             match k.as_str() {
                 "user-agent" => {
@@ -366,9 +415,14 @@ impl Robots {
                 _ => {}
             }
         }
-        let specific = groups.iter().find(|g| g.0.iter().any(|a| !ua.is_empty() && a != "*" && ua.contains(a.as_str())));
+        let specific = groups.iter().find(|g| {
+            g.0.iter()
+                .any(|a| !ua.is_empty() && a != "*" && ua.contains(a.as_str()))
+        });
         let group = specific.or_else(|| groups.iter().find(|g| g.0.iter().any(|a| a == "*")));
-        Robots { rules: group.map(|g| g.1.clone()).unwrap_or_default() }
+        Robots {
+            rules: group.map(|g| g.1.clone()).unwrap_or_default(),
+        }
     }
 
     pub fn allows(&self, path: &str) -> bool {
@@ -376,7 +430,10 @@ impl Robots {
         for (allow, pat) in &self.rules {
             if robots_match(pat, path) {
                 let len = pat.len();
-                if best.map(|(l, a)| len > l || (len == l && *allow && !a)).unwrap_or(true) {
+                if best
+                    .map(|(l, a)| len > l || (len == l && *allow && !a))
+                    .unwrap_or(true)
+                {
                     best = Some((len, *allow));
                 }
             }
@@ -398,7 +455,9 @@ fn robots_match(pat: &str, path: &str) -> bool {
     if anchored {
         re.push('$');
     }
-    regex::Regex::new(&re).map(|r| r.is_match(path)).unwrap_or(false)
+    regex::Regex::new(&re)
+        .map(|r| r.is_match(path))
+        .unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -6,20 +6,55 @@ use std::sync::Mutex;
 
 static REGISTRY: Mutex<BTreeMap<(String, String), f64>> = Mutex::new(BTreeMap::new());
 static HELP: &[(&str, &str, &str)] = &[
-    ("regwatch_polls_total", "counter", "Polls by source and outcome"),
-    ("regwatch_poll_duration_seconds_sum", "counter", "Total time spent polling, by source"),
-    ("regwatch_poll_duration_seconds_count", "counter", "Number of timed polls, by source"),
-    ("regwatch_changes_total", "counter", "Changes recorded, by source"),
-    ("regwatch_deliveries_total", "counter", "Alert deliveries by channel and outcome"),
-    ("regwatch_outbox_depth", "gauge", "Deliveries waiting in the outbox"),
-    ("regwatch_sources_down", "gauge", "Sources currently reported down"),
+    (
+        "regwatch_polls_total",
+        "counter",
+        "Polls by source and outcome",
+    ),
+    (
+        "regwatch_poll_duration_seconds_sum",
+        "counter",
+        "Total time spent polling, by source",
+    ),
+    (
+        "regwatch_poll_duration_seconds_count",
+        "counter",
+        "Number of timed polls, by source",
+    ),
+    (
+        "regwatch_changes_total",
+        "counter",
+        "Changes recorded, by source",
+    ),
+    (
+        "regwatch_deliveries_total",
+        "counter",
+        "Alert deliveries by channel and outcome",
+    ),
+    (
+        "regwatch_outbox_depth",
+        "gauge",
+        "Deliveries waiting in the outbox",
+    ),
+    (
+        "regwatch_sources_down",
+        "gauge",
+        "Sources currently reported down",
+    ),
     ("regwatch_sources", "gauge", "Sources configured"),
 ];
 
 fn label(pairs: &[(&str, &str)]) -> String {
     let inner: Vec<String> = pairs
         .iter()
-        .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', " ")))
+        .map(|(k, v)| {
+            format!(
+                "{k}=\"{}\"",
+                v.replace('\\', "\\\\")
+                    .replace('"', "\\\"")
+                    .replace('\n', " ")
+            )
+        })
         .collect();
     format!("{{{}}}", inner.join(","))
 }
@@ -43,16 +78,36 @@ pub fn poll(source: &str, status: &crate::pipeline::PollStatus, elapsed_ms: u64,
         NotModified => "not_modified",
         Failed(_) => "failed",
     };
-    add("regwatch_polls_total", &[("source", source), ("outcome", outcome)], 1.0);
-    add("regwatch_poll_duration_seconds_sum", &[("source", source)], elapsed_ms as f64 / 1000.0);
-    add("regwatch_poll_duration_seconds_count", &[("source", source)], 1.0);
+    add(
+        "regwatch_polls_total",
+        &[("source", source), ("outcome", outcome)],
+        1.0,
+    );
+    add(
+        "regwatch_poll_duration_seconds_sum",
+        &[("source", source)],
+        elapsed_ms as f64 / 1000.0,
+    );
+    add(
+        "regwatch_poll_duration_seconds_count",
+        &[("source", source)],
+        1.0,
+    );
     if changes > 0 {
-        add("regwatch_changes_total", &[("source", source)], changes as f64);
+        add(
+            "regwatch_changes_total",
+            &[("source", source)],
+            changes as f64,
+        );
     }
 }
 
 pub fn delivery(channel: &str, outcome: &str) {
-    add("regwatch_deliveries_total", &[("channel", channel), ("outcome", outcome)], 1.0);
+    add(
+        "regwatch_deliveries_total",
+        &[("channel", channel), ("outcome", outcome)],
+        1.0,
+    );
 }
 
 /// The registry in Prometheus text exposition format.

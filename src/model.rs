@@ -67,7 +67,9 @@ impl Country {
             "EL" => "GR".to_string(),
             _ => up,
         };
-        if up == "EU" || up == "WTO" || (up.len() == 2 && up.bytes().all(|b| b.is_ascii_uppercase()))
+        if up == "EU"
+            || up == "WTO"
+            || (up.len() == 2 && up.bytes().all(|b| b.is_ascii_uppercase()))
         {
             Ok(Country(up))
         } else {
@@ -279,7 +281,9 @@ mod tests {
         let eu = Country::parse("EU").unwrap();
         assert!(eu.covers(&Country::parse("de").unwrap()));
         assert!(!eu.covers(&Country::parse("TR").unwrap()));
-        assert!(Country::parse("TR").unwrap().covers(&Country::parse("tr").unwrap()));
+        assert!(Country::parse("TR")
+            .unwrap()
+            .covers(&Country::parse("tr").unwrap()));
         assert_eq!(Country::parse("uk").unwrap().as_str(), "GB");
         assert!(Country::parse("Turkey").is_err());
     }

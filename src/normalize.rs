@@ -27,7 +27,10 @@ pub fn normalize_text(s: &str) -> String {
     let mut out = String::with_capacity(nfc.len());
     for line in nfc.lines() {
         let mut first = true;
-        for word in line.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()) {
+        for word in line
+            .split(|c: char| c.is_whitespace())
+            .filter(|w| !w.is_empty())
+        {
             if first {
                 if !out.is_empty() {
                     out.push('\n');
@@ -148,7 +151,10 @@ mod tests {
 
     #[test]
     fn ignore_removes_matches_and_empty_lines() {
-        let re = vec![Regex::new(r"Güncelleme: .*").unwrap(), Regex::new(r"^\d{2}:\d{2}$").unwrap()];
+        let re = vec![
+            Regex::new(r"Güncelleme: .*").unwrap(),
+            Regex::new(r"^\d{2}:\d{2}$").unwrap(),
+        ];
         let t = "Duyuru A\nGüncelleme: 25.11.2026 10:02\n12:30\nDuyuru B — Güncelleme: dün";
         assert_eq!(apply_ignore(t, &re), "Duyuru A\nDuyuru B —");
     }

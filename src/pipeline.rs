@@ -45,7 +45,12 @@ pub struct PollSummary {
 impl App {
     pub fn new(config: Config, store: Store, tagger: Tagger) -> anyhow::Result<App> {
         let fetcher = Fetcher::new(&config.fetch)?;
-        Ok(App { config: Arc::new(config), store, fetcher, tagger: Arc::new(tagger) })
+        Ok(App {
+            config: Arc::new(config),
+            store,
+            fetcher,
+            tagger: Arc::new(tagger),
+        })
     }
 
     pub fn health_channels(&self) -> Vec<String> {
@@ -60,26 +65,47 @@ impl App {
 
 /// The channels that want this change delivered now (immediate mode and
 /// the filter passes).
-pub fn immediate_routes(channels: &[ChannelConfig], jurisdiction: &str, tags: &Tags, cases: &[CaseMatch]) -> Vec<String> {
+pub fn immediate_routes(
+    channels: &[ChannelConfig],
+    jurisdiction: &str,
+    tags: &Tags,
+    cases: &[CaseMatch],
+) -> Vec<String> {
     channels
         .iter()
-        .filter(|c| c.mode == ChannelMode::Immediate && filter_passes(c, jurisdiction, &tags.categories, !cases.is_empty()))
+        .filter(|c| {
+            c.mode == ChannelMode::Immediate
+                && filter_passes(c, jurisdiction, &tags.categories, !cases.is_empty())
+        })
         .map(|c| c.name.clone())
         .collect()
 }
 
-pub fn filter_passes(c: &ChannelConfig, jurisdiction: &str, categories: &[String], has_cases: bool) -> bool {
+pub fn filter_passes(
+    c: &ChannelConfig,
+    jurisdiction: &str,
+    categories: &[String],
+    has_cases: bool,
+) -> bool {
     let f = &c.filter;
     if !f.countries.is_empty() {
-        let Ok(j) = Country::parse(jurisdiction) else { return false };
+        let Ok(j) = Country::parse(jurisdiction) else {
+            return false;
+        };
         let ok = f.countries.iter().any(|cc| {
-            Country::parse(cc).map(|cc| j.covers(&cc) || j == cc).unwrap_or(false)
+            Country::parse(cc)
+                .map(|cc| j.covers(&cc) || j == cc)
+                .unwrap_or(false)
         });
         if !ok {
             return false;
         }
     }
-    if !f.categories.is_empty() && !categories.iter().any(|c| f.categories.iter().any(|x| x.eq_ignore_ascii_case(c))) {
+    if !f.categories.is_empty()
+        && !categories
+            .iter()
+            .any(|c| f.categories.iter().any(|x| x.eq_ignore_ascii_case(c)))
+    {
         return false;
     }
     if f.cases_only && !has_cases {
@@ -94,7 +120,10 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
     let t0 = Instant::now();
     let id = source.id().to_string();
     let state = app.store.state(&id).await?;
-    let validators = Validators { etag: state.etag.clone(), last_modified: state.last_modified.clone() };
+    let validators = Validators {
+        etag: state.etag.clone(),
+        last_modified: state.last_modified.clone(),
+    };
     let next = next_due(app, source, started_at);
     let mut record = PollRecord {
         source_id: id.clone(),
@@ -109,10 +138,16 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
         health_channels: app.health_channels(),
     };
     // A source without a stored snapshot must be fetched in full.
-    let validators = if state.last_snapshot_id.is_some() { validators } else { Validators::default() };
+    let validators = if state.last_snapshot_id.is_some() {
+        validators
+    } else {
+        Validators::default()
+    };
     let status = match app.fetcher.fetch(&source.def.url, &validators).await {
         Err(e) => {
-            record.outcome = PollOutcome::Failed { error: e.to_string() };
+            record.outcome = PollOutcome::Failed {
+                error: e.to_string(),
+            };
             PollStatus::Failed(e.to_string())
         }
         Ok(FetchOutcome::NotModified { .. }) => {
@@ -126,12 +161,20 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
             let final_url = f.final_url.clone();
             let ct = f.content_type.clone();
             let body = f.body;
-            let extracted = tokio::task::spawn_blocking(move || extract::extract(&def, &body, ct.as_deref(), &final_url))
-                .await
-                .unwrap_or_else(|_| Err(ExtractError::Rule("the extractor crashed on this document".into())));
+            let extracted = tokio::task::spawn_blocking(move || {
+                extract::extract(&def, &body, ct.as_deref(), &final_url)
+            })
+            .await
+            .unwrap_or_else(|_| {
+                Err(ExtractError::Rule(
+                    "the extractor crashed on this document".into(),
+                ))
+            });
             match extracted {
                 Err(e) => {
-                    record.outcome = PollOutcome::Failed { error: e.to_string() };
+                    record.outcome = PollOutcome::Failed {
+                        error: e.to_string(),
+                    };
                     PollStatus::Failed(e.to_string())
                 }
                 Ok(content) => {
@@ -139,7 +182,10 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
                     let etag = f.validators.etag.clone();
                     let last_modified = f.validators.last_modified.clone();
                     if state.last_hash.as_deref() == Some(hash.as_str()) {
-                        record.outcome = PollOutcome::Unchanged { etag, last_modified };
+                        record.outcome = PollOutcome::Unchanged {
+                            etag,
+                            last_modified,
+                        };
                         PollStatus::Unchanged
                     } else {
                         let previous = match state.last_snapshot_id {
@@ -150,7 +196,14 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
                         let raw = crate::diff::diff(previous.as_ref(), &content, &source.def.name);
                         let changes = build_records(app, source, raw).await?;
                         let n = changes.len();
-                        record.outcome = PollOutcome::Changed { content, hash, etag, last_modified, baseline, changes };
+                        record.outcome = PollOutcome::Changed {
+                            content,
+                            hash,
+                            etag,
+                            last_modified,
+                            baseline,
+                            changes,
+                        };
                         if baseline {
                             PollStatus::Baseline
                         } else {
@@ -165,16 +218,29 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
     let res = app.store.record_poll(record).await?;
     let elapsed_ms = t0.elapsed().as_millis() as u64;
     match &status {
-        PollStatus::Failed(e) => tracing::warn!(source = %id, url = %source.def.url, error = %e, elapsed_ms, "poll failed"),
-        s => tracing::info!(source = %id, url = %source.def.url, outcome = ?s, elapsed_ms, "polled"),
+        PollStatus::Failed(e) => {
+            tracing::warn!(source = %id, url = %source.def.url, error = %e, elapsed_ms, "poll failed")
+        }
+        s => {
+            tracing::info!(source = %id, url = %source.def.url, outcome = ?s, elapsed_ms, "polled")
+        }
     }
     crate::metrics::poll(&id, &status, elapsed_ms, res.change_ids.len());
-    Ok(PollSummary { source: id, status, change_ids: res.change_ids, health: res.health, elapsed_ms })
+    Ok(PollSummary {
+        source: id,
+        status,
+        change_ids: res.change_ids,
+        health: res.health,
+        elapsed_ms,
+    })
 }
 
 /// The next due time from the source's schedule, plus jitter.
 pub fn next_due(app: &App, source: &Source, after: DateTime<Utc>) -> DateTime<Utc> {
-    let base = source.schedule.next_after(after).unwrap_or(after + chrono::Duration::hours(24));
+    let base = source
+        .schedule
+        .next_after(after)
+        .unwrap_or(after + chrono::Duration::hours(24));
     let jitter = app.config.schedule.jitter.0.as_millis() as i64;
     if jitter > 0 {
         base + chrono::Duration::milliseconds(rand::random_range(0..=jitter))
@@ -184,7 +250,11 @@ pub fn next_due(app: &App, source: &Source, after: DateTime<Utc>) -> DateTime<Ut
 }
 
 /// Tag, match and route each change; follow new items' links where asked.
-async fn build_records(app: &App, source: &Source, raw: Vec<NewChange>) -> anyhow::Result<Vec<ChangeRecord>> {
+async fn build_records(
+    app: &App,
+    source: &Source,
+    raw: Vec<NewChange>,
+) -> anyhow::Result<Vec<ChangeRecord>> {
     let mut out = Vec::with_capacity(raw.len());
     let mut followed = 0usize;
     let open_cases = app.store.open_cases().await?;
@@ -192,7 +262,10 @@ async fn build_records(app: &App, source: &Source, raw: Vec<NewChange>) -> anyho
         if !source.reports(c.kind) {
             continue;
         }
-        if source.def.extract.follow && c.kind == ChangeKind::Added && followed < MAX_FOLLOW_PER_POLL {
+        if source.def.extract.follow
+            && c.kind == ChangeKind::Added
+            && followed < MAX_FOLLOW_PER_POLL
+        {
             if let Some(link) = c.link.as_deref().and_then(|l| url::Url::parse(l).ok()) {
                 followed += 1;
                 match follow(app, source, &link).await {
@@ -200,14 +273,37 @@ async fn build_records(app: &App, source: &Source, raw: Vec<NewChange>) -> anyho
                         c.excerpt = crate::diff::truncate(&text, 600);
                         c.text = text;
                     }
-                    Err(e) => tracing::warn!(source = %source.id(), url = %link, error = %e, "could not follow the item's link; tagging on the listing text"),
+                    Err(e) => {
+                        tracing::warn!(source = %source.id(), url = %link, error = %e, "could not follow the item's link; tagging on the listing text")
+                    }
                 }
             }
         }
-        let tags = app.tagger.tag(&c.title, &c.text, Some(&source.def.language), &source.def.categories);
-        let cases = crate::cases::match_change(source.def.jurisdiction.as_str(), &tags, &c.title, &c.text, &open_cases);
-        let deliver_to = immediate_routes(&app.config.channels, source.def.jurisdiction.as_str(), &tags, &cases);
-        out.push(ChangeRecord { change: c, tags, cases, deliver_to });
+        let tags = app.tagger.tag(
+            &c.title,
+            &c.text,
+            Some(&source.def.language),
+            &source.def.categories,
+        );
+        let cases = crate::cases::match_change(
+            source.def.jurisdiction.as_str(),
+            &tags,
+            &c.title,
+            &c.text,
+            &open_cases,
+        );
+        let deliver_to = immediate_routes(
+            &app.config.channels,
+            source.def.jurisdiction.as_str(),
+            &tags,
+            &cases,
+        );
+        out.push(ChangeRecord {
+            change: c,
+            tags,
+            cases,
+            deliver_to,
+        });
     }
     Ok(out)
 }
@@ -267,8 +363,13 @@ pub async fn poll_many(app: &App, sources: Vec<Source>, progress: bool) -> Vec<P
 
 /// `sources test`: fetch one source and extract, storing nothing.
 pub async fn test_source(fetcher: &Fetcher, source: &Source) -> anyhow::Result<Content> {
-    match fetcher.fetch(&source.def.url, &Validators::default()).await? {
-        FetchOutcome::NotModified { .. } => anyhow::bail!("the server answered 304 to an unconditional request"),
+    match fetcher
+        .fetch(&source.def.url, &Validators::default())
+        .await?
+    {
+        FetchOutcome::NotModified { .. } => {
+            anyhow::bail!("the server answered 304 to an unconditional request")
+        }
         FetchOutcome::Fetched(f) => {
             let def = source.def.clone();
             let content = tokio::task::spawn_blocking(move || {

@@ -121,7 +121,9 @@ fn day(s: &str) -> Result<usize, String> {
         return match n {
             0..=6 => Ok(n),
             7 => Ok(0),
-            _ => Err(format!("`{s}` is not a day: use 0-7 (0 and 7 are Sunday) or MON..SUN")),
+            _ => Err(format!(
+                "`{s}` is not a day: use 0-7 (0 and 7 are Sunday) or MON..SUN"
+            )),
         };
     }
     let up = s.to_ascii_uppercase();
@@ -155,7 +157,13 @@ mod tests {
         }
         assert_eq!(
             days,
-            vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri]
+            vec![
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri
+            ]
         );
     }
 
@@ -203,8 +211,12 @@ mod tests {
     #[test]
     fn errors_say_what_to_do() {
         assert!(Schedule::parse("* * *", "UTC").unwrap_err().contains("5"));
-        assert!(Schedule::parse("0 7 * * 8", "UTC").unwrap_err().contains("0-7"));
+        assert!(Schedule::parse("0 7 * * 8", "UTC")
+            .unwrap_err()
+            .contains("0-7"));
         assert!(Schedule::parse("61 * * * *", "UTC").is_err());
-        assert!(Schedule::parse("0 7 * * *", "Mars/Olympus").unwrap_err().contains("IANA"));
+        assert!(Schedule::parse("0 7 * * *", "Mars/Olympus")
+            .unwrap_err()
+            .contains("IANA"));
     }
 }

@@ -21,11 +21,18 @@ impl Tagger {
     }
 
     pub fn builtin() -> Tagger {
-        Tagger { taxonomy: Taxonomy::builtin() }
+        Tagger {
+            taxonomy: Taxonomy::builtin(),
+        }
     }
 
     pub fn tag(&self, title: &str, text: &str, lang: Option<&str>, hints: &[String]) -> Tags {
-        let c = self.taxonomy.classify(&Input { title, text, lang, hints });
+        let c = self.taxonomy.classify(&Input {
+            title,
+            text,
+            lang,
+            hints,
+        });
         Tags {
             categories: c.categories,
             hs_codes: c.hs_codes,

@@ -81,14 +81,16 @@ mod tests {
 
     #[test]
     fn windows_1254_from_meta() {
-        let (bytes, _, _) = encoding_rs::WINDOWS_1254.encode("<meta charset=\"windows-1254\"><p>Tıbbi Cihaz Yönetmeliği İŞĞ</p>");
+        let (bytes, _, _) = encoding_rs::WINDOWS_1254
+            .encode("<meta charset=\"windows-1254\"><p>Tıbbi Cihaz Yönetmeliği İŞĞ</p>");
         let s = decode(&bytes, Some("text/html"));
         assert!(s.contains("Tıbbi Cihaz Yönetmeliği İŞĞ"), "{s}");
     }
 
     #[test]
     fn header_wins_over_meta_and_utf8_wins_over_wrong_labels() {
-        let (bytes, _, _) = encoding_rs::WINDOWS_1254.encode("<meta charset=\"utf-8\"><p>Gümrük ışık</p>");
+        let (bytes, _, _) =
+            encoding_rs::WINDOWS_1254.encode("<meta charset=\"utf-8\"><p>Gümrük ışık</p>");
         assert!(decode(&bytes, Some("text/html; charset=windows-1254")).contains("Gümrük ışık"));
         let utf8 = "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=ISO-8859-1\"><p>Secretaría de Economía</p>";
         assert!(decode(utf8.as_bytes(), None).contains("Secretaría de Economía"));

@@ -87,13 +87,17 @@ mod tests {
           <item><description>No title, no link</description></item>
         </channel></rss>"#;
         let url = url::Url::parse("https://x.example/feed").unwrap();
-        let Content::Items { items } = extract(rss.as_bytes(), &url).unwrap() else { panic!() };
+        let Content::Items { items } = extract(rss.as_bytes(), &url).unwrap() else {
+            panic!()
+        };
         assert_eq!(items[0].key, "id:abc-1");
         assert_eq!(items[0].text, "Body & more");
         assert_eq!(items[1].key, "link:https://x.example/2");
         assert!(items[2].key.starts_with("hash:"));
         // Parsing again gives the same keys (feed-rs would invent random ids).
-        let Content::Items { items: again } = extract(rss.as_bytes(), &url).unwrap() else { panic!() };
+        let Content::Items { items: again } = extract(rss.as_bytes(), &url).unwrap() else {
+            panic!()
+        };
         assert_eq!(items, again);
     }
 

@@ -27,7 +27,11 @@ fn to_lines(v: &Value, prefix: &str, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 to_lines(x, &p, out);
             }
         }
@@ -60,7 +64,10 @@ pub fn extract(text: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
         Some(c) => {
             let nodes = path("content", c)?.query(&doc).all();
             if nodes.is_empty() {
-                return Err(ExtractError::SelectorEmpty { key: "content", selector: c.to_string() });
+                return Err(ExtractError::SelectorEmpty {
+                    key: "content",
+                    selector: c.to_string(),
+                });
             }
             nodes
         }
@@ -71,21 +78,46 @@ pub fn extract(text: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
         for v in scope {
             to_lines(v, "", &mut lines);
         }
-        return Ok(Content::Text { text: normalize_text(&lines.join("\n")) });
+        return Ok(Content::Text {
+            text: normalize_text(&lines.join("\n")),
+        });
     };
     let item_p = path("item", item_p)?;
-    let title_p = rules.item_title.as_deref().map(|s| path("item_title", s)).transpose()?;
-    let link_p = rules.item_link.as_deref().map(|s| path("item_link", s)).transpose()?;
-    let text_p = rules.item_text.as_deref().map(|s| path("item_text", s)).transpose()?;
-    let id_p = rules.item_id.as_deref().map(|s| path("item_id", s)).transpose()?;
+    let title_p = rules
+        .item_title
+        .as_deref()
+        .map(|s| path("item_title", s))
+        .transpose()?;
+    let link_p = rules
+        .item_link
+        .as_deref()
+        .map(|s| path("item_link", s))
+        .transpose()?;
+    let text_p = rules
+        .item_text
+        .as_deref()
+        .map(|s| path("item_text", s))
+        .transpose()?;
+    let id_p = rules
+        .item_id
+        .as_deref()
+        .map(|s| path("item_id", s))
+        .transpose()?;
     let mut items = vec![];
     for v in scope {
         for rec in item_p.query(v).all() {
             let title = normalize_inline(&first(rec, &title_p).unwrap_or_default());
-            let link = first(rec, &link_p).and_then(|l| url.join(&l).ok()).map(|u| u.to_string());
+            let link = first(rec, &link_p)
+                .and_then(|l| url.join(&l).ok())
+                .map(|u| u.to_string());
             let text = match &text_p {
                 Some(p) => normalize_text(
-                    &p.query(rec).all().into_iter().map(scalar).collect::<Vec<_>>().join("\n"),
+                    &p.query(rec)
+                        .all()
+                        .into_iter()
+                        .map(scalar)
+                        .collect::<Vec<_>>()
+                        .join("\n"),
                 ),
                 None => {
                     let mut lines = vec![];
@@ -94,13 +126,23 @@ pub fn extract(text: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
                 }
             };
             let title = if title.is_empty() {
-                text.lines().next().unwrap_or("").chars().take(200).collect()
+                text.lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(200)
+                    .collect()
             } else {
                 title
             };
             let id = first(rec, &id_p);
             let key = item_key(id.as_deref(), link.as_deref(), &title, &text);
-            items.push(Item { key, title, link, text });
+            items.push(Item {
+                key,
+                title,
+                link,
+                text,
+            });
         }
     }
     if items.is_empty() {
@@ -126,7 +168,9 @@ mod tests {
             {"type":"Rule","title":"Tariff  change","html_url":"/d/1","abstract":"Effective soon","document_number":"2026-1"},
             {"type":"Notice","title":"Other","html_url":"/d/2"}]}"#;
         let url = url::Url::parse("https://api.example/v1/docs.json").unwrap();
-        let Content::Items { items } = extract(json, &rules, &url).unwrap() else { panic!() };
+        let Content::Items { items } = extract(json, &rules, &url).unwrap() else {
+            panic!()
+        };
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].title, "Tariff change");
         assert_eq!(items[0].link.as_deref(), Some("https://api.example/d/1"));
@@ -137,10 +181,23 @@ mod tests {
     #[test]
     fn text_mode_and_errors() {
         let url = url::Url::parse("https://api.example/").unwrap();
-        let rules = ExtractRules { content: Some("$.data.attributes".into()), ..Default::default() };
-        let Content::Text { text } = extract(r#"{"data":{"attributes":{"b":1,"a":"x"}}}"#, &rules, &url).unwrap() else { panic!() };
+        let rules = ExtractRules {
+            content: Some("$.data.attributes".into()),
+            ..Default::default()
+        };
+        let Content::Text { text } =
+            extract(r#"{"data":{"attributes":{"b":1,"a":"x"}}}"#, &rules, &url).unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(text, "a: x\nb: 1");
-        assert!(matches!(extract("{not json", &rules, &url), Err(ExtractError::Json(_))));
-        assert!(matches!(extract("{}", &rules, &url), Err(ExtractError::SelectorEmpty { .. })));
+        assert!(matches!(
+            extract("{not json", &rules, &url),
+            Err(ExtractError::Json(_))
+        ));
+        assert!(matches!(
+            extract("{}", &rules, &url),
+            Err(ExtractError::SelectorEmpty { .. })
+        ));
     }
 }

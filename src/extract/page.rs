@@ -13,11 +13,45 @@ fn sel(key: &'static str, s: &str) -> Result<Selector, ExtractError> {
     Selector::parse(s).map_err(|e| ExtractError::Rule(format!("`{key}` selector `{s}`: {e}")))
 }
 
-const SKIP: &[&str] = &["script", "style", "noscript", "template", "head", "svg", "iframe"];
+const SKIP: &[&str] = &[
+    "script", "style", "noscript", "template", "head", "svg", "iframe",
+];
 const BLOCK: &[&str] = &[
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section",
-    "article", "header", "footer", "blockquote", "pre", "dd", "dt", "dl", "hr", "form", "td", "th",
-    "main", "aside", "nav", "figure", "figcaption", "address", "center", "option",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "dl",
+    "hr",
+    "form",
+    "td",
+    "th",
+    "main",
+    "aside",
+    "nav",
+    "figure",
+    "figcaption",
+    "address",
+    "center",
+    "option",
 ];
 
 /// The visible text of an element, skipping excluded subtrees, with line
@@ -70,7 +104,10 @@ fn base_url(doc: &Html, url: &url::Url) -> url::Url {
 
 pub fn absolute(base: &url::Url, href: &str) -> Option<String> {
     let href = href.trim();
-    if href.is_empty() || href.starts_with('#') || href.to_ascii_lowercase().starts_with("javascript:") {
+    if href.is_empty()
+        || href.starts_with('#')
+        || href.to_ascii_lowercase().starts_with("javascript:")
+    {
         return None;
     }
     let u = base.join(href).ok()?;
@@ -116,9 +153,21 @@ pub fn extract(html: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
         return Ok(Content::Text { text });
     };
     let item_sel = sel("item", item_s)?;
-    let title_sel = rules.item_title.as_deref().map(|s| sel("item_title", s)).transpose()?;
-    let link_sel = rules.item_link.as_deref().map(|s| sel("item_link", s)).transpose()?;
-    let text_sel = rules.item_text.as_deref().map(|s| sel("item_text", s)).transpose()?;
+    let title_sel = rules
+        .item_title
+        .as_deref()
+        .map(|s| sel("item_title", s))
+        .transpose()?;
+    let link_sel = rules
+        .item_link
+        .as_deref()
+        .map(|s| sel("item_link", s))
+        .transpose()?;
+    let text_sel = rules
+        .item_text
+        .as_deref()
+        .map(|s| sel("item_text", s))
+        .transpose()?;
     let heading = Selector::parse("h1, h2, h3, h4, h5, h6, a").expect("static selector");
     let anchor = Selector::parse("a[href]").expect("static selector");
     let mut items = vec![];
@@ -192,7 +241,11 @@ pub fn extract(html: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
 
 /// The main text of a followed page: `content_selector`, else `main`,
 /// `article`, `#content`, else the body.
-pub fn main_text(html: &str, content_selector: Option<&str>, _url: &url::Url) -> Result<String, ExtractError> {
+pub fn main_text(
+    html: &str,
+    content_selector: Option<&str>,
+    _url: &url::Url,
+) -> Result<String, ExtractError> {
     let doc = Html::parse_document(html);
     let none = HashSet::new();
     let mut candidates: Vec<String> = vec![];
@@ -233,12 +286,20 @@ mod tests {
     fn items_with_absolute_links_and_exclusions() {
         let r = rules("content = '#main'\nexclude = ['.date-now', 'li.ad']\nitem = 'li'\n");
         let url = url::Url::parse("https://www.ticaret.gov.tr/x").unwrap();
-        let Content::Items { items } = extract(PAGE, &r, &url).unwrap() else { panic!() };
+        let Content::Items { items } = extract(PAGE, &r, &url).unwrap() else {
+            panic!()
+        };
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].title, "Tıbbi Cihaz Duyurusu");
-        assert_eq!(items[0].link.as_deref(), Some("https://www.ticaret.gov.tr/duyurular/ilan-1"));
+        assert_eq!(
+            items[0].link.as_deref(),
+            Some("https://www.ticaret.gov.tr/duyurular/ilan-1")
+        );
         assert_eq!(items[0].text, "Tıbbi Cihaz Duyurusu\nMetin bir");
-        assert_eq!(items[1].link.as_deref(), Some("https://other.example/x#frag"));
+        assert_eq!(
+            items[1].link.as_deref(),
+            Some("https://other.example/x#frag")
+        );
         assert_eq!(items[1].key, "link:https://other.example/x");
     }
 
@@ -246,7 +307,9 @@ mod tests {
     fn text_mode_skips_scripts_and_excluded() {
         let r = rules("content = '#main'\nexclude = ['.date-now']\n");
         let url = url::Url::parse("https://a.example/").unwrap();
-        let Content::Text { text } = extract(PAGE, &r, &url).unwrap() else { panic!() };
+        let Content::Text { text } = extract(PAGE, &r, &url).unwrap() else {
+            panic!()
+        };
         assert!(!text.contains("25.11.2026"));
         assert!(!text.contains("var t"));
         assert!(text.contains("Metin bir"));
@@ -256,7 +319,10 @@ mod tests {
     fn selectors_matching_nothing_are_errors() {
         let url = url::Url::parse("https://a.example/").unwrap();
         let e = extract(PAGE, &rules("content = '#gone'"), &url).unwrap_err();
-        assert!(matches!(e, ExtractError::SelectorEmpty { key: "content", .. }));
+        assert!(matches!(
+            e,
+            ExtractError::SelectorEmpty { key: "content", .. }
+        ));
         let e = extract(PAGE, &rules("item = 'article'"), &url).unwrap_err();
         assert!(matches!(e, ExtractError::SelectorEmpty { key: "item", .. }));
     }

@@ -6,7 +6,9 @@ use crate::normalize::normalize_text;
 
 pub fn extract(body: &[u8]) -> Result<String, ExtractError> {
     if !body.starts_with(b"%PDF-") {
-        return Err(ExtractError::Pdf("the response is not a PDF (no %PDF- header)".into()));
+        return Err(ExtractError::Pdf(
+            "the response is not a PDF (no %PDF- header)".into(),
+        ));
     }
     let owned = body.to_vec();
     let result = std::panic::catch_unwind(move || pdf_extract::extract_text_from_mem(&owned));
@@ -20,7 +22,9 @@ pub fn extract(body: &[u8]) -> Result<String, ExtractError> {
             }
         }
         Ok(Err(e)) => Err(ExtractError::Pdf(e.to_string())),
-        Err(_) => Err(ExtractError::Pdf("the PDF parser failed on this file".into())),
+        Err(_) => Err(ExtractError::Pdf(
+            "the PDF parser failed on this file".into(),
+        )),
     }
 }
 

@@ -26,6 +26,10 @@ pub async fn run_digests(_app: &App, _now: DateTime<Utc>) -> anyhow::Result<usiz
 
 /// Build the digest of `channel` (or every digest channel) now. With
 /// `preview`, return it rendered instead of queueing it.
-pub async fn digest_now(_app: &App, _channel: Option<&str>, _preview: bool) -> anyhow::Result<String> {
+pub async fn digest_now(
+    _app: &App,
+    _channel: Option<&str>,
+    _preview: bool,
+) -> anyhow::Result<String> {
     anyhow::bail!("digests are not implemented yet")
 }

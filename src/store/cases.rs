@@ -51,14 +51,26 @@ impl Store {
     }
 
     pub async fn case(&self, id: &str) -> anyhow::Result<Option<Case>> {
-        let r = sqlx::query("SELECT * FROM cases WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        let r = sqlx::query("SELECT * FROM cases WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         r.map(row_to_case).transpose()
     }
 
     pub async fn cases(&self, status: Option<&str>) -> anyhow::Result<Vec<Case>> {
         let rows = match status {
-            Some(s) => sqlx::query("SELECT * FROM cases WHERE status = $1 ORDER BY id").bind(s).fetch_all(&self.pool).await?,
-            None => sqlx::query("SELECT * FROM cases ORDER BY id").fetch_all(&self.pool).await?,
+            Some(s) => {
+                sqlx::query("SELECT * FROM cases WHERE status = $1 ORDER BY id")
+                    .bind(s)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT * FROM cases ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
         };
         rows.into_iter().map(row_to_case).collect()
     }
@@ -78,7 +90,11 @@ impl Store {
     }
 
     /// Record matches of existing changes to a case (back-matching).
-    pub async fn add_case_matches(&self, case_id: &str, matches: &[(i64, String)]) -> anyhow::Result<usize> {
+    pub async fn add_case_matches(
+        &self,
+        case_id: &str,
+        matches: &[(i64, String)],
+    ) -> anyhow::Result<usize> {
         let mut tx = self.pool.begin().await?;
         let mut n = 0;
         for (change_id, reason) in matches {
@@ -96,7 +112,10 @@ impl Store {
 
     /// Forget the matches of a case (before re-matching an updated case).
     pub async fn clear_case_matches(&self, case_id: &str) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM case_matches WHERE case_id = $1").bind(case_id).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM case_matches WHERE case_id = $1")
+            .bind(case_id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

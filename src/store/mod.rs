@@ -19,7 +19,9 @@ pub fn ts(t: DateTime<Utc>) -> String {
 }
 
 pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 #[derive(Clone)]
@@ -61,7 +63,10 @@ pub struct ChangeRecord {
 #[derive(Debug, Clone)]
 pub enum PollOutcome {
     NotModified,
-    Unchanged { etag: Option<String>, last_modified: Option<String> },
+    Unchanged {
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
     Changed {
         content: Content,
         hash: String,
@@ -70,7 +75,9 @@ pub enum PollOutcome {
         baseline: bool,
         changes: Vec<ChangeRecord>,
     },
-    Failed { error: String },
+    Failed {
+        error: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -132,8 +139,9 @@ impl Store {
         if path != ":memory:" {
             if let Some(dir) = std::path::Path::new(path).parent() {
                 if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
+                    std::fs::create_dir_all(dir).with_context(|| {
+                        format!("cannot create the database folder {}", dir.display())
+                    })?;
                 }
             }
         }
@@ -204,15 +212,18 @@ impl Store {
     pub async fn record_poll(&self, rec: PollRecord) -> anyhow::Result<PollResult> {
         let now = ts(rec.started_at);
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO source_state (source_id) VALUES ($1) ON CONFLICT(source_id) DO NOTHING")
-            .bind(&rec.source_id)
-            .execute(&mut *tx)
-            .await?;
-        let (failures, down): (i64, i64) =
-            sqlx::query_as("SELECT consecutive_failures, down FROM source_state WHERE source_id = $1")
-                .bind(&rec.source_id)
-                .fetch_one(&mut *tx)
-                .await?;
+        sqlx::query(
+            "INSERT INTO source_state (source_id) VALUES ($1) ON CONFLICT(source_id) DO NOTHING",
+        )
+        .bind(&rec.source_id)
+        .execute(&mut *tx)
+        .await?;
+        let (failures, down): (i64, i64) = sqlx::query_as(
+            "SELECT consecutive_failures, down FROM source_state WHERE source_id = $1",
+        )
+        .bind(&rec.source_id)
+        .fetch_one(&mut *tx)
+        .await?;
         let (outcome_name, error) = match &rec.outcome {
             PollOutcome::NotModified => ("not_modified", None),
             PollOutcome::Unchanged { .. } => ("unchanged", None),
@@ -259,18 +270,40 @@ impl Store {
                         "failures": failures, "error": error, "at": now,
                     });
                     for ch in &rec.health_channels {
-                        outbox::enqueue(&mut tx, ch, "health", None, &payload, &format!("health:{}:down:{now}:{ch}", rec.source_id), rec.started_at).await?;
+                        outbox::enqueue(
+                            &mut tx,
+                            ch,
+                            "health",
+                            None,
+                            &payload,
+                            &format!("health:{}:down:{now}:{ch}", rec.source_id),
+                            rec.started_at,
+                        )
+                        .await?;
                     }
                 }
             }
             ok => {
                 let (etag, lm) = match &ok {
-                    PollOutcome::Unchanged { etag, last_modified }
-                    | PollOutcome::Changed { etag, last_modified, .. } => (etag.clone(), last_modified.clone()),
+                    PollOutcome::Unchanged {
+                        etag,
+                        last_modified,
+                    }
+                    | PollOutcome::Changed {
+                        etag,
+                        last_modified,
+                        ..
+                    } => (etag.clone(), last_modified.clone()),
                     _ => (None, None),
                 };
                 let keep_validators = matches!(ok, PollOutcome::NotModified);
-                if let PollOutcome::Changed { content, hash, changes, .. } = ok {
+                if let PollOutcome::Changed {
+                    content,
+                    hash,
+                    changes,
+                    ..
+                } = ok
+                {
                     let body = serde_json::to_string(&content)?;
                     sqlx::query("INSERT INTO contents (hash, body) VALUES ($1, $2) ON CONFLICT(hash) DO NOTHING")
                         .bind(&hash)
@@ -285,13 +318,24 @@ impl Store {
                     .bind(&now)
                     .fetch_one(&mut *tx)
                     .await?;
-                    sqlx::query("UPDATE source_state SET last_snapshot_id = $1 WHERE source_id = $2")
-                        .bind(snap_id)
-                        .bind(&rec.source_id)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE source_state SET last_snapshot_id = $1 WHERE source_id = $2",
+                    )
+                    .bind(snap_id)
+                    .bind(&rec.source_id)
+                    .execute(&mut *tx)
+                    .await?;
                     for c in changes {
-                        let id = insert_change(&mut tx, &rec.source_id, &rec.jurisdiction, rec.started_at, &c, Some(snap_id), None).await?;
+                        let id = insert_change(
+                            &mut tx,
+                            &rec.source_id,
+                            &rec.jurisdiction,
+                            rec.started_at,
+                            &c,
+                            Some(snap_id),
+                            None,
+                        )
+                        .await?;
                         result.change_ids.push(id);
                     }
                 }
@@ -302,7 +346,16 @@ impl Store {
                         "failures": failures, "at": now,
                     });
                     for ch in &rec.health_channels {
-                        outbox::enqueue(&mut tx, ch, "health", None, &payload, &format!("health:{}:up:{now}:{ch}", rec.source_id), rec.started_at).await?;
+                        outbox::enqueue(
+                            &mut tx,
+                            ch,
+                            "health",
+                            None,
+                            &payload,
+                            &format!("health:{}:up:{now}:{ch}", rec.source_id),
+                            rec.started_at,
+                        )
+                        .await?;
                     }
                 }
                 sqlx::query(
@@ -375,27 +428,41 @@ impl Store {
     }
 
     pub async fn count_changes(&self) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM changes").fetch_one(&self.pool).await?)
-    }
-
-    pub async fn count_snapshots(&self, source_id: &str) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM snapshots WHERE source_id = $1")
-            .bind(source_id)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM changes")
             .fetch_one(&self.pool)
             .await?)
     }
 
+    pub async fn count_snapshots(&self, source_id: &str) -> anyhow::Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM snapshots WHERE source_id = $1")
+                .bind(source_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     /// The fetch log of a source, newest first: (outcome, error).
-    pub async fn fetch_log(&self, source_id: &str, limit: i64) -> anyhow::Result<Vec<(String, Option<String>)>> {
-        Ok(sqlx::query_as("SELECT outcome, error FROM fetch_log WHERE source_id = $1 ORDER BY id DESC LIMIT $2")
-            .bind(source_id)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?)
+    pub async fn fetch_log(
+        &self,
+        source_id: &str,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(String, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT outcome, error FROM fetch_log WHERE source_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(source_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     pub async fn change(&self, id: i64) -> anyhow::Result<Option<Change>> {
-        let f = ChangeFilter { ids: Some(vec![id]), limit: Some(1), ..Default::default() };
+        let f = ChangeFilter {
+            ids: Some(vec![id]),
+            limit: Some(1),
+            ..Default::default()
+        };
         Ok(self.changes(&f).await?.into_iter().next())
     }
 
@@ -420,7 +487,9 @@ impl Store {
             let is_eu = crate::model::EU_MEMBERS.contains(&cc.as_str());
             let ph = p(&mut binds, cc);
             if is_eu {
-                sql.push_str(&format!(" AND (c.jurisdiction = {ph} OR c.jurisdiction = 'EU')"));
+                sql.push_str(&format!(
+                    " AND (c.jurisdiction = {ph} OR c.jurisdiction = 'EU')"
+                ));
             } else {
                 sql.push_str(&format!(" AND c.jurisdiction = {ph}"));
             }
@@ -435,7 +504,9 @@ impl Store {
             let mut ors = vec![];
             for code in hs {
                 let ph = p(&mut binds, code.clone());
-                ors.push(format!("(h.digits LIKE {ph} || '%' OR {ph} LIKE h.digits || '%')"));
+                ors.push(format!(
+                    "(h.digits LIKE {ph} || '%' OR {ph} LIKE h.digits || '%')"
+                ));
             }
             if !ors.is_empty() {
                 sql.push_str(&format!(
@@ -456,7 +527,10 @@ impl Store {
         }
         if let Some(q) = &f.query {
             for word in q.split_whitespace() {
-                let ph = p(&mut binds, format!("%{}%", word.replace('%', "\\%").replace('_', "\\_")));
+                let ph = p(
+                    &mut binds,
+                    format!("%{}%", word.replace('%', "\\%").replace('_', "\\_")),
+                );
                 sql.push_str(&format!(
                     " AND (c.title LIKE {ph} ESCAPE '\\' OR c.excerpt LIKE {ph} ESCAPE '\\' OR c.body LIKE {ph} ESCAPE '\\' OR c.hs_codes LIKE {ph} ESCAPE '\\')"
                 ));
@@ -471,7 +545,10 @@ impl Store {
             if phs.is_empty() {
                 return Ok(vec![]);
             }
-            let list: Vec<String> = phs.iter().map(|ph| format!("CAST({ph} AS INTEGER)")).collect();
+            let list: Vec<String> = phs
+                .iter()
+                .map(|ph| format!("CAST({ph} AS INTEGER)"))
+                .collect();
             sql.push_str(&format!(" AND c.id IN ({})", list.join(",")));
         }
         sql.push_str(" ORDER BY c.id DESC");
@@ -524,10 +601,17 @@ impl Store {
              WHERE m.change_id IN ({}) ORDER BY m.case_id",
             ids.join(",")
         );
-        let rows: Vec<(i64, String, Option<String>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        let rows: Vec<(i64, String, Option<String>, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&self.pool)
+                .await?;
         for (cid, case, link, reason) in rows {
             if let Some(c) = changes.iter_mut().find(|c| c.id == cid) {
-                c.cases.push(CaseMatch { id: case, link, reason });
+                c.cases.push(CaseMatch {
+                    id: case,
+                    link,
+                    reason,
+                });
             }
         }
         Ok(())
@@ -576,11 +660,13 @@ async fn insert_change(
     }
     for hs in &rec.tags.hs_codes {
         let digits: String = hs.chars().filter(|c| c.is_ascii_digit()).collect();
-        sqlx::query("INSERT INTO change_hs (change_id, digits) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(digits)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO change_hs (change_id, digits) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(digits)
+        .execute(&mut **tx)
+        .await?;
     }
     for m in &rec.cases {
         sqlx::query("INSERT INTO case_matches (change_id, case_id, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
@@ -592,7 +678,16 @@ async fn insert_change(
     }
     let payload = serde_json::json!({});
     for ch in &rec.deliver_to {
-        outbox::enqueue(tx, ch, "change", Some(id), &payload, &format!("change:{id}:{ch}"), at).await?;
+        outbox::enqueue(
+            tx,
+            ch,
+            "change",
+            Some(id),
+            &payload,
+            &format!("change:{id}:{ch}"),
+            at,
+        )
+        .await?;
     }
     Ok(id)
 }

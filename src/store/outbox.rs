@@ -116,7 +116,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn mark_failed(&self, id: i64, error: &str, retry_at: DateTime<Utc>) -> anyhow::Result<()> {
+    pub async fn mark_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2,
              lease_owner = NULL, lease_until = NULL WHERE id = $3",
@@ -138,21 +143,26 @@ impl Store {
     }
 
     pub async fn deliveries(&self) -> anyhow::Result<Vec<Delivery>> {
-        let rows = sqlx::query("SELECT * FROM outbox ORDER BY id").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM outbox ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(row_to_delivery).collect())
     }
 
     pub async fn outbox_depth(&self) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn digest_period_end(&self, channel: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
-        let v: Option<String> = sqlx::query_scalar("SELECT period_end FROM digest_state WHERE channel = $1")
-            .bind(channel)
-            .fetch_optional(&self.pool)
-            .await?;
+        let v: Option<String> =
+            sqlx::query_scalar("SELECT period_end FROM digest_state WHERE channel = $1")
+                .bind(channel)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(v.and_then(|s| parse_ts(&s)))
     }
 
@@ -173,7 +183,16 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if let Some(p) = payload {
-            enqueue(&mut tx, channel, "digest", None, p, &format!("digest:{channel}:{}", ts(period_end)), Utc::now()).await?;
+            enqueue(
+                &mut tx,
+                channel,
+                "digest",
+                None,
+                p,
+                &format!("digest:{channel}:{}", ts(period_end)),
+                Utc::now(),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use regwatch::config::{load_sources_dir, ScheduleConfig, Source};
-use regwatch::model::SourceKind;
 use regwatch::extract::{extract, followed_text};
 use regwatch::model::Content;
+use regwatch::model::SourceKind;
 
 /// Every page and json source, and the feeds where a fixture is cheap: source id ->
 /// fixture file under tests/fixtures/sources. Several sources share one layout.
@@ -22,39 +22,99 @@ const FIXTURES: &[(&str, &str)] = &[
     ("vn-mst-du-thao", "vn/mst-van-ban-du-thao-list.html"),
     ("vn-vnta-tin-tuc", "vn/vnta-home-news-headings.html"),
     ("vn-dmec-thong-bao", "vn/dmec-home-notice-headings.html"),
-    ("mx-dof-matutina", "mx/dof-index_111-edicion-MAT-trimmed.html"),
-    ("mx-dof-vespertina", "mx/dof-index_111-edicion-MAT-trimmed.html"),
+    (
+        "mx-dof-matutina",
+        "mx/dof-index_111-edicion-MAT-trimmed.html",
+    ),
+    (
+        "mx-dof-vespertina",
+        "mx/dof-index_111-edicion-MAT-trimmed.html",
+    ),
     ("mx-anam-avisos", "mx/anam-home-news-headings.html"),
     ("mx-snice-ligie-notas", "mx/snice-ligie-notasnac-text.html"),
-    ("gb-tariff-heading-8517", "gb/tradetariff-api-v2-heading-jsonapi.json"),
-    ("gb-tariff-heading-9018", "gb/tradetariff-api-v2-heading-jsonapi.json"),
+    (
+        "gb-tariff-heading-8517",
+        "gb/tradetariff-api-v2-heading-jsonapi.json",
+    ),
+    (
+        "gb-tariff-heading-9018",
+        "gb/tradetariff-api-v2-heading-jsonapi.json",
+    ),
     ("gb-tariff-news", "gb/tradetariff-news-stories-list.html"),
-    ("gb-mhra-medical-devices", "gb/govuk-search-news-and-communications.atom"),
-    ("eu-harmonised-standards-red", "eu/ec-harmonised-standards-ecl-main.html"),
-    ("eu-harmonised-standards-emc", "eu/ec-harmonised-standards-ecl-main.html"),
-    ("eu-harmonised-standards-medical-devices", "eu/ec-harmonised-standards-ecl-main.html"),
+    (
+        "gb-mhra-medical-devices",
+        "gb/govuk-search-news-and-communications.atom",
+    ),
+    (
+        "eu-harmonised-standards-red",
+        "eu/ec-harmonised-standards-ecl-main.html",
+    ),
+    (
+        "eu-harmonised-standards-emc",
+        "eu/ec-harmonised-standards-ecl-main.html",
+    ),
+    (
+        "eu-harmonised-standards-medical-devices",
+        "eu/ec-harmonised-standards-ecl-main.html",
+    ),
     ("eu-taric-8517130000", "eu/taric-measures-8517130000.html"),
     ("us-fr-fcc", "us/federalregister-api-documents-search.json"),
-    ("us-fr-fda-devices", "us/federalregister-api-documents-search.json"),
+    (
+        "us-fr-fda-devices",
+        "us/federalregister-api-documents-search.json",
+    ),
     ("us-fr-cbp", "us/federalregister-api-documents-search.json"),
     ("us-fr-ustr", "us/federalregister-api-documents-search.json"),
     ("us-cbp-csms", "us/cbp-csms-govdelivery-links.html"),
-    ("wto-eping-watchlist", "wto/eping-azuresearch-getall-items.json"),
-    ("wto-eping-hs-84-85-90", "wto/eping-azuresearch-getall-items.json"),
+    (
+        "wto-eping-watchlist",
+        "wto/eping-azuresearch-getall-items.json",
+    ),
+    (
+        "wto-eping-hs-84-85-90",
+        "wto/eping-azuresearch-getall-items.json",
+    ),
 ];
 
 /// Real captures in ../shared/samples: source id -> sample file. Each is run
 /// through the same rules as the source's fixture.
 const SAMPLES: &[(&str, &str)] = &[
-    ("mx-dof-matutina", "mx/mx-dof-index_111-2026-07-31-edicion-MAT.html"),
-    ("mx-dof-vespertina", "mx/mx-dof-index_111-2026-07-31-edicion-VES.html"),
-    ("gb-tariff-heading-8517", "gb/gb-tradetariff-api-v2-heading-1103.json"),
-    ("gb-tariff-heading-9018", "gb/gb-tradetariff-api-v2-heading-1103.json"),
-    ("gb-legislation-new", "gb/gb-legislation-new-data-feed-2015-12-10.xml"),
-    ("us-fr-fcc", "us/us-federalregister-api-documents-search-newest-2024-per_page2.json"),
-    ("us-fr-fda-devices", "us/us-federalregister-api-documents-search-newest-2024-per_page2.json"),
-    ("us-fr-cbp", "us/us-federalregister-api-documents-search-newest-2024-per_page2.json"),
-    ("us-fr-ustr", "us/us-federalregister-api-documents-search-newest-2024-per_page2.json"),
+    (
+        "mx-dof-matutina",
+        "mx/mx-dof-index_111-2026-07-31-edicion-MAT.html",
+    ),
+    (
+        "mx-dof-vespertina",
+        "mx/mx-dof-index_111-2026-07-31-edicion-VES.html",
+    ),
+    (
+        "gb-tariff-heading-8517",
+        "gb/gb-tradetariff-api-v2-heading-1103.json",
+    ),
+    (
+        "gb-tariff-heading-9018",
+        "gb/gb-tradetariff-api-v2-heading-1103.json",
+    ),
+    (
+        "gb-legislation-new",
+        "gb/gb-legislation-new-data-feed-2015-12-10.xml",
+    ),
+    (
+        "us-fr-fcc",
+        "us/us-federalregister-api-documents-search-newest-2024-per_page2.json",
+    ),
+    (
+        "us-fr-fda-devices",
+        "us/us-federalregister-api-documents-search-newest-2024-per_page2.json",
+    ),
+    (
+        "us-fr-cbp",
+        "us/us-federalregister-api-documents-search-newest-2024-per_page2.json",
+    ),
+    (
+        "us-fr-ustr",
+        "us/us-federalregister-api-documents-search-newest-2024-per_page2.json",
+    ),
 ];
 
 fn manifest_dir() -> PathBuf {
@@ -126,7 +186,10 @@ fn check(src: &Source, file: &Path, content: &Content) -> usize {
                 match &it.link {
                     Some(l) => {
                         let u = url::Url::parse(l).unwrap_or_else(|e| {
-                            panic!("{id}: link `{l}` is not an absolute URL ({e}), from {}", file.display())
+                            panic!(
+                                "{id}: link `{l}` is not an absolute URL ({e}), from {}",
+                                file.display()
+                            )
                         });
                         assert!(
                             matches!(u.scheme(), "http" | "https"),
@@ -134,13 +197,21 @@ fn check(src: &Source, file: &Path, content: &Content) -> usize {
                             file.display()
                         );
                     }
-                    None => assert!(!needs_link, "{id}: an item without a link from {}: {it:?}", file.display()),
+                    None => assert!(
+                        !needs_link,
+                        "{id}: an item without a link from {}: {it:?}",
+                        file.display()
+                    ),
                 }
             }
             items.len()
         }
         Content::Text { text } => {
-            assert!(!text.trim().is_empty(), "{id}: empty text from {}", file.display());
+            assert!(
+                !text.trim().is_empty(),
+                "{id}: empty text from {}",
+                file.display()
+            );
             1
         }
     }
@@ -163,20 +234,37 @@ fn catalogue_loads_and_covers_every_jurisdiction() {
         let n = all.iter().filter(|s| s.file == path).count();
         assert!(n >= 1, "{} defines no source", path.display());
         assert!(
-            all.iter().filter(|s| s.file == path).all(|s| s.def.jurisdiction.as_str() == code),
+            all.iter()
+                .filter(|s| s.file == path)
+                .all(|s| s.def.jurisdiction.as_str() == code),
             "{} holds a source of another jurisdiction",
             path.display()
         );
     }
-    assert!(all.len() >= 30, "only {} sources in the catalogue", all.len());
+    assert!(
+        all.len() >= 30,
+        "only {} sources in the catalogue",
+        all.len()
+    );
     for cc in ["TR", "VN", "MX"] {
-        let n = all.iter().filter(|s| s.def.jurisdiction.as_str() == cc).count();
+        let n = all
+            .iter()
+            .filter(|s| s.def.jurisdiction.as_str() == cc)
+            .count();
         assert!(n >= 3, "only {n} sources for {cc}");
     }
     // Every source says when to poll, in its own timezone.
     for s in &all {
-        assert!(s.def.schedule.is_some(), "{}: no schedule", s.def.id.as_str());
-        assert!(s.def.timezone.is_some(), "{}: no timezone", s.def.id.as_str());
+        assert!(
+            s.def.schedule.is_some(),
+            "{}: no schedule",
+            s.def.id.as_str()
+        );
+        assert!(
+            s.def.timezone.is_some(),
+            "{}: no timezone",
+            s.def.id.as_str()
+        );
     }
 }
 
@@ -195,7 +283,10 @@ fn every_page_and_json_source_has_a_fixture() {
     }
     for (id, file) in FIXTURES {
         source(&all, id);
-        assert!(fixtures_dir().join(file).is_file(), "fixture {file} for `{id}` is missing");
+        assert!(
+            fixtures_dir().join(file).is_file(),
+            "fixture {file} for `{id}` is missing"
+        );
     }
 }
 
@@ -214,23 +305,37 @@ fn every_source_extracts_its_fixture() {
 fn resmi_gazete_fixture_skips_ilan_section_and_blocks_fail() {
     let all = catalogue();
     let src = source(&all, "tr-resmi-gazete");
-    let got = run(src, &fixtures_dir().join("tr/resmigazete-home-fihrist.html"));
+    let got = run(
+        src,
+        &fixtures_dir().join("tr/resmigazete-home-fihrist.html"),
+    );
     let its = items(&got);
     assert_eq!(its.len(), 4, "the 4 acts, not the İLÂN items: {its:?}");
-    assert!(its.iter().all(|i| i.link.as_deref().unwrap_or("").contains("/eskiler/2026/09/")));
+    assert!(its.iter().all(|i| i
+        .link
+        .as_deref()
+        .unwrap_or("")
+        .contains("/eskiler/2026/09/")));
     assert!(its.iter().any(|i| i.title.contains("Telsiz Ekipmanları")));
 
     // The firewall's 200 "Request Rejected" page is a failed fetch.
     let body = read(&fixtures_dir().join("tr/resmigazete-request-rejected.html"));
     let res = extract(&src.def, &body, Some("text/html"), &src.def.url);
-    assert!(res.is_err(), "a Request Rejected page must fail, got {res:?}");
+    assert!(
+        res.is_err(),
+        "a Request Rejected page must fail, got {res:?}"
+    );
 
     // Followed items are Word HTML in windows-1254.
     let body = read(&fixtures_dir().join("tr/resmigazete-eskiler-item-windows-1254.htm"));
-    let url = url::Url::parse("https://www.resmigazete.gov.tr/eskiler/2026/09/20260916-9.htm").unwrap();
+    let url =
+        url::Url::parse("https://www.resmigazete.gov.tr/eskiler/2026/09/20260916-9.htm").unwrap();
     let text = followed_text(&body, None, &url, src.def.extract.follow_content.as_deref())
         .expect("followed Resmî Gazete page");
-    assert!(text.contains("Türkiye İlaç ve Tıbbi Cihaz Kurumundan"), "windows-1254 decoded: {text}");
+    assert!(
+        text.contains("Türkiye İlaç ve Tıbbi Cihaz Kurumundan"),
+        "windows-1254 decoded: {text}"
+    );
     assert!(text.contains("yürürlüğe girer"), "{text}");
 }
 
@@ -238,7 +343,10 @@ fn resmi_gazete_fixture_skips_ilan_section_and_blocks_fail() {
 fn titck_boilerplate_titles_are_followed_to_the_body() {
     let all = catalogue();
     let src = source(&all, "tr-titck-duyurular");
-    assert!(src.def.extract.follow, "TİTCK titles are boilerplate: the body must be followed");
+    assert!(
+        src.def.extract.follow,
+        "TİTCK titles are boilerplate: the body must be followed"
+    );
     let got = run(src, &fixtures_dir().join("tr/titck-duyuru-list.html"));
     let its = items(&got);
     assert_eq!(its.len(), 3, "{its:?}");
@@ -247,7 +355,10 @@ fn titck_boilerplate_titles_are_followed_to_the_body() {
     let url = url::Url::parse(its[0].link.as_deref().unwrap()).unwrap();
     let text = followed_text(&body, None, &url, src.def.extract.follow_content.as_deref()).unwrap();
     assert!(text.contains("Ürün Takip Sistemi"), "{text}");
-    assert!(!text.contains("Ana Sayfa"), "follow_content keeps the site chrome out: {text}");
+    assert!(
+        !text.contains("Ana Sayfa"),
+        "follow_content keeps the site chrome out: {text}"
+    );
 }
 
 #[test]
@@ -255,17 +366,47 @@ fn dof_rules_take_only_notes_and_fail_on_the_no_edition_page() {
     let all = catalogue();
     for id in ["mx-dof-matutina", "mx-dof-vespertina"] {
         let src = source(&all, id);
-        assert!(!src.def.extract.follow, "{id}: robots.txt disallows nota_detalle.php");
-        let got = run(src, &fixtures_dir().join("mx/dof-index_111-edicion-MAT-trimmed.html"));
+        assert!(
+            !src.def.extract.follow,
+            "{id}: robots.txt disallows nota_detalle.php"
+        );
+        let got = run(
+            src,
+            &fixtures_dir().join("mx/dof-index_111-edicion-MAT-trimmed.html"),
+        );
         let its = items(&got);
         assert_eq!(its.len(), 2, "{id}: only the two notes: {its:?}");
-        assert!(its.iter().all(|i| i.link.as_deref().unwrap().starts_with("https://www.dof.gob.mx/nota_detalle.php?codigo=")));
+        assert!(its.iter().all(|i| i
+            .link
+            .as_deref()
+            .unwrap()
+            .starts_with("https://www.dof.gob.mx/nota_detalle.php?codigo=")));
         // UTF-8 bytes under an ISO-8859-1 <meta>: no mojibake.
-        assert!(its[1].title.contains("dispositivos médicos"), "{id}: {:?}", its[1].title);
+        assert!(
+            its[1].title.contains("dispositivos médicos"),
+            "{id}: {:?}",
+            its[1].title
+        );
 
         let body = read(&fixtures_dir().join("mx/dof-index_111-sunday-no-edition-home-page.html"));
-        let res = extract(&src.def, &body, Some("text/html; charset=UTF-8"), &src.def.url);
-        assert!(res.is_err(), "{id}: the no-edition home page must be a failure, got {res:?}");
+        let res = extract(
+            &src.def,
+            &body,
+            Some("text/html; charset=UTF-8"),
+            &src.def.url,
+        );
+        assert!(
+            res.is_err(),
+            "{id}: the no-edition home page must be a failure, got {res:?}"
+        );
+        // Even without fail_if, the item selector matches nothing there: still a failure.
+        let mut def = src.def.clone();
+        def.extract.fail_if.clear();
+        let res = extract(&def, &body, Some("text/html; charset=UTF-8"), &def.url);
+        assert!(
+            res.is_err(),
+            "{id}: the item selector must match nothing on the home page, got {res:?}"
+        );
     }
 }
 
@@ -277,7 +418,12 @@ fn eping_filters_are_applied_on_our_side() {
     let syms: Vec<&str> = items(&got).iter().map(|i| i.title.as_str()).collect();
     assert_eq!(items(&got).len(), 2, "Viet Nam and Mexico only: {syms:?}");
     let got = run(source(&all, "wto-eping-hs-84-85-90"), &file);
-    assert_eq!(items(&got).len(), 2, "the 851713 and 9018 notifications only: {:?}", items(&got));
+    assert_eq!(
+        items(&got).len(),
+        2,
+        "the 851713 and 9018 notifications only: {:?}",
+        items(&got)
+    );
 }
 
 #[test]
@@ -293,24 +439,57 @@ fn every_source_extracts_the_real_samples() {
     }
     // Counts from the captures (27 morning notes, 4 evening, 23 commodities).
     let n = |id: &str, f: &str| items(&run(source(&all, id), &dir.join(f))).len();
-    assert_eq!(n("mx-dof-matutina", "mx/mx-dof-index_111-2026-07-31-edicion-MAT.html"), 27);
-    assert_eq!(n("mx-dof-vespertina", "mx/mx-dof-index_111-2026-07-31-edicion-VES.html"), 4);
-    assert_eq!(n("gb-tariff-heading-8517", "gb/gb-tradetariff-api-v2-heading-1103.json"), 23);
-    assert_eq!(n("us-fr-fcc", "us/us-federalregister-api-documents-search-newest-2024-per_page2.json"), 2);
+    assert_eq!(
+        n(
+            "mx-dof-matutina",
+            "mx/mx-dof-index_111-2026-07-31-edicion-MAT.html"
+        ),
+        27
+    );
+    assert_eq!(
+        n(
+            "mx-dof-vespertina",
+            "mx/mx-dof-index_111-2026-07-31-edicion-VES.html"
+        ),
+        4
+    );
+    assert_eq!(
+        n(
+            "gb-tariff-heading-8517",
+            "gb/gb-tradetariff-api-v2-heading-1103.json"
+        ),
+        23
+    );
+    assert_eq!(
+        n(
+            "us-fr-fcc",
+            "us/us-federalregister-api-documents-search-newest-2024-per_page2.json"
+        ),
+        2
+    );
 
     // The real Sunday capture: 200 with the home page, which must be a failure.
     let body = read(&dir.join("mx/mx-dof-index_111-2026-07-26-sunday-no-edition.html"));
     for id in ["mx-dof-matutina", "mx-dof-vespertina"] {
         let src = source(&all, id);
-        let res = extract(&src.def, &body, Some("text/html; charset=UTF-8"), &src.def.url);
-        assert!(res.is_err(), "{id}: the real no-edition page must fail, got {res:?}");
+        let res = extract(
+            &src.def,
+            &body,
+            Some("text/html; charset=UTF-8"),
+            &src.def.url,
+        );
+        assert!(
+            res.is_err(),
+            "{id}: the real no-edition page must fail, got {res:?}"
+        );
     }
 
     // The real Resmî Gazete capture (windows-1254 Word HTML, the same family as the
     // /eskiler/ pages tr-resmi-gazete follows): decoded with its follow rules.
     let src = source(&all, "tr-resmi-gazete");
     let body = read(&dir.join("tr/tr-resmigazete-index-2026-09-16.htm"));
-    let url = url::Url::parse("https://www.resmigazete.gov.tr/eskiler/2026/09/20260916.htm").unwrap();
+    let url =
+        url::Url::parse("https://www.resmigazete.gov.tr/eskiler/2026/09/20260916.htm").unwrap();
     let text = followed_text(&body, None, &url, src.def.extract.follow_content.as_deref()).unwrap();
     assert!(text.contains("Tıbbi"), "windows-1254 decoded: {text}");
     assert!(text.contains("YÖNETMELİKLER"), "{text}");

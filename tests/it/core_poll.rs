@@ -1,1 +1,611 @@
-//! (tests to come)
+//! The core: real HTTP over 127.0.0.1 against a local server whose content
+//! changes between polls; snapshots, diffs, failures, crash safety.
+
+use crate::helpers::*;
+use regwatch::model::ChangeKind;
+use regwatch::pipeline::{poll_source, PollStatus};
+use regwatch::store::ChangeFilter;
+use std::time::Duration;
+
+async fn changes(app: &regwatch::pipeline::App) -> Vec<regwatch::model::Change> {
+    let mut v = app.store.changes(&ChangeFilter::default()).await.unwrap();
+    v.reverse();
+    v
+}
+
+#[tokio::test]
+async fn feed_gaining_an_item_and_an_edited_entry() {
+    let srv = FixtureServer::start().await;
+    srv.set(
+        "/feed.xml",
+        Reply::xml(&rss(&[("1", "Eski duyuru", "metin")])),
+    );
+    let setup = Setup::new(&source_toml("feed", "feed", &srv.url("/feed.xml"), ""), "");
+    let app = setup.app().await;
+    let src = setup.source("feed");
+
+    let s = poll_source(&app, &src).await.unwrap();
+    assert_eq!(
+        s.status,
+        PollStatus::Baseline,
+        "the first snapshot is a silent baseline"
+    );
+    assert!(changes(&app).await.is_empty());
+
+    srv.set(
+        "/feed.xml",
+        Reply::xml(&rss(&[
+            (
+                "2",
+                "Telsiz ekipmanları yönetmeliği",
+                "GTİP 8517.62 yeni kural",
+            ),
+            ("1", "Eski duyuru", "metin"),
+        ])),
+    );
+    let s = poll_source(&app, &src).await.unwrap();
+    assert_eq!(s.status, PollStatus::Changed(1));
+    let c = changes(&app).await;
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].kind, ChangeKind::Added);
+    assert_eq!(c[0].title, "Telsiz ekipmanları yönetmeliği");
+    assert_eq!(c[0].link.as_deref(), Some("http://example.invalid/2"));
+    assert_eq!(c[0].hs_codes, vec!["8517.62"]);
+
+    // The same content again: nothing new.
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Unchanged
+    );
+
+    srv.set(
+        "/feed.xml",
+        Reply::xml(&rss(&[
+            (
+                "2",
+                "Telsiz ekipmanları yönetmeliği",
+                "GTİP 8517.62 yeni kural, 1 Ocak 2027",
+            ),
+            ("1", "Eski duyuru", "metin"),
+        ])),
+    );
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Changed(1)
+    );
+    let c = changes(&app).await;
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[1].kind, ChangeKind::Modified);
+    assert!(
+        c[1].diff.contains("+GTİP 8517.62 yeni kural, 1 Ocak 2027"),
+        "{}",
+        c[1].diff
+    );
+    assert!(
+        c[1].diff.contains("-GTİP 8517.62 yeni kural"),
+        "{}",
+        c[1].diff
+    );
+}
+
+const LISTING: &str = r#"<html><body><nav>Menü <span class="clock">10:02:11</span></nav>
+<div id="list"><p class="updated">Güncelleme: 25.11.2026 10:02</p><ul>
+{items}
+</ul><div class="banner">{banner}</div></div></body></html>"#;
+
+fn listing(items: &[(&str, &str)], banner: &str) -> String {
+    let li: String = items
+        .iter()
+        .map(|(slug, title)| format!("<li><a href=\"/duyuru/{slug}\">{title}</a></li>\n"))
+        .collect();
+    LISTING.replace("{items}", &li).replace("{banner}", banner)
+}
+
+const LISTING_RULES: &str =
+    "content = \"#list\"\nexclude = [\".banner\"]\nitem = \"li\"\nignore = ['Güncelleme: .*']\n";
+
+#[tokio::test]
+async fn listing_page_gains_loses_and_edits_items() {
+    let srv = FixtureServer::start().await;
+    srv.set(
+        "/duyurular",
+        Reply::html(&listing(
+            &[("a", "Duyuru A"), ("b", "Duyuru B"), ("c", "Duyuru C")],
+            "x",
+        )),
+    );
+    let setup = Setup::new(
+        &source_toml("list", "page", &srv.url("/duyurular"), LISTING_RULES),
+        "",
+    );
+    let app = setup.app().await;
+    let src = setup.source("list");
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Baseline
+    );
+
+    srv.set(
+        "/duyurular",
+        Reply::html(&listing(
+            &[
+                ("d", "Duyuru D"),
+                ("a", "Duyuru A (düzeltildi)"),
+                ("c", "Duyuru C"),
+            ],
+            "x",
+        )),
+    );
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Changed(3)
+    );
+    let c = changes(&app).await;
+    let kinds: Vec<(ChangeKind, &str)> = c.iter().map(|c| (c.kind, c.title.as_str())).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (ChangeKind::Added, "Duyuru D"),
+            (ChangeKind::Modified, "Duyuru A (düzeltildi)"),
+            (ChangeKind::Removed, "Duyuru B"),
+        ]
+    );
+    let base = format!("http://{}", srv.addr);
+    assert_eq!(
+        c[0].link.as_deref(),
+        Some(format!("{base}/duyuru/d").as_str()),
+        "links are made absolute"
+    );
+}
+
+#[tokio::test]
+async fn noise_in_excluded_or_ignored_parts_is_no_change() {
+    let srv = FixtureServer::start().await;
+    srv.set(
+        "/p",
+        Reply::html(&listing(&[("a", "Duyuru A")], "Banner 1")),
+    );
+    let setup = Setup::new(
+        &source_toml("noise", "page", &srv.url("/p"), LISTING_RULES),
+        "",
+    );
+    let app = setup.app().await;
+    let src = setup.source("noise");
+    poll_source(&app, &src).await.unwrap();
+    // Rotating banner (excluded), timestamp (ignored), clock outside content,
+    // invisible characters and spacing.
+    let page = listing(&[("a", "Duyuru\u{200B}  A")], "Banner 2 — kampanya")
+        .replace("10:02:11", "10:32:45")
+        .replace("25.11.2026 10:02", "25.11.2026 10:32");
+    srv.set("/p", Reply::html(&page));
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Unchanged
+    );
+    assert!(changes(&app).await.is_empty());
+    assert_eq!(
+        app.store.count_snapshots("noise").await.unwrap(),
+        1,
+        "identical content is stored once"
+    );
+}
+
+#[tokio::test]
+async fn not_modified_costs_no_parse_and_no_change() {
+    let srv = FixtureServer::start().await;
+    srv.set(
+        "/feed.xml",
+        Reply::xml(&rss(&[("1", "A", "a")])).with_etag("\"v1\""),
+    );
+    let setup = Setup::new(&source_toml("cond", "feed", &srv.url("/feed.xml"), ""), "");
+    let app = setup.app().await;
+    let src = setup.source("cond");
+    poll_source(&app, &src).await.unwrap();
+    let s = poll_source(&app, &src).await.unwrap();
+    assert_eq!(s.status, PollStatus::NotModified);
+    assert_eq!(
+        srv.not_modified("/feed.xml"),
+        1,
+        "the second request was conditional"
+    );
+    assert!(changes(&app).await.is_empty());
+    // A changed feed with a new ETag is fetched and diffed again.
+    srv.set(
+        "/feed.xml",
+        Reply::xml(&rss(&[("2", "B", "b"), ("1", "A", "a")])).with_etag("\"v2\""),
+    );
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Changed(1)
+    );
+}
+
+#[tokio::test]
+async fn windows_1254_page_is_decoded() {
+    let srv = FixtureServer::start().await;
+    let html = "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1254\"></head><body><div id=\"c\"><ul><li><a href=\"/1.htm\">Tıbbi Cihaz Yönetmeliğinde Değişiklik Yapılmasına Dair Yönetmelik — İŞĞÜÇÖ ışğüçö</a></li></ul></div></body></html>";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1254.encode(html);
+    srv.set("/rg.htm", Reply::ok("text/html", bytes.into_owned()));
+    let setup = Setup::new(
+        &source_toml(
+            "rg",
+            "page",
+            &srv.url("/rg.htm"),
+            "content = \"#c\"\nitem = \"li\"\n",
+        ),
+        "",
+    );
+    let src = setup.source("rg");
+    let app = setup.app().await;
+    let content = regwatch::pipeline::test_source(&app.fetcher, &src)
+        .await
+        .unwrap();
+    let regwatch::model::Content::Items { items } = content else {
+        panic!("items expected")
+    };
+    assert_eq!(
+        items[0].title,
+        "Tıbbi Cihaz Yönetmeliğinde Değişiklik Yapılmasına Dair Yönetmelik — İŞĞÜÇÖ ışğüçö"
+    );
+}
+
+fn gzip_bomb() -> Vec<u8> {
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    let mut e = GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![b' '; 1 << 20];
+    for _ in 0..64 {
+        e.write_all(&zeros).unwrap();
+    }
+    e.finish().unwrap()
+}
+
+/// Every broken answer is a failed poll with a clear reason; nothing is
+/// stored as content, and the next good answer yields no "removed" change.
+#[tokio::test]
+async fn broken_answers_are_failed_polls_not_content() {
+    let srv = FixtureServer::start().await;
+    let good_feed = rss(&[("1", "A", "a"), ("2", "B", "b")]);
+    let good_page = listing(&[("a", "Duyuru A"), ("b", "Duyuru B")], "x");
+    let big = format!(
+        "<html><body><div id=\"list\"><ul><li><a href=\"/x\">x</a></li></ul>{}</div></body></html>",
+        "y".repeat(300_000)
+    );
+    let cases: Vec<(&str, &str, Reply, &str)> = vec![
+        ("over-cap", "page", Reply::html(&big), "larger than the cap"),
+        ("gzip-bomb", "page", Reply::ok("text/html", gzip_bomb()).header("content-encoding", "gzip"), "larger than the cap"),
+        ("timeout", "page", Reply::html(&good_page).delayed(Duration::from_secs(5)), "timed out"),
+        ("redirect-loop", "page", Reply::status(302).header("location", "/redirect-loop"), "too many redirects"),
+        ("forbidden", "page", Reply::status(403), "HTTP 403"),
+        ("malformed-xml", "feed", Reply::xml("<rss><channel><item><title>x</channel>"), "malformed feed"),
+        ("blocked", "page", Reply::html("<html><body><div id=\"list\"><ul><li>The requested URL was rejected. Request Rejected. Your support ID is 1</li></ul></div></body></html>"), "blocked page"),
+        ("selector-empty", "page", Reply::html("<html><body><div id=\"list\"><p>Bakımdayız</p></div></body></html>"), "matched nothing"),
+        ("empty", "page", Reply::html("   "), "empty"),
+    ];
+    let mut toml = String::new();
+    for (id, kind, _, _) in &cases {
+        let rules = if *kind == "page" {
+            format!("{LISTING_RULES}fail_if = [\"Request Rejected\"]\n")
+        } else {
+            String::new()
+        };
+        toml.push_str(&source_toml(id, kind, &srv.url(&format!("/{id}")), &rules));
+    }
+    let setup = Setup::new(&toml, "");
+    let app = setup.app().await;
+    for (id, kind, bad, reason) in cases {
+        // First a good baseline, then the broken answer, then good again.
+        let good = if kind == "feed" {
+            Reply::xml(&good_feed)
+        } else {
+            Reply::html(&good_page)
+        };
+        srv.set(&format!("/{id}"), good.clone());
+        let src = setup.source(id);
+        assert_eq!(
+            poll_source(&app, &src).await.unwrap().status,
+            PollStatus::Baseline,
+            "{id}"
+        );
+        srv.set(&format!("/{id}"), bad);
+        let s = poll_source(&app, &src).await.unwrap();
+        match &s.status {
+            PollStatus::Failed(e) => assert!(
+                e.to_lowercase().contains(&reason.to_lowercase()),
+                "{id}: `{e}` should mention `{reason}`"
+            ),
+            other => panic!("{id}: expected a failed poll, got {other:?}"),
+        }
+        assert_eq!(
+            app.store.count_snapshots(id).await.unwrap(),
+            1,
+            "{id}: nothing stored as content"
+        );
+        let state = app.store.state(id).await.unwrap();
+        assert_eq!(state.consecutive_failures, 1, "{id}");
+        let log = app.store.fetch_log(id, 1).await.unwrap();
+        assert_eq!(log[0].0, "failed");
+        srv.set(&format!("/{id}"), good);
+        assert_eq!(
+            poll_source(&app, &src).await.unwrap().status,
+            PollStatus::Unchanged,
+            "{id}: back to normal, no change"
+        );
+    }
+    assert!(
+        changes(&app).await.is_empty(),
+        "no failure was ever reported as removed content"
+    );
+}
+
+#[tokio::test]
+async fn a_503_is_retried_then_succeeds() {
+    let srv = FixtureServer::start().await;
+    srv.sequence(
+        "/f",
+        vec![Reply::status(503), Reply::xml(&rss(&[("1", "A", "a")]))],
+    );
+    let setup = Setup::new(&source_toml("retry", "feed", &srv.url("/f"), ""), "");
+    let app = setup.app().await;
+    let s = poll_source(&app, &setup.source("retry")).await.unwrap();
+    assert_eq!(s.status, PollStatus::Baseline);
+    assert_eq!(srv.hits("/f"), 2, "one retry after the 503");
+
+    // Without retries, the 503 is a failed poll and the next poll succeeds.
+    let srv = FixtureServer::start().await;
+    srv.sequence(
+        "/f",
+        vec![
+            Reply::xml(&rss(&[("1", "A", "a")])),
+            Reply::status(503),
+            Reply::xml(&rss(&[("1", "A", "a")])),
+        ],
+    );
+    let extra = FAST_FETCH.replace("retries = 2", "retries = 0");
+    let setup = Setup::new(&source_toml("noretry", "feed", &srv.url("/f"), ""), &extra);
+    let app = setup.app().await;
+    let src = setup.source("noretry");
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Baseline
+    );
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Failed("HTTP 503".into())
+    );
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Unchanged
+    );
+}
+
+#[tokio::test]
+async fn retry_after_on_429_is_honoured() {
+    let srv = FixtureServer::start().await;
+    srv.sequence(
+        "/f",
+        vec![
+            Reply::status(429).header("retry-after", "1"),
+            Reply::xml(&rss(&[("1", "A", "a")])),
+        ],
+    );
+    let setup = Setup::new(&source_toml("rl", "feed", &srv.url("/f"), ""), "");
+    let app = setup.app().await;
+    let t = std::time::Instant::now();
+    assert_eq!(
+        poll_source(&app, &setup.source("rl")).await.unwrap().status,
+        PollStatus::Baseline
+    );
+    assert!(
+        t.elapsed() >= Duration::from_millis(950),
+        "waited for Retry-After"
+    );
+}
+
+/// SIGKILL in the middle of a pass, then a second pass: no partial snapshot,
+/// no change lost or doubled.
+#[tokio::test]
+async fn sigkill_mid_pass_loses_and_doubles_nothing() {
+    let srv = FixtureServer::start().await;
+    let n = 12;
+    let mut toml = String::new();
+    for i in 0..n {
+        srv.set(&format!("/s{i}"), Reply::xml(&rss(&[("1", "A", "a")])));
+        toml.push_str(&source_toml(
+            &format!("s{i}"),
+            "feed",
+            &srv.url(&format!("/s{i}")),
+            "",
+        ));
+    }
+    let extra = format!("{FAST_FETCH}\n").replace("[fetch]", "[fetch]\nconcurrency = 2");
+    let setup = Setup::new(&toml, &extra);
+    let out = setup.run(&["poll"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for i in 0..n {
+        srv.set(
+            &format!("/s{i}"),
+            Reply::xml(&rss(&[("2", "Yeni", "b"), ("1", "A", "a")]))
+                .delayed(Duration::from_millis(300)),
+        );
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"))
+        .arg("--config")
+        .arg(&setup.config_path)
+        .arg("poll")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    child.kill().unwrap(); // SIGKILL
+    let _ = child.wait();
+    let app = setup.app().await;
+    let recorded_before = app.store.count_changes().await.unwrap();
+    assert!(
+        recorded_before < n as i64,
+        "the kill happened mid-pass ({recorded_before} recorded)"
+    );
+    let out = setup.run(&["poll"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = app.store.changes(&ChangeFilter::default()).await.unwrap();
+    assert_eq!(all.len(), n, "exactly one change per source");
+    for i in 0..n {
+        let id = format!("s{i}");
+        assert_eq!(all.iter().filter(|c| c.source == id).count(), 1, "{id}");
+        assert_eq!(
+            app.store.count_snapshots(&id).await.unwrap(),
+            2,
+            "{id}: baseline + one new snapshot"
+        );
+    }
+}
+
+/// `regwatch init` in an empty folder, `sources check`, `poll` against a
+/// local source, `changes --format json` in the shape DESIGN.md fixes.
+#[tokio::test]
+async fn init_check_poll_changes_from_an_empty_folder() {
+    let srv = FixtureServer::start().await;
+    srv.set("/feed.xml", Reply::xml(&rss(&[("1", "Eski", "x")])));
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_regwatch");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .current_dir(dir.path())
+            .env("REGWATCH_LOG", "warn")
+            .env_remove("REGWATCH_CONFIG")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["init"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("config/regwatch.toml").exists());
+    let out = run(&["sources", "check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        dir.path().join("sources/local.toml"),
+        source_toml("local-feed", "feed", &srv.url("/feed.xml"), ""),
+    )
+    .unwrap();
+    // Point the shipped config at a polite-but-fast fetch for the test.
+    let cfg = std::fs::read_to_string(dir.path().join("config/regwatch.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("config/regwatch.toml"),
+        cfg.replace("# per_host_interval = \"1s\"", "per_host_interval = \"0s\"")
+            .replace("# robots_txt = true", "robots_txt = false"),
+    )
+    .unwrap();
+    let out = run(&["sources", "check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["poll", "--source", "local-feed"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    srv.set(
+        "/feed.xml",
+        Reply::xml(&rss(&[
+            (
+                "2",
+                "Mobil cihaz IMEI kaydı",
+                "GTİP 8517.13 için yeni kayıt ücreti",
+            ),
+            ("1", "Eski", "x"),
+        ])),
+    );
+    let out = run(&["poll", "--source", "local-feed"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 change(s)"));
+    let out = run(&["changes", "--format", "json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &v.as_array().unwrap()[0];
+    for key in [
+        "id",
+        "source",
+        "jurisdiction",
+        "detected_at",
+        "kind",
+        "title",
+        "link",
+        "excerpt",
+        "diff",
+        "categories",
+        "hs_codes",
+        "evidence",
+        "cases",
+        "url",
+    ] {
+        assert!(c.get(key).is_some(), "missing `{key}` in {c}");
+    }
+    assert_eq!(c["source"], "local-feed");
+    assert_eq!(c["jurisdiction"], "TR");
+    assert_eq!(c["kind"], "added");
+    assert_eq!(c["title"], "Mobil cihaz IMEI kaydı");
+    assert_eq!(c["categories"], serde_json::json!(["telecom"]));
+    assert_eq!(c["hs_codes"], serde_json::json!(["8517.13"]));
+    assert!(c["detected_at"].as_str().unwrap().ends_with('Z'));
+    assert!(c["url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/changes/{}", c["id"])));
+    assert_eq!(c["evidence"][0]["via"], "hs");
+}
+
+#[tokio::test]
+async fn config_errors_exit_2_with_file_and_line() {
+    let setup = Setup::new("[[source]]\nid = \"x\"\nname = \"X\"\njurisdiction = \"TR\"\nkind = \"page\"\nurl = \"https://a.example/\"\nschedul = \"* * * * *\"\n", "");
+    let out = setup.run(&["sources", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("test.toml:7:") && err.contains("schedul"),
+        "{err}"
+    );
+    let out = setup.run(&["poll"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn poll_exits_1_when_no_source_could_be_polled() {
+    let srv = FixtureServer::start().await;
+    srv.set("/down", Reply::status(500));
+    let setup = Setup::new(
+        &source_toml("down", "page", &srv.url("/down"), ""),
+        &FAST_FETCH.replace("retries = 2", "retries = 0"),
+    );
+    let out = setup.run(&["poll"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("HTTP 500"));
+}
