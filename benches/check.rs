@@ -15,14 +15,19 @@ use std::time::Instant;
 const CHANGES: usize = 100_000;
 const CASES: usize = 5_000;
 const HS: &[&str] = &[
-    "8517.13", "8517.14", "8517.62", "8517.71", "8471.30", "8471.41", "8528.52", "8504.40", "8507.60", "8525.89",
-    "8526.91", "8543.70", "9018.19", "9018.31", "9018.39", "9019.20", "9021.90", "9022.14", "3002.15", "3822.19",
-    "6403.99", "8703.80", "0101.21", "2204.21", "9403.60",
+    "8517.13", "8517.14", "8517.62", "8517.71", "8471.30", "8471.41", "8528.52", "8504.40",
+    "8507.60", "8525.89", "8526.91", "8543.70", "9018.19", "9018.31", "9018.39", "9019.20",
+    "9021.90", "9022.14", "3002.15", "3822.19", "6403.99", "8703.80", "0101.21", "2204.21",
+    "9403.60",
 ];
 const COUNTRIES: &[&str] = &["TR", "VN", "MX", "GB", "EU", "US", "WTO", "DE"];
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(run());
 }
 
@@ -48,7 +53,13 @@ async fn run() {
         let mut changes = Vec::with_capacity(batch);
         for i in 0..batch {
             let hs = HS[rnd(HS.len())];
-            let cat = if hs.starts_with("90") { "medical" } else if hs.starts_with("8517") { "telecom" } else { "electronics" };
+            let cat = if hs.starts_with("90") {
+                "medical"
+            } else if hs.starts_with("8517") {
+                "telecom"
+            } else {
+                "electronics"
+            };
             changes.push(ChangeRecord {
                 change: NewChange {
                     kind: ChangeKind::Added,
@@ -59,13 +70,20 @@ async fn run() {
                     diff: "+Conformity assessment and registration requirements change.".into(),
                     text: "Conformity assessment and registration requirements change.".into(),
                 },
-                tags: Tags { categories: vec![cat.into()], hs_codes: vec![format!("{hs}.00")], evidence: vec![], effective_date: None },
+                tags: Tags {
+                    categories: vec![cat.into()],
+                    hs_codes: vec![format!("{hs}.00")],
+                    evidence: vec![],
+                    effective_date: None,
+                },
                 cases: vec![],
                 deliver_to: vec![],
             });
         }
         let started_at = now - chrono::Duration::hours((rnd(365 * 24)) as i64);
-        let content = Content::Text { text: format!("batch {b}") };
+        let content = Content::Text {
+            text: format!("batch {b}"),
+        };
         let hash = regwatch::normalize::content_hash(&content);
         app.store
             .record_poll(PollRecord {
@@ -75,7 +93,14 @@ async fn run() {
                 duration_ms: 1,
                 status: Some(200),
                 bytes: Some(1),
-                outcome: PollOutcome::Changed { content, hash, etag: None, last_modified: None, baseline: false, changes },
+                outcome: PollOutcome::Changed {
+                    content,
+                    hash,
+                    etag: None,
+                    last_modified: None,
+                    baseline: false,
+                    changes,
+                },
                 next_poll_at: None,
                 down_after: 3,
                 health_channels: vec![],
@@ -88,7 +113,9 @@ async fn run() {
             id: format!("CASE-{i}"),
             client: format!("Client {}", i % 97),
             title: "Shipment".into(),
-            country: COUNTRIES[i % COUNTRIES.len()].replace("EU", "FR").replace("WTO", "TR"),
+            country: COUNTRIES[i % COUNTRIES.len()]
+                .replace("EU", "FR")
+                .replace("WTO", "TR"),
             hs_codes: vec![HS[rnd(HS.len())].into()],
             categories: vec![],
             keywords: vec![],
@@ -98,13 +125,23 @@ async fn run() {
         app.store.upsert_case(&c).await.unwrap();
     }
     let load = t.elapsed().as_secs_f64();
-    let queries: &[(&str, &str)] = &[("TR", "8517.62"), ("VN", "9018.19"), ("DE", "8517.13"), ("MX", "8471.30"), ("US", "8517.12"), ("GB", "3002.15")];
+    let queries: &[(&str, &str)] = &[
+        ("TR", "8517.62"),
+        ("VN", "9018.19"),
+        ("DE", "8517.13"),
+        ("MX", "8471.30"),
+        ("US", "8517.12"),
+        ("GB", "3002.15"),
+    ];
     let mut times = vec![];
     let mut found = 0;
     for round in 0..20 {
         for (cc, hs) in queries {
             let t = Instant::now();
-            let r = regwatch::cli::check(&app, cc, &[hs.to_string()], None, "90d").await.map_err(|f| f.error).unwrap();
+            let r = regwatch::cli::check(&app, cc, &[hs.to_string()], None, "90d")
+                .await
+                .map_err(|f| f.error)
+                .unwrap();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             if round == 0 {
                 found += r.changes.len();

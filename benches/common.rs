@@ -14,7 +14,9 @@ pub fn write_section(name: &str, body: &str) {
     let end = format!("<!-- {name}:end -->");
     let section = format!("{start}\n{}\n{end}", body.trim_end());
     let new = match (text.find(&start), text.find(&end)) {
-        (Some(a), Some(b)) if b > a => format!("{}{}{}", &text[..a], section, &text[b + end.len()..]),
+        (Some(a), Some(b)) if b > a => {
+            format!("{}{}{}", &text[..a], section, &text[b + end.len()..])
+        }
         _ => format!("{}\n\n{}\n", text.trim_end(), section),
     };
     std::fs::write(&path, new).expect("write docs/benchmarks.md");
@@ -24,14 +26,33 @@ pub fn write_section(name: &str, body: &str) {
 pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|m| m.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<u64>().unwrap_or(0) / 1024 / 1024))
+        .and_then(|m| {
+            m.lines().next().map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<u64>()
+                    .unwrap_or(0)
+                    / 1024
+                    / 1024
+            })
+        })
         .unwrap_or(0);
-    format!("{cores} cores ({cpu}), {mem} GiB RAM, {}", std::env::consts::OS)
+    format!(
+        "{cores} cores ({cpu}), {mem} GiB RAM, {}",
+        std::env::consts::OS
+    )
 }
 
 /// CPU seconds (user + system) and peak RSS (KiB) of the waited-for children.

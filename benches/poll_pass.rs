@@ -27,7 +27,9 @@ struct Site {
 fn page(i: usize, version: usize) -> String {
     // 30-80 KB: a navigation block, a listing of 40 items and filler prose.
     let size = 30_000 + (i * 7919) % 50_000;
-    let mut s = String::from("<html><head><meta charset=\"utf-8\"><title>Duyurular</title></head><body><nav>");
+    let mut s = String::from(
+        "<html><head><meta charset=\"utf-8\"><title>Duyurular</title></head><body><nav>",
+    );
     for n in 0..30 {
         s.push_str(&format!("<a href=\"/menu/{n}\">Menü {n}</a> "));
     }
@@ -60,7 +62,11 @@ fn feed(i: usize, version: usize) -> String {
 
 async fn serve(State(site): State<Arc<Site>>, req: Request) -> Response {
     let path = req.uri().path().to_string();
-    let inm = req.headers().get("if-none-match").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let inm = req
+        .headers()
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let doc = site.docs.lock().unwrap().get(&path).cloned();
     let Some((etag, body)) = doc else {
         return Response::builder().status(404).body(Body::empty()).unwrap();
@@ -70,13 +76,29 @@ async fn serve(State(site): State<Arc<Site>>, req: Request) -> Response {
         return Response::builder().status(304).body(Body::empty()).unwrap();
     }
     site.ok.fetch_add(1, Ordering::Relaxed);
-    let ct = if path.starts_with("/f") { "application/rss+xml" } else { "text/html; charset=utf-8" };
-    Response::builder().header("content-type", ct).header("etag", etag).body(Body::from(body)).unwrap()
+    let ct = if path.starts_with("/f") {
+        "application/rss+xml"
+    } else {
+        "text/html; charset=utf-8"
+    };
+    Response::builder()
+        .header("content-type", ct)
+        .header("etag", etag)
+        .body(Body::from(body))
+        .unwrap()
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let site = Arc::new(Site { docs: Mutex::new(HashMap::new()), ok: AtomicUsize::new(0), not_modified: AtomicUsize::new(0) });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let site = Arc::new(Site {
+        docs: Mutex::new(HashMap::new()),
+        ok: AtomicUsize::new(0),
+        not_modified: AtomicUsize::new(0),
+    });
     {
         let mut d = site.docs.lock().unwrap();
         for i in 0..PAGES {
@@ -86,7 +108,9 @@ fn main() {
             d.insert(format!("/f{i}"), (format!("\"f{i}-0\""), feed(i, 0)));
         }
     }
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let app = axum::Router::new().fallback(serve).with_state(site.clone());
     rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -129,10 +153,18 @@ fn main() {
             .env("REGWATCH_LOG", "warn")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let wall = t.elapsed().as_secs_f64();
         let (cpu1, rss) = common::children_usage();
-        let summary = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or("").to_string();
+        let summary = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_string();
         let row = format!(
             "| {label} | {wall:.2} s | {:.2} s | {:.1} MB | {} | {} | {summary} |",
             cpu1 - cpu0,
@@ -154,7 +186,14 @@ fn main() {
         }
     }
     let second = run_pass("second pass, 10 % changed");
-    let total_kb: usize = site.docs.lock().unwrap().values().map(|(_, b)| b.len()).sum::<usize>() / 1024;
+    let total_kb: usize = site
+        .docs
+        .lock()
+        .unwrap()
+        .values()
+        .map(|(_, b)| b.len())
+        .sum::<usize>()
+        / 1024;
     let body = format!(
         "## Poll pass (issue 2)\n\n`cargo bench --bench poll_pass` on {}; {PAGES} HTML pages of 30-80 KB and {FEEDS} feeds ({total_kb} KB in all) from a local server; the release binary `regwatch poll` as a child process (peak RSS is the child's maximum resident set over both passes so far). `per_host_interval = 0s`, `per_host_concurrency = 16` because every source is on 127.0.0.1; the shipped defaults (2 per host, 1 s apart) would make this a test of politeness, not of the program.\n\n| pass | wall | CPU | peak RSS | 200 | 304 | summary |\n|---|---|---|---|---|---|---|\n{first}\n{second}\n\nTarget (issue 2): under 0.5 CPU-seconds per pass and under 40 MB peak RSS on a 2-core machine.\n",
         common::machine()

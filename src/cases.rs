@@ -61,7 +61,12 @@ pub fn match_case(
     if let Some((_, reason)) = best {
         return Some(reason);
     }
-    for cat in &case.categories {
+    // Category overlap decides only where HS codes cannot: when the change
+    // names no HS code (a rule for "all medical devices") or the case has
+    // none. A change naming other HS codes of the same category (trackers vs
+    // smartphones) is not about this case's goods.
+    let hs_decides = !tags.hs_codes.is_empty() && !case.hs_codes.is_empty();
+    for cat in case.categories.iter().filter(|_| !hs_decides) {
         if tags.categories.iter().any(|c| c.eq_ignore_ascii_case(cat)) {
             return Some(format!("category {cat}; {dest_note}"));
         }
@@ -428,6 +433,19 @@ mod tests {
         // closed case
         let closed = case("C", "TR", &["8517.62"], &[], &[], "closed");
         assert!(match_case("TR", &tags(&["8517.62"], &[]), "", "", &closed).is_none());
+    }
+
+    #[test]
+    fn category_decides_only_without_hs_codes() {
+        let c = case("C", "TR", &["8517.13"], &["telecom"], &[], "open");
+        // Another telecom heading: HS decides, and it says no.
+        assert!(match_case("TR", &tags(&["8526.91"], &["telecom"]), "", "", &c).is_none());
+        // A telecom rule naming no HS code: the category matches.
+        let r = match_case("TR", &tags(&[], &["telecom"]), "", "", &c).unwrap();
+        assert_eq!(r, "category telecom; destination TR");
+        // A case with categories only matches any change of its category.
+        let c = case("C", "TR", &[], &["medical"], &[], "open");
+        assert!(match_case("TR", &tags(&["9018.19"], &["medical"]), "", "", &c).is_some());
     }
 
     #[test]

@@ -353,10 +353,29 @@ pub struct ChannelConfig {
     /// Retries before a delivery is left waiting for `notify retry` (it is never dropped).
     #[serde(default = "default_max_attempts")]
     pub max_attempts: i64,
+    /// First retry delay; each failure doubles it (with jitter) up to `retry_max`.
+    #[serde(default = "default_retry_base")]
+    pub retry_base: HumanDuration,
+    /// Longest delay between two retries; also the pace of retries once
+    /// `max_attempts` is spent.
+    #[serde(default = "default_retry_max")]
+    pub retry_max: HumanDuration,
+    /// Time allowed for one send (HTTP request or SMTP conversation).
+    #[serde(default = "default_send_timeout")]
+    pub timeout: HumanDuration,
 }
 
 fn default_max_attempts() -> i64 {
     8
+}
+fn default_retry_base() -> HumanDuration {
+    HumanDuration(Duration::from_secs(30))
+}
+fn default_retry_max() -> HumanDuration {
+    HumanDuration(Duration::from_secs(3600))
+}
+fn default_send_timeout() -> HumanDuration {
+    HumanDuration(Duration::from_secs(30))
 }
 
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]

@@ -58,6 +58,11 @@ pub const CONFIG: &str = r#"# regwatch configuration. Every key is shown with it
 # schedule = "0 7 * * 1-5"
 # timezone = "Europe/Istanbul"
 # send_empty = false
+# templates = "config/templates"         # digest.html / digest.txt to edit (built-in ones otherwise)
+# max_attempts = 8                       # retries before it slows to one per retry_max (never dropped; `regwatch notify retry` forces one now)
+# retry_base = "30s"                     # first retry delay, doubled each failure (with jitter)
+# retry_max = "1h"                       # longest delay between retries
+# timeout = "30s"                        # one send (HTTP request or SMTP conversation)
 # [channel.filter]
 # countries = ["TR", "VN"]
 # categories = ["telecom", "medical"]

@@ -16,7 +16,10 @@ CASE-6,Acme,Bad row,Atlantis,8517,,,open,\n";
 async fn poll_import_cases_and_see_matches_in_changes_and_check() {
     let srv = FixtureServer::start().await;
     srv.set("/feed.xml", Reply::xml(&rss(&[("1", "Eski", "x")])));
-    let setup = Setup::new(&source_toml("tr-feed", "feed", &srv.url("/feed.xml"), ""), "");
+    let setup = Setup::new(
+        &source_toml("tr-feed", "feed", &srv.url("/feed.xml"), ""),
+        "",
+    );
     assert!(setup.run(&["poll"]).status.success());
     srv.set(
         "/feed.xml",
@@ -26,19 +29,34 @@ async fn poll_import_cases_and_see_matches_in_changes_and_check() {
         ])),
     );
     let out = setup.run(&["poll"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let csv = setup.root().join("cases.csv");
     std::fs::write(&csv, CASES_CSV).unwrap();
     let out = setup.run(&["cases", "import", csv.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "a bad row makes the import exit 1 but keeps the good rows");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a bad row makes the import exit 1 but keeps the good rows"
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 7") && err.contains("Atlantis"), "{err}");
     let summary = String::from_utf8_lossy(&out.stdout);
-    assert!(summary.contains("5 case(s) read, 5 new or updated"), "{summary}");
+    assert!(
+        summary.contains("5 case(s) read, 5 new or updated"),
+        "{summary}"
+    );
     // Re-import: idempotent.
     let out = setup.run(&["cases", "import", csv.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("0 new or updated, 5 unchanged"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("0 new or updated, 5 unchanged"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     // The new case was back-matched against the change of the last 90 days.
     let out = setup.run(&["changes", "--format", "json", "--case", "CASE-2"]);
@@ -46,9 +64,16 @@ async fn poll_import_cases_and_see_matches_in_changes_and_check() {
     let changes = v.as_array().unwrap();
     assert_eq!(changes.len(), 1);
     let cases = changes[0]["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 1, "only CASE-2: CASE-4 is closed, CASE-1 shares only the chapter, CASE-5 is DE: {cases:?}");
+    assert_eq!(
+        cases.len(),
+        1,
+        "only CASE-2: CASE-4 is closed, CASE-1 shares only the chapter, CASE-5 is DE: {cases:?}"
+    );
     assert_eq!(cases[0]["id"], "CASE-2");
-    assert_eq!(cases[0]["reason"], "HS 8517.13.00.00.00 ⊂ 8517.13; destination TR");
+    assert_eq!(
+        cases[0]["reason"],
+        "HS 8517.13.00.00.00 ⊂ 8517.13; destination TR"
+    );
     assert_eq!(cases[0]["link"], "https://cases.example.com/case/CASE-2");
 
     // A change recorded after the import is matched when recorded.
@@ -64,25 +89,70 @@ async fn poll_import_cases_and_see_matches_in_changes_and_check() {
     let out = setup.run(&["changes", "--format", "json", "--case", "CASE-1"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);
-    assert_eq!(v[0]["cases"][0]["reason"], "HS 8526.91 ⊂ 8526.91; destination TR");
+    assert_eq!(
+        v[0]["cases"][0]["reason"],
+        "HS 8526.91 ⊂ 8526.91; destination TR"
+    );
 
     // The pre-quote check, JSON for scripts: the effective date ahead is called out.
-    let out = setup.run(&["check", "--country", "TR", "--hs", "8517.13", "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = setup.run(&[
+        "check",
+        "--country",
+        "TR",
+        "--hs",
+        "8517.13",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["changes"].as_array().unwrap().len(), 1);
-    assert_eq!(v["changes"][0]["why"], "HS 8517.13.00.00.00 ⊂ 8517.13; destination TR");
+    assert_eq!(
+        v["changes"][0]["why"],
+        "HS 8517.13.00.00.00 ⊂ 8517.13; destination TR"
+    );
     assert_eq!(v["upcoming"][0]["effective_date"], "2099-01-01");
     // HS 2017 code of the same phones finds it too; another destination does not.
-    let out = setup.run(&["check", "--country", "TR", "--hs", "8517.12", "--format", "json"]);
+    let out = setup.run(&[
+        "check",
+        "--country",
+        "TR",
+        "--hs",
+        "8517.12",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["changes"].as_array().unwrap().len(), 1);
-    let out = setup.run(&["check", "--country", "VN", "--hs", "8517.13", "--format", "json"]);
+    let out = setup.run(&[
+        "check",
+        "--country",
+        "VN",
+        "--hs",
+        "8517.13",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["changes"].as_array().unwrap().len(), 0);
-    let out = setup.run(&["check", "--country", "TR", "--hs", "8517.13"]);
+    let out = setup.run(&[
+        "check",
+        "--country",
+        "TR",
+        "--hs",
+        "8517.13",
+        "--format",
+        "table",
+    ]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Taking effect soon:") && text.contains("2099-01-01"), "{text}");
+    assert!(
+        text.contains("Taking effect soon:") && text.contains("2099-01-01"),
+        "{text}"
+    );
 
     // Closing a case removes it from matching of new changes.
     assert!(setup.run(&["cases", "close", "CASE-2"]).status.success());
@@ -100,13 +170,31 @@ async fn field_reports_are_tagged_matched_and_listed() {
         r#"[{"id":"C-9","client":"Acme","title":"Routers","country":"DE","hs_codes":["8517.62"],"keywords":["CE marking"]}]"#,
     )
     .unwrap();
-    assert!(setup.run(&["cases", "import", json.to_str().unwrap()]).status.success());
+    assert!(setup
+        .run(&["cases", "import", json.to_str().unwrap()])
+        .status
+        .success());
     let out = setup.run(&[
-        "report", "add", "--country", "EU", "--hs", "8517.62", "--effective", "2099-06-01",
-        "--title", "Hamburg customs now asks for the RED declaration of conformity",
-        "--text", "Seen on three shipments this week.", "--author", "ayse",
+        "report",
+        "add",
+        "--country",
+        "EU",
+        "--hs",
+        "8517.62",
+        "--effective",
+        "2099-06-01",
+        "--title",
+        "Hamburg customs now asks for the RED declaration of conformity",
+        "--text",
+        "Seen on three shipments this week.",
+        "--author",
+        "ayse",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = setup.run(&["changes", "--format", "json", "--source", "field"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let c = &v[0];
@@ -114,10 +202,24 @@ async fn field_reports_are_tagged_matched_and_listed() {
     assert_eq!(c["author"], "ayse");
     assert_eq!(c["effective_date"], "2099-06-01");
     assert_eq!(c["hs_codes"], serde_json::json!(["8517.62"]));
-    assert!(c["categories"].as_array().unwrap().contains(&serde_json::json!("telecom")));
-    assert_eq!(c["cases"][0]["reason"], "HS 8517.62 ⊂ 8517.62; destination DE (covered by EU)");
+    assert!(c["categories"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("telecom")));
+    assert_eq!(
+        c["cases"][0]["reason"],
+        "HS 8517.62 ⊂ 8517.62; destination DE (covered by EU)"
+    );
     // Filters work on field reports like on any change.
-    let out = setup.run(&["changes", "--format", "json", "--country", "DE", "--hs", "8517"]);
+    let out = setup.run(&[
+        "changes",
+        "--format",
+        "json",
+        "--country",
+        "DE",
+        "--hs",
+        "8517",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1);
     let out = setup.run(&["changes", "--format", "json", "--country", "TR"]);
@@ -129,10 +231,19 @@ async fn field_reports_are_tagged_matched_and_listed() {
 async fn backmatching_covers_only_the_last_90_days() {
     let setup = Setup::new("", "[cases]\nbackmatch_days = 90\n");
     let app = setup.app().await;
-    let id = regwatch::cli::add_field_report(&app, "VN", &["9018.19".into()], None, "Patient monitor registration", "Decree text", &[], "t")
-        .await
-        .map_err(|f| f.error)
-        .unwrap();
+    let id = regwatch::cli::add_field_report(
+        &app,
+        "VN",
+        &["9018.19".into()],
+        None,
+        "Patient monitor registration",
+        "Decree text",
+        &[],
+        "t",
+    )
+    .await
+    .map_err(|f| f.error)
+    .unwrap();
     // A change recorded 120 days ago, outside the window.
     let rec = regwatch::store::ChangeRecord {
         change: regwatch::model::NewChange {
@@ -144,11 +255,23 @@ async fn backmatching_covers_only_the_last_90_days() {
             diff: String::new(),
             text: "Older text".into(),
         },
-        tags: regwatch::store::Tags { categories: vec!["medical".into()], hs_codes: vec!["9018.19".into()], ..Default::default() },
+        tags: regwatch::store::Tags {
+            categories: vec!["medical".into()],
+            hs_codes: vec!["9018.19".into()],
+            ..Default::default()
+        },
         cases: vec![],
         deliver_to: vec![],
     };
-    app.store.record_field_report("VN", chrono::Utc::now() - chrono::Duration::days(120), &rec, "t").await.unwrap();
+    app.store
+        .record_field_report(
+            "VN",
+            chrono::Utc::now() - chrono::Duration::days(120),
+            &rec,
+            "t",
+        )
+        .await
+        .unwrap();
     let case = regwatch::model::Case {
         id: "C-1".into(),
         client: "Beta".into(),
@@ -163,7 +286,17 @@ async fn backmatching_covers_only_the_last_90_days() {
     app.store.upsert_case(&case).await.unwrap();
     let n = regwatch::cli::backmatch_case(&app, &case).await.unwrap();
     assert_eq!(n, 1);
-    let f = ChangeFilter { case_id: Some("C-1".into()), ..Default::default() };
-    let matched: Vec<i64> = app.store.changes(&f).await.unwrap().iter().map(|c| c.id).collect();
+    let f = ChangeFilter {
+        case_id: Some("C-1".into()),
+        ..Default::default()
+    };
+    let matched: Vec<i64> = app
+        .store
+        .changes(&f)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
     assert_eq!(matched, vec![id]);
 }

@@ -1,0 +1,463 @@
+//! What every sender shows: the digest view (grouped by jurisdiction, then
+//! category), diff excerpts with added lines first, subjects, and the
+//! editable email templates (minijinja, autoescaped for `.html`).
+
+use crate::config::ChannelConfig;
+use crate::model::Change;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_HTML: &str = include_str!("../../config/templates/digest.html");
+pub const DEFAULT_TEXT: &str = include_str!("../../config/templates/digest.txt");
+
+/// The longest mail subject we write; longer ones are cut with `…`.
+pub const MAX_SUBJECT_CHARS: usize = 180;
+
+/// Titles are cut here in messages (the change page shows them whole).
+pub const MAX_TITLE_CHARS: usize = 300;
+
+/// One change as the templates see it (every string is untrusted text,
+/// escaped by the template engine for HTML and by the Slack renderer).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeView {
+    pub id: i64,
+    pub title: String,
+    pub link: Option<String>,
+    pub url: String,
+    pub source: String,
+    pub jurisdiction: String,
+    pub kind: String,
+    pub detected_at: String,
+    pub categories: Vec<String>,
+    pub hs_codes: Vec<String>,
+    pub effective_date: Option<String>,
+    /// Diff lines, added first (`+ …`), then removed (`- …`); or the excerpt.
+    pub excerpt: String,
+    pub excerpt_cut: bool,
+    /// The excerpt line by line (for the text template's indentation).
+    pub excerpt_lines: Vec<String>,
+    pub cases: Vec<CaseView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    pub id: String,
+    pub link: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryGroup {
+    pub category: String,
+    pub changes: Vec<ChangeView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JurisdictionGroup {
+    pub jurisdiction: String,
+    pub count: usize,
+    pub categories: Vec<CategoryGroup>,
+}
+
+/// The context of both digest templates.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestView {
+    pub channel: String,
+    pub subject: String,
+    /// True for a one-change message of an immediate channel.
+    pub immediate: bool,
+    pub period_start: String,
+    pub period_end: String,
+    pub total: usize,
+    pub counts: String,
+    pub groups: Vec<JurisdictionGroup>,
+    pub base_url: String,
+    pub log_url: String,
+}
+
+/// Only http(s) links are shown as links; anything else is dropped.
+pub fn safe_link(l: Option<&str>) -> Option<String> {
+    let l = l?;
+    let u = url::Url::parse(l.trim()).ok()?;
+    matches!(u.scheme(), "http" | "https").then(|| u.to_string())
+}
+
+pub fn fmt_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Cut to `max` characters, adding `…` when something was cut.
+pub fn cut(s: &str, max: usize) -> (String, bool) {
+    if s.chars().count() <= max {
+        return (s.to_string(), false);
+    }
+    let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+    t.push('…');
+    (t, true)
+}
+
+/// The diff as a person wants to read it: what was added first, then what
+/// was removed; the stored excerpt when there is no diff.
+pub fn diff_excerpt(c: &Change, max_chars: usize) -> (String, bool) {
+    let mut added = vec![];
+    let mut removed = vec![];
+    for l in c.diff.lines() {
+        if l.starts_with("+++") || l.starts_with("---") || l.starts_with("@@") {
+            continue;
+        }
+        if let Some(a) = l.strip_prefix('+') {
+            if !a.trim().is_empty() {
+                added.push(format!("+ {}", a.trim_end()));
+            }
+        } else if let Some(r) = l.strip_prefix('-') {
+            if !r.trim().is_empty() {
+                removed.push(format!("- {}", r.trim_end()));
+            }
+        }
+    }
+    let text = if added.is_empty() && removed.is_empty() {
+        c.excerpt.trim().to_string()
+    } else {
+        added.extend(removed);
+        added.join("\n")
+    };
+    cut(&text, max_chars)
+}
+
+pub fn change_view(c: &Change, excerpt_chars: usize) -> ChangeView {
+    let (excerpt, excerpt_cut) = diff_excerpt(c, excerpt_chars);
+    ChangeView {
+        id: c.id,
+        title: cut(&one_line(&c.title), MAX_TITLE_CHARS).0,
+        link: safe_link(c.link.as_deref()),
+        url: c.url.clone(),
+        source: c.source.clone(),
+        jurisdiction: c.jurisdiction.clone(),
+        kind: c.kind.as_str().to_string(),
+        detected_at: fmt_time(c.detected_at),
+        categories: c.categories.clone(),
+        hs_codes: c.hs_codes.clone(),
+        effective_date: c.effective_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        excerpt_lines: excerpt.lines().map(str::to_string).collect(),
+        excerpt,
+        excerpt_cut,
+        cases: c
+            .cases
+            .iter()
+            .map(|m| CaseView {
+                id: m.id.clone(),
+                link: safe_link(m.link.as_deref()),
+                reason: m.reason.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Collapse every run of whitespace and control characters into one space.
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// `TR 4, VN 3`, biggest first.
+pub fn counts_by_jurisdiction(changes: &[Change]) -> Vec<(String, usize)> {
+    let mut m: Vec<(String, usize)> = vec![];
+    for c in changes {
+        match m.iter_mut().find(|(j, _)| *j == c.jurisdiction) {
+            Some(e) => e.1 += 1,
+            None => m.push((c.jurisdiction.clone(), 1)),
+        }
+    }
+    m.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    m
+}
+
+pub fn digest_subject(changes: &[Change]) -> String {
+    let n = changes.len();
+    let counts = counts_by_jurisdiction(changes)
+        .iter()
+        .map(|(j, k)| format!("{} {k}", one_line(j)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let s = match n {
+        0 => "regwatch: no changes".to_string(),
+        1 => format!("regwatch: 1 change — {counts}"),
+        _ => format!("regwatch: {n} changes — {counts}"),
+    };
+    cut(&s, MAX_SUBJECT_CHARS).0
+}
+
+pub fn immediate_subject(c: &Change) -> String {
+    let cats = if c.categories.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", c.categories.join(", "))
+    };
+    let s = format!(
+        "regwatch: {}{cats} — {}",
+        one_line(&c.jurisdiction),
+        one_line(&c.title)
+    );
+    cut(&s, MAX_SUBJECT_CHARS).0
+}
+
+/// Group changes by jurisdiction (biggest first), then by first category
+/// (`other` when untagged); oldest change first inside a group.
+pub fn digest_view(
+    channel: &str,
+    base_url: &str,
+    changes: &[Change],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    immediate: bool,
+) -> DigestView {
+    let mut groups: Vec<JurisdictionGroup> = vec![];
+    for (j, n) in counts_by_jurisdiction(changes) {
+        let mut cats: Vec<CategoryGroup> = vec![];
+        let mut mine: Vec<&Change> = changes.iter().filter(|c| c.jurisdiction == j).collect();
+        mine.sort_by_key(|c| (c.detected_at, c.id));
+        for c in mine {
+            let cat = c
+                .categories
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "other".into());
+            let v = change_view(c, 1200);
+            match cats.iter_mut().find(|g| g.category == cat) {
+                Some(g) => g.changes.push(v),
+                None => cats.push(CategoryGroup {
+                    category: cat,
+                    changes: vec![v],
+                }),
+            }
+        }
+        cats.sort_by(|a, b| {
+            (a.category == "other")
+                .cmp(&(b.category == "other"))
+                .then_with(|| a.category.cmp(&b.category))
+        });
+        groups.push(JurisdictionGroup {
+            jurisdiction: j,
+            count: n,
+            categories: cats,
+        });
+    }
+    let counts = counts_by_jurisdiction(changes)
+        .iter()
+        .map(|(j, k)| format!("{j} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let base = base_url.trim_end_matches('/').to_string();
+    DigestView {
+        channel: channel.to_string(),
+        subject: if immediate && changes.len() == 1 {
+            immediate_subject(&changes[0])
+        } else {
+            digest_subject(changes)
+        },
+        immediate,
+        period_start: fmt_time(start),
+        period_end: fmt_time(end),
+        total: changes.len(),
+        counts,
+        groups,
+        log_url: format!("{base}/?since={}", start.format("%Y-%m-%d")),
+        base_url: base,
+    }
+}
+
+/// The two bodies of an email.
+pub struct Rendered {
+    pub text: String,
+    pub html: String,
+}
+
+/// Where a channel's templates come from: `templates = "dir"` (relative to
+/// the working directory, else to the config file), else the built-in ones.
+pub fn template_dir(ch: &ChannelConfig, config_path: &Path) -> Option<PathBuf> {
+    let d = ch.templates.as_ref()?;
+    if d.is_absolute() || d.exists() {
+        return Some(d.clone());
+    }
+    config_path
+        .parent()
+        .map(|p| p.join(d))
+        .filter(|p| p.exists())
+        .or_else(|| Some(d.clone()))
+}
+
+fn load_template(dir: Option<&Path>, name: &str, fallback: &'static str) -> anyhow::Result<String> {
+    if let Some(d) = dir {
+        let p = d.join(name);
+        if p.exists() {
+            return std::fs::read_to_string(&p)
+                .map_err(|e| anyhow::anyhow!("cannot read the template {}: {e}", p.display()));
+        }
+    }
+    Ok(fallback.to_string())
+}
+
+/// Render the text and HTML digest from the channel's templates.
+pub fn render_email(view: &DigestView, dir: Option<&Path>) -> anyhow::Result<Rendered> {
+    let mut env = minijinja::Environment::new();
+    // `.html` templates escape every value; `.txt` ones print it as is.
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") || name.ends_with(".htm") {
+            minijinja::AutoEscape::Html
+        } else {
+            minijinja::AutoEscape::None
+        }
+    });
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    let html = load_template(dir, "digest.html", DEFAULT_HTML)?;
+    let text = load_template(dir, "digest.txt", DEFAULT_TEXT)?;
+    env.add_template_owned("digest.html", html)
+        .map_err(|e| anyhow::anyhow!("template digest.html: {e}"))?;
+    env.add_template_owned("digest.txt", text)
+        .map_err(|e| anyhow::anyhow!("template digest.txt: {e}"))?;
+    let ctx = minijinja::Value::from_serialize(view);
+    let text = env
+        .get_template("digest.txt")?
+        .render(&ctx)
+        .map_err(|e| anyhow::anyhow!("template digest.txt: {e}"))?;
+    let html = env
+        .get_template("digest.html")?
+        .render(&ctx)
+        .map_err(|e| anyhow::anyhow!("template digest.html: {e}"))?;
+    Ok(Rendered { text, html })
+}
+
+const HEALTH_TXT: &str = "{% if h.state == 'down' %}Source {{ h.source }} ({{ h.jurisdiction }}) is DOWN: {{ h.failures }} polls failed in a row (as of {{ h.at }}).
+
+Last error:
+    {{ h.error }}
+
+Nothing is lost meanwhile: changes are detected on the first poll that works again.
+{% else %}Source {{ h.source }} ({{ h.jurisdiction }}) has RECOVERED (as of {{ h.at }}).
+{% endif %}
+Source health: {{ sources_url }}
+";
+
+const HEALTH_HTML: &str = "<!DOCTYPE html><html><body style=\"font-family:Arial,Helvetica,sans-serif;\">
+{% if h.state == 'down' %}<h2 style=\"color:#b3261e;\">Source down: {{ h.source }} ({{ h.jurisdiction }})</h2>
+<p>{{ h.failures }} polls failed in a row (as of {{ h.at }}). Last error:</p>
+<pre style=\"white-space:pre-wrap;\">{{ h.error }}</pre>
+<p>Nothing is lost meanwhile: changes are detected on the first poll that works again.</p>
+{% else %}<h2 style=\"color:#1e7b34;\">Source recovered: {{ h.source }} ({{ h.jurisdiction }})</h2>
+<p>It answers again (as of {{ h.at }}).</p>
+{% endif %}<p><a href=\"{{ sources_url }}\">Source health in regwatch</a></p>
+</body></html>
+";
+
+/// A source-health email: (subject, bodies).
+pub fn render_health(h: &super::Health, base_url: &str) -> anyhow::Result<(String, Rendered)> {
+    let mut env = minijinja::Environment::new();
+    env.add_template("health.txt", HEALTH_TXT)?;
+    env.add_template("health.html", HEALTH_HTML)?;
+    let ctx = minijinja::context! { h => minijinja::Value::from_serialize(h), sources_url => format!("{}/sources", base_url.trim_end_matches('/')) };
+    let text = env.get_template("health.txt")?.render(&ctx)?;
+    let html = env.get_template("health.html")?.render(&ctx)?;
+    let subject = if h.state == "down" {
+        format!(
+            "regwatch: source {} ({}) is down",
+            one_line(&h.source),
+            one_line(&h.jurisdiction)
+        )
+    } else {
+        format!(
+            "regwatch: source {} ({}) recovered",
+            one_line(&h.source),
+            one_line(&h.jurisdiction)
+        )
+    };
+    Ok((cut(&subject, MAX_SUBJECT_CHARS).0, Rendered { text, html }))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::model::{CaseMatch, ChangeKind};
+
+    pub(crate) fn change(id: i64, j: &str, cat: &str, title: &str) -> Change {
+        Change {
+            id,
+            source: "tr-gazette".into(),
+            jurisdiction: j.into(),
+            detected_at: "2026-11-25T06:00:00Z".parse().unwrap(),
+            kind: ChangeKind::Added,
+            title: title.into(),
+            link: Some("https://example.gov/a?x=1&y=2".into()),
+            excerpt: "excerpt".into(),
+            diff: "--- a\n+++ b\n@@ -1 +1 @@\n-old line\n+new line\n".into(),
+            categories: if cat.is_empty() {
+                vec![]
+            } else {
+                vec![cat.into()]
+            },
+            hs_codes: vec!["8517.62".into()],
+            evidence: vec![],
+            effective_date: None,
+            cases: vec![CaseMatch {
+                id: "CASE-7".into(),
+                link: Some("https://cases/7".into()),
+                reason: "HS 8517.62 ⊂ 8517; destination TR".into(),
+            }],
+            author: None,
+            url: format!("http://rw/changes/{id}"),
+        }
+    }
+
+    #[test]
+    fn excerpt_puts_added_lines_first() {
+        let c = change(1, "TR", "telecom", "t");
+        assert_eq!(diff_excerpt(&c, 100).0, "+ new line\n- old line");
+    }
+
+    #[test]
+    fn subject_counts_and_cuts() {
+        let cs = vec![
+            change(1, "TR", "", "a"),
+            change(2, "VN", "", "b"),
+            change(3, "TR", "", "c"),
+        ];
+        assert_eq!(digest_subject(&cs), "regwatch: 3 changes — TR 2, VN 1");
+        let long = change(
+            4,
+            "TR",
+            "telecom",
+            &format!("x\r\nBcc: evil@example.com {}", "y".repeat(2000)),
+        );
+        let s = immediate_subject(&long);
+        assert!(!s.contains('\r') && !s.contains('\n'));
+        assert!(s.chars().count() <= MAX_SUBJECT_CHARS);
+    }
+
+    #[test]
+    fn html_escapes_and_text_does_not() {
+        let cs = vec![change(1, "TR", "telecom", "<script>alert(1)</script>")];
+        let v = digest_view("d", "http://rw", &cs, Utc::now(), Utc::now(), false);
+        let r = render_email(&v, None).unwrap();
+        assert!(!r.html.contains("<script>"), "{}", r.html);
+        assert!(r.html.contains("&lt;script&gt;"));
+        assert!(r.html.contains("a?x=1&amp;y=2"), "{}", r.html);
+        assert!(r.text.contains("<script>alert(1)</script>"));
+        assert!(r.text.contains("CASE-7"));
+    }
+
+    #[test]
+    fn only_web_links_are_links() {
+        assert_eq!(safe_link(Some("javascript:alert(1)")), None);
+        assert!(safe_link(Some("https://x.example/a")).is_some());
+    }
+}

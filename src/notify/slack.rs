@@ -1,0 +1,287 @@
+//! Slack incoming-webhook messages in Block Kit, within Slack's limits
+//! (header 150 chars, section text 3000, 50 blocks), with every polled
+//! string escaped for mrkdwn so `<!channel>` arrives as text.
+
+use super::render::{change_view, counts_by_jurisdiction, cut, fmt_time, one_line, ChangeView};
+use crate::model::Change;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+pub const MAX_HEADER: usize = 150;
+pub const MAX_SECTION: usize = 3000;
+pub const MAX_BLOCKS: usize = 50;
+
+/// Escape the three characters Slack's mrkdwn treats as control characters.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// `<url|text>` with both parts made safe: the URL percent-encoded where
+/// Slack would end it, the text escaped and without `|`.
+pub fn link(url: &str, text: &str) -> String {
+    let u = url
+        .replace('|', "%7C")
+        .replace('<', "%3C")
+        .replace('>', "%3E")
+        .replace(' ', "%20");
+    format!("<{u}|{}>", esc(text).replace('|', "¦"))
+}
+
+fn header(text: &str) -> Value {
+    json!({"type": "header", "text": {"type": "plain_text", "text": cut(&one_line(text), MAX_HEADER).0, "emoji": true}})
+}
+
+fn section(mrkdwn: String) -> Value {
+    json!({"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}})
+}
+
+fn context(mrkdwn: String) -> Value {
+    json!({"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn}]})
+}
+
+/// Fit already-escaped mrkdwn into a section, cutting with a "more" link.
+fn fit(text: String, more_url: &str) -> String {
+    let more = format!("… {}", link(more_url, "more"));
+    if text.chars().count() <= MAX_SECTION {
+        return text;
+    }
+    let keep = MAX_SECTION - more.chars().count() - 1;
+    let mut t: String = text.chars().take(keep).collect();
+    // Never leave half an escape (`&am`) or half a link behind.
+    if let Some(i) = t.rfind('&') {
+        if !t[i..].contains(';') {
+            t.truncate(i);
+        }
+    }
+    if let Some(i) = t.rfind('<') {
+        if !t[i..].contains('>') {
+            t.truncate(i);
+        }
+    }
+    format!("{t}\n{more}")
+}
+
+fn title_line(v: &ChangeView) -> String {
+    let title = if v.title.is_empty() {
+        "(untitled)".to_string()
+    } else {
+        v.title.clone()
+    };
+    match &v.link {
+        Some(l) => format!("*{}*", link(l, &title)),
+        None => format!("*{}*", esc(&title)),
+    }
+}
+
+fn tags(v: &ChangeView) -> String {
+    if v.categories.is_empty() {
+        "uncategorized".to_string()
+    } else {
+        v.categories.join(", ")
+    }
+}
+
+/// One change as a message (immediate mode).
+pub fn change_message(c: &Change) -> Value {
+    let v = change_view(c, 2400);
+    let mut blocks = vec![header(&format!("{} · {}", v.jurisdiction, tags(&v)))];
+    let mut meta = format!(
+        "{}\n{} · {} · detected {}",
+        title_line(&v),
+        esc(&v.source),
+        esc(&v.kind),
+        v.detected_at
+    );
+    if !v.hs_codes.is_empty() {
+        meta.push_str(&format!(" · HS {}", esc(&v.hs_codes.join(", "))));
+    }
+    if let Some(e) = &v.effective_date {
+        meta.push_str(&format!("\n*Effective:* {e}"));
+    }
+    blocks.push(section(fit(meta, &v.url)));
+    if !v.excerpt.is_empty() {
+        let mut body = format!("```{}```", esc(&v.excerpt));
+        if v.excerpt_cut {
+            body.push_str(&format!("\n{}", link(&v.url, "more")));
+        }
+        blocks.push(section(fit(body, &v.url)));
+    }
+    if !v.cases.is_empty() {
+        let mut t = String::from("*Affected open cases*");
+        for k in &v.cases {
+            let id = match &k.link {
+                Some(l) => link(l, &k.id),
+                None => esc(&k.id),
+            };
+            t.push_str(&format!("\n• {id}: {}", esc(&k.reason)));
+        }
+        blocks.push(section(fit(t, &v.url)));
+    }
+    blocks.push(context(link(
+        &v.url,
+        &format!("View change #{} in regwatch", v.id),
+    )));
+    json!({
+        "text": esc(&format!("{}: {}", v.jurisdiction, v.title)),
+        "blocks": blocks,
+        "unfurl_links": false,
+    })
+}
+
+/// One message listing a digest period's changes, cut at the block limit
+/// with a link to the web change log.
+pub fn digest_message(
+    changes: &[Change],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    log_url: &str,
+) -> Value {
+    let counts = counts_by_jurisdiction(changes)
+        .iter()
+        .map(|(j, n)| format!("{j} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let n = changes.len();
+    let title = match n {
+        0 => "regwatch digest: no changes".to_string(),
+        1 => format!("regwatch digest: 1 change — {counts}"),
+        _ => format!("regwatch digest: {n} changes — {counts}"),
+    };
+    let mut blocks = vec![
+        header(&title),
+        context(format!("{} → {}", fmt_time(start), fmt_time(end))),
+    ];
+    // Room for the changes: keep 2 blocks for the jurisdiction line and the tail.
+    let mut shown = 0usize;
+    'outer: for (j, count) in counts_by_jurisdiction(changes) {
+        if blocks.len() + 2 > MAX_BLOCKS - 1 {
+            break;
+        }
+        blocks.push(section(format!(
+            "*{}* · {count} change{}",
+            esc(&j),
+            if count == 1 { "" } else { "s" }
+        )));
+        let mut mine: Vec<&Change> = changes.iter().filter(|c| c.jurisdiction == j).collect();
+        mine.sort_by_key(|c| (c.detected_at, c.id));
+        for c in mine {
+            if blocks.len() >= MAX_BLOCKS - 1 {
+                break 'outer;
+            }
+            let v = change_view(c, 300);
+            let mut t = format!("{}\n{}", title_line(&v), esc(&tags(&v)));
+            if !v.hs_codes.is_empty() {
+                t.push_str(&format!(" · HS {}", esc(&v.hs_codes.join(", "))));
+            }
+            if let Some(e) = &v.effective_date {
+                t.push_str(&format!(" · *effective {e}*"));
+            }
+            if !v.cases.is_empty() {
+                let ids: Vec<String> = v
+                    .cases
+                    .iter()
+                    .map(|k| match &k.link {
+                        Some(l) => link(l, &k.id),
+                        None => esc(&k.id),
+                    })
+                    .collect();
+                t.push_str(&format!("\nCases: {}", ids.join(", ")));
+            }
+            if !v.excerpt.is_empty() {
+                let first = v.excerpt.lines().next().unwrap_or_default();
+                t.push_str(&format!("\n> {}", esc(&cut(first, 200).0)));
+            }
+            t.push_str(&format!("\n{}", link(&v.url, &format!("#{}", v.id))));
+            blocks.push(section(fit(t, &v.url)));
+            shown += 1;
+        }
+    }
+    if shown < n {
+        blocks.truncate(MAX_BLOCKS - 1);
+        blocks.push(section(format!(
+            "…and {} more: {}",
+            n - shown,
+            link(log_url, "the full change log")
+        )));
+    } else if n == 0 {
+        blocks.push(section("No change in this period.".into()));
+    }
+    json!({"text": esc(&title), "blocks": blocks, "unfurl_links": false})
+}
+
+/// A source went down or recovered.
+pub fn health_message(p: &Value, base_url: &str) -> Value {
+    let h = super::Health::from_payload(p);
+    let title = match h.state.as_str() {
+        "down" => format!("Source down: {} ({})", h.source, h.jurisdiction),
+        _ => format!("Source recovered: {} ({})", h.source, h.jurisdiction),
+    };
+    let mut blocks = vec![header(&title)];
+    let body = if h.state == "down" {
+        format!(
+            "*{}* failed {} polls in a row (since {}).\nLast error:\n```{}```",
+            esc(&h.source),
+            h.failures,
+            esc(&h.at),
+            esc(&cut(&h.error, 2000).0)
+        )
+    } else {
+        format!("*{}* answers again ({}).", esc(&h.source), esc(&h.at))
+    };
+    blocks.push(section(fit(
+        body,
+        &format!("{}/sources", base_url.trim_end_matches('/')),
+    )));
+    blocks.push(context(link(
+        &format!("{}/sources", base_url.trim_end_matches('/')),
+        "Source health in regwatch",
+    )));
+    json!({"text": esc(&title), "blocks": blocks})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::render::tests::change;
+
+    #[test]
+    fn escapes_mentions_and_markup() {
+        let c = change(1, "TR", "telecom", "<!channel> & <script>");
+        let m = change_message(&c).to_string();
+        assert!(!m.contains("<!channel>"));
+        assert!(m.contains("&lt;!channel&gt; &amp; &lt;script&gt;"));
+    }
+
+    #[test]
+    fn long_change_is_cut_not_rejected() {
+        let mut c = change(1, "TR", "telecom", &"T".repeat(5000));
+        c.diff = (0..2000).map(|i| format!("+line {i} <b>\n")).collect();
+        let m = change_message(&c);
+        let blocks = m["blocks"].as_array().unwrap();
+        assert!(blocks.len() <= MAX_BLOCKS);
+        for b in blocks {
+            if let Some(t) = b["text"]["text"].as_str() {
+                let lim = if b["type"] == "header" {
+                    MAX_HEADER
+                } else {
+                    MAX_SECTION
+                };
+                assert!(t.chars().count() <= lim, "{} > {lim}", t.chars().count());
+            }
+        }
+        assert!(m.to_string().contains("|more>"));
+    }
+
+    #[test]
+    fn digest_is_cut_at_the_block_limit() {
+        let cs: Vec<Change> = (1..=120)
+            .map(|i| change(i, if i % 2 == 0 { "TR" } else { "VN" }, "telecom", "x"))
+            .collect();
+        let m = digest_message(&cs, Utc::now(), Utc::now(), "http://rw/?since=2026-11-24");
+        let blocks = m["blocks"].as_array().unwrap();
+        assert_eq!(blocks.len(), MAX_BLOCKS);
+        assert!(blocks.last().unwrap().to_string().contains("more"));
+    }
+}
