@@ -49,6 +49,8 @@ pub fn match_case(
                 let (sd, cd, xd) = (hs_digits(&shared), hs_digits(change_hs), hs_digits(cc));
                 let rel = if sd != cd && sd != xd {
                     format!("HS {case_hs} and {change_hs} share {shared}")
+                } else if cd == hs_digits(case_hs) {
+                    format!("HS {case_hs} = {change_hs}")
                 } else if cd.len() <= hs_digits(case_hs).len() {
                     format!("HS {case_hs} ⊂ {change_hs}")
                 } else {

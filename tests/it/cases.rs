@@ -91,7 +91,7 @@ async fn poll_import_cases_and_see_matches_in_changes_and_check() {
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(
         v[0]["cases"][0]["reason"],
-        "HS 8526.91 ⊂ 8526.91; destination TR"
+        "HS 8526.91 = 8526.91; destination TR"
     );
 
     // The pre-quote check, JSON for scripts: the effective date ahead is called out.
@@ -208,7 +208,7 @@ async fn field_reports_are_tagged_matched_and_listed() {
         .contains(&serde_json::json!("telecom")));
     assert_eq!(
         c["cases"][0]["reason"],
-        "HS 8517.62 ⊂ 8517.62; destination DE (covered by EU)"
+        "HS 8517.62 = 8517.62; destination DE (covered by EU)"
     );
     // Filters work on field reports like on any change.
     let out = setup.run(&[
