@@ -43,7 +43,11 @@ pub enum Command {
     /// Write a working starter config, taxonomy and example sources
     Init { dir: Option<PathBuf> },
     /// The daemon: scheduler, fetch workers, notifier, HTTP server
-    Run,
+    Run {
+        /// Address to listen on, overriding [server].listen (port 0 picks a free port)
+        #[arg(long, env = "REGWATCH_LISTEN")]
+        listen: Option<String>,
+    },
     /// Poll now (all enabled sources, or the named ones) and record changes
     Poll {
         #[arg(long = "source")]
@@ -214,10 +218,13 @@ fn usage(msg: impl Into<String>) -> Failure {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_json);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // The daemon spends its life waiting: two workers are plenty and keep RSS low
+    // (parsing runs on the blocking pool).
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if matches!(cli.command, Command::Run { .. }) {
+        builder.worker_threads(2).max_blocking_threads(8);
+    }
+    let rt = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -299,7 +306,7 @@ pub fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
     Ok(Utc::now() - d)
 }
 
-fn hs_filter(hs: &[String]) -> Result<Option<Vec<String>>, Failure> {
+pub fn hs_filter(hs: &[String]) -> Result<Option<Vec<String>>, Failure> {
     if hs.is_empty() {
         return Ok(None);
     }
@@ -370,9 +377,16 @@ fn find_source<'a>(sources: &'a [Source], id: &str) -> Result<&'a Source, Failur
 async fn with_app(cli: &Cli, cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
     let cfg = app.config.clone();
     match cmd {
-        Command::Run => {
+        Command::Run { listen } => {
             let path = cfg.path.clone();
-            crate::daemon::run(app, path).await?;
+            crate::daemon::run(
+                app,
+                path,
+                crate::daemon::RunOptions {
+                    listen: listen.clone(),
+                },
+            )
+            .await?;
             Ok(0)
         }
         Command::Db(DbCmd::Migrate) => {

@@ -17,6 +17,7 @@ pub mod normalize;
 pub mod notify;
 pub mod pipeline;
 pub mod schedule;
+pub mod server;
 pub mod starter;
 pub mod store;
 pub mod tagging;

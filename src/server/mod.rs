@@ -1,0 +1,319 @@
+//! The HTTP side of `regwatch run` (axum): web pages, JSON API, Atom feed,
+//! liveness and Prometheus metrics. Everything that came from a polled source
+//! is untrusted: pages are rendered by minijinja with HTML autoescape, and
+//! only http/https links from sources become clickable.
+
+use crate::config::Config;
+use crate::daemon::Shared;
+use crate::store::ChangeFilter;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+mod api;
+mod feed;
+mod pages;
+
+/// Default and maximum page sizes of the change log.
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 500;
+
+pub fn router(shared: Shared) -> Router {
+    Router::new()
+        .route("/", get(pages::index))
+        .route("/changes/{id}", get(pages::change))
+        .route("/sources", get(pages::sources))
+        .route("/feed.atom", get(feed::atom))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/api/changes", get(api::changes))
+        .route("/api/changes/{id}", get(api::change))
+        .route("/api/check", get(api::check))
+        .route("/api/sources", get(api::sources))
+        .route("/api/cases", get(api::cases).post(api::post_cases))
+        .route("/api/cases/{id}/close", post(api::close_case))
+        .route("/api/reports", post(api::post_report))
+        .fallback(pages::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .with_state(shared)
+}
+
+/// Query parameters in order, repeated keys kept (`hs=8517&hs=8471`).
+#[derive(Debug, Default, Clone)]
+pub struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    pub fn parse(raw: Option<&str>) -> Params {
+        Params(
+            url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+    /// The first non-empty value of `key` (an empty form field counts as absent).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, v)| k == key && !v.trim().is_empty())
+            .map(|(_, v)| v.trim())
+    }
+    /// Every value of `key`, split on commas and spaces.
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .flat_map(|(_, v)| {
+                v.split([',', ' '])
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+    /// The query string of these parameters without `drop` keys and empty values.
+    pub fn query_without(&self, drop: &[&str]) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.0 {
+            if !drop.contains(&k.as_str()) && !v.trim().is_empty() {
+                s.append_pair(k, v.trim());
+            }
+        }
+        s.finish()
+    }
+}
+
+/// The change-log filters of the CLI, from query parameters: since, country,
+/// category, hs, source, case, query, limit, cursor.
+pub fn change_filter(p: &Params) -> Result<ChangeFilter, String> {
+    let since = p.get("since").map(crate::cli::parse_since).transpose()?;
+    let country = p
+        .get("country")
+        .map(|c| crate::model::Country::parse(c).map(|c| c.to_string()))
+        .transpose()?;
+    let hs = crate::cli::hs_filter(&p.all("hs"))
+        .map_err(|f| format!("{:#}", f.error).replace("--hs", "hs"))?;
+    let limit = match p.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|l| *l >= 1)
+            .ok_or_else(|| format!("limit `{l}` is not a positive number"))?
+            .min(MAX_LIMIT),
+    };
+    let before_id = p
+        .get("cursor")
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| format!("cursor `{c}` is not one this server gave out"))
+        })
+        .transpose()?;
+    Ok(ChangeFilter {
+        since,
+        country,
+        category: p.get("category").map(str::to_lowercase),
+        hs,
+        source: p.get("source").map(str::to_string),
+        case_id: p.get("case").map(str::to_string),
+        query: p.get("query").or_else(|| p.get("q")).map(str::to_string),
+        limit: Some(limit),
+        before_id,
+        ids: None,
+    })
+}
+
+/// One page of the change log and the cursor of the next page.
+pub async fn change_page(
+    app: &crate::pipeline::App,
+    f: &ChangeFilter,
+) -> anyhow::Result<(Vec<crate::model::Change>, Option<String>)> {
+    let limit = f.limit.unwrap_or(DEFAULT_LIMIT);
+    let probe = ChangeFilter {
+        limit: Some(limit + 1),
+        ..f.clone()
+    };
+    let mut changes = app.store.changes(&probe).await?;
+    let next = if changes.len() as i64 > limit {
+        changes.truncate(limit as usize);
+        changes.last().map(|c| c.id.to_string())
+    } else {
+        None
+    };
+    Ok((crate::cli::with_urls(&app.config, changes), next))
+}
+
+/// A link from a polled source or a config, made clickable only when it is http(s).
+pub fn safe_href(link: Option<&str>) -> Option<String> {
+    let u = url::Url::parse(link?.trim()).ok()?;
+    matches!(u.scheme(), "http" | "https").then(|| u.to_string())
+}
+
+/// An error answered as JSON `{"error": "..."}`.
+#[derive(Debug)]
+pub struct ApiError(pub StatusCode, pub String);
+
+impl ApiError {
+    pub fn bad(msg: impl Into<String>) -> ApiError {
+        ApiError(StatusCode::BAD_REQUEST, msg.into())
+    }
+    pub fn internal(e: anyhow::Error) -> ApiError {
+        tracing::error!(error = format!("{e:#}"), "request failed");
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error: see the daemon's log".into(),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut r = (self.0, axum::Json(serde_json::json!({"error": self.1}))).into_response();
+        if self.0 == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        r
+    }
+}
+
+/// Equality that takes the same time wherever the inputs differ: both sides
+/// are hashed first, so neither the length nor a prefix of the token leaks.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    let (x, y) = (Sha256::digest(a), Sha256::digest(b));
+    x.iter()
+        .zip(y.iter())
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q))
+        == 0
+}
+
+/// Writes need `Authorization: Bearer <[server].api_token>`; with no token
+/// configured they are refused.
+pub fn authorize(cfg: &Config, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(token) = cfg
+        .server
+        .api_token
+        .as_ref()
+        .filter(|t| !t.expose().is_empty())
+    else {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "writes are disabled: no API token is configured. Set REGWATCH_API_TOKEN (or [server].api_token_file, e.g. a systemd credential) and restart, then send `Authorization: Bearer <token>`".into(),
+        ));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    match given {
+        Some(g) if constant_time_eq(g.as_bytes(), token.expose().as_bytes()) => Ok(()),
+        Some(_) => Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "the bearer token is not the configured API token".into(),
+        )),
+        None => Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "writes need `Authorization: Bearer <token>` (the API token)".into(),
+        )),
+    }
+}
+
+async fn healthz(axum::extract::State(shared): axum::extract::State<Shared>) -> Response {
+    let app = shared.app();
+    match sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(&app.store.pool)
+        .await
+    {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+/// Prometheus text; gauges are set from the store at scrape time.
+async fn metrics(axum::extract::State(shared): axum::extract::State<Shared>) -> Response {
+    let app = shared.app();
+    let sources = shared.sources();
+    crate::metrics::set(
+        "regwatch_sources",
+        &[],
+        sources.iter().filter(|s| s.def.enabled).count() as f64,
+    );
+    match app.store.outbox_depth().await {
+        Ok(d) => crate::metrics::set("regwatch_outbox_depth", &[], d as f64),
+        Err(e) => tracing::warn!(error = %e, "metrics: cannot read the outbox depth"),
+    }
+    match app.store.health().await {
+        Ok(h) => {
+            let down = h
+                .iter()
+                .filter(|h| h.down && sources.iter().any(|s| s.id() == h.id))
+                .count();
+            crate::metrics::set("regwatch_sources_down", &[], down as f64);
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: cannot read source health"),
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        crate::metrics::render(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_links_are_clickable() {
+        assert_eq!(
+            safe_href(Some("https://a.example/x?y=1")).as_deref(),
+            Some("https://a.example/x?y=1")
+        );
+        assert_eq!(safe_href(Some("javascript:alert(1)")), None);
+        assert_eq!(safe_href(Some("data:text/html,<b>")), None);
+        assert_eq!(safe_href(Some("/relative")), None);
+        assert_eq!(safe_href(None), None);
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(constant_time_eq(b"s3cret", b"s3cret"));
+        assert!(!constant_time_eq(b"s3cret", b"s3cre"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
+
+    #[test]
+    fn filters_from_a_query_string() {
+        let p = Params::parse(Some(
+            "country=tr&category=Telecom&hs=8517.62&query=&since=30d&limit=900&cursor=42",
+        ));
+        let f = change_filter(&p).unwrap();
+        assert_eq!(f.country.as_deref(), Some("TR"));
+        assert_eq!(f.category.as_deref(), Some("telecom"));
+        assert!(f.hs.as_ref().unwrap().contains(&"851762".to_string()));
+        assert_eq!(f.query, None);
+        assert_eq!(f.limit, Some(MAX_LIMIT));
+        assert_eq!(f.before_id, Some(42));
+        assert!(f.since.is_some());
+        assert!(change_filter(&Params::parse(Some("hs=abc"))).is_err());
+        assert!(change_filter(&Params::parse(Some("cursor=x"))).is_err());
+        assert_eq!(
+            p.query_without(&["cursor", "limit"]),
+            "country=tr&category=Telecom&hs=8517.62&since=30d"
+        );
+    }
+}

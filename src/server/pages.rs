@@ -1,0 +1,317 @@
+//! Server-rendered pages: the change log with its search form, one change
+//! with its diff, and source health. minijinja with HTML autoescape; the
+//! templates are compiled into the binary.
+
+use super::{change_filter, change_page, safe_href, Params};
+use crate::daemon::Shared;
+use crate::model::Change;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use minijinja::{context, Environment};
+use serde::Serialize;
+use std::sync::OnceLock;
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        // Autoescape is decided by the template name: *.html escape for HTML.
+        for (name, src) in [
+            ("base.html", include_str!("templates/base.html")),
+            ("index.html", include_str!("templates/index.html")),
+            ("change.html", include_str!("templates/change.html")),
+            ("sources.html", include_str!("templates/sources.html")),
+            ("error.html", include_str!("templates/error.html")),
+        ] {
+            env.add_template(name, src)
+                .expect("the embedded templates are valid");
+        }
+        env
+    })
+}
+
+fn page(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
+    match env().get_template(name).and_then(|t| t.render(ctx)) {
+        Ok(html) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(template = name, error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error: see the daemon's log",
+            )
+                .into_response()
+        }
+    }
+}
+
+fn error_page(status: StatusCode, message: &str) -> Response {
+    page(
+        status,
+        "error.html",
+        context! { title => status.canonical_reason().unwrap_or("Error"), message },
+    )
+}
+
+pub async fn not_found() -> Response {
+    error_page(StatusCode::NOT_FOUND, "There is no page at this address.")
+}
+
+/// A change as the list shows it.
+#[derive(Serialize)]
+struct Row {
+    id: i64,
+    title: String,
+    detected: String,
+    jurisdiction: String,
+    source: String,
+    kind: &'static str,
+    categories: Vec<String>,
+    hs_codes: Vec<String>,
+    effective: Option<String>,
+    cases: Vec<String>,
+    excerpt: String,
+}
+
+fn row(c: &Change) -> Row {
+    Row {
+        id: c.id,
+        title: if c.title.trim().is_empty() {
+            format!("(untitled {} change)", c.kind.as_str())
+        } else {
+            c.title.clone()
+        },
+        detected: c.detected_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        jurisdiction: c.jurisdiction.clone(),
+        source: c.source.clone(),
+        kind: c.kind.as_str(),
+        categories: c.categories.clone(),
+        hs_codes: c.hs_codes.clone(),
+        effective: c.effective_date.map(|d| d.to_string()),
+        cases: c.cases.iter().map(|m| m.id.clone()).collect(),
+        excerpt: crate::diff::truncate(&c.excerpt, 240),
+    }
+}
+
+const PERIODS: &[(&str, &str)] = &[
+    ("", "any time"),
+    ("7d", "last 7 days"),
+    ("30d", "last 30 days"),
+    ("90d", "last 90 days"),
+    ("365d", "last year"),
+];
+
+pub async fn index(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Response {
+    let app = shared.app();
+    let p = Params::parse(q.as_deref());
+    let (rows, next, error) = match change_filter(&p) {
+        Err(e) => (vec![], None, Some(e)),
+        Ok(f) => match change_page(&app, &f).await {
+            Ok((changes, next)) => (changes.iter().map(row).collect::<Vec<_>>(), next, None),
+            Err(e) => {
+                tracing::error!(error = format!("{e:#}"), "change log page failed");
+                (
+                    vec![],
+                    None,
+                    Some("the change log cannot be read right now; see the daemon's log".into()),
+                )
+            }
+        },
+    };
+    let base_q = p.query_without(&["cursor"]);
+    let next_url = next.map(|n| {
+        if base_q.is_empty() {
+            format!("/?cursor={n}")
+        } else {
+            format!("/?{base_q}&cursor={n}")
+        }
+    });
+    let feed_url = if base_q.is_empty() {
+        "/feed.atom".to_string()
+    } else {
+        format!("/feed.atom?{base_q}")
+    };
+    let mut since = p.get("since").unwrap_or("").to_string();
+    let mut periods: Vec<(String, String)> = PERIODS
+        .iter()
+        .map(|(v, l)| (v.to_string(), l.to_string()))
+        .collect();
+    if !since.is_empty() && !periods.iter().any(|(v, _)| *v == since) {
+        periods.push((since.clone(), format!("since {since}")));
+    }
+    since = since.trim().to_string();
+    let ctx = context! {
+        title => "Changes",
+        form => context! {
+            country => p.get("country").unwrap_or(""),
+            category => p.get("category").unwrap_or("").to_lowercase(),
+            hs => p.all("hs").join(", "),
+            query => p.get("query").or_else(|| p.get("q")).unwrap_or(""),
+            since => since,
+            source => p.get("source").unwrap_or(""),
+            case => p.get("case").unwrap_or(""),
+        },
+        categories => app.tagger.taxonomy.category_names(),
+        periods => periods,
+        rows => rows,
+        error => error,
+        next_url => next_url,
+        feed_url => feed_url,
+        filtered => !base_q.is_empty(),
+    };
+    page(
+        if ctx.get_attr("error").map(|e| !e.is_none()).unwrap_or(false) {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
+        "index.html",
+        ctx,
+    )
+}
+
+#[derive(Serialize)]
+struct DiffLine {
+    class: &'static str,
+    text: String,
+}
+
+/// Unified-diff lines classed for display: `add` and `del` are shown as
+/// `<ins>`/`<del>`, `hunk` and `meta` muted.
+fn diff_lines(diff: &str) -> Vec<DiffLine> {
+    diff.lines()
+        .map(|l| {
+            let class = if l.starts_with("+++") || l.starts_with("---") {
+                "meta"
+            } else if l.starts_with("@@") {
+                "hunk"
+            } else if l.starts_with('+') {
+                "add"
+            } else if l.starts_with('-') {
+                "del"
+            } else {
+                "ctx"
+            };
+            DiffLine {
+                class,
+                text: l.to_string(),
+            }
+        })
+        .collect()
+}
+
+pub async fn change(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
+    let app = shared.app();
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            "There is no change with this number.",
+        );
+    };
+    let c = match app.store.change(id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return error_page(StatusCode::NOT_FOUND, &format!("There is no change #{id}."))
+        }
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "change page failed");
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The change log cannot be read right now.",
+            );
+        }
+    };
+    let cases: Vec<minijinja::Value> = c
+        .cases
+        .iter()
+        .map(|m| context! { id => m.id, reason => m.reason, href => safe_href(m.link.as_deref()) })
+        .collect();
+    let evidence: Vec<minijinja::Value> = c
+        .evidence
+        .iter()
+        .map(|e| context! { category => e.category, via => e.via, matched => e.matched })
+        .collect();
+    let ctx = context! {
+        title => format!("#{} {}", c.id, c.title),
+        c => row(&c),
+        link => c.link,
+        href => safe_href(c.link.as_deref()),
+        author => c.author,
+        evidence => evidence,
+        cases => cases,
+        diff => diff_lines(&c.diff),
+        api_url => format!("/api/changes/{}", c.id),
+    };
+    page(StatusCode::OK, "change.html", ctx)
+}
+
+pub async fn sources(State(shared): State<Shared>) -> Response {
+    match super::api::source_rows(&shared).await {
+        Ok(rows) => {
+            let rows: Vec<serde_json::Value> = rows
+                .into_iter()
+                .map(|mut r| {
+                    let href = safe_href(r["url"].as_str());
+                    r["href"] = serde_json::json!(href);
+                    r
+                })
+                .collect();
+            let down = rows.iter().filter(|r| r["down"] == true).count();
+            page(
+                StatusCode::OK,
+                "sources.html",
+                context! { title => "Sources", rows => rows, down => down },
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "sources page failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Source health cannot be read right now.",
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_escape_source_text() {
+        let c = Row {
+            id: 1,
+            title: "<img src=x onerror=alert(1)>".into(),
+            detected: "d".into(),
+            jurisdiction: "TR".into(),
+            source: "s".into(),
+            kind: "added",
+            categories: vec![],
+            hs_codes: vec![],
+            effective: None,
+            cases: vec![],
+            excerpt: "<script>x</script>".into(),
+        };
+        let html = env()
+            .get_template("change.html")
+            .unwrap()
+            .render(context! { title => "t", c => c, diff => diff_lines("@@ -1 +1 @@\n-old <b>\n+new"), href => None::<String>, link => Some("javascript:alert(1)"), evidence => Vec::<String>::new(), cases => Vec::<String>::new(), api_url => "/api/changes/1" })
+            .unwrap();
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{html}"
+        );
+        assert!(!html.contains("<img"));
+        assert!(!html.contains("href=\"javascript"));
+        assert!(
+            html.contains("<del class=\"del\">-old &lt;b&gt;</del>"),
+            "{html}"
+        );
+        assert!(html.contains("<ins class=\"add\">+new</ins>"));
+    }
+}
