@@ -131,6 +131,19 @@ pub fn match_change(
         .collect()
 }
 
+/// The columns of a cases CSV, in order.
+pub const CASE_COLUMNS: [&str; 9] = [
+    "id",
+    "client",
+    "title",
+    "country",
+    "hs_codes",
+    "categories",
+    "keywords",
+    "status",
+    "link",
+];
+
 /// A bad row of an import: its line (CSV) or index (JSON) and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowError {
@@ -308,17 +321,7 @@ pub fn parse_cases(
         .headers()
         .map_err(|e| format!("cannot read the CSV header: {e}"))?
         .clone();
-    let expected = [
-        "id",
-        "client",
-        "title",
-        "country",
-        "hs_codes",
-        "categories",
-        "keywords",
-        "status",
-        "link",
-    ];
+    let expected = CASE_COLUMNS;
     for h in headers.iter() {
         if !expected.contains(&h) {
             return Err(format!(

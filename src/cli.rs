@@ -571,21 +571,7 @@ async fn with_app(cli: &Cli, cmd: &Command, app: App, fmt: Format) -> Result<u8,
                 .iter()
                 .map(|c| serde_json::to_value(c).unwrap_or_default())
                 .collect();
-            print_rows(
-                &rows,
-                &[
-                    "id",
-                    "client",
-                    "title",
-                    "country",
-                    "hs_codes",
-                    "categories",
-                    "keywords",
-                    "status",
-                    "link",
-                ],
-                fmt,
-            );
+            print_rows(&rows, &crate::cases::CASE_COLUMNS, fmt);
             Ok(0)
         }
         Command::Cases(CasesCmd::Close { id }) => {
