@@ -23,7 +23,20 @@ fn is_invisible(c: char) -> bool {
 /// NFC, invisible characters removed, runs of spaces folded to one, lines
 /// trimmed, blank lines dropped.
 pub fn normalize_text(s: &str) -> String {
-    let nfc: String = s.nfc().filter(|c| !is_invisible(*c)).collect();
+    // Most text is already NFC (always so when ASCII): skip the re-composition then.
+    let nfc: std::borrow::Cow<'_, str> = if s.is_ascii()
+        || unicode_normalization::is_nfc_quick(s.chars())
+            == unicode_normalization::IsNormalized::Yes
+    {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.nfc().collect())
+    };
+    let nfc: std::borrow::Cow<'_, str> = if nfc.chars().any(is_invisible) {
+        std::borrow::Cow::Owned(nfc.chars().filter(|c| !is_invisible(*c)).collect())
+    } else {
+        nfc
+    };
     let mut out = String::with_capacity(nfc.len());
     for line in nfc.lines() {
         let mut first = true;
