@@ -193,20 +193,24 @@ impl Store {
 
     async fn connect_postgres(url: &str) -> anyhow::Result<Store> {
         let shown = redact(url);
-        // A pool against a dead server waits for its acquire timeout on every
-        // use; fail at start instead, with a message that says where.
-        let pool = tokio::time::timeout(
-            Duration::from_secs(10),
-            AnyPoolOptions::new()
-                .max_connections(10)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect(url),
-        )
+        // One plain connection first: a refused connection or a bad password
+        // is reported as such, at once (a pool retries until its timeout),
+        // and a server that does not answer fails within 10 s.
+        let probe = tokio::time::timeout(Duration::from_secs(10), async {
+            use sqlx::Connection;
+            sqlx::AnyConnection::connect(url).await?.close().await
+        })
         .await
         .map_err(|_| {
             anyhow::anyhow!("cannot connect to PostgreSQL at {shown}: no answer within 10 s (is the server running and reachable?)")
-        })?
-        .with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
+        })?;
+        probe.with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await
+            .with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
         Ok(Store {
             pool,
             backend: Backend::Postgres,
