@@ -8,3 +8,4 @@ mod core_poll;
 mod daemon;
 mod helpers;
 mod notify;
+mod store;
