@@ -16,6 +16,9 @@ impl Store {
     /// them to `owner` until `now + lease`. Returns the claimed ids, most
     /// overdue first. Two owners never get the same source while its lease
     /// runs; on PostgreSQL rows locked by a concurrent claim are skipped.
+    /// An owner may claim again a source it holds: it knows whether it is
+    /// still polling it (a poll that could not be recorded keeps its lease,
+    /// and is retried by the same instance).
     pub async fn claim_due_sources(
         &self,
         owner: &str,
@@ -50,7 +53,7 @@ impl Store {
             }
             // $1 owner, $2 lease end, $3 now, $4 limit, $5.. the ids.
             let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 5)).collect();
-            let free = "(lease_until IS NULL OR lease_until <= $3)";
+            let free = "(lease_until IS NULL OR lease_until <= $3 OR lease_owner = $1)";
             // Picked once (MATERIALIZED): a plain `IN (subquery)` may be
             // rescanned by PostgreSQL per row and claim past the limit.
             let sql = format!(

@@ -996,11 +996,18 @@ async fn claim_due_sources_two_owners(db: &TestDb) {
         got_b.iter().all(|id| !sa.contains(id)),
         "claimed twice: {got_a:?} {got_b:?}"
     );
-    assert!(a
-        .claim_due_sources("A", &all, now, lease, 100)
+    assert!(b
+        .claim_due_sources("C", &all, now, lease, 100)
         .await
         .unwrap()
         .is_empty());
+    // An owner may take again what it holds (it knows it is not polling it).
+    assert_eq!(
+        a.claim_due_sources("A", &all, now, lease, 100)
+            .await
+            .unwrap(),
+        got_a
+    );
     assert_eq!(a.source_leases(now).await.unwrap().len(), 10);
 
     // A polls two of its sources: the poll releases them and sets the next time.
@@ -1013,7 +1020,7 @@ async fn claim_due_sources_two_owners(db: &TestDb) {
     a.release_source("A", &got_a[2]).await.unwrap();
     b.release_source("B", &got_a[3]).await.unwrap();
     let again = b
-        .claim_due_sources("B", &all, now + Duration::seconds(1), lease, 100)
+        .claim_due_sources("C", &all, now + Duration::seconds(1), lease, 100)
         .await
         .unwrap();
     assert_eq!(again, vec![got_a[2].clone()]);
@@ -1030,8 +1037,7 @@ async fn claim_due_sources_two_owners(db: &TestDb) {
     expect.sort();
     let mut taken_sorted = taken.clone();
     taken_sorted.sort();
-    // B's own first leases expired too, so they come back to B as well;
-    // got_a[2] is still leased (claimed a second after).
+    // B's own leases come back to B too; got_a[2] is still C's.
     assert_eq!(taken_sorted, expect);
     // At the next poll time, A's polled sources are due again.
     let next = now + Duration::minutes(15);
@@ -1062,10 +1068,14 @@ async fn claim_due_sources_racing(db: &TestDb) {
         let all = all.clone();
         tasks.push(tokio::spawn(async move {
             let owner = format!("owner-{i}");
-            let mut got = vec![];
+            let mut got: Vec<String> = vec![];
             loop {
+                // As the daemon does: ask only for what this owner is not
+                // already polling.
+                let want: Vec<String> =
+                    all.iter().filter(|id| !got.contains(id)).cloned().collect();
                 let v = s
-                    .claim_due_sources(&owner, &all, now, Duration::minutes(5), 7)
+                    .claim_due_sources(&owner, &want, now, Duration::minutes(5), 7)
                     .await
                     .unwrap();
                 if v.is_empty() {
