@@ -130,6 +130,7 @@ both_backends!(
     claim_due_sources_racing,
     digest_period_claimed_once,
     copy_preserves_everything,
+    db_copy_command,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -1275,4 +1276,55 @@ async fn copy_covers_the_whole_schema() {
     }
     pool.close().await;
     store.close().await;
+}
+
+/// `regwatch db copy --to URL` from the configured SQLite store.
+async fn db_copy_command(db: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("sources")).unwrap();
+    let src_url = format!("sqlite://{}/src.db", dir.path().display());
+    let cfg = dir.path().join("regwatch.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[storage]\nurl = \"{src_url}\"\n[sources]\ndir = \"{}/sources\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let src = Store::open(&src_url).await.unwrap();
+    populate(&src).await;
+    let changes = src.count_changes().await.unwrap();
+    src.close().await;
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"))
+            .arg("--config")
+            .arg(&cfg)
+            .args(["db", "copy", "--to", &db.url])
+            .env("REGWATCH_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("changes") && l.trim_end().ends_with(&format!(" {changes}"))),
+        "{stdout}"
+    );
+    assert!(stdout.contains("copied "), "{stdout}");
+    let target = db.open().await;
+    assert_eq!(target.count_changes().await.unwrap(), changes);
+    target.close().await;
+    // Again: the target is not empty any more.
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not empty"), "{stderr}");
 }
