@@ -180,6 +180,13 @@ pub enum NotifyCmd {
 pub enum DbCmd {
     /// Apply migrations
     Migrate,
+    /// Copy every table of the configured store into a new, empty database
+    /// (e.g. SQLite to PostgreSQL), keeping ids
+    Copy {
+        /// Target database: postgres://USER@HOST/DB or sqlite://PATH (migrated first; must be empty)
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 /// A failure with its exit status: 1 runtime, 2 bad usage or configuration.
@@ -392,6 +399,30 @@ async fn with_app(cli: &Cli, cmd: &Command, app: App, fmt: Format) -> Result<u8,
         Command::Db(DbCmd::Migrate) => {
             app.store.migrate().await?;
             println!("migrations applied to {}", redact_url(&cfg.storage.url));
+            Ok(0)
+        }
+        Command::Db(DbCmd::Copy { to }) => {
+            use anyhow::Context as _;
+            let target = Store::open(to)
+                .await
+                .with_context(|| format!("opening the target database {}", redact_url(to)))?;
+            let counts = app.store.copy_to(&target).await.with_context(|| {
+                format!(
+                    "copying {} to {}",
+                    redact_url(&cfg.storage.url),
+                    redact_url(to)
+                )
+            })?;
+            target.close().await;
+            let total: u64 = counts.iter().map(|c| c.1).sum();
+            for (table, n) in &counts {
+                println!("{table:<18} {n:>9}");
+            }
+            println!(
+                "copied {total} rows from {} to {}",
+                redact_url(&cfg.storage.url),
+                redact_url(to)
+            );
             Ok(0)
         }
         Command::Poll { sources } => {

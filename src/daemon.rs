@@ -7,6 +7,13 @@
 //! poll` from the shell or a second instance all see the same plan.
 //! The scheduler is a step function ([`Scheduler::step`]) returning an outcome;
 //! the loop only sleeps, waits for workers and handles signals.
+//!
+//! Several instances may share one PostgreSQL database: a due source is only
+//! polled after the store leased it to this instance
+//! ([`Store::claim_due_sources`]), for twice the longest a poll may take. A
+//! poll that outlives its budget is abandoned before the lease ends, so two
+//! instances never poll one source at once; an instance that dies leaves
+//! leases that expire, and the others take its sources over.
 
 use crate::config::{Config, Source};
 use crate::pipeline::{self, App, PollSummary};
@@ -32,6 +39,30 @@ const POLL_GRACE: Duration = Duration::from_millis(2500);
 const SERVER_GRACE: Duration = Duration::from_secs(1);
 /// A poll that could not be recorded (database trouble) is retried after this.
 const RECORD_RETRY: i64 = 60;
+/// Due sources leased to another instance are looked at again after this.
+const CONTENDED_WAIT: i64 = 1;
+
+/// The longest one poll may take: every attempt's timeout, the backoffs
+/// between attempts, and a margin for extraction and recording.
+pub fn poll_budget(cfg: &Config) -> Duration {
+    let f = &cfg.fetch;
+    let attempts = f.retries.min(10) + 1;
+    let backoff = f.retry_backoff.0 * ((1u32 << f.retries.min(10)) - 1);
+    f.timeout.0 * attempts + backoff + Duration::from_secs(5)
+}
+
+/// How long a claimed source stays leased: twice the poll budget.
+pub fn source_lease(cfg: &Config) -> chrono::Duration {
+    chrono::Duration::from_std(poll_budget(cfg) * 2).unwrap_or(chrono::Duration::minutes(10))
+}
+
+/// This instance's name in leases: host and pid.
+pub fn instance_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{host}:{}", std::process::id())
+}
 
 /// Options of `regwatch run` that are not in the config file.
 #[derive(Debug, Clone, Default)]
@@ -88,6 +119,10 @@ pub enum StepOutcome {
 #[derive(Debug)]
 pub struct Scheduler {
     pub concurrency: usize,
+    /// The lease owner: this instance.
+    pub owner: String,
+    /// How long a claimed source is leased to this instance.
+    pub lease: chrono::Duration,
     in_flight: HashSet<String>,
     retry_at: HashMap<String, DateTime<Utc>>,
 }
@@ -96,9 +131,18 @@ impl Scheduler {
     pub fn new(concurrency: usize) -> Scheduler {
         Scheduler {
             concurrency: concurrency.max(1),
+            owner: instance_id(),
+            lease: chrono::Duration::minutes(10),
             in_flight: HashSet::new(),
             retry_at: HashMap::new(),
         }
+    }
+
+    /// Lease sources as `owner` for `lease`.
+    pub fn leasing(mut self, owner: impl Into<String>, lease: chrono::Duration) -> Scheduler {
+        self.owner = owner.into();
+        self.lease = lease;
+        self
     }
 
     pub fn in_flight(&self) -> usize {
@@ -143,9 +187,24 @@ impl Scheduler {
         if free == 0 {
             return Ok(StepOutcome::Full);
         }
-        // Longest-waiting first.
+        // Longest-waiting first; the store leases to this instance only
+        // those still due and not leased to another one.
         due.sort_by_key(|(at, s)| (*at, s.id().to_string()));
-        let chosen: Vec<Source> = due.into_iter().take(free).map(|(_, s)| s.clone()).collect();
+        let ids: Vec<String> = due.iter().map(|(_, s)| s.id().to_string()).collect();
+        let claimed = store
+            .claim_due_sources(&self.owner, &ids, now, self.lease, free as i64)
+            .await?;
+        if claimed.is_empty() {
+            // Polled or being polled by another instance: look again soon.
+            return Ok(StepOutcome::Idle {
+                next_due: Some(now + chrono::Duration::seconds(CONTENDED_WAIT)),
+            });
+        }
+        let chosen: Vec<Source> = claimed
+            .iter()
+            .filter_map(|id| due.iter().find(|(_, s)| s.id() == id))
+            .map(|(_, s)| (*s).clone())
+            .collect();
         for s in &chosen {
             self.in_flight.insert(s.id().to_string());
         }
@@ -325,7 +384,10 @@ pub async fn run(app: App, config_path: PathBuf, opts: RunOptions) -> anyhow::Re
         ));
     }
 
-    let mut sched = Scheduler::new(shared.app().config.fetch.concurrency);
+    let budget = poll_budget(&shared.app().config);
+    let mut sched = Scheduler::new(shared.app().config.fetch.concurrency)
+        .leasing(instance_id(), source_lease(&shared.app().config));
+    tracing::debug!(owner = %sched.owner, lease_s = sched.lease.num_seconds(), "leasing due sources");
     let mut workers: JoinSet<(String, anyhow::Result<PollSummary>)> = JoinSet::new();
     let watchdog = watchdog_interval();
     let mut watchdog_tick = tokio::time::interval(watchdog.unwrap_or(Duration::from_secs(3600)));
@@ -343,10 +405,17 @@ pub async fn run(app: App, config_path: PathBuf, opts: RunOptions) -> anyhow::Re
                     workers.spawn(async move {
                         use futures_util::FutureExt;
                         let id = s.id().to_string();
-                        let r = std::panic::AssertUnwindSafe(pipeline::poll_source(&app, &s))
-                            .catch_unwind()
-                            .await
-                            .unwrap_or_else(|_| Err(anyhow::anyhow!("the poll panicked")));
+                        // Abandoned (nothing recorded) before the lease ends,
+                        // so no other instance polls the source meanwhile.
+                        let poll = std::panic::AssertUnwindSafe(pipeline::poll_source(&app, &s))
+                            .catch_unwind();
+                        let r = match tokio::time::timeout(budget, poll).await {
+                            Ok(r) => r.unwrap_or_else(|_| Err(anyhow::anyhow!("the poll panicked"))),
+                            Err(_) => Err(anyhow::anyhow!(
+                                "the poll took longer than {}s ([fetch].timeout × attempts); abandoned",
+                                budget.as_secs()
+                            )),
+                        };
                         (id, r)
                     });
                 }
@@ -426,6 +495,15 @@ pub async fn run(app: App, config_path: PathBuf, opts: RunOptions) -> anyhow::Re
             );
             workers.abort_all();
         }
+    }
+    // Leases of abandoned polls: other instances may take the sources now.
+    match shared.app().store.release_all_sources(&sched.owner).await {
+        Ok(n) if n > 0 => tracing::info!(released = n, "source leases released"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(
+            error = format!("{e:#}"),
+            "could not release source leases; they expire"
+        ),
     }
     match tokio::time::timeout(SERVER_GRACE, server).await {
         Ok(Ok(Err(e))) => tracing::warn!(error = %e, "the HTTP server stopped with an error"),

@@ -526,7 +526,9 @@ async fn close_period(
     let changes = period_changes(app, ch, start, end).await?;
     let n = changes.len();
     if n == 0 && !ch.send_empty {
-        app.store.close_digest_period(&ch.name, end, None).await?;
+        if !app.store.close_digest_period(&ch.name, end, None).await? {
+            return Ok(0);
+        }
         tracing::info!(channel = %ch.name, period_start = %ts(start), period_end = %ts(end), "digest period closed: no change, nothing sent");
         return Ok(0);
     }
@@ -535,9 +537,15 @@ async fn close_period(
         period_end: end,
         change_ids: changes.iter().map(|c| c.id).collect(),
     };
-    app.store
+    let won = app
+        .store
         .close_digest_period(&ch.name, end, Some(&serde_json::to_value(&p)?))
         .await?;
+    if !won {
+        // Another instance sharing the database closed this period first.
+        tracing::debug!(channel = %ch.name, period_end = %ts(end), "digest period already closed by another instance");
+        return Ok(0);
+    }
     tracing::info!(channel = %ch.name, period_start = %ts(start), period_end = %ts(end), changes = n, "digest queued");
     Ok(1)
 }

@@ -5,7 +5,7 @@ use crate::model::Case;
 use chrono::Utc;
 use sqlx::Row;
 
-fn row_to_case(r: sqlx::sqlite::SqliteRow) -> anyhow::Result<Case> {
+fn row_to_case(r: sqlx::any::AnyRow) -> anyhow::Result<Case> {
     Ok(Case {
         id: r.get("id"),
         client: r.get("client"),

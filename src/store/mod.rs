@@ -1,17 +1,63 @@
-//! The store: one API over SQLite (and PostgreSQL later) for snapshots,
-//! changes, cases and the outbox. Runtime-checked queries; migrations per
-//! backend, embedded and applied at start.
+//! The store: one API over SQLite and PostgreSQL for snapshots, changes,
+//! cases, the outbox and source leases. Runtime-checked queries through
+//! sqlx's `Any` driver, so every query is written once; the few places where
+//! the backends differ branch on [`Backend`]. Migrations per backend,
+//! embedded and applied at start.
 
 use crate::model::{CaseMatch, Change, ChangeKind, Content, Evidence, NewChange, SourceHealth};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
-use std::str::FromStr;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor, Row};
 use std::time::Duration;
 
 pub mod cases;
+pub mod copy;
+pub mod leases;
 pub mod outbox;
+
+/// The database behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    /// Row locking for a claim subquery: other instances skip what one has
+    /// locked instead of waiting for it (and then claiming it again).
+    pub(crate) fn skip_locked(self) -> &'static str {
+        match self {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            // SQLite serializes writers: one UPDATE ... RETURNING is atomic.
+            Backend::Sqlite => "",
+        }
+    }
+}
+
+/// A transaction on either backend.
+pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+static DRIVERS: std::sync::Once = std::sync::Once::new();
+
+/// Hide the password of a database URL, for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
 
 /// Times are stored as fixed-width RFC 3339 UTC text, so they sort as text.
 pub fn ts(t: DateTime<Utc>) -> String {
@@ -26,7 +72,8 @@ pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
 
 #[derive(Clone)]
 pub struct Store {
-    pub(crate) pool: SqlitePool,
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -127,16 +174,57 @@ pub struct ChangeFilter {
 }
 
 impl Store {
+    /// Open (and migrate) the store at `url`: `sqlite://PATH` (the file and
+    /// its folder are created on first use) or `postgres://…`.
     pub async fn open(url: &str) -> anyhow::Result<Store> {
-        if url.starts_with("postgres") {
-            anyhow::bail!("PostgreSQL storage is not available in this build yet: use sqlite://PATH in [storage].url");
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connect without migrating.
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        match Backend::of_url(url) {
+            Backend::Postgres => Store::connect_postgres(url).await,
+            Backend::Sqlite => Store::connect_sqlite(url).await,
         }
+    }
+
+    async fn connect_postgres(url: &str) -> anyhow::Result<Store> {
+        let shown = redact(url);
+        // One plain connection first: a refused connection or a bad password
+        // is reported as such, at once (a pool retries until its timeout),
+        // and a server that does not answer fails within 10 s.
+        let probe = tokio::time::timeout(Duration::from_secs(10), async {
+            use sqlx::Connection;
+            sqlx::AnyConnection::connect(url).await?.close().await
+        })
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!("cannot connect to PostgreSQL at {shown}: no answer within 10 s (is the server running and reachable?)")
+        })?;
+        probe.with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await
+            .with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
+        Ok(Store {
+            pool,
+            backend: Backend::Postgres,
+        })
+    }
+
+    async fn connect_sqlite(url: &str) -> anyhow::Result<Store> {
         let path = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
             .unwrap_or(url);
         let path = path.split('?').next().unwrap_or(path);
-        if path != ":memory:" {
+        let memory = path == ":memory:";
+        if !memory {
             if let Some(dir) = std::path::Path::new(path).parent() {
                 if !dir.as_os_str().is_empty() {
                     std::fs::create_dir_all(dir).with_context(|| {
@@ -145,30 +233,66 @@ impl Store {
                 }
             }
         }
-        let opts = SqliteConnectOptions::from_str(&format!("sqlite:{path}"))
-            .with_context(|| format!("[storage].url `{url}` is not a valid SQLite URL"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(30))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(if path == ":memory:" { 1 } else { 4 })
+        let any_url = if memory {
+            "sqlite::memory:".to_string()
+        } else {
+            // Percent-encode what a URL would misread; sqlx decodes it again.
+            let enc = path
+                .replace('%', "%25")
+                .replace('?', "%3F")
+                .replace('#', "%23");
+            format!("sqlite:{enc}?mode=rwc")
+        };
+        let mut opts = AnyPoolOptions::new()
+            .max_connections(if memory { 1 } else { 4 })
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // busy_timeout first: switching to WAL takes a lock.
+                    conn.execute("PRAGMA busy_timeout = 30000").await?;
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    Ok(())
+                })
+            });
+        if memory {
+            // Every new connection would be a new, empty in-memory database.
+            opts = opts
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        }
+        let pool = opts
+            .connect(&any_url)
             .await
             .with_context(|| format!("cannot open the database {path}"))?;
-        let store = Store { pool };
-        store.migrate().await?;
-        Ok(store)
+        Ok(Store {
+            pool,
+            backend: Backend::Sqlite,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.pool)
-            .await
-            .context("applying database migrations")?;
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await,
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await
+            }
+        }
+        .context("applying database migrations")?;
         Ok(())
+    }
+
+    /// Close the pool (waits for connections in use to come back).
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     pub async fn state(&self, source_id: &str) -> anyhow::Result<SourceState> {
@@ -208,7 +332,8 @@ impl Store {
     }
 
     /// Record one poll: fetch log, snapshot, changes, tags, case matches,
-    /// outbox rows and source state, in one transaction.
+    /// outbox rows and source state, in one transaction. Releases the
+    /// source's lease (see [`Store::claim_due_sources`]).
     pub async fn record_poll(&self, rec: PollRecord) -> anyhow::Result<PollResult> {
         let now = ts(rec.started_at);
         let mut tx = self.pool.begin().await?;
@@ -253,12 +378,13 @@ impl Store {
                 let goes_down = down == 0 && failures >= rec.down_after;
                 sqlx::query(
                     "UPDATE source_state SET last_poll_at = $1, last_error = $2, consecutive_failures = $3,
-                     down = $4, next_poll_at = COALESCE($5, next_poll_at) WHERE source_id = $6",
+                     down = $4, next_poll_at = COALESCE($5, next_poll_at), lease_owner = NULL, lease_until = NULL
+                     WHERE source_id = $6",
                 )
                 .bind(&now)
                 .bind(&error)
                 .bind(failures)
-                .bind(if goes_down || down != 0 { 1 } else { 0 })
+                .bind(if goes_down || down != 0 { 1i64 } else { 0i64 })
                 .bind(&next)
                 .bind(&rec.source_id)
                 .execute(&mut *tx)
@@ -362,7 +488,8 @@ impl Store {
                     "UPDATE source_state SET last_poll_at = $1, last_success_at = $1, last_error = NULL,
                      consecutive_failures = 0, down = 0, next_poll_at = COALESCE($2, next_poll_at),
                      etag = CASE WHEN $3 THEN etag ELSE $4 END,
-                     last_modified = CASE WHEN $3 THEN last_modified ELSE $5 END
+                     last_modified = CASE WHEN $3 THEN last_modified ELSE $5 END,
+                     lease_owner = NULL, lease_until = NULL
                      WHERE source_id = $6",
                 )
                 .bind(&now)
@@ -531,14 +658,20 @@ impl Store {
                     &mut binds,
                     format!("%{}%", word.replace('%', "\\%").replace('_', "\\_")),
                 );
+                // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE on
+                // "C"-collated columns does the same.
+                let like = match self.backend {
+                    Backend::Sqlite => "LIKE",
+                    Backend::Postgres => "ILIKE",
+                };
                 sql.push_str(&format!(
-                    " AND (c.title LIKE {ph} ESCAPE '\\' OR c.excerpt LIKE {ph} ESCAPE '\\' OR c.body LIKE {ph} ESCAPE '\\' OR c.hs_codes LIKE {ph} ESCAPE '\\')"
+                    " AND (c.title {like} {ph} ESCAPE '\\' OR c.excerpt {like} {ph} ESCAPE '\\' OR c.body {like} {ph} ESCAPE '\\' OR c.hs_codes {like} {ph} ESCAPE '\\')"
                 ));
             }
         }
         if let Some(before) = f.before_id {
             let ph = p(&mut binds, before.to_string());
-            sql.push_str(&format!(" AND c.id < CAST({ph} AS INTEGER)"));
+            sql.push_str(&format!(" AND c.id < CAST({ph} AS BIGINT)"));
         }
         if let Some(ids) = &f.ids {
             let phs: Vec<String> = ids.iter().map(|i| p(&mut binds, i.to_string())).collect();
@@ -547,7 +680,7 @@ impl Store {
             }
             let list: Vec<String> = phs
                 .iter()
-                .map(|ph| format!("CAST({ph} AS INTEGER)"))
+                .map(|ph| format!("CAST({ph} AS BIGINT)"))
                 .collect();
             sql.push_str(&format!(" AND c.id IN ({})", list.join(",")));
         }
@@ -619,7 +752,7 @@ impl Store {
 }
 
 async fn insert_change(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut Tx<'_>,
     source_id: &str,
     jurisdiction: &str,
     at: DateTime<Utc>,

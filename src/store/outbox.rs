@@ -20,7 +20,7 @@ pub struct Delivery {
 }
 
 pub async fn enqueue(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut super::Tx<'_>,
     channel: &str,
     kind: &str,
     change_id: Option<i64>,
@@ -43,7 +43,7 @@ pub async fn enqueue(
     Ok(())
 }
 
-fn row_to_delivery(r: sqlx::sqlite::SqliteRow) -> Delivery {
+fn row_to_delivery(r: sqlx::any::AnyRow) -> Delivery {
     Delivery {
         id: r.get("id"),
         channel: r.get("channel"),
@@ -84,21 +84,32 @@ impl Store {
         limit: i64,
         force: bool,
     ) -> anyhow::Result<Vec<Delivery>> {
-        let rows = sqlx::query(
-            "UPDATE outbox SET lease_owner = $1, lease_until = $2
-             WHERE id IN (SELECT id FROM outbox WHERE status = 'pending'
-                          AND ($3 OR next_attempt_at <= $4)
-                          AND (lease_until IS NULL OR lease_until < $4)
-                          ORDER BY id LIMIT $5)
+        // The rows to take are picked once (a MATERIALIZED CTE): as a plain
+        // `IN (subquery)`, PostgreSQL may rescan the subquery for every row
+        // and claim past the limit. On PostgreSQL, SKIP LOCKED makes a
+        // concurrent claim pass over the rows this one takes, and the outer
+        // lease check is re-evaluated on rows changed meanwhile. On SQLite
+        // the single statement is atomic (writers are serialized).
+        let sql = format!(
+            "WITH picked AS MATERIALIZED (
+                 SELECT id FROM outbox WHERE status = 'pending'
+                   AND ($3 OR next_attempt_at <= $4)
+                   AND (lease_until IS NULL OR lease_until < $4)
+                 ORDER BY id LIMIT $5{})
+             UPDATE outbox SET lease_owner = $1, lease_until = $2
+             WHERE id IN (SELECT id FROM picked)
+               AND status = 'pending' AND (lease_until IS NULL OR lease_until < $4)
              RETURNING *",
-        )
-        .bind(owner)
-        .bind(ts(now + lease))
-        .bind(force)
-        .bind(ts(now))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+            self.backend.skip_locked()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(owner)
+            .bind(ts(now + lease))
+            .bind(force)
+            .bind(ts(now))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         let mut v: Vec<Delivery> = rows.into_iter().map(row_to_delivery).collect();
         v.sort_by_key(|d| d.id);
         Ok(v)
@@ -210,21 +221,33 @@ impl Store {
     }
 
     /// Close a digest period and queue its delivery, in one transaction.
+    ///
+    /// Several instances may try to close the same period: the one whose
+    /// statement moves `period_end` forward (or creates the row) wins and
+    /// queues the digest; the others get `false` and queue nothing. The
+    /// outbox idempotency key (channel and period end) is the last guard.
     pub async fn close_digest_period(
         &self,
         channel: &str,
         period_end: DateTime<Utc>,
         payload: Option<&serde_json::Value>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        let won = sqlx::query(
             "INSERT INTO digest_state (channel, period_end) VALUES ($1, $2)
-             ON CONFLICT(channel) DO UPDATE SET period_end = excluded.period_end",
+             ON CONFLICT(channel) DO UPDATE SET period_end = excluded.period_end
+             WHERE digest_state.period_end < excluded.period_end
+             RETURNING channel",
         )
         .bind(channel)
         .bind(ts(period_end))
-        .execute(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+        if !won {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         if let Some(p) = payload {
             enqueue(
                 &mut tx,
@@ -238,6 +261,6 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 }

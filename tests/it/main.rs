@@ -7,4 +7,6 @@ mod catalogue;
 mod core_poll;
 mod daemon;
 mod helpers;
+mod multi;
 mod notify;
+mod store;

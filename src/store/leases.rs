@@ -1,0 +1,125 @@
+//! Source leases: several daemon instances share one database, and each due
+//! source is polled by exactly one of them. An instance claims due sources
+//! for a while (the lease); recording the poll releases the lease. An
+//! instance that dies leaves leases that expire, and the others take its
+//! sources over.
+
+use super::{ts, Store};
+use chrono::{DateTime, Utc};
+
+/// Bound parameters per statement, well below SQLite's and PostgreSQL's caps.
+const CHUNK: usize = 500;
+
+impl Store {
+    /// Claim up to `limit` of `source_ids` that are due at `now` (never polled,
+    /// or `next_poll_at` reached) and not leased to a live instance, leasing
+    /// them to `owner` until `now + lease`. Returns the claimed ids, most
+    /// overdue first. Two owners never get the same source while its lease
+    /// runs; on PostgreSQL rows locked by a concurrent claim are skipped.
+    /// An owner may claim again a source it holds: it knows whether it is
+    /// still polling it (a poll that could not be recorded keeps its lease,
+    /// and is retried by the same instance).
+    pub async fn claim_due_sources(
+        &self,
+        owner: &str,
+        source_ids: &[String],
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: i64,
+    ) -> anyhow::Result<Vec<String>> {
+        if source_ids.is_empty() || limit <= 0 {
+            return Ok(vec![]);
+        }
+        // Sources never seen get their row first, so they can be locked.
+        for chunk in source_ids.chunks(CHUNK) {
+            let values: Vec<String> = (1..=chunk.len()).map(|i| format!("(${i})")).collect();
+            let sql = format!(
+                "INSERT INTO source_state (source_id) VALUES {} ON CONFLICT(source_id) DO NOTHING",
+                values.join(",")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.execute(&self.pool).await?;
+        }
+        let now_s = ts(now);
+        let until = ts(now + lease);
+        let mut claimed = vec![];
+        for chunk in source_ids.chunks(CHUNK) {
+            let left = limit - claimed.len() as i64;
+            if left <= 0 {
+                break;
+            }
+            // $1 owner, $2 lease end, $3 now, $4 limit, $5.. the ids.
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 5)).collect();
+            let free = "(lease_until IS NULL OR lease_until <= $3 OR lease_owner = $1)";
+            // Picked once (MATERIALIZED): a plain `IN (subquery)` may be
+            // rescanned by PostgreSQL per row and claim past the limit.
+            let sql = format!(
+                "WITH picked AS MATERIALIZED (
+                     SELECT source_id FROM source_state
+                     WHERE source_id IN ({list})
+                       AND (next_poll_at IS NULL OR next_poll_at <= $3)
+                       AND {free}
+                     ORDER BY COALESCE(next_poll_at, ''), source_id
+                     LIMIT $4{lock})
+                 UPDATE source_state SET lease_owner = $1, lease_until = $2
+                 WHERE source_id IN (SELECT source_id FROM picked)
+                   AND {free}
+                 RETURNING source_id, next_poll_at",
+                list = list.join(","),
+                lock = self.backend.skip_locked(),
+            );
+            let mut q = sqlx::query_as::<_, (String, Option<String>)>(sqlx::AssertSqlSafe(sql))
+                .bind(owner)
+                .bind(&until)
+                .bind(&now_s)
+                .bind(left);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            claimed.extend(q.fetch_all(&self.pool).await?);
+        }
+        claimed.sort_by(|a, b| {
+            (a.1.as_deref().unwrap_or(""), &a.0).cmp(&(b.1.as_deref().unwrap_or(""), &b.0))
+        });
+        Ok(claimed.into_iter().map(|(id, _)| id).collect())
+    }
+
+    /// Give up `owner`'s lease on a source without recording a poll (the
+    /// poll was cancelled). A lease held by another owner is left alone.
+    pub async fn release_source(&self, owner: &str, source_id: &str) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE source_state SET lease_owner = NULL, lease_until = NULL
+             WHERE source_id = $1 AND lease_owner = $2",
+        )
+        .bind(source_id)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Give up every lease `owner` holds (on shutdown).
+    pub async fn release_all_sources(&self, owner: &str) -> anyhow::Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE source_state SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
+        )
+        .bind(owner)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Source leases still running at `now`, as (source id, owner).
+    pub async fn source_leases(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT source_id, lease_owner FROM source_state
+             WHERE lease_owner IS NOT NULL AND lease_until > $1 ORDER BY source_id",
+        )
+        .bind(ts(now))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}

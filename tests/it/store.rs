@@ -1,0 +1,1330 @@
+//! The store API, run against both backends: every test runs on a fresh
+//! SQLite file and, when `REGWATCH_TEST_PG` names a PostgreSQL server where
+//! the test may create databases, on a fresh PostgreSQL database too
+//! (`scripts/pg-test.sh cargo test` starts a throwaway one).
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use regwatch::model::{Case, CaseMatch, ChangeKind, Content, Evidence, Item, NewChange};
+use regwatch::store::{ChangeFilter, ChangeRecord, Health, PollOutcome, PollRecord, Store, Tags};
+use sqlx::Connection;
+use std::collections::HashSet;
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// One fresh database for one test.
+pub struct TestDb {
+    pub url: String,
+    pub backend: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    /// (maintenance URL, database name) of a PostgreSQL database to drop.
+    pg: Option<(String, String)>,
+}
+
+static PG_SEQ: AtomicUsize = AtomicUsize::new(0);
+static SKIP_NOTICE: std::sync::Once = std::sync::Once::new();
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("data/regwatch.db").display());
+        TestDb {
+            url,
+            backend: "sqlite",
+            _dir: Some(dir),
+            pg: None,
+        }
+    }
+
+    /// A new, empty database on the server named by `REGWATCH_TEST_PG`;
+    /// `None` (with a visible notice, once) when it is not set.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin = match std::env::var("REGWATCH_TEST_PG") {
+            Ok(u) if !u.is_empty() => u,
+            _ => {
+                SKIP_NOTICE.call_once(|| {
+                    // Straight to the process's stderr: libtest captures
+                    // only the print macros, and this must be seen.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "skipped: REGWATCH_TEST_PG not set (PostgreSQL tests)"
+                    );
+                });
+                return None;
+            }
+        };
+        let name = format!(
+            "regwatch_t{}_{}_{}",
+            std::process::id(),
+            PG_SEQ.fetch_add(1, Ordering::SeqCst),
+            Utc::now().timestamp_micros() % 1_000_000_000
+        );
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("REGWATCH_TEST_PG={admin}: cannot connect: {e}"));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let mut url = url::Url::parse(&admin).unwrap();
+        url.set_path(&format!("/{name}"));
+        Some(TestDb {
+            url: url.to_string(),
+            backend: "postgres",
+            _dir: None,
+            pg: Some((admin, name)),
+        })
+    }
+
+    pub async fn open(&self) -> Store {
+        Store::open(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("opening {} ({}): {e:#}", self.url, self.backend))
+    }
+
+    /// Drop the PostgreSQL database (a failed test leaves it, to look at).
+    pub async fn cleanup(self) {
+        if let Some((admin, name)) = &self.pg {
+            let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            let _ = conn.close().await;
+        }
+    }
+}
+
+/// For each name, a module with a `sqlite` and a `postgres` test that run
+/// the async fn of that name on a fresh database of that backend.
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = super::TestDb::sqlite();
+                super::$name(&db).await;
+                db.cleanup().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = super::TestDb::postgres().await {
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            }
+        }
+    )*};
+}
+
+both_backends!(
+    record_poll_baseline_changed_failed_health,
+    changes_filters_and_cursor,
+    cases_upsert_close_backmatch,
+    outbox_enqueue_claim_mark_retry,
+    outbox_racing_claims_never_share,
+    claim_due_sources_two_owners,
+    claim_due_sources_racing,
+    digest_period_claimed_once,
+    copy_preserves_everything,
+    db_copy_command,
+);
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 7, 0, 0).unwrap()
+}
+
+fn content(keys: &[&str]) -> Content {
+    Content::Items {
+        items: keys
+            .iter()
+            .map(|k| Item {
+                key: k.to_string(),
+                title: format!("Item {k}"),
+                link: Some(format!("https://example.invalid/{k}")),
+                text: format!("text of {k}"),
+            })
+            .collect(),
+    }
+}
+
+fn new_change(key: &str, title: &str, text: &str) -> NewChange {
+    NewChange {
+        kind: ChangeKind::Added,
+        item_key: Some(key.into()),
+        title: title.into(),
+        link: Some(format!("https://example.invalid/{key}")),
+        excerpt: format!("excerpt {title}"),
+        diff: format!("+ {title}"),
+        text: text.into(),
+    }
+}
+
+fn record(
+    c: NewChange,
+    categories: &[&str],
+    hs: &[&str],
+    cases: &[&str],
+    to: &[&str],
+) -> ChangeRecord {
+    ChangeRecord {
+        change: c,
+        tags: Tags {
+            categories: categories.iter().map(|s| s.to_string()).collect(),
+            hs_codes: hs.iter().map(|s| s.to_string()).collect(),
+            evidence: categories
+                .iter()
+                .map(|c| Evidence {
+                    category: c.to_string(),
+                    via: "phrase".into(),
+                    matched: "tariff".into(),
+                })
+                .collect(),
+            effective_date: chrono::NaiveDate::from_ymd_opt(2026, 4, 1),
+        },
+        cases: cases
+            .iter()
+            .map(|id| CaseMatch {
+                id: id.to_string(),
+                link: None,
+                reason: format!("hs match for {id}"),
+            })
+            .collect(),
+        deliver_to: to.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn poll(source: &str, jur: &str, at: DateTime<Utc>, outcome: PollOutcome) -> PollRecord {
+    PollRecord {
+        source_id: source.into(),
+        jurisdiction: jur.into(),
+        started_at: at,
+        duration_ms: 12,
+        status: Some(200),
+        bytes: Some(345),
+        outcome,
+        next_poll_at: Some(at + Duration::minutes(15)),
+        down_after: 2,
+        health_channels: vec!["ops".into()],
+    }
+}
+
+fn changed(keys: &[&str], baseline: bool, changes: Vec<ChangeRecord>) -> PollOutcome {
+    PollOutcome::Changed {
+        content: content(keys),
+        hash: format!("hash-{}", keys.join("-")),
+        etag: Some(format!("\"e-{}\"", keys.len())),
+        last_modified: Some("Mon, 02 Mar 2026 07:00:00 GMT".into()),
+        baseline,
+        changes,
+    }
+}
+
+fn failed(msg: &str) -> PollOutcome {
+    PollOutcome::Failed { error: msg.into() }
+}
+
+async fn record_poll_baseline_changed_failed_health(db: &TestDb) {
+    let store = db.open().await;
+    let s = "tr-ticaret";
+    // Never polled: the default state.
+    let st = store.state(s).await.unwrap();
+    assert!(st.last_snapshot_id.is_none() && st.next_poll_at.is_none());
+
+    // Baseline: a snapshot, no change.
+    let r = store
+        .record_poll(poll(s, "TR", t0(), changed(&["a"], true, vec![])))
+        .await
+        .unwrap();
+    assert!(r.change_ids.is_empty());
+    assert_eq!(r.health, Some(Health::Same));
+    let st = store.state(s).await.unwrap();
+    assert_eq!(st.last_hash.as_deref(), Some("hash-a"));
+    assert_eq!(st.etag.as_deref(), Some("\"e-1\""));
+    assert_eq!(st.last_poll_at, Some(t0()));
+    assert_eq!(st.next_poll_at, Some(t0() + Duration::minutes(15)));
+    assert_eq!(store.count_snapshots(s).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .snapshot_content(st.last_snapshot_id.unwrap())
+            .await
+            .unwrap(),
+        Some(content(&["a"]))
+    );
+
+    // Changed: two changes, tagged, matched, routed to a channel.
+    let t1 = t0() + Duration::minutes(15);
+    let r = store
+        .record_poll(poll(
+            s,
+            "TR",
+            t1,
+            changed(
+                &["a", "b", "c"],
+                false,
+                vec![
+                    record(
+                        new_change("b", "Tariff on phones", "8517.13 duty"),
+                        &["tariff"],
+                        &["8517.13"],
+                        &["C-1"],
+                        &["slack"],
+                    ),
+                    record(
+                        new_change("c", "Other notice", "nothing"),
+                        &[],
+                        &[],
+                        &[],
+                        &["slack"],
+                    ),
+                ],
+            ),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.change_ids.len(), 2);
+    assert!(r.change_ids[0] < r.change_ids[1]);
+    assert_eq!(store.count_changes().await.unwrap(), 2);
+    assert_eq!(store.count_snapshots(s).await.unwrap(), 2);
+    let c = store.change(r.change_ids[0]).await.unwrap().unwrap();
+    assert_eq!(c.title, "Tariff on phones");
+    assert_eq!(c.source, s);
+    assert_eq!(c.jurisdiction, "TR");
+    assert_eq!(c.detected_at, t1);
+    assert_eq!(c.kind, ChangeKind::Added);
+    assert_eq!(c.categories, vec!["tariff".to_string()]);
+    assert_eq!(c.hs_codes, vec!["8517.13".to_string()]);
+    assert_eq!(c.evidence.len(), 1);
+    assert_eq!(
+        c.effective_date,
+        chrono::NaiveDate::from_ymd_opt(2026, 4, 1)
+    );
+    assert_eq!(c.cases.len(), 1);
+    assert_eq!(c.cases[0].id, "C-1");
+    let d = store.deliveries().await.unwrap();
+    assert_eq!(d.len(), 2);
+    assert!(d.iter().all(|d| d.kind == "change" && d.channel == "slack"));
+    assert_eq!(d[0].change_id, Some(r.change_ids[0]));
+
+    // Not modified keeps the validators; unchanged replaces them.
+    let t2 = t1 + Duration::minutes(15);
+    store
+        .record_poll(poll(s, "TR", t2, PollOutcome::NotModified))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.state(s).await.unwrap().etag.as_deref(),
+        Some("\"e-3\"")
+    );
+    store
+        .record_poll(poll(
+            s,
+            "TR",
+            t2,
+            PollOutcome::Unchanged {
+                etag: Some("\"new\"".into()),
+                last_modified: None,
+            },
+        ))
+        .await
+        .unwrap();
+    let st = store.state(s).await.unwrap();
+    assert_eq!(st.etag.as_deref(), Some("\"new\""));
+    assert_eq!(st.last_modified, None);
+
+    // Failures: down after two, one health alert; then recovery.
+    let t3 = t2 + Duration::minutes(15);
+    let r = store
+        .record_poll(poll(s, "TR", t3, failed("HTTP 503")))
+        .await
+        .unwrap();
+    assert_eq!(r.health, Some(Health::Same));
+    let st = store.state(s).await.unwrap();
+    assert_eq!((st.consecutive_failures, st.down), (1, false));
+    let r = store
+        .record_poll(poll(s, "TR", t3 + Duration::minutes(1), failed("HTTP 503")))
+        .await
+        .unwrap();
+    assert_eq!(r.health, Some(Health::WentDown));
+    let r = store
+        .record_poll(poll(s, "TR", t3 + Duration::minutes(2), failed("timeout")))
+        .await
+        .unwrap();
+    assert_eq!(r.health, Some(Health::Same), "down is alerted once");
+    let st = store.state(s).await.unwrap();
+    assert_eq!((st.consecutive_failures, st.down), (3, true));
+    let h = store.health().await.unwrap();
+    assert_eq!(h.len(), 1);
+    assert!(h[0].down);
+    assert_eq!(h[0].last_error.as_deref(), Some("timeout"));
+    assert_eq!(h[0].consecutive_failures, 3);
+    let r = store
+        .record_poll(poll(
+            s,
+            "TR",
+            t3 + Duration::minutes(3),
+            PollOutcome::NotModified,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.health, Some(Health::Recovered));
+    let st = store.state(s).await.unwrap();
+    assert_eq!((st.consecutive_failures, st.down), (0, false));
+    let health: Vec<String> = store
+        .deliveries()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.kind == "health")
+        .map(|d| d.payload["state"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(health, vec!["down", "recovered"]);
+    let log = store.fetch_log(s, 10).await.unwrap();
+    let outcomes: Vec<&str> = log.iter().map(|l| l.0.as_str()).collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            "not_modified",
+            "failed",
+            "failed",
+            "failed",
+            "unchanged",
+            "not_modified",
+            "changed",
+            "baseline"
+        ]
+    );
+    assert_eq!(log[1].1.as_deref(), Some("timeout"));
+    // A failure that comes with no next time keeps the one it had.
+    let before = store.state(s).await.unwrap().next_poll_at;
+    let mut p = poll(s, "TR", t3 + Duration::minutes(4), failed("x"));
+    p.next_poll_at = None;
+    store.record_poll(p).await.unwrap();
+    assert_eq!(store.state(s).await.unwrap().next_poll_at, before);
+    store.close().await;
+}
+
+/// Record one change by a poll of `source` at `at`.
+async fn add_change(
+    store: &Store,
+    source: &str,
+    jur: &str,
+    at: DateTime<Utc>,
+    rec: ChangeRecord,
+) -> i64 {
+    let key = rec.change.item_key.clone().unwrap();
+    store
+        .record_poll(poll(source, jur, at, changed(&[&key], false, vec![rec])))
+        .await
+        .unwrap()
+        .change_ids[0]
+}
+
+async fn changes_filters_and_cursor(db: &TestDb) {
+    let store = db.open().await;
+    let t = t0();
+    let a = add_change(
+        &store,
+        "de-bafa",
+        "DE",
+        t,
+        record(
+            new_change("a", "Export control update", "dual-use list"),
+            &["export-control"],
+            &["8471.30"],
+            &["C-1"],
+            &[],
+        ),
+    )
+    .await;
+    let b = add_change(
+        &store,
+        "eu-taric",
+        "EU",
+        t + Duration::hours(1),
+        record(
+            new_change("b", "TARIC tariff duty for phones", "anti-dumping 8517"),
+            &["tariff", "anti-dumping"],
+            &["8517"],
+            &[],
+            &[],
+        ),
+    )
+    .await;
+    let c = add_change(
+        &store,
+        "us-cbp",
+        "US",
+        t + Duration::hours(2),
+        record(
+            new_change("c", "CSMS message 100% new", "quota"),
+            &["quota"],
+            &["851713"],
+            &["C-2"],
+            &[],
+        ),
+    )
+    .await;
+    let d = add_change(
+        &store,
+        "tr-rg",
+        "TR",
+        t + Duration::hours(3),
+        record(
+            new_change("d", "Resmî Gazete tariff", "ithalat rejimi"),
+            &["tariff"],
+            &[],
+            &["C-1"],
+            &[],
+        ),
+    )
+    .await;
+    let ids = |v: Vec<regwatch::model::Change>| v.into_iter().map(|c| c.id).collect::<Vec<i64>>();
+    let q = |f: ChangeFilter| {
+        let store = store.clone();
+        async move { ids(store.changes(&f).await.unwrap()) }
+    };
+    assert_eq!(
+        q(ChangeFilter::default()).await,
+        vec![d, c, b, a],
+        "newest first"
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            since: Some(t + Duration::hours(2)),
+            ..Default::default()
+        })
+        .await,
+        vec![d, c]
+    );
+    // A member state includes the EU's own changes; lower case is accepted.
+    assert_eq!(
+        q(ChangeFilter {
+            country: Some("de".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![b, a]
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            country: Some("US".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![c]
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            category: Some("Tariff".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![d, b]
+    );
+    // HS by prefix both ways.
+    assert_eq!(
+        q(ChangeFilter {
+            hs: Some(vec!["85171300".into()]),
+            ..Default::default()
+        })
+        .await,
+        vec![c, b]
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            hs: Some(vec!["84".into()]),
+            ..Default::default()
+        })
+        .await,
+        vec![a]
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            hs: Some(vec!["84".into(), "851713".into()]),
+            ..Default::default()
+        })
+        .await,
+        vec![c, b, a]
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            hs: Some(vec!["9".into()]),
+            ..Default::default()
+        })
+        .await,
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            source: Some("eu-taric".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![b]
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            case_id: Some("C-1".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![d, a]
+    );
+    // Words: all must match, ASCII case ignored, in title, excerpt, body or HS codes.
+    assert_eq!(
+        q(ChangeFilter {
+            query: Some("TARIFF".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![d, b]
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            query: Some("tariff phones".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![b]
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            query: Some("dual-use".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![a]
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            query: Some("851713".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![c]
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            query: Some("Gazete".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![d]
+    );
+    // % and _ are literal.
+    assert_eq!(
+        q(ChangeFilter {
+            query: Some("100%".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![c]
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            query: Some("%".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![c]
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            query: Some("_".into()),
+            ..Default::default()
+        })
+        .await,
+        Vec::<i64>::new()
+    );
+    // Filters combine.
+    assert_eq!(
+        q(ChangeFilter {
+            category: Some("tariff".into()),
+            country: Some("TR".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![d]
+    );
+    // The cursor pages through, newest first.
+    let page1 = q(ChangeFilter {
+        limit: Some(3),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(page1, vec![d, c, b]);
+    let page2 = q(ChangeFilter {
+        limit: Some(3),
+        before_id: Some(*page1.last().unwrap()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(page2, vec![a]);
+    let page3 = q(ChangeFilter {
+        limit: Some(3),
+        before_id: Some(a),
+        ..Default::default()
+    })
+    .await;
+    assert!(page3.is_empty());
+    assert_eq!(
+        q(ChangeFilter {
+            ids: Some(vec![a, c]),
+            ..Default::default()
+        })
+        .await,
+        vec![c, a]
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            ids: Some(vec![]),
+            ..Default::default()
+        })
+        .await,
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        q(ChangeFilter {
+            limit: Some(0),
+            ..Default::default()
+        })
+        .await,
+        Vec::<i64>::new()
+    );
+    assert!(store.change(d + 100).await.unwrap().is_none());
+    let got = store.change(c).await.unwrap().unwrap();
+    assert_eq!(
+        got.cases.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+        vec!["C-2"]
+    );
+    // A field report is a change with an author and no source poll.
+    let f = store
+        .record_field_report(
+            "TR",
+            t + Duration::hours(4),
+            &record(
+                new_change("f", "Port of Mersin asks for a new form", "field"),
+                &["procedure"],
+                &[],
+                &[],
+                &["slack"],
+            ),
+            "ayse",
+        )
+        .await
+        .unwrap();
+    let fc = store.change(f).await.unwrap().unwrap();
+    assert_eq!(
+        (fc.source.as_str(), fc.author.as_deref()),
+        ("field", Some("ayse"))
+    );
+    assert_eq!(store.deliveries().await.unwrap().len(), 1);
+    store.close().await;
+}
+
+fn case(id: &str, country: &str, hs: &[&str]) -> Case {
+    Case {
+        id: id.into(),
+        client: "ACME".into(),
+        title: format!("Case {id}"),
+        country: country.into(),
+        hs_codes: hs.iter().map(|s| s.to_string()).collect(),
+        categories: vec!["tariff".into()],
+        keywords: vec!["phones".into()],
+        status: "open".into(),
+        link: Some(format!("https://crm.invalid/{id}")),
+    }
+}
+
+async fn cases_upsert_close_backmatch(db: &TestDb) {
+    let store = db.open().await;
+    let c1 = case("C-1", "TR", &["8517"]);
+    assert!(store.upsert_case(&c1).await.unwrap(), "new");
+    assert!(!store.upsert_case(&c1).await.unwrap(), "unchanged");
+    let mut c1b = c1.clone();
+    c1b.hs_codes.push("8471".into());
+    assert!(store.upsert_case(&c1b).await.unwrap(), "changed");
+    assert_eq!(store.case("C-1").await.unwrap(), Some(c1b.clone()));
+    assert!(store.case("nope").await.unwrap().is_none());
+    store.upsert_case(&case("B-2", "DE", &[])).await.unwrap();
+    store.upsert_case(&case("a-3", "US", &[])).await.unwrap();
+    // Byte order on both backends: upper case before lower case.
+    let all: Vec<String> = store
+        .cases(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(all, vec!["B-2", "C-1", "a-3"]);
+    assert!(store.close_case("B-2").await.unwrap());
+    assert!(!store.close_case("missing").await.unwrap());
+    let open: Vec<String> = store
+        .open_cases()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(open, vec!["C-1", "a-3"]);
+    let closed: Vec<String> = store
+        .cases(Some("closed"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(closed, vec!["B-2"]);
+
+    // Back-matching existing changes to a case.
+    let x = add_change(
+        &store,
+        "tr-a",
+        "TR",
+        t0(),
+        record(new_change("x", "Phones", "8517"), &[], &[], &[], &[]),
+    )
+    .await;
+    let y = add_change(
+        &store,
+        "tr-b",
+        "TR",
+        t0() + Duration::hours(1),
+        record(new_change("y", "Laptops", "8471"), &[], &[], &[], &[]),
+    )
+    .await;
+    let n = store
+        .add_case_matches("C-1", &[(x, "hs 8517".into()), (y, "hs 8471".into())])
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let again = store
+        .add_case_matches("C-1", &[(x, "hs 8517".into())])
+        .await
+        .unwrap();
+    assert_eq!(again, 0, "a match is recorded once");
+    let by_case = store
+        .changes(&ChangeFilter {
+            case_id: Some("C-1".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_case.iter().map(|c| c.id).collect::<Vec<_>>(), vec![y, x]);
+    assert_eq!(
+        by_case[0].cases[0].link.as_deref(),
+        Some("https://crm.invalid/C-1")
+    );
+    assert_eq!(by_case[0].cases[0].reason, "hs 8471");
+    store.clear_case_matches("C-1").await.unwrap();
+    assert!(store
+        .changes(&ChangeFilter {
+            case_id: Some("C-1".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .is_empty());
+    store.close().await;
+}
+
+async fn outbox_enqueue_claim_mark_retry(db: &TestDb) {
+    let store = db.open().await;
+    let p = serde_json::json!({"hello": "world", "n": 1});
+    store
+        .enqueue("slack", "digest", None, &p, "k1")
+        .await
+        .unwrap();
+    store
+        .enqueue("slack", "digest", None, &p, "k1")
+        .await
+        .unwrap();
+    store
+        .enqueue("email", "digest", None, &p, "k2")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.outbox_depth().await.unwrap(),
+        2,
+        "the idempotency key dedups"
+    );
+    let now = Utc::now();
+    let lease = Duration::seconds(60);
+    let a = store
+        .claim_deliveries("A", now, lease, 10, false)
+        .await
+        .unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[0].payload, p);
+    assert_eq!(a[0].idempotency_key, "k1");
+    assert!(a[0].id < a[1].id);
+    // Leased: nobody else gets them, not even when forced.
+    assert!(store
+        .claim_deliveries("B", now, lease, 10, false)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .claim_deliveries("B", now, lease, 10, true)
+        .await
+        .unwrap()
+        .is_empty());
+    store.mark_delivered(a[0].id, now).await.unwrap();
+    store
+        .mark_failed(a[1].id, "SMTP 451", now + Duration::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(store.outbox_depth().await.unwrap(), 1);
+    // Not due yet, unless forced.
+    assert!(store
+        .claim_deliveries("B", now, lease, 10, false)
+        .await
+        .unwrap()
+        .is_empty());
+    let forced = store
+        .claim_deliveries("B", now, lease, 10, true)
+        .await
+        .unwrap();
+    assert_eq!(forced.len(), 1);
+    assert_eq!(forced[0].attempts, 1);
+    assert_eq!(forced[0].last_error.as_deref(), Some("SMTP 451"));
+    // B died holding it: once the lease ends, A takes it over when due.
+    let later = now + Duration::minutes(6);
+    let retry = store
+        .claim_deliveries("A", later, lease, 10, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        retry.iter().map(|d| d.id).collect::<Vec<_>>(),
+        vec![a[1].id]
+    );
+    store.mark_delivered(a[1].id, later).await.unwrap();
+    assert!(store.pending_deliveries().await.unwrap().is_empty());
+    let all = store.deliveries().await.unwrap();
+    assert!(all.iter().all(|d| d.status == "delivered"));
+    assert_eq!(all[1].attempts, 2);
+    // Limit.
+    for i in 0..5 {
+        store
+            .enqueue("slack", "change", None, &p, &format!("l{i}"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store
+            .claim_deliveries("A", later, lease, 3, false)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        store
+            .claim_deliveries("B", later, lease, 3, false)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    store.close().await;
+}
+
+async fn outbox_racing_claims_never_share(db: &TestDb) {
+    let s1 = db.open().await;
+    let s2 = db.open().await;
+    let p = serde_json::json!({});
+    for i in 0..60 {
+        s1.enqueue("slack", "change", None, &p, &format!("r{i}"))
+            .await
+            .unwrap();
+    }
+    let now = Utc::now();
+    let worker = |store: Store, owner: &'static str| async move {
+        let mut got = vec![];
+        loop {
+            let v = store
+                .claim_deliveries(owner, now, Duration::minutes(5), 4, false)
+                .await
+                .unwrap();
+            if v.is_empty() {
+                break;
+            }
+            got.extend(v.into_iter().map(|d| d.id));
+        }
+        got
+    };
+    let (a, b, c) = tokio::join!(
+        tokio::spawn(worker(s1.clone(), "A")),
+        tokio::spawn(worker(s2.clone(), "B")),
+        tokio::spawn(worker(s2.clone(), "C")),
+    );
+    let (a, b, c) = (a.unwrap(), b.unwrap(), c.unwrap());
+    let mut all: Vec<i64> = a.iter().chain(&b).chain(&c).copied().collect();
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(n, all.len(), "a delivery was claimed twice");
+    assert_eq!(n, 60, "a delivery was never claimed");
+    s1.close().await;
+    s2.close().await;
+}
+
+fn ids(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("src-{i:03}")).collect()
+}
+
+async fn claim_due_sources_two_owners(db: &TestDb) {
+    let a = db.open().await;
+    let b = db.open().await;
+    let all = ids(10);
+    let now = t0();
+    let lease = Duration::seconds(120);
+    // Never-polled sources are due; rows are created for them.
+    let got_a = a.claim_due_sources("A", &all, now, lease, 6).await.unwrap();
+    assert_eq!(got_a.len(), 6);
+    let got_b = b
+        .claim_due_sources("B", &all, now, lease, 100)
+        .await
+        .unwrap();
+    assert_eq!(got_b.len(), 4);
+    assert_eq!(got_a, all[..6].to_vec(), "the limit holds, in id order");
+    let sa: HashSet<&String> = got_a.iter().collect();
+    assert!(
+        got_b.iter().all(|id| !sa.contains(id)),
+        "claimed twice: {got_a:?} {got_b:?}"
+    );
+    assert!(b
+        .claim_due_sources("C", &all, now, lease, 100)
+        .await
+        .unwrap()
+        .is_empty());
+    // An owner may take again what it holds (it knows it is not polling it).
+    assert_eq!(
+        a.claim_due_sources("A", &all, now, lease, 100)
+            .await
+            .unwrap(),
+        got_a
+    );
+    assert_eq!(a.source_leases(now).await.unwrap().len(), 10);
+
+    // A polls two of its sources: the poll releases them and sets the next time.
+    for id in &got_a[..2] {
+        a.record_poll(poll(id, "TR", now, PollOutcome::NotModified))
+            .await
+            .unwrap();
+    }
+    // A gives one back unpolled; B cannot release what A holds.
+    a.release_source("A", &got_a[2]).await.unwrap();
+    b.release_source("B", &got_a[3]).await.unwrap();
+    let again = b
+        .claim_due_sources("C", &all, now + Duration::seconds(1), lease, 100)
+        .await
+        .unwrap();
+    assert_eq!(again, vec![got_a[2].clone()]);
+
+    // A dies. When its lease ends B takes over what A still held, but not
+    // what A polled (not due before next_poll_at).
+    let after = now + lease;
+    let taken = b
+        .claim_due_sources("B", &all, after, lease, 100)
+        .await
+        .unwrap();
+    let mut expect: Vec<String> = got_a[3..].to_vec();
+    expect.extend(got_b.iter().cloned());
+    expect.sort();
+    let mut taken_sorted = taken.clone();
+    taken_sorted.sort();
+    // B's own leases come back to B too; got_a[2] is still C's.
+    assert_eq!(taken_sorted, expect);
+    // At the next poll time, A's polled sources are due again.
+    let next = now + Duration::minutes(15);
+    let due_again = a
+        .claim_due_sources("A", &got_a[..2], next, lease, 100)
+        .await
+        .unwrap();
+    assert_eq!(due_again.len(), 2);
+    // Ids outside the list are never claimed; an empty list claims nothing.
+    assert!(a
+        .claim_due_sources("A", &[], next, lease, 100)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(a.release_all_sources("A").await.unwrap(), 2);
+    a.close().await;
+    b.close().await;
+}
+
+async fn claim_due_sources_racing(db: &TestDb) {
+    let n = 120;
+    let all = ids(n);
+    let stores = [db.open().await, db.open().await, db.open().await];
+    let now = t0();
+    let mut tasks = vec![];
+    for (i, s) in stores.iter().enumerate() {
+        let s = s.clone();
+        let all = all.clone();
+        tasks.push(tokio::spawn(async move {
+            let owner = format!("owner-{i}");
+            let mut got: Vec<String> = vec![];
+            loop {
+                // As the daemon does: ask only for what this owner is not
+                // already polling.
+                let want: Vec<String> =
+                    all.iter().filter(|id| !got.contains(id)).cloned().collect();
+                let v = s
+                    .claim_due_sources(&owner, &want, now, Duration::minutes(5), 7)
+                    .await
+                    .unwrap();
+                if v.is_empty() {
+                    break;
+                }
+                got.extend(v);
+            }
+            got
+        }));
+    }
+    let mut claimed = vec![];
+    for t in tasks {
+        claimed.extend(t.await.unwrap());
+    }
+    let total = claimed.len();
+    claimed.sort();
+    claimed.dedup();
+    assert_eq!(total, claimed.len(), "a source was claimed twice");
+    assert_eq!(total, n, "a due source was not claimed");
+    for s in stores {
+        s.close().await;
+    }
+}
+
+async fn digest_period_claimed_once(db: &TestDb) {
+    let s1 = db.open().await;
+    let s2 = db.open().await;
+    let p = serde_json::json!({"change_ids": [1, 2]});
+    let mut end = t0();
+    for round in 0..8 {
+        end += Duration::days(1);
+        let (w1, w2) = tokio::join!(
+            s1.close_digest_period("daily", end, Some(&p)),
+            s2.close_digest_period("daily", end, Some(&p)),
+        );
+        let (w1, w2) = (w1.unwrap(), w2.unwrap());
+        assert!(
+            w1 ^ w2,
+            "round {round}: exactly one instance closes the period ({w1}, {w2})"
+        );
+        assert_eq!(s2.digest_period_end("daily").await.unwrap(), Some(end));
+    }
+    let digests = s1.deliveries().await.unwrap();
+    assert_eq!(digests.len(), 8, "one digest per period");
+    // A stale close (an instance behind the others) changes nothing.
+    assert!(!s1
+        .close_digest_period("daily", t0(), Some(&p))
+        .await
+        .unwrap());
+    assert_eq!(s1.digest_period_end("daily").await.unwrap(), Some(end));
+    // An empty period is closed without a delivery.
+    assert!(s1.close_digest_period("weekly", end, None).await.unwrap());
+    assert_eq!(s1.deliveries().await.unwrap().len(), 8);
+    assert_eq!(s1.digest_period_end("weekly").await.unwrap(), Some(end));
+    s1.close().await;
+    s2.close().await;
+}
+
+/// Fill a store with a bit of everything.
+async fn populate(store: &Store) {
+    store
+        .upsert_case(&case("C-1", "TR", &["8517"]))
+        .await
+        .unwrap();
+    let t = t0();
+    store
+        .record_poll(poll("tr-a", "TR", t, changed(&["a"], true, vec![])))
+        .await
+        .unwrap();
+    for i in 0..30 {
+        let key = format!("k{i}");
+        store
+            .record_poll(poll(
+                "tr-a",
+                "TR",
+                t + Duration::minutes(i),
+                changed(
+                    &["a", &key],
+                    false,
+                    vec![record(
+                        new_change(&key, &format!("Tariff {i}"), "8517 duty"),
+                        &["tariff"],
+                        &["8517"],
+                        &["C-1"],
+                        &["slack"],
+                    )],
+                ),
+            ))
+            .await
+            .unwrap();
+    }
+    store
+        .record_poll(poll("tr-b", "TR", t, failed("503")))
+        .await
+        .unwrap();
+    store
+        .record_poll(poll("tr-b", "TR", t, failed("503")))
+        .await
+        .unwrap();
+    store
+        .close_digest_period("daily", t, Some(&serde_json::json!({"x": 1})))
+        .await
+        .unwrap();
+    let d = store
+        .claim_deliveries("A", t, Duration::seconds(30), 1, true)
+        .await
+        .unwrap();
+    store.mark_delivered(d[0].id, t).await.unwrap();
+}
+
+async fn copy_preserves_everything(db: &TestDb) {
+    // The source is SQLite (what users move from); the target is `db`.
+    let src_db = TestDb::sqlite();
+    let src = src_db.open().await;
+    populate(&src).await;
+    let target = db.open().await;
+    let counts = src.copy_to(&target).await.unwrap();
+    let by_table: std::collections::HashMap<&str, u64> = counts.iter().copied().collect();
+    assert_eq!(by_table["changes"], 30);
+    assert_eq!(by_table["snapshots"], 31);
+    assert_eq!(by_table["fetch_log"], 33);
+    let src_counts = src.table_counts().await.unwrap();
+    assert_eq!(target.table_counts().await.unwrap(), src_counts);
+    // Same changes, same ids, same cases and tags.
+    let f = ChangeFilter::default();
+    assert_eq!(
+        target.changes(&f).await.unwrap(),
+        src.changes(&f).await.unwrap()
+    );
+    assert_eq!(target.health().await.unwrap(), src.health().await.unwrap());
+    let (sd, td) = (
+        src.deliveries().await.unwrap(),
+        target.deliveries().await.unwrap(),
+    );
+    assert_eq!(
+        sd.iter()
+            .map(|d| (d.id, d.status.clone(), d.idempotency_key.clone()))
+            .collect::<Vec<_>>(),
+        td.iter()
+            .map(|d| (d.id, d.status.clone(), d.idempotency_key.clone()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(target.digest_period_end("daily").await.unwrap(), Some(t0()));
+    assert_eq!(
+        target.cases(None).await.unwrap(),
+        src.cases(None).await.unwrap()
+    );
+    let st = target.state("tr-a").await.unwrap();
+    assert_eq!(st.last_hash.as_deref(), Some("hash-a-k29"));
+    // New rows continue after the copied ids.
+    let max = src.count_changes().await.unwrap();
+    let id = add_change(
+        &target,
+        "tr-c",
+        "TR",
+        t0() + Duration::days(1),
+        record(new_change("new", "New", "x"), &[], &[], &[], &["slack"]),
+    )
+    .await;
+    assert!(id > max, "new id {id} collides with copied ids (max {max})");
+    // A non-empty target is refused, and left as it was.
+    let before = target.table_counts().await.unwrap();
+    let err = src.copy_to(&target).await.unwrap_err().to_string();
+    assert!(err.contains("not empty"), "{err}");
+    assert_eq!(target.table_counts().await.unwrap(), before);
+    src.close().await;
+    target.close().await;
+}
+
+/// The copy covers every column of every table of the schema: a migration
+/// that adds one must extend `db copy` too.
+#[tokio::test]
+async fn copy_covers_the_whole_schema() {
+    let db = TestDb::sqlite();
+    let store = db.open().await;
+    let pool = sqlx::SqlitePool::connect(&format!("{}?mode=ro", db.url))
+        .await
+        .unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let copied = regwatch::store::copy::copied_columns();
+    let mut names: Vec<String> = copied.iter().map(|(t, _)| t.to_string()).collect();
+    names.sort();
+    assert_eq!(names, tables);
+    for (t, cols) in copied {
+        let actual: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT name FROM pragma_table_info('{t}') ORDER BY cid"
+        )))
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(cols, actual, "columns of {t}");
+    }
+    pool.close().await;
+    store.close().await;
+}
+
+/// `regwatch db copy --to URL` from the configured SQLite store.
+async fn db_copy_command(db: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("sources")).unwrap();
+    let src_url = format!("sqlite://{}/src.db", dir.path().display());
+    let cfg = dir.path().join("regwatch.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[storage]\nurl = \"{src_url}\"\n[sources]\ndir = \"{}/sources\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let src = Store::open(&src_url).await.unwrap();
+    populate(&src).await;
+    let changes = src.count_changes().await.unwrap();
+    src.close().await;
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"))
+            .arg("--config")
+            .arg(&cfg)
+            .args(["db", "copy", "--to", &db.url])
+            .env("REGWATCH_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("changes") && l.trim_end().ends_with(&format!(" {changes}"))),
+        "{stdout}"
+    );
+    assert!(stdout.contains("copied "), "{stdout}");
+    let target = db.open().await;
+    assert_eq!(target.count_changes().await.unwrap(), changes);
+    target.close().await;
+    // Again: the target is not empty any more.
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not empty"), "{stderr}");
+}
