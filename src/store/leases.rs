@@ -31,7 +31,26 @@ impl Store {
             return Ok(vec![]);
         }
         // Sources never seen get their row first, so they can be locked.
+        // Look first: the scheduler calls this for every dispatch, and an
+        // INSERT of every due id would be a write transaction each time.
+        let mut known = std::collections::HashSet::new();
         for chunk in source_ids.chunks(CHUNK) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT source_id FROM source_state WHERE source_id IN ({})",
+                list.join(",")
+            );
+            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            known.extend(q.fetch_all(&self.pool).await?);
+        }
+        let missing: Vec<&String> = source_ids
+            .iter()
+            .filter(|id| !known.contains(*id))
+            .collect();
+        for chunk in missing.chunks(CHUNK) {
             let values: Vec<String> = (1..=chunk.len()).map(|i| format!("(${i})")).collect();
             let sql = format!(
                 "INSERT INTO source_state (source_id) VALUES {} ON CONFLICT(source_id) DO NOTHING",
@@ -39,7 +58,7 @@ impl Store {
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in chunk {
-                q = q.bind(id);
+                q = q.bind(*id);
             }
             q.execute(&self.pool).await?;
         }
