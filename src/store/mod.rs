@@ -395,18 +395,13 @@ impl Store {
                         "source": rec.source_id, "jurisdiction": rec.jurisdiction, "state": "down",
                         "failures": failures, "error": error, "at": now,
                     });
-                    for ch in &rec.health_channels {
-                        outbox::enqueue(
-                            &mut tx,
-                            ch,
-                            "health",
-                            None,
-                            &payload,
-                            &format!("health:{}:down:{now}:{ch}", rec.source_id),
-                            rec.started_at,
-                        )
-                        .await?;
-                    }
+                    queue_health(
+                        &mut tx,
+                        (&rec.source_id, rec.started_at, &rec.health_channels),
+                        "down",
+                        &payload,
+                    )
+                    .await?;
                 }
             }
             ok => {
@@ -471,18 +466,13 @@ impl Store {
                         "source": rec.source_id, "jurisdiction": rec.jurisdiction, "state": "recovered",
                         "failures": failures, "at": now,
                     });
-                    for ch in &rec.health_channels {
-                        outbox::enqueue(
-                            &mut tx,
-                            ch,
-                            "health",
-                            None,
-                            &payload,
-                            &format!("health:{}:up:{now}:{ch}", rec.source_id),
-                            rec.started_at,
-                        )
-                        .await?;
-                    }
+                    queue_health(
+                        &mut tx,
+                        (&rec.source_id, rec.started_at, &rec.health_channels),
+                        "up",
+                        &payload,
+                    )
+                    .await?;
                 }
                 sqlx::query(
                     "UPDATE source_state SET last_poll_at = $1, last_success_at = $1, last_error = NULL,
@@ -749,6 +739,22 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Queue one source-health alert (`state` is `down` or `up`) to every
+/// health channel, keyed so a transition is announced once per channel.
+async fn queue_health(
+    tx: &mut Tx<'_>,
+    (source_id, started_at, channels): (&str, DateTime<Utc>, &[String]),
+    state: &str,
+    payload: &serde_json::Value,
+) -> anyhow::Result<()> {
+    let at = ts(started_at);
+    for ch in channels {
+        let key = format!("health:{source_id}:{state}:{at}:{ch}");
+        outbox::enqueue(tx, ch, "health", None, payload, &key, started_at).await?;
+    }
+    Ok(())
 }
 
 async fn insert_change(
