@@ -546,24 +546,7 @@ async fn init_check_poll_changes_from_an_empty_folder() {
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let c = &v.as_array().unwrap()[0];
-    for key in [
-        "id",
-        "source",
-        "jurisdiction",
-        "detected_at",
-        "kind",
-        "title",
-        "link",
-        "excerpt",
-        "diff",
-        "categories",
-        "hs_codes",
-        "evidence",
-        "cases",
-        "url",
-    ] {
-        assert!(c.get(key).is_some(), "missing `{key}` in {c}");
-    }
+    assert_change_shape(c);
     assert_eq!(c["source"], "local-feed");
     assert_eq!(c["jurisdiction"], "TR");
     assert_eq!(c["kind"], "added");

@@ -246,10 +246,16 @@ base_url = "http://regwatch.test"
     );
     let cfg_path = dir.join("regwatch.toml");
     std::fs::write(&cfg_path, cfg).unwrap();
+    start_run(dir, &cfg_path, envs, Duration::from_secs(30))
+}
+
+/// Start `regwatch run --listen 127.0.0.1:0` with `cfg`, logging into
+/// `dir/daemon.log`, and wait (up to `wait`) for it to print its address.
+pub fn start_run(dir: &Path, cfg_path: &Path, envs: &[(&str, String)], wait: Duration) -> Daemon {
     let log = dir.join("daemon.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_regwatch"))
         .arg("--config")
-        .arg(&cfg_path)
+        .arg(cfg_path)
         .args(["run", "--listen", "127.0.0.1:0"])
         .env_remove("REGWATCH_API_TOKEN")
         .env_remove("NOTIFY_SOCKET")
@@ -273,7 +279,7 @@ base_url = "http://regwatch.test"
         dir: dir.to_path_buf(),
         log,
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + wait;
     while Instant::now() < deadline {
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(line) => {
@@ -379,24 +385,7 @@ async fn run_polls_on_schedule_serves_changes_reloads_and_stops_on_sigterm() {
     )
     .await;
     let first = &changes[0];
-    for key in [
-        "id",
-        "source",
-        "jurisdiction",
-        "detected_at",
-        "kind",
-        "title",
-        "link",
-        "excerpt",
-        "diff",
-        "categories",
-        "hs_codes",
-        "evidence",
-        "cases",
-        "url",
-    ] {
-        assert!(first.get(key).is_some(), "change without `{key}`: {first}");
-    }
+    crate::helpers::assert_change_shape(first);
     let id = first["id"].as_i64().unwrap();
     assert_eq!(first["url"], format!("http://regwatch.test/changes/{id}"));
     let tagged = changes.iter().find(|c| c["source"] == "fx-c").unwrap();

@@ -290,3 +290,25 @@ pub fn rss(items: &[(&str, &str, &str)]) -> String {
     s.push_str("</channel></rss>");
     s
 }
+
+/// A change in the JSON shape DESIGN.md fixes has every one of these keys.
+pub fn assert_change_shape(c: &serde_json::Value) {
+    for key in [
+        "id",
+        "source",
+        "jurisdiction",
+        "detected_at",
+        "kind",
+        "title",
+        "link",
+        "excerpt",
+        "diff",
+        "categories",
+        "hs_codes",
+        "evidence",
+        "cases",
+        "url",
+    ] {
+        assert!(c.get(key).is_some(), "change without `{key}`: {c}");
+    }
+}

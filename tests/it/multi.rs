@@ -8,11 +8,9 @@
 use crate::daemon::{Daemon, TempDir};
 use crate::store::TestDb;
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SOURCES: usize = 60;
 /// Schedule period, seconds.
@@ -126,50 +124,7 @@ secret = "k"
 }
 
 fn spawn(dir: &Path, cfg: &Path) -> Daemon {
-    let log = dir.join("daemon.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_regwatch"))
-        .arg("--config")
-        .arg(cfg)
-        .args(["run", "--listen", "127.0.0.1:0"])
-        .env_remove("REGWATCH_API_TOKEN")
-        .env_remove("NOTIFY_SOCKET")
-        .env("REGWATCH_LOG", "info,regwatch=debug")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .expect("start regwatch run");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut d = Daemon {
-        child,
-        base: String::new(),
-        dir: dir.to_path_buf(),
-        log,
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        match rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(line) => {
-                if let Some(addr) = line.strip_prefix("listening on ") {
-                    d.base = addr.trim().to_string();
-                    return d;
-                }
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                if let Some(s) = d.child.try_wait().unwrap() {
-                    panic!("regwatch run exited early ({s}):\n{}", d.log());
-                }
-            }
-            Err(_) => break,
-        }
-    }
-    panic!("regwatch run did not print its address:\n{}", d.log());
+    crate::daemon::start_run(dir, cfg, &[], Duration::from_secs(60))
 }
 
 /// Sleep until `offset` after the next multiple of TICK seconds.
