@@ -366,7 +366,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         cmd => {
             let cfg = load_config(&cli)?;
             let app = app(cfg).await?;
-            with_app(&cli, cmd, app, fmt).await
+            with_app(cmd, app, fmt).await
         }
     }
 }
@@ -381,7 +381,7 @@ fn find_source<'a>(sources: &'a [Source], id: &str) -> Result<&'a Source, Failur
     })
 }
 
-async fn with_app(cli: &Cli, cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
+async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
     let cfg = app.config.clone();
     match cmd {
         Command::Run { listen } => {
@@ -671,7 +671,6 @@ async fn with_app(cli: &Cli, cmd: &Command, app: App, fmt: Format) -> Result<u8,
             Ok(if r.failed.is_empty() { 0 } else { 1 })
         }
         Command::Init { .. } | Command::Classify { .. } | Command::Sources(_) => {
-            let _ = cli;
             unreachable!("handled before the store is opened")
         }
     }
@@ -895,9 +894,14 @@ async fn cases_import(app: &App, file: &Path, close_missing: bool) -> Result<u8,
         }
     }
     let mut closed = 0;
-    if close_missing {
+    if close_missing && !bad.is_empty() {
+        eprintln!(
+            "{}: --close-missing skipped: with bad rows regwatch cannot tell a case missing from the export from one it could not read; fix the rows and import again",
+            file.display()
+        );
+    } else if close_missing {
         for c in app.store.open_cases().await? {
-            if !good.iter().any(|g| g.id == c.id) && !bad.iter().any(|_| false) {
+            if !good.iter().any(|g| g.id == c.id) {
                 app.store.close_case(&c.id).await?;
                 closed += 1;
             }

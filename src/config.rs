@@ -650,10 +650,6 @@ impl Config {
         let mut table = parse_table(path, text)?;
         let mut plain = vec![];
         resolve_indirect(&mut table, "", path, text, &mut plain)?;
-        // The default API token variable, when none is configured.
-        if let Some(toml::Value::Table(server)) = table.get("server") {
-            let _ = server;
-        }
         let mut cfg: Config = toml::Value::Table(table)
             .try_into()
             .map_err(|e| serde_error(path, text, e, 1))?;
@@ -711,7 +707,7 @@ impl Config {
         url::Url::parse(&self.server.base_url)
             .map_err(|e| err("base_url", format!("[server].base_url: {e}")))?;
         let mut names = std::collections::HashSet::new();
-        for (i, ch) in self.channels.iter().enumerate() {
+        for ch in &self.channels {
             let line = line_of_name(text, &ch.name);
             let cerr =
                 |m: String| ConfigError::invalid(p, line, format!("channel `{}`: {m}", ch.name));
@@ -720,7 +716,6 @@ impl Config {
                     "two channels have this name: names must be unique".into(),
                 ));
             }
-            let _ = i;
             if ch.mode == ChannelMode::Digest || ch.schedule.is_some() {
                 let s = ch.schedule.as_deref().unwrap_or("0 7 * * 1-5");
                 let tz = ch.timezone.as_deref().unwrap_or(&self.schedule.timezone);

@@ -293,9 +293,9 @@ impl Fetcher {
     }
 
     async fn robots_allow(&self, url: &url::Url) -> bool {
-        let Some(host) = url.host_str() else {
+        if url.host_str().is_none() {
             return true;
-        };
+        }
         let origin = format!("{}://{}", url.scheme(), url.authority());
         let cached = self
             .robots
@@ -314,7 +314,6 @@ impl Fetcher {
                 r
             }
         };
-        let _ = host;
         let path = match url.query() {
             Some(q) => format!("{}?{}", url.path(), q),
             None => url.path().to_string(),

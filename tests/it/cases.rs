@@ -300,3 +300,47 @@ async fn backmatching_covers_only_the_last_90_days() {
         .collect();
     assert_eq!(matched, vec![id]);
 }
+
+#[tokio::test]
+async fn close_missing_closes_cases_absent_from_a_full_export_only_when_every_row_read() {
+    let setup = Setup::new("", "");
+    let csv = setup.root().join("cases.csv");
+    let header = "id,client,title,country,hs_codes,categories,keywords,status,link\n";
+    std::fs::write(
+        &csv,
+        format!("{header}A,X,t,TR,8517.13,,,open,\nB,X,t,TR,9018.19,,,open,\n"),
+    )
+    .unwrap();
+    assert!(setup
+        .run(&["cases", "import", csv.to_str().unwrap()])
+        .status
+        .success());
+    let open_ids = || {
+        let out = setup.run(&["cases", "list", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // A bad row: nothing is closed, since B might be the unreadable row.
+    std::fs::write(
+        &csv,
+        format!("{header}A,X,t,TR,8517.13,,,open,\nB,X,t,Narnia,9018.19,,,open,\n"),
+    )
+    .unwrap();
+    let out = setup.run(&["cases", "import", "--close-missing", csv.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--close-missing skipped"));
+    assert_eq!(open_ids(), vec!["A", "B"]);
+    // A clean full export without B closes B.
+    std::fs::write(&csv, format!("{header}A,X,t,TR,8517.13,,,open,\n")).unwrap();
+    let out = setup.run(&["cases", "import", "--close-missing", csv.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 closed"));
+    assert_eq!(open_ids(), vec!["A"]);
+}
