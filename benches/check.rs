@@ -5,11 +5,11 @@
 
 mod common;
 
+use regwatch::app::App;
+use regwatch::classify::Tagger;
 use regwatch::config::Config;
 use regwatch::model::{Case, ChangeKind, Content, NewChange};
-use regwatch::pipeline::App;
 use regwatch::store::{ChangeRecord, PollOutcome, PollRecord, Store, Tags};
-use regwatch::tagging::Tagger;
 use std::time::Instant;
 
 const CHANGES: usize = 100_000;
@@ -116,7 +116,7 @@ async fn run() {
             country: COUNTRIES[i % COUNTRIES.len()]
                 .replace("EU", "FR")
                 .replace("WTO", "TR"),
-            hs_codes: vec![HS[rnd(HS.len())].into()],
+            hs_codes: vec![regwatch::model::HsCode::parse(HS[rnd(HS.len())]).unwrap()],
             categories: vec![],
             keywords: vec![],
             status: "open".into(),
@@ -138,10 +138,13 @@ async fn run() {
     for round in 0..20 {
         for (cc, hs) in queries {
             let t = Instant::now();
-            let r = regwatch::cli::check(&app, cc, &[hs.to_string()], None, "90d")
-                .await
-                .map_err(|f| f.error)
-                .unwrap();
+            let q = regwatch::services::check::CheckQuery {
+                country: cc.to_string(),
+                hs: vec![hs.to_string()],
+                category: None,
+                since: Some("90d".into()),
+            };
+            let r = regwatch::services::check::check(&app, &q).await.unwrap();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             if round == 0 {
                 found += r.changes.len();

@@ -1,11 +1,17 @@
 //! Commands and output formats (table, JSON, CSV).
 
+use crate::app::App;
+use crate::classify::Tagger;
 use crate::config::{self, Config, ConfigError, Source};
-use crate::model::{Case, Change};
-use crate::pipeline::{self, App, PollStatus};
-use crate::store::{ChangeFilter, Store};
-use crate::tagging::Tagger;
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::model::{Change, PollStatus};
+use crate::poll;
+use crate::services::changes::ChangeQuery;
+use crate::services::check::{CheckQuery, CheckReport};
+use crate::services::reports::FieldReport;
+use crate::services::{self, ServiceError};
+use crate::store::Store;
+use crate::util::redact_url;
+use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -215,6 +221,20 @@ impl From<ConfigError> for Failure {
     }
 }
 
+/// Bad input is bad usage (2); a missing thing or a failure is a runtime failure (1).
+impl From<ServiceError> for Failure {
+    fn from(e: ServiceError) -> Self {
+        let code = match e {
+            ServiceError::Invalid(_) => 2,
+            ServiceError::NotFound(_) | ServiceError::Internal(_) => 1,
+        };
+        Failure {
+            code,
+            error: e.into(),
+        }
+    }
+}
+
 fn usage(msg: impl Into<String>) -> Failure {
     Failure {
         code: 2,
@@ -270,8 +290,15 @@ fn load_config(cli: &Cli) -> Result<Config, Failure> {
     Ok(Config::load(&path)?)
 }
 
+fn tagger(cfg: &Config) -> Result<Tagger, Failure> {
+    Tagger::for_config(cfg).map_err(|e| Failure {
+        code: 2,
+        error: e.into(),
+    })
+}
+
 async fn app(cfg: Config) -> Result<App, Failure> {
-    let tagger = Tagger::load(&cfg.taxonomy_file()).map_err(|e| Failure { code: 2, error: e })?;
+    let tagger = tagger(&cfg)?;
     let store = Store::open(&cfg.storage.url).await?;
     Ok(App::new(cfg, store, tagger)?)
 }
@@ -282,65 +309,6 @@ fn format(cli: &Cli) -> Format {
     } else {
         Format::Json
     })
-}
-
-/// `30d`, `12h`, `2w`, `6m` (months) or a date.
-pub fn parse_since(s: &str) -> Result<DateTime<Utc>, String> {
-    let s = s.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (n, unit) = s.split_at(split);
-    let n: i64 = n.parse().map_err(|_| {
-        format!("`{s}` is not a period: write e.g. 30d, 12h, 2w or a date 2026-01-31")
-    })?;
-    let d = match unit {
-        "h" => chrono::Duration::hours(n),
-        "d" | "" => chrono::Duration::days(n),
-        "w" => chrono::Duration::weeks(n),
-        "m" => chrono::Duration::days(30 * n),
-        "y" => chrono::Duration::days(365 * n),
-        _ => {
-            return Err(format!(
-                "`{s}` is not a period: write e.g. 30d, 12h, 2w or a date 2026-01-31"
-            ))
-        }
-    };
-    Ok(Utc::now() - d)
-}
-
-pub fn hs_filter(hs: &[String]) -> Result<Option<Vec<String>>, Failure> {
-    if hs.is_empty() {
-        return Ok(None);
-    }
-    let mut out = vec![];
-    for h in hs {
-        let n = regwatch_classify::normalize_hs(h).ok_or_else(|| {
-            usage(format!(
-                "--hs `{h}` is not an HS code: write e.g. 8517.62 or 851762"
-            ))
-        })?;
-        out.push(regwatch_classify::hs_digits(&n));
-        for eq in regwatch_classify::hs_equivalents(&n) {
-            out.push(regwatch_classify::hs_digits(&eq));
-        }
-    }
-    Ok(Some(out))
-}
-
-pub fn change_url(base: &str, id: i64) -> String {
-    format!("{}/changes/{id}", base.trim_end_matches('/'))
-}
-
-pub fn with_urls(cfg: &Config, mut changes: Vec<Change>) -> Vec<Change> {
-    for c in &mut changes {
-        c.url = change_url(&cfg.server.base_url, c.id);
-    }
-    changes
 }
 
 async fn dispatch(cli: Cli) -> Result<u8, Failure> {
@@ -354,11 +322,14 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let sources = cfg.load_sources()?;
             let src = find_source(&sources, id)?;
             let fetcher = crate::fetch::Fetcher::new(&cfg.fetch)?;
-            let content = pipeline::test_source(&fetcher, src)
+            let content = poll::test_source(&fetcher, src)
                 .await
                 .map_err(|e| Failure {
                     code: 1,
-                    error: anyhow::anyhow!("source `{id}` ({}): {e:#}", src.def.url),
+                    error: anyhow::anyhow!(
+                        "source `{id}` ({}): {e:#}",
+                        crate::util::redact(&src.def.url)
+                    ),
                 })?;
             print_content(&content, fmt);
             Ok(0)
@@ -392,6 +363,7 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
                 crate::daemon::RunOptions {
                     listen: listen.clone(),
                 },
+                crate::server::router,
             )
             .await?;
             Ok(0)
@@ -443,30 +415,27 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
                 )));
             }
             let progress = std::io::stderr().is_terminal();
-            let results = pipeline::poll_many(&app, chosen, progress).await;
+            let results = poll::poll_many(&app, chosen, progress).await;
             let _ = crate::notify::deliver_due(&app, false).await;
             let mut ok = 0;
             for r in &results {
-                let (status, detail) = match &r.status {
-                    PollStatus::Baseline => (
-                        "baseline",
-                        "first snapshot stored (no changes reported)".to_string(),
+                let detail = match &r.status {
+                    PollStatus::Baseline => {
+                        "first snapshot stored (no changes reported)".to_string()
+                    }
+                    PollStatus::Changed(n) => format!(
+                        "{n} change(s): {}",
+                        r.change_ids
+                            .iter()
+                            .map(|i| format!("#{i}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
                     ),
-                    PollStatus::Changed(n) => (
-                        "changed",
-                        format!(
-                            "{n} change(s): {}",
-                            r.change_ids
-                                .iter()
-                                .map(|i| format!("#{i}"))
-                                .collect::<Vec<_>>()
-                                .join(" ")
-                        ),
-                    ),
-                    PollStatus::Unchanged => ("unchanged", String::new()),
-                    PollStatus::NotModified => ("not-modified", "304".to_string()),
-                    PollStatus::Failed(e) => ("FAILED", e.clone()),
+                    PollStatus::Unchanged => String::new(),
+                    PollStatus::NotModified => "304".to_string(),
+                    PollStatus::Failed(e) => e.clone(),
                 };
+                let status = r.status.name();
                 if !matches!(r.status, PollStatus::Failed(_)) {
                     ok += 1;
                 }
@@ -484,32 +453,30 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
         }
         Command::Sources(SourcesCmd::List) => {
             let sources = cfg.load_sources()?;
-            let health = app.store.health().await?;
             let now = Utc::now();
+            let minute = |t: Option<chrono::DateTime<Utc>>| {
+                t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            };
             let mut rows = vec![];
-            for s in &sources {
-                let h = health.iter().find(|h| h.id == s.id());
-                let next = h
-                    .and_then(|h| h.next_poll_at)
-                    .or_else(|| s.schedule.next_after(now))
-                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-                    .unwrap_or_default();
-                let state = match h {
-                    None => "never polled".to_string(),
-                    Some(h) if h.down => format!("DOWN ({} failures)", h.consecutive_failures),
-                    Some(h) if h.consecutive_failures > 0 => {
-                        format!("failing ({})", h.consecutive_failures)
-                    }
-                    Some(_) => "ok".to_string(),
+            for (r, s) in services::sources::rows(&app, &sources)
+                .await?
+                .into_iter()
+                .zip(&sources)
+            {
+                let health = if r.consecutive_failures > 0 {
+                    format!("{} ({} failures)", r.health.label(), r.consecutive_failures)
+                } else {
+                    r.health.label().to_string()
                 };
                 rows.push(serde_json::json!({
-                    "id": s.id(), "jurisdiction": s.def.jurisdiction, "kind": s.def.kind.as_str(),
-                    "schedule": format!("{} {}", s.schedule.expr(), s.schedule.timezone()),
-                    "enabled": s.def.enabled,
-                    "last_poll": h.and_then(|h| h.last_poll_at).map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
-                    "last_success": h.and_then(|h| h.last_success_at).map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
-                    "next_poll": next, "health": state,
-                    "last_error": h.and_then(|h| h.last_error.clone()),
+                    "id": r.id, "jurisdiction": r.jurisdiction, "kind": r.kind,
+                    "schedule": format!("{} {}", r.schedule, r.timezone),
+                    "enabled": r.enabled,
+                    "last_poll": minute(r.last_poll),
+                    "last_success": minute(r.last_success),
+                    "next_poll": minute(r.next_poll.or_else(|| s.schedule.next_after(now))),
+                    "health": health,
+                    "last_error": r.last_error,
                 }));
             }
             print_rows(
@@ -529,39 +496,23 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Changes(a) => {
-            let f = ChangeFilter {
-                since: a
-                    .since
-                    .as_deref()
-                    .map(parse_since)
-                    .transpose()
-                    .map_err(usage)?,
-                country: a
-                    .country
-                    .as_deref()
-                    .map(|c| crate::model::Country::parse(c).map(|c| c.to_string()))
-                    .transpose()
-                    .map_err(usage)?,
+            let q = ChangeQuery {
+                since: a.since.clone(),
+                country: a.country.clone(),
                 category: a.category.clone(),
-                hs: hs_filter(a.hs.as_slice())?,
+                hs: a.hs.iter().cloned().collect(),
                 source: a.source.clone(),
                 case_id: a.case_id.clone(),
                 query: a.query.clone(),
                 limit: Some(a.limit),
-                ..Default::default()
+                cursor: None,
             };
-            let changes = with_urls(&cfg, app.store.changes(&f).await?);
+            let changes = services::changes::list(&app, &q.filter()?).await?;
             print_changes(&changes, fmt);
             Ok(0)
         }
         Command::Show { id } => {
-            let Some(c) = app.store.change(*id).await? else {
-                return Err(Failure {
-                    code: 1,
-                    error: anyhow::anyhow!("no change #{id}"),
-                });
-            };
-            let c = with_urls(&cfg, vec![c]).remove(0);
+            let c = services::changes::one(&app, *id).await?;
             if fmt == Format::Json {
                 println!(
                     "{}",
@@ -578,7 +529,13 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
             category,
             since,
         } => {
-            let report = check(&app, country, hs, category.as_deref(), since).await?;
+            let q = CheckQuery {
+                country: country.clone(),
+                hs: hs.clone(),
+                category: category.clone(),
+                since: Some(since.clone()),
+            };
+            let report = services::check::check(&app, &q).await?;
             if fmt == Format::Json {
                 println!(
                     "{}",
@@ -594,27 +551,18 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
             close_missing,
         }) => cases_import(&app, file, *close_missing).await,
         Command::Cases(CasesCmd::List { all }) => {
-            let cases = app
-                .store
-                .cases(if *all { None } else { Some("open") })
-                .await?;
+            let cases = services::cases::list(&app, *all).await?;
             let rows: Vec<serde_json::Value> = cases
                 .iter()
                 .map(|c| serde_json::to_value(c).unwrap_or_default())
                 .collect();
-            print_rows(&rows, &crate::cases::CASE_COLUMNS, fmt);
+            print_rows(&rows, &services::cases::CASE_COLUMNS, fmt);
             Ok(0)
         }
         Command::Cases(CasesCmd::Close { id }) => {
-            if app.store.close_case(id).await? {
-                println!("case {id} closed");
-                Ok(0)
-            } else {
-                Err(Failure {
-                    code: 1,
-                    error: anyhow::anyhow!("no case `{id}`"),
-                })
-            }
+            services::cases::close(&app, id).await?;
+            println!("case {id} closed");
+            Ok(0)
         }
         Command::Report(ReportCmd::Add {
             country,
@@ -625,25 +573,20 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
             category,
             author,
         }) => {
-            let author = author
-                .clone()
-                .or_else(|| std::env::var("USER").ok())
-                .unwrap_or_else(|| "unknown".into());
-            let id = add_field_report(
-                &app,
-                country,
-                hs,
-                effective.as_deref(),
-                title,
-                text,
-                category,
-                &author,
-            )
-            .await?;
+            let report = FieldReport {
+                country: country.clone(),
+                hs: hs.clone(),
+                effective: effective.clone(),
+                title: title.clone(),
+                text: text.clone(),
+                categories: category.clone(),
+                author: author.clone().or_else(|| std::env::var("USER").ok()),
+            };
+            let id = services::reports::add(&app, &report).await?;
             let _ = crate::notify::deliver_due(&app, false).await;
             println!(
                 "field report recorded as change #{id}: {}",
-                change_url(&cfg.server.base_url, id)
+                cfg.server.change_url(id)
             );
             Ok(0)
         }
@@ -676,279 +619,36 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
     }
 }
 
-fn redact_url(u: &str) -> String {
-    match url::Url::parse(u) {
-        Ok(mut p) if p.password().is_some() => {
-            let _ = p.set_password(Some("***"));
-            p.to_string()
-        }
-        _ => u.to_string(),
-    }
-}
-
-#[derive(serde::Serialize)]
-pub struct CheckReport {
-    pub country: String,
-    pub hs_codes: Vec<String>,
-    pub category: Option<String>,
-    pub since: DateTime<Utc>,
-    /// Changes whose effective date is still ahead, soonest first.
-    pub upcoming: Vec<CheckItem>,
-    /// Everything relevant, newest first.
-    pub changes: Vec<CheckItem>,
-}
-
-#[derive(serde::Serialize)]
-pub struct CheckItem {
-    #[serde(flatten)]
-    pub change: Change,
-    pub why: String,
-}
-
-/// The pre-quote check: changes covering the destination that name an
-/// overlapping HS code (heading level or deeper, both HS versions), or, when
-/// asked, a category.
-pub async fn check(
-    app: &App,
-    country: &str,
-    hs: &[String],
-    category: Option<&str>,
-    since: &str,
-) -> Result<CheckReport, Failure> {
-    let dest = crate::model::Country::parse(country).map_err(usage)?;
-    if hs.is_empty() && category.is_none() {
-        return Err(usage(
-            "give --hs CODE (and/or --category C): the check is for a product",
-        ));
-    }
-    let since_t = parse_since(since).map_err(usage)?;
-    let mut hs_norm = vec![];
-    for h in hs {
-        hs_norm.push(
-            regwatch_classify::normalize_hs(h)
-                .ok_or_else(|| usage(format!("--hs `{h}` is not an HS code")))?,
-        );
-    }
-    let probe = Case {
-        id: "check".into(),
-        client: String::new(),
-        title: String::new(),
-        country: dest.to_string(),
-        hs_codes: hs_norm.clone(),
-        categories: category.map(|c| vec![c.to_lowercase()]).unwrap_or_default(),
-        keywords: vec![],
-        status: "open".into(),
-        link: None,
-    };
-    // Narrow in SQL by destination and period, then match in Rust with reasons.
-    let mut hs_digits_list: Vec<String> = vec![];
-    for h in &hs_norm {
-        let d = regwatch_classify::hs_digits(h);
-        hs_digits_list.push(d[..d.len().min(4)].to_string());
-        for e in regwatch_classify::hs_equivalents(h) {
-            let d = regwatch_classify::hs_digits(&e);
-            hs_digits_list.push(d[..d.len().min(4)].to_string());
-        }
-    }
-    let mut candidates = vec![];
-    let base = ChangeFilter {
-        since: Some(since_t),
-        country: Some(dest.to_string()),
-        ..Default::default()
-    };
-    if !hs_digits_list.is_empty() {
-        let f = ChangeFilter {
-            hs: Some(hs_digits_list),
-            ..base.clone()
-        };
-        candidates.extend(app.store.changes(&f).await?);
-    }
-    if let Some(c) = category {
-        let f = ChangeFilter {
-            category: Some(c.to_lowercase()),
-            ..base.clone()
-        };
-        for ch in app.store.changes(&f).await? {
-            if !candidates.iter().any(|x: &Change| x.id == ch.id) {
-                candidates.push(ch);
-            }
-        }
-    }
-    candidates.sort_by_key(|c| std::cmp::Reverse(c.id));
-    let today = Utc::now().date_naive();
-    let mut changes = vec![];
-    for ch in with_urls(&app.config, candidates) {
-        let tags = crate::store::Tags {
-            categories: ch.categories.clone(),
-            hs_codes: ch.hs_codes.clone(),
-            evidence: vec![],
-            effective_date: ch.effective_date,
-        };
-        if let Some(why) = crate::cases::match_case(&ch.jurisdiction, &tags, "", "", &probe) {
-            changes.push(CheckItem { change: ch, why });
-        }
-    }
-    let mut upcoming: Vec<CheckItem> = changes
-        .iter()
-        .filter(|c| c.change.effective_date.map(|d| d >= today).unwrap_or(false))
-        .map(|c| CheckItem {
-            change: c.change.clone(),
-            why: c.why.clone(),
-        })
-        .collect();
-    upcoming.sort_by_key(|c| c.change.effective_date);
-    Ok(CheckReport {
-        country: dest.to_string(),
-        hs_codes: hs_norm,
-        category: category.map(str::to_string),
-        since: since_t,
-        upcoming,
-        changes,
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-pub async fn add_field_report(
-    app: &App,
-    country: &str,
-    hs: &[String],
-    effective: Option<&str>,
-    title: &str,
-    text: &str,
-    categories: &[String],
-    author: &str,
-) -> Result<i64, Failure> {
-    let dest = crate::model::Country::parse(country).map_err(usage)?;
-    if title.trim().is_empty() {
-        return Err(usage("--title is empty: say in a line what changed"));
-    }
-    let mut tags = app.tagger.tag(title, text, None, categories);
-    for h in hs {
-        let n = regwatch_classify::normalize_hs(h)
-            .ok_or_else(|| usage(format!("--hs `{h}` is not an HS code")))?;
-        if !tags.hs_codes.contains(&n) {
-            tags.hs_codes.push(n.clone());
-        }
-        for c in app.tagger.taxonomy.categories_for_hs(&n) {
-            if !tags.categories.contains(&c) {
-                tags.categories.push(c.clone());
-                tags.evidence.push(crate::model::Evidence {
-                    category: c,
-                    via: "hs".into(),
-                    matched: n.clone(),
-                });
-            }
-        }
-    }
-    if let Some(e) = effective {
-        tags.effective_date =
-            Some(NaiveDate::parse_from_str(e, "%Y-%m-%d").map_err(|_| {
-                usage(format!("--effective `{e}` is not a date: write 2026-12-31"))
-            })?);
-    }
-    let new = crate::model::NewChange {
-        kind: crate::model::ChangeKind::Added,
-        item_key: None,
-        title: crate::normalize::normalize_inline(title),
-        link: None,
-        excerpt: crate::diff::truncate(&crate::normalize::normalize_text(text), 600),
-        diff: crate::diff::unified("", &crate::normalize::normalize_text(text)),
-        text: crate::normalize::normalize_text(text),
-    };
-    let open = app.store.open_cases().await?;
-    let cases = crate::cases::match_change(dest.as_str(), &tags, &new.title, &new.text, &open);
-    let deliver_to = pipeline::immediate_routes(&app.config.channels, dest.as_str(), &tags, &cases);
-    let rec = crate::store::ChangeRecord {
-        change: new,
-        tags,
-        cases,
-        deliver_to,
-    };
-    Ok(app
-        .store
-        .record_field_report(dest.as_str(), Utc::now(), &rec, author)
-        .await?)
-}
-
 async fn cases_import(app: &App, file: &Path, close_missing: bool) -> Result<u8, Failure> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| usage(format!("{}: cannot read: {e}", file.display())))?;
-    let is_json = file.extension().map(|e| e == "json").unwrap_or(false)
-        || text.trim_start().starts_with('[');
-    let cats = app.tagger.taxonomy.category_names();
-    let tax = &app.tagger.taxonomy;
-    let (good, bad) = crate::cases::parse_cases(
-        &text,
-        is_json,
-        &cats,
-        &|h| tax.categories_for_hs(h),
-        &app.config.cases.link,
-    )
-    .map_err(|e| usage(format!("{}: {e}", file.display())))?;
-    let mut updated = 0;
-    let mut matched = 0;
-    for c in &good {
-        if app.store.upsert_case(c).await? {
-            updated += 1;
-            matched += backmatch_case(app, c).await?;
-        }
-    }
-    let mut closed = 0;
-    if close_missing && !bad.is_empty() {
+    let is_json =
+        file.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('[');
+    let r = services::cases::import(app, &text, is_json, close_missing)
+        .await
+        .map_err(|e| match e {
+            ServiceError::Invalid(m) => usage(format!("{}: {m}", file.display())),
+            e => e.into(),
+        })?;
+    if r.close_refused {
         eprintln!(
             "{}: --close-missing skipped: with bad rows regwatch cannot tell a case missing from the export from one it could not read; fix the rows and import again",
             file.display()
         );
-    } else if close_missing {
-        for c in app.store.open_cases().await? {
-            if !good.iter().any(|g| g.id == c.id) {
-                app.store.close_case(&c.id).await?;
-                closed += 1;
-            }
-        }
     }
-    for b in &bad {
+    for b in &r.bad {
         eprintln!("{}: {}: {} (row skipped)", file.display(), b.row, b.reason);
     }
     println!(
         "{} case(s) read, {} new or updated, {} unchanged, {} bad row(s), {} closed, {} match(es) with recent changes",
-        good.len(),
-        updated,
-        good.len() - updated,
-        bad.len(),
-        closed,
-        matched
+        r.read,
+        r.updated.len(),
+        r.read - r.updated.len(),
+        r.bad.len(),
+        r.closed,
+        r.matched
     );
-    Ok(if bad.is_empty() { 0 } else { 1 })
-}
-
-/// Match a new or updated case against the changes of the last N days.
-pub async fn backmatch_case(app: &App, c: &Case) -> anyhow::Result<usize> {
-    app.store.clear_case_matches(&c.id).await?;
-    if c.status != "open" {
-        return Ok(0);
-    }
-    let since = Utc::now() - chrono::Duration::days(app.config.cases.backmatch_days);
-    let f = ChangeFilter {
-        since: Some(since),
-        country: Some(c.country.clone()),
-        ..Default::default()
-    };
-    let mut matches = vec![];
-    for ch in app.store.changes(&f).await? {
-        let tags = crate::store::Tags {
-            categories: ch.categories.clone(),
-            hs_codes: ch.hs_codes.clone(),
-            evidence: vec![],
-            effective_date: ch.effective_date,
-        };
-        if let Some(reason) =
-            crate::cases::match_case(&ch.jurisdiction, &tags, &ch.title, &ch.excerpt, c)
-        {
-            matches.push((ch.id, reason));
-        }
-    }
-    app.store.add_case_matches(&c.id, &matches).await
+    Ok(if r.bad.is_empty() { 0 } else { 1 })
 }
 
 fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Failure> {
@@ -956,17 +656,11 @@ fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Fai
         .ok()
         .and_then(|p| Config::load(&p).ok())
     {
-        Some(cfg) => {
-            Tagger::load(&cfg.taxonomy_file()).map_err(|e| Failure { code: 2, error: e })?
-        }
-        None => {
-            let local = Path::new("config/taxonomy.toml");
-            if local.exists() {
-                Tagger::load(local).map_err(|e| Failure { code: 2, error: e })?
-            } else {
-                Tagger::builtin()
-            }
-        }
+        Some(cfg) => tagger(&cfg)?,
+        None => Tagger::load(Path::new("config/taxonomy.toml")).map_err(|e| Failure {
+            code: 2,
+            error: e.into(),
+        })?,
     };
     let out = |title: &str, text: &str, lang: Option<&str>| {
         let c = tagger.taxonomy.classify(&regwatch_classify::Input {
@@ -1026,18 +720,13 @@ fn sources_check(cli: &Cli) -> Result<u8, Failure> {
     let cfg = load_config(cli)?;
     let sources = cfg.load_sources()?;
     let tax = cfg.taxonomy_file();
-    let taxonomy = if tax.exists() {
-        regwatch_classify::Taxonomy::load(&tax).map_err(|e| Failure {
-            code: 2,
-            error: anyhow::anyhow!("{e}"),
-        })?
-    } else {
+    if !tax.exists() {
         eprintln!(
             "warning: {} not found: the built-in taxonomy is used",
             tax.display()
         );
-        regwatch_classify::Taxonomy::builtin()
-    };
+    }
+    let taxonomy = tagger(&cfg)?.taxonomy;
     let cats = taxonomy.category_names();
     for s in &sources {
         for c in &s.def.categories {
@@ -1146,7 +835,7 @@ fn print_rows(rows: &[serde_json::Value], cols: &[&str], fmt: Format) {
                 .iter()
                 .map(|r| {
                     cols.iter()
-                        .map(|c| crate::diff::truncate(&cell(&r[*c]).replace('\n', " "), 60))
+                        .map(|c| crate::util::truncate(&cell(&r[*c]).replace('\n', " "), 60))
                         .collect()
                 })
                 .collect();
@@ -1291,7 +980,11 @@ fn print_check(r: &CheckReport) {
         if r.hs_codes.is_empty() {
             "-".into()
         } else {
-            r.hs_codes.join(", ")
+            r.hs_codes
+                .iter()
+                .map(|h| h.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         },
         r.country,
         r.since.format("%Y-%m-%d"),
@@ -1351,7 +1044,7 @@ fn print_content(c: &crate::model::Content, fmt: Format) {
                 if let Some(l) = &it.link {
                     println!("     link: {l}");
                 }
-                let text = crate::diff::truncate(&it.text.replace('\n', " / "), 200);
+                let text = crate::util::truncate(&it.text.replace('\n', " / "), 200);
                 if !text.is_empty() && text != it.title {
                     println!("     text: {text}");
                 }
@@ -1365,22 +1058,5 @@ fn print_content(c: &crate::model::Content, fmt: Format) {
                 text
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn periods() {
-        let now = Utc::now();
-        let t = parse_since("30d").unwrap();
-        assert!((now - t).num_days() == 30 || (now - t).num_days() == 29);
-        assert_eq!(
-            parse_since("2026-01-31").unwrap().to_rfc3339(),
-            "2026-01-31T00:00:00+00:00"
-        );
-        assert!(parse_since("lately").is_err());
     }
 }

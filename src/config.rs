@@ -3,6 +3,7 @@
 //! Every error names the file, the line and the key, and says what to do.
 
 use crate::model::{ChangeKind, Country, SourceId, SourceKind};
+use crate::rules::CompiledRules;
 use crate::schedule::Schedule;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -112,7 +113,6 @@ pub struct Config {
     pub server: ServerConfig,
     pub cases: CasesConfig,
     pub health: HealthConfig,
-    pub log: LogConfig,
     #[serde(rename = "channel")]
     pub channels: Vec<ChannelConfig>,
     #[serde(skip)]
@@ -120,8 +120,6 @@ pub struct Config {
     /// Secret-looking settings given as plain values (warned about by `sources check`).
     #[serde(skip)]
     pub plain_secrets: Vec<String>,
-    #[serde(skip)]
-    pub taxonomy_path: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -134,11 +132,9 @@ impl Default for Config {
             server: Default::default(),
             cases: Default::default(),
             health: Default::default(),
-            log: Default::default(),
             channels: vec![],
             path: PathBuf::from("config/regwatch.toml"),
             plain_secrets: vec![],
-            taxonomy_path: None,
         }
     }
 }
@@ -230,6 +226,13 @@ pub struct ServerConfig {
     pub base_url: String,
     pub api_token: Option<Secret>,
 }
+impl ServerConfig {
+    /// The web page of one change, for links in alerts and lists.
+    pub fn change_url(&self, id: i64) -> String {
+        format!("{}/changes/{id}", self.base_url.trim_end_matches('/'))
+    }
+}
+
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
@@ -266,22 +269,6 @@ impl Default for HealthConfig {
     fn default() -> Self {
         HealthConfig {
             failures_before_alert: 3,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LogConfig {
-    /// `auto` (human on a terminal, JSON otherwise), `human` or `json`.
-    pub format: String,
-    pub level: String,
-}
-impl Default for LogConfig {
-    fn default() -> Self {
-        LogConfig {
-            format: "human".into(),
-            level: "info".into(),
         }
     }
 }
@@ -378,25 +365,7 @@ fn default_send_timeout() -> HumanDuration {
     HumanDuration(Duration::from_secs(30))
 }
 
-#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct ExtractRules {
-    pub content: Option<String>,
-    pub exclude: Vec<String>,
-    pub item: Option<String>,
-    pub item_title: Option<String>,
-    pub item_link: Option<String>,
-    /// Optional, relative to item: the item's text (default: the item's whole text).
-    pub item_text: Option<String>,
-    /// Optional, JSON only: a stable id field relative to the item.
-    pub item_id: Option<String>,
-    pub ignore: Vec<String>,
-    pub follow: bool,
-    /// CSS selector (or JSONPath) of the part of a followed page that matters.
-    pub follow_content: Option<String>,
-    pub report: Option<Vec<ChangeKind>>,
-    pub fail_if: Vec<String>,
-}
+pub use crate::rules::ExtractRules;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -436,20 +405,16 @@ pub struct Source {
     pub def: SourceDef,
     pub schedule: Schedule,
     pub file: PathBuf,
+    /// `def.extract`, compiled once at load.
+    pub rules: std::sync::Arc<CompiledRules>,
 }
 
 impl Source {
     pub fn id(&self) -> &str {
         self.def.id.as_str()
     }
-    pub fn host(&self) -> String {
-        self.def.url.host_str().unwrap_or("").to_string()
-    }
     pub fn reports(&self, kind: ChangeKind) -> bool {
-        match &self.def.extract.report {
-            None => true,
-            Some(kinds) => kinds.contains(&kind),
-        }
+        self.rules.reports(kind)
     }
 }
 
@@ -906,90 +871,20 @@ pub fn parse_sources(
             };
             err(key, e)
         })?;
-        validate_extract(&def).map_err(|(k, m)| err(k, m))?;
+        validate_def(&def).map_err(|(k, m)| err(k, m))?;
+        let rules =
+            CompiledRules::compile(def.kind, &def.extract).map_err(|e| err(e.key, e.message))?;
         out.push(Source {
             def,
             schedule,
             file: file.to_path_buf(),
+            rules: std::sync::Arc::new(rules),
         });
     }
     Ok(out)
 }
 
-fn validate_extract(def: &SourceDef) -> Result<(), (&'static str, String)> {
-    let x = &def.extract;
-    for re in x.ignore.iter() {
-        regex::Regex::new(re)
-            .map_err(|e| ("ignore", format!("ignore regex `{re}` is invalid: {e}")))?;
-    }
-    let css = |k: &'static str, s: &str| -> Result<(), (&'static str, String)> {
-        scraper::Selector::parse(s)
-            .map(|_| ())
-            .map_err(|e| (k, format!("`{k}` CSS selector `{s}` is invalid: {e}")))
-    };
-    let jp = |k: &'static str, s: &str| -> Result<(), (&'static str, String)> {
-        serde_json_path::JsonPath::parse(s)
-            .map(|_| ())
-            .map_err(|e| (k, format!("`{k}` JSONPath `{s}` is invalid: {e} (JSONPath starts with `$`, e.g. `$.results[*]`)")))
-    };
-    match def.kind {
-        SourceKind::Page => {
-            if let Some(s) = &x.content {
-                css("content", s)?;
-            }
-            for s in &x.exclude {
-                css("exclude", s)?;
-            }
-            for (k, v) in [
-                ("item", &x.item),
-                ("item_title", &x.item_title),
-                ("item_link", &x.item_link),
-                ("item_text", &x.item_text),
-                ("follow_content", &x.follow_content),
-            ] {
-                if let Some(s) = v {
-                    css(k, s)?;
-                }
-            }
-            if x.item.is_none() && (x.item_title.is_some() || x.item_link.is_some()) {
-                return Err((
-                    "item_title",
-                    "`item_title`/`item_link` need `item` (the selector of one item)".into(),
-                ));
-            }
-        }
-        SourceKind::Json => {
-            for (k, v) in [
-                ("content", &x.content),
-                ("item", &x.item),
-                ("item_title", &x.item_title),
-                ("item_link", &x.item_link),
-                ("item_text", &x.item_text),
-                ("item_id", &x.item_id),
-            ] {
-                if let Some(s) = v {
-                    jp(k, s)?;
-                }
-            }
-            if !x.exclude.is_empty() {
-                return Err(("exclude", "`exclude` applies to pages; for JSON select what matters with `content` or `item`".into()));
-            }
-        }
-        SourceKind::Feed | SourceKind::Pdf => {
-            if x.content.is_some() || x.item.is_some() || !x.exclude.is_empty() {
-                return Err((
-                    "content",
-                    format!(
-                        "`content`/`item`/`exclude` do not apply to kind = \"{}\": remove them",
-                        def.kind.as_str()
-                    ),
-                ));
-            }
-        }
-    }
-    if let Some(s) = &x.follow_content {
-        css("follow_content", s)?;
-    }
+fn validate_def(def: &SourceDef) -> Result<(), (&'static str, String)> {
     if def.language.is_empty() {
         return Err((
             "language",

@@ -15,8 +15,9 @@
 //! instances never poll one source at once; an instance that dies leaves
 //! leases that expire, and the others take its sources over.
 
+use crate::app::App;
 use crate::config::{Config, Source};
-use crate::pipeline::{self, App, PollSummary};
+use crate::poll::{self, PollSummary};
 use crate::store::Store;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -56,13 +57,7 @@ pub fn source_lease(cfg: &Config) -> chrono::Duration {
     chrono::Duration::from_std(poll_budget(cfg) * 2).unwrap_or(chrono::Duration::minutes(10))
 }
 
-/// This instance's name in leases: host and pid.
-pub fn instance_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into());
-    format!("{host}:{}", std::process::id())
-}
+pub use crate::util::instance_id;
 
 /// Options of `regwatch run` that are not in the config file.
 #[derive(Debug, Clone, Default)]
@@ -246,7 +241,7 @@ pub async fn reconcile(app: &App, sources: &[Source], now: DateTime<Utc>) -> any
         };
         if *plan > next + jitter + chrono::Duration::seconds(1) {
             app.store
-                .set_next_poll(s.id(), pipeline::next_due(app, s, now))
+                .set_next_poll(s.id(), poll::next_due(app, s, now))
                 .await?;
             moved += 1;
         }
@@ -260,7 +255,7 @@ pub async fn reconcile(app: &App, sources: &[Source], now: DateTime<Utc>) -> any
 pub fn reload(current: &App, config_path: &Path) -> anyhow::Result<Live> {
     let cfg = Config::load(config_path)?;
     let sources = cfg.load_sources()?;
-    let tagger = crate::tagging::Tagger::load(&cfg.taxonomy_file())?;
+    let tagger = crate::classify::Tagger::for_config(&cfg)?;
     let app = App {
         config: Arc::new(cfg),
         store: current.store.clone(),
@@ -339,7 +334,14 @@ fn listen_addr(app: &App, opts: &RunOptions) -> String {
         .unwrap_or_else(|| app.config.server.listen.clone())
 }
 
-pub async fn run(app: App, config_path: PathBuf, opts: RunOptions) -> anyhow::Result<()> {
+/// Run the daemon until SIGTERM or SIGINT. `router` builds the HTTP side
+/// over the live state (the front end above the daemon supplies it).
+pub async fn run(
+    app: App,
+    config_path: PathBuf,
+    opts: RunOptions,
+    router: impl FnOnce(Shared) -> axum::Router,
+) -> anyhow::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let sources = app.config.load_sources()?;
     let listen = listen_addr(&app, &opts);
@@ -358,7 +360,7 @@ pub async fn run(app: App, config_path: PathBuf, opts: RunOptions) -> anyhow::Re
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
 
     // HTTP server.
-    let router = crate::server::router(shared.clone());
+    let router = router(shared.clone());
     let mut server_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
         let shutdown = async move {
@@ -407,7 +409,7 @@ pub async fn run(app: App, config_path: PathBuf, opts: RunOptions) -> anyhow::Re
                         let id = s.id().to_string();
                         // Abandoned (nothing recorded) before the lease ends,
                         // so no other instance polls the source meanwhile.
-                        let poll = std::panic::AssertUnwindSafe(pipeline::poll_source(&app, &s))
+                        let poll = std::panic::AssertUnwindSafe(poll::poll_source(&app, &s))
                             .catch_unwind();
                         let r = match tokio::time::timeout(budget, poll).await {
                             Ok(r) => r.unwrap_or_else(|_| Err(anyhow::anyhow!("the poll panicked"))),
@@ -567,7 +569,7 @@ mod tests {
         let sources =
             crate::config::parse_sources(Path::new("s.toml"), sources_toml, &cfg.schedule).unwrap();
         let store = Store::open("sqlite::memory:").await.unwrap();
-        let app = App::new(cfg, store, crate::tagging::Tagger::builtin()).unwrap();
+        let app = App::new(cfg, store, crate::classify::Tagger::builtin()).unwrap();
         (app, sources)
     }
 

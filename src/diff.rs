@@ -24,15 +24,6 @@ pub fn unified(old: &str, new: &str) -> String {
         .to_string()
 }
 
-pub fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut t: String = s.chars().take(max).collect();
-    t.push('…');
-    t
-}
-
 fn item_body(it: &Item) -> String {
     let mut s = it.title.clone();
     if !it.text.is_empty() && it.text != it.title {
@@ -91,14 +82,14 @@ fn diff_text(a: &str, b: &str, source_name: &str) -> Vec<NewChange> {
     let title = added
         .lines()
         .next()
-        .map(|l| truncate(l, 160))
+        .map(|l| crate::util::truncate(l, 160))
         .unwrap_or_else(|| format!("{source_name}: text removed"));
     vec![NewChange {
         kind: ChangeKind::Text,
         item_key: None,
         title,
         link: None,
-        excerpt: truncate(if added.is_empty() { &d } else { &added }, EXCERPT_CHARS),
+        excerpt: crate::util::truncate(if added.is_empty() { &d } else { &added }, EXCERPT_CHARS),
         diff: d,
         text: added,
     }]
@@ -117,7 +108,7 @@ fn diff_items(a: &[Item], b: &[Item]) -> Vec<NewChange> {
                     item_key: Some(it.key.clone()),
                     title: it.title.clone(),
                     link: it.link.clone(),
-                    excerpt: truncate(&it.text, EXCERPT_CHARS),
+                    excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
                     diff: unified("", &body),
                     text: it.text.clone(),
                 });
@@ -130,7 +121,7 @@ fn diff_items(a: &[Item], b: &[Item]) -> Vec<NewChange> {
                     item_key: Some(it.key.clone()),
                     title: it.title.clone(),
                     link: it.link.clone(),
-                    excerpt: truncate(
+                    excerpt: crate::util::truncate(
                         if added.is_empty() { &it.text } else { &added },
                         EXCERPT_CHARS,
                     ),
@@ -148,7 +139,7 @@ fn diff_items(a: &[Item], b: &[Item]) -> Vec<NewChange> {
                 item_key: Some(it.key.clone()),
                 title: it.title.clone(),
                 link: it.link.clone(),
-                excerpt: truncate(&it.text, EXCERPT_CHARS),
+                excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
                 diff: unified(&item_body(it), ""),
                 text: String::new(),
             });

@@ -3,6 +3,7 @@
 //! honoured), per-host concurrency and minimum interval, robots.txt.
 
 use crate::config::FetchConfig;
+use crate::util::{backoff, error_chain, parse_retry_after};
 use reqwest::header::{
     HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
     RETRY_AFTER,
@@ -98,12 +99,16 @@ impl HostLimiter {
     }
 }
 
+/// A robots.txt and when it was read.
+type RobotsEntry = (Instant, Arc<Robots>);
+
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
     cfg: Arc<FetchConfig>,
     hosts: Arc<HostLimiter>,
-    robots: Arc<Mutex<HashMap<String, Arc<Robots>>>>,
+    /// robots.txt rules per origin, with the time they were read.
+    robots: Arc<Mutex<HashMap<String, RobotsEntry>>>,
 }
 
 impl Fetcher {
@@ -159,7 +164,7 @@ impl Fetcher {
                 Err(e) if e.retryable() && attempt <= self.cfg.retries => {
                     let wait = match &e {
                         FetchError::RateLimited(d) => *d,
-                        _ => backoff(self.cfg.retry_backoff.0, attempt),
+                        _ => fetch_backoff(self.cfg.retry_backoff.0, attempt),
                     };
                     // Never sleep longer than a few minutes inside one poll:
                     // the next scheduled poll will try again.
@@ -208,7 +213,7 @@ impl Fetcher {
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Err(FetchError::RateLimited(
-                retry_after(resp.headers()).unwrap_or(backoff(self.cfg.retry_backoff.0, 2)),
+                retry_after(resp.headers()).unwrap_or(fetch_backoff(self.cfg.retry_backoff.0, 2)),
             ));
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
@@ -302,7 +307,8 @@ impl Fetcher {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&origin)
-            .cloned();
+            .filter(|(at, _)| at.elapsed() < ROBOTS_TTL)
+            .map(|(_, r)| r.clone());
         let robots = match cached {
             Some(r) => r,
             None => {
@@ -310,7 +316,7 @@ impl Fetcher {
                 self.robots
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .insert(origin.clone(), r.clone());
+                    .insert(origin.clone(), (Instant::now(), r.clone()));
                 r
             }
         };
@@ -334,39 +340,21 @@ impl Fetcher {
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
+/// Retry-After of a response, as seconds or an HTTP date.
+fn retry_after(h: &HeaderMap) -> Option<Duration> {
+    parse_retry_after(h.get(RETRY_AFTER)?.to_str().ok()?)
 }
 
-/// Exponential backoff with jitter: base * 2^(attempt-1), ±25 %.
-pub fn backoff(base: Duration, attempt: u32) -> Duration {
-    let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
-    let jitter = rand::random_range(0.75..1.25);
-    exp.mul_f64(jitter)
+/// The backoff before retry `attempt` of one fetch.
+fn fetch_backoff(base: Duration, attempt: u32) -> Duration {
+    backoff(base, attempt, MAX_FETCH_BACKOFF)
 }
 
-/// Retry-After as seconds or an HTTP date.
-pub fn retry_after(h: &HeaderMap) -> Option<Duration> {
-    let v = h.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let secs = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
-        .num_seconds()
-        .max(0);
-    Some(Duration::from_secs(secs as u64))
-}
+/// The longest pause between two attempts of one fetch.
+const MAX_FETCH_BACKOFF: Duration = Duration::from_secs(60);
+
+/// How long a robots.txt is trusted before it is read again.
+const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// The user agents of one robots.txt group, and its (allow, pattern) rules.
 type RobotsGroup = (Vec<String>, Vec<(bool, String)>);
@@ -476,13 +464,5 @@ mod tests {
         let r = Robots::parse("User-agent: regwatch\nDisallow: /\n", "regwatch/0.1");
         assert!(!r.allows("/x"));
         assert!(Robots::parse("", "regwatch").allows("/x"));
-    }
-
-    #[test]
-    fn backoff_grows() {
-        let b1 = backoff(Duration::from_millis(100), 1);
-        let b4 = backoff(Duration::from_millis(100), 4);
-        assert!(b1 < Duration::from_millis(130));
-        assert!(b4 > Duration::from_millis(590));
     }
 }

@@ -1,23 +1,36 @@
 //! regwatch: watches customs and regulatory sources and tells trade-compliance
 //! teams, with evidence, what changed.
 //!
-//! The pipeline, top to bottom:
-//! sources -> schedule -> fetch -> extract -> normalize -> diff -> classify -> match -> outbox -> notify
+//! The rooms, top to bottom (see docs/architecture.md):
+//! - front ends: `cli`, `server` (web pages, JSON API, Atom feed)
+//! - `daemon`: the scheduler and notifier loops of `regwatch run`
+//! - `notify`: the outbox's senders
+//! - `services`: what the front ends ask (change log, check, reports, cases, health)
+//! - `poll`: one poll, through the stages in pipeline order:
+//!   source (`config`, `rules`) -> `schedule` -> `fetch` -> `extract` ->
+//!   `normalize` -> `diff` -> `classify` -> `matching` -> `route` -> record (`store`)
+//! - `app` (the shared context), `store`, `events` + `metrics`, `model`, `util`
 
-pub mod cases;
+pub mod app;
+pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod diff;
+pub mod events;
 pub mod extract;
 pub mod fetch;
+pub mod matching;
 pub mod metrics;
 pub mod model;
 pub mod normalize;
 pub mod notify;
-pub mod pipeline;
+pub mod poll;
+pub mod route;
+pub mod rules;
 pub mod schedule;
 pub mod server;
+pub mod services;
 pub mod starter;
 pub mod store;
-pub mod tagging;
+pub mod util;

@@ -1,5 +1,5 @@
 //! Prometheus metrics, kept in-process and rendered as text on `/metrics`.
-//! Each notable outcome is one event that both logs (at its call site) and counts.
+//! Counters are added to by the events of `crate::events`, which also log.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -42,6 +42,11 @@ static HELP: &[(&str, &str, &str)] = &[
         "Sources currently reported down",
     ),
     ("regwatch_sources", "gauge", "Sources configured"),
+    (
+        "regwatch_source_health_transitions_total",
+        "counter",
+        "Sources going down or recovering, by source and state",
+    ),
 ];
 
 fn label(pairs: &[(&str, &str)]) -> String {
@@ -67,47 +72,6 @@ pub fn add(name: &str, labels: &[(&str, &str)], v: f64) {
 pub fn set(name: &str, labels: &[(&str, &str)], v: f64) {
     let mut r = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
     r.insert((name.to_string(), label(labels)), v);
-}
-
-pub fn poll(source: &str, status: &crate::pipeline::PollStatus, elapsed_ms: u64, changes: usize) {
-    use crate::pipeline::PollStatus::*;
-    let outcome = match status {
-        Baseline => "baseline",
-        Changed(_) => "changed",
-        Unchanged => "unchanged",
-        NotModified => "not_modified",
-        Failed(_) => "failed",
-    };
-    add(
-        "regwatch_polls_total",
-        &[("source", source), ("outcome", outcome)],
-        1.0,
-    );
-    add(
-        "regwatch_poll_duration_seconds_sum",
-        &[("source", source)],
-        elapsed_ms as f64 / 1000.0,
-    );
-    add(
-        "regwatch_poll_duration_seconds_count",
-        &[("source", source)],
-        1.0,
-    );
-    if changes > 0 {
-        add(
-            "regwatch_changes_total",
-            &[("source", source)],
-            changes as f64,
-        );
-    }
-}
-
-pub fn delivery(channel: &str, outcome: &str) {
-    add(
-        "regwatch_deliveries_total",
-        &[("channel", channel), ("outcome", outcome)],
-        1.0,
-    );
 }
 
 /// The registry in Prometheus text exposition format.

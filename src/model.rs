@@ -83,7 +83,21 @@ impl Country {
     }
     /// Whether a rule of this jurisdiction applies to goods going to `dest`.
     pub fn covers(&self, dest: &Country) -> bool {
-        self == dest || (self.0 == "EU" && EU_MEMBERS.contains(&dest.0.as_str()))
+        self == dest || (self.0 == "EU" && dest.is_eu_member())
+    }
+    /// Whether this is a member state of the EU.
+    pub fn is_eu_member(&self) -> bool {
+        EU_MEMBERS.contains(&self.0.as_str())
+    }
+    /// Every jurisdiction whose rules apply to goods going to this
+    /// destination: itself, and the EU for a member state. The one place
+    /// membership is decided (the store's filters ask here too).
+    pub fn covered_by(&self) -> Vec<Country> {
+        let mut v = vec![self.clone()];
+        if self.is_eu_member() {
+            v.push(Country("EU".into()));
+        }
+        v
     }
 }
 impl TryFrom<String> for Country {
@@ -98,6 +112,76 @@ impl From<Country> for String {
     }
 }
 impl fmt::Display for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An HS code, parsed once: digits and dots as bulletins write them
+/// (`8517.62`, `8517.62.00.10`), at least a chapter (2 digits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct HsCode(String);
+
+/// How deep an HS code goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HsLevel {
+    Chapter,
+    Heading,
+    Subheading,
+    /// A national tariff line (8 digits or more).
+    National,
+}
+
+impl HsCode {
+    /// `8517.62`, `851762`, `8517.62.00`, `HS 8517`: normalized to digits and dots.
+    pub fn parse(s: &str) -> Result<HsCode, String> {
+        regwatch_classify::normalize_hs(s)
+            .map(HsCode)
+            .ok_or_else(|| format!("`{s}` is not an HS code: write e.g. 8517.62 or 851762"))
+    }
+    /// The code as written, normalized (`8517.62.00`).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// Its digits only (`85176200`).
+    pub fn digits(&self) -> String {
+        regwatch_classify::hs_digits(&self.0)
+    }
+    pub fn level(&self) -> HsLevel {
+        match self.digits().len() {
+            0..=3 => HsLevel::Chapter,
+            4..=5 => HsLevel::Heading,
+            6..=7 => HsLevel::Subheading,
+            _ => HsLevel::National,
+        }
+    }
+    /// Its HS 2017/2022 counterparts (a split's other side).
+    pub fn equivalents(&self) -> Vec<HsCode> {
+        regwatch_classify::hs_equivalents(&self.0)
+            .into_iter()
+            .map(HsCode)
+            .collect()
+    }
+    /// The digits of this code and of its equivalents, for a store filter.
+    pub fn search_digits(&self) -> Vec<String> {
+        let mut v = vec![self.digits()];
+        v.extend(self.equivalents().iter().map(HsCode::digits));
+        v
+    }
+}
+impl TryFrom<String> for HsCode {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        HsCode::parse(&s)
+    }
+}
+impl From<HsCode> for String {
+    fn from(c: HsCode) -> String {
+        c.0
+    }
+}
+impl fmt::Display for HsCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
@@ -220,6 +304,18 @@ pub struct Change {
     pub url: String,
 }
 
+impl Change {
+    /// The change's tags, as matching reads them.
+    pub fn tags(&self) -> Tags {
+        Tags {
+            categories: self.categories.clone(),
+            hs_codes: self.hs_codes.clone(),
+            evidence: vec![],
+            effective_date: self.effective_date,
+        }
+    }
+}
+
 /// Timestamps in JSON as `2026-11-25T00:15:04Z`.
 mod seconds {
     use chrono::{DateTime, Utc};
@@ -245,7 +341,7 @@ pub struct Case {
     pub title: String,
     pub country: String,
     #[serde(default)]
-    pub hs_codes: Vec<String>,
+    pub hs_codes: Vec<HsCode>,
     #[serde(default)]
     pub categories: Vec<String>,
     #[serde(default)]
@@ -270,6 +366,135 @@ pub struct SourceHealth {
     pub consecutive_failures: i64,
     pub next_poll_at: Option<DateTime<Utc>>,
     pub down: bool,
+}
+
+/// Tags of a change, from the classifier.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tags {
+    pub categories: Vec<String>,
+    pub hs_codes: Vec<String>,
+    pub evidence: Vec<Evidence>,
+    pub effective_date: Option<NaiveDate>,
+}
+
+/// A change ready to be recorded: diffed, tagged, matched and routed.
+#[derive(Debug, Clone)]
+pub struct ChangeRecord {
+    pub change: NewChange,
+    pub tags: Tags,
+    pub cases: Vec<CaseMatch>,
+    /// Channels that want this change delivered immediately.
+    pub deliver_to: Vec<String>,
+}
+
+/// What one poll found, as the store records it.
+#[derive(Debug, Clone)]
+pub enum PollOutcome {
+    NotModified,
+    Unchanged {
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
+    Changed {
+        content: Content,
+        hash: String,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        baseline: bool,
+        changes: Vec<ChangeRecord>,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+impl PollOutcome {
+    /// The outcome's name (see [`PollStatus::name`]).
+    pub fn name(&self) -> &'static str {
+        match self {
+            PollOutcome::NotModified => NOT_MODIFIED,
+            PollOutcome::Unchanged { .. } => UNCHANGED,
+            PollOutcome::Changed { baseline: true, .. } => BASELINE,
+            PollOutcome::Changed { .. } => CHANGED,
+            PollOutcome::Failed { .. } => FAILED,
+        }
+    }
+}
+
+/// The names of poll outcomes: one set, used by logs, metrics, the store's
+/// fetch log and the CLI.
+pub const BASELINE: &str = "baseline";
+pub const CHANGED: &str = "changed";
+pub const UNCHANGED: &str = "unchanged";
+pub const NOT_MODIFIED: &str = "not_modified";
+pub const FAILED: &str = "failed";
+
+/// A poll's result as the caller sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollStatus {
+    Baseline,
+    Changed(usize),
+    Unchanged,
+    NotModified,
+    Failed(String),
+}
+
+impl PollStatus {
+    pub fn name(&self) -> &'static str {
+        match self {
+            PollStatus::Baseline => BASELINE,
+            PollStatus::Changed(_) => CHANGED,
+            PollStatus::Unchanged => UNCHANGED,
+            PollStatus::NotModified => NOT_MODIFIED,
+            PollStatus::Failed(_) => FAILED,
+        }
+    }
+}
+
+/// A health transition recorded by a poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthChange {
+    Same,
+    WentDown,
+    Recovered,
+}
+
+/// A source's health in one word, the same in the CLI, the API and the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealthState {
+    Disabled,
+    NeverPolled,
+    Ok,
+    Failing,
+    Down,
+}
+
+impl HealthState {
+    pub fn of(enabled: bool, h: Option<&SourceHealth>) -> HealthState {
+        match h {
+            _ if !enabled => HealthState::Disabled,
+            None => HealthState::NeverPolled,
+            Some(h) if h.down => HealthState::Down,
+            Some(h) if h.consecutive_failures > 0 => HealthState::Failing,
+            Some(h) if h.last_success_at.is_none() => HealthState::NeverPolled,
+            Some(_) => HealthState::Ok,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            HealthState::Disabled => "disabled",
+            HealthState::NeverPolled => "never polled",
+            HealthState::Ok => "ok",
+            HealthState::Failing => "failing",
+            HealthState::Down => "down",
+        }
+    }
+}
+
+impl Serialize for HealthState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.label())
+    }
 }
 
 #[cfg(test)]

@@ -3,15 +3,10 @@
 //! `item_text`/`item_id` are paths relative to one record.
 
 use super::ExtractError;
-use crate::config::ExtractRules;
 use crate::model::{Content, Item};
 use crate::normalize::{item_key, normalize_inline, normalize_text};
+use crate::rules::{JsonRules, Path};
 use serde_json::Value;
-use serde_json_path::JsonPath;
-
-fn path(key: &str, s: &str) -> Result<JsonPath, ExtractError> {
-    JsonPath::parse(s).map_err(|e| ExtractError::Rule(format!("`{key}` JSONPath `{s}`: {e}")))
-}
 
 fn scalar(v: &Value) -> String {
     match v {
@@ -45,9 +40,9 @@ fn to_lines(v: &Value, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
-fn first(v: &Value, p: &Option<JsonPath>) -> Option<String> {
-    let p = p.as_ref()?;
-    p.query(v)
+fn first(v: &Value, p: Option<&Path>) -> Option<String> {
+    p?.path
+        .query(v)
         .all()
         .into_iter()
         .map(scalar)
@@ -55,18 +50,18 @@ fn first(v: &Value, p: &Option<JsonPath>) -> Option<String> {
         .find(|s| !s.is_empty())
 }
 
-pub fn extract(text: &str, rules: &ExtractRules, url: &url::Url) -> Result<Content, ExtractError> {
+pub fn extract(text: &str, rules: &JsonRules, url: &url::Url) -> Result<Content, ExtractError> {
     if text.trim().is_empty() {
         return Err(ExtractError::Empty);
     }
     let doc: Value = serde_json::from_str(text).map_err(|e| ExtractError::Json(e.to_string()))?;
     let scope: Vec<&Value> = match &rules.content {
         Some(c) => {
-            let nodes = path("content", c)?.query(&doc).all();
+            let nodes = c.path.query(&doc).all();
             if nodes.is_empty() {
                 return Err(ExtractError::SelectorEmpty {
                     key: "content",
-                    selector: c.to_string(),
+                    selector: c.text.clone(),
                 });
             }
             nodes
@@ -82,37 +77,21 @@ pub fn extract(text: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
             text: normalize_text(&lines.join("\n")),
         });
     };
-    let item_p = path("item", item_p)?;
-    let title_p = rules
-        .item_title
-        .as_deref()
-        .map(|s| path("item_title", s))
-        .transpose()?;
-    let link_p = rules
-        .item_link
-        .as_deref()
-        .map(|s| path("item_link", s))
-        .transpose()?;
-    let text_p = rules
-        .item_text
-        .as_deref()
-        .map(|s| path("item_text", s))
-        .transpose()?;
-    let id_p = rules
-        .item_id
-        .as_deref()
-        .map(|s| path("item_id", s))
-        .transpose()?;
+    let title_p = rules.item_title.as_ref();
+    let link_p = rules.item_link.as_ref();
+    let text_p = rules.item_text.as_ref();
+    let id_p = rules.item_id.as_ref();
     let mut items = vec![];
     for v in scope {
-        for rec in item_p.query(v).all() {
-            let title = normalize_inline(&first(rec, &title_p).unwrap_or_default());
-            let link = first(rec, &link_p)
+        for rec in item_p.path.query(v).all() {
+            let title = normalize_inline(&first(rec, title_p).unwrap_or_default());
+            let link = first(rec, link_p)
                 .and_then(|l| url.join(&l).ok())
                 .map(|u| u.to_string());
-            let text = match &text_p {
+            let text = match text_p {
                 Some(p) => normalize_text(
-                    &p.query(rec)
+                    &p.path
+                        .query(rec)
                         .all()
                         .into_iter()
                         .map(scalar)
@@ -135,7 +114,7 @@ pub fn extract(text: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
             } else {
                 title
             };
-            let id = first(rec, &id_p);
+            let id = first(rec, id_p);
             let key = item_key(id.as_deref(), link.as_deref(), &title, &text);
             items.push(Item {
                 key,
@@ -148,7 +127,7 @@ pub fn extract(text: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
     if items.is_empty() {
         return Err(ExtractError::SelectorEmpty {
             key: "item",
-            selector: rules.item.clone().unwrap_or_default(),
+            selector: item_p.text.clone(),
         });
     }
     Ok(Content::Items { items })
@@ -158,12 +137,18 @@ pub fn extract(text: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
 mod tests {
     use super::*;
 
+    fn compile(raw: crate::rules::ExtractRules) -> JsonRules {
+        crate::rules::CompiledRules::compile(crate::model::SourceKind::Json, &raw)
+            .unwrap()
+            .json
+    }
+
     #[test]
     fn records_with_paths_and_filters() {
-        let rules: ExtractRules = toml::from_str(
+        let rules = compile(toml::from_str(
             "item = \"$.results[?@.type == 'Rule']\"\nitem_title = '$.title'\nitem_link = '$.html_url'\nitem_text = '$.abstract'\nitem_id = '$.document_number'\n",
         )
-        .unwrap();
+        .unwrap());
         let json = r#"{"results":[
             {"type":"Rule","title":"Tariff  change","html_url":"/d/1","abstract":"Effective soon","document_number":"2026-1"},
             {"type":"Notice","title":"Other","html_url":"/d/2"}]}"#;
@@ -181,10 +166,10 @@ mod tests {
     #[test]
     fn text_mode_and_errors() {
         let url = url::Url::parse("https://api.example/").unwrap();
-        let rules = ExtractRules {
+        let rules = compile(crate::rules::ExtractRules {
             content: Some("$.data.attributes".into()),
             ..Default::default()
-        };
+        });
         let Content::Text { text } =
             extract(r#"{"data":{"attributes":{"b":1,"a":"x"}}}"#, &rules, &url).unwrap()
         else {

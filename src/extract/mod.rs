@@ -7,10 +7,9 @@ pub mod json;
 pub mod page;
 pub mod pdf;
 
-use crate::config::SourceDef;
 use crate::model::{Content, SourceKind};
 use crate::normalize::{apply_ignore, dedupe_keys};
-use regex::Regex;
+use crate::rules::{CompiledRules, Css};
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
 pub enum ExtractError {
@@ -34,27 +33,27 @@ pub enum ExtractError {
 /// here (header, BOM, `<meta>`, detection); `exclude`, `ignore` and
 /// `fail_if` are applied; the result is normalized.
 pub fn extract(
-    def: &SourceDef,
+    kind: SourceKind,
+    rules: &CompiledRules,
     body: &[u8],
     content_type: Option<&str>,
     url: &url::Url,
 ) -> Result<Content, ExtractError> {
-    let rules = &def.extract;
-    let is_pdf = def.kind == SourceKind::Pdf || body.starts_with(b"%PDF-");
+    let is_pdf = kind == SourceKind::Pdf || body.starts_with(b"%PDF-");
     if !is_pdf && !rules.fail_if.is_empty() {
         let text = charset::decode(body, content_type);
         check_fail_if(&text, &rules.fail_if)?;
     }
-    let ignore = compile_ignore(&rules.ignore)?;
-    let mut content = match def.kind {
+    let ignore = &rules.ignore;
+    let mut content = match kind {
         SourceKind::Feed => feed::extract(body, url)?,
         SourceKind::Page => {
             let text = charset::decode(body, content_type);
-            page::extract(&text, rules, url)?
+            page::extract(&text, &rules.page, url)?
         }
         SourceKind::Json => {
             let text = charset::decode(body, content_type);
-            json::extract(&text, rules, url)?
+            json::extract(&text, &rules.json, url)?
         }
         SourceKind::Pdf => {
             let text = pdf::extract(body)?;
@@ -65,17 +64,17 @@ pub fn extract(
     match &mut content {
         Content::Items { items } => {
             for it in items.iter_mut() {
-                it.title = apply_ignore(&it.title, &ignore);
-                it.text = apply_ignore(&it.text, &ignore);
+                it.title = apply_ignore(&it.title, ignore);
+                it.text = apply_ignore(&it.text, ignore);
             }
             items.retain(|it| !(it.title.is_empty() && it.text.is_empty() && it.link.is_none()));
-            if items.is_empty() && def.kind != SourceKind::Feed {
+            if items.is_empty() && kind != SourceKind::Feed {
                 return Err(ExtractError::Empty);
             }
             dedupe_keys(items);
         }
         Content::Text { text } => {
-            *text = apply_ignore(text, &ignore);
+            *text = apply_ignore(text, ignore);
             if text.trim().is_empty() {
                 return Err(ExtractError::Empty);
             }
@@ -84,21 +83,15 @@ pub fn extract(
     Ok(content)
 }
 
+/// `fail_if` markers are lowercased when compiled.
 pub fn check_fail_if(text: &str, fail_if: &[String]) -> Result<(), ExtractError> {
     let lower = text.to_lowercase();
     for f in fail_if {
-        if lower.contains(&f.to_lowercase()) {
+        if lower.contains(f.as_str()) {
             return Err(ExtractError::Blocked(f.clone()));
         }
     }
     Ok(())
-}
-
-pub fn compile_ignore(ignore: &[String]) -> Result<Vec<Regex>, ExtractError> {
-    ignore
-        .iter()
-        .map(|r| Regex::new(r).map_err(|e| ExtractError::Rule(format!("ignore `{r}`: {e}"))))
-        .collect()
 }
 
 /// The text of a followed link (an HTML page or a PDF), for classification.
@@ -106,7 +99,7 @@ pub fn followed_text(
     body: &[u8],
     content_type: Option<&str>,
     url: &url::Url,
-    content_selector: Option<&str>,
+    content_selector: Option<&Css>,
 ) -> Result<String, ExtractError> {
     let is_pdf = body.starts_with(b"%PDF-")
         || content_type

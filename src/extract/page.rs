@@ -2,16 +2,25 @@
 //! `item_title`, `item_link`, `item_text`; links made absolute.
 
 use super::ExtractError;
-use crate::config::ExtractRules;
 use crate::model::{Content, Item};
 use crate::normalize::{item_key, normalize_inline, normalize_text};
+use crate::rules::{Css, PageRules};
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Node, Selector};
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
-fn sel(key: &'static str, s: &str) -> Result<Selector, ExtractError> {
-    Selector::parse(s).map_err(|e| ExtractError::Rule(format!("`{key}` selector `{s}`: {e}")))
+/// A selector of the extractor itself (not a user's), parsed once.
+fn fixed(s: &str) -> Selector {
+    Selector::parse(s).unwrap_or_else(|_| unreachable!("the fixed selector `{s}` parses"))
 }
+static BASE: LazyLock<Selector> = LazyLock::new(|| fixed("base[href]"));
+static BODY: LazyLock<Selector> = LazyLock::new(|| fixed("body"));
+static HEADING: LazyLock<Selector> = LazyLock::new(|| fixed("h1, h2, h3, h4, h5, h6, a"));
+static ANCHOR: LazyLock<Selector> = LazyLock::new(|| fixed("a[href]"));
+/// Where a followed page's main text is looked for, in order.
+static MAIN: LazyLock<[Selector; 4]> =
+    LazyLock::new(|| ["main", "article", "#content", "body"].map(fixed));
 
 const SKIP: &[&str] = &[
     "script", "style", "noscript", "template", "head", "svg", "iframe",
@@ -94,8 +103,7 @@ fn walk(el: ElementRef<'_>, excluded: &HashSet<NodeId>, out: &mut String) {
 
 /// The base URL of a document: its `<base href>` resolved against the URL.
 fn base_url(doc: &Html, url: &url::Url) -> url::Url {
-    let base = Selector::parse("base[href]").expect("static selector");
-    doc.select(&base)
+    doc.select(&BASE)
         .next()
         .and_then(|b| b.value().attr("href"))
         .and_then(|h| url.join(h.trim()).ok())
@@ -114,28 +122,27 @@ pub fn absolute(base: &url::Url, href: &str) -> Option<String> {
     matches!(u.scheme(), "http" | "https").then(|| u.to_string())
 }
 
-fn excluded_ids(doc: &Html, rules: &ExtractRules) -> Result<HashSet<NodeId>, ExtractError> {
+fn excluded_ids(doc: &Html, rules: &PageRules) -> HashSet<NodeId> {
     let mut ids = HashSet::new();
     for s in &rules.exclude {
-        let sel = sel("exclude", s)?;
-        for el in doc.select(&sel) {
+        for el in doc.select(&s.selector) {
             ids.insert(el.id());
         }
     }
-    Ok(ids)
+    ids
 }
 
 fn is_excluded(el: ElementRef<'_>, excluded: &HashSet<NodeId>) -> bool {
     excluded.contains(&el.id()) || el.ancestors().any(|a| excluded.contains(&a.id()))
 }
 
-pub fn extract(html: &str, rules: &ExtractRules, url: &url::Url) -> Result<Content, ExtractError> {
+pub fn extract(html: &str, rules: &PageRules, url: &url::Url) -> Result<Content, ExtractError> {
     let doc = Html::parse_document(html);
     let base = base_url(&doc, url);
-    let excluded = excluded_ids(&doc, rules)?;
-    let content_sel = sel("content", rules.content.as_deref().unwrap_or("body"))?;
+    let excluded = excluded_ids(&doc, rules);
+    let content_sel = rules.content.as_ref().map(|c| &c.selector).unwrap_or(&BODY);
     let roots: Vec<ElementRef<'_>> = doc
-        .select(&content_sel)
+        .select(content_sel)
         .filter(|e| !is_excluded(*e, &excluded))
         .collect();
     if roots.is_empty() {
@@ -144,7 +151,11 @@ pub fn extract(html: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
         }
         return Err(ExtractError::SelectorEmpty {
             key: "content",
-            selector: rules.content.clone().unwrap_or_default(),
+            selector: rules
+                .content
+                .as_ref()
+                .map(|c| c.text.clone())
+                .unwrap_or_default(),
         });
     }
     let Some(item_s) = &rules.item else {
@@ -152,28 +163,16 @@ pub fn extract(html: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
         let text = normalize_text(&text.join("\n"));
         return Ok(Content::Text { text });
     };
-    let item_sel = sel("item", item_s)?;
-    let title_sel = rules
-        .item_title
-        .as_deref()
-        .map(|s| sel("item_title", s))
-        .transpose()?;
-    let link_sel = rules
-        .item_link
-        .as_deref()
-        .map(|s| sel("item_link", s))
-        .transpose()?;
-    let text_sel = rules
-        .item_text
-        .as_deref()
-        .map(|s| sel("item_text", s))
-        .transpose()?;
-    let heading = Selector::parse("h1, h2, h3, h4, h5, h6, a").expect("static selector");
-    let anchor = Selector::parse("a[href]").expect("static selector");
+    let item_sel = &item_s.selector;
+    let title_sel = rules.item_title.as_ref().map(|c| &c.selector);
+    let link_sel = rules.item_link.as_ref().map(|c| &c.selector);
+    let text_sel = rules.item_text.as_ref().map(|c| &c.selector);
+    let heading = &*HEADING;
+    let anchor = &*ANCHOR;
     let mut items = vec![];
     let mut seen_nodes = HashSet::new();
     for root in &roots {
-        for it in root.select(&item_sel) {
+        for it in root.select(item_sel) {
             if is_excluded(it, &excluded) || !seen_nodes.insert(it.id()) {
                 continue;
             }
@@ -185,7 +184,7 @@ pub fn extract(html: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
                     .map(|t| normalize_inline(&element_text(t, &excluded)))
                     .unwrap_or_default(),
                 None => it
-                    .select(&heading)
+                    .select(heading)
                     .next()
                     .map(|t| normalize_inline(&element_text(t, &excluded)))
                     .filter(|t| !t.is_empty())
@@ -203,7 +202,7 @@ pub fn extract(html: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
                     if it.value().name() == "a" && it.value().attr("href").is_some() {
                         Some(it)
                     } else {
-                        it.select(&anchor).next()
+                        it.select(anchor).next()
                     }
                 }
             };
@@ -233,7 +232,7 @@ pub fn extract(html: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
     if items.is_empty() {
         return Err(ExtractError::SelectorEmpty {
             key: "item",
-            selector: item_s.clone(),
+            selector: item_s.text.clone(),
         });
     }
     Ok(Content::Items { items })
@@ -243,19 +242,18 @@ pub fn extract(html: &str, rules: &ExtractRules, url: &url::Url) -> Result<Conte
 /// `article`, `#content`, else the body.
 pub fn main_text(
     html: &str,
-    content_selector: Option<&str>,
+    content_selector: Option<&Css>,
     _url: &url::Url,
 ) -> Result<String, ExtractError> {
     let doc = Html::parse_document(html);
     let none = HashSet::new();
-    let mut candidates: Vec<String> = vec![];
+    let mut candidates: Vec<&Selector> = vec![];
     if let Some(c) = content_selector {
-        candidates.push(c.to_string());
+        candidates.push(&c.selector);
     }
-    candidates.extend(["main", "article", "#content", "body"].map(String::from));
-    for c in candidates {
-        let s = sel("follow_content", &c)?;
-        let parts: Vec<String> = doc.select(&s).map(|e| element_text(e, &none)).collect();
+    candidates.extend(MAIN.iter());
+    for s in candidates {
+        let parts: Vec<String> = doc.select(s).map(|e| element_text(e, &none)).collect();
         let text = normalize_text(&parts.join("\n"));
         if !text.is_empty() {
             return Ok(text);
@@ -268,8 +266,11 @@ pub fn main_text(
 mod tests {
     use super::*;
 
-    fn rules(toml_src: &str) -> ExtractRules {
-        toml::from_str(toml_src).unwrap()
+    fn rules(toml_src: &str) -> PageRules {
+        let raw: crate::rules::ExtractRules = toml::from_str(toml_src).unwrap();
+        crate::rules::CompiledRules::compile(crate::model::SourceKind::Page, &raw)
+            .unwrap()
+            .page
     }
 
     const PAGE: &str = r#"<html><head><base href="/duyurular/"><title>x</title></head><body>

@@ -13,12 +13,15 @@ pub mod render;
 pub mod slack;
 pub mod webhook;
 
+use crate::app::App;
 use crate::config::{ChannelConfig, ChannelMode, ChannelType};
+use crate::events::{self, DeliveryAttempt};
 use crate::model::Change;
-use crate::pipeline::App;
 use crate::schedule::Schedule;
+use crate::services::changes::{by_ids, list};
 use crate::store::outbox::Delivery;
 use crate::store::{ts, ChangeFilter};
+use crate::util::{instance_id, owner_is_dead};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -99,31 +102,6 @@ pub struct DigestPayload {
 /// its due time so that such changes are in it, not lost between periods.
 pub const DIGEST_SETTLE: chrono::Duration = chrono::Duration::seconds(60);
 
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into())
-}
-
-/// Lease owners are `host:pid`, so a sender can tell that the holder of a
-/// lease on its own host has died (SIGKILL, power loss) and take over.
-fn owner_id() -> String {
-    format!("{}:{}", hostname(), std::process::id())
-}
-
-fn owner_is_dead(owner: &str, host: &str) -> bool {
-    let Some((h, pid)) = owner.rsplit_once(':') else {
-        return false;
-    };
-    let Ok(pid) = pid.parse::<u32>() else {
-        return false;
-    };
-    h == host
-        && pid != std::process::id()
-        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
 fn channel<'a>(app: &'a App, name: &str) -> Option<&'a ChannelConfig> {
     app.config.channels.iter().find(|c| c.name == name)
 }
@@ -134,46 +112,30 @@ fn channel<'a>(app: &'a App, name: &str) -> Option<&'a ChannelConfig> {
 pub fn backoff(ch: &ChannelConfig, attempt: i64) -> Duration {
     let base = ch.retry_base.0;
     let max = ch.retry_max.0.max(base);
-    let d = if attempt >= ch.max_attempts {
-        max
+    if attempt >= ch.max_attempts {
+        crate::util::jitter_down(max)
     } else {
-        let exp = attempt.clamp(1, 30) as u32 - 1;
-        base.checked_mul(1u32 << exp.min(20))
-            .unwrap_or(max)
-            .min(max)
-    };
-    let ms = d.as_millis() as u64;
-    if ms < 2 {
-        return d;
+        crate::util::backoff(base, attempt.clamp(1, 31) as u32, max)
     }
-    Duration::from_millis(rand::random_range(ms / 2..=ms))
 }
 
 /// Deliver what is due in the outbox (everything pending when `force`).
 pub async fn deliver_due(app: &App, force: bool) -> anyhow::Result<DeliveryReport> {
-    let owner = owner_id();
-    let host = hostname();
+    let owner = instance_id();
     let now = Utc::now();
     for (id, holder) in app.store.held_leases(now).await? {
-        if owner_is_dead(&holder, &host) {
+        if owner_is_dead(&holder) {
             tracing::warn!(delivery = id, lease_owner = %holder, "the sender holding this delivery died; taking it over");
             app.store.release_lease(id, &holder).await?;
         }
     }
     let mut report = DeliveryReport::default();
     let mut senders = Senders::default();
-    let due: Vec<i64> = app
+    let due = app
         .store
-        .pending_deliveries()
-        .await?
-        .into_iter()
-        .filter(|d| force || d.next_attempt_at.is_none_or(|t| t <= now))
-        .map(|d| d.id)
-        .collect();
-    for id in due {
-        let Some(d) = claim(app, id, &owner).await? else {
-            continue;
-        };
+        .claim_deliveries(&owner, now, send_lease(app), CLAIM_BATCH, force)
+        .await?;
+    for d in due {
         let attempt = d.attempts + 1;
         let Some(ch) = channel(app, &d.channel) else {
             let err = format!(
@@ -181,11 +143,18 @@ pub async fn deliver_due(app: &App, force: bool) -> anyhow::Result<DeliveryRepor
                 d.channel,
                 app.config.path.display()
             );
-            tracing::error!(channel = %d.channel, delivery = d.id, attempt, error = %err, "alert not delivered");
-            app.store
-                .mark_failed(d.id, &err, Utc::now() + chrono::Duration::hours(1))
-                .await?;
-            crate::metrics::delivery(&d.channel, "failed");
+            let next = Utc::now() + chrono::Duration::hours(1);
+            app.store.mark_failed(d.id, &err, next).await?;
+            DeliveryAttempt {
+                channel: &d.channel,
+                delivery: d.id,
+                kind: &d.kind,
+                attempt,
+                outcome: events::Delivery::Retrying,
+                error: Some(&err),
+                next_attempt_at: Some(next),
+            }
+            .emit();
             report.failed.push((d.id, d.channel.clone(), err));
             continue;
         };
@@ -203,8 +172,16 @@ pub async fn deliver_due(app: &App, force: bool) -> anyhow::Result<DeliveryRepor
                     }
                     tokio::time::sleep(Duration::from_millis(200 * tries)).await;
                 }
-                crate::metrics::delivery(&ch.name, "delivered");
-                tracing::info!(channel = %ch.name, delivery = d.id, kind = %d.kind, attempt, "alert delivered");
+                DeliveryAttempt {
+                    channel: &ch.name,
+                    delivery: d.id,
+                    kind: &d.kind,
+                    attempt,
+                    outcome: events::Delivery::Delivered,
+                    error: None,
+                    next_attempt_at: None,
+                }
+                .emit();
                 report.delivered += 1;
             }
             Err(e) => {
@@ -212,13 +189,20 @@ pub async fn deliver_due(app: &App, force: bool) -> anyhow::Result<DeliveryRepor
                 let at = Utc::now()
                     + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
                 app.store.mark_failed(d.id, &e.message, at).await?;
-                crate::metrics::delivery(&ch.name, "failed");
-                if attempt == ch.max_attempts {
-                    tracing::error!(channel = %ch.name, delivery = d.id, kind = %d.kind, attempt, error = %e.message, next_attempt_at = %at,
-                        "alert still not delivered after max_attempts: it stays queued, retried every retry_max; `regwatch notify retry` forces it");
-                } else {
-                    tracing::warn!(channel = %ch.name, delivery = d.id, kind = %d.kind, attempt, error = %e.message, next_attempt_at = %at, "alert not delivered; will retry");
+                DeliveryAttempt {
+                    channel: &ch.name,
+                    delivery: d.id,
+                    kind: &d.kind,
+                    attempt,
+                    outcome: if attempt == ch.max_attempts {
+                        events::Delivery::Exhausted
+                    } else {
+                        events::Delivery::Retrying
+                    },
+                    error: Some(&e.message),
+                    next_attempt_at: Some(at),
                 }
+                .emit();
                 report.failed.push((d.id, ch.name.clone(), e.message));
             }
         }
@@ -228,8 +212,11 @@ pub async fn deliver_due(app: &App, force: bool) -> anyhow::Result<DeliveryRepor
     Ok(report)
 }
 
-async fn claim(app: &App, id: i64, owner: &str) -> anyhow::Result<Option<Delivery>> {
-    // The lease covers one send: its timeout plus a margin.
+/// At most this many deliveries are claimed by one pass.
+const CLAIM_BATCH: i64 = 500;
+
+/// How long a claimed delivery stays leased: the longest send timeout plus a margin.
+fn send_lease(app: &App) -> chrono::Duration {
     let lease = app
         .config
         .channels
@@ -238,14 +225,7 @@ async fn claim(app: &App, id: i64, owner: &str) -> anyhow::Result<Option<Deliver
         .max()
         .unwrap_or(Duration::from_secs(30))
         + Duration::from_secs(60);
-    app.store
-        .claim_delivery(
-            id,
-            owner,
-            Utc::now(),
-            chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(2)),
-        )
-        .await
+    chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(2))
 }
 
 /// Clients and SMTP transports reused within a pass.
@@ -290,14 +270,12 @@ async fn load(app: &App, d: &Delivery) -> Result<Subject, SendError> {
             let id = d
                 .change_id
                 .ok_or_else(|| SendError::new("a change delivery without a change id"))?;
-            let c = app
-                .store
-                .change(id)
-                .await?
+            let c = by_ids(app, vec![id])
+                .await
+                .map_err(|e| SendError::new(e.to_string()))?
+                .pop()
                 .ok_or_else(|| SendError::new(format!("change #{id} is not in the store")))?;
-            Ok(Subject::Change(Box::new(
-                crate::cli::with_urls(&app.config, vec![c]).remove(0),
-            )))
+            Ok(Subject::Change(Box::new(c)))
         }
         "digest" => {
             let p: DigestPayload = serde_json::from_value(d.payload.clone()).map_err(|e| {
@@ -318,14 +296,10 @@ async fn load(app: &App, d: &Delivery) -> Result<Subject, SendError> {
 async fn changes_by_id(app: &App, ids: &[i64]) -> anyhow::Result<Vec<Change>> {
     let mut out = vec![];
     for chunk in ids.chunks(500) {
-        let f = ChangeFilter {
-            ids: Some(chunk.to_vec()),
-            ..Default::default()
-        };
-        out.extend(app.store.changes(&f).await?);
+        out.extend(by_ids(app, chunk.to_vec()).await?);
     }
     out.sort_by_key(|c| c.id);
-    Ok(crate::cli::with_urls(&app.config, out))
+    Ok(out)
 }
 
 async fn send(
@@ -487,18 +461,16 @@ async fn period_changes(
         since: Some(start),
         ..Default::default()
     };
-    let mut v: Vec<Change> = app
-        .store
-        .changes(&f)
+    let mut v: Vec<Change> = list(app, &f)
         .await?
         .into_iter()
         .filter(|c| c.detected_at > start && c.detected_at <= end)
         .filter(|c| {
-            crate::pipeline::filter_passes(ch, &c.jurisdiction, &c.categories, !c.cases.is_empty())
+            crate::route::filter_passes(ch, &c.jurisdiction, &c.categories, !c.cases.is_empty())
         })
         .collect();
     v.sort_by_key(|c| c.id);
-    Ok(crate::cli::with_urls(&app.config, v))
+    Ok(v)
 }
 
 /// Where a channel's next period starts: the end of the last one, else

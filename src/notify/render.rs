@@ -76,25 +76,10 @@ pub struct DigestView {
     pub log_url: String,
 }
 
-/// Only http(s) links are shown as links; anything else is dropped.
-pub fn safe_link(l: Option<&str>) -> Option<String> {
-    let l = l?;
-    let u = url::Url::parse(l.trim()).ok()?;
-    matches!(u.scheme(), "http" | "https").then(|| u.to_string())
-}
+pub use crate::util::{cut, safe_link};
 
 pub fn fmt_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-/// Cut to `max` characters, adding `…` when something was cut.
-pub fn cut(s: &str, max: usize) -> (String, bool) {
-    if s.chars().count() <= max {
-        return (s.to_string(), false);
-    }
-    let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-    t.push('…');
-    (t, true)
 }
 
 /// The diff as a person wants to read it: what was added first, then what

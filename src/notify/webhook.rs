@@ -49,7 +49,7 @@ pub async fn post(
         .headers()
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(parse_retry_after);
+        .and_then(crate::util::parse_retry_after);
     let text = resp.text().await.unwrap_or_default();
     let text = super::render::one_line(&super::render::cut(&text, 200).0);
     let mut e = SendError::new(if text.is_empty() {
@@ -81,21 +81,6 @@ fn describe(e: reqwest::Error) -> String {
     s
 }
 
-/// Retry-After as seconds or as an HTTP date.
-pub fn parse_retry_after(v: &str) -> Option<Duration> {
-    let v = v.trim();
-    if let Ok(n) = v.parse::<u64>() {
-        return Some(Duration::from_secs(n.min(86_400)));
-    }
-    let t = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let d = t.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(
-        d.to_std()
-            .unwrap_or(Duration::ZERO)
-            .min(Duration::from_secs(86_400)),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,15 +92,5 @@ mod tests {
             signature(b"Jefe", b"what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon"), None);
     }
 }

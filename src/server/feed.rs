@@ -1,9 +1,10 @@
 //! `/feed.atom`: the change log as an Atom 1.0 feed (RFC 4287), with the
 //! same filters as `/api/changes`.
 
-use super::{change_filter, change_page, Params};
+use super::{ApiError, Params};
 use crate::daemon::Shared;
 use crate::model::Change;
+use crate::services::changes;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,13 +13,13 @@ use chrono::{DateTime, Utc};
 pub async fn atom(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Response {
     let app = shared.app();
     let p = Params::parse(q.as_deref());
-    let f = match change_filter(&p) {
+    let f = match p.change_query().filter() {
         Ok(f) => f,
-        Err(e) => return (StatusCode::BAD_REQUEST, e).into_response(),
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
-    let changes = match change_page(&app, &f).await {
+    let changes = match changes::page(&app, &f).await {
         Ok((c, _)) => c,
-        Err(e) => return super::ApiError::internal(e).into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let body = render(
         &app.config.server.base_url,
@@ -118,7 +119,7 @@ pub fn render(base_url: &str, query: &str, changes: &[Change], now: DateTime<Utc
     ));
     x.push_str("  <author><name>regwatch</name></author>\n  <generator>regwatch</generator>\n");
     for c in changes {
-        let page = crate::cli::change_url(base_url, c.id);
+        let page = &c.url;
         x.push_str("  <entry>\n");
         x.push_str(&format!(
             "    <id>{}</id>\n",
@@ -136,9 +137,9 @@ pub fn render(base_url: &str, query: &str, changes: &[Change], now: DateTime<Utc
         ));
         x.push_str(&format!(
             "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-            xml_escape(&page)
+            xml_escape(page)
         ));
-        if let Some(l) = super::safe_href(c.link.as_deref()) {
+        if let Some(l) = crate::util::safe_link(c.link.as_deref()) {
             x.push_str(&format!(
                 "    <link rel=\"related\" href=\"{}\"/>\n",
                 xml_escape(&l)
@@ -206,7 +207,7 @@ mod tests {
             effective_date: None,
             cases: vec![],
             author: None,
-            url: String::new(),
+            url: "http://regwatch.example:8080/changes/7".into(),
         };
         let x = render(
             "http://regwatch.example:8080",

@@ -5,7 +5,8 @@
 
 use crate::config::Config;
 use crate::daemon::Shared;
-use crate::store::ChangeFilter;
+use crate::services::changes::ChangeQuery;
+use crate::services::ServiceError;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,10 +15,6 @@ use axum::Router;
 mod api;
 mod feed;
 mod pages;
-
-/// Default and maximum page sizes of the change log.
-pub const DEFAULT_LIMIT: i64 = 50;
-pub const MAX_LIMIT: i64 = 500;
 
 pub fn router(shared: Shared) -> Router {
     Router::new()
@@ -84,70 +81,27 @@ impl Params {
     }
 }
 
-/// The change-log filters of the CLI, from query parameters: since, country,
-/// category, hs, source, case, query, limit, cursor.
-pub fn change_filter(p: &Params) -> Result<ChangeFilter, String> {
-    let since = p.get("since").map(crate::cli::parse_since).transpose()?;
-    let country = p
-        .get("country")
-        .map(|c| crate::model::Country::parse(c).map(|c| c.to_string()))
-        .transpose()?;
-    let hs = crate::cli::hs_filter(&p.all("hs"))
-        .map_err(|f| format!("{:#}", f.error).replace("--hs", "hs"))?;
-    let limit = match p.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|l| *l >= 1)
-            .ok_or_else(|| format!("limit `{l}` is not a positive number"))?
-            .min(MAX_LIMIT),
-    };
-    let before_id = p
-        .get("cursor")
-        .map(|c| {
-            c.parse::<i64>()
-                .map_err(|_| format!("cursor `{c}` is not one this server gave out"))
-        })
-        .transpose()?;
-    Ok(ChangeFilter {
-        since,
-        country,
-        category: p.get("category").map(str::to_lowercase),
-        hs,
-        source: p.get("source").map(str::to_string),
-        case_id: p.get("case").map(str::to_string),
-        query: p.get("query").or_else(|| p.get("q")).map(str::to_string),
-        limit: Some(limit),
-        before_id,
-        ids: None,
-    })
-}
-
-/// One page of the change log and the cursor of the next page.
-pub async fn change_page(
-    app: &crate::pipeline::App,
-    f: &ChangeFilter,
-) -> anyhow::Result<(Vec<crate::model::Change>, Option<String>)> {
-    let limit = f.limit.unwrap_or(DEFAULT_LIMIT);
-    let probe = ChangeFilter {
-        limit: Some(limit + 1),
-        ..f.clone()
-    };
-    let mut changes = app.store.changes(&probe).await?;
-    let next = if changes.len() as i64 > limit {
-        changes.truncate(limit as usize);
-        changes.last().map(|c| c.id.to_string())
-    } else {
-        None
-    };
-    Ok((crate::cli::with_urls(&app.config, changes), next))
-}
-
-/// A link from a polled source or a config, made clickable only when it is http(s).
-pub fn safe_href(link: Option<&str>) -> Option<String> {
-    let u = url::Url::parse(link?.trim()).ok()?;
-    matches!(u.scheme(), "http" | "https").then(|| u.to_string())
+impl Params {
+    /// The change-log filters of the CLI, from query parameters: since,
+    /// country, category, hs, source, case, query (or q), limit, cursor.
+    /// A limit that is not a number is passed on as 0, so the service
+    /// refuses it with its own words.
+    pub fn change_query(&self) -> ChangeQuery {
+        ChangeQuery {
+            since: self.get("since").map(str::to_string),
+            country: self.get("country").map(str::to_string),
+            category: self.get("category").map(str::to_string),
+            hs: self.all("hs"),
+            source: self.get("source").map(str::to_string),
+            case_id: self.get("case").map(str::to_string),
+            query: self
+                .get("query")
+                .or_else(|| self.get("q"))
+                .map(str::to_string),
+            limit: self.get("limit").map(|l| l.parse::<i64>().unwrap_or(0)),
+            cursor: self.get("cursor").map(str::to_string),
+        }
+    }
 }
 
 /// An error answered as JSON `{"error": "..."}`.
@@ -164,6 +118,18 @@ impl ApiError {
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal error: see the daemon's log".into(),
         )
+    }
+}
+
+/// The status of a service error: 400 for a bad request, 404 for a missing
+/// thing, 500 (logged, not shown) for the rest.
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> ApiError {
+        match e {
+            ServiceError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, m),
+            ServiceError::NotFound(m) => ApiError(StatusCode::NOT_FOUND, m),
+            ServiceError::Internal(e) => ApiError::internal(e),
+        }
     }
 }
 
@@ -278,18 +244,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_http_links_are_clickable() {
-        assert_eq!(
-            safe_href(Some("https://a.example/x?y=1")).as_deref(),
-            Some("https://a.example/x?y=1")
-        );
-        assert_eq!(safe_href(Some("javascript:alert(1)")), None);
-        assert_eq!(safe_href(Some("data:text/html,<b>")), None);
-        assert_eq!(safe_href(Some("/relative")), None);
-        assert_eq!(safe_href(None), None);
-    }
-
-    #[test]
     fn tokens_compare_whole() {
         assert!(constant_time_eq(b"s3cret", b"s3cret"));
         assert!(!constant_time_eq(b"s3cret", b"s3cre"));
@@ -301,16 +255,20 @@ mod tests {
         let p = Params::parse(Some(
             "country=tr&category=Telecom&hs=8517.62&query=&since=30d&limit=900&cursor=42",
         ));
-        let f = change_filter(&p).unwrap();
-        assert_eq!(f.country.as_deref(), Some("TR"));
-        assert_eq!(f.category.as_deref(), Some("telecom"));
-        assert!(f.hs.as_ref().unwrap().contains(&"851762".to_string()));
-        assert_eq!(f.query, None);
-        assert_eq!(f.limit, Some(MAX_LIMIT));
-        assert_eq!(f.before_id, Some(42));
-        assert!(f.since.is_some());
-        assert!(change_filter(&Params::parse(Some("hs=abc"))).is_err());
-        assert!(change_filter(&Params::parse(Some("cursor=x"))).is_err());
+        let q = p.change_query();
+        assert_eq!(q.country.as_deref(), Some("tr"));
+        assert_eq!(q.hs, vec!["8517.62".to_string()]);
+        assert_eq!(q.query, None);
+        assert_eq!(q.limit, Some(900));
+        assert!(q.filter().is_ok());
+        assert!(Params::parse(Some("hs=abc"))
+            .change_query()
+            .filter()
+            .is_err());
+        assert!(Params::parse(Some("limit=x"))
+            .change_query()
+            .filter()
+            .is_err());
         assert_eq!(
             p.query_without(&["cursor", "limit"]),
             "country=tr&category=Telecom&hs=8517.62&since=30d"

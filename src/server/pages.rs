@@ -2,9 +2,11 @@
 //! with its diff, and source health. minijinja with HTML autoescape; the
 //! templates are compiled into the binary.
 
-use super::{change_filter, change_page, safe_href, Params};
+use super::Params;
 use crate::daemon::Shared;
 use crate::model::Change;
+use crate::services::{self, ServiceError};
+use crate::util::safe_link as safe_href;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -94,7 +96,7 @@ fn row(c: &Change) -> Row {
         hs_codes: c.hs_codes.clone(),
         effective: c.effective_date.map(|d| d.to_string()),
         cases: c.cases.iter().map(|m| m.id.clone()).collect(),
-        excerpt: crate::diff::truncate(&c.excerpt, 240),
+        excerpt: crate::util::truncate(&c.excerpt, 240),
     }
 }
 
@@ -109,9 +111,9 @@ const PERIODS: &[(&str, &str)] = &[
 pub async fn index(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Response {
     let app = shared.app();
     let p = Params::parse(q.as_deref());
-    let (rows, next, error) = match change_filter(&p) {
-        Err(e) => (vec![], None, Some(e)),
-        Ok(f) => match change_page(&app, &f).await {
+    let (rows, next, error) = match p.change_query().filter() {
+        Err(e) => (vec![], None, Some(e.to_string())),
+        Ok(f) => match services::changes::page(&app, &f).await {
             Ok((changes, next)) => (changes.iter().map(row).collect::<Vec<_>>(), next, None),
             Err(e) => {
                 tracing::error!(error = format!("{e:#}"), "change log page failed");
@@ -213,9 +215,9 @@ pub async fn change(State(shared): State<Shared>, Path(id): Path<String>) -> Res
             "There is no change with this number.",
         );
     };
-    let c = match app.store.change(id).await {
-        Ok(Some(c)) => c,
-        Ok(None) => {
+    let c = match services::changes::one(&app, id).await {
+        Ok(c) => c,
+        Err(ServiceError::NotFound(_)) | Err(ServiceError::Invalid(_)) => {
             return error_page(StatusCode::NOT_FOUND, &format!("There is no change #{id}."))
         }
         Err(e) => {
@@ -251,17 +253,17 @@ pub async fn change(State(shared): State<Shared>, Path(id): Path<String>) -> Res
 }
 
 pub async fn sources(State(shared): State<Shared>) -> Response {
-    match super::api::source_rows(&shared).await {
+    match services::sources::rows(&shared.app(), &shared.sources()).await {
         Ok(rows) => {
+            let down = rows.iter().filter(|r| r.down).count();
             let rows: Vec<serde_json::Value> = rows
                 .into_iter()
-                .map(|mut r| {
-                    let href = safe_href(r["url"].as_str());
-                    r["href"] = serde_json::json!(href);
-                    r
+                .map(|r| {
+                    let mut v = serde_json::to_value(&r).unwrap_or_default();
+                    v["href"] = serde_json::json!(safe_href(Some(&r.url)));
+                    v
                 })
                 .collect();
-            let down = rows.iter().filter(|r| r["down"] == true).count();
             page(
                 StatusCode::OK,
                 "sources.html",

@@ -4,7 +4,8 @@
 //! the backends differ branch on [`Backend`]. Migrations per backend,
 //! embedded and applied at start.
 
-use crate::model::{CaseMatch, Change, ChangeKind, Content, Evidence, NewChange, SourceHealth};
+use crate::model::{CaseMatch, Change, ChangeKind, Content, SourceHealth};
+pub use crate::model::{ChangeRecord, HealthChange as Health, PollOutcome, Tags};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::any::AnyPoolOptions;
@@ -48,17 +49,6 @@ pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 static DRIVERS: std::sync::Once = std::sync::Once::new();
 
-/// Hide the password of a database URL, for messages.
-pub fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
-    }
-}
-
 /// Times are stored as fixed-width RFC 3339 UTC text, so they sort as text.
 pub fn ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
@@ -88,45 +78,6 @@ pub struct SourceState {
     pub last_poll_at: Option<DateTime<Utc>>,
 }
 
-/// Tags of a change, from the classifier.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Tags {
-    pub categories: Vec<String>,
-    pub hs_codes: Vec<String>,
-    pub evidence: Vec<Evidence>,
-    pub effective_date: Option<NaiveDate>,
-}
-
-/// A change ready to be recorded: diffed, tagged, matched and routed.
-#[derive(Debug, Clone)]
-pub struct ChangeRecord {
-    pub change: NewChange,
-    pub tags: Tags,
-    pub cases: Vec<CaseMatch>,
-    /// Channels that want this change delivered immediately.
-    pub deliver_to: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-pub enum PollOutcome {
-    NotModified,
-    Unchanged {
-        etag: Option<String>,
-        last_modified: Option<String>,
-    },
-    Changed {
-        content: Content,
-        hash: String,
-        etag: Option<String>,
-        last_modified: Option<String>,
-        baseline: bool,
-        changes: Vec<ChangeRecord>,
-    },
-    Failed {
-        error: String,
-    },
-}
-
 #[derive(Debug, Clone)]
 pub struct PollRecord {
     pub source_id: String,
@@ -143,14 +94,6 @@ pub struct PollRecord {
     pub health_channels: Vec<String>,
 }
 
-/// A health transition recorded by a poll.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Health {
-    Same,
-    WentDown,
-    Recovered,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct PollResult {
     pub change_ids: Vec<i64>,
@@ -160,7 +103,8 @@ pub struct PollResult {
 #[derive(Debug, Clone, Default)]
 pub struct ChangeFilter {
     pub since: Option<DateTime<Utc>>,
-    pub country: Option<String>,
+    /// The destination: changes of every jurisdiction that covers it.
+    pub country: Option<crate::model::Country>,
     pub category: Option<String>,
     /// HS digits; matches by prefix both ways.
     pub hs: Option<Vec<String>>,
@@ -192,7 +136,7 @@ impl Store {
     }
 
     async fn connect_postgres(url: &str) -> anyhow::Result<Store> {
-        let shown = redact(url);
+        let shown = crate::util::redact_url(url);
         // One plain connection first: a refused connection or a bad password
         // is reported as such, at once (a pool retries until its timeout),
         // and a server that does not answer fails within 10 s.
@@ -349,12 +293,10 @@ impl Store {
         .bind(&rec.source_id)
         .fetch_one(&mut *tx)
         .await?;
-        let (outcome_name, error) = match &rec.outcome {
-            PollOutcome::NotModified => ("not_modified", None),
-            PollOutcome::Unchanged { .. } => ("unchanged", None),
-            PollOutcome::Changed { baseline: true, .. } => ("baseline", None),
-            PollOutcome::Changed { .. } => ("changed", None),
-            PollOutcome::Failed { error } => ("failed", Some(error.clone())),
+        let outcome_name = rec.outcome.name();
+        let error = match &rec.outcome {
+            PollOutcome::Failed { error } => Some(error.clone()),
+            _ => None,
         };
         sqlx::query(
             "INSERT INTO fetch_log (source_id, started_at, duration_ms, status, bytes, outcome, error)
@@ -600,16 +542,14 @@ impl Store {
             sql.push_str(&format!(" AND c.detected_at >= {ph}"));
         }
         if let Some(country) = &f.country {
-            let cc = country.to_ascii_uppercase();
-            let is_eu = crate::model::EU_MEMBERS.contains(&cc.as_str());
-            let ph = p(&mut binds, cc);
-            if is_eu {
-                sql.push_str(&format!(
-                    " AND (c.jurisdiction = {ph} OR c.jurisdiction = 'EU')"
-                ));
-            } else {
-                sql.push_str(&format!(" AND c.jurisdiction = {ph}"));
-            }
+            // The jurisdictions whose rules reach this destination (the
+            // model decides: itself, and the EU for a member state).
+            let phs: Vec<String> = country
+                .covered_by()
+                .into_iter()
+                .map(|j| p(&mut binds, j.to_string()))
+                .collect();
+            sql.push_str(&format!(" AND c.jurisdiction IN ({})", phs.join(", ")));
         }
         if let Some(cat) = &f.category {
             let ph = p(&mut binds, cat.to_lowercase());

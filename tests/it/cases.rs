@@ -231,18 +231,18 @@ async fn field_reports_are_tagged_matched_and_listed() {
 async fn backmatching_covers_only_the_last_90_days() {
     let setup = Setup::new("", "[cases]\nbackmatch_days = 90\n");
     let app = setup.app().await;
-    let id = regwatch::cli::add_field_report(
+    let id = regwatch::services::reports::add(
         &app,
-        "VN",
-        &["9018.19".into()],
-        None,
-        "Patient monitor registration",
-        "Decree text",
-        &[],
-        "t",
+        &regwatch::services::reports::FieldReport {
+            country: "VN".into(),
+            hs: vec!["9018.19".into()],
+            title: "Patient monitor registration".into(),
+            text: "Decree text".into(),
+            author: Some("t".into()),
+            ..Default::default()
+        },
     )
     .await
-    .map_err(|f| f.error)
     .unwrap();
     // A change recorded 120 days ago, outside the window.
     let rec = regwatch::store::ChangeRecord {
@@ -277,14 +277,16 @@ async fn backmatching_covers_only_the_last_90_days() {
         client: "Beta".into(),
         title: "Monitors".into(),
         country: "VN".into(),
-        hs_codes: vec!["9018.19".into()],
+        hs_codes: vec![regwatch::model::HsCode::parse("9018.19").unwrap()],
         categories: vec!["medical".into()],
         keywords: vec![],
         status: "open".into(),
         link: None,
     };
     app.store.upsert_case(&case).await.unwrap();
-    let n = regwatch::cli::backmatch_case(&app, &case).await.unwrap();
+    let n = regwatch::services::cases::backmatch(&app, &case)
+        .await
+        .unwrap();
     assert_eq!(n, 1);
     let f = ChangeFilter {
         case_id: Some("C-1".into()),

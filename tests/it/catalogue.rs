@@ -155,7 +155,7 @@ fn read(path: &Path) -> Vec<u8> {
 /// charset is found from BOM, `<meta>` or detection, like a server that sends none).
 fn run(src: &Source, file: &Path) -> Content {
     let body = read(file);
-    extract(&src.def, &body, None, &src.def.url).unwrap_or_else(|e| {
+    extract(src.def.kind, &src.rules, &body, None, &src.def.url).unwrap_or_else(|e| {
         panic!(
             "source `{}`: extraction over {} failed: {e}",
             src.def.id.as_str(),
@@ -320,7 +320,13 @@ fn resmi_gazete_fixture_skips_ilan_section_and_blocks_fail() {
 
     // The firewall's 200 "Request Rejected" page is a failed fetch.
     let body = read(&fixtures_dir().join("tr/resmigazete-request-rejected.html"));
-    let res = extract(&src.def, &body, Some("text/html"), &src.def.url);
+    let res = extract(
+        src.def.kind,
+        &src.rules,
+        &body,
+        Some("text/html"),
+        &src.def.url,
+    );
     assert!(
         res.is_err(),
         "a Request Rejected page must fail, got {res:?}"
@@ -330,7 +336,7 @@ fn resmi_gazete_fixture_skips_ilan_section_and_blocks_fail() {
     let body = read(&fixtures_dir().join("tr/resmigazete-eskiler-item-windows-1254.htm"));
     let url =
         url::Url::parse("https://www.resmigazete.gov.tr/eskiler/2026/09/20260916-9.htm").unwrap();
-    let text = followed_text(&body, None, &url, src.def.extract.follow_content.as_deref())
+    let text = followed_text(&body, None, &url, src.rules.follow_content.as_ref())
         .expect("followed Resmî Gazete page");
     assert!(
         text.contains("Türkiye İlaç ve Tıbbi Cihaz Kurumundan"),
@@ -353,7 +359,7 @@ fn titck_boilerplate_titles_are_followed_to_the_body() {
     assert_eq!(its[0].title, "Tüm Firmaların Dikkatine");
     let body = read(&fixtures_dir().join("tr/titck-duyuru-detail-boilerplate-title.html"));
     let url = url::Url::parse(its[0].link.as_deref().unwrap()).unwrap();
-    let text = followed_text(&body, None, &url, src.def.extract.follow_content.as_deref()).unwrap();
+    let text = followed_text(&body, None, &url, src.rules.follow_content.as_ref()).unwrap();
     assert!(text.contains("Ürün Takip Sistemi"), "{text}");
     assert!(
         !text.contains("Ana Sayfa"),
@@ -390,7 +396,8 @@ fn dof_rules_take_only_notes_and_fail_on_the_no_edition_page() {
 
         let body = read(&fixtures_dir().join("mx/dof-index_111-sunday-no-edition-home-page.html"));
         let res = extract(
-            &src.def,
+            src.def.kind,
+            &src.rules,
             &body,
             Some("text/html; charset=UTF-8"),
             &src.def.url,
@@ -400,9 +407,15 @@ fn dof_rules_take_only_notes_and_fail_on_the_no_edition_page() {
             "{id}: the no-edition home page must be a failure, got {res:?}"
         );
         // Even without fail_if, the item selector matches nothing there: still a failure.
-        let mut def = src.def.clone();
-        def.extract.fail_if.clear();
-        let res = extract(&def, &body, Some("text/html; charset=UTF-8"), &def.url);
+        let mut rules = (*src.rules).clone();
+        rules.fail_if.clear();
+        let res = extract(
+            src.def.kind,
+            &rules,
+            &body,
+            Some("text/html; charset=UTF-8"),
+            &src.def.url,
+        );
         assert!(
             res.is_err(),
             "{id}: the item selector must match nothing on the home page, got {res:?}"
@@ -473,7 +486,8 @@ fn every_source_extracts_the_real_samples() {
     for id in ["mx-dof-matutina", "mx-dof-vespertina"] {
         let src = source(&all, id);
         let res = extract(
-            &src.def,
+            src.def.kind,
+            &src.rules,
             &body,
             Some("text/html; charset=UTF-8"),
             &src.def.url,
@@ -490,7 +504,7 @@ fn every_source_extracts_the_real_samples() {
     let body = read(&dir.join("tr/tr-resmigazete-index-2026-09-16.htm"));
     let url =
         url::Url::parse("https://www.resmigazete.gov.tr/eskiler/2026/09/20260916.htm").unwrap();
-    let text = followed_text(&body, None, &url, src.def.extract.follow_content.as_deref()).unwrap();
+    let text = followed_text(&body, None, &url, src.rules.follow_content.as_ref()).unwrap();
     assert!(text.contains("Tıbbi"), "windows-1254 decoded: {text}");
     assert!(text.contains("YÖNETMELİKLER"), "{text}");
 }

@@ -3,11 +3,12 @@
 
 use crate::helpers::*;
 use regwatch::model::ChangeKind;
-use regwatch::pipeline::{poll_source, PollStatus};
+use regwatch::model::PollStatus;
+use regwatch::poll::poll_source;
 use regwatch::store::ChangeFilter;
 use std::time::Duration;
 
-async fn changes(app: &regwatch::pipeline::App) -> Vec<regwatch::model::Change> {
+async fn changes(app: &regwatch::app::App) -> Vec<regwatch::model::Change> {
     let mut v = app.store.changes(&ChangeFilter::default()).await.unwrap();
     v.reverse();
     v
@@ -237,7 +238,7 @@ async fn windows_1254_page_is_decoded() {
     );
     let src = setup.source("rg");
     let app = setup.app().await;
-    let content = regwatch::pipeline::test_source(&app.fetcher, &src)
+    let content = regwatch::poll::test_source(&app.fetcher, &src)
         .await
         .unwrap();
     let regwatch::model::Content::Items { items } = content else {

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
-use regwatch::pipeline::App;
+use regwatch::app::App;
 use sha2::Sha256;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -257,7 +257,7 @@ async fn env(channels: &str) -> Env {
     let store = regwatch::store::Store::open(&cfg.storage.url)
         .await
         .unwrap();
-    let app = App::new(cfg, store, regwatch::tagging::Tagger::builtin()).unwrap();
+    let app = App::new(cfg, store, regwatch::classify::Tagger::builtin()).unwrap();
     Env {
         _dir: dir,
         root,
@@ -267,15 +267,17 @@ async fn env(channels: &str) -> Env {
 }
 
 async fn report(app: &App, cc: &str, hs: &str, title: &str, text: &str) -> i64 {
-    regwatch::cli::add_field_report(
+    regwatch::services::reports::add(
         app,
-        cc,
-        &[hs.to_string()],
-        Some("2027-01-01"),
-        title,
-        text,
-        &[],
-        "tester",
+        &regwatch::services::reports::FieldReport {
+            country: cc.into(),
+            hs: vec![hs.to_string()],
+            effective: Some("2027-01-01".into()),
+            title: title.into(),
+            text: text.into(),
+            author: Some("tester".into()),
+            ..Default::default()
+        },
     )
     .await
     .map_err(|e| format!("{e:?}"))
@@ -288,7 +290,7 @@ async fn open_case(app: &App, id: &str, cc: &str, hs: &str) {
         client: "ACME".into(),
         title: "router import".into(),
         country: cc.into(),
-        hs_codes: vec![hs.into()],
+        hs_codes: vec![regwatch::model::HsCode::parse(hs).unwrap()],
         categories: vec![],
         keywords: vec![],
         status: "open".into(),
@@ -701,22 +703,14 @@ async fn a_source_failing_three_polls_then_recovering_alerts_once_each_way() {
     write_source(&e, addr);
     let source = e.app.config.load_sources().unwrap().remove(0);
     peer.set_feed(rss(&[("a", "Old rule")]));
-    regwatch::pipeline::poll_source(&e.app, &source)
-        .await
-        .unwrap();
+    regwatch::poll::poll_source(&e.app, &source).await.unwrap();
     peer.fail_feed(4);
     for _ in 0..4 {
-        regwatch::pipeline::poll_source(&e.app, &source)
-            .await
-            .unwrap();
+        regwatch::poll::poll_source(&e.app, &source).await.unwrap();
         regwatch::notify::deliver_due(&e.app, false).await.unwrap();
     }
-    regwatch::pipeline::poll_source(&e.app, &source)
-        .await
-        .unwrap();
-    regwatch::pipeline::poll_source(&e.app, &source)
-        .await
-        .unwrap();
+    regwatch::poll::poll_source(&e.app, &source).await.unwrap();
+    regwatch::poll::poll_source(&e.app, &source).await.unwrap();
     let r = regwatch::notify::deliver_due(&e.app, false).await.unwrap();
     assert!(r.waiting.is_empty(), "{r:?}");
 

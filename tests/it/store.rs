@@ -503,7 +503,7 @@ async fn changes_filters_and_cursor(db: &TestDb) {
     // A member state includes the EU's own changes; lower case is accepted.
     assert_eq!(
         q(ChangeFilter {
-            country: Some("de".into()),
+            country: Some(regwatch::model::Country::parse("de").unwrap()),
             ..Default::default()
         })
         .await,
@@ -511,7 +511,7 @@ async fn changes_filters_and_cursor(db: &TestDb) {
     );
     assert_eq!(
         q(ChangeFilter {
-            country: Some("US".into()),
+            country: Some(regwatch::model::Country::parse("US").unwrap()),
             ..Default::default()
         })
         .await,
@@ -644,7 +644,7 @@ async fn changes_filters_and_cursor(db: &TestDb) {
     assert_eq!(
         q(ChangeFilter {
             category: Some("tariff".into()),
-            country: Some("TR".into()),
+            country: Some(regwatch::model::Country::parse("TR").unwrap()),
             ..Default::default()
         })
         .await,
@@ -732,7 +732,10 @@ fn case(id: &str, country: &str, hs: &[&str]) -> Case {
         client: "ACME".into(),
         title: format!("Case {id}"),
         country: country.into(),
-        hs_codes: hs.iter().map(|s| s.to_string()).collect(),
+        hs_codes: hs
+            .iter()
+            .map(|s| regwatch::model::HsCode::parse(s).unwrap())
+            .collect(),
         categories: vec!["tariff".into()],
         keywords: vec!["phones".into()],
         status: "open".into(),
@@ -746,7 +749,8 @@ async fn cases_upsert_close_backmatch(db: &TestDb) {
     assert!(store.upsert_case(&c1).await.unwrap(), "new");
     assert!(!store.upsert_case(&c1).await.unwrap(), "unchanged");
     let mut c1b = c1.clone();
-    c1b.hs_codes.push("8471".into());
+    c1b.hs_codes
+        .push(regwatch::model::HsCode::parse("8471").unwrap());
     assert!(store.upsert_case(&c1b).await.unwrap(), "changed");
     assert_eq!(store.case("C-1").await.unwrap(), Some(c1b.clone()));
     assert!(store.case("nope").await.unwrap().is_none());

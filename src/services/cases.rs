@@ -1,135 +1,10 @@
-//! Cases: import from CSV/JSON, and matching changes to open cases with a
-//! reason a person can check ("HS 8517.62 ⊂ 8517; destination TR").
+//! Cases: import (CSV or JSON, idempotent by id), close, and matching a new
+//! or updated case against recent changes.
 
-use crate::model::{Case, CaseMatch, Country};
-use crate::store::Tags;
-use regwatch_classify::{hs_digits, hs_equivalents, hs_overlap, normalize_hs};
-
-/// Why `tags` of a change from `jurisdiction` affect `case`, or None.
-pub fn match_case(
-    jurisdiction: &str,
-    tags: &Tags,
-    title: &str,
-    text: &str,
-    case: &Case,
-) -> Option<String> {
-    if case.status != "open" {
-        return None;
-    }
-    let j = Country::parse(jurisdiction).ok()?;
-    let dest = Country::parse(&case.country).ok()?;
-    if !j.covers(&dest) {
-        return None;
-    }
-    let dest_note = if j == dest {
-        format!("destination {dest}")
-    } else {
-        format!("destination {dest} (covered by {j})")
-    };
-    // HS overlap at heading level (4 digits) or deeper, across HS versions;
-    // the most specific overlap is the reason given.
-    let mut best: Option<(usize, String)> = None;
-    for case_hs in &case.hs_codes {
-        let mut case_codes = vec![case_hs.clone()];
-        case_codes.extend(hs_equivalents(case_hs));
-        for change_hs in &tags.hs_codes {
-            for cc in &case_codes {
-                let Some(shared) = hs_overlap(change_hs, cc) else {
-                    continue;
-                };
-                let len = hs_digits(&shared).len();
-                if len < 4 || best.as_ref().map(|(l, _)| *l >= len).unwrap_or(false) {
-                    continue;
-                }
-                let via = if cc != case_hs {
-                    format!(" (HS 2017/2022 equivalent {cc})")
-                } else {
-                    String::new()
-                };
-                let (sd, cd, xd) = (hs_digits(&shared), hs_digits(change_hs), hs_digits(cc));
-                let rel = if sd != cd && sd != xd {
-                    format!("HS {case_hs} and {change_hs} share {shared}")
-                } else if cd == hs_digits(case_hs) {
-                    format!("HS {case_hs} = {change_hs}")
-                } else if cd.len() <= hs_digits(case_hs).len() {
-                    format!("HS {case_hs} ⊂ {change_hs}")
-                } else {
-                    format!("HS {change_hs} ⊂ {case_hs}")
-                };
-                best = Some((len, format!("{rel}{via}; {dest_note}")));
-            }
-        }
-    }
-    if let Some((_, reason)) = best {
-        return Some(reason);
-    }
-    // Category overlap decides only where HS codes cannot: when the change
-    // names no HS code (a rule for "all medical devices") or the case has
-    // none. A change naming other HS codes of the same category (trackers vs
-    // smartphones) is not about this case's goods.
-    let hs_decides = !tags.hs_codes.is_empty() && !case.hs_codes.is_empty();
-    for cat in case.categories.iter().filter(|_| !hs_decides) {
-        if tags.categories.iter().any(|c| c.eq_ignore_ascii_case(cat)) {
-            return Some(format!("category {cat}; {dest_note}"));
-        }
-    }
-    if !case.keywords.is_empty() {
-        let hay = format!("{title}\n{text}").to_lowercase();
-        for kw in &case.keywords {
-            let k = kw.trim().to_lowercase();
-            if !k.is_empty() && contains_word(&hay, &k) {
-                return Some(format!("keyword \"{kw}\"; {dest_note}"));
-            }
-        }
-    }
-    None
-}
-
-fn contains_word(hay: &str, needle: &str) -> bool {
-    let mut start = 0;
-    while let Some(pos) = hay[start..].find(needle) {
-        let a = start + pos;
-        let b = a + needle.len();
-        let before = hay[..a]
-            .chars()
-            .next_back()
-            .map(|c| c.is_alphanumeric())
-            .unwrap_or(false);
-        let after = hay[b..]
-            .chars()
-            .next()
-            .map(|c| c.is_alphanumeric())
-            .unwrap_or(false);
-        if !before && !after {
-            return true;
-        }
-        start = a + needle.len().max(1);
-        while !hay.is_char_boundary(start) {
-            start += 1;
-        }
-    }
-    false
-}
-
-/// Every open case this change affects, with its reason.
-pub fn match_change(
-    jurisdiction: &str,
-    tags: &Tags,
-    title: &str,
-    text: &str,
-    cases: &[Case],
-) -> Vec<CaseMatch> {
-    cases
-        .iter()
-        .filter_map(|c| {
-            match_case(jurisdiction, tags, title, text, c).map(|reason| CaseMatch {
-                id: c.id.clone(),
-                link: c.link.clone(),
-                reason,
-            })
-        })
-        .collect()
-}
+use super::{App, ServiceError};
+use crate::model::{Case, Country, HsCode};
+use crate::store::ChangeFilter;
+use chrono::Utc;
 
 /// The columns of a cases CSV, in order.
 pub const CASE_COLUMNS: [&str; 9] = [
@@ -218,7 +93,7 @@ pub fn build_case(
     let country = Country::parse(&country).map_err(|e| format!("`country`: {e}"))?;
     let mut hs_codes = vec![];
     for h in hs {
-        let n = normalize_hs(&h).ok_or_else(|| {
+        let n = HsCode::parse(&h).map_err(|_| {
             format!("`hs_codes`: `{h}` is not an HS code (write e.g. 8517.62 or 85176200)")
         })?;
         if !hs_codes.contains(&n) {
@@ -240,7 +115,7 @@ pub fn build_case(
     }
     if categories.is_empty() {
         for h in &hs_codes {
-            for c in categories_for_hs(h) {
+            for c in categories_for_hs(h.as_str()) {
                 if !categories.contains(&c) {
                     categories.push(c);
                 }
@@ -385,98 +260,107 @@ pub fn parse_cases(
     Ok((good, bad))
 }
 
+/// What an import did.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub read: usize,
+    pub updated: Vec<String>,
+    pub matched: usize,
+    pub closed: usize,
+    pub bad: Vec<RowError>,
+    /// `close_missing` was asked but refused, since rows could not be read.
+    pub close_refused: bool,
+}
+
+/// Import cases from an export's text: new or updated cases are stored and
+/// matched against recent changes; with `close_missing`, open cases absent
+/// from the export are closed, unless a row could not be read (a case
+/// missing from the export cannot then be told from one not understood).
+pub async fn import(
+    app: &App,
+    text: &str,
+    is_json: bool,
+    close_missing: bool,
+) -> Result<ImportReport, ServiceError> {
+    let cats = app.tagger.taxonomy.category_names();
+    let tax = &app.tagger.taxonomy;
+    let (good, bad) = parse_cases(
+        text,
+        is_json,
+        &cats,
+        &|h| tax.categories_for_hs(h),
+        &app.config.cases.link,
+    )
+    .map_err(ServiceError::Invalid)?;
+    let mut report = ImportReport {
+        read: good.len(),
+        ..Default::default()
+    };
+    for c in &good {
+        if app.store.upsert_case(c).await? {
+            report.updated.push(c.id.clone());
+            report.matched += backmatch(app, c).await?;
+        }
+    }
+    if close_missing && !bad.is_empty() {
+        report.close_refused = true;
+    } else if close_missing {
+        for c in app.store.open_cases().await? {
+            if !good.iter().any(|g| g.id == c.id) {
+                app.store.close_case(&c.id).await?;
+                report.closed += 1;
+            }
+        }
+    }
+    report.bad = bad;
+    Ok(report)
+}
+
+/// Close one case.
+pub async fn close(app: &App, id: &str) -> Result<(), ServiceError> {
+    if app.store.close_case(id).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound(format!("no case `{id}`")))
+    }
+}
+
+/// Cases, open ones or all.
+pub async fn list(app: &App, all: bool) -> Result<Vec<Case>, ServiceError> {
+    Ok(app
+        .store
+        .cases(if all { None } else { Some("open") })
+        .await?)
+}
+
+/// Match a new or updated case against the changes of the last
+/// `[cases].backmatch_days` days.
+pub async fn backmatch(app: &App, c: &Case) -> anyhow::Result<usize> {
+    app.store.clear_case_matches(&c.id).await?;
+    if c.status != "open" {
+        return Ok(0);
+    }
+    let since = Utc::now() - chrono::Duration::days(app.config.cases.backmatch_days);
+    let f = ChangeFilter {
+        since: Some(since),
+        country: Country::parse(&c.country).ok(),
+        ..Default::default()
+    };
+    let mut matches = vec![];
+    for ch in app.store.changes(&f).await? {
+        let tags = ch.tags();
+        if let Some(reason) =
+            crate::matching::match_case(&ch.jurisdiction, &tags, &ch.title, &ch.excerpt, c)
+        {
+            matches.push((ch.id, reason));
+        }
+    }
+    app.store.add_case_matches(&c.id, &matches).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn case(
-        id: &str,
-        country: &str,
-        hs: &[&str],
-        cats: &[&str],
-        kw: &[&str],
-        status: &str,
-    ) -> Case {
-        Case {
-            id: id.into(),
-            client: "Acme".into(),
-            title: "t".into(),
-            country: country.into(),
-            hs_codes: hs.iter().map(|s| s.to_string()).collect(),
-            categories: cats.iter().map(|s| s.to_string()).collect(),
-            keywords: kw.iter().map(|s| s.to_string()).collect(),
-            status: status.into(),
-            link: None,
-        }
-    }
-
-    fn tags(hs: &[&str], cats: &[&str]) -> Tags {
-        Tags {
-            hs_codes: hs.iter().map(|s| s.to_string()).collect(),
-            categories: cats.iter().map(|s| s.to_string()).collect(),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn hs_heading_match_with_reason() {
-        let c = case("CASE-7", "TR", &["8517.62"], &[], &[], "open");
-        let r = match_case("TR", &tags(&["8517"], &[]), "", "", &c).unwrap();
-        assert_eq!(r, "HS 8517.62 ⊂ 8517; destination TR");
-        let r = match_case("TR", &tags(&["8517.62.00.00"], &[]), "", "", &c).unwrap();
-        assert_eq!(r, "HS 8517.62.00.00 ⊂ 8517.62; destination TR");
-    }
-
-    #[test]
-    fn non_matches() {
-        let c = case("C", "TR", &["8517.62"], &[], &[], "open");
-        // wrong country
-        assert!(match_case("VN", &tags(&["8517.62"], &[]), "", "", &c).is_none());
-        // sharing only the chapter
-        assert!(match_case("TR", &tags(&["8504.40"], &[]), "", "", &c).is_none());
-        assert!(match_case("TR", &tags(&["85"], &[]), "", "", &c).is_none());
-        // closed case
-        let closed = case("C", "TR", &["8517.62"], &[], &[], "closed");
-        assert!(match_case("TR", &tags(&["8517.62"], &[]), "", "", &closed).is_none());
-    }
-
-    #[test]
-    fn category_decides_only_without_hs_codes() {
-        let c = case("C", "TR", &["8517.13"], &["telecom"], &[], "open");
-        // Another telecom heading: HS decides, and it says no.
-        assert!(match_case("TR", &tags(&["8526.91"], &["telecom"]), "", "", &c).is_none());
-        // A telecom rule naming no HS code: the category matches.
-        let r = match_case("TR", &tags(&[], &["telecom"]), "", "", &c).unwrap();
-        assert_eq!(r, "category telecom; destination TR");
-        // A case with categories only matches any change of its category.
-        let c = case("C", "TR", &[], &["medical"], &[], "open");
-        assert!(match_case("TR", &tags(&["9018.19"], &["medical"]), "", "", &c).is_some());
-    }
-
-    #[test]
-    fn eu_covers_members_and_wto_names_member() {
-        let c = case("C", "DE", &[], &["medical"], &[], "open");
-        let r = match_case("EU", &tags(&[], &["medical"]), "", "", &c).unwrap();
-        assert_eq!(r, "category medical; destination DE (covered by EU)");
-        assert!(match_case(
-            "EU",
-            &tags(&[], &["medical"]),
-            "",
-            "",
-            &case("C", "TR", &[], &["medical"], &[], "open")
-        )
-        .is_none());
-    }
-
-    #[test]
-    fn hs_version_split_and_keywords() {
-        let c = case("C", "VN", &["8517.13"], &[], &["IMEI"], "open");
-        let r = match_case("VN", &tags(&["8517.12"], &[]), "", "", &c).unwrap();
-        assert!(r.contains("equivalent"), "{r}");
-        let r = match_case("VN", &tags(&[], &[]), "Quy định IMEI mới", "", &c).unwrap();
-        assert_eq!(r, "keyword \"IMEI\"; destination VN");
-        assert!(match_case("VN", &tags(&[], &[]), "IMEIX", "", &c).is_none());
-    }
 
     #[test]
     fn csv_bad_rows_are_reported_good_rows_kept() {

@@ -1,7 +1,8 @@
 //! The classify stage: the taxonomy applied to a change's title and text.
 
-use crate::store::Tags;
-use regwatch_classify::{Input, Taxonomy};
+use crate::config::Config;
+use crate::model::Tags;
+use regwatch_classify::{Input, Taxonomy, TaxonomyError};
 use std::path::Path;
 
 pub struct Tagger {
@@ -11,13 +12,18 @@ pub struct Tagger {
 impl Tagger {
     /// Load the taxonomy file; a missing file falls back to the built-in
     /// taxonomy (the one `regwatch init` writes).
-    pub fn load(path: &Path) -> anyhow::Result<Tagger> {
+    pub fn load(path: &Path) -> Result<Tagger, TaxonomyError> {
         let taxonomy = if path.exists() {
-            Taxonomy::load(path).map_err(|e| anyhow::anyhow!("{e}"))?
+            Taxonomy::load(path)?
         } else {
             Taxonomy::builtin()
         };
         Ok(Tagger { taxonomy })
+    }
+
+    /// The taxonomy a config names (`[sources].taxonomy`, else beside the config).
+    pub fn for_config(cfg: &Config) -> Result<Tagger, TaxonomyError> {
+        Tagger::load(&cfg.taxonomy_file())
     }
 
     pub fn builtin() -> Tagger {

@@ -1,117 +1,31 @@
 //! One poll of one source, top to bottom: fetch -> extract -> normalize ->
-//! diff -> classify -> match -> record (with outbox rows) in one transaction.
+//! diff -> classify -> match -> route -> record (with outbox rows) in one
+//! transaction.
 
-use crate::config::{ChannelConfig, ChannelMode, Config, Source};
+use crate::app::App;
+use crate::config::Source;
+use crate::events::{PollFinished, SourceHealthChanged};
 use crate::extract::{self, ExtractError};
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
-use crate::model::{CaseMatch, ChangeKind, Content, Country, NewChange};
+use crate::model::{
+    ChangeKind, ChangeRecord, Content, HealthChange, NewChange, PollOutcome, PollStatus,
+};
 use crate::normalize::content_hash;
-use crate::store::{ChangeRecord, Health, PollOutcome, PollRecord, Store, Tags};
-use crate::tagging::Tagger;
+use crate::route::immediate_routes;
+use crate::store::PollRecord;
 use chrono::{DateTime, Utc};
-use std::sync::Arc;
 use std::time::Instant;
-
-/// Everything a poll needs, shared by the CLI and the daemon.
-#[derive(Clone)]
-pub struct App {
-    pub config: Arc<Config>,
-    pub store: Store,
-    pub fetcher: Fetcher,
-    pub tagger: Arc<Tagger>,
-}
 
 /// At most this many new items of one poll have their link followed.
 pub const MAX_FOLLOW_PER_POLL: usize = 20;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PollStatus {
-    Baseline,
-    Changed(usize),
-    Unchanged,
-    NotModified,
-    Failed(String),
-}
 
 #[derive(Debug, Clone)]
 pub struct PollSummary {
     pub source: String,
     pub status: PollStatus,
     pub change_ids: Vec<i64>,
-    pub health: Option<Health>,
+    pub health: Option<HealthChange>,
     pub elapsed_ms: u64,
-}
-
-impl App {
-    pub fn new(config: Config, store: Store, tagger: Tagger) -> anyhow::Result<App> {
-        let fetcher = Fetcher::new(&config.fetch)?;
-        Ok(App {
-            config: Arc::new(config),
-            store,
-            fetcher,
-            tagger: Arc::new(tagger),
-        })
-    }
-
-    pub fn health_channels(&self) -> Vec<String> {
-        self.config
-            .channels
-            .iter()
-            .filter(|c| c.filter.health.unwrap_or(true))
-            .map(|c| c.name.clone())
-            .collect()
-    }
-}
-
-/// The channels that want this change delivered now (immediate mode and
-/// the filter passes).
-pub fn immediate_routes(
-    channels: &[ChannelConfig],
-    jurisdiction: &str,
-    tags: &Tags,
-    cases: &[CaseMatch],
-) -> Vec<String> {
-    channels
-        .iter()
-        .filter(|c| {
-            c.mode == ChannelMode::Immediate
-                && filter_passes(c, jurisdiction, &tags.categories, !cases.is_empty())
-        })
-        .map(|c| c.name.clone())
-        .collect()
-}
-
-pub fn filter_passes(
-    c: &ChannelConfig,
-    jurisdiction: &str,
-    categories: &[String],
-    has_cases: bool,
-) -> bool {
-    let f = &c.filter;
-    if !f.countries.is_empty() {
-        let Ok(j) = Country::parse(jurisdiction) else {
-            return false;
-        };
-        let ok = f.countries.iter().any(|cc| {
-            Country::parse(cc)
-                .map(|cc| j.covers(&cc) || j == cc)
-                .unwrap_or(false)
-        });
-        if !ok {
-            return false;
-        }
-    }
-    if !f.categories.is_empty()
-        && !categories
-            .iter()
-            .any(|c| f.categories.iter().any(|x| x.eq_ignore_ascii_case(c)))
-    {
-        return false;
-    }
-    if f.cases_only && !has_cases {
-        return false;
-    }
-    true
 }
 
 /// Poll one source now and record the outcome.
@@ -157,12 +71,13 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
         Ok(FetchOutcome::Fetched(f)) => {
             record.status = Some(f.status as i64);
             record.bytes = Some(f.body.len() as i64);
-            let def = source.def.clone();
+            let kind = source.def.kind;
+            let rules = source.rules.clone();
             let final_url = f.final_url.clone();
             let ct = f.content_type.clone();
             let body = f.body;
             let extracted = tokio::task::spawn_blocking(move || {
-                extract::extract(&def, &body, ct.as_deref(), &final_url)
+                extract::extract(kind, &rules, &body, ct.as_deref(), &final_url)
             })
             .await
             .unwrap_or_else(|_| {
@@ -217,15 +132,25 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
     record.duration_ms = t0.elapsed().as_millis() as i64;
     let res = app.store.record_poll(record).await?;
     let elapsed_ms = t0.elapsed().as_millis() as u64;
-    match &status {
-        PollStatus::Failed(e) => {
-            tracing::warn!(source = %id, url = %source.def.url, error = %e, elapsed_ms, "poll failed")
-        }
-        s => {
-            tracing::info!(source = %id, url = %source.def.url, outcome = ?s, elapsed_ms, "polled")
-        }
+    PollFinished {
+        source: &id,
+        url: &source.def.url,
+        status: &status,
+        elapsed_ms,
+        changes: res.change_ids.len(),
     }
-    crate::metrics::poll(&id, &status, elapsed_ms, res.change_ids.len());
+    .emit();
+    if let Some(change) = res.health {
+        SourceHealthChanged {
+            source: &id,
+            change,
+            error: match &status {
+                PollStatus::Failed(e) => Some(e),
+                _ => None,
+            },
+        }
+        .emit();
+    }
     Ok(PollSummary {
         source: id,
         status,
@@ -262,19 +187,16 @@ async fn build_records(
         if !source.reports(c.kind) {
             continue;
         }
-        if source.def.extract.follow
-            && c.kind == ChangeKind::Added
-            && followed < MAX_FOLLOW_PER_POLL
-        {
+        if source.rules.follow && c.kind == ChangeKind::Added && followed < MAX_FOLLOW_PER_POLL {
             if let Some(link) = c.link.as_deref().and_then(|l| url::Url::parse(l).ok()) {
                 followed += 1;
                 match follow(app, source, &link).await {
                     Ok(text) => {
-                        c.excerpt = crate::diff::truncate(&text, 600);
+                        c.excerpt = crate::util::truncate(&text, 600);
                         c.text = text;
                     }
                     Err(e) => {
-                        tracing::warn!(source = %source.id(), url = %link, error = %e, "could not follow the item's link; tagging on the listing text")
+                        tracing::warn!(source = %source.id(), url = crate::util::redact(&link), error = format!("{e:#}"), "could not follow the item's link; tagging on the listing text")
                     }
                 }
             }
@@ -285,7 +207,7 @@ async fn build_records(
             Some(&source.def.language),
             &source.def.categories,
         );
-        let cases = crate::cases::match_change(
+        let cases = crate::matching::match_change(
             source.def.jurisdiction.as_str(),
             &tags,
             &c.title,
@@ -312,10 +234,15 @@ async fn follow(app: &App, source: &Source, link: &url::Url) -> anyhow::Result<S
     match app.fetcher.fetch(link, &Validators::default()).await? {
         FetchOutcome::NotModified { .. } => anyhow::bail!("304 without validators"),
         FetchOutcome::Fetched(f) => {
-            let sel = source.def.extract.follow_content.clone();
+            let rules = source.rules.clone();
             let url = f.final_url.clone();
             let text = tokio::task::spawn_blocking(move || {
-                extract::followed_text(&f.body, f.content_type.as_deref(), &url, sel.as_deref())
+                extract::followed_text(
+                    &f.body,
+                    f.content_type.as_deref(),
+                    &url,
+                    rules.follow_content.as_ref(),
+                )
             })
             .await??;
             Ok(text)
@@ -371,9 +298,16 @@ pub async fn test_source(fetcher: &Fetcher, source: &Source) -> anyhow::Result<C
             anyhow::bail!("the server answered 304 to an unconditional request")
         }
         FetchOutcome::Fetched(f) => {
-            let def = source.def.clone();
+            let kind = source.def.kind;
+            let rules = source.rules.clone();
             let content = tokio::task::spawn_blocking(move || {
-                extract::extract(&def, &f.body, f.content_type.as_deref(), &f.final_url)
+                extract::extract(
+                    kind,
+                    &rules,
+                    &f.body,
+                    f.content_type.as_deref(),
+                    &f.final_url,
+                )
             })
             .await??;
             Ok(content)

@@ -1,0 +1,55 @@
+//! The route stage: which channels want a change, by mode and filter.
+
+use crate::config::{ChannelConfig, ChannelMode};
+use crate::model::{CaseMatch, Country, Tags};
+
+/// The channels that want this change delivered now (immediate mode and
+/// the filter passes).
+pub fn immediate_routes(
+    channels: &[ChannelConfig],
+    jurisdiction: &str,
+    tags: &Tags,
+    cases: &[CaseMatch],
+) -> Vec<String> {
+    channels
+        .iter()
+        .filter(|c| {
+            c.mode == ChannelMode::Immediate
+                && filter_passes(c, jurisdiction, &tags.categories, !cases.is_empty())
+        })
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+pub fn filter_passes(
+    c: &ChannelConfig,
+    jurisdiction: &str,
+    categories: &[String],
+    has_cases: bool,
+) -> bool {
+    let f = &c.filter;
+    if !f.countries.is_empty() {
+        let Ok(j) = Country::parse(jurisdiction) else {
+            return false;
+        };
+        let ok = f.countries.iter().any(|cc| {
+            Country::parse(cc)
+                .map(|cc| j.covers(&cc) || j == cc)
+                .unwrap_or(false)
+        });
+        if !ok {
+            return false;
+        }
+    }
+    if !f.categories.is_empty()
+        && !categories
+            .iter()
+            .any(|c| f.categories.iter().any(|x| x.eq_ignore_ascii_case(c)))
+    {
+        return false;
+    }
+    if f.cases_only && !has_cases {
+        return false;
+    }
+    true
+}

@@ -1,0 +1,251 @@
+//! A source's extraction rules: as written in `sources/*.toml`
+//! ([`ExtractRules`]), and compiled once when the sources are loaded (and on
+//! reload) into [`CompiledRules`]: CSS selectors, JSONPath expressions and
+//! `ignore` regexes. The extract stage takes only compiled rules, so a poll
+//! never parses a selector again.
+
+use crate::model::{ChangeKind, SourceKind};
+use regex::Regex;
+use scraper::Selector;
+use serde::Deserialize;
+use serde_json_path::JsonPath;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// `[source.extract]` as written.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExtractRules {
+    pub content: Option<String>,
+    pub exclude: Vec<String>,
+    pub item: Option<String>,
+    pub item_title: Option<String>,
+    pub item_link: Option<String>,
+    /// Optional, relative to item: the item's text (default: the item's whole text).
+    pub item_text: Option<String>,
+    /// Optional, JSON only: a stable id field relative to the item.
+    pub item_id: Option<String>,
+    pub ignore: Vec<String>,
+    pub follow: bool,
+    /// CSS selector (or JSONPath) of the part of a followed page that matters.
+    pub follow_content: Option<String>,
+    pub report: Option<Vec<ChangeKind>>,
+    pub fail_if: Vec<String>,
+}
+
+/// A rule that does not compile: the key and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct RuleError {
+    pub key: &'static str,
+    pub message: String,
+}
+
+/// A CSS selector with the text it was written as (for messages).
+#[derive(Debug, Clone)]
+pub struct Css {
+    pub text: String,
+    pub selector: Selector,
+}
+
+impl Css {
+    pub fn parse(key: &'static str, s: &str) -> Result<Css, RuleError> {
+        Selector::parse(s)
+            .map(|selector| Css {
+                text: s.to_string(),
+                selector,
+            })
+            .map_err(|e| RuleError {
+                key,
+                message: format!("`{key}` CSS selector `{s}` is invalid: {e}"),
+            })
+    }
+}
+
+/// A JSONPath expression with the text it was written as.
+#[derive(Debug, Clone)]
+pub struct Path {
+    pub text: String,
+    pub path: JsonPath,
+}
+
+impl Path {
+    pub fn parse(key: &'static str, s: &str) -> Result<Path, RuleError> {
+        JsonPath::parse(s)
+            .map(|path| Path {
+                text: s.to_string(),
+                path,
+            })
+            .map_err(|e| RuleError {
+                key,
+                message: format!(
+                    "`{key}` JSONPath `{s}` is invalid: {e} (JSONPath starts with `$`, e.g. `$.results[*]`)"
+                ),
+            })
+    }
+}
+
+/// The selectors of a page source.
+#[derive(Debug, Clone, Default)]
+pub struct PageRules {
+    pub content: Option<Css>,
+    pub exclude: Vec<Css>,
+    pub item: Option<Css>,
+    pub item_title: Option<Css>,
+    pub item_link: Option<Css>,
+    pub item_text: Option<Css>,
+}
+
+/// The JSONPath expressions of a JSON source.
+#[derive(Debug, Clone, Default)]
+pub struct JsonRules {
+    pub content: Option<Path>,
+    pub item: Option<Path>,
+    pub item_title: Option<Path>,
+    pub item_link: Option<Path>,
+    pub item_text: Option<Path>,
+    pub item_id: Option<Path>,
+}
+
+/// Everything a poll needs of a source's rules, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct CompiledRules {
+    pub page: PageRules,
+    pub json: JsonRules,
+    /// Of a followed page: the part that matters.
+    pub follow_content: Option<Css>,
+    pub ignore: Vec<Regex>,
+    /// Blocked-page markers, lowercased (matched case-insensitively).
+    pub fail_if: Vec<String>,
+    pub follow: bool,
+    pub report: Option<Vec<ChangeKind>>,
+}
+
+static COMPILED: AtomicUsize = AtomicUsize::new(0);
+
+/// How many rule sets were compiled since the process started (a test
+/// checks that polling never compiles again).
+pub fn compile_count() -> usize {
+    COMPILED.load(Ordering::Relaxed)
+}
+
+fn opt_css(key: &'static str, s: &Option<String>) -> Result<Option<Css>, RuleError> {
+    s.as_deref().map(|s| Css::parse(key, s)).transpose()
+}
+
+fn opt_path(key: &'static str, s: &Option<String>) -> Result<Option<Path>, RuleError> {
+    s.as_deref().map(|s| Path::parse(key, s)).transpose()
+}
+
+fn misplaced(key: &'static str, message: String) -> RuleError {
+    RuleError { key, message }
+}
+
+impl CompiledRules {
+    /// Compile (and so validate) the rules of a source of `kind`.
+    pub fn compile(kind: SourceKind, x: &ExtractRules) -> Result<CompiledRules, RuleError> {
+        COMPILED.fetch_add(1, Ordering::Relaxed);
+        let ignore = x
+            .ignore
+            .iter()
+            .map(|re| {
+                Regex::new(re).map_err(|e| RuleError {
+                    key: "ignore",
+                    message: format!("ignore regex `{re}` is invalid: {e}"),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut page = PageRules::default();
+        let mut json = JsonRules::default();
+        match kind {
+            SourceKind::Page => {
+                if x.item.is_none() && (x.item_title.is_some() || x.item_link.is_some()) {
+                    return Err(misplaced(
+                        "item_title",
+                        "`item_title`/`item_link` need `item` (the selector of one item)".into(),
+                    ));
+                }
+                page = PageRules {
+                    content: opt_css("content", &x.content)?,
+                    exclude: x
+                        .exclude
+                        .iter()
+                        .map(|s| Css::parse("exclude", s))
+                        .collect::<Result<_, _>>()?,
+                    item: opt_css("item", &x.item)?,
+                    item_title: opt_css("item_title", &x.item_title)?,
+                    item_link: opt_css("item_link", &x.item_link)?,
+                    item_text: opt_css("item_text", &x.item_text)?,
+                };
+            }
+            SourceKind::Json => {
+                if !x.exclude.is_empty() {
+                    return Err(misplaced("exclude", "`exclude` applies to pages; for JSON select what matters with `content` or `item`".into()));
+                }
+                json = JsonRules {
+                    content: opt_path("content", &x.content)?,
+                    item: opt_path("item", &x.item)?,
+                    item_title: opt_path("item_title", &x.item_title)?,
+                    item_link: opt_path("item_link", &x.item_link)?,
+                    item_text: opt_path("item_text", &x.item_text)?,
+                    item_id: opt_path("item_id", &x.item_id)?,
+                };
+            }
+            SourceKind::Feed | SourceKind::Pdf => {
+                if x.content.is_some() || x.item.is_some() || !x.exclude.is_empty() {
+                    return Err(misplaced(
+                        "content",
+                        format!(
+                            "`content`/`item`/`exclude` do not apply to kind = \"{}\": remove them",
+                            kind.as_str()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(CompiledRules {
+            page,
+            json,
+            follow_content: opt_css("follow_content", &x.follow_content)?,
+            ignore,
+            fail_if: x.fail_if.iter().map(|f| f.to_lowercase()).collect(),
+            follow: x.follow,
+            report: x.report.clone(),
+        })
+    }
+
+    /// Whether changes of this kind are reported.
+    pub fn reports(&self, kind: ChangeKind) -> bool {
+        self.report.as_ref().is_none_or(|k| k.contains(&kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_rules_name_their_key() {
+        let x = ExtractRules {
+            item: Some("li[".into()),
+            ..Default::default()
+        };
+        let e = CompiledRules::compile(SourceKind::Page, &x).unwrap_err();
+        assert_eq!(e.key, "item");
+        let x = ExtractRules {
+            item: Some("results[*]".into()),
+            ..Default::default()
+        };
+        let e = CompiledRules::compile(SourceKind::Json, &x).unwrap_err();
+        assert!(e.message.contains("JSONPath"), "{e}");
+        let x = ExtractRules {
+            ignore: vec!["(".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            CompiledRules::compile(SourceKind::Feed, &x)
+                .unwrap_err()
+                .key,
+            "ignore"
+        );
+    }
+}

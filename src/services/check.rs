@@ -1,0 +1,124 @@
+//! The pre-quote check: what changed for a product going to a destination.
+
+use super::changes::{parse_hs, parse_since, with_urls};
+use super::{App, ServiceError};
+use crate::model::{Case, Change, Country, HsCode};
+use crate::store::ChangeFilter;
+use chrono::{DateTime, Utc};
+
+/// What to check, as a person typed it.
+#[derive(Debug, Clone, Default)]
+pub struct CheckQuery {
+    pub country: String,
+    pub hs: Vec<String>,
+    pub category: Option<String>,
+    /// Default: 90d.
+    pub since: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct CheckReport {
+    pub country: String,
+    pub hs_codes: Vec<HsCode>,
+    pub category: Option<String>,
+    pub since: DateTime<Utc>,
+    /// Changes whose effective date is still ahead, soonest first.
+    pub upcoming: Vec<CheckItem>,
+    /// Everything relevant, newest first.
+    pub changes: Vec<CheckItem>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckItem {
+    #[serde(flatten)]
+    pub change: Change,
+    pub why: String,
+}
+
+/// The pre-quote check: changes covering the destination that name an
+/// overlapping HS code (heading level or deeper, both HS versions), or, when
+/// asked, a category.
+pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceError> {
+    let dest = Country::parse(&q.country).map_err(ServiceError::Invalid)?;
+    if q.hs.is_empty() && q.category.is_none() {
+        return Err(ServiceError::invalid(
+            "give an HS code (hs) and/or a category: the check is for a product",
+        ));
+    }
+    let category = q.category.as_deref().map(str::to_lowercase);
+    if let Some(c) = &category {
+        let known = app.tagger.taxonomy.category_names();
+        if !known.contains(c) {
+            return Err(ServiceError::invalid(format!(
+                "category `{c}` is not in the taxonomy: use one of {}",
+                known.join(", ")
+            )));
+        }
+    }
+    let since = parse_since(q.since.as_deref().unwrap_or("90d"))?;
+    let hs = parse_hs(&q.hs)?;
+    let probe = Case {
+        id: "check".into(),
+        client: String::new(),
+        title: String::new(),
+        country: dest.to_string(),
+        hs_codes: hs.clone(),
+        categories: category.iter().cloned().collect(),
+        keywords: vec![],
+        status: "open".into(),
+        link: None,
+    };
+    // Narrow in SQL by destination, period and heading, then match in Rust with reasons.
+    let headings: Vec<String> = hs
+        .iter()
+        .flat_map(HsCode::search_digits)
+        .map(|d| d[..d.len().min(4)].to_string())
+        .collect();
+    let base = ChangeFilter {
+        since: Some(since),
+        country: Some(dest.clone()),
+        ..Default::default()
+    };
+    let mut candidates: Vec<Change> = vec![];
+    if !headings.is_empty() {
+        let f = ChangeFilter {
+            hs: Some(headings),
+            ..base.clone()
+        };
+        candidates.extend(app.store.changes(&f).await?);
+    }
+    if let Some(c) = &category {
+        let f = ChangeFilter {
+            category: Some(c.clone()),
+            ..base.clone()
+        };
+        for ch in app.store.changes(&f).await? {
+            if !candidates.iter().any(|x| x.id == ch.id) {
+                candidates.push(ch);
+            }
+        }
+    }
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.id));
+    let today = Utc::now().date_naive();
+    let mut changes = vec![];
+    for ch in with_urls(&app.config, candidates) {
+        if let Some(why) = crate::matching::match_case(&ch.jurisdiction, &ch.tags(), "", "", &probe)
+        {
+            changes.push(CheckItem { change: ch, why });
+        }
+    }
+    let mut upcoming: Vec<CheckItem> = changes
+        .iter()
+        .filter(|c| c.change.effective_date.is_some_and(|d| d >= today))
+        .cloned()
+        .collect();
+    upcoming.sort_by_key(|c| c.change.effective_date);
+    Ok(CheckReport {
+        country: dest.to_string(),
+        hs_codes: hs,
+        category,
+        since,
+        upcoming,
+        changes,
+    })
+}

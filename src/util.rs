@@ -1,0 +1,205 @@
+//! Small helpers every room uses, each written once: text truncation, safe
+//! links, URL redaction, error chains, Retry-After, backoff with jitter and
+//! this instance's name.
+
+use std::time::Duration;
+
+/// Cut to at most `max` characters, ending with `…` when something was cut;
+/// the flag says whether it was.
+pub fn cut(s: &str, max: usize) -> (String, bool) {
+    if s.chars().count() <= max {
+        return (s.to_string(), false);
+    }
+    let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+    t.push('…');
+    (t, true)
+}
+
+/// [`cut`] without the flag.
+pub fn truncate(s: &str, max: usize) -> String {
+    cut(s, max).0
+}
+
+/// A link from a polled source or a config, kept only when it is http(s):
+/// `javascript:`, `data:`, `file:` and relative links are dropped.
+pub fn safe_link(link: Option<&str>) -> Option<String> {
+    let u = url::Url::parse(link?.trim()).ok()?;
+    matches!(u.scheme(), "http" | "https").then(|| u.to_string())
+}
+
+/// Query parameters whose values are credentials.
+const SECRET_PARAMS: &[&str] = &[
+    "api_key",
+    "apikey",
+    "key",
+    "token",
+    "access_token",
+    "auth",
+    "password",
+    "secret",
+    "sig",
+    "signature",
+];
+
+/// A URL as it may be shown or logged: the user's password and credential
+/// query parameters are masked (`***`). Text that is not a URL is returned as is.
+pub fn redact_url(u: &str) -> String {
+    match url::Url::parse(u) {
+        Ok(p) => redact(&p),
+        _ => u.to_string(),
+    }
+}
+
+/// [`redact_url`] for a parsed URL.
+pub fn redact(u: &url::Url) -> String {
+    let mut p = u.clone();
+    if p.password().is_some() {
+        let _ = p.set_password(Some("***"));
+    }
+    if p.query().is_some() {
+        let pairs: Vec<(String, String)> = p
+            .query_pairs()
+            .map(|(k, v)| {
+                let secret = SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str());
+                (
+                    k.into_owned(),
+                    if secret { "***".into() } else { v.into_owned() },
+                )
+            })
+            .collect();
+        if pairs.iter().any(|(_, v)| v == "***") {
+            p.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+    }
+    p.to_string()
+}
+
+/// An error and its causes on one line, each cause once.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// The longest Retry-After honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
+
+/// A Retry-After value: seconds or an HTTP date, at most a day.
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(n) = v.parse::<u64>() {
+        return Some(Duration::from_secs(n).min(MAX_RETRY_AFTER));
+    }
+    let t = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let d = t.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(d.to_std().unwrap_or(Duration::ZERO).min(MAX_RETRY_AFTER))
+}
+
+/// Exponential backoff: `base` doubled per failed attempt (attempt 1 waits
+/// `base`), capped at `max`, with jitter in [d/2, d].
+pub fn backoff(base: Duration, attempt: u32, max: Duration) -> Duration {
+    let exp = attempt.clamp(1, 31) - 1;
+    let d = base
+        .checked_mul(1u32 << exp.min(20))
+        .unwrap_or(max)
+        .min(max);
+    jitter_down(d)
+}
+
+/// A random duration in [d/2, d].
+pub fn jitter_down(d: Duration) -> Duration {
+    let ms = d.as_millis() as u64;
+    if ms < 2 {
+        return d;
+    }
+    Duration::from_millis(rand::random_range(ms / 2..=ms))
+}
+
+/// This machine's host name.
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+/// This process's name in leases: `host:pid`, so a holder on the same host
+/// that died can be told apart from one that is alive.
+pub fn instance_id() -> String {
+    format!("{}:{}", hostname(), std::process::id())
+}
+
+/// Whether the `host:pid` lease owner is a process of this host that died.
+pub fn owner_is_dead(owner: &str) -> bool {
+    let Some((h, pid)) = owner.rsplit_once(':') else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    h == hostname()
+        && pid != std::process::id()
+        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_links_are_kept() {
+        assert_eq!(
+            safe_link(Some("https://a.example/x?y=1")).as_deref(),
+            Some("https://a.example/x?y=1")
+        );
+        assert_eq!(safe_link(Some("javascript:alert(1)")), None);
+        assert_eq!(safe_link(Some("data:text/html,<b>")), None);
+        assert_eq!(safe_link(Some("/relative")), None);
+        assert_eq!(safe_link(None), None);
+    }
+
+    #[test]
+    fn credentials_are_masked() {
+        assert_eq!(redact_url("postgres://u:pw@db/x"), "postgres://u:***@db/x");
+        let r = redact_url("https://api.example/v1?q=8517&api_key=abc123");
+        assert!(!r.contains("abc123"), "{r}");
+        assert!(r.contains("q=8517"), "{r}");
+        assert_eq!(redact_url("not a url"), "not a url");
+    }
+
+    #[test]
+    fn cut_marks_what_was_cut() {
+        assert_eq!(cut("abc", 3), ("abc".into(), false));
+        assert_eq!(cut("abcdef", 4), ("abc…".into(), true));
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("99999999999"), Some(MAX_RETRY_AFTER));
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let b = Duration::from_millis(100);
+        let max = Duration::from_secs(1);
+        let d1 = backoff(b, 1, max);
+        assert!(d1 >= Duration::from_millis(50) && d1 <= b);
+        let d3 = backoff(b, 3, max);
+        assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400));
+        assert!(backoff(b, 30, max) <= max);
+    }
+}
