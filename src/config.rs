@@ -273,12 +273,85 @@ impl Default for HealthConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChannelType {
-    Email,
-    Slack,
-    Webhook,
+/// What a channel is, with the settings of its kind (`type = "email"`, …).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ChannelKind {
+    Email(EmailChannel),
+    Slack(SlackChannel),
+    Webhook(WebhookChannel),
+}
+
+impl ChannelKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ChannelKind::Email(_) => "email",
+            ChannelKind::Slack(_) => "slack",
+            ChannelKind::Webhook(_) => "webhook",
+        }
+    }
+}
+
+/// `type = "email"`: SMTP, multipart text + HTML.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChannel {
+    #[serde(default)]
+    pub smtp_url: Option<Secret>,
+    #[serde(default)]
+    pub smtp_user: Option<String>,
+    #[serde(default)]
+    pub smtp_password: Option<Secret>,
+    /// Parsed when the config is loaded.
+    #[serde(default, deserialize_with = "mailbox")]
+    pub from: Option<lettre::message::Mailbox>,
+    #[serde(default, deserialize_with = "mailboxes")]
+    pub to: Vec<lettre::message::Mailbox>,
+    /// A folder with digest.txt / digest.html overriding the built-in templates.
+    #[serde(default)]
+    pub templates: Option<PathBuf>,
+}
+
+/// `type = "slack"`: an incoming webhook, Block Kit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackChannel {
+    #[serde(default)]
+    pub webhook_url: Option<Secret>,
+}
+
+/// `type = "webhook"`: a signed JSON POST.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookChannel {
+    #[serde(default)]
+    pub url: Option<Secret>,
+    /// HMAC-SHA256 key for X-Regwatch-Signature.
+    #[serde(default)]
+    pub secret: Option<Secret>,
+}
+
+fn parse_mailbox(key: &str, s: &str) -> Result<lettre::message::Mailbox, String> {
+    s.parse()
+        .map_err(|e| format!("key `{key}`: `{s}` is not an address ({e}): write e.g. regwatch <regwatch@example.com>"))
+}
+
+fn mailbox<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<lettre::message::Mailbox>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_mailbox("from", &s)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+fn mailboxes<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<lettre::message::Mailbox>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|s| parse_mailbox("to", s).map_err(serde::de::Error::custom))
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
@@ -292,19 +365,21 @@ pub enum ChannelMode {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChannelFilter {
-    pub countries: Vec<String>,
+    /// Parsed when the config is loaded.
+    pub countries: Vec<Country>,
     pub categories: Vec<String>,
     pub cases_only: bool,
     /// Also deliver source-health alerts (down / recovered) to this channel.
     pub health: Option<bool>,
 }
 
+/// One `[[channel]]`: what is common to every kind, and the kind with its
+/// own settings. Unknown keys are refused by the kind's table.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ChannelConfig {
     pub name: String,
-    #[serde(rename = "type")]
-    pub kind: ChannelType,
+    #[serde(flatten)]
+    pub kind: ChannelKind,
     #[serde(default)]
     pub mode: ChannelMode,
     #[serde(default)]
@@ -316,27 +391,6 @@ pub struct ChannelConfig {
     /// Send a digest even when the period had no change.
     #[serde(default)]
     pub send_empty: bool,
-    // email
-    #[serde(default)]
-    pub smtp_url: Option<Secret>,
-    #[serde(default)]
-    pub smtp_user: Option<String>,
-    #[serde(default)]
-    pub smtp_password: Option<Secret>,
-    #[serde(default)]
-    pub from: Option<String>,
-    #[serde(default)]
-    pub to: Vec<String>,
-    #[serde(default)]
-    pub templates: Option<PathBuf>,
-    // slack
-    #[serde(default)]
-    pub webhook_url: Option<Secret>,
-    // webhook
-    #[serde(default)]
-    pub url: Option<Secret>,
-    #[serde(default)]
-    pub secret: Option<Secret>,
     /// Retries before a delivery is left waiting for `notify retry` (it is never dropped).
     #[serde(default = "default_max_attempts")]
     pub max_attempts: i64,
@@ -686,12 +740,9 @@ impl Config {
                 let tz = ch.timezone.as_deref().unwrap_or(&self.schedule.timezone);
                 Schedule::parse(s, tz).map_err(cerr)?;
             }
-            for c in &ch.filter.countries {
-                Country::parse(c).map_err(|e| cerr(format!("filter.countries: {e}")))?;
-            }
-            match ch.kind {
-                ChannelType::Email => {
-                    let Some(u) = &ch.smtp_url else {
+            match &ch.kind {
+                ChannelKind::Email(e) => {
+                    let Some(u) = &e.smtp_url else {
                         return Err(cerr("an email channel needs `smtp_url` (e.g. smtp://localhost:25 or smtps://mail.example.com)".into()));
                     };
                     let scheme = u.expose().split("://").next().unwrap_or("");
@@ -700,28 +751,22 @@ impl Config {
                             "`smtp_url` must start with smtp:// or smtps://".into(),
                         ));
                     }
-                    let Some(from) = &ch.from else {
+                    if e.from.is_none() {
                         return Err(cerr("an email channel needs `from`".into()));
-                    };
-                    from.parse::<lettre::message::Mailbox>()
-                        .map_err(|e| cerr(format!("`from` `{from}` is not an address: {e}")))?;
-                    if ch.to.is_empty() {
+                    }
+                    if e.to.is_empty() {
                         return Err(cerr(
                             "an email channel needs at least one address in `to`".into(),
                         ));
                     }
-                    for t in &ch.to {
-                        t.parse::<lettre::message::Mailbox>()
-                            .map_err(|e| cerr(format!("`to` `{t}` is not an address: {e}")))?;
-                    }
                 }
-                ChannelType::Slack => {
-                    if ch.webhook_url.is_none() {
+                ChannelKind::Slack(sl) => {
+                    if sl.webhook_url.is_none() {
                         return Err(cerr("a slack channel needs `webhook_url` (better: `webhook_url_env` naming an environment variable that is set)".into()));
                     }
                 }
-                ChannelType::Webhook => {
-                    if ch.url.is_none() {
+                ChannelKind::Webhook(w) => {
+                    if w.url.is_none() {
                         return Err(cerr("a webhook channel needs `url`".into()));
                     }
                 }
@@ -998,12 +1043,65 @@ webhook_url_env = "RW_TEST_SLACK"
 "#;
         let c = Config::from_str(Path::new("c.toml"), text).unwrap();
         assert_eq!(c.fetch.max_bytes, 10_485_760);
+        let ChannelKind::Slack(sl) = &c.channels[0].kind else {
+            panic!("{:?}", c.channels[0].kind)
+        };
         assert_eq!(
-            c.channels[0].webhook_url.as_ref().unwrap().expose(),
+            sl.webhook_url.as_ref().unwrap().expose(),
             "https://hooks.example/secret-token"
         );
         assert!(!format!("{c:?}").contains("secret-token"));
         assert!(c.plain_secrets.is_empty());
+    }
+
+    #[test]
+    fn channels_are_parsed_by_kind() {
+        let text = r#"
+[[channel]]
+name = "digest"
+type = "email"
+smtp_url = "smtp://127.0.0.1:2525"
+from = "regwatch <rw@example.com>"
+to = ["a@example.com", "B <b@example.com>"]
+mode = "digest"
+
+[[channel]]
+name = "hook"
+type = "webhook"
+url = "https://cases.example/hook"
+"#;
+        let c = Config::from_str(Path::new("c.toml"), text).unwrap();
+        let ChannelKind::Email(e) = &c.channels[0].kind else {
+            panic!()
+        };
+        assert_eq!(e.to.len(), 2);
+        assert_eq!(e.from.as_ref().unwrap().email.to_string(), "rw@example.com");
+        assert_eq!(c.channels[1].kind.name(), "webhook");
+        // A key of another kind, a typo, a bad address: named, with the line.
+        let e = Config::from_str(
+            Path::new("c.toml"),
+            &text.replace("url = \"https", "webhook_url = \"https"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("webhook_url"), "{e}");
+        let e = Config::from_str(
+            Path::new("c.toml"),
+            &text.replace("a@example.com", "not an address"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("c.toml:7:") && e.contains("not an address"),
+            "{e}"
+        );
+        let e = Config::from_str(
+            Path::new("c.toml"),
+            &text.replace("type = \"webhook\"", "type = \"pager\""),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("pager"), "{e}");
     }
 
     #[test]

@@ -32,11 +32,7 @@ pub fn filter_passes(
         let Ok(j) = Country::parse(jurisdiction) else {
             return false;
         };
-        let ok = f.countries.iter().any(|cc| {
-            Country::parse(cc)
-                .map(|cc| j.covers(&cc) || j == cc)
-                .unwrap_or(false)
-        });
+        let ok = f.countries.iter().any(|cc| j.covers(cc));
         if !ok {
             return false;
         }

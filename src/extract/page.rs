@@ -112,14 +112,10 @@ fn base_url(doc: &Html, url: &url::Url) -> url::Url {
 
 pub fn absolute(base: &url::Url, href: &str) -> Option<String> {
     let href = href.trim();
-    if href.is_empty()
-        || href.starts_with('#')
-        || href.to_ascii_lowercase().starts_with("javascript:")
-    {
+    if href.is_empty() || href.starts_with('#') {
         return None;
     }
-    let u = base.join(href).ok()?;
-    matches!(u.scheme(), "http" | "https").then(|| u.to_string())
+    crate::util::safe_link(Some(base.join(href).ok()?.as_str()))
 }
 
 fn excluded_ids(doc: &Html, rules: &PageRules) -> HashSet<NodeId> {

@@ -4,20 +4,24 @@
 
 use super::render::{cut, one_line, Rendered, MAX_SUBJECT_CHARS};
 use super::SendError;
-use crate::config::ChannelConfig;
+use crate::config::EmailChannel;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 
-pub fn transport(ch: &ChannelConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
+pub fn transport(
+    ch: &EmailChannel,
+    timeout: Duration,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
     let url = ch
         .smtp_url
         .as_ref()
         .ok_or_else(|| SendError::new("the channel has no smtp_url"))?;
     let mut b = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
         .map_err(|e| SendError::new(format!("smtp_url is not usable: {}", e)))?
-        .timeout(Some(ch.timeout.0));
+        .timeout(Some(timeout));
     if let (Some(user), Some(pass)) = (&ch.smtp_user, &ch.smtp_password) {
         b = b.credentials(Credentials::new(user.clone(), pass.expose().to_string()));
     }
@@ -34,27 +38,22 @@ pub fn message_id(key: &str, from: &Mailbox) -> String {
 }
 
 pub fn build(
-    ch: &ChannelConfig,
+    ch: &EmailChannel,
     key: &str,
     subject: &str,
     body: Rendered,
 ) -> Result<Message, SendError> {
     let from: Mailbox = ch
         .from
-        .as_deref()
-        .unwrap_or_default()
-        .parse()
-        .map_err(|e| SendError::new(format!("`from` is not an address: {e}")))?;
+        .clone()
+        .ok_or_else(|| SendError::new("the channel has no `from` address"))?;
     let subject = cut(&one_line(subject), MAX_SUBJECT_CHARS).0;
     let mut m = Message::builder()
         .from(from.clone())
         .subject(subject)
         .message_id(Some(message_id(key, &from)));
-    for t in &ch.to {
-        let to: Mailbox = t
-            .parse()
-            .map_err(|e| SendError::new(format!("`to` `{t}` is not an address: {e}")))?;
-        m = m.to(to);
+    for to in &ch.to {
+        m = m.to(to.clone());
     }
     m.multipart(
         MultiPart::alternative()

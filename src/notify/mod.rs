@@ -14,7 +14,7 @@ pub mod slack;
 pub mod webhook;
 
 use crate::app::App;
-use crate::config::{ChannelConfig, ChannelMode, ChannelType};
+use crate::config::{ChannelConfig, ChannelKind, ChannelMode};
 use crate::events::{self, DeliveryAttempt};
 use crate::model::Change;
 use crate::schedule::Schedule;
@@ -247,11 +247,12 @@ impl Senders {
     fn smtp(
         &mut self,
         ch: &ChannelConfig,
+        em: &crate::config::EmailChannel,
     ) -> Result<lettre::AsyncSmtpTransport<lettre::Tokio1Executor>, SendError> {
         if let Some(c) = self.smtp.get(&ch.name) {
             return Ok(c.clone());
         }
-        let t = email::transport(ch)?;
+        let t = email::transport(em, ch.timeout.0)?;
         self.smtp.insert(ch.name.clone(), t.clone());
         Ok(t)
     }
@@ -310,9 +311,9 @@ async fn send(
 ) -> Result<(), SendError> {
     let subject = load(app, d).await?;
     let base = app.config.server.base_url.as_str();
-    match ch.kind {
-        ChannelType::Slack => {
-            let url = ch
+    match &ch.kind {
+        ChannelKind::Slack(sl) => {
+            let url = sl
                 .webhook_url
                 .as_ref()
                 .ok_or_else(|| SendError::new("the channel has no webhook_url"))?;
@@ -335,8 +336,8 @@ async fn send(
             )
             .await
         }
-        ChannelType::Webhook => {
-            let url = ch
+        ChannelKind::Webhook(w) => {
+            let url = w
                 .url
                 .as_ref()
                 .ok_or_else(|| SendError::new("the channel has no url"))?;
@@ -346,7 +347,7 @@ async fn send(
                 ("Idempotency-Key", d.idempotency_key.clone()),
                 ("X-Regwatch-Event", event.to_string()),
             ];
-            if let Some(s) = &ch.secret {
+            if let Some(s) = &w.secret {
                 headers.push((
                     "X-Regwatch-Signature",
                     webhook::signature(s.expose().as_bytes(), &body),
@@ -355,8 +356,8 @@ async fn send(
             let client = senders.http(ch)?;
             webhook::post(&client, url.expose(), body, &headers).await
         }
-        ChannelType::Email => {
-            let dir = render::template_dir(ch, &app.config.path);
+        ChannelKind::Email(em) => {
+            let dir = render::template_dir(em, &app.config.path);
             let (subj, body) = match &subject {
                 Subject::Change(c) => {
                     let v = render::digest_view(
@@ -382,8 +383,8 @@ async fn send(
                 }
                 Subject::Health(h, _) => render::render_health(h, base)?,
             };
-            let m = email::build(ch, &d.idempotency_key, &subj, body)?;
-            let t = senders.smtp(ch)?;
+            let m = email::build(em, &d.idempotency_key, &subj, body)?;
+            let t = senders.smtp(ch, em)?;
             email::send(&t, m).await
         }
     }
@@ -622,19 +623,19 @@ fn preview_one(
 ) -> anyhow::Result<String> {
     let base = app.config.server.base_url.as_str();
     let head = format!(
-        "# channel {} ({:?}), {} change(s), {} → {}\n",
+        "# channel {} ({}), {} change(s), {} → {}\n",
         ch.name,
-        ch.kind,
+        ch.kind.name(),
         changes.len(),
         render::fmt_time(start),
         render::fmt_time(end)
     )
     .to_lowercase();
-    Ok(match ch.kind {
-        ChannelType::Email => {
+    Ok(match &ch.kind {
+        ChannelKind::Email(em) => {
             let v = render::digest_view(&ch.name, base, changes, start, end, false);
             let r =
-                render::render_email(&v, render::template_dir(ch, &app.config.path).as_deref())?;
+                render::render_email(&v, render::template_dir(em, &app.config.path).as_deref())?;
             let path = std::env::temp_dir()
                 .join(format!("regwatch-digest-{}.html", sanitize_file(&ch.name)));
             let note = match std::fs::write(&path, &r.html) {
@@ -646,11 +647,11 @@ fn preview_one(
             };
             format!("{head}Subject: {}\n\n{}\n{note}\n", v.subject, r.text)
         }
-        ChannelType::Slack => {
+        ChannelKind::Slack(_) => {
             let m = slack::digest_message(changes, start, end, &log_url(base, start));
             format!("{head}{}\n", serde_json::to_string_pretty(&m)?)
         }
-        ChannelType::Webhook => {
+        ChannelKind::Webhook(_) => {
             let p = DigestPayload {
                 period_start: start,
                 period_end: end,

@@ -2,7 +2,7 @@
 //! category), diff excerpts with added lines first, subjects, and the
 //! editable email templates (minijinja, autoescaped for `.html`).
 
-use crate::config::ChannelConfig;
+use crate::config::EmailChannel;
 use crate::model::Change;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -269,7 +269,7 @@ pub struct Rendered {
 
 /// Where a channel's templates come from: `templates = "dir"` (relative to
 /// the working directory, else to the config file), else the built-in ones.
-pub fn template_dir(ch: &ChannelConfig, config_path: &Path) -> Option<PathBuf> {
+pub fn template_dir(ch: &EmailChannel, config_path: &Path) -> Option<PathBuf> {
     let d = ch.templates.as_ref()?;
     if d.is_absolute() || d.exists() {
         return Some(d.clone());
