@@ -320,15 +320,35 @@ fn parse_prefix(ctx: &Ctx, p: &Spanned<String>, key: &str) -> Result<String, Tax
     Ok(d)
 }
 
-fn word_regex(words: &[String]) -> Option<Regex> {
+/// One regex matching any of `words` as whole words. The words are user data:
+/// a list too large for the regex engine is an error, never a panic.
+fn word_regex(ctx: &Ctx, words: &[String], key: &str) -> Result<Option<Regex>, TaxonomyError> {
     let alts: Vec<String> = words
         .iter()
         .map(|w| fold_strip(w, true).trim().to_string())
         .filter(|w| !w.is_empty())
         .map(|w| regex::escape(&w))
         .collect();
-    (!alts.is_empty())
-        .then(|| Regex::new(&format!(r"(?:^|[^\w])(?:{})(?:[^\w]|$)", alts.join("|"))).unwrap())
+    if alts.is_empty() {
+        return Ok(None);
+    }
+    let line = ctx.src.find(key.rsplit('.').next().unwrap_or(key)).unwrap_or(0);
+    Regex::new(&format!(r"(?:^|[^\w])(?:{})(?:[^\w]|$)", alts.join("|")))
+        .map(Some)
+        .map_err(|e| {
+            let msg = match e {
+                regex::Error::CompiledTooBig(limit) => {
+                    format!("the list is too large to match (over the {limit}-byte limit)")
+                }
+                other => format!("cannot build the matcher for this list: {other}"),
+            };
+            ctx.err(
+                line..line,
+                key,
+                msg,
+                "shorten the list: keep the words that really mark a negation",
+            )
+        })
 }
 
 impl Taxonomy {
@@ -516,8 +536,16 @@ impl Taxonomy {
             rules,
             n_terms: terms.len(),
             hs_ignore,
-            negation_before: word_regex(&doc.settings.hs_negation_before),
-            negation_after: word_regex(&doc.settings.hs_negation_after),
+            negation_before: word_regex(
+                &ctx,
+                &doc.settings.hs_negation_before,
+                "settings.hs_negation_before",
+            )?,
+            negation_after: word_regex(
+                &ctx,
+                &doc.settings.hs_negation_after,
+                "settings.hs_negation_after",
+            )?,
         })
     }
 
@@ -733,9 +761,13 @@ impl Taxonomy {
                 .collect();
             weak.sort_unstable();
             weak.dedup();
-            let n_weak = weak.len() + usize::from(hs_ev.iter().any(|e| e.0 == ci && !e.1));
+            // weak phrases never tag on their own, however many: they need an
+            // HS code of this category (a weak one such as a bare chapter 90
+            // counts) or a strong phrase of this category beside them
+            let weak_hs = hs_ev.iter().any(|e| e.0 == ci && !e.1);
+            let n_weak = weak.len() + usize::from(weak_hs);
             let hinted = hints.contains(&ci);
-            if !(strong || hinted || n_weak >= self.categories[ci].min_weak) {
+            if !(strong || hinted || weak_hs && n_weak >= self.categories[ci].min_weak) {
                 continue;
             }
             let name = &self.categories[ci].name;
