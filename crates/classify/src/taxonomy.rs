@@ -332,7 +332,10 @@ fn word_regex(ctx: &Ctx, words: &[String], key: &str) -> Result<Option<Regex>, T
     if alts.is_empty() {
         return Ok(None);
     }
-    let line = ctx.src.find(key.rsplit('.').next().unwrap_or(key)).unwrap_or(0);
+    let line = ctx
+        .src
+        .find(key.rsplit('.').next().unwrap_or(key))
+        .unwrap_or(0);
     Regex::new(&format!(r"(?:^|[^\w])(?:{})(?:[^\w]|$)", alts.join("|")))
         .map(Some)
         .map_err(|e| {
@@ -726,18 +729,35 @@ impl Taxonomy {
         // ---- HS codes
         let hs_hits = extract_hits(&f.nfc);
         let mut hs_codes: Vec<String> = Vec::new();
+        let mut excluded_hs_codes: Vec<String> = Vec::new();
+        let mut chapters: Vec<String> = Vec::new();
+        for h in hs_hits.iter().filter(|h| h.excluded) {
+            if !excluded_hs_codes.contains(&h.code) {
+                excluded_hs_codes.push(h.code.clone());
+            }
+        }
         let mut hs_ev: Vec<(usize, bool, String)> = Vec::new();
-        for h in &hs_hits {
+        for h in hs_hits.iter().filter(|h| !h.excluded) {
+            if excluded_hs_codes.contains(&h.code) {
+                continue;
+            }
             if !hs_codes.contains(&h.code) {
                 hs_codes.push(h.code.clone());
+            }
+            if h.chapter && !chapters.contains(&h.code) {
+                chapters.push(h.code.clone());
             }
             let d = hs_digits(&h.code);
             if self.hs_ignored(&d) || self.negated(&f.nfc, h.start, h.end) {
                 continue;
             }
+            let shown = match &h.label {
+                Some(l) if h.chapter => l.clone(),
+                _ => h.code.clone(),
+            };
             for (ci, c) in self.categories.iter().enumerate() {
                 if let Some(k) = self.hs_kind(c, &d) {
-                    hs_ev.push((ci, k == HsKind::Strong, h.code.clone()));
+                    hs_ev.push((ci, k == HsKind::Strong, shown.clone()));
                 }
             }
         }
@@ -797,12 +817,17 @@ impl Taxonomy {
                 push("phrase", f.nfc_span(k.2, k.3).to_string());
             }
         }
-        let effective_date = crate::dates::effective_date(text, input.lang, reference);
+        let dates = crate::dates::find_dates(text, input.published.or(Some(reference)));
         Classification {
             categories,
             hs_codes,
             evidence,
-            effective_date,
+            effective_date: dates.effective.as_ref().map(|d| d.date),
+            deadline: dates.deadline.as_ref().map(|d| d.date),
+            date_evidence: dates.evidence(),
+            excluded_hs_codes,
+            chapters,
+            wto_member: crate::wto::wto_member(text).map(str::to_string),
         }
     }
 
