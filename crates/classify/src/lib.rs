@@ -15,6 +15,7 @@ mod wto;
 pub use dates::effective_date;
 pub use hs::{extract_hs_codes, hs_digits, hs_equivalents, hs_overlap, normalize_hs};
 pub use taxonomy::{Taxonomy, TaxonomyError};
+pub use wto::wto_member;
 
 /// A text to classify.
 #[derive(Debug, Clone, Copy, Default)]
