@@ -216,36 +216,22 @@ pub fn hs_overlap(a: &str, b: &str) -> Option<String> {
     (even >= 4).then(|| format_digits(&a[..even]))
 }
 
-/// HS 2017 <-> HS 2022 splits (6-digit subheadings).
-const SPLITS: &[(&str, &[&str])] = &[
-    ("851712", &["851713", "851714"]),
-    ("851770", &["851771", "851779"]),
-    ("852580", &["852581", "852582", "852583", "852589"]),
-    ("853950", &["853951", "853952"]),
-    ("854140", &["854141", "854142", "854143", "854149"]),
-    (
-        "382200",
-        &["382211", "382212", "382213", "382219", "382290"],
-    ),
-];
-
-/// Codes in the other HS version that cover the same goods: 8517.12 (HS 2017)
-/// <-> 8517.13 / 8517.14 (HS 2022), 8525.80 <-> 8525.81-89, 8539.50 <->
-/// 8539.51/52, 8541.40 <-> 8541.41-49, 8517.70 <-> 8517.71/79, 3822.00 <->
-/// 3822.11-90. National digits beyond six are dropped. Empty when the code is
-/// not part of a split.
+/// Codes in the other HS version that cover some of the same goods, from the
+/// correlation data (`data/hs2017-hs2022.csv`): 8517.12 (HS 2017) <-> 8517.13 /
+/// 8517.14 (HS 2022), 8525.80 <-> 8525.81-89, 8539.50 <-> 8539.51/52, 8548.10
+/// <-> 8549.11-19, 8802.20 <-> 8806.xx, 8529.90 <-> 8524.xx, ... National
+/// digits beyond six are dropped; the code itself is never listed. Empty when
+/// the code has no correlation row or for chapters and headings.
 pub fn hs_equivalents(code: &str) -> Vec<String> {
     let d = hs_digits(code);
     if d.len() < 6 {
         return Vec::new();
     }
-    let sub = &d[..6];
-    let mut out = Vec::new();
-    for (old, new) in SPLITS {
-        if *old == sub {
-            out.extend(new.iter().map(|n| format_digits(n)));
-        } else if new.contains(&sub) {
-            out.push(format_digits(old));
+    let own = format_digits(&d[..6]);
+    let mut out: Vec<String> = Vec::new();
+    for (c, _, _) in crate::correlation::hs_correlated(&own) {
+        if c != own && !out.contains(&c) {
+            out.push(c);
         }
     }
     out

@@ -6,12 +6,14 @@
 //! codes from bulletin text, match phrases in every language in one pass, and
 //! find when a rule takes effect.
 
+mod correlation;
 mod dates;
 mod hs;
 mod norm;
 mod taxonomy;
 mod wto;
 
+pub use correlation::{hs_correlated, HsVersion, Relation};
 pub use dates::effective_date;
 pub use hs::{extract_hs_codes, hs_digits, hs_equivalents, hs_overlap, normalize_hs};
 pub use taxonomy::{Taxonomy, TaxonomyError};
