@@ -92,6 +92,7 @@ fn main() {
             text,
             lang: Some(lang),
             hints: &[],
+            ..Default::default()
         });
         tags += c.categories.len();
         codes += c.hs_codes.len();

@@ -17,6 +17,12 @@ pub(crate) struct HsHit {
     pub code: String,
     pub start: usize,
     pub end: usize,
+    /// A chapter reference ("Chapter 85", "84-85. fasıllar").
+    pub chapter: bool,
+    /// The text excludes this code ("except 8517.62", "8517.62 hariç").
+    pub excluded: bool,
+    /// For chapters: the reference as written ("Chapter 85").
+    pub label: Option<String>,
 }
 
 static RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[. \u{a0}]\d+)*").unwrap());
@@ -37,7 +43,7 @@ static CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 /// Tokens that make the following number a document, standard or law number.
 static HARD_REJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:[#№=]|(?:^|[^\w])(?:cfr|form|en|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|yuzde|\$|€|£|₺))\s*[:.]?\s*$",
+        r"(?:[#№=]|(?:^|[^\w])(?:id|ids|uuid|guid|ref|referans|ticket|token|session|build|version|cfr|form|en|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|yuzde|\$|€|£|₺))\s*[:.]?\s*$",
     )
     .unwrap()
 });
@@ -61,24 +67,63 @@ static LIST_GAP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:[\s,;()/&]|ex\b|and\b|or\b|ve\b|veya\b|ile\b|va\b|hoac\b|y\b|o\b|e\b|to\b|a\b|al\b|through\b|den\b|hasta\b|the\b)*$").unwrap()
 });
 
+/// "Chapter 85", "chapters 84 to 87", "capítulos 84 y 85", "Chương 85", "Fasıl 85".
 static CHAPTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:chapters?|fas[ıi]l(?:lar[ıi])?|ch(?:ương|uong)|cap[íi]tulos?|kapitel)\s+(\d{1,2})((?:\s*(?:,|and|or|ve|veya|và|y|o|e)\s*\d{1,2}\b)*)",
+        r"(?i)\b(?:chapters?|fas[ıi]l(?:lar[ıi]?)?|ch(?:ương|uong)|cap[íi]tulos?|kapitel)\s+(\d{1,2}(?:\s*(?:,|-|–|\bto\b|\bthrough\b|\band\b|\bor\b|\bve\b|\bveya\b|\bile\b|\bvà\b|\bva\b|\bđến\b|\bden\b|\by\b|\bo\b|\be\b|\ba\b|\bal\b|\bhasta\b)\s*\d{1,2}\b)*)",
     )
     .unwrap()
 });
 
+/// Turkish "85. fasıl", "85 inci fasıl", "84-85. fasıllar", "84 ve 85. fasıllar".
 static CHAPTER_TR_POSTFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(\d{2})\.?\s*(?:['’]?(?:inci|ıncı|nci|ncı|üncü|uncu|ncü)\s+)?fas[ıi]l")
-        .unwrap()
+    Regex::new(
+        r"(?i)\b(\d{2}(?:\.?\s*(?:-|–|,|\bve\b|\bila\b|\bile\b)\s*\d{2})*)\.?\s*(?:['’]?(?:inci|ıncı|nci|ncı|üncü|uncu|ncü)\s+)?fas[ıi]l",
+    )
+    .unwrap()
+});
+
+/// Separators inside a chapter list: which ones make a range.
+static CHAPTER_ITEM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(\d{1,2})|(-|–|\bto\b|\bthrough\b|\bđến\b|\bden\b|\ba\b|\bal\b|\bhasta\b|\bila\b)",
+    )
+    .unwrap()
+});
+
+/// Spans whose numbers are never codes: URLs, file names, query strings,
+/// timestamps and clock times.
+static MASK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>"'\])]+|[\w.~%-]*\w\.(?:pdf|docx?|xlsx?|xml|json|csv|zip|rar|7z|html?|jsp|aspx?|php|jpe?g|png|gif|txt|rtf|odt|ods)\b|[?&][\w.\[\]%-]+=[^\s&<>"']*|\b\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?|\b\d{1,2}:\d{2}(?::\d{2})?\b"#,
+    )
+    .unwrap()
+});
+
+/// Filler allowed between an exclusion word and the code it excludes.
+const FILLER: &str = r"(?:[\s,:;()\[\]]|\b(?:the|those|that|goods|products|articles|items?|of|in|under|classified|classifiable|falling|within|entered|headings?|subheadings?|chapters?|tariff|codes?|hs|cn|taric|hts|htsus|commodity|numbers?|la|las|el|los|lo|de|del|fracci[oó]n(?:es)?|arancelarias?|partidas?|subpartidas?|cap[ií]tulos?|mercanc[ií]as|productos|bienes|que|se|clasifican|clasificad[oa]s|comprendid[oa]s|en|các|mặt|hàng|hóa|hoá|thuộc|nhóm|phân|mã|số|chương|ex)\b)";
+
+/// Exclusion words before the code(s): English, Spanish, Vietnamese.
+static EXCL_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)(?:^|[^\w])(except|excepting|excluding|exclusive of|other than|with the exception of|apart from|but not|excepto|exceptuando|con excepci[oó]n de|a excepci[oó]n de|salvo|excluyendo|excluidas?|excluidos?|ngoại trừ|ngoai tru|trừ|không bao gồm|khong bao gom|không áp dụng (?:đối )?với)\b{FILLER}*$"
+    ))
+    .unwrap()
+});
+
+/// Exclusion words after the code(s): Turkish "8517.62 alt pozisyonu hariç",
+/// "8517 dışında kalan", English "8517.62 is excluded".
+static EXCL_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:[\s,'’()]|\b(?:alt|pozisyon\w*|gtip\w*|g\.t\.i\.p\.?\w*|nolu|numara\w*|li|lu|esya\w*|urun\w*|tarife\w*|istatistik\w*|kod\w*|fasil\w*|is|are|goods|products)\b)*(?:haric|disinda|excluded)\b",
+    )
+    .unwrap()
 });
 
 /// A year-like number (2022) is a heading only right after a heading word.
 static CLOSE_CUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^\w])(?:headings?|subheadings?|partidas?|nhom|pozisyon\w*|positions?|tariff item)\s*:?\s*$").unwrap()
 });
-
-static DIGITS12: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{1,2}").unwrap());
 
 fn valid_chapter(ch: u32) -> bool {
     (1..=99).contains(&ch) && ch != 77
@@ -171,36 +216,22 @@ pub fn hs_overlap(a: &str, b: &str) -> Option<String> {
     (even >= 4).then(|| format_digits(&a[..even]))
 }
 
-/// HS 2017 <-> HS 2022 splits (6-digit subheadings).
-const SPLITS: &[(&str, &[&str])] = &[
-    ("851712", &["851713", "851714"]),
-    ("851770", &["851771", "851779"]),
-    ("852580", &["852581", "852582", "852583", "852589"]),
-    ("853950", &["853951", "853952"]),
-    ("854140", &["854141", "854142", "854143", "854149"]),
-    (
-        "382200",
-        &["382211", "382212", "382213", "382219", "382290"],
-    ),
-];
-
-/// Codes in the other HS version that cover the same goods: 8517.12 (HS 2017)
-/// <-> 8517.13 / 8517.14 (HS 2022), 8525.80 <-> 8525.81-89, 8539.50 <->
-/// 8539.51/52, 8541.40 <-> 8541.41-49, 8517.70 <-> 8517.71/79, 3822.00 <->
-/// 3822.11-90. National digits beyond six are dropped. Empty when the code is
-/// not part of a split.
+/// Codes in the other HS version that cover some of the same goods, from the
+/// correlation data (`data/hs2017-hs2022.csv`): 8517.12 (HS 2017) <-> 8517.13 /
+/// 8517.14 (HS 2022), 8525.80 <-> 8525.81-89, 8539.50 <-> 8539.51/52, 8548.10
+/// <-> 8549.11-19, 8802.20 <-> 8806.xx, 8529.90 <-> 8524.xx, ... National
+/// digits beyond six are dropped; the code itself is never listed. Empty when
+/// the code has no correlation row or for chapters and headings.
 pub fn hs_equivalents(code: &str) -> Vec<String> {
     let d = hs_digits(code);
     if d.len() < 6 {
         return Vec::new();
     }
-    let sub = &d[..6];
-    let mut out = Vec::new();
-    for (old, new) in SPLITS {
-        if *old == sub {
-            out.extend(new.iter().map(|n| format_digits(n)));
-        } else if new.contains(&sub) {
-            out.push(format_digits(old));
+    let own = format_digits(&d[..6]);
+    let mut out: Vec<String> = Vec::new();
+    for (c, _, _) in crate::correlation::hs_correlated(&own) {
+        if c != own && !out.contains(&c) {
+            out.push(c);
         }
     }
     out
@@ -210,9 +241,14 @@ pub fn hs_equivalents(code: &str) -> Vec<String> {
 pub fn extract_hs_codes(text: &str) -> Vec<String> {
     let nfc = crate::norm::nfc(text);
     let mut seen = std::collections::HashSet::new();
-    extract_hits(&nfc)
-        .into_iter()
-        .filter(|h| seen.insert(h.code.clone()))
+    let hits = extract_hits(&nfc);
+    let excluded: std::collections::HashSet<String> = hits
+        .iter()
+        .filter(|h| h.excluded)
+        .map(|h| h.code.clone())
+        .collect();
+    hits.into_iter()
+        .filter(|h| !excluded.contains(&h.code) && seen.insert(h.code.clone()))
         .map(|h| h.code)
         .collect()
 }
@@ -252,6 +288,8 @@ fn window_after(text: &str, end: usize, chars: usize) -> String {
 /// Extract codes from an NFC text, with byte spans.
 pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
     let mut hits: Vec<HsHit> = Vec::new();
+    let masks: Vec<(usize, usize)> = MASK.find_iter(text).map(|m| (m.start(), m.end())).collect();
+    let masked = |a: usize, b: usize| masks.iter().any(|&(s, e)| a < e && s < b);
     let bytes = text.as_bytes();
     let mut last_end: Option<usize> = None;
     for m in RUN.find_iter(text) {
@@ -340,7 +378,8 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
                 };
                 need = if (1900..=2099).contains(&year) {
                     Need::CloseCue
-                } else if digits.len() == 4 {
+                } else if matches!(digits.len(), 4 | 10 | 12) {
+                    // bare 10/12-digit runs are as often ids or epoch timestamps
                     Need::Cue
                 } else if digits.len() == 8
                     && (1900..=2099).contains(&digits[..4].parse::<u32>().unwrap_or(0))
@@ -360,7 +399,7 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
             if !digits_ok(&digits) {
                 continue;
             }
-            if !boundaries_ok(text, start, end) {
+            if !boundaries_ok(text, start, end) || masked(start, end) {
                 continue;
             }
             let before = window_before(text, start, 40);
@@ -388,12 +427,78 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
                 code: format_digits(&digits),
                 start,
                 end,
+                chapter: false,
+                excluded: false,
+                label: None,
             });
         }
     }
     chapter_hits(text, &mut hits);
-    hits.sort_by_key(|h| h.start);
+    hits.retain(|h| !masked(h.start, h.end));
+    hits.sort_by_key(|h| (h.start, h.code.len()));
+    mark_exclusions(text, &mut hits);
     hits
+}
+
+/// Mark the codes the text excludes: the code right after an exclusion word
+/// (only tariff words between them, same clause) and the codes listed with it
+/// ("except 8517.62 and 8517.69"); in Turkish the word follows the code(s)
+/// ("8517.13 ve 8517.14 alt pozisyonları hariç").
+fn mark_exclusions(text: &str, hits: &mut [HsHit]) {
+    let gap_is_list =
+        |a: usize, b: usize| a <= b && LIST_GAP.is_match(&fold_strip(&text[a..b], false));
+    for i in 0..hits.len() {
+        let (start, end) = (hits[i].start, hits[i].end);
+        let before = crate::norm::fold(&text[char_back(text, start, 70)..start], false);
+        let mut excluded = false;
+        if let Some(c) = EXCL_BEFORE.captures(&before) {
+            // "khấu trừ" (deduct) is not "trừ" (except)
+            let w = c.get(1).map_or(0, |g| g.start());
+            excluded = !before[..w].trim_end().ends_with("khấu");
+        }
+        if !excluded && i > 0 && hits[i - 1].excluded && hits[i - 1].end <= start {
+            excluded = gap_is_list(hits[i - 1].end, start);
+        }
+        // ranges and lists of chapters share one span
+        if !excluded && i > 0 && hits[i - 1].excluded && hits[i - 1].start == start {
+            excluded = true;
+        }
+        if !excluded {
+            let after = fold_strip(&text[end..char_fwd(text, end, 50)], false);
+            if EXCL_AFTER.is_match(&after) {
+                excluded = true;
+                // the codes listed before it share the exclusion
+                let mut j = i;
+                while j > 0 {
+                    let (p, q) = (hits[j - 1].end, hits[j].start);
+                    if hits[j - 1].start == hits[j].start || gap_is_list(p, q) {
+                        hits[j - 1].excluded = true;
+                        j -= 1;
+                    } else {
+                        break;
+                    }
+                }
+            }
+        }
+        hits[i].excluded = excluded;
+    }
+}
+
+/// The byte offset `chars` characters before `at`.
+fn char_back(text: &str, at: usize, chars: usize) -> usize {
+    text[..at]
+        .char_indices()
+        .rev()
+        .nth(chars.saturating_sub(1))
+        .map_or(0, |(i, _)| i)
+}
+
+/// The byte offset `chars` characters after `at`.
+fn char_fwd(text: &str, at: usize, chars: usize) -> usize {
+    text[at..]
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| at + i)
 }
 
 fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
@@ -413,53 +518,89 @@ fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
     }
 }
 
-fn chapter_hits(text: &str, hits: &mut Vec<HsHit>) {
-    let push = |num: &str, start: usize, end: usize, hits: &mut Vec<HsHit>| {
-        let tail = &text[end..];
-        let t = tail.trim_start();
-        // ranges ("chapter 1-97"), headings ("85.17") and document numbers are not chapter references
-        if t.starts_with(['-', '–', '/']) || tail.starts_with(|c: char| c.is_alphanumeric()) {
-            return false;
-        }
-        if tail.starts_with('.') && tail[1..].starts_with(|c: char| c.is_ascii_digit()) {
-            return false;
-        }
-        let n: u32 = num.parse().unwrap_or(0);
-        if !valid_chapter(n) || n > 97 && n != 98 && n != 99 {
-            return false;
-        }
-        hits.push(HsHit {
-            code: format!("{n:02}"),
-            start,
-            end,
-        });
-        true
-    };
-    for c in CHAPTER.captures_iter(text) {
-        let g = c.get(1).unwrap();
-        if !push(g.as_str(), g.start(), g.end(), hits) {
-            continue;
-        }
-        if let Some(list) = c.get(2) {
-            for d in DIGITS12.find_iter(list.as_str()) {
-                let (s, e) = (list.start() + d.start(), list.start() + d.end());
-                push(d.as_str(), s, e, hits);
+/// The chapters of a list or range as written ("84 to 87", "84 y 85",
+/// "84-85"). Ranges wider than 20 chapters ("chapters 1-97", the whole
+/// nomenclature) name no chapter in particular and give none.
+fn chapter_list(list: &str) -> Vec<u32> {
+    let mut out: Vec<u32> = Vec::new();
+    let mut range_open = false;
+    for c in CHAPTER_ITEM.captures_iter(list) {
+        if let Some(n) = c.get(1) {
+            let n: u32 = n.as_str().parse().unwrap_or(0);
+            match out.last().copied() {
+                Some(a) if range_open => {
+                    if n <= a || n - a > 20 {
+                        return Vec::new();
+                    }
+                    out.extend(a + 1..=n);
+                }
+                _ => out.push(n),
             }
+            range_open = false;
+        } else {
+            range_open = !out.is_empty();
         }
     }
+    out
+}
+
+fn chapter_hits(text: &str, hits: &mut Vec<HsHit>) {
+    let push = |hits: &mut Vec<HsHit>, nums: Vec<u32>, start: usize, end: usize, label: &str| {
+        for n in nums {
+            if !valid_chapter(n) || n > 97 && n != 98 && n != 99 {
+                continue;
+            }
+            let code = format!("{n:02}");
+            if hits.iter().any(|h| h.start == start && h.code == code) {
+                continue;
+            }
+            hits.push(HsHit {
+                code,
+                start,
+                end,
+                chapter: true,
+                excluded: false,
+                label: Some(label.to_string()),
+            });
+        }
+    };
+    for c in CHAPTER.captures_iter(text) {
+        let (Some(all), Some(g)) = (c.get(0), c.get(1)) else {
+            continue;
+        };
+        let tail = &text[g.end()..];
+        // headings ("85.17"), document numbers and open ranges are not chapter references
+        if tail.starts_with(['-', '–', '/'])
+            || tail.starts_with(|c: char| c.is_alphanumeric())
+            || tail.starts_with('.') && tail[1..].starts_with(|c: char| c.is_ascii_digit())
+        {
+            continue;
+        }
+        push(
+            hits,
+            chapter_list(g.as_str()),
+            g.start(),
+            g.end(),
+            all.as_str().trim(),
+        );
+    }
     for c in CHAPTER_TR_POSTFIX.captures_iter(text) {
-        let g = c.get(1).unwrap();
+        let (Some(all), Some(g)) = (c.get(0), c.get(1)) else {
+            continue;
+        };
         if text[..g.start()].ends_with(|ch: char| ch.is_alphanumeric() || ch == '.' || ch == '/') {
             continue;
         }
-        let n: u32 = g.as_str().parse().unwrap_or(0);
-        if valid_chapter(n) && !hits.iter().any(|h| h.start == g.start()) {
-            hits.push(HsHit {
-                code: format!("{n:02}"),
-                start: g.start(),
-                end: g.end(),
-            });
+        if hits.iter().any(|h| h.start < g.end() && g.start() < h.end) {
+            continue;
         }
+        push(
+            hits,
+            chapter_list(g.as_str()),
+            g.start(),
+            g.end(),
+            all.as_str().trim(),
+        );
     }
 }
 
@@ -589,5 +730,113 @@ mod tests {
         assert_eq!(hs_equivalents("8517.13"), vec!["8517.12"]);
         assert_eq!(hs_equivalents("8539.52"), vec!["8539.50"]);
         assert!(hs_equivalents("8517.62").is_empty());
+    }
+
+    fn hits(s: &str) -> (Vec<String>, Vec<String>) {
+        let h = extract_hits(s);
+        let inc = h
+            .iter()
+            .filter(|h| !h.excluded)
+            .map(|h| h.code.clone())
+            .collect();
+        let exc = h
+            .iter()
+            .filter(|h| h.excluded)
+            .map(|h| h.code.clone())
+            .collect();
+        (inc, exc)
+    }
+
+    #[test]
+    fn numbers_in_urls_ids_timestamps_files_are_not_codes() {
+        assert!(
+            ex("see https://www.dof.gob.mx/nota_detalle.php?codigo=851762&fecha=01/02/2026")
+                .is_empty()
+        );
+        assert!(ex("https://example.gov/uploads/2026/8517130000/annex").is_empty());
+        assert!(ex("www.btk.gov.tr/duyuru/851713 adresinde").is_empty());
+        assert!(ex("id: 900001 and ID 851762").is_empty());
+        assert!(ex("styles.css?v=851762 loaded").is_empty());
+        assert!(ex("Ek-1_851713.pdf ve liste 85171300.xlsx").is_empty());
+        assert!(ex("updated 2026-01-15T10:20:30Z by the system").is_empty());
+        assert!(ex("timestamp 1767225600 in the feed").is_empty());
+        assert!(ex("at 08:51:17 local time").is_empty());
+        // the code next to the URL is still read
+        assert_eq!(
+            ex("HS 8517.62 (https://x.gov/a?id=851762)"),
+            vec!["8517.62"]
+        );
+    }
+
+    #[test]
+    fn us_hts_ten_digit_forms() {
+        assert_eq!(ex("HTSUS 8517.13.0000 applies"), vec!["8517.13.00.00"]);
+        assert_eq!(ex("HTS 8517.13.00.10 and"), vec!["8517.13.00.10"]);
+        assert_eq!(ex("HTS 8517130000"), vec!["8517.13.00.00"]);
+        assert_eq!(ex("subheading 8517130000"), vec!["8517.13.00.00"]);
+        assert_eq!(
+            ex("statistical reporting numbers 8517.13.0000, 8517.14.0000"),
+            vec!["8517.13.00.00", "8517.14.00.00"]
+        );
+        // a bare 10-digit number without a cue is an id, not a code
+        assert!(ex("call 8517130000 for help").is_empty());
+    }
+
+    #[test]
+    fn exclusions_in_four_languages() {
+        let (i, e) = hits("85.17 pozisyonundaki eşya (8517.62 alt pozisyonu hariç)");
+        assert_eq!(
+            (i, e),
+            (vec!["8517".to_string()], vec!["8517.62".to_string()])
+        );
+        let (i, e) = hits("8517.13 ve 8517.14 alt pozisyonları hariç olmak üzere 8517 pozisyonu");
+        assert_eq!(e, vec!["8517.13", "8517.14"]);
+        assert_eq!(i, vec!["8517"]);
+        let (i, e) = hits("8517 pozisyonu dışında kalan 85. fasıl eşyası");
+        assert_eq!((i, e), (vec!["85".to_string()], vec!["8517".to_string()]));
+        let (i, e) = hits("all goods of heading 8517, except 8517.62 and 8517.69, are covered");
+        assert_eq!(i, vec!["8517"]);
+        assert_eq!(e, vec!["8517.62", "8517.69"]);
+        let (_, e) = hits("goods other than those of subheading 8528.52");
+        assert_eq!(e, vec!["8528.52"]);
+        let (i, e) = hits("fracciones 8517.13.01 y 8517.14.01, excepto la fracción 8517.62.01");
+        assert_eq!(i, vec!["8517.13.01", "8517.14.01"]);
+        assert_eq!(e, vec!["8517.62.01"]);
+        let (_, e) = hits("con excepción de la subpartida 8471.30");
+        assert_eq!(e, vec!["8471.30"]);
+        let (i, e) = hits("hàng hóa thuộc nhóm 85.17, trừ mã HS 8517.62.59");
+        assert_eq!(i, vec!["8517"]);
+        assert_eq!(e, vec!["8517.62.59"]);
+        let (_, e) = hits("không bao gồm mã 8517.13.00");
+        assert_eq!(e, vec!["8517.13.00"]);
+        // scope: a later code in another clause is not excluded
+        let (i, e) = hits("except those of 8517.62; the duty on heading 8528 rises");
+        assert_eq!(e, vec!["8517.62"]);
+        assert_eq!(i, vec!["8528"]);
+        // "khấu trừ" (deduction) is no exclusion
+        let (i, e) = hits("khấu trừ thuế mã HS 8517.62");
+        assert!(e.is_empty());
+        assert_eq!(i, vec!["8517.62"]);
+        // excluded codes are not in extract_hs_codes
+        assert_eq!(ex("heading 8517 except 8517.62"), vec!["8517"]);
+        // chapters too
+        let (i, e) = hits("chapters 84 and 85, excluding Chapter 85");
+        assert_eq!(e, vec!["85"]);
+        assert!(i.contains(&"84".to_string()));
+    }
+
+    #[test]
+    fn chapter_ranges_and_lists() {
+        assert_eq!(ex("chapters 84 to 85"), vec!["84", "85"]);
+        assert_eq!(ex("chapters 84 to 87"), vec!["84", "85", "86", "87"]);
+        assert_eq!(ex("84-85. fasıllar"), vec!["84", "85"]);
+        assert_eq!(ex("84 ve 85. fasıllarda"), vec!["84", "85"]);
+        assert_eq!(ex("capítulos 84 y 85 de la TIGIE"), vec!["84", "85"]);
+        assert_eq!(ex("Chương 84 đến 85"), vec!["84", "85"]);
+        assert_eq!(ex("Fasıl 85"), vec!["85"]);
+        assert!(ex("chapters 1 to 97 of the tariff").is_empty());
+        let h = extract_hits("goods of Chapter 85 only");
+        assert!(h[0].chapter);
+        assert_eq!(h[0].label.as_deref(), Some("Chapter 85"));
     }
 }

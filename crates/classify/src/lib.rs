@@ -6,14 +6,19 @@
 //! codes from bulletin text, match phrases in every language in one pass, and
 //! find when a rule takes effect.
 
+mod correlation;
 mod dates;
 mod hs;
 mod norm;
 mod taxonomy;
+mod wto;
 
+pub use correlation::{hs_correlated, HsVersion, Relation};
 pub use dates::effective_date;
 pub use hs::{extract_hs_codes, hs_digits, hs_equivalents, hs_overlap, normalize_hs};
+pub use norm::{contains_keyword, fold_public as fold};
 pub use taxonomy::{Taxonomy, TaxonomyError};
+pub use wto::wto_member;
 
 /// A text to classify.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,6 +30,10 @@ pub struct Input<'a> {
     /// Categories the source is known to cover; each becomes a tag with
     /// evidence via "source". Names not in the taxonomy are ignored.
     pub hints: &'a [String],
+    /// The notice's publication date, when known: relative dates ("30 days
+    /// after its publication", "yayımı tarihinde", "al día siguiente de su
+    /// publicación") are counted from it.
+    pub published: Option<chrono::NaiveDate>,
 }
 
 /// The tags of one text.
@@ -41,6 +50,38 @@ pub struct Classification {
     /// When the text says the rule takes effect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_date: Option<chrono::NaiveDate>,
+    /// A comment or transition deadline the text states ("comments must be
+    /// received by", "görüşlerinizi ... tarihine kadar", "góp ý trước ngày",
+    /// "dentro de los 60 días naturales").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<chrono::NaiveDate>,
+    /// The sentence each date came from, so a page can show it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub date_evidence: Vec<DateEvidence>,
+    /// HS codes the text excludes ("except 8517.62", "8517.62 alt pozisyonu
+    /// hariç", "excepto la fracción 8517.62.01"), normalized like `hs_codes`.
+    /// They are not in `hs_codes` and give no category.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_hs_codes: Vec<String>,
+    /// Chapters the text names, alone or in a range ("Chapter 85",
+    /// "chapters 84 to 85", "84-85. fasıllar"), two digits each ("84", "85").
+    /// Each is also in `hs_codes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chapters: Vec<String>,
+    /// For a WTO notification (`G/TBT/N/TUR/123`), the notifying member as
+    /// ISO 3166-1 alpha-2 ("TR"; "EU" for the European Union).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wto_member: Option<String>,
+}
+
+/// Where a date came from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DateEvidence {
+    /// "effective" or "deadline".
+    pub field: String,
+    pub date: chrono::NaiveDate,
+    /// The sentence of the text that states it, as written.
+    pub sentence: String,
 }
 
 /// One reason for a tag.

@@ -154,6 +154,74 @@ pub(crate) fn is_word(c: char) -> bool {
     c.is_alphanumeric() || ('\u{300}'..='\u{36f}').contains(&c)
 }
 
+/// Turkish case and possessive endings after a stem (in folded, stripped
+/// form: ı -> i, ü -> u), and English plurals: "cihaz|ların", "ithalat|ında",
+/// "telefon|larının", "router|s". Nothing else may follow a keyword.
+static SUFFIX: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"^(?:(?:lar|ler)?(?:[iu]|s[iu]|y[iu]|n[iu])?n?(?:[iu]n|n[iu]n|[ae]|y[ae]|n[ae]|[dt][ae]|n[dt][ae]|[dt][ae]n|n[dt][ae]n|y?l[ae]|[dt][ae]ki|n[dt][ae]ki)?(?:ki)?|e?s)$",
+    )
+    .unwrap()
+});
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The tagger's folding, for comparing keywords: NFC, lowercase with the
+/// Turkish İ/I/ı/i all as `i`, hyphens and runs of white space as one space.
+/// Diacritics are kept ("thiết bị y tế"); `contains_keyword` also matches
+/// text written without them.
+pub fn fold_public(text: &str) -> String {
+    collapse(&fold(text, true))
+}
+
+/// Whether `keyword` occurs in `haystack` as whole words, folded as by
+/// [`fold_public`]: case-blind (Turkish-aware), NFC, hyphens as spaces.
+/// The last word may carry Turkish suffixes or an English plural ("tıbbi
+/// cihaz" matches "TIBBİ CİHAZLARIN", "ithalat" matches "ithalatında"), but
+/// nothing else ("IMEI" is not in "IMEIX"). Text written without diacritics
+/// matches a keyword with them and the other way round ("thiet bi y te" /
+/// "thiết bị y tế"); two different accented forms never match ("điện từ" is
+/// not "điện tử").
+pub fn contains_keyword(haystack: &str, keyword: &str) -> bool {
+    let kw_f = collapse(&fold(keyword, true));
+    let kw_s = collapse(&fold_strip(keyword, true));
+    if !kw_s.chars().any(is_word) {
+        return false;
+    }
+    let left_word = kw_s.starts_with(is_word);
+    let right_word = kw_s.ends_with(is_word);
+    let f = Folded::new(haystack, true);
+    let mut from = 0;
+    while let Some(p) = f.stripped.get(from..).and_then(|t| t.find(&kw_s)) {
+        let start = from + p;
+        let end = start + kw_s.len();
+        from = start + f.stripped[start..].chars().next().map_or(1, char::len_utf8);
+        let c0 = f.char_at_stripped(start);
+        let c1 = f.char_at_stripped(end);
+        if left_word && f.stripped_char_before(c0).is_some_and(is_word) {
+            continue;
+        }
+        let span = f.folded_span(c0, c1);
+        if span != kw_f && !span.is_ascii() && !kw_f.is_ascii() {
+            continue;
+        }
+        if !right_word {
+            return true;
+        }
+        let rest = &f.stripped[end..];
+        let suffix: &str = rest
+            .char_indices()
+            .find(|(_, c)| !is_word(*c))
+            .map_or(rest, |(i, _)| &rest[..i]);
+        if suffix.is_empty() || SUFFIX.is_match(suffix) {
+            return true;
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +256,38 @@ mod tests {
         assert_eq!(f.stripped, "ithalat subat");
         let c0 = f.char_at_stripped(8);
         assert_eq!(f.nfc_span(c0, c0 + 5), "Şubat");
+    }
+
+    #[test]
+    fn public_fold() {
+        assert_eq!(fold_public("TIBBİ  CİHAZ"), "tibbi cihaz");
+        assert_eq!(fold_public("İthalat-Rejimi"), "ithalat rejimi");
+        let nfd: String = "Thiết Bị Y Tế".nfd().collect();
+        assert_eq!(fold_public(&nfd), "thiết bị y tế");
+    }
+
+    #[test]
+    fn keywords() {
+        assert!(contains_keyword("TIBBİ CİHAZLARIN İTHALATI", "tıbbi cihaz"));
+        assert!(contains_keyword("tıbbi cihazların kaydı", "cihaz"));
+        assert!(contains_keyword(
+            "cep telefonlarının ithalatında",
+            "ithalat"
+        ));
+        assert!(contains_keyword("cep telefonlarının", "cep telefon"));
+        assert!(contains_keyword("IMEI kaydı", "imei"));
+        assert!(contains_keyword("IMEI'nin kaydı", "IMEI"));
+        assert!(!contains_keyword("IMEIX kaydı", "IMEI"));
+        assert!(!contains_keyword("a surcharge", "charge"));
+        assert!(contains_keyword("new routers", "router"));
+        assert!(contains_keyword("Wi-Fi access points", "wi fi"));
+        assert!(contains_keyword("Nhap khau thiet bi y te", "thiết bị y tế"));
+        assert!(contains_keyword("THIẾT BỊ Y TẾ", "thiet bi y te"));
+        let nfd: String = "trang thiết bị y tế".nfd().collect();
+        assert!(contains_keyword(&nfd, "thiết bị y tế"));
+        assert!(!contains_keyword("điện từ trường", "điện tử"));
+        assert!(contains_keyword("HS 8517.62 routers", "8517.62"));
+        assert!(!contains_keyword("HS 8517.621", "8517.62"));
+        assert!(!contains_keyword("anything", "  "));
     }
 }

@@ -320,15 +320,38 @@ fn parse_prefix(ctx: &Ctx, p: &Spanned<String>, key: &str) -> Result<String, Tax
     Ok(d)
 }
 
-fn word_regex(words: &[String]) -> Option<Regex> {
+/// One regex matching any of `words` as whole words. The words are user data:
+/// a list too large for the regex engine is an error, never a panic.
+fn word_regex(ctx: &Ctx, words: &[String], key: &str) -> Result<Option<Regex>, TaxonomyError> {
     let alts: Vec<String> = words
         .iter()
         .map(|w| fold_strip(w, true).trim().to_string())
         .filter(|w| !w.is_empty())
         .map(|w| regex::escape(&w))
         .collect();
-    (!alts.is_empty())
-        .then(|| Regex::new(&format!(r"(?:^|[^\w])(?:{})(?:[^\w]|$)", alts.join("|"))).unwrap())
+    if alts.is_empty() {
+        return Ok(None);
+    }
+    let line = ctx
+        .src
+        .find(key.rsplit('.').next().unwrap_or(key))
+        .unwrap_or(0);
+    Regex::new(&format!(r"(?:^|[^\w])(?:{})(?:[^\w]|$)", alts.join("|")))
+        .map(Some)
+        .map_err(|e| {
+            let msg = match e {
+                regex::Error::CompiledTooBig(limit) => {
+                    format!("the list is too large to match (over the {limit}-byte limit)")
+                }
+                other => format!("cannot build the matcher for this list: {other}"),
+            };
+            ctx.err(
+                line..line,
+                key,
+                msg,
+                "shorten the list: keep the words that really mark a negation",
+            )
+        })
 }
 
 impl Taxonomy {
@@ -516,8 +539,16 @@ impl Taxonomy {
             rules,
             n_terms: terms.len(),
             hs_ignore,
-            negation_before: word_regex(&doc.settings.hs_negation_before),
-            negation_after: word_regex(&doc.settings.hs_negation_after),
+            negation_before: word_regex(
+                &ctx,
+                &doc.settings.hs_negation_before,
+                "settings.hs_negation_before",
+            )?,
+            negation_after: word_regex(
+                &ctx,
+                &doc.settings.hs_negation_after,
+                "settings.hs_negation_after",
+            )?,
         })
     }
 
@@ -698,18 +729,35 @@ impl Taxonomy {
         // ---- HS codes
         let hs_hits = extract_hits(&f.nfc);
         let mut hs_codes: Vec<String> = Vec::new();
+        let mut excluded_hs_codes: Vec<String> = Vec::new();
+        let mut chapters: Vec<String> = Vec::new();
+        for h in hs_hits.iter().filter(|h| h.excluded) {
+            if !excluded_hs_codes.contains(&h.code) {
+                excluded_hs_codes.push(h.code.clone());
+            }
+        }
         let mut hs_ev: Vec<(usize, bool, String)> = Vec::new();
-        for h in &hs_hits {
+        for h in hs_hits.iter().filter(|h| !h.excluded) {
+            if excluded_hs_codes.contains(&h.code) {
+                continue;
+            }
             if !hs_codes.contains(&h.code) {
                 hs_codes.push(h.code.clone());
+            }
+            if h.chapter && !chapters.contains(&h.code) {
+                chapters.push(h.code.clone());
             }
             let d = hs_digits(&h.code);
             if self.hs_ignored(&d) || self.negated(&f.nfc, h.start, h.end) {
                 continue;
             }
+            let shown = match &h.label {
+                Some(l) if h.chapter => l.clone(),
+                _ => h.code.clone(),
+            };
             for (ci, c) in self.categories.iter().enumerate() {
                 if let Some(k) = self.hs_kind(c, &d) {
-                    hs_ev.push((ci, k == HsKind::Strong, h.code.clone()));
+                    hs_ev.push((ci, k == HsKind::Strong, shown.clone()));
                 }
             }
         }
@@ -733,9 +781,13 @@ impl Taxonomy {
                 .collect();
             weak.sort_unstable();
             weak.dedup();
-            let n_weak = weak.len() + usize::from(hs_ev.iter().any(|e| e.0 == ci && !e.1));
+            // weak phrases never tag on their own, however many: they need an
+            // HS code of this category (a weak one such as a bare chapter 90
+            // counts) or a strong phrase of this category beside them
+            let weak_hs = hs_ev.iter().any(|e| e.0 == ci && !e.1);
+            let n_weak = weak.len() + usize::from(weak_hs);
             let hinted = hints.contains(&ci);
-            if !(strong || hinted || n_weak >= self.categories[ci].min_weak) {
+            if !(strong || hinted || weak_hs && n_weak >= self.categories[ci].min_weak) {
                 continue;
             }
             let name = &self.categories[ci].name;
@@ -765,12 +817,17 @@ impl Taxonomy {
                 push("phrase", f.nfc_span(k.2, k.3).to_string());
             }
         }
-        let effective_date = crate::dates::effective_date(text, input.lang, reference);
+        let dates = crate::dates::find_dates(text, input.published.or(Some(reference)));
         Classification {
             categories,
             hs_codes,
             evidence,
-            effective_date,
+            effective_date: dates.effective.as_ref().map(|d| d.date),
+            deadline: dates.deadline.as_ref().map(|d| d.date),
+            date_evidence: dates.evidence(),
+            excluded_hs_codes,
+            chapters,
+            wto_member: crate::wto::wto_member(text).map(str::to_string),
         }
     }
 

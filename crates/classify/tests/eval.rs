@@ -65,6 +65,7 @@ fn eval_dev_notices() {
             text: n["summary"].as_str().unwrap_or(""),
             lang: n["lang"].as_str(),
             hints: &[],
+            ..Default::default()
         };
         let got = tax.classify_at(&input, reference);
         let want = strings(&n["categories"]);

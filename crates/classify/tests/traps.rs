@@ -13,6 +13,7 @@ fn run(title: &str, text: &str, lang: &str) -> Classification {
             text,
             lang: Some(lang),
             hints: &[],
+            ..Default::default()
         },
         NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
     )
@@ -103,12 +104,69 @@ fn tse_trap() {
         "tr"
     )
     .is_empty());
-    let c = run(
+    // weak phrases alone (TSE, monitör, pil) never tag, however many
+    assert!(cats(
         "TSE belgesi ve monitör",
         "TSE belgesi aranacak; monitörler ve piller",
         "tr",
+    )
+    .is_empty());
+    // an HS code of the category supports them
+    let c = run(
+        "TSE belgesi ve monitör",
+        "TSE belgesi aranacak; 8528.52 GTİP'li monitörler ve piller",
+        "tr",
     );
     assert_eq!(c.categories, vec!["electronics"]);
+    assert!(c
+        .evidence
+        .iter()
+        .any(|e| e.via == "phrase" && e.matched == "TSE"));
+}
+
+#[test]
+fn weak_phrases_need_support_of_their_own_category() {
+    // three weak electronics words, nothing else: no tag
+    assert!(cats("Battery, charger and display rules", "", "en").is_empty());
+    // a strong phrase of ANOTHER category does not lift them
+    assert_eq!(
+        cats(
+            "Mobile phones: battery, charger and display rules",
+            "",
+            "en"
+        ),
+        vec!["telecom"]
+    );
+    // a strong phrase of the same category does (and they show as evidence)
+    let c = run("Laptops: battery, charger and display rules", "", "en");
+    assert_eq!(c.categories, vec!["electronics"]);
+    assert!(c.evidence.iter().any(|e| e.matched == "battery"));
+    // a weak HS code of the category (a bare chapter 90) plus a weak phrase
+    assert_eq!(
+        cats("Chapter 90 goods for hospitals", "", "en"),
+        vec!["medical"]
+    );
+}
+
+#[test]
+fn oversized_user_lists_are_errors_not_panics() {
+    let words: Vec<String> = (0..60_000)
+        .map(|i| format!("\"negationword{i:06}x{i:06}\""))
+        .collect();
+    let src = format!(
+        "[settings]\nhs_negation_before = [{}]\n[[category]]\nname = \"x\"\nhs = [\"85\"]\n",
+        words.join(", ")
+    );
+    match Taxonomy::from_toml_str(&src, "taxonomy.toml") {
+        Err(e) => {
+            let m = e.to_string();
+            assert!(
+                m.contains("hs_negation_before") && m.contains("fix:"),
+                "{m}"
+            );
+        }
+        Ok(_) => panic!("a list over the regex size limit must be an error"),
+    }
 }
 
 #[test]
@@ -218,6 +276,7 @@ fn hints_and_categories_for_hs() {
         text: "",
         lang: None,
         hints: &hints,
+        ..Default::default()
     });
     assert_eq!(c.categories, vec!["medical"]);
     assert_eq!(c.evidence[0].via, "source");
@@ -313,6 +372,7 @@ fn new_category_is_pure_data() {
         text: "",
         lang: Some("en"),
         hints: &[],
+        ..Default::default()
     });
     assert_eq!(c.categories, vec!["toys"]);
     assert_eq!(t.categories_for_hs("9503.00"), vec!["toys"]);
