@@ -38,6 +38,7 @@ impl Tagger {
             text,
             lang,
             hints,
+            ..Default::default()
         });
         Tags {
             categories: c.categories,

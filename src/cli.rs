@@ -668,6 +668,7 @@ fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Fai
             text,
             lang,
             hints: &[],
+            ..Default::default()
         });
         serde_json::json!({"categories": c.categories, "hs_codes": c.hs_codes, "evidence": c.evidence, "effective_date": c.effective_date})
     };
