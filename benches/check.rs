@@ -75,6 +75,7 @@ async fn run() {
                     hs_codes: vec![format!("{hs}.00")],
                     evidence: vec![],
                     effective_date: None,
+                    ..Default::default()
                 },
                 cases: vec![],
                 deliver_to: vec![],

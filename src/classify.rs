@@ -45,6 +45,10 @@ impl Tagger {
             hs_codes: c.hs_codes,
             evidence: c.evidence,
             effective_date: c.effective_date,
+            deadline: c.deadline,
+            excluded_hs_codes: c.excluded_hs_codes,
+            chapters: c.chapters,
+            member: c.wto_member,
         }
     }
 }

@@ -369,6 +369,10 @@ pub struct ChannelFilter {
     pub countries: Vec<Country>,
     pub categories: Vec<String>,
     pub cases_only: bool,
+    /// The weakest case match that counts for this channel (`cases_only`,
+    /// and the cases an alert lists): direct, chapter, keyword (default),
+    /// related or category. Weaker matches are shown on the change page only.
+    pub min_match: crate::model::Strength,
     /// Also deliver source-health alerts (down / recovered) to this channel.
     pub health: Option<bool>,
 }

@@ -1,117 +1,185 @@
 //! The match stage: which open cases a change affects, each with a reason a
 //! person can check ("HS 8517.62 ⊂ 8517; destination TR").
 
-use crate::model::{Case, CaseMatch, Country, Tags};
+use crate::model::{Case, CaseMatch, Country, Strength, Tags};
 use regwatch_classify::{hs_digits, hs_equivalents, hs_overlap};
 
-/// Why `tags` of a change from `jurisdiction` affect `case`, or None.
+/// How one case code relates to one change code.
+fn relate(change_hs: &str, case_hs: &str) -> Option<(Strength, usize, String)> {
+    let (cd, kd) = (hs_digits(change_hs), hs_digits(case_hs));
+    if cd.len() < 2 || kd.len() < 2 {
+        return None;
+    }
+    if cd == kd {
+        return Some((
+            Strength::Direct,
+            cd.len(),
+            format!("HS {case_hs} = {change_hs}"),
+        ));
+    }
+    if kd.starts_with(&cd) {
+        // The change names an ancestor: a chapter (2 digits) or a heading and deeper.
+        if cd.len() < 4 {
+            return Some((
+                Strength::Chapter,
+                cd.len(),
+                format!("HS {case_hs} ⊂ Chapter {cd}"),
+            ));
+        }
+        return Some((
+            Strength::Direct,
+            cd.len(),
+            format!("HS {case_hs} ⊂ {change_hs}"),
+        ));
+    }
+    if cd.starts_with(&kd) {
+        if kd.len() < 4 {
+            return None;
+        }
+        return Some((
+            Strength::Direct,
+            kd.len(),
+            format!("HS {change_hs} ⊂ {case_hs}"),
+        ));
+    }
+    // Siblings under one heading (8517.62 vs 8517.13): related, not affected.
+    let shared = hs_overlap(change_hs, case_hs)?;
+    let len = hs_digits(&shared).len();
+    (len >= 4).then(|| {
+        (
+            Strength::Related,
+            len,
+            format!("HS {case_hs} and {change_hs} share heading {shared}"),
+        )
+    })
+}
+
+/// Whether the change excludes this case code ("8517.62 hariç"): an excluded
+/// code, or one of its descendants.
+fn excluded(tags: &Tags, case_hs: &str) -> bool {
+    let kd = hs_digits(case_hs);
+    tags.excluded_hs_codes.iter().any(|x| {
+        let xd = hs_digits(x);
+        xd.len() >= 4 && kd.starts_with(&xd)
+    })
+}
+
+/// The jurisdiction whose goods rules a change carries: its source's, or
+/// for a WTO notification the notifying member.
+pub fn effective_jurisdiction(jurisdiction: &str, tags: &Tags) -> Option<Country> {
+    let j = Country::parse(jurisdiction).ok()?;
+    if j.as_str() == "WTO" {
+        return tags.member.as_deref().and_then(|m| Country::parse(m).ok());
+    }
+    Some(j)
+}
+
+/// Why `tags` of a change from `jurisdiction` affect `case` and how
+/// strongly, or None. The strongest reason is given.
 pub fn match_case(
     jurisdiction: &str,
     tags: &Tags,
     title: &str,
     text: &str,
     case: &Case,
-) -> Option<String> {
+) -> Option<(Strength, String)> {
     if case.status != "open" {
         return None;
     }
-    let j = Country::parse(jurisdiction).ok()?;
+    let j = effective_jurisdiction(jurisdiction, tags)?;
     let dest = Country::parse(&case.country).ok()?;
     if !j.covers(&dest) {
         return None;
     }
-    let dest_note = if j == dest {
+    let dest_note = if j == dest && jurisdiction == j.as_str() {
         format!("destination {dest}")
+    } else if jurisdiction == "WTO" {
+        format!("destination {dest} (WTO notification of {j})")
     } else {
         format!("destination {dest} (covered by {j})")
     };
-    // HS overlap at heading level (4 digits) or deeper, across HS versions;
-    // the most specific overlap is the reason given.
-    let mut best: Option<(usize, String)> = None;
-    for case_hs in &case.hs_codes {
-        let case_hs = case_hs.as_str();
-        let mut case_codes = vec![case_hs.to_string()];
-        case_codes.extend(hs_equivalents(case_hs));
+    // Candidates, strongest first, deepest first within a strength.
+    let mut best: Option<(Strength, std::cmp::Reverse<usize>, String)> = None;
+    let mut offer = |strength: Strength, depth: usize, reason: String| {
+        let cand = (strength, std::cmp::Reverse(depth), reason);
+        if best.as_ref().is_none_or(|b| (cand.0, cand.1) < (b.0, b.1)) {
+            best = Some(cand);
+        }
+    };
+    let case_codes: Vec<&str> = case
+        .hs_codes
+        .iter()
+        .map(|h| h.as_str())
+        .filter(|h| !excluded(tags, h))
+        .collect();
+    for &case_hs in &case_codes {
         for change_hs in &tags.hs_codes {
-            for cc in &case_codes {
-                let Some(shared) = hs_overlap(change_hs, cc) else {
-                    continue;
-                };
-                let len = hs_digits(&shared).len();
-                if len < 4 || best.as_ref().map(|(l, _)| *l >= len).unwrap_or(false) {
-                    continue;
+            if let Some((st, depth, rel)) = relate(change_hs, case_hs) {
+                offer(st, depth, format!("{rel}; {dest_note}"));
+            }
+            // Across the HS 2017/2022 correlation: an equivalent is direct.
+            for eq in hs_equivalents(case_hs) {
+                if let Some((Strength::Direct, depth, _)) = relate(change_hs, &eq) {
+                    offer(
+                        Strength::Direct,
+                        depth,
+                        format!(
+                            "HS {case_hs} ≡ {eq} (HS 2017/2022), named as {change_hs}; {dest_note}"
+                        ),
+                    );
                 }
-                let via = if cc != case_hs {
-                    format!(" (HS 2017/2022 equivalent {cc})")
-                } else {
-                    String::new()
-                };
-                let (sd, cd, xd) = (hs_digits(&shared), hs_digits(change_hs), hs_digits(cc));
-                let rel = if sd != cd && sd != xd {
-                    format!("HS {case_hs} and {change_hs} share {shared}")
-                } else if cd == hs_digits(case_hs) {
-                    format!("HS {case_hs} = {change_hs}")
-                } else if cd.len() <= hs_digits(case_hs).len() {
-                    format!("HS {case_hs} ⊂ {change_hs}")
-                } else {
-                    format!("HS {change_hs} ⊂ {case_hs}")
-                };
-                best = Some((len, format!("{rel}{via}; {dest_note}")));
             }
         }
-    }
-    if let Some((_, reason)) = best {
-        return Some(reason);
-    }
-    // Category overlap decides only where HS codes cannot: when the change
-    // names no HS code (a rule for "all medical devices") or the case has
-    // none. A change naming other HS codes of the same category (trackers vs
-    // smartphones) is not about this case's goods.
-    let hs_decides = !tags.hs_codes.is_empty() && !case.hs_codes.is_empty();
-    for cat in case.categories.iter().filter(|_| !hs_decides) {
-        if tags.categories.iter().any(|c| c.eq_ignore_ascii_case(cat)) {
-            return Some(format!("category {cat}; {dest_note}"));
+        for ch in &tags.chapters {
+            if hs_digits(case_hs).starts_with(&hs_digits(ch)) {
+                offer(
+                    Strength::Chapter,
+                    2,
+                    format!("HS {case_hs} ⊂ Chapter {ch}; {dest_note}"),
+                );
+            }
         }
     }
     if !case.keywords.is_empty() {
-        let hay = format!("{title}\n{text}").to_lowercase();
+        let hay = format!("{title}\n{text}");
         for kw in &case.keywords {
-            let k = kw.trim().to_lowercase();
-            if !k.is_empty() && contains_word(&hay, &k) {
-                return Some(format!("keyword \"{kw}\"; {dest_note}"));
+            let k = kw.trim();
+            if !k.is_empty() && regwatch_classify::contains_keyword(&hay, k) {
+                offer(
+                    Strength::Keyword,
+                    0,
+                    format!("keyword \"{kw}\"; {dest_note}"),
+                );
+                break;
             }
         }
     }
-    None
-}
-
-fn contains_word(hay: &str, needle: &str) -> bool {
-    let mut start = 0;
-    while let Some(pos) = hay[start..].find(needle) {
-        let a = start + pos;
-        let b = a + needle.len();
-        let before = hay[..a]
-            .chars()
-            .next_back()
-            .map(|c| c.is_alphanumeric())
-            .unwrap_or(false);
-        let after = hay[b..]
-            .chars()
-            .next()
-            .map(|c| c.is_alphanumeric())
-            .unwrap_or(false);
-        if !before && !after {
-            return true;
-        }
-        start = a + needle.len().max(1);
-        while !hay.is_char_boundary(start) {
-            start += 1;
+    // Category overlap decides only where HS codes cannot: when the change
+    // names no HS code or chapter (a rule for "all medical devices") or the
+    // case has none. A change naming other HS codes of the same category
+    // (trackers vs smartphones) is not about this case's goods.
+    let change_names_goods = !tags.hs_codes.is_empty() || !tags.chapters.is_empty();
+    if !change_names_goods || case.hs_codes.is_empty() {
+        for cat in &case.categories {
+            if tags.categories.iter().any(|c| c.eq_ignore_ascii_case(cat)) {
+                offer(
+                    Strength::Category,
+                    0,
+                    format!("category {cat}; {dest_note}"),
+                );
+                break;
+            }
         }
     }
-    false
+    // A case whose every code is excluded is not affected through its goods,
+    // whatever else the text says about them.
+    if !case.hs_codes.is_empty() && case_codes.is_empty() {
+        return None;
+    }
+    best.map(|(s, _, r)| (s, r))
 }
 
-/// Every open case this change affects, with its reason.
+/// Every open case this change affects, with its strength and reason.
 pub fn match_change(
     jurisdiction: &str,
     tags: &Tags,
@@ -122,9 +190,10 @@ pub fn match_change(
     cases
         .iter()
         .filter_map(|c| {
-            match_case(jurisdiction, tags, title, text, c).map(|reason| CaseMatch {
+            match_case(jurisdiction, tags, title, text, c).map(|(strength, reason)| CaseMatch {
                 id: c.id.clone(),
                 link: c.link.clone(),
+                strength,
                 reason,
             })
         })
@@ -165,63 +234,173 @@ mod tests {
         }
     }
 
+    fn m(j: &str, t: &Tags, text: &str, c: &Case) -> Option<(Strength, String)> {
+        match_case(j, t, "", text, c)
+    }
+
     #[test]
     fn hs_heading_match_with_reason() {
         let c = case("CASE-7", "TR", &["8517.62"], &[], &[], "open");
-        let r = match_case("TR", &tags(&["8517"], &[]), "", "", &c).unwrap();
-        assert_eq!(r, "HS 8517.62 ⊂ 8517; destination TR");
-        let r = match_case("TR", &tags(&["8517.62.00.00"], &[]), "", "", &c).unwrap();
-        assert_eq!(r, "HS 8517.62.00.00 ⊂ 8517.62; destination TR");
+        let r = m("TR", &tags(&["8517"], &[]), "", &c).unwrap();
+        assert_eq!(
+            r,
+            (Strength::Direct, "HS 8517.62 ⊂ 8517; destination TR".into())
+        );
+        let r = m("TR", &tags(&["8517.62.00.00"], &[]), "", &c).unwrap();
+        assert_eq!(r.1, "HS 8517.62.00.00 ⊂ 8517.62; destination TR");
+        assert_eq!(
+            m("TR", &tags(&["8517.62"], &[]), "", &c).unwrap().1,
+            "HS 8517.62 = 8517.62; destination TR"
+        );
     }
 
     #[test]
     fn non_matches() {
         let c = case("C", "TR", &["8517.62"], &[], &[], "open");
         // wrong country
-        assert!(match_case("VN", &tags(&["8517.62"], &[]), "", "", &c).is_none());
-        // sharing only the chapter
-        assert!(match_case("TR", &tags(&["8504.40"], &[]), "", "", &c).is_none());
-        assert!(match_case("TR", &tags(&["85"], &[]), "", "", &c).is_none());
+        assert!(m("VN", &tags(&["8517.62"], &[]), "", &c).is_none());
+        // another heading of the same chapter
+        assert!(m("TR", &tags(&["8504.40"], &[]), "", &c).is_none());
         // closed case
         let closed = case("C", "TR", &["8517.62"], &[], &[], "closed");
-        assert!(match_case("TR", &tags(&["8517.62"], &[]), "", "", &closed).is_none());
+        assert!(m("TR", &tags(&["8517.62"], &[]), "", &closed).is_none());
+    }
+
+    #[test]
+    fn siblings_are_related_not_direct() {
+        // A router rule (8517.62) and a smartphone case (8517.13).
+        let phone = case("PHONE", "TR", &["8517.13"], &[], &[], "open");
+        let (s, r) = m("TR", &tags(&["8517.62"], &["telecom"]), "", &phone).unwrap();
+        assert_eq!(s, Strength::Related);
+        assert!(r.contains("share heading 8517"), "{r}");
+        assert!(
+            !s.at_least(Strength::Keyword),
+            "related is never alerted by default"
+        );
+        // An infusion set (9018.90) and a patient monitor (9018.19).
+        let monitor = case("MON", "TR", &["9018.19"], &[], &[], "open");
+        assert_eq!(
+            m("TR", &tags(&["9018.90"], &[]), "", &monitor).unwrap().0,
+            Strength::Related
+        );
+    }
+
+    #[test]
+    fn an_excluded_code_never_matches() {
+        let router = case("R", "TR", &["8517.62"], &["telecom"], &[], "open");
+        let phone = case("P", "TR", &["8517.13"], &["telecom"], &[], "open");
+        let t = Tags {
+            hs_codes: vec![],
+            chapters: vec!["85".into()],
+            excluded_hs_codes: vec!["8517.62".into()],
+            categories: vec!["telecom".into()],
+            ..Default::default()
+        };
+        assert!(m("TR", &t, "", &router).is_none());
+        let (s, r) = m("TR", &t, "", &phone).unwrap();
+        assert_eq!(s, Strength::Chapter);
+        assert_eq!(r, "HS 8517.13 ⊂ Chapter 85; destination TR");
+        // A descendant of an excluded code is excluded too.
+        let line = case("L", "TR", &["8517.62.00.10"], &[], &[], "open");
+        assert!(m("TR", &t, "", &line).is_none());
+    }
+
+    #[test]
+    fn a_chapter_rule_reaches_every_case_in_the_chapter() {
+        let t = Tags {
+            chapters: vec!["84".into(), "85".into()],
+            ..Default::default()
+        };
+        for hs in ["8524.11", "8471.30", "8517.13"] {
+            let c = case("C", "TR", &[hs], &[], &[], "open");
+            assert_eq!(m("TR", &t, "", &c).unwrap().0, Strength::Chapter, "{hs}");
+        }
+        let c = case("C", "TR", &["9018.19"], &[], &[], "open");
+        assert!(m("TR", &t, "", &c).is_none());
+        // A bare chapter among the HS codes counts the same.
+        let c = case("C", "TR", &["8524.11"], &[], &[], "open");
+        assert_eq!(
+            m("TR", &tags(&["85"], &[]), "", &c).unwrap().0,
+            Strength::Chapter
+        );
+    }
+
+    #[test]
+    fn eu_covers_members_and_northern_ireland() {
+        let c = case("C", "DE", &[], &["medical"], &[], "open");
+        let (s, r) = m("EU", &tags(&[], &["medical"]), "", &c).unwrap();
+        assert_eq!(s, Strength::Category);
+        assert_eq!(r, "category medical; destination DE (covered by EU)");
+        let xi = case("C", "XI", &["9018.19"], &[], &[], "open");
+        assert!(m("EU", &tags(&["9018.19"], &[]), "", &xi).is_some());
+        let tr = case("C", "TR", &[], &["medical"], &[], "open");
+        assert!(m("EU", &tags(&[], &["medical"]), "", &tr).is_none());
+    }
+
+    #[test]
+    fn a_wto_notification_covers_the_notifying_member() {
+        let c = case("C", "TR", &["8517.13"], &[], &[], "open");
+        let mut t = tags(&["8517.13"], &[]);
+        assert!(m("WTO", &t, "", &c).is_none(), "no member: covers no one");
+        t.member = Some("TR".into());
+        let (s, r) = m("WTO", &t, "", &c).unwrap();
+        assert_eq!(s, Strength::Direct);
+        assert!(r.contains("WTO notification of TR"), "{r}");
+        let vn = case("C", "VN", &["8517.13"], &[], &[], "open");
+        assert!(m("WTO", &t, "", &vn).is_none());
+    }
+
+    #[test]
+    fn hs_versions_are_equivalent() {
+        let c = case("C", "VN", &["8517.13"], &[], &["IMEI"], "open");
+        let (s, r) = m("VN", &tags(&["8517.12"], &[]), "", &c).unwrap();
+        assert_eq!(s, Strength::Direct);
+        assert!(r.starts_with("HS 8517.13 ≡ 8517.12 (HS 2017/2022)"), "{r}");
+        assert!(!r.contains('⊂'), "an equivalence is not a subset: {r}");
+    }
+
+    #[test]
+    fn keywords_fold_case_and_turkish_suffixes() {
+        let c = case("C", "VN", &[], &[], &["IMEI"], "open");
+        let (s, r) = match_case("VN", &tags(&[], &[]), "Quy định IMEI mới", "", &c).unwrap();
+        assert_eq!(s, Strength::Keyword);
+        assert_eq!(r, "keyword \"IMEI\"; destination VN");
+        assert!(match_case("VN", &tags(&[], &[]), "IMEIX", "", &c).is_none());
+        let c = case("C", "TR", &[], &[], &["tıbbi cihaz"], "open");
+        assert!(m("TR", &tags(&[], &[]), "TIBBİ CİHAZ ithalatı", &c).is_some());
+        assert!(m("TR", &tags(&[], &[]), "tıbbi cihazların kaydı", &c).is_some());
     }
 
     #[test]
     fn category_decides_only_without_hs_codes() {
         let c = case("C", "TR", &["8517.13"], &["telecom"], &[], "open");
         // Another telecom heading: HS decides, and it says no.
-        assert!(match_case("TR", &tags(&["8526.91"], &["telecom"]), "", "", &c).is_none());
+        assert!(m("TR", &tags(&["8526.91"], &["telecom"]), "", &c).is_none());
         // A telecom rule naming no HS code: the category matches.
-        let r = match_case("TR", &tags(&[], &["telecom"]), "", "", &c).unwrap();
-        assert_eq!(r, "category telecom; destination TR");
+        let (s, r) = m("TR", &tags(&[], &["telecom"]), "", &c).unwrap();
+        assert_eq!(
+            (s, r.as_str()),
+            (Strength::Category, "category telecom; destination TR")
+        );
         // A case with categories only matches any change of its category.
         let c = case("C", "TR", &[], &["medical"], &[], "open");
-        assert!(match_case("TR", &tags(&["9018.19"], &["medical"]), "", "", &c).is_some());
+        assert!(m("TR", &tags(&["9018.19"], &["medical"]), "", &c).is_some());
     }
 
     #[test]
-    fn eu_covers_members_and_wto_names_member() {
-        let c = case("C", "DE", &[], &["medical"], &[], "open");
-        let r = match_case("EU", &tags(&[], &["medical"]), "", "", &c).unwrap();
-        assert_eq!(r, "category medical; destination DE (covered by EU)");
-        assert!(match_case(
-            "EU",
-            &tags(&[], &["medical"]),
-            "",
-            "",
-            &case("C", "TR", &[], &["medical"], &[], "open")
-        )
-        .is_none());
-    }
-
-    #[test]
-    fn hs_version_split_and_keywords() {
-        let c = case("C", "VN", &["8517.13"], &[], &["IMEI"], "open");
-        let r = match_case("VN", &tags(&["8517.12"], &[]), "", "", &c).unwrap();
-        assert!(r.contains("equivalent"), "{r}");
-        let r = match_case("VN", &tags(&[], &[]), "Quy định IMEI mới", "", &c).unwrap();
-        assert_eq!(r, "keyword \"IMEI\"; destination VN");
-        assert!(match_case("VN", &tags(&[], &[]), "IMEIX", "", &c).is_none());
+    fn the_strongest_reason_wins() {
+        let c = case(
+            "C",
+            "TR",
+            &["8517.13", "8517.62"],
+            &["telecom"],
+            &["router"],
+            "open",
+        );
+        let (s, _) = m("TR", &tags(&["8517.62"], &["telecom"]), "router rule", &c).unwrap();
+        assert_eq!(s, Strength::Direct);
+        assert!(Strength::Direct.at_least(Strength::Keyword));
+        assert!(Strength::Chapter.at_least(Strength::Keyword));
+        assert!(!Strength::Category.at_least(Strength::Keyword));
     }
 }

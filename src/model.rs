@@ -83,18 +83,19 @@ impl Country {
     }
     /// Whether a rule of this jurisdiction applies to goods going to `dest`.
     pub fn covers(&self, dest: &Country) -> bool {
-        self == dest || (self.0 == "EU" && dest.is_eu_member())
+        self == dest || (self.0 == "EU" && dest.follows_eu_goods_rules())
     }
-    /// Whether this is a member state of the EU.
-    pub fn is_eu_member(&self) -> bool {
-        EU_MEMBERS.contains(&self.0.as_str())
+    /// Whether EU goods rules apply here: the member states, and Northern
+    /// Ireland (`XI`, under the Windsor Framework).
+    pub fn follows_eu_goods_rules(&self) -> bool {
+        self.0 == "XI" || EU_MEMBERS.contains(&self.0.as_str())
     }
     /// Every jurisdiction whose rules apply to goods going to this
     /// destination: itself, and the EU for a member state. The one place
     /// membership is decided (the store's filters ask here too).
     pub fn covered_by(&self) -> Vec<Country> {
         let mut v = vec![self.clone()];
-        if self.is_eu_member() {
+        if self.follows_eu_goods_rules() {
             v.push(Country("EU".into()));
         }
         v
@@ -269,12 +270,59 @@ pub struct NewChange {
     pub text: String,
 }
 
+/// How strongly a change affects a case, strongest first (DESIGN.md, "Match strength").
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Strength {
+    /// The same code, an ancestor or descendant, or its HS 2017/2022 equivalent.
+    Direct,
+    /// The change names the case's chapter, or a range that contains it.
+    Chapter,
+    /// A case keyword appears.
+    #[default]
+    Keyword,
+    /// Only the heading is shared, by sibling subheadings.
+    Related,
+    /// No HS code on one side; the same category.
+    Category,
+}
+
+impl Strength {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strength::Direct => "direct",
+            Strength::Chapter => "chapter",
+            Strength::Keyword => "keyword",
+            Strength::Related => "related",
+            Strength::Category => "category",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Strength> {
+        Some(match s {
+            "direct" => Strength::Direct,
+            "chapter" => Strength::Chapter,
+            "keyword" => Strength::Keyword,
+            "related" => Strength::Related,
+            "category" => Strength::Category,
+            _ => return None,
+        })
+    }
+    /// Whether this is `min` or stronger.
+    pub fn at_least(self, min: Strength) -> bool {
+        self <= min
+    }
+}
+
 /// Why a change affects a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseMatch {
     pub id: String,
     #[serde(default)]
     pub link: Option<String>,
+    #[serde(default)]
+    pub strength: Strength,
     pub reason: String,
 }
 
@@ -296,6 +344,18 @@ pub struct Change {
     pub evidence: Vec<Evidence>,
     #[serde(default)]
     pub effective_date: Option<NaiveDate>,
+    /// A comment or transition deadline the text states.
+    #[serde(default)]
+    pub deadline: Option<NaiveDate>,
+    /// Codes the text names as excluded ("8517.62 hariç"): they never match.
+    #[serde(default)]
+    pub excluded_hs_codes: Vec<String>,
+    /// Chapters the text names ("Fasıl 85", "chapters 84 to 85").
+    #[serde(default)]
+    pub chapters: Vec<String>,
+    /// For a WTO notification: the notifying member, whose cases it covers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
     #[serde(default)]
     pub cases: Vec<CaseMatch>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -312,6 +372,10 @@ impl Change {
             hs_codes: self.hs_codes.clone(),
             evidence: vec![],
             effective_date: self.effective_date,
+            deadline: self.deadline,
+            excluded_hs_codes: self.excluded_hs_codes.clone(),
+            chapters: self.chapters.clone(),
+            member: self.member.clone(),
         }
     }
 }
@@ -375,6 +439,11 @@ pub struct Tags {
     pub hs_codes: Vec<String>,
     pub evidence: Vec<Evidence>,
     pub effective_date: Option<NaiveDate>,
+    pub deadline: Option<NaiveDate>,
+    pub excluded_hs_codes: Vec<String>,
+    pub chapters: Vec<String>,
+    /// A WTO notification's member (ISO alpha-2, or EU).
+    pub member: Option<String>,
 }
 
 /// A change ready to be recorded: diffed, tagged, matched and routed.

@@ -15,18 +15,32 @@ pub fn immediate_routes(
         .iter()
         .filter(|c| {
             c.mode == ChannelMode::Immediate
-                && filter_passes(c, jurisdiction, &tags.categories, !cases.is_empty())
+                && filter_passes(
+                    c,
+                    tags.member
+                        .as_deref()
+                        .filter(|_| jurisdiction == "WTO")
+                        .unwrap_or(jurisdiction),
+                    &tags.categories,
+                    cases,
+                )
         })
         .map(|c| c.name.clone())
         .collect()
 }
 
+/// Whether a change passes a channel's filter. `jurisdiction` is the one
+/// whose rule it is (a WTO notification's member); only case matches of
+/// the channel's `min_match` or stronger count as affected cases.
 pub fn filter_passes(
     c: &ChannelConfig,
     jurisdiction: &str,
     categories: &[String],
-    has_cases: bool,
+    cases: &[CaseMatch],
 ) -> bool {
+    let has_cases = cases
+        .iter()
+        .any(|m| m.strength.at_least(c.filter.min_match));
     let f = &c.filter;
     if !f.countries.is_empty() {
         let Ok(j) = Country::parse(jurisdiction) else {

@@ -309,7 +309,16 @@ async fn send(
     d: &Delivery,
     senders: &mut Senders,
 ) -> Result<(), SendError> {
-    let subject = load(app, d).await?;
+    let mut subject = load(app, d).await?;
+    // An alert lists only the cases matched at the channel's minimum strength.
+    let min = ch.filter.min_match;
+    match &mut subject {
+        Subject::Change(c) => c.cases.retain(|m| m.strength.at_least(min)),
+        Subject::Digest(_, cs) => cs
+            .iter_mut()
+            .for_each(|c| c.cases.retain(|m| m.strength.at_least(min))),
+        Subject::Health(..) => {}
+    }
     let base = app.config.server.base_url.as_str();
     match &ch.kind {
         ChannelKind::Slack(sl) => {
@@ -467,7 +476,12 @@ async fn period_changes(
         .into_iter()
         .filter(|c| c.detected_at > start && c.detected_at <= end)
         .filter(|c| {
-            crate::route::filter_passes(ch, &c.jurisdiction, &c.categories, !c.cases.is_empty())
+            let j = c
+                .member
+                .as_deref()
+                .filter(|_| c.jurisdiction == "WTO")
+                .unwrap_or(&c.jurisdiction);
+            crate::route::filter_passes(ch, j, &c.categories, &c.cases)
         })
         .collect();
     v.sort_by_key(|c| c.id);

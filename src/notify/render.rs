@@ -44,6 +44,7 @@ pub struct ChangeView {
 pub struct CaseView {
     pub id: String,
     pub link: Option<String>,
+    pub strength: &'static str,
     pub reason: String,
 }
 
@@ -133,6 +134,7 @@ pub fn change_view(c: &Change, excerpt_chars: usize) -> ChangeView {
             .map(|m| CaseView {
                 id: m.id.clone(),
                 link: safe_link(m.link.as_deref()),
+                strength: m.strength.as_str(),
                 reason: m.reason.clone(),
             })
             .collect(),
@@ -393,9 +395,14 @@ pub(crate) mod tests {
             hs_codes: vec!["8517.62".into()],
             evidence: vec![],
             effective_date: None,
+            deadline: None,
+            excluded_hs_codes: vec![],
+            chapters: vec![],
+            member: None,
             cases: vec![CaseMatch {
                 id: "CASE-7".into(),
                 link: Some("https://cases/7".into()),
+                strength: crate::model::Strength::Direct,
                 reason: "HS 8517.62 ⊂ 8517; destination TR".into(),
             }],
             author: None,

@@ -115,7 +115,7 @@ pub fn change_message(c: &Change) -> Value {
                 Some(l) => link(l, &k.id),
                 None => esc(&k.id),
             };
-            t.push_str(&format!("\n• {id}: {}", esc(&k.reason)));
+            t.push_str(&format!("\n• {id} ({}): {}", k.strength, esc(&k.reason)));
         }
         blocks.push(section(fit(t, &v.url)));
     }

@@ -231,7 +231,7 @@ pub async fn change(State(shared): State<Shared>, Path(id): Path<String>) -> Res
     let cases: Vec<minijinja::Value> = c
         .cases
         .iter()
-        .map(|m| context! { id => m.id, reason => m.reason, href => safe_href(m.link.as_deref()) })
+        .map(|m| context! { id => m.id, strength => m.strength.as_str(), reason => m.reason, href => safe_href(m.link.as_deref()) })
         .collect();
     let evidence: Vec<minijinja::Value> = c
         .evidence

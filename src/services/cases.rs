@@ -349,10 +349,10 @@ pub async fn backmatch(app: &App, c: &Case) -> anyhow::Result<usize> {
     let mut matches = vec![];
     for ch in app.store.changes(&f).await? {
         let tags = ch.tags();
-        if let Some(reason) =
+        if let Some((strength, reason)) =
             crate::matching::match_case(&ch.jurisdiction, &tags, &ch.title, &ch.excerpt, c)
         {
-            matches.push((ch.id, reason));
+            matches.push((ch.id, strength, reason));
         }
     }
     app.store.add_case_matches(&c.id, &matches).await

@@ -2,7 +2,7 @@
 
 use super::changes::{parse_hs, parse_since, with_urls};
 use super::{App, ServiceError};
-use crate::model::{Case, Change, Country, HsCode};
+use crate::model::{Case, Change, Country, HsCode, Strength};
 use crate::store::ChangeFilter;
 use chrono::{DateTime, Utc};
 
@@ -32,6 +32,8 @@ pub struct CheckReport {
 pub struct CheckItem {
     #[serde(flatten)]
     pub change: Change,
+    /// How strongly the change bears on the product checked.
+    pub strength: Strength,
     pub why: String,
 }
 
@@ -102,9 +104,14 @@ pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceErro
     let today = Utc::now().date_naive();
     let mut changes = vec![];
     for ch in with_urls(&app.config, candidates) {
-        if let Some(why) = crate::matching::match_case(&ch.jurisdiction, &ch.tags(), "", "", &probe)
+        if let Some((strength, why)) =
+            crate::matching::match_case(&ch.jurisdiction, &ch.tags(), "", "", &probe)
         {
-            changes.push(CheckItem { change: ch, why });
+            changes.push(CheckItem {
+                change: ch,
+                strength,
+                why,
+            });
         }
     }
     let mut upcoming: Vec<CheckItem> = changes

@@ -93,15 +93,16 @@ impl Store {
     pub async fn add_case_matches(
         &self,
         case_id: &str,
-        matches: &[(i64, String)],
+        matches: &[(i64, crate::model::Strength, String)],
     ) -> anyhow::Result<usize> {
         let mut tx = self.pool.begin().await?;
         let mut n = 0;
-        for (change_id, reason) in matches {
-            n += sqlx::query("INSERT INTO case_matches (change_id, case_id, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        for (change_id, strength, reason) in matches {
+            n += sqlx::query("INSERT INTO case_matches (change_id, case_id, reason, strength) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
                 .bind(change_id)
                 .bind(case_id)
                 .bind(reason)
+                .bind(strength.as_str())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected() as usize;

@@ -529,7 +529,8 @@ impl Store {
     pub async fn changes(&self, f: &ChangeFilter) -> anyhow::Result<Vec<Change>> {
         let mut sql = String::from(
             "SELECT c.id, c.source_id, c.jurisdiction, c.detected_at, c.kind, c.title, c.link, c.excerpt,
-                    c.diff, c.categories, c.hs_codes, c.evidence, c.effective_date, c.author
+                    c.diff, c.categories, c.hs_codes, c.evidence, c.effective_date, c.author,
+                    c.deadline, c.excluded_hs_codes, c.chapters, c.member
              FROM changes c WHERE 1=1",
         );
         let mut binds: Vec<String> = vec![];
@@ -549,7 +550,11 @@ impl Store {
                 .into_iter()
                 .map(|j| p(&mut binds, j.to_string()))
                 .collect();
-            sql.push_str(&format!(" AND c.jurisdiction IN ({})", phs.join(", ")));
+            // A WTO notification covers its notifying member.
+            let list = phs.join(", ");
+            sql.push_str(&format!(
+                " AND (c.jurisdiction IN ({list}) OR (c.jurisdiction = 'WTO' AND c.member IN ({list})))"
+            ));
         }
         if let Some(cat) = &f.category {
             let ph = p(&mut binds, cat.to_lowercase());
@@ -644,6 +649,12 @@ impl Store {
                         .get::<Option<String>, _>(12)
                         .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
                     author: r.get(13),
+                    deadline: r
+                        .get::<Option<String>, _>(14)
+                        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+                    excluded_hs_codes: serde_json::from_str(&r.get::<String, _>(15))?,
+                    chapters: serde_json::from_str(&r.get::<String, _>(16))?,
+                    member: r.get(17),
                     cases: vec![],
                     url: String::new(),
                 })
@@ -659,20 +670,21 @@ impl Store {
         }
         let ids: Vec<String> = changes.iter().map(|c| c.id.to_string()).collect();
         let sql = format!(
-            "SELECT m.change_id, m.case_id, c.link, m.reason FROM case_matches m
+            "SELECT m.change_id, m.case_id, c.link, m.reason, m.strength FROM case_matches m
              LEFT JOIN cases c ON c.id = m.case_id
              WHERE m.change_id IN ({}) ORDER BY m.case_id",
             ids.join(",")
         );
-        let rows: Vec<(i64, String, Option<String>, String)> =
+        let rows: Vec<(i64, String, Option<String>, String, String)> =
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .fetch_all(&self.pool)
                 .await?;
-        for (cid, case, link, reason) in rows {
+        for (cid, case, link, reason, strength) in rows {
             if let Some(c) = changes.iter_mut().find(|c| c.id == cid) {
                 c.cases.push(CaseMatch {
                     id: case,
                     link,
+                    strength: crate::model::Strength::parse(&strength).unwrap_or_default(),
                     reason,
                 });
             }
@@ -709,8 +721,10 @@ async fn insert_change(
     let c = &rec.change;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO changes (source_id, jurisdiction, detected_at, kind, item_key, title, link, excerpt, diff,
-             body, categories, hs_codes, evidence, effective_date, author, snapshot_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+             body, categories, hs_codes, evidence, effective_date, author, snapshot_id,
+             deadline, excluded_hs_codes, chapters, member)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+         RETURNING id",
     )
     .bind(source_id)
     .bind(jurisdiction)
@@ -728,6 +742,10 @@ async fn insert_change(
     .bind(rec.tags.effective_date.map(|d| d.format("%Y-%m-%d").to_string()))
     .bind(author)
     .bind(snapshot_id)
+    .bind(rec.tags.deadline.map(|d| d.format("%Y-%m-%d").to_string()))
+    .bind(serde_json::to_string(&rec.tags.excluded_hs_codes)?)
+    .bind(serde_json::to_string(&rec.tags.chapters)?)
+    .bind(&rec.tags.member)
     .fetch_one(&mut **tx)
     .await?;
     for cat in &rec.tags.categories {
@@ -737,7 +755,8 @@ async fn insert_change(
             .execute(&mut **tx)
             .await?;
     }
-    for hs in &rec.tags.hs_codes {
+    // Chapters are searchable as 2-digit codes: a check for 8524.11 finds "Fasıl 85".
+    for hs in rec.tags.hs_codes.iter().chain(&rec.tags.chapters) {
         let digits: String = hs.chars().filter(|c| c.is_ascii_digit()).collect();
         sqlx::query(
             "INSERT INTO change_hs (change_id, digits) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -748,10 +767,11 @@ async fn insert_change(
         .await?;
     }
     for m in &rec.cases {
-        sqlx::query("INSERT INTO case_matches (change_id, case_id, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        sqlx::query("INSERT INTO case_matches (change_id, case_id, reason, strength) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
             .bind(id)
             .bind(&m.id)
             .bind(&m.reason)
+            .bind(m.strength.as_str())
             .execute(&mut **tx)
             .await?;
     }

@@ -346,3 +346,96 @@ async fn close_missing_closes_cases_absent_from_a_full_export_only_when_every_ro
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 closed"));
     assert_eq!(open_ids(), vec!["A"]);
 }
+
+/// A chapter-wide rule is found by the pre-quote check for any code in the
+/// chapter, and a router rule is not an affected case of a smartphone case.
+#[test]
+fn chapter_rules_reach_the_check_and_siblings_are_only_related() {
+    let setup = Setup::new("", "");
+    let csv = setup.root().join("cases.csv");
+    std::fs::write(
+        &csv,
+        "id,client,title,country,hs_codes,categories,keywords,status,link\n\
+         PHONE-1,Acme,Smartphones,TR,8517.13,,,open,\n\
+         DISPLAY-1,Acme,Display modules,TR,8524.11,,,open,\n",
+    )
+    .unwrap();
+    assert!(setup
+        .run(&["cases", "import", csv.to_str().unwrap()])
+        .status
+        .success());
+    let report = |title: &str, text: &str| {
+        let out = setup.run(&[
+            "report",
+            "add",
+            "--country",
+            "TR",
+            "--title",
+            title,
+            "--text",
+            text,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    report(
+        "Fasıl 85 eşyasında TAREKS denetimi",
+        "Gümrük Tarife Cetvelinin 85. faslında yer alan eşyanın ithalatında TAREKS üzerinden denetim yapılacaktır.",
+    );
+    report(
+        "Router conformity rule",
+        "Routers of subheading 8517.62 need a conformity certificate.",
+    );
+    let out = setup.run(&[
+        "check",
+        "--country",
+        "TR",
+        "--hs",
+        "8524.11",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found = v["changes"].as_array().unwrap();
+    assert!(
+        found.iter().any(
+            |c| c["title"].as_str().unwrap().contains("Fasıl 85") && c["strength"] == "chapter"
+        ),
+        "{v:#}"
+    );
+    let out = setup.run(&["changes", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let router = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"] == "Router conformity rule")
+        .unwrap();
+    let phone = router["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "PHONE-1");
+    // Shown as related (the change page lists it), never as an affected case.
+    assert!(
+        phone.is_none_or(|m| m["strength"] == "related"),
+        "{router:#}"
+    );
+    let chapter = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"].as_str().unwrap().contains("Fasıl 85"))
+        .unwrap();
+    assert!(
+        chapter["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == "DISPLAY-1" && m["strength"] == "chapter"),
+        "{chapter:#}"
+    );
+}

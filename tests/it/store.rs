@@ -184,12 +184,14 @@ fn record(
                 })
                 .collect(),
             effective_date: chrono::NaiveDate::from_ymd_opt(2026, 4, 1),
+            ..Default::default()
         },
         cases: cases
             .iter()
             .map(|id| CaseMatch {
                 id: id.to_string(),
                 link: None,
+                strength: regwatch::model::Strength::Direct,
                 reason: format!("hs match for {id}"),
             })
             .collect(),
@@ -802,12 +804,21 @@ async fn cases_upsert_close_backmatch(db: &TestDb) {
     )
     .await;
     let n = store
-        .add_case_matches("C-1", &[(x, "hs 8517".into()), (y, "hs 8471".into())])
+        .add_case_matches(
+            "C-1",
+            &[
+                (x, regwatch::model::Strength::Direct, "hs 8517".into()),
+                (y, regwatch::model::Strength::Related, "hs 8471".into()),
+            ],
+        )
         .await
         .unwrap();
     assert_eq!(n, 2);
     let again = store
-        .add_case_matches("C-1", &[(x, "hs 8517".into())])
+        .add_case_matches(
+            "C-1",
+            &[(x, regwatch::model::Strength::Direct, "hs 8517".into())],
+        )
         .await
         .unwrap();
     assert_eq!(again, 0, "a match is recorded once");

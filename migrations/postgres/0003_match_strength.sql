@@ -1,0 +1,13 @@
+-- Match strength (direct, chapter, keyword, related, category), deadlines,
+-- excluded codes, chapter references and a WTO notification's member.
+ALTER TABLE changes ADD COLUMN deadline TEXT COLLATE "C";
+ALTER TABLE changes ADD COLUMN excluded_hs_codes TEXT COLLATE "C" NOT NULL DEFAULT '[]';
+ALTER TABLE changes ADD COLUMN chapters TEXT COLLATE "C" NOT NULL DEFAULT '[]';
+ALTER TABLE changes ADD COLUMN member TEXT COLLATE "C";
+ALTER TABLE case_matches ADD COLUMN strength TEXT COLLATE "C" NOT NULL DEFAULT 'direct';
+-- Matches recorded before strengths existed, read from their reasons.
+UPDATE case_matches SET strength = CASE
+    WHEN reason LIKE 'category %' THEN 'category'
+    WHEN reason LIKE 'keyword %' THEN 'keyword'
+    WHEN reason LIKE '% share %' THEN 'related'
+    ELSE 'direct' END;

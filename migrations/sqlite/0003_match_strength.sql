@@ -1,0 +1,13 @@
+-- Match strength (direct, chapter, keyword, related, category), deadlines,
+-- excluded codes, chapter references and a WTO notification's member.
+ALTER TABLE changes ADD COLUMN deadline TEXT;
+ALTER TABLE changes ADD COLUMN excluded_hs_codes TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE changes ADD COLUMN chapters TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE changes ADD COLUMN member TEXT;
+ALTER TABLE case_matches ADD COLUMN strength TEXT NOT NULL DEFAULT 'direct';
+-- Matches recorded before strengths existed, read from their reasons.
+UPDATE case_matches SET strength = CASE
+    WHEN reason LIKE 'category %' THEN 'category'
+    WHEN reason LIKE 'keyword %' THEN 'keyword'
+    WHEN reason LIKE '% share %' THEN 'related'
+    ELSE 'direct' END;
