@@ -43,7 +43,7 @@ static CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 /// Tokens that make the following number a document, standard or law number.
 static HARD_REJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:[#№=]|(?:^|[^\w])(?:(?:document|status|procedure|additional procedure|reason|authori[sz]ation|country|currency|postal|zip|area|activity|message|error|response|return|security|ticket|reference|tracking|promo|discount|access|verification) codes?|id|ids|uuid|guid|ref|referans|ticket|token|session|build|version|cfr|form|en|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|yuzde|\$|€|£|₺))\s*[:.]?\s*$",
+        r"(?:[#№=]|(?:^|[^\w])(?:(?:document|status|procedure|additional procedure|reason|authori[sz]ation|country|currency|postal|zip|area|activity|message|error|response|return|security|ticket|reference|tracking|promo|discount|access|verification) codes?|bond|invoice|account|order|serial|lot|batch|container|awb|b/l|bl|fatura|hesap|tai khoan|cuenta|factura|pedimento|entry|id|ids|uuid|guid|ref|referans|ticket|token|session|build|version|cfr|form|en|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|yuzde|\$|€|£|₺))\s*[:.]?\s*$",
     )
     .unwrap()
 });
@@ -816,6 +816,10 @@ mod tests {
         assert!(ex("updated 2026-01-15T10:20:30Z by the system").is_empty());
         assert!(ex("timestamp 1767225600 in the feed").is_empty());
         assert!(ex("at 08:51:17 local time").is_empty());
+        assert!(ex("bond 85171300, invoice 85176200, account 8517130000").is_empty());
+        assert!(ex("document code 9120 and status code AE").is_empty());
+        // a cue after the list covers the codes before it
+        assert_eq!(ex("0201 ve 0202 GTİP'li etler"), vec!["0201", "0202"]);
         // the code next to the URL is still read
         assert_eq!(
             ex("HS 8517.62 (https://x.gov/a?id=851762)"),

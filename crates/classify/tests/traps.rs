@@ -418,3 +418,78 @@ fn hs_version_years_are_not_codes() {
         vec!["2009"]
     );
 }
+
+#[test]
+fn excluded_codes_chapters_and_dates_in_classification() {
+    let c = TAX.classify(&Input {
+        title: "İthalat Rejimi Kararında değişiklik",
+        text: "85.17 pozisyonundaki eşyaya (8517.62 alt pozisyonu hariç) ve 85. fasıldaki diğer eşyaya ilave gümrük vergisi uygulanır. Bu Karar yayımı tarihinden 30 gün sonra yürürlüğe girer.",
+        lang: Some("tr"),
+        hints: &[],
+        published: NaiveDate::from_ymd_opt(2026, 3, 2),
+    });
+    assert_eq!(c.hs_codes, vec!["8517", "85"]);
+    assert_eq!(c.excluded_hs_codes, vec!["8517.62"]);
+    assert_eq!(c.chapters, vec!["85"]);
+    assert!(!c.evidence.iter().any(|e| e.matched == "8517.62"));
+    assert!(c
+        .evidence
+        .iter()
+        .any(|e| e.category == "electronics" && e.via == "hs" && e.matched == "85. fasıl"));
+    assert_eq!(c.effective_date, NaiveDate::from_ymd_opt(2026, 4, 1));
+    assert_eq!(c.date_evidence.len(), 1);
+    assert_eq!(c.date_evidence[0].field, "effective");
+    assert_eq!(
+        c.date_evidence[0].sentence,
+        "Bu Karar yayımı tarihinden 30 gün sonra yürürlüğe girer."
+    );
+    // an excluded code alone gives no category
+    let c = run("", "all goods except those of heading 85.17", "en");
+    assert!(c.categories.is_empty());
+    assert_eq!(c.excluded_hs_codes, vec!["8517"]);
+}
+
+#[test]
+fn deadline_and_wto_member_in_classification() {
+    let c = TAX.classify(&Input {
+        title: "G/TBT/N/VNM/350 – Draft QCVN on 5G terminals",
+        text: "Viet Nam notified the draft regulation for 5G mobile phones (HS 8517.13). Final date for comments: 60 days from notification.",
+        lang: Some("en"),
+        published: NaiveDate::from_ymd_opt(2026, 4, 10),
+        ..Default::default()
+    });
+    assert_eq!(c.wto_member.as_deref(), Some("VN"));
+    assert_eq!(c.deadline, NaiveDate::from_ymd_opt(2026, 6, 9));
+    assert_eq!(c.effective_date, None);
+    let j = serde_json::to_string(&c).unwrap();
+    assert!(j.contains(r#""deadline":"2026-06-09""#), "{j}");
+    assert!(j.contains(r#""field":"deadline""#), "{j}");
+    assert!(j.contains(r#""wto_member":"VN""#), "{j}");
+    // the publication date in Input wins over classify_at's reference
+    let c = TAX.classify_at(
+        &Input {
+            text: "Bu Tebliğ yayımı tarihinde yürürlüğe girer.",
+            published: NaiveDate::from_ymd_opt(2026, 5, 5),
+            ..Default::default()
+        },
+        NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+    );
+    assert_eq!(c.effective_date, NaiveDate::from_ymd_opt(2026, 5, 5));
+}
+
+#[test]
+fn public_helpers() {
+    assert_eq!(regwatch_classify::fold("TIBBİ CİHAZ"), "tibbi cihaz");
+    assert!(regwatch_classify::contains_keyword(
+        "TIBBİ CİHAZLARIN İTHALATI",
+        "tıbbi cihaz"
+    ));
+    assert!(!regwatch_classify::contains_keyword("IMEIX", "IMEI"));
+    assert_eq!(regwatch_classify::wto_member("G/TBT/N/TUR/123"), Some("TR"));
+    use regwatch_classify::{hs_correlated, HsVersion, Relation};
+    assert!(hs_correlated("8806.22").contains(&(
+        "8802.20".to_string(),
+        HsVersion::Hs2017,
+        Relation::Part
+    )));
+}
