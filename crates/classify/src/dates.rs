@@ -95,7 +95,7 @@ static VI: LazyLock<Regex> = LazyLock::new(|| {
 /// Cue before a date, at most ~35 characters before it, same sentence.
 static CUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:^|[^\w])(het\s+)?(effective|with effect|takes? effect|taking effect|took effect|into force|in force|entry into|on or after|appl(?:y|ies|ied|icable|ication)|from|as of|starting|beginning|commencing|a partir|vigor|vigencia|vigente|desde|hieu luc|tu ngay|ke tu|ap dung|bat dau)\b(?:[^.;!?]|\d\.|\b(?:o|ro|no|art|arts)\.){0,35}$",
+        r"(?:^|[^\w])(het\s+)?(effective|with effect|takes? effect|taking effect|took effect|into force|in force|entry into|on or after|appl(?:y|ies|ied|icable|ication)|from|as of|starting|beginning|begins?|starts?|commencing|a partir|vigor|vigencia|vigente|desde|hieu luc|tu ngay|ke tu|ap dung|bat dau)\b(?:[^.;!?]|\d\.|\b(?:o|ro|no|art|arts)\.){0,35}$",
     )
     .unwrap()
 });
@@ -337,7 +337,7 @@ static SIGNED: LazyLock<Regex> = LazyLock::new(|| {
 /// Weak effective cues: a comment period "from 1 March" is not an effective date.
 static WEAK_CUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:from|as of|starting|beginning|commencing|a partir|desde|tu ngay|ke tu|bat dau)$",
+        r"^(?:from|as of|starting|beginning|begins?|starts?|commencing|a partir|desde|tu ngay|ke tu|bat dau)$",
     )
     .unwrap()
 });
@@ -775,6 +775,14 @@ mod tests {
             Some(d(2026, 5, 1))
         );
         assert_eq!(eff("Issued on 2 March 2025 after the merger", "en"), None);
+        assert_eq!(
+            eff("the new requirements begin on December 19, 2024", "en"),
+            Some(d(2024, 12, 19))
+        );
+        assert_eq!(
+            eff("for entries on or after June 4, 2025", "en"),
+            Some(d(2025, 6, 4))
+        );
         assert_eq!(
             eff("may stay on the market until 31 December 2027", "en"),
             None

@@ -170,6 +170,24 @@ fn oversized_user_lists_are_errors_not_panics() {
 }
 
 #[test]
+fn uts_registers_cosmetics_too() {
+    assert_eq!(
+        cats(
+            "Tüm Firmaların Dikkatine",
+            "ÜTS'de kayıtlı ürünlerin bilgileri güncellenmelidir.",
+            "tr"
+        ),
+        vec!["medical"]
+    );
+    assert!(cats(
+        "Kozmetik ürünler",
+        "Kozmetik Yönetmeliği kapsamında ürün bildirimleri ÜTS üzerinden yapılacaktır.",
+        "tr"
+    )
+    .is_empty());
+}
+
+#[test]
 fn mdr_trap() {
     assert!(cats(
         "MDR reporting under DAC6",
