@@ -102,7 +102,7 @@ static CUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Cue after a date (Turkish, "onwards").
 static CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[^.;!?]{0,30}?(?:itibar\w*|yururluge|gecerli olmak|uygulanmaya|onwards|tro di)")
+    Regex::new(r"^(?:[^.;!?]{0,30}?(?:itibar\w*|yururluge|gecerli olmak|uygulanmaya|onwards|tro di)|\s*tarihli[^.;!?]{0,60}?yayimlanarak\s+yururluge)")
         .unwrap()
 });
 
@@ -288,7 +288,7 @@ static RELATIVE_GATE: LazyLock<Regex> = LazyLock::new(|| {
 /// dates after "by", "until", "before", ":" are deadlines.
 static COMMENT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(?:comments?|commenting|comentarios?|observaciones|opiniones|consulta|gop y|y kien|gorus\w*|deadline|final date|closing date|plazo|fecha limite|son tarih\w*|son gun\w*|han gop y)\b",
+        r"\b(?:comments?|commenting|comentarios?|observaciones|opiniones|consulta|consultations?|call for evidence|gop y|y kien|gorus\w*|deadline|final date|closing date|plazo|fecha limite|son tarih\w*|son gun\w*|han gop y)\b",
     )
     .unwrap()
 });
@@ -703,6 +703,10 @@ mod tests {
         assert_eq!(
             eff("1 Haziran 2026 tarihinden itibaren zorunludur", "tr"),
             Some(d(2026, 6, 1))
+        );
+        assert_eq!(
+            eff("Karar, 12 Şubat 2026 tarihli ve 33166 sayılı Resmî Gazete'de yayımlanarak yürürlüğe girmiştir.", "tr"),
+            Some(d(2026, 2, 12))
         );
         assert_eq!(
             eff("Karar yayımı tarihinde yürürlüğe girer.", "tr"),
