@@ -511,3 +511,107 @@ fn public_helpers() {
         Relation::Part
     )));
 }
+
+#[test]
+fn never_panics_on_odd_word_salad() {
+    let words = [
+        "8517.62",
+        "85",
+        "hariç",
+        "except",
+        "Chapter",
+        "chapters",
+        "fasıl",
+        "Fasıl",
+        "84-85.",
+        "to",
+        "y",
+        "ve",
+        "capítulos",
+        "Chương",
+        "đến",
+        "?v=",
+        "http://x.gov/",
+        "id:",
+        "8517130000",
+        "HTS",
+        "1o.",
+        "1°",
+        "de",
+        "enero",
+        "2026",
+        "días",
+        "naturales",
+        "publicación",
+        "yayımı",
+        "tarihinden",
+        "altı",
+        "ay",
+        "sonra",
+        "kể từ ngày ký",
+        "Hà Nội, ngày",
+        "tháng",
+        "năm",
+        "comments",
+        "by",
+        "until",
+        "tarihine kadar",
+        "góp ý",
+        "trước ngày",
+        "G/TBT/N/TUR/",
+        "12",
+        "trừ",
+        "khấu",
+        "excepto",
+        "la fracción",
+        "dentro de los",
+        "60",
+        ".",
+        ",",
+        ";",
+        "\n",
+        "İ",
+        "ı",
+        "\u{301}",
+        "😀",
+        "'",
+        "’",
+        "(",
+        ")",
+        "–",
+        "ex",
+        "9903.88.15",
+        "a",
+        "hábiles",
+    ];
+    let mut seed: u64 = 0x2545f4914f6cdd1d;
+    for _ in 0..3000 {
+        let mut s = String::new();
+        for _ in 0..25 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            s.push_str(words[(seed % words.len() as u64) as usize]);
+            if seed & 3 != 0 {
+                s.push(' ');
+            }
+        }
+        let c = TAX.classify(&Input {
+            title: &s,
+            text: &s,
+            lang: Some("tr"),
+            published: NaiveDate::from_ymd_opt(2026, 3, 1),
+            ..Default::default()
+        });
+        for code in c.hs_codes.iter().chain(&c.excluded_hs_codes) {
+            assert!(
+                regwatch_classify::normalize_hs(code).as_deref() == Some(code.as_str()),
+                "{code} from {s:?}"
+            );
+        }
+        let head: String = s.chars().take(12).collect();
+        let _ = regwatch_classify::contains_keyword(&s, &head);
+        let _ = regwatch_classify::contains_keyword(&s, "tıbbi cihaz");
+        let _ = regwatch_classify::hs_correlated(&s);
+    }
+}
