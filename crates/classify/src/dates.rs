@@ -95,14 +95,14 @@ static VI: LazyLock<Regex> = LazyLock::new(|| {
 /// Cue before a date, at most ~35 characters before it, same sentence.
 static CUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:^|[^\w])(het\s+)?(effective|with effect|takes? effect|taking effect|took effect|into force|in force|entry into|appl(?:y|ies|ied|icable|ication)|from|as of|starting|beginning|commencing|a partir|vigor|vigencia|vigente|desde|hieu luc|tu ngay|ke tu|ap dung|bat dau)\b(?:[^.;!?]|\d\.|\b(?:o|ro|no|art|arts)\.){0,35}$",
+        r"(?:^|[^\w])(het\s+)?(effective|with effect|takes? effect|taking effect|took effect|into force|in force|entry into|on or after|appl(?:y|ies|ied|icable|ication)|from|as of|starting|beginning|begins?|starts?|commencing|a partir|vigor|vigencia|vigente|desde|hieu luc|tu ngay|ke tu|ap dung|bat dau)\b(?:[^.;!?]|\d\.|\b(?:o|ro|no|art|arts)\.){0,35}$",
     )
     .unwrap()
 });
 
 /// Cue after a date (Turkish, "onwards").
 static CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[^.;!?]{0,30}?(?:itibar\w*|yururluge|gecerli olmak|uygulanmaya|onwards|tro di)")
+    Regex::new(r"^(?:[^.;!?]{0,30}?(?:itibar\w*|yururluge|gecerli olmak|uygulanmaya|onwards|tro di)|\s*tarihli[^.;!?]{0,60}?yayimlanarak\s+yururluge)")
         .unwrap()
 });
 
@@ -258,10 +258,12 @@ static RELATIVE: LazyLock<Vec<Relative>> = LazyLock::new(|| {
         // Vietnamese: "sau 45 ngày kể từ ngày ký", "hiệu lực sau 30 ngày"
         r(format!(r"(?:hieu luc\s+(?:thi hanh\s+)?)?(?:sau|ke tu sau|trong vong|trong thoi han|trong)\s+(?P<n>{num})\s+{unit}(?P<q>\s+lam viec)?\s+(?:ke\s+)?tu\s+ngay\s+(?:ky|ban hanh)"), Base::Signing, None),
         r(format!(r"(?:sau|ke tu sau|trong vong|trong thoi han|trong)\s+(?P<n>{num})\s+{unit}(?P<q>\s+lam viec)?\s+(?:ke\s+)?tu\s+ngay\s+(?:dang|cong bo|dang tai|thong bao)"), p, None),
+        r(format!(r"(?P<n>{num})\s+{unit}(?P<q>\s+lam viec)?\s+(?:ke\s+)?tu\s+ngay\s+(?:dang|cong bo|dang tai|thong bao)"), p, None),
         r(format!(r"hieu luc\s+(?:thi hanh\s+)?(?:sau|ke tu sau)\s+(?P<n>{num})\s+{unit}"), p, None),
         // Spanish: "a los 30 días naturales siguientes a su publicación", "dentro de los 60 días naturales"
         r(format!(r"(?:a los|despues de|transcurridos)\s+(?P<n>{num})\s+{unit}\s+(?P<q>naturales\s+|habiles\s+)?(?:siguientes|posteriores|contados|despues)?\s*(?:a|al de|a partir de|de)\s+(?:la fecha de\s+)?(?:su|la)\s+publicacion"), p, None),
         r(format!(r"dentro de (?:los\s+)?(?P<n>{num})\s+{unit}\s*(?P<q>naturales|habiles)?"), p, None),
+        r(format!(r"plazo de\s+(?P<n>{num})\s+{unit}\s*(?P<q>naturales|habiles)?\s*(?:contados\s+)?(?:a partir de|siguientes a|posteriores a|despues de)\s+(?:la fecha de\s+)?(?:su|la)\s+publicacion"), p, None),
         // English: "six months after publication", "30 days after its publication", "within 60 days of publication"
         r(format!(r"(?:within\s+)?(?P<n>{num})\s+(?P<q>calendar\s+|business\s+|working\s+)?{unit}\s+(?:after|following|from|of)\s+(?:the\s+)?(?:date\s+of\s+)?(?:its\s+|their\s+|this\s+notice'?s?\s+)?(?:publication|notification)"), p, None),
         r(r"(?:twentieth|twenty)\s+day\s+following\s+(?:that of\s+)?its\s+publication".into(), p, Some(20)),
@@ -279,32 +281,48 @@ static RELATIVE: LazyLock<Vec<Relative>> = LazyLock::new(|| {
 
 /// Cheap pre-check: every relative pattern contains one of these.
 static RELATIVE_GATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"publica|yayim|hieu luc|immediate|notification|ngay ky|ngay ban hanh|tu ngay dang|cong bo|dentro de").unwrap()
+    Regex::new(r"publica|yayim|hieu luc|immediate|notification|ngay ky|ngay ban hanh|tu ngay dang|ngay thong bao|cong bo|dentro de").unwrap()
 });
 
-/// A sentence about comments, consultations or transition periods: its dates
-/// are deadlines.
-static DEADLINE_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"\b(?:comments?|commenting|comentarios?|observaciones|opiniones|consulta|gop y|y kien|gorus\w*|deadline|final date|closing date|submissions?|transition\w*|grace period|on the market|made available|sell through|gecis\w*|chuyen tiep|transitori\w*|plazo|fecha limite|son tarih|son gun)\b",
-    )
-    .unwrap()
-});
-
-/// A comment context only (not transition): periods here are deadlines.
+/// A sentence about comments or consultations, or naming a deadline: its
+/// dates after "by", "until", "before", ":" are deadlines.
 static COMMENT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(?:comments?|commenting|comentarios?|observaciones|opiniones|consulta publica|gop y|y kien|gorus\w*|submissions?|final date)\b",
+        r"\b(?:comments?|commenting|comentarios?|observaciones|opiniones|consulta|consultations?|call for evidence|gop y|y kien|gorus\w*|deadline|final date|closing date|plazo|fecha limite|son tarih\w*|son gun\w*|han gop y)\b",
     )
     .unwrap()
 });
 
-/// Right before a deadline date: "by", "on or before", "hasta el", "trước ngày".
-static DEADLINE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+/// A sentence about a transition period: its dates after "until", "hasta",
+/// "đến", "tarihine kadar" are deadlines ("may be placed on the market until").
+static TRANSITION_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:\b(?:by|to|al|before|until|till|no later than|not later than|on or before|through|ends?|ending|closes?|expires?|hasta|a mas tardar|antes del?|truoc|den het|den|cham nhat(?: la| vao)?|deadline(?: is| of)?|comments)|:)\s*(?:on\s+|el\s+|the\s+|ngay\s+|la\s+)?$",
+        r"\b(?:transition\w*|grace period|on the market|made available|sell through|sell off|gecis\w*|piyasaya arz\w*|chuyen tiep|transitori\w*)\b",
     )
     .unwrap()
+});
+
+/// Right before a comment deadline: "by", "on or before", "a más tardar", "trước ngày", ":".
+static DEADLINE_BY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:\b(?:by|before|no later than|not later than|on or before|due(?: on)?|a mas tardar|antes del?|truoc|cham nhat(?: la| vao)?|deadline(?: is| of)?|son tarih\w*|son gun\w*)|:)\s*(?:on\s+|el\s+|the\s+|ngay\s+|la\s+)?$",
+    )
+    .unwrap()
+});
+
+/// Right before the end of a period: "until", "hasta el", "đến hết ngày", "to".
+static DEADLINE_UNTIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:to|al|until|till|through|ends?|ending|closes?|hasta|den het|den|truoc)\s*(?:on\s+|el\s+|the\s+|ngay\s+)?$",
+    )
+    .unwrap()
+});
+
+/// Entry-into-force words: a period next to them is an effective date even
+/// in a sentence that also speaks of a "plazo".
+static INTO_FORCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:into force|effective|vigor|yururluge|hieu luc|takes? effect|apply|applies)\b")
+        .unwrap()
 });
 
 /// Right after a Turkish deadline date: "15 Mart 2026 tarihine kadar".
@@ -319,7 +337,7 @@ static SIGNED: LazyLock<Regex> = LazyLock::new(|| {
 /// Weak effective cues: a comment period "from 1 March" is not an effective date.
 static WEAK_CUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:from|as of|starting|beginning|commencing|a partir|desde|tu ngay|ke tu|bat dau)$",
+        r"^(?:from|as of|starting|beginning|begins?|starts?|commencing|a partir|desde|tu ngay|ke tu|bat dau)$",
     )
     .unwrap()
 });
@@ -562,9 +580,12 @@ pub(crate) fn find_dates(text: &str, published: Option<NaiveDate>) -> Dates {
             .unwrap_or(0);
         let (s0, s1) = sentences.bounds(&t, f.start);
         let sentence = &t[s0.min(f.start)..s1.max(f.end)];
-        let deadline_ctx = DEADLINE_CONTEXT.is_match(sentence);
-        let is_deadline = deadline_ctx
-            && (DEADLINE_BEFORE.is_match(&head[from..]) || DEADLINE_AFTER.is_match(&t[f.end..]));
+        let comment_ctx = COMMENT_CONTEXT.is_match(sentence);
+        let transition_ctx = TRANSITION_CONTEXT.is_match(sentence);
+        let before = &head[from..];
+        let until = DEADLINE_UNTIL.is_match(before) || DEADLINE_AFTER.is_match(&t[f.end..]);
+        let is_deadline =
+            comment_ctx && (until || DEADLINE_BY.is_match(before)) || transition_ctx && until;
         if is_deadline {
             if out.deadline.is_none() {
                 out.deadline = Some(hit(f.start, f.end, date));
@@ -574,7 +595,6 @@ pub(crate) fn find_dates(text: &str, published: Option<NaiveDate>) -> Dates {
         if out.effective.is_some() {
             continue;
         }
-        let comment_ctx = COMMENT_CONTEXT.is_match(sentence);
         if let Some(c) = CUE_BEFORE.captures(&head[from..]) {
             // "hết hiệu lực" = expires, not takes effect
             let weak = c.get(2).is_some_and(|w| WEAK_CUE.is_match(w.as_str()));
@@ -621,7 +641,12 @@ pub(crate) fn find_dates(text: &str, published: Option<NaiveDate>) -> Dates {
             let Some(date) = date else { continue };
             let (s0, s1) = sentences.bounds(&t, m.start());
             let sentence = &t[s0.min(m.start())..s1.max(m.end())];
-            let slot = if COMMENT_CONTEXT.is_match(sentence) {
+            // a period in a sentence about comments or a transition is a
+            // deadline; "plazo de N días ... para su cumplimiento" too
+            let deadline = COMMENT_CONTEXT.is_match(sentence) && !INTO_FORCE.is_match(m.as_str())
+                || TRANSITION_CONTEXT.is_match(sentence) && !INTO_FORCE.is_match(sentence)
+                || rel.re.as_str().starts_with("plazo");
+            let slot = if deadline {
                 &mut best_dl
             } else if rel.re.as_str().starts_with("dentro de") {
                 // "dentro de los 30 días" without comments: a time limit, not an entry into force
@@ -678,6 +703,10 @@ mod tests {
         assert_eq!(
             eff("1 Haziran 2026 tarihinden itibaren zorunludur", "tr"),
             Some(d(2026, 6, 1))
+        );
+        assert_eq!(
+            eff("Karar, 12 Şubat 2026 tarihli ve 33166 sayılı Resmî Gazete'de yayımlanarak yürürlüğe girmiştir.", "tr"),
+            Some(d(2026, 2, 12))
         );
         assert_eq!(
             eff("Karar yayımı tarihinde yürürlüğe girer.", "tr"),
@@ -750,6 +779,14 @@ mod tests {
             Some(d(2026, 5, 1))
         );
         assert_eq!(eff("Issued on 2 March 2025 after the merger", "en"), None);
+        assert_eq!(
+            eff("the new requirements begin on December 19, 2024", "en"),
+            Some(d(2024, 12, 19))
+        );
+        assert_eq!(
+            eff("for entries on or after June 4, 2025", "en"),
+            Some(d(2025, 6, 4))
+        );
         assert_eq!(
             eff("may stay on the market until 31 December 2027", "en"),
             None

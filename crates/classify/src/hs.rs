@@ -43,7 +43,7 @@ static CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 /// Tokens that make the following number a document, standard or law number.
 static HARD_REJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:[#№=]|(?:^|[^\w])(?:id|ids|uuid|guid|ref|referans|ticket|token|session|build|version|cfr|form|en|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|yuzde|\$|€|£|₺))\s*[:.]?\s*$",
+        r"(?:[#№=]|(?:^|[^\w])(?:(?:document|status|procedure|additional procedure|reason|authori[sz]ation|country|currency|postal|zip|area|activity|message|error|response|return|security|ticket|reference|tracking|promo|discount|access|verification) codes?|bond|invoice|account|order|serial|lot|batch|container|awb|b/l|bl|fatura|hesap|tai khoan|cuenta|factura|pedimento|entry|id|ids|uuid|guid|ref|referans|ticket|token|session|build|version|cfr|form|en|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|yuzde|\$|€|£|₺))\s*[:.]?\s*$",
     )
     .unwrap()
 });
@@ -100,16 +100,36 @@ static MASK: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
-/// Filler allowed between an exclusion word and the code it excludes.
-const FILLER: &str = r"(?:[\s,:;()\[\]]|\b(?:the|those|that|goods|products|articles|items?|of|in|under|classified|classifiable|falling|within|entered|headings?|subheadings?|chapters?|tariff|codes?|hs|cn|taric|hts|htsus|commodity|numbers?|la|las|el|los|lo|de|del|fracci[oó]n(?:es)?|arancelarias?|partidas?|subpartidas?|cap[ií]tulos?|mercanc[ií]as|productos|bienes|que|se|clasifican|clasificad[oa]s|comprendid[oa]s|en|các|mặt|hàng|hóa|hoá|thuộc|nhóm|phân|mã|số|chương|ex)\b)";
+/// Tariff words allowed between an exclusion word and the code it excludes.
+static FILLER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:the|those|that|goods|products|articles|items?|of|in|under|classified|classifiable|falling|within|entered|headings?|subheadings?|chapters?|tariff|codes?|hs|cn|taric|hts|htsus|commodity|numbers?|la|las|el|los|lo|de|del|fracci[oó]n(?:es)?|arancelarias?|partidas?|subpartidas?|cap[ií]tulos?|mercanc[ií]as|productos|bienes|que|se|clasifican|clasificad[oa]s|comprendid[oa]s|en|các|mặt|hàng|hóa|hoá|thuộc|nhóm|phân|mã|số|chương|ex)$").unwrap()
+});
 
 /// Exclusion words before the code(s): English, Spanish, Vietnamese.
 static EXCL_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        r"(?i)(?:^|[^\w])(except|excepting|excluding|exclusive of|other than|with the exception of|apart from|but not|excepto|exceptuando|con excepci[oó]n de|a excepci[oó]n de|salvo|excluyendo|excluidas?|excluidos?|ngoại trừ|ngoai tru|trừ|không bao gồm|khong bao gom|không áp dụng (?:đối )?với)\b{FILLER}*$"
-    ))
+    Regex::new(
+        r"(?i)(?:^|[^\w])(except|excepting|excluding|exclusive of|other than|with the exception of|apart from|but not|excepto|exceptuando|con excepci[oó]n de|a excepci[oó]n de|salvo|excluyendo|excluidas?|excluidos?|ngoại trừ|ngoai tru|trừ|không bao gồm|khong bao gom|không áp dụng (?:đối )?với)\b",
+    )
     .unwrap()
 });
+
+/// Whether the text between an exclusion word and a code keeps them in one
+/// phrase: tariff words ("of subheading", "la fracción", "mã HS") and at most
+/// two other words ("cables of CN code"), no clause break, no other number.
+fn exclusion_reaches(gap: &str) -> bool {
+    if gap.contains(['.', ';', '!', '?', '\n']) || gap.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let words: Vec<&str> = gap
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let free = words
+        .iter()
+        .filter(|w| !FILLER.is_match(&w.to_lowercase()))
+        .count();
+    free == 0 || free <= 2 && !gap.contains(',')
+}
 
 /// Exclusion words after the code(s): Turkish "8517.62 alt pozisyonu hariç",
 /// "8517 dışında kalan", English "8517.62 is excluded".
@@ -216,21 +236,26 @@ pub fn hs_overlap(a: &str, b: &str) -> Option<String> {
     (even >= 4).then(|| format_digits(&a[..even]))
 }
 
-/// Codes in the other HS version that cover some of the same goods, from the
-/// correlation data (`data/hs2017-hs2022.csv`): 8517.12 (HS 2017) <-> 8517.13 /
-/// 8517.14 (HS 2022), 8525.80 <-> 8525.81-89, 8539.50 <-> 8539.51/52, 8548.10
-/// <-> 8549.11-19, 8802.20 <-> 8806.xx, 8529.90 <-> 8524.xx, ... National
-/// digits beyond six are dropped; the code itself is never listed. Empty when
-/// the code has no correlation row or for chapters and headings.
+/// Codes in the other HS version that cover the same goods, from the
+/// correlation data (`data/hs2017-hs2022.csv`): equivalent codes and the
+/// parts of a split, 8517.12 (HS 2017) <-> 8517.13 / 8517.14 (HS 2022),
+/// 8525.80 <-> 8525.81-89, 8539.50 <-> 8539.51/52, 8548.10 <-> 8549.11-19,
+/// 3824.71 <-> 3827.11, 8803.10 <-> 8807.10. Codes that only share some goods
+/// (8529.90 -> 8524.xx, 8802.20 -> 8806.xx) are left to [`hs_correlated`].
+/// National digits beyond six are dropped; the code itself is never listed.
+/// Empty for chapters, headings and codes without such a row.
+///
+/// [`hs_correlated`]: crate::hs_correlated
 pub fn hs_equivalents(code: &str) -> Vec<String> {
+    use crate::correlation::Relation;
     let d = hs_digits(code);
     if d.len() < 6 {
         return Vec::new();
     }
     let own = format_digits(&d[..6]);
     let mut out: Vec<String> = Vec::new();
-    for (c, _, _) in crate::correlation::hs_correlated(&own) {
-        if c != own && !out.contains(&c) {
+    for (c, _, rel) in crate::correlation::hs_correlated(&own) {
+        if rel != Relation::Part && c != own && !out.contains(&c) {
             out.push(c);
         }
     }
@@ -290,6 +315,8 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
     let mut hits: Vec<HsHit> = Vec::new();
     let masks: Vec<(usize, usize)> = MASK.find_iter(text).map(|m| (m.start(), m.end())).collect();
     let masked = |a: usize, b: usize| masks.iter().any(|&(s, e)| a < e && s < b);
+    // candidates that lacked only a cue, for a cue that follows the list
+    let mut waiting: Vec<(String, usize, usize)> = Vec::new();
     let bytes = text.as_bytes();
     let mut last_end: Option<usize> = None;
     for m in RUN.find_iter(text) {
@@ -403,8 +430,8 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
                 continue;
             }
             let before = window_before(text, start, 40);
-            let cue =
-                CUE_BEFORE.is_match(&before) || CUE_AFTER.is_match(&window_after(text, end, 20));
+            let cue_after = CUE_AFTER.is_match(&window_after(text, end, 20));
+            let cue = CUE_BEFORE.is_match(&before) || cue_after;
             if HARD_REJECT.is_match(&before) {
                 continue;
             }
@@ -419,12 +446,41 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
                 Need::Cue => cue || in_list,
                 Need::CloseCue => CLOSE_CUE.is_match(&before),
             };
+            let code = format_digits(&digits);
             if !ok {
+                if need == Need::Cue {
+                    waiting.push((code, start, end));
+                }
                 continue;
             }
+            // a cue after the code covers the list before it: "0201 ve 0202
+            // GTİP'li", "8471 ve 8473 pozisyonlarındaki"
+            if cue_after {
+                let mut at = start;
+                let mut back = Vec::new();
+                while let Some((c, s0, e0)) = waiting.pop() {
+                    if e0 <= at && LIST_GAP.is_match(&fold_strip(&text[e0..at], false)) {
+                        at = s0;
+                        back.push((c, s0, e0));
+                    } else {
+                        break;
+                    }
+                }
+                for (c, s0, e0) in back.into_iter().rev() {
+                    hits.push(HsHit {
+                        code: c,
+                        start: s0,
+                        end: e0,
+                        chapter: false,
+                        excluded: false,
+                        label: None,
+                    });
+                }
+            }
+            waiting.clear();
             last_end = Some(end);
             hits.push(HsHit {
-                code: format_digits(&digits),
+                code,
                 start,
                 end,
                 chapter: false,
@@ -451,10 +507,14 @@ fn mark_exclusions(text: &str, hits: &mut [HsHit]) {
         let (start, end) = (hits[i].start, hits[i].end);
         let before = crate::norm::fold(&text[char_back(text, start, 70)..start], false);
         let mut excluded = false;
-        if let Some(c) = EXCL_BEFORE.captures(&before) {
+        if let Some(w) = EXCL_BEFORE
+            .captures_iter(&before)
+            .filter_map(|c| c.get(1))
+            .last()
+        {
             // "khấu trừ" (deduct) is not "trừ" (except)
-            let w = c.get(1).map_or(0, |g| g.start());
-            excluded = !before[..w].trim_end().ends_with("khấu");
+            excluded = !before[..w.start()].trim_end().ends_with("khấu")
+                && exclusion_reaches(&before[w.end()..]);
         }
         if !excluded && i > 0 && hits[i - 1].excluded && hits[i - 1].end <= start {
             excluded = gap_is_list(hits[i - 1].end, start);
@@ -730,6 +790,11 @@ mod tests {
         assert_eq!(hs_equivalents("8517.13"), vec!["8517.12"]);
         assert_eq!(hs_equivalents("8539.52"), vec!["8539.50"]);
         assert!(hs_equivalents("8517.62").is_empty());
+        assert_eq!(hs_equivalents("8548.10")[0], "8549.11");
+        assert_eq!(hs_equivalents("3827.11"), vec!["3824.71"]);
+        // sharing only some goods is not equivalence
+        assert!(hs_equivalents("8529.90").is_empty());
+        assert!(hs_equivalents("8806.22").is_empty());
     }
 
     fn hits(s: &str) -> (Vec<String>, Vec<String>) {
@@ -761,6 +826,10 @@ mod tests {
         assert!(ex("updated 2026-01-15T10:20:30Z by the system").is_empty());
         assert!(ex("timestamp 1767225600 in the feed").is_empty());
         assert!(ex("at 08:51:17 local time").is_empty());
+        assert!(ex("bond 85171300, invoice 85176200, account 8517130000").is_empty());
+        assert!(ex("document code 9120 and status code AE").is_empty());
+        // a cue after the list covers the codes before it
+        assert_eq!(ex("0201 ve 0202 GTİP'li etler"), vec!["0201", "0202"]);
         // the code next to the URL is still read
         assert_eq!(
             ex("HS 8517.62 (https://x.gov/a?id=851762)"),

@@ -612,13 +612,15 @@ impl Taxonomy {
             .collect()
     }
 
-    /// Classify a notice; relative effective dates resolve against today (UTC).
+    /// Classify a notice. Relative dates ("30 days after its publication")
+    /// count from `input.published`; without it, from today (UTC).
     pub fn classify(&self, input: &Input) -> Classification {
         self.classify_at(input, chrono::Utc::now().date_naive())
     }
 
-    /// Classify a notice; `reference` is its publication date, used for
-    /// effective dates such as "on the day of its publication".
+    /// Classify a notice; `reference` stands in for its publication date when
+    /// `input.published` is `None`, for dates such as "on the day of its
+    /// publication" and for dates written without a year.
     pub fn classify_at(&self, input: &Input, reference: chrono::NaiveDate) -> Classification {
         let full: String;
         let text: &str = if input.title.trim().is_empty() {

@@ -170,6 +170,24 @@ fn oversized_user_lists_are_errors_not_panics() {
 }
 
 #[test]
+fn uts_registers_cosmetics_too() {
+    assert_eq!(
+        cats(
+            "Tüm Firmaların Dikkatine",
+            "ÜTS'de kayıtlı ürünlerin bilgileri güncellenmelidir.",
+            "tr"
+        ),
+        vec!["medical"]
+    );
+    assert!(cats(
+        "Kozmetik ürünler",
+        "Kozmetik Yönetmeliği kapsamında ürün bildirimleri ÜTS üzerinden yapılacaktır.",
+        "tr"
+    )
+    .is_empty());
+}
+
+#[test]
 fn mdr_trap() {
     assert!(cats(
         "MDR reporting under DAC6",
@@ -417,4 +435,183 @@ fn hs_version_years_are_not_codes() {
         regwatch_classify::extract_hs_codes("heading 2009 (fruit juices)"),
         vec!["2009"]
     );
+}
+
+#[test]
+fn excluded_codes_chapters_and_dates_in_classification() {
+    let c = TAX.classify(&Input {
+        title: "İthalat Rejimi Kararında değişiklik",
+        text: "85.17 pozisyonundaki eşyaya (8517.62 alt pozisyonu hariç) ve 85. fasıldaki diğer eşyaya ilave gümrük vergisi uygulanır. Bu Karar yayımı tarihinden 30 gün sonra yürürlüğe girer.",
+        lang: Some("tr"),
+        hints: &[],
+        published: NaiveDate::from_ymd_opt(2026, 3, 2),
+    });
+    assert_eq!(c.hs_codes, vec!["8517", "85"]);
+    assert_eq!(c.excluded_hs_codes, vec!["8517.62"]);
+    assert_eq!(c.chapters, vec!["85"]);
+    assert!(!c.evidence.iter().any(|e| e.matched == "8517.62"));
+    assert!(c
+        .evidence
+        .iter()
+        .any(|e| e.category == "electronics" && e.via == "hs" && e.matched == "85. fasıl"));
+    assert_eq!(c.effective_date, NaiveDate::from_ymd_opt(2026, 4, 1));
+    assert_eq!(c.date_evidence.len(), 1);
+    assert_eq!(c.date_evidence[0].field, "effective");
+    assert_eq!(
+        c.date_evidence[0].sentence,
+        "Bu Karar yayımı tarihinden 30 gün sonra yürürlüğe girer."
+    );
+    // an excluded code alone gives no category
+    let c = run("", "all goods except those of heading 85.17", "en");
+    assert!(c.categories.is_empty());
+    assert_eq!(c.excluded_hs_codes, vec!["8517"]);
+}
+
+#[test]
+fn deadline_and_wto_member_in_classification() {
+    let c = TAX.classify(&Input {
+        title: "G/TBT/N/VNM/350 – Draft QCVN on 5G terminals",
+        text: "Viet Nam notified the draft regulation for 5G mobile phones (HS 8517.13). Final date for comments: 60 days from notification.",
+        lang: Some("en"),
+        published: NaiveDate::from_ymd_opt(2026, 4, 10),
+        ..Default::default()
+    });
+    assert_eq!(c.wto_member.as_deref(), Some("VN"));
+    assert_eq!(c.deadline, NaiveDate::from_ymd_opt(2026, 6, 9));
+    assert_eq!(c.effective_date, None);
+    let j = serde_json::to_string(&c).unwrap();
+    assert!(j.contains(r#""deadline":"2026-06-09""#), "{j}");
+    assert!(j.contains(r#""field":"deadline""#), "{j}");
+    assert!(j.contains(r#""wto_member":"VN""#), "{j}");
+    // the publication date in Input wins over classify_at's reference
+    let c = TAX.classify_at(
+        &Input {
+            text: "Bu Tebliğ yayımı tarihinde yürürlüğe girer.",
+            published: NaiveDate::from_ymd_opt(2026, 5, 5),
+            ..Default::default()
+        },
+        NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+    );
+    assert_eq!(c.effective_date, NaiveDate::from_ymd_opt(2026, 5, 5));
+}
+
+#[test]
+fn public_helpers() {
+    assert_eq!(regwatch_classify::fold("TIBBİ CİHAZ"), "tibbi cihaz");
+    assert!(regwatch_classify::contains_keyword(
+        "TIBBİ CİHAZLARIN İTHALATI",
+        "tıbbi cihaz"
+    ));
+    assert!(!regwatch_classify::contains_keyword("IMEIX", "IMEI"));
+    assert_eq!(regwatch_classify::wto_member("G/TBT/N/TUR/123"), Some("TR"));
+    use regwatch_classify::{hs_correlated, HsVersion, Relation};
+    assert!(hs_correlated("8806.22").contains(&(
+        "8802.20".to_string(),
+        HsVersion::Hs2017,
+        Relation::Part
+    )));
+}
+
+#[test]
+fn never_panics_on_odd_word_salad() {
+    let words = [
+        "8517.62",
+        "85",
+        "hariç",
+        "except",
+        "Chapter",
+        "chapters",
+        "fasıl",
+        "Fasıl",
+        "84-85.",
+        "to",
+        "y",
+        "ve",
+        "capítulos",
+        "Chương",
+        "đến",
+        "?v=",
+        "http://x.gov/",
+        "id:",
+        "8517130000",
+        "HTS",
+        "1o.",
+        "1°",
+        "de",
+        "enero",
+        "2026",
+        "días",
+        "naturales",
+        "publicación",
+        "yayımı",
+        "tarihinden",
+        "altı",
+        "ay",
+        "sonra",
+        "kể từ ngày ký",
+        "Hà Nội, ngày",
+        "tháng",
+        "năm",
+        "comments",
+        "by",
+        "until",
+        "tarihine kadar",
+        "góp ý",
+        "trước ngày",
+        "G/TBT/N/TUR/",
+        "12",
+        "trừ",
+        "khấu",
+        "excepto",
+        "la fracción",
+        "dentro de los",
+        "60",
+        ".",
+        ",",
+        ";",
+        "\n",
+        "İ",
+        "ı",
+        "\u{301}",
+        "😀",
+        "'",
+        "’",
+        "(",
+        ")",
+        "–",
+        "ex",
+        "9903.88.15",
+        "a",
+        "hábiles",
+    ];
+    let mut seed: u64 = 0x2545f4914f6cdd1d;
+    for _ in 0..3000 {
+        let mut s = String::new();
+        for _ in 0..25 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            s.push_str(words[(seed % words.len() as u64) as usize]);
+            if seed & 3 != 0 {
+                s.push(' ');
+            }
+        }
+        let c = TAX.classify(&Input {
+            title: &s,
+            text: &s,
+            lang: Some("tr"),
+            published: NaiveDate::from_ymd_opt(2026, 3, 1),
+            ..Default::default()
+        });
+        for code in c.hs_codes.iter().chain(&c.excluded_hs_codes) {
+            assert!(
+                regwatch_classify::normalize_hs(code).as_deref() == Some(code.as_str()),
+                "{code} from {s:?}"
+            );
+        }
+        let head: String = s.chars().take(12).collect();
+        let _ = regwatch_classify::contains_keyword(&s, &head);
+        let _ = regwatch_classify::contains_keyword(&s, "tıbbi cihaz");
+        let _ = regwatch_classify::hs_correlated(&s);
+    }
 }
