@@ -86,9 +86,11 @@ async fn run() {
             text: format!("batch {b}"),
         };
         let hash = regwatch::normalize::content_hash(&content);
+        let source_id = format!("src-{}", b % 50);
+        let expected_snapshot = app.store.state(&source_id).await.unwrap().last_snapshot_id;
         app.store
             .record_poll(PollRecord {
-                source_id: format!("src-{}", b % 50),
+                source_id,
                 jurisdiction: j.into(),
                 started_at,
                 duration_ms: 1,
@@ -102,6 +104,7 @@ async fn run() {
                     baseline: false,
                     changes,
                 },
+                expected_snapshot,
                 next_poll_at: None,
                 down_after: 3,
                 health_channels: vec![],

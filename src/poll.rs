@@ -47,6 +47,7 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
         status: None,
         bytes: None,
         outcome: PollOutcome::NotModified,
+        expected_snapshot: state.last_snapshot_id,
         next_poll_at: Some(next),
         down_after: app.config.health.failures_before_alert,
         health_channels: app.health_channels(),
@@ -131,6 +132,15 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
     };
     record.duration_ms = t0.elapsed().as_millis() as i64;
     let res = app.store.record_poll(record).await?;
+    // Another poll of this source (another process, an instance sharing the
+    // database) was recorded meanwhile and reported what changed; this one
+    // recorded nothing but its fetch.
+    let status = if res.superseded {
+        tracing::info!(source = %id, "another poll of this source was recorded meanwhile; this one recorded only its fetch");
+        PollStatus::Unchanged
+    } else {
+        status
+    };
     let elapsed_ms = t0.elapsed().as_millis() as u64;
     PollFinished {
         source: &id,

@@ -87,6 +87,12 @@ pub struct PollRecord {
     pub status: Option<i64>,
     pub bytes: Option<i64>,
     pub outcome: PollOutcome,
+    /// The snapshot the poll's diff was computed from (`last_snapshot_id`
+    /// as [`Store::state`] read it; `None` before the first snapshot). A
+    /// successful poll is recorded only while the source still stands
+    /// there; otherwise another poll recorded in between and this one is
+    /// superseded (see [`PollResult::superseded`]).
+    pub expected_snapshot: Option<i64>,
     pub next_poll_at: Option<DateTime<Utc>>,
     /// Consecutive failures that make a source "down".
     pub down_after: i64,
@@ -98,6 +104,11 @@ pub struct PollRecord {
 pub struct PollResult {
     pub change_ids: Vec<i64>,
     pub health: Option<Health>,
+    /// Another poll of the source was recorded after this one read the
+    /// source's state: only this poll's fetch-log line was recorded (no
+    /// snapshot, no change, no alert, no state), since its diff was
+    /// computed from a snapshot that is no longer the last one.
+    pub superseded: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -287,13 +298,33 @@ impl Store {
         .bind(&rec.source_id)
         .execute(&mut *tx)
         .await?;
-        let (failures, down): (i64, i64) = sqlx::query_as(
-            "SELECT consecutive_failures, down FROM source_state WHERE source_id = $1",
+        // The row is locked until commit, so the polls of one source are
+        // recorded one after the other and each sees the one before. On
+        // SQLite the INSERT above already took the database's write lock.
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        };
+        let (failures, down, current): (i64, i64, Option<i64>) = sqlx::query_as(
+            sqlx::AssertSqlSafe(format!(
+                "SELECT consecutive_failures, down, last_snapshot_id FROM source_state WHERE source_id = $1{lock}"
+            )),
         )
         .bind(&rec.source_id)
         .fetch_one(&mut *tx)
         .await?;
-        let outcome_name = rec.outcome.name();
+        // A poll that read the state before another poll of the source was
+        // recorded diffed against a snapshot that is no longer the last:
+        // recording its changes would record them twice (or report stale
+        // ones). Only its fetch-log line is kept. A failure records no
+        // snapshot, so it is never stale.
+        let superseded =
+            !matches!(rec.outcome, PollOutcome::Failed { .. }) && current != rec.expected_snapshot;
+        let outcome_name = if superseded {
+            crate::model::UNCHANGED
+        } else {
+            rec.outcome.name()
+        };
         let error = match &rec.outcome {
             PollOutcome::Failed { error } => Some(error.clone()),
             _ => None,
@@ -313,6 +344,12 @@ impl Store {
         .await?;
         let next = rec.next_poll_at.map(ts);
         let mut result = PollResult::default();
+        if superseded {
+            tx.commit().await?;
+            result.superseded = true;
+            result.health = Some(Health::Same);
+            return Ok(result);
+        }
         let mut health = Health::Same;
         match rec.outcome {
             PollOutcome::Failed { error } => {
@@ -381,13 +418,30 @@ impl Store {
                     .bind(&now)
                     .fetch_one(&mut *tx)
                     .await?;
-                    sqlx::query(
-                        "UPDATE source_state SET last_snapshot_id = $1 WHERE source_id = $2",
-                    )
+                    // Compare-and-set, under the row lock taken above: a
+                    // second guard that this poll moves the source on from
+                    // the snapshot it diffed against, and from no other.
+                    let same = match self.backend {
+                        Backend::Postgres => "IS NOT DISTINCT FROM",
+                        Backend::Sqlite => "IS",
+                    };
+                    let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "UPDATE source_state SET last_snapshot_id = $1
+                         WHERE source_id = $2 AND last_snapshot_id {same} $3"
+                    )))
                     .bind(snap_id)
                     .bind(&rec.source_id)
+                    .bind(rec.expected_snapshot)
                     .execute(&mut *tx)
-                    .await?;
+                    .await?
+                    .rows_affected();
+                    if moved != 1 {
+                        anyhow::bail!(
+                            "source `{}` moved on from snapshot {:?} while its poll was recorded",
+                            rec.source_id,
+                            rec.expected_snapshot
+                        );
+                    }
                     for c in changes {
                         let id = insert_change(
                             &mut tx,

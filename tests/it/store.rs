@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use regwatch::model::{Case, CaseMatch, ChangeKind, Content, Evidence, Item, NewChange};
-use regwatch::store::{ChangeFilter, ChangeRecord, Health, PollOutcome, PollRecord, Store, Tags};
+use regwatch::store::{
+    ChangeFilter, ChangeRecord, Health, PollOutcome, PollRecord, PollResult, Store, Tags,
+};
 use sqlx::Connection;
 use std::collections::HashSet;
 use std::io::Write;
@@ -122,6 +124,7 @@ macro_rules! both_backends {
 
 both_backends!(
     record_poll_baseline_changed_failed_health,
+    a_stale_poll_is_superseded,
     changes_filters_and_cursor,
     cases_upsert_close_backmatch,
     outbox_enqueue_claim_mark_retry,
@@ -208,9 +211,22 @@ fn poll(source: &str, jur: &str, at: DateTime<Utc>, outcome: PollOutcome) -> Pol
         status: Some(200),
         bytes: Some(345),
         outcome,
+        expected_snapshot: None,
         next_poll_at: Some(at + Duration::minutes(15)),
         down_after: 2,
         health_channels: vec!["ops".into()],
+    }
+}
+
+/// Recording a poll that read the source's state just before.
+trait RecordNow {
+    async fn record_now(&self, p: PollRecord) -> anyhow::Result<PollResult>;
+}
+
+impl RecordNow for Store {
+    async fn record_now(&self, mut p: PollRecord) -> anyhow::Result<PollResult> {
+        p.expected_snapshot = self.state(&p.source_id).await?.last_snapshot_id;
+        self.record_poll(p).await
     }
 }
 
@@ -238,7 +254,7 @@ async fn record_poll_baseline_changed_failed_health(db: &TestDb) {
 
     // Baseline: a snapshot, no change.
     let r = store
-        .record_poll(poll(s, "TR", t0(), changed(&["a"], true, vec![])))
+        .record_now(poll(s, "TR", t0(), changed(&["a"], true, vec![])))
         .await
         .unwrap();
     assert!(r.change_ids.is_empty());
@@ -260,7 +276,7 @@ async fn record_poll_baseline_changed_failed_health(db: &TestDb) {
     // Changed: two changes, tagged, matched, routed to a channel.
     let t1 = t0() + Duration::minutes(15);
     let r = store
-        .record_poll(poll(
+        .record_now(poll(
             s,
             "TR",
             t1,
@@ -314,7 +330,7 @@ async fn record_poll_baseline_changed_failed_health(db: &TestDb) {
     // Not modified keeps the validators; unchanged replaces them.
     let t2 = t1 + Duration::minutes(15);
     store
-        .record_poll(poll(s, "TR", t2, PollOutcome::NotModified))
+        .record_now(poll(s, "TR", t2, PollOutcome::NotModified))
         .await
         .unwrap();
     assert_eq!(
@@ -322,7 +338,7 @@ async fn record_poll_baseline_changed_failed_health(db: &TestDb) {
         Some("\"e-3\"")
     );
     store
-        .record_poll(poll(
+        .record_now(poll(
             s,
             "TR",
             t2,
@@ -340,19 +356,19 @@ async fn record_poll_baseline_changed_failed_health(db: &TestDb) {
     // Failures: down after two, one health alert; then recovery.
     let t3 = t2 + Duration::minutes(15);
     let r = store
-        .record_poll(poll(s, "TR", t3, failed("HTTP 503")))
+        .record_now(poll(s, "TR", t3, failed("HTTP 503")))
         .await
         .unwrap();
     assert_eq!(r.health, Some(Health::Same));
     let st = store.state(s).await.unwrap();
     assert_eq!((st.consecutive_failures, st.down), (1, false));
     let r = store
-        .record_poll(poll(s, "TR", t3 + Duration::minutes(1), failed("HTTP 503")))
+        .record_now(poll(s, "TR", t3 + Duration::minutes(1), failed("HTTP 503")))
         .await
         .unwrap();
     assert_eq!(r.health, Some(Health::WentDown));
     let r = store
-        .record_poll(poll(s, "TR", t3 + Duration::minutes(2), failed("timeout")))
+        .record_now(poll(s, "TR", t3 + Duration::minutes(2), failed("timeout")))
         .await
         .unwrap();
     assert_eq!(r.health, Some(Health::Same), "down is alerted once");
@@ -364,7 +380,7 @@ async fn record_poll_baseline_changed_failed_health(db: &TestDb) {
     assert_eq!(h[0].last_error.as_deref(), Some("timeout"));
     assert_eq!(h[0].consecutive_failures, 3);
     let r = store
-        .record_poll(poll(
+        .record_now(poll(
             s,
             "TR",
             t3 + Duration::minutes(3),
@@ -404,8 +420,99 @@ async fn record_poll_baseline_changed_failed_health(db: &TestDb) {
     let before = store.state(s).await.unwrap().next_poll_at;
     let mut p = poll(s, "TR", t3 + Duration::minutes(4), failed("x"));
     p.next_poll_at = None;
-    store.record_poll(p).await.unwrap();
+    store.record_now(p).await.unwrap();
     assert_eq!(store.state(s).await.unwrap().next_poll_at, before);
+    store.close().await;
+}
+
+/// Two polls read the same state; the second to be recorded diffed against
+/// a snapshot that is no longer the last one: it keeps its fetch-log line
+/// and nothing else.
+async fn a_stale_poll_is_superseded(db: &TestDb) {
+    let store = db.open().await;
+    let s = "tr-ticaret";
+    // Two baselines from the same empty state: the second is superseded.
+    let first = store
+        .record_poll(poll(s, "TR", t0(), changed(&["a"], true, vec![])))
+        .await
+        .unwrap();
+    assert!(!first.superseded);
+    let second = store
+        .record_poll(poll(s, "TR", t0(), changed(&["a", "z"], true, vec![])))
+        .await
+        .unwrap();
+    assert!(second.superseded);
+    assert_eq!(store.count_snapshots(s).await.unwrap(), 1);
+    let base = store.state(s).await.unwrap();
+    assert_eq!(base.last_hash.as_deref(), Some("hash-a"));
+
+    // Two polls diff against the baseline and find the same new item.
+    let t1 = t0() + Duration::minutes(15);
+    let rec = || {
+        record(
+            new_change("b", "Tariff on phones", "8517.13 duty"),
+            &["tariff"],
+            &["8517.13"],
+            &[],
+            &["slack", "hook"],
+        )
+    };
+    let mut p = poll(s, "TR", t1, changed(&["a", "b"], false, vec![rec()]));
+    p.expected_snapshot = base.last_snapshot_id;
+    let won = store.record_poll(p.clone()).await.unwrap();
+    assert!(!won.superseded);
+    assert_eq!(won.change_ids.len(), 1);
+    let lost = store.record_poll(p).await.unwrap();
+    assert!(lost.superseded);
+    assert!(lost.change_ids.is_empty());
+    assert_eq!(store.count_changes().await.unwrap(), 1, "the change once");
+    assert_eq!(store.count_snapshots(s).await.unwrap(), 2);
+    let keys: Vec<String> = store
+        .deliveries()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.idempotency_key)
+        .collect();
+    assert_eq!(keys.len(), 2, "one delivery per channel: {keys:?}");
+    let after = store.state(s).await.unwrap();
+    assert_ne!(after.last_snapshot_id, base.last_snapshot_id);
+
+    // A stale "unchanged" leaves the state (validators included) alone,
+    // and a failure is never stale.
+    let mut p = poll(
+        s,
+        "TR",
+        t1 + Duration::minutes(1),
+        PollOutcome::Unchanged {
+            etag: Some("\"stale\"".into()),
+            last_modified: None,
+        },
+    );
+    p.expected_snapshot = base.last_snapshot_id;
+    assert!(store.record_poll(p).await.unwrap().superseded);
+    let now = store.state(s).await.unwrap();
+    assert_eq!(now.etag, after.etag);
+    assert_eq!(now.last_poll_at, after.last_poll_at);
+    let mut p = poll(s, "TR", t1 + Duration::minutes(2), failed("HTTP 503"));
+    p.expected_snapshot = base.last_snapshot_id;
+    assert!(!store.record_poll(p).await.unwrap().superseded);
+    assert_eq!(store.state(s).await.unwrap().consecutive_failures, 1);
+
+    let log = store.fetch_log(s, 10).await.unwrap();
+    let outcomes: Vec<&str> = log.iter().map(|(o, _)| o.as_str()).collect();
+    assert_eq!(
+        outcomes,
+        [
+            "failed",
+            "unchanged",
+            "unchanged",
+            "changed",
+            "unchanged",
+            "baseline"
+        ],
+        "every poll has its fetch-log line"
+    );
     store.close().await;
 }
 
@@ -419,7 +526,7 @@ async fn add_change(
 ) -> i64 {
     let key = rec.change.item_key.clone().unwrap();
     store
-        .record_poll(poll(source, jur, at, changed(&[&key], false, vec![rec])))
+        .record_now(poll(source, jur, at, changed(&[&key], false, vec![rec])))
         .await
         .unwrap()
         .change_ids[0]
@@ -1028,7 +1135,7 @@ async fn claim_due_sources_two_owners(db: &TestDb) {
 
     // A polls two of its sources: the poll releases them and sets the next time.
     for id in &got_a[..2] {
-        a.record_poll(poll(id, "TR", now, PollOutcome::NotModified))
+        a.record_now(poll(id, "TR", now, PollOutcome::NotModified))
             .await
             .unwrap();
     }
@@ -1158,13 +1265,13 @@ async fn populate(store: &Store) {
         .unwrap();
     let t = t0();
     store
-        .record_poll(poll("tr-a", "TR", t, changed(&["a"], true, vec![])))
+        .record_now(poll("tr-a", "TR", t, changed(&["a"], true, vec![])))
         .await
         .unwrap();
     for i in 0..30 {
         let key = format!("k{i}");
         store
-            .record_poll(poll(
+            .record_now(poll(
                 "tr-a",
                 "TR",
                 t + Duration::minutes(i),
@@ -1184,11 +1291,11 @@ async fn populate(store: &Store) {
             .unwrap();
     }
     store
-        .record_poll(poll("tr-b", "TR", t, failed("503")))
+        .record_now(poll("tr-b", "TR", t, failed("503")))
         .await
         .unwrap();
     store
-        .record_poll(poll("tr-b", "TR", t, failed("503")))
+        .record_now(poll("tr-b", "TR", t, failed("503")))
         .await
         .unwrap();
     store
