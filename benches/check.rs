@@ -125,6 +125,7 @@ async fn run() {
             keywords: vec![],
             status: "open".into(),
             link: None,
+            origin: None,
         };
         app.store.upsert_case(&c).await.unwrap();
     }

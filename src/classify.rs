@@ -49,6 +49,10 @@ impl Tagger {
             excluded_hs_codes: c.excluded_hs_codes,
             chapters: c.chapters,
             member: c.wto_member,
+            origins: regwatch_classify::origins(&format!("{title}\n{text}"))
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
         }
     }
 }

@@ -130,6 +130,24 @@ pub fn match_case(
                 }
             }
         }
+        // Codes that share only some goods across the versions (8524 display
+        // modules were partly 8529.90): related, shown but not alerted by default.
+        for (other, _, relation) in regwatch_classify::hs_correlated(case_hs) {
+            if relation != regwatch_classify::Relation::Part {
+                continue;
+            }
+            for change_hs in &tags.hs_codes {
+                if let Some((Strength::Direct, depth, _)) = relate(change_hs, &other) {
+                    offer(
+                        Strength::Related,
+                        depth,
+                        format!(
+                            "HS {case_hs} shares goods with {other} (HS 2017/2022 correlation), named as {change_hs}; {dest_note}"
+                        ),
+                    );
+                }
+            }
+        }
         for ch in &tags.chapters {
             if hs_digits(case_hs).starts_with(&hs_digits(ch)) {
                 offer(
@@ -176,7 +194,23 @@ pub fn match_case(
     if !case.hs_codes.is_empty() && case_codes.is_empty() {
         return None;
     }
-    best.map(|(s, _, r)| (s, r))
+    let (strength, reason) = best.map(|(s, _, r)| (s, r))?;
+    // An origin-specific measure (a trade remedy on goods from China) affects
+    // only cases of that origin; a case of unknown origin is only related.
+    if tags.origins.is_empty() {
+        return Some((strength, reason));
+    }
+    let named = tags.origins.join(", ");
+    match case.origin.as_deref() {
+        Some(o) if tags.origins.iter().any(|x| x.eq_ignore_ascii_case(o)) => {
+            Some((strength, format!("{reason}; origin {o}")))
+        }
+        Some(_) => None,
+        None => Some((
+            strength.max(Strength::Related),
+            format!("{reason}; on goods from {named}, and the case gives no origin"),
+        )),
+    }
 }
 
 /// Every open case this change affects, with its strength and reason.
@@ -223,6 +257,7 @@ mod tests {
             keywords: kw.iter().map(|s| s.to_string()).collect(),
             status: status.into(),
             link: None,
+            origin: None,
         }
     }
 
@@ -357,6 +392,63 @@ mod tests {
         assert_eq!(s, Strength::Direct);
         assert!(r.starts_with("HS 8517.13 ≡ 8517.12 (HS 2017/2022)"), "{r}");
         assert!(!r.contains('⊂'), "an equivalence is not a subset: {r}");
+    }
+
+    #[test]
+    fn every_correlated_code_reaches_a_case_on_the_other_version_and_back() {
+        let table = include_str!("../crates/classify/data/hs2017-hs2022.csv");
+        let mut rows = 0;
+        for line in table.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+            let cols: Vec<&str> = line.splitn(4, ',').collect();
+            let (old, new, relation) = (cols[0], cols[1], cols[2]);
+            let expect = if relation == "part" {
+                Strength::Related
+            } else {
+                Strength::Direct
+            };
+            for (case_code, change_code) in [(old, new), (new, old)] {
+                let c = case("C", "TR", &[case_code], &[], &[], "open");
+                let got = m("TR", &tags(&[change_code], &[]), "", &c);
+                let (s, r) = got.unwrap_or_else(|| {
+                    panic!("a case on {case_code} is not reached by {change_code} ({relation})")
+                });
+                assert!(
+                    s <= expect,
+                    "{case_code} vs {change_code} ({relation}): {s:?} {r}"
+                );
+                if relation == "equivalent" || relation == "split" {
+                    assert!(r.contains('≡') || r.contains('⊂') || r.contains('='), "{r}");
+                }
+            }
+            rows += 1;
+        }
+        assert!(rows > 100, "{rows} rows");
+    }
+
+    #[test]
+    fn origin_specific_measures_match_only_their_origin() {
+        let t = Tags {
+            hs_codes: vec!["8541.43".into()],
+            origins: vec!["CN".into()],
+            ..Default::default()
+        };
+        let mut c = case("C", "US", &["8541.43"], &[], &[], "open");
+        c.origin = Some("CN".into());
+        let (s, r) = m("US", &t, "", &c).unwrap();
+        assert_eq!(s, Strength::Direct);
+        assert!(r.ends_with("; origin CN"), "{r}");
+        c.origin = Some("VN".into());
+        assert!(m("US", &t, "", &c).is_none());
+        c.origin = None;
+        let (s, r) = m("US", &t, "", &c).unwrap();
+        assert_eq!(s, Strength::Related);
+        assert!(r.contains("gives no origin"), "{r}");
+        // A measure naming no origin applies to every origin.
+        c.origin = Some("VN".into());
+        assert_eq!(
+            m("US", &tags(&["8541.43"], &[]), "", &c).unwrap().0,
+            Strength::Direct
+        );
     }
 
     #[test]

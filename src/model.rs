@@ -356,6 +356,9 @@ pub struct Change {
     /// For a WTO notification: the notifying member, whose cases it covers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member: Option<String>,
+    /// The origins an origin-specific measure names ("originating in China").
+    #[serde(default)]
+    pub origins: Vec<String>,
     #[serde(default)]
     pub cases: Vec<CaseMatch>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -376,6 +379,7 @@ impl Change {
             excluded_hs_codes: self.excluded_hs_codes.clone(),
             chapters: self.chapters.clone(),
             member: self.member.clone(),
+            origins: self.origins.clone(),
         }
     }
 }
@@ -414,6 +418,10 @@ pub struct Case {
     pub status: String,
     #[serde(default)]
     pub link: Option<String>,
+    /// Country of origin (ISO alpha-2), when known: origin-specific
+    /// measures (trade remedies, Section 301) match only cases of their origin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 fn default_status() -> String {
@@ -444,6 +452,8 @@ pub struct Tags {
     pub chapters: Vec<String>,
     /// A WTO notification's member (ISO alpha-2, or EU).
     pub member: Option<String>,
+    /// Origins an origin-specific measure names (ISO alpha-2).
+    pub origins: Vec<String>,
 }
 
 /// A change ready to be recorded: diffed, tagged, matched and routed.

@@ -1,9 +1,12 @@
 -- Match strength (direct, chapter, keyword, related, category), deadlines,
--- excluded codes, chapter references and a WTO notification's member.
+-- excluded codes, chapter references, a WTO notification's member, the
+-- origins an origin-specific measure names, and a case's origin.
 ALTER TABLE changes ADD COLUMN deadline TEXT COLLATE "C";
 ALTER TABLE changes ADD COLUMN excluded_hs_codes TEXT COLLATE "C" NOT NULL DEFAULT '[]';
 ALTER TABLE changes ADD COLUMN chapters TEXT COLLATE "C" NOT NULL DEFAULT '[]';
 ALTER TABLE changes ADD COLUMN member TEXT COLLATE "C";
+ALTER TABLE changes ADD COLUMN origins TEXT COLLATE "C" NOT NULL DEFAULT '[]';
+ALTER TABLE cases ADD COLUMN origin TEXT COLLATE "C";
 ALTER TABLE case_matches ADD COLUMN strength TEXT COLLATE "C" NOT NULL DEFAULT 'direct';
 -- Matches recorded before strengths existed, read from their reasons.
 UPDATE case_matches SET strength = CASE

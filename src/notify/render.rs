@@ -399,6 +399,7 @@ pub(crate) mod tests {
             excluded_hs_codes: vec![],
             chapters: vec![],
             member: None,
+            origins: vec![],
             cases: vec![CaseMatch {
                 id: "CASE-7".into(),
                 link: Some("https://cases/7".into()),

@@ -209,6 +209,7 @@ mod tests {
             excluded_hs_codes: vec![],
             chapters: vec![],
             member: None,
+            origins: vec![],
             cases: vec![],
             author: None,
             url: "http://regwatch.example:8080/changes/7".into(),

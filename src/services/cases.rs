@@ -7,7 +7,8 @@ use crate::store::ChangeFilter;
 use chrono::Utc;
 
 /// The columns of a cases CSV, in order.
-pub const CASE_COLUMNS: [&str; 9] = [
+/// `origin` is optional.
+pub const CASE_COLUMNS: [&str; 10] = [
     "id",
     "client",
     "title",
@@ -17,6 +18,7 @@ pub const CASE_COLUMNS: [&str; 9] = [
     "keywords",
     "status",
     "link",
+    "origin",
 ];
 
 /// A bad row of an import: its line (CSV) or index (JSON) and why.
@@ -52,6 +54,8 @@ struct JsonCase {
     status: Option<String>,
     #[serde(default)]
     link: Option<String>,
+    #[serde(default)]
+    origin: Option<String>,
 }
 
 /// One case as read from a file, before validation.
@@ -66,6 +70,7 @@ pub struct RawCase {
     pub keywords: Vec<String>,
     pub status: Option<String>,
     pub link: Option<String>,
+    pub origin: Option<String>,
 }
 
 /// Validate one case; derive categories from HS codes when none are given.
@@ -85,6 +90,7 @@ pub fn build_case(
         keywords,
         status,
         link,
+        origin,
     } = raw;
     let id = id.trim().to_string();
     if id.is_empty() {
@@ -132,6 +138,11 @@ pub fn build_case(
     let link = link
         .filter(|l| !l.trim().is_empty())
         .or_else(|| (!link_template.is_empty()).then(|| link_template.replace("{id}", &id)));
+    let origin = origin
+        .filter(|o| !o.trim().is_empty())
+        .map(|o| Country::parse(&o).map(|c| c.to_string()))
+        .transpose()
+        .map_err(|e| format!("`origin`: {e}"))?;
     Ok(Case {
         id,
         client,
@@ -142,6 +153,7 @@ pub fn build_case(
         keywords,
         status,
         link,
+        origin,
     })
 }
 
@@ -176,6 +188,7 @@ pub fn parse_cases(
                         keywords: j.keywords,
                         status: j.status,
                         link: j.link,
+                        origin: j.origin,
                     },
                     known_categories,
                     categories_for_hs,
@@ -248,6 +261,7 @@ pub fn parse_cases(
             keywords: split_list(&get("keywords")),
             status: Some(get("status")),
             link: Some(get("link")),
+            origin: Some(get("origin")),
         };
         match build_case(raw, known_categories, categories_for_hs, link_template) {
             Ok(c) => good.push(c),

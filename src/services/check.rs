@@ -69,6 +69,7 @@ pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceErro
         keywords: vec![],
         status: "open".into(),
         link: None,
+        origin: None,
     };
     // Narrow in SQL by destination, period and heading, then match in Rust with reasons.
     let headings: Vec<String> = hs

@@ -16,6 +16,7 @@ fn row_to_case(r: sqlx::any::AnyRow) -> anyhow::Result<Case> {
         keywords: serde_json::from_str(&r.get::<String, _>("keywords"))?,
         status: r.get("status"),
         link: r.get("link"),
+        origin: r.get("origin"),
     })
 }
 
@@ -28,12 +29,12 @@ impl Store {
             return Ok(false);
         }
         sqlx::query(
-            "INSERT INTO cases (id, client, title, country, hs_codes, categories, keywords, status, link, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            "INSERT INTO cases (id, client, title, country, hs_codes, categories, keywords, status, link, updated_at, origin)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT(id) DO UPDATE SET client = excluded.client, title = excluded.title,
                country = excluded.country, hs_codes = excluded.hs_codes, categories = excluded.categories,
                keywords = excluded.keywords, status = excluded.status, link = excluded.link,
-               updated_at = excluded.updated_at",
+               updated_at = excluded.updated_at, origin = excluded.origin",
         )
         .bind(&c.id)
         .bind(&c.client)
@@ -45,6 +46,7 @@ impl Store {
         .bind(&c.status)
         .bind(&c.link)
         .bind(ts(Utc::now()))
+        .bind(&c.origin)
         .execute(&self.pool)
         .await?;
         Ok(true)

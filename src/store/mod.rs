@@ -584,7 +584,7 @@ impl Store {
         let mut sql = String::from(
             "SELECT c.id, c.source_id, c.jurisdiction, c.detected_at, c.kind, c.title, c.link, c.excerpt,
                     c.diff, c.categories, c.hs_codes, c.evidence, c.effective_date, c.author,
-                    c.deadline, c.excluded_hs_codes, c.chapters, c.member
+                    c.deadline, c.excluded_hs_codes, c.chapters, c.member, c.origins
              FROM changes c WHERE 1=1",
         );
         let mut binds: Vec<String> = vec![];
@@ -709,6 +709,7 @@ impl Store {
                     excluded_hs_codes: serde_json::from_str(&r.get::<String, _>(15))?,
                     chapters: serde_json::from_str(&r.get::<String, _>(16))?,
                     member: r.get(17),
+                    origins: serde_json::from_str(&r.get::<String, _>(18))?,
                     cases: vec![],
                     url: String::new(),
                 })
@@ -776,8 +777,8 @@ async fn insert_change(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO changes (source_id, jurisdiction, detected_at, kind, item_key, title, link, excerpt, diff,
              body, categories, hs_codes, evidence, effective_date, author, snapshot_id,
-             deadline, excluded_hs_codes, chapters, member)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+             deadline, excluded_hs_codes, chapters, member, origins)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
          RETURNING id",
     )
     .bind(source_id)
@@ -800,6 +801,7 @@ async fn insert_change(
     .bind(serde_json::to_string(&rec.tags.excluded_hs_codes)?)
     .bind(serde_json::to_string(&rec.tags.chapters)?)
     .bind(&rec.tags.member)
+    .bind(serde_json::to_string(&rec.tags.origins)?)
     .fetch_one(&mut **tx)
     .await?;
     for cat in &rec.tags.categories {

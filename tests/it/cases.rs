@@ -282,6 +282,7 @@ async fn backmatching_covers_only_the_last_90_days() {
         keywords: vec![],
         status: "open".into(),
         link: None,
+        origin: None,
     };
     app.store.upsert_case(&case).await.unwrap();
     let n = regwatch::services::cases::backmatch(&app, &case)

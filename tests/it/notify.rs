@@ -295,6 +295,7 @@ async fn open_case(app: &App, id: &str, cc: &str, hs: &str) {
         keywords: vec![],
         status: "open".into(),
         link: Some(format!("https://cases.example.com/case/{id}")),
+        origin: None,
     };
     app.store.upsert_case(&c).await.unwrap();
 }

@@ -849,6 +849,7 @@ fn case(id: &str, country: &str, hs: &[&str]) -> Case {
         keywords: vec!["phones".into()],
         status: "open".into(),
         link: Some(format!("https://crm.invalid/{id}")),
+        origin: None,
     }
 }
 

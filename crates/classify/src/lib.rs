@@ -10,6 +10,7 @@ mod correlation;
 mod dates;
 mod hs;
 mod norm;
+mod origin;
 mod taxonomy;
 mod wto;
 
@@ -17,6 +18,7 @@ pub use correlation::{hs_correlated, HsVersion, Relation};
 pub use dates::effective_date;
 pub use hs::{extract_hs_codes, hs_digits, hs_equivalents, hs_overlap, normalize_hs};
 pub use norm::{contains_keyword, fold_public as fold};
+pub use origin::origins;
 pub use taxonomy::{Taxonomy, TaxonomyError};
 pub use wto::wto_member;
 

@@ -164,7 +164,7 @@ static SUFFIX: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     .unwrap()
 });
 
-fn collapse(s: &str) -> String {
+pub(crate) fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
