@@ -464,19 +464,28 @@ struct Sentences {
     nfc: Vec<char>,
     /// folded byte offset -> char index (valid at char boundaries)
     to_char: Vec<usize>,
+    /// char index -> folded byte offset (one extra entry: the length)
+    to_byte: Vec<usize>,
 }
 
 impl Sentences {
     fn new(text: &str, folded: &str) -> Sentences {
         let nfc: Vec<char> = crate::norm::nfc(text).chars().collect();
         let mut to_char = vec![0usize; folded.len() + 1];
+        let mut to_byte = Vec::with_capacity(nfc.len() + 1);
         let mut n = 0;
         for (i, (b, _)) in folded.char_indices().enumerate() {
             to_char[b] = i;
+            to_byte.push(b);
             n = i + 1;
         }
         to_char[folded.len()] = n;
-        Sentences { nfc, to_char }
+        to_byte.push(folded.len());
+        Sentences {
+            nfc,
+            to_char,
+            to_byte,
+        }
     }
 
     fn is_end(&self, i: usize) -> bool {
@@ -546,12 +555,7 @@ impl Sentences {
         while b < len && !self.is_end(b) {
             b += 1;
         }
-        let byte_of = |ci: usize| {
-            folded
-                .char_indices()
-                .nth(ci)
-                .map_or(folded.len(), |(i, _)| i)
-        };
+        let byte_of = |ci: usize| self.to_byte.get(ci).copied().unwrap_or(folded.len());
         (byte_of(a), byte_of(b))
     }
 }
@@ -561,10 +565,14 @@ impl Sentences {
 /// year their year; without it relative dates are not resolved.
 pub(crate) fn find_dates(text: &str, published: Option<NaiveDate>) -> Dates {
     let t = crate::norm::fold_strip(text, false);
-    let sentences = Sentences::new(text, &t);
     let year_ref = published.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let found = all_dates(&t, year_ref);
     let mut out = Dates::default();
+    let relative = published.is_some() && RELATIVE_GATE.is_match(&t);
+    if found.is_empty() && !relative {
+        return out;
+    }
+    let sentences = Sentences::new(text, &t);
     let hit = |start: usize, end: usize, date: NaiveDate| DateHit {
         date,
         sentence: sentences.around(start, end),
@@ -610,7 +618,7 @@ pub(crate) fn find_dates(text: &str, published: Option<NaiveDate>) -> Dates {
     let Some(published) = published else {
         return out;
     };
-    if (out.effective.is_some() && out.deadline.is_some()) || !RELATIVE_GATE.is_match(&t) {
+    if (out.effective.is_some() && out.deadline.is_some()) || !relative {
         return out;
     }
     // the signing date, for "kể từ ngày ký"

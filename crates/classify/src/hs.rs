@@ -91,14 +91,51 @@ static CHAPTER_ITEM: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
-/// Spans whose numbers are never codes: URLs, file names, query strings,
-/// timestamps and clock times.
-static MASK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?i)(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>"'\])]+|[\w.~%-]*\w\.(?:pdf|docx?|xlsx?|xml|json|csv|zip|rar|7z|html?|jsp|aspx?|php|jpe?g|png|gif|txt|rtf|odt|ods)\b|[?&][\w.\[\]%-]+=[^\s&<>"']*|\b\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?|\b\d{1,2}:\d{2}(?::\d{2})?\b"#,
-    )
-    .unwrap()
+/// Web addresses: their numbers are never codes.
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>"'\])]+"#).unwrap());
+
+/// File extensions: the name before one is never a code ("Ek-1_851713.pdf").
+static FILE_EXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\.(?:pdf|docx?|xlsx?|xml|json|csv|zip|rar|7z|html?|jsp|aspx?|php|jpe?g|png|gif|txt|rtf|odt|ods)(?-u:\b)").unwrap()
 });
+
+/// Query strings ("?v=851762", "&id=901830").
+static QUERY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"[?&][\w.\[\]%-]+=[^\s&<>"']*"#).unwrap());
+
+/// Timestamps and clock times.
+static CLOCK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i-u)\b\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?|\b\d{1,2}:\d{2}(?::\d{2})?\b").unwrap()
+});
+
+/// Spans whose numbers are never codes: URLs, file names, query strings,
+/// timestamps and clock times. Each pattern runs only when its telltale
+/// character is in the text.
+fn mask_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    if text.contains("://") || text.contains("www.") {
+        out.extend(URL.find_iter(text).map(|m| (m.start(), m.end())));
+    }
+    if text.contains('.') {
+        for m in FILE_EXT.find_iter(text) {
+            let head = &text[..m.start()];
+            let start = head
+                .char_indices()
+                .rev()
+                .find(|(_, c)| c.is_whitespace() || "\"'(<[".contains(*c))
+                .map_or(0, |(i, c)| i + c.len_utf8());
+            out.push((start, m.end()));
+        }
+    }
+    if text.contains('=') {
+        out.extend(QUERY.find_iter(text).map(|m| (m.start(), m.end())));
+    }
+    if text.contains(':') {
+        out.extend(CLOCK.find_iter(text).map(|m| (m.start(), m.end())));
+    }
+    out
+}
 
 /// Tariff words allowed between an exclusion word and the code it excludes.
 static FILLER: LazyLock<Regex> = LazyLock::new(|| {
@@ -311,9 +348,9 @@ fn window_after(text: &str, end: usize, chars: usize) -> String {
 }
 
 /// Extract codes from an NFC text, with byte spans.
-pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
+fn extract_hits_raw(text: &str) -> Vec<HsHit> {
     let mut hits: Vec<HsHit> = Vec::new();
-    let masks: Vec<(usize, usize)> = MASK.find_iter(text).map(|m| (m.start(), m.end())).collect();
+    let masks = mask_spans(text);
     let masked = |a: usize, b: usize| masks.iter().any(|&(s, e)| a < e && s < b);
     // candidates that lacked only a cue, for a cue that follows the list
     let mut waiting: Vec<(String, usize, usize)> = Vec::new();
@@ -492,6 +529,11 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
     chapter_hits(text, &mut hits);
     hits.retain(|h| !masked(h.start, h.end));
     hits.sort_by_key(|h| (h.start, h.code.len()));
+    hits
+}
+
+pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
+    let mut hits = extract_hits_raw(text);
     mark_exclusions(text, &mut hits);
     hits
 }
