@@ -57,7 +57,7 @@ static SOFT_REJECT: LazyLock<Regex> = LazyLock::new(|| {
 /// Units and currencies: a number followed by them is a quantity, not a code.
 static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\s?(?:tl|try|usd|eur|euros?|vnd|dong|mxn|pesos?|gbp|ghz|mhz|khz|hz|kg|km|mm|cm|kw|kwh|mah|wh|w|v|kv|tons?|adet|units?|pcs|days?|ngay|gun|dias?|years?|yil|nam|percent|per cent|pct|por ciento|phan tram|%)(?:[^\w]|$)",
+        r"^\s?(?:sayili|sayisi|numarali|nolu|tarihli|tl|try|usd|eur|euros?|vnd|dong|mxn|pesos?|gbp|ghz|mhz|khz|hz|kg|km|mm|cm|kw|kwh|mah|wh|w|v|kv|tons?|adet|units?|pcs|days?|ngay|gun|dias?|years?|yil|nam|percent|per cent|pct|por ciento|phan tram|%)(?:[^\w]|$)",
     )
     .unwrap()
 });
@@ -616,7 +616,7 @@ fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
         Some(c) if c.is_alphanumeric() || c == '/' || c == '%' => false,
         Some('-' | '‐' | '–') => !it.next().is_some_and(|c| c.is_alphanumeric()),
         Some(',' | '.') => !it.next().is_some_and(|c| c.is_ascii_digit()),
-        Some(_) => !UNIT_AFTER.is_match(&window_after(text, end, 8)),
+        Some(_) => !UNIT_AFTER.is_match(&window_after(text, end, 12)),
     }
 }
 
@@ -870,6 +870,7 @@ mod tests {
         assert!(ex("at 08:51:17 local time").is_empty());
         assert!(ex("bond 85171300, invoice 85176200, account 8517130000").is_empty());
         assert!(ex("document code 9120 and status code AE").is_empty());
+        assert!(ex("GTİP'lerine ilişkin 4458 sayılı Gümrük Kanunu").is_empty());
         // a cue after the list covers the codes before it
         assert_eq!(ex("0201 ve 0202 GTİP'li etler"), vec!["0201", "0202"]);
         // the code next to the URL is still read
