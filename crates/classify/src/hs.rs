@@ -23,6 +23,9 @@ pub(crate) struct HsHit {
     pub excluded: bool,
     /// For chapters: the reference as written ("Chapter 85").
     pub label: Option<String>,
+    /// A chapter inside a range, not written itself (86 in "chapters 84 to
+    /// 87"): it is one of the text's chapters but not one of its codes.
+    pub in_range: bool,
 }
 
 static RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[. \u{a0}]\d+)*").unwrap());
@@ -310,7 +313,7 @@ pub fn extract_hs_codes(text: &str) -> Vec<String> {
         .map(|h| h.code.clone())
         .collect();
     hits.into_iter()
-        .filter(|h| !excluded.contains(&h.code) && seen.insert(h.code.clone()))
+        .filter(|h| !h.in_range && !excluded.contains(&h.code) && seen.insert(h.code.clone()))
         .map(|h| h.code)
         .collect()
 }
@@ -511,6 +514,7 @@ fn extract_hits_raw(text: &str) -> Vec<HsHit> {
                         chapter: false,
                         excluded: false,
                         label: None,
+                        in_range: false,
                     });
                 }
             }
@@ -523,6 +527,7 @@ fn extract_hits_raw(text: &str) -> Vec<HsHit> {
                 chapter: false,
                 excluded: false,
                 label: None,
+                in_range: false,
             });
         }
     }
@@ -623,20 +628,21 @@ fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
 /// The chapters of a list or range as written ("84 to 87", "84 y 85",
 /// "84-85"). Ranges wider than 20 chapters ("chapters 1-97", the whole
 /// nomenclature) name no chapter in particular and give none.
-fn chapter_list(list: &str) -> Vec<u32> {
-    let mut out: Vec<u32> = Vec::new();
+fn chapter_list(list: &str) -> Vec<(u32, bool)> {
+    let mut out: Vec<(u32, bool)> = Vec::new();
     let mut range_open = false;
     for c in CHAPTER_ITEM.captures_iter(list) {
         if let Some(n) = c.get(1) {
             let n: u32 = n.as_str().parse().unwrap_or(0);
             match out.last().copied() {
-                Some(a) if range_open => {
+                Some((a, _)) if range_open => {
                     if n <= a || n - a > 20 {
                         return Vec::new();
                     }
-                    out.extend(a + 1..=n);
+                    out.extend((a + 1..n).map(|k| (k, true)));
+                    out.push((n, false));
                 }
-                _ => out.push(n),
+                _ => out.push((n, false)),
             }
             range_open = false;
         } else {
@@ -647,25 +653,27 @@ fn chapter_list(list: &str) -> Vec<u32> {
 }
 
 fn chapter_hits(text: &str, hits: &mut Vec<HsHit>) {
-    let push = |hits: &mut Vec<HsHit>, nums: Vec<u32>, start: usize, end: usize, label: &str| {
-        for n in nums {
-            if !valid_chapter(n) || n > 97 && n != 98 && n != 99 {
-                continue;
+    let push =
+        |hits: &mut Vec<HsHit>, nums: Vec<(u32, bool)>, start: usize, end: usize, label: &str| {
+            for (n, in_range) in nums {
+                if !valid_chapter(n) || n > 97 && n != 98 && n != 99 {
+                    continue;
+                }
+                let code = format!("{n:02}");
+                if hits.iter().any(|h| h.start == start && h.code == code) {
+                    continue;
+                }
+                hits.push(HsHit {
+                    code,
+                    start,
+                    end,
+                    chapter: true,
+                    excluded: false,
+                    label: Some(label.to_string()),
+                    in_range,
+                });
             }
-            let code = format!("{n:02}");
-            if hits.iter().any(|h| h.start == start && h.code == code) {
-                continue;
-            }
-            hits.push(HsHit {
-                code,
-                start,
-                end,
-                chapter: true,
-                excluded: false,
-                label: Some(label.to_string()),
-            });
-        }
-    };
+        };
     for c in CHAPTER.captures_iter(text) {
         let (Some(all), Some(g)) = (c.get(0), c.get(1)) else {
             continue;
@@ -940,7 +948,15 @@ mod tests {
     #[test]
     fn chapter_ranges_and_lists() {
         assert_eq!(ex("chapters 84 to 85"), vec!["84", "85"]);
-        assert_eq!(ex("chapters 84 to 87"), vec!["84", "85", "86", "87"]);
+        // codes as written; the chapters inside the range are marked
+        assert_eq!(ex("chapters 84 to 87"), vec!["84", "87"]);
+        let h = extract_hits("chapters 84 to 87");
+        let inside: Vec<&str> = h
+            .iter()
+            .filter(|h| h.in_range)
+            .map(|h| h.code.as_str())
+            .collect();
+        assert_eq!(inside, vec!["85", "86"]);
         assert_eq!(ex("84-85. fasıllar"), vec!["84", "85"]);
         assert_eq!(ex("84 ve 85. fasıllarda"), vec!["84", "85"]);
         assert_eq!(ex("capítulos 84 y 85 de la TIGIE"), vec!["84", "85"]);

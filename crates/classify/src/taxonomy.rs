@@ -753,7 +753,7 @@ impl Taxonomy {
             if excluded_hs_codes.contains(&h.code) {
                 continue;
             }
-            if !hs_codes.contains(&h.code) {
+            if !h.in_range && !hs_codes.contains(&h.code) {
                 hs_codes.push(h.code.clone());
             }
             if h.chapter && !chapters.contains(&h.code) {
