@@ -277,7 +277,7 @@ pub fn hs_overlap(a: &str, b: &str) -> Option<String> {
 }
 
 /// Codes in the other HS version that cover the same goods, from the
-/// correlation data (`data/hs2017-hs2022.csv`): equivalent codes and the
+/// correlation data (`correlation/hs2017-hs2022.csv`): equivalent codes and the
 /// parts of a split, 8517.12 (HS 2017) <-> 8517.13 / 8517.14 (HS 2022),
 /// 8525.80 <-> 8525.81-89, 8539.50 <-> 8539.51/52, 8548.10 <-> 8549.11-19,
 /// 3824.71 <-> 3827.11, 8803.10 <-> 8807.10. Codes that only share some goods
