@@ -239,6 +239,10 @@ struct Relative {
     base: Base,
     /// Fixed offset in days; otherwise groups `n`, `unit` and optional `q`.
     fixed: Option<u32>,
+    /// A time limit ("dentro de los 30 días", "plazo de 180 días"): a
+    /// deadline when the sentence is about comments or the limit is a
+    /// "plazo", never an entry into force.
+    limit: bool,
 }
 
 /// Dates relative to the publication date. A period in a sentence about
@@ -247,6 +251,7 @@ static RELATIVE: LazyLock<Vec<Relative>> = LazyLock::new(|| {
     let num = num_alt();
     let unit = r"(?P<unit>days?|months?|years?|gun|ay|yil|dias|meses|mes|anos?|ngay|thang|nam)";
     let r = |s: String, base: Base, fixed: Option<u32>| Relative {
+        limit: s.starts_with("dentro de") || s.starts_with("plazo"),
         re: Regex::new(&s).unwrap(),
         base,
         fixed,
@@ -659,11 +664,10 @@ pub(crate) fn find_dates(text: &str, published: Option<NaiveDate>) -> Dates {
             // deadline; "plazo de N días ... para su cumplimiento" too
             let deadline = COMMENT_CONTEXT.is_match(sentence) && !INTO_FORCE.is_match(m.as_str())
                 || TRANSITION_CONTEXT.is_match(sentence) && !INTO_FORCE.is_match(sentence)
-                || rel.re.as_str().starts_with("plazo");
+                || rel.limit && m.as_str().starts_with("plazo");
             let slot = if deadline {
                 &mut best_dl
-            } else if rel.re.as_str().starts_with("dentro de") {
-                // "dentro de los 30 días" without comments: a time limit, not an entry into force
+            } else if rel.limit {
                 continue;
             } else {
                 &mut best_eff
