@@ -266,7 +266,7 @@ static RELATIVE: LazyLock<Vec<Relative>> = LazyLock::new(|| {
         r(format!(r"(?P<n>{num})\s+{unit}(?P<q>\s+lam viec)?\s+(?:ke\s+)?tu\s+ngay\s+(?:dang|cong bo|dang tai|thong bao)"), p, None),
         r(format!(r"hieu luc\s+(?:thi hanh\s+)?(?:sau|ke tu sau)\s+(?P<n>{num})\s+{unit}"), p, None),
         // Spanish: "a los 30 días naturales siguientes a su publicación", "dentro de los 60 días naturales"
-        r(format!(r"(?:a los|despues de|transcurridos)\s+(?P<n>{num})\s+{unit}\s+(?P<q>naturales\s+|habiles\s+)?(?:siguientes|posteriores|contados|despues)?\s*(?:a partir del|a partir de|al de|del|a|de)\s+(?P<next>(?:el\s+)?dia\s+(?:habil\s+)?siguiente\s+(?:al de|al|a|de)\s+)?(?:la fecha de\s+)?(?:su|la)\s+publicacion"), p, None),
+        r(format!(r"(?:(?:a los|despues de|transcurridos)\s+)?(?P<n>{num})\s+{unit}\s+(?P<q>naturales\s+|habiles\s+)?(?:siguientes|posteriores|contados|despues)?\s*(?:a partir del|a partir de|al de|del|a|de)\s+(?P<next>(?:el\s+)?dia\s+(?:habil\s+)?siguiente\s+(?:al de|al|a|de)\s+)?(?:la fecha de\s+)?(?:su|la)\s+publicacion"), p, None),
         r(format!(r"dentro de (?:los\s+)?(?P<n>{num})\s+{unit}\s*(?P<q>naturales|habiles)?"), p, None),
         r(format!(r"plazo de\s+(?P<n>{num})\s+{unit}\s*(?P<q>naturales|habiles)?\s*(?:contados\s+)?(?:a partir de|siguientes a|posteriores a|despues de)\s+(?:la fecha de\s+)?(?:su|la)\s+publicacion"), p, None),
         // English: "six months after publication", "30 days after its publication", "within 60 days of publication"
