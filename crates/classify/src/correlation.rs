@@ -1,5 +1,5 @@
 //! HS nomenclature versions and the correlation between them, read from data
-//! files (`crates/classify/data/hs2017-hs2022.csv`): one row per pair of
+//! files (`crates/classify/correlation/hs2017-hs2022.csv`): one row per pair of
 //! 6-digit subheadings, with how they relate and where the row comes from.
 //! A later version (HS 2028) is one more file and one more `HsVersion`.
 
@@ -63,7 +63,7 @@ pub(crate) struct Row {
     pub source: String,
 }
 
-const TABLES: &[&str] = &[include_str!("../data/hs2017-hs2022.csv")];
+const TABLES: &[&str] = &[include_str!("../correlation/hs2017-hs2022.csv")];
 
 /// Split one CSV line; double quotes protect commas.
 fn fields(line: &str) -> Vec<String> {

@@ -239,6 +239,10 @@ struct Relative {
     base: Base,
     /// Fixed offset in days; otherwise groups `n`, `unit` and optional `q`.
     fixed: Option<u32>,
+    /// A time limit ("dentro de los 30 días", "plazo de 180 días"): a
+    /// deadline when the sentence is about comments or the limit is a
+    /// "plazo", never an entry into force.
+    limit: bool,
 }
 
 /// Dates relative to the publication date. A period in a sentence about
@@ -247,6 +251,7 @@ static RELATIVE: LazyLock<Vec<Relative>> = LazyLock::new(|| {
     let num = num_alt();
     let unit = r"(?P<unit>days?|months?|years?|gun|ay|yil|dias|meses|mes|anos?|ngay|thang|nam)";
     let r = |s: String, base: Base, fixed: Option<u32>| Relative {
+        limit: s.starts_with("dentro de") || s.starts_with("plazo"),
         re: Regex::new(&s).unwrap(),
         base,
         fixed,
@@ -261,7 +266,7 @@ static RELATIVE: LazyLock<Vec<Relative>> = LazyLock::new(|| {
         r(format!(r"(?P<n>{num})\s+{unit}(?P<q>\s+lam viec)?\s+(?:ke\s+)?tu\s+ngay\s+(?:dang|cong bo|dang tai|thong bao)"), p, None),
         r(format!(r"hieu luc\s+(?:thi hanh\s+)?(?:sau|ke tu sau)\s+(?P<n>{num})\s+{unit}"), p, None),
         // Spanish: "a los 30 días naturales siguientes a su publicación", "dentro de los 60 días naturales"
-        r(format!(r"(?:a los|despues de|transcurridos)\s+(?P<n>{num})\s+{unit}\s+(?P<q>naturales\s+|habiles\s+)?(?:siguientes|posteriores|contados|despues)?\s*(?:a|al de|a partir de|de)\s+(?:la fecha de\s+)?(?:su|la)\s+publicacion"), p, None),
+        r(format!(r"(?:(?:a los|despues de|transcurridos)\s+)?(?P<n>{num})\s+{unit}\s+(?P<q>naturales\s+|habiles\s+)?(?:siguientes|posteriores|contados|despues)?\s*(?:a partir del|a partir de|al de|del|a|de)\s+(?P<next>(?:el\s+)?dia\s+(?:habil\s+)?siguiente\s+(?:al de|al|a|de)\s+)?(?:la fecha de\s+)?(?:su|la)\s+publicacion"), p, None),
         r(format!(r"dentro de (?:los\s+)?(?P<n>{num})\s+{unit}\s*(?P<q>naturales|habiles)?"), p, None),
         r(format!(r"plazo de\s+(?P<n>{num})\s+{unit}\s*(?P<q>naturales|habiles)?\s*(?:contados\s+)?(?:a partir de|siguientes a|posteriores a|despues de)\s+(?:la fecha de\s+)?(?:su|la)\s+publicacion"), p, None),
         // English: "six months after publication", "30 days after its publication", "within 60 days of publication"
@@ -464,19 +469,28 @@ struct Sentences {
     nfc: Vec<char>,
     /// folded byte offset -> char index (valid at char boundaries)
     to_char: Vec<usize>,
+    /// char index -> folded byte offset (one extra entry: the length)
+    to_byte: Vec<usize>,
 }
 
 impl Sentences {
     fn new(text: &str, folded: &str) -> Sentences {
         let nfc: Vec<char> = crate::norm::nfc(text).chars().collect();
         let mut to_char = vec![0usize; folded.len() + 1];
+        let mut to_byte = Vec::with_capacity(nfc.len() + 1);
         let mut n = 0;
         for (i, (b, _)) in folded.char_indices().enumerate() {
             to_char[b] = i;
+            to_byte.push(b);
             n = i + 1;
         }
         to_char[folded.len()] = n;
-        Sentences { nfc, to_char }
+        to_byte.push(folded.len());
+        Sentences {
+            nfc,
+            to_char,
+            to_byte,
+        }
     }
 
     fn is_end(&self, i: usize) -> bool {
@@ -546,12 +560,7 @@ impl Sentences {
         while b < len && !self.is_end(b) {
             b += 1;
         }
-        let byte_of = |ci: usize| {
-            folded
-                .char_indices()
-                .nth(ci)
-                .map_or(folded.len(), |(i, _)| i)
-        };
+        let byte_of = |ci: usize| self.to_byte.get(ci).copied().unwrap_or(folded.len());
         (byte_of(a), byte_of(b))
     }
 }
@@ -561,10 +570,14 @@ impl Sentences {
 /// year their year; without it relative dates are not resolved.
 pub(crate) fn find_dates(text: &str, published: Option<NaiveDate>) -> Dates {
     let t = crate::norm::fold_strip(text, false);
-    let sentences = Sentences::new(text, &t);
     let year_ref = published.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let found = all_dates(&t, year_ref);
     let mut out = Dates::default();
+    let relative = published.is_some() && RELATIVE_GATE.is_match(&t);
+    if found.is_empty() && !relative {
+        return out;
+    }
+    let sentences = Sentences::new(text, &t);
     let hit = |start: usize, end: usize, date: NaiveDate| DateHit {
         date,
         sentence: sentences.around(start, end),
@@ -610,7 +623,7 @@ pub(crate) fn find_dates(text: &str, published: Option<NaiveDate>) -> Dates {
     let Some(published) = published else {
         return out;
     };
-    if (out.effective.is_some() && out.deadline.is_some()) || !RELATIVE_GATE.is_match(&t) {
+    if (out.effective.is_some() && out.deadline.is_some()) || !relative {
         return out;
     }
     // the signing date, for "kể từ ngày ký"
@@ -635,6 +648,12 @@ pub(crate) fn find_dates(text: &str, published: Option<NaiveDate>) -> Dates {
                     let unit = c
                         .name("unit")
                         .map(|u| unit_of(u.as_str(), c.name("q").map(|q| q.as_str())));
+                    // "contados a partir del día siguiente de su publicación"
+                    let base = if c.name("next").is_some() {
+                        base.succ_opt().unwrap_or(base)
+                    } else {
+                        base
+                    };
                     n.zip(unit).and_then(|(n, u)| add(base, n, u))
                 }
             };
@@ -645,11 +664,10 @@ pub(crate) fn find_dates(text: &str, published: Option<NaiveDate>) -> Dates {
             // deadline; "plazo de N días ... para su cumplimiento" too
             let deadline = COMMENT_CONTEXT.is_match(sentence) && !INTO_FORCE.is_match(m.as_str())
                 || TRANSITION_CONTEXT.is_match(sentence) && !INTO_FORCE.is_match(sentence)
-                || rel.re.as_str().starts_with("plazo");
+                || rel.limit && m.as_str().starts_with("plazo");
             let slot = if deadline {
                 &mut best_dl
-            } else if rel.re.as_str().starts_with("dentro de") {
-                // "dentro de los 30 días" without comments: a time limit, not an entry into force
+            } else if rel.limit {
                 continue;
             } else {
                 &mut best_eff

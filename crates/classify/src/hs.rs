@@ -23,6 +23,9 @@ pub(crate) struct HsHit {
     pub excluded: bool,
     /// For chapters: the reference as written ("Chapter 85").
     pub label: Option<String>,
+    /// A chapter inside a range, not written itself (86 in "chapters 84 to
+    /// 87"): it is one of the text's chapters but not one of its codes.
+    pub in_range: bool,
 }
 
 static RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[. \u{a0}]\d+)*").unwrap());
@@ -57,7 +60,7 @@ static SOFT_REJECT: LazyLock<Regex> = LazyLock::new(|| {
 /// Units and currencies: a number followed by them is a quantity, not a code.
 static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\s?(?:tl|try|usd|eur|euros?|vnd|dong|mxn|pesos?|gbp|ghz|mhz|khz|hz|kg|km|mm|cm|kw|kwh|mah|wh|w|v|kv|tons?|adet|units?|pcs|days?|ngay|gun|dias?|years?|yil|nam|percent|per cent|pct|por ciento|phan tram|%)(?:[^\w]|$)",
+        r"^\s?(?:sayili|sayisi|numarali|nolu|tarihli|tl|try|usd|eur|euros?|vnd|dong|mxn|pesos?|gbp|ghz|mhz|khz|hz|kg|km|mm|cm|kw|kwh|mah|wh|w|v|kv|tons?|adet|units?|pcs|days?|ngay|gun|dias?|years?|yil|nam|percent|per cent|pct|por ciento|phan tram|%)(?:[^\w]|$)",
     )
     .unwrap()
 });
@@ -91,14 +94,51 @@ static CHAPTER_ITEM: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
-/// Spans whose numbers are never codes: URLs, file names, query strings,
-/// timestamps and clock times.
-static MASK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?i)(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>"'\])]+|[\w.~%-]*\w\.(?:pdf|docx?|xlsx?|xml|json|csv|zip|rar|7z|html?|jsp|aspx?|php|jpe?g|png|gif|txt|rtf|odt|ods)\b|[?&][\w.\[\]%-]+=[^\s&<>"']*|\b\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?|\b\d{1,2}:\d{2}(?::\d{2})?\b"#,
-    )
-    .unwrap()
+/// Web addresses: their numbers are never codes.
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>"'\])]+"#).unwrap());
+
+/// File extensions: the name before one is never a code ("Ek-1_851713.pdf").
+static FILE_EXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\.(?:pdf|docx?|xlsx?|xml|json|csv|zip|rar|7z|html?|jsp|aspx?|php|jpe?g|png|gif|txt|rtf|odt|ods)(?-u:\b)").unwrap()
 });
+
+/// Query strings ("?v=851762", "&id=901830").
+static QUERY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"[?&][\w.\[\]%-]+=[^\s&<>"']*"#).unwrap());
+
+/// Timestamps and clock times.
+static CLOCK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i-u)\b\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?|\b\d{1,2}:\d{2}(?::\d{2})?\b").unwrap()
+});
+
+/// Spans whose numbers are never codes: URLs, file names, query strings,
+/// timestamps and clock times. Each pattern runs only when its telltale
+/// character is in the text.
+fn mask_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    if text.contains("://") || text.contains("www.") {
+        out.extend(URL.find_iter(text).map(|m| (m.start(), m.end())));
+    }
+    if text.contains('.') {
+        for m in FILE_EXT.find_iter(text) {
+            let head = &text[..m.start()];
+            let start = head
+                .char_indices()
+                .rev()
+                .find(|(_, c)| c.is_whitespace() || "\"'(<[".contains(*c))
+                .map_or(0, |(i, c)| i + c.len_utf8());
+            out.push((start, m.end()));
+        }
+    }
+    if text.contains('=') {
+        out.extend(QUERY.find_iter(text).map(|m| (m.start(), m.end())));
+    }
+    if text.contains(':') {
+        out.extend(CLOCK.find_iter(text).map(|m| (m.start(), m.end())));
+    }
+    out
+}
 
 /// Tariff words allowed between an exclusion word and the code it excludes.
 static FILLER: LazyLock<Regex> = LazyLock::new(|| {
@@ -237,7 +277,7 @@ pub fn hs_overlap(a: &str, b: &str) -> Option<String> {
 }
 
 /// Codes in the other HS version that cover the same goods, from the
-/// correlation data (`data/hs2017-hs2022.csv`): equivalent codes and the
+/// correlation data (`correlation/hs2017-hs2022.csv`): equivalent codes and the
 /// parts of a split, 8517.12 (HS 2017) <-> 8517.13 / 8517.14 (HS 2022),
 /// 8525.80 <-> 8525.81-89, 8539.50 <-> 8539.51/52, 8548.10 <-> 8549.11-19,
 /// 3824.71 <-> 3827.11, 8803.10 <-> 8807.10. Codes that only share some goods
@@ -273,7 +313,7 @@ pub fn extract_hs_codes(text: &str) -> Vec<String> {
         .map(|h| h.code.clone())
         .collect();
     hits.into_iter()
-        .filter(|h| !excluded.contains(&h.code) && seen.insert(h.code.clone()))
+        .filter(|h| !h.in_range && !excluded.contains(&h.code) && seen.insert(h.code.clone()))
         .map(|h| h.code)
         .collect()
 }
@@ -311,9 +351,9 @@ fn window_after(text: &str, end: usize, chars: usize) -> String {
 }
 
 /// Extract codes from an NFC text, with byte spans.
-pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
+fn extract_hits_raw(text: &str) -> Vec<HsHit> {
     let mut hits: Vec<HsHit> = Vec::new();
-    let masks: Vec<(usize, usize)> = MASK.find_iter(text).map(|m| (m.start(), m.end())).collect();
+    let masks = mask_spans(text);
     let masked = |a: usize, b: usize| masks.iter().any(|&(s, e)| a < e && s < b);
     // candidates that lacked only a cue, for a cue that follows the list
     let mut waiting: Vec<(String, usize, usize)> = Vec::new();
@@ -474,6 +514,7 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
                         chapter: false,
                         excluded: false,
                         label: None,
+                        in_range: false,
                     });
                 }
             }
@@ -486,12 +527,18 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
                 chapter: false,
                 excluded: false,
                 label: None,
+                in_range: false,
             });
         }
     }
     chapter_hits(text, &mut hits);
     hits.retain(|h| !masked(h.start, h.end));
     hits.sort_by_key(|h| (h.start, h.code.len()));
+    hits
+}
+
+pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
+    let mut hits = extract_hits_raw(text);
     mark_exclusions(text, &mut hits);
     hits
 }
@@ -574,27 +621,28 @@ fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
         Some(c) if c.is_alphanumeric() || c == '/' || c == '%' => false,
         Some('-' | '‐' | '–') => !it.next().is_some_and(|c| c.is_alphanumeric()),
         Some(',' | '.') => !it.next().is_some_and(|c| c.is_ascii_digit()),
-        Some(_) => !UNIT_AFTER.is_match(&window_after(text, end, 8)),
+        Some(_) => !UNIT_AFTER.is_match(&window_after(text, end, 12)),
     }
 }
 
 /// The chapters of a list or range as written ("84 to 87", "84 y 85",
 /// "84-85"). Ranges wider than 20 chapters ("chapters 1-97", the whole
 /// nomenclature) name no chapter in particular and give none.
-fn chapter_list(list: &str) -> Vec<u32> {
-    let mut out: Vec<u32> = Vec::new();
+fn chapter_list(list: &str) -> Vec<(u32, bool)> {
+    let mut out: Vec<(u32, bool)> = Vec::new();
     let mut range_open = false;
     for c in CHAPTER_ITEM.captures_iter(list) {
         if let Some(n) = c.get(1) {
             let n: u32 = n.as_str().parse().unwrap_or(0);
             match out.last().copied() {
-                Some(a) if range_open => {
+                Some((a, _)) if range_open => {
                     if n <= a || n - a > 20 {
                         return Vec::new();
                     }
-                    out.extend(a + 1..=n);
+                    out.extend((a + 1..n).map(|k| (k, true)));
+                    out.push((n, false));
                 }
-                _ => out.push(n),
+                _ => out.push((n, false)),
             }
             range_open = false;
         } else {
@@ -605,25 +653,27 @@ fn chapter_list(list: &str) -> Vec<u32> {
 }
 
 fn chapter_hits(text: &str, hits: &mut Vec<HsHit>) {
-    let push = |hits: &mut Vec<HsHit>, nums: Vec<u32>, start: usize, end: usize, label: &str| {
-        for n in nums {
-            if !valid_chapter(n) || n > 97 && n != 98 && n != 99 {
-                continue;
+    let push =
+        |hits: &mut Vec<HsHit>, nums: Vec<(u32, bool)>, start: usize, end: usize, label: &str| {
+            for (n, in_range) in nums {
+                if !valid_chapter(n) || n > 97 && n != 98 && n != 99 {
+                    continue;
+                }
+                let code = format!("{n:02}");
+                if hits.iter().any(|h| h.start == start && h.code == code) {
+                    continue;
+                }
+                hits.push(HsHit {
+                    code,
+                    start,
+                    end,
+                    chapter: true,
+                    excluded: false,
+                    label: Some(label.to_string()),
+                    in_range,
+                });
             }
-            let code = format!("{n:02}");
-            if hits.iter().any(|h| h.start == start && h.code == code) {
-                continue;
-            }
-            hits.push(HsHit {
-                code,
-                start,
-                end,
-                chapter: true,
-                excluded: false,
-                label: Some(label.to_string()),
-            });
-        }
-    };
+        };
     for c in CHAPTER.captures_iter(text) {
         let (Some(all), Some(g)) = (c.get(0), c.get(1)) else {
             continue;
@@ -828,6 +878,7 @@ mod tests {
         assert!(ex("at 08:51:17 local time").is_empty());
         assert!(ex("bond 85171300, invoice 85176200, account 8517130000").is_empty());
         assert!(ex("document code 9120 and status code AE").is_empty());
+        assert!(ex("GTİP'lerine ilişkin 4458 sayılı Gümrük Kanunu").is_empty());
         // a cue after the list covers the codes before it
         assert_eq!(ex("0201 ve 0202 GTİP'li etler"), vec!["0201", "0202"]);
         // the code next to the URL is still read
@@ -897,7 +948,15 @@ mod tests {
     #[test]
     fn chapter_ranges_and_lists() {
         assert_eq!(ex("chapters 84 to 85"), vec!["84", "85"]);
-        assert_eq!(ex("chapters 84 to 87"), vec!["84", "85", "86", "87"]);
+        // codes as written; the chapters inside the range are marked
+        assert_eq!(ex("chapters 84 to 87"), vec!["84", "87"]);
+        let h = extract_hits("chapters 84 to 87");
+        let inside: Vec<&str> = h
+            .iter()
+            .filter(|h| h.in_range)
+            .map(|h| h.code.as_str())
+            .collect();
+        assert_eq!(inside, vec!["85", "86"]);
         assert_eq!(ex("84-85. fasıllar"), vec!["84", "85"]);
         assert_eq!(ex("84 ve 85. fasıllarda"), vec!["84", "85"]);
         assert_eq!(ex("capítulos 84 y 85 de la TIGIE"), vec!["84", "85"]);

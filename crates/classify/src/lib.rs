@@ -66,8 +66,9 @@ pub struct Classification {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded_hs_codes: Vec<String>,
     /// Chapters the text names, alone or in a range ("Chapter 85",
-    /// "chapters 84 to 85", "84-85. fasıllar"), two digits each ("84", "85").
-    /// Each is also in `hs_codes`.
+    /// "chapters 84 to 85", "84-85. fasıllar"), two digits each ("84", "85"),
+    /// every chapter of a range included ("chapters 84 to 87": 84, 85, 86,
+    /// 87). The chapters written out are also in `hs_codes` ("84", "87").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub chapters: Vec<String>,
     /// For a WTO notification (`G/TBT/N/TUR/123`), the notifying member as

@@ -192,7 +192,12 @@ pub fn contains_keyword(haystack: &str, keyword: &str) -> bool {
     }
     let left_word = kw_s.starts_with(is_word);
     let right_word = kw_s.ends_with(is_word);
-    let f = Folded::new(haystack, true);
+    // offsets are kept in 32 bits: read at most 1 GiB
+    let mut cut = haystack.len().min(1 << 30);
+    while !haystack.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let f = Folded::new(&haystack[..cut], true);
     let mut from = 0;
     while let Some(p) = f.stripped.get(from..).and_then(|t| t.find(&kw_s)) {
         let start = from + p;

@@ -631,6 +631,16 @@ impl Taxonomy {
             full = format!("{}\n{}", input.title, input.text);
             &full
         };
+        // offsets are kept in 32 bits: a text beyond 1 GiB is read up to there
+        let text = if text.len() > MAX_TEXT {
+            let mut cut = MAX_TEXT;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            &text[..cut]
+        } else {
+            text
+        };
         let lang = input.lang.map(|l| l.to_ascii_lowercase());
         let f = Folded::new(text, true);
         let nc = self.categories.len();
@@ -743,7 +753,7 @@ impl Taxonomy {
             if excluded_hs_codes.contains(&h.code) {
                 continue;
             }
-            if !hs_codes.contains(&h.code) {
+            if !h.in_range && !hs_codes.contains(&h.code) {
                 hs_codes.push(h.code.clone());
             }
             if h.chapter && !chapters.contains(&h.code) {
@@ -894,5 +904,8 @@ fn meta_for(
         right_word: spec.stripped.ends_with(is_word),
     }
 }
+
+/// The longest text classified (bytes); the rest of a longer one is ignored.
+const MAX_TEXT: usize = 1 << 30;
 
 const BUILTIN: &str = include_str!("../../../config/taxonomy.toml");

@@ -615,3 +615,17 @@ fn never_panics_on_odd_word_salad() {
         let _ = regwatch_classify::hs_correlated(&s);
     }
 }
+
+#[test]
+fn chapter_ranges_in_classification() {
+    let c = run("", "goods of chapters 84 to 87, excluding chapter 86", "en");
+    assert_eq!(c.hs_codes, vec!["84", "87"]);
+    assert_eq!(c.chapters, vec!["84", "85", "87"]);
+    assert_eq!(c.excluded_hs_codes, vec!["86"]);
+    // chapter 85 inside the range is electronics evidence
+    assert_eq!(c.categories, vec!["electronics"]);
+    assert!(c
+        .evidence
+        .iter()
+        .any(|e| e.via == "hs" && e.matched == "chapters 84 to 87"));
+}
