@@ -396,7 +396,7 @@ mod tests {
 
     #[test]
     fn every_correlated_code_reaches_a_case_on_the_other_version_and_back() {
-        let table = include_str!("../crates/classify/data/hs2017-hs2022.csv");
+        let table = include_str!("../crates/classify/correlation/hs2017-hs2022.csv");
         let mut rows = 0;
         for line in table.lines().skip(1).filter(|l| !l.trim().is_empty()) {
             let cols: Vec<&str> = line.splitn(4, ',').collect();

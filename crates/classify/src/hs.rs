@@ -276,32 +276,6 @@ pub fn hs_overlap(a: &str, b: &str) -> Option<String> {
     (even >= 4).then(|| format_digits(&a[..even]))
 }
 
-/// Codes in the other HS version that cover the same goods, from the
-/// correlation data (`correlation/hs2017-hs2022.csv`): equivalent codes and the
-/// parts of a split, 8517.12 (HS 2017) <-> 8517.13 / 8517.14 (HS 2022),
-/// 8525.80 <-> 8525.81-89, 8539.50 <-> 8539.51/52, 8548.10 <-> 8549.11-19,
-/// 3824.71 <-> 3827.11, 8803.10 <-> 8807.10. Codes that only share some goods
-/// (8529.90 -> 8524.xx, 8802.20 -> 8806.xx) are left to [`hs_correlated`].
-/// National digits beyond six are dropped; the code itself is never listed.
-/// Empty for chapters, headings and codes without such a row.
-///
-/// [`hs_correlated`]: crate::hs_correlated
-pub fn hs_equivalents(code: &str) -> Vec<String> {
-    use crate::correlation::Relation;
-    let d = hs_digits(code);
-    if d.len() < 6 {
-        return Vec::new();
-    }
-    let own = format_digits(&d[..6]);
-    let mut out: Vec<String> = Vec::new();
-    for (c, _, rel) in crate::correlation::hs_correlated(&own) {
-        if rel != Relation::Part && c != own && !out.contains(&c) {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// All HS codes in a text, normalized, deduplicated, in order of appearance.
 pub fn extract_hs_codes(text: &str) -> Vec<String> {
     let nfc = crate::norm::nfc(text);
@@ -827,7 +801,7 @@ mod tests {
     }
 
     #[test]
-    fn overlap_and_equivalents() {
+    fn overlap() {
         assert_eq!(hs_overlap("8517.62", "8517").as_deref(), Some("8517"));
         assert_eq!(hs_overlap("8517.62.00", "8517.69").as_deref(), Some("8517"));
         assert_eq!(
@@ -836,15 +810,6 @@ mod tests {
         );
         assert_eq!(hs_overlap("85", "8517.62").as_deref(), Some("85"));
         assert_eq!(hs_overlap("8517", "8518"), None);
-        assert_eq!(hs_equivalents("8517.12.00"), vec!["8517.13", "8517.14"]);
-        assert_eq!(hs_equivalents("8517.13"), vec!["8517.12"]);
-        assert_eq!(hs_equivalents("8539.52"), vec!["8539.50"]);
-        assert!(hs_equivalents("8517.62").is_empty());
-        assert_eq!(hs_equivalents("8548.10")[0], "8549.11");
-        assert_eq!(hs_equivalents("3827.11"), vec!["3824.71"]);
-        // sharing only some goods is not equivalence
-        assert!(hs_equivalents("8529.90").is_empty());
-        assert!(hs_equivalents("8806.22").is_empty());
     }
 
     fn hits(s: &str) -> (Vec<String>, Vec<String>) {

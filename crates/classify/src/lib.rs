@@ -14,9 +14,9 @@ mod origin;
 mod taxonomy;
 mod wto;
 
-pub use correlation::{hs_correlated, HsVersion, Relation};
+pub use correlation::{hs_correlated, hs_equivalents, HsVersion, Relation};
 pub use dates::effective_date;
-pub use hs::{extract_hs_codes, hs_digits, hs_equivalents, hs_overlap, normalize_hs};
+pub use hs::{extract_hs_codes, hs_digits, hs_overlap, normalize_hs};
 pub use norm::{contains_keyword, fold_public as fold};
 pub use origin::origins;
 pub use taxonomy::{Taxonomy, TaxonomyError};
