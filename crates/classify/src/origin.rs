@@ -81,8 +81,8 @@ static CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         format!(r"\bof (?P<c>{n}) origin\b"),
         format!(r"\b(?:imports?|goods|products) from (?:the )?(?P<c>{n})\b[^.]{{0,80}}\b(?:anti ?dumping|countervailing|safeguard|dumping)"),
         format!(r"\b(?:anti ?dumping|countervailing|safeguard)\b[^.]{{0,120}}\bfrom (?:the )?(?P<c>{n})\b"),
-        format!(r"\bsection 301\b[^.]{{0,160}}\b(?P<c>china|chinese)\b"),
-        format!(r"\b(?P<c>china|chinese)\b[^.]{{0,160}}\bsection 301\b"),
+        r"\bsection 301\b[^.]{0,160}\b(?P<c>china|chinese)\b".to_string(),
+        r"\b(?P<c>china|chinese)\b[^.]{0,160}\bsection 301\b".to_string(),
         // Turkish: "Çin menşeli", "menşei Çin olan"
         format!(r"\b(?P<c>{n})\w* mensel"),
         format!(r"\bmensei (?P<c>{n})\b"),
