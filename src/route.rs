@@ -63,3 +63,58 @@ pub fn filter_passes(
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::model::Strength;
+
+    fn channel(min: &str) -> ChannelConfig {
+        let text = format!(
+            "[[channel]]\nname = \"c\"\ntype = \"webhook\"\nurl = \"https://cases.example/h\"\n[channel.filter]\ncases_only = true\nmin_match = \"{min}\"\n"
+        );
+        Config::from_str(std::path::Path::new("c.toml"), &text)
+            .unwrap()
+            .channels
+            .remove(0)
+    }
+
+    fn case_match(strength: Strength) -> CaseMatch {
+        CaseMatch {
+            id: "PHONE-1".into(),
+            link: None,
+            strength,
+            reason: "r".into(),
+        }
+    }
+
+    #[test]
+    fn weaker_matches_than_min_match_are_not_alerted() {
+        let tags = Tags::default();
+        let keyword = [channel("keyword")];
+        let related = [case_match(Strength::Related)];
+        assert!(immediate_routes(&keyword, "TR", &tags, &related).is_empty());
+        let direct = [case_match(Strength::Direct)];
+        assert_eq!(immediate_routes(&keyword, "TR", &tags, &direct), vec!["c"]);
+        // A channel that asks for related matches gets them.
+        let loose = [channel("related")];
+        assert_eq!(immediate_routes(&loose, "TR", &tags, &related), vec!["c"]);
+    }
+
+    #[test]
+    fn a_wto_notification_passes_its_members_country_filter() {
+        let mut ch = channel("keyword");
+        ch.filter.cases_only = false;
+        ch.filter.countries = vec![Country::parse("TR").unwrap()];
+        let tags = Tags {
+            member: Some("TR".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            immediate_routes(&[ch.clone()], "WTO", &tags, &[]),
+            vec!["c"]
+        );
+        assert!(immediate_routes(&[ch], "WTO", &Tags::default(), &[]).is_empty());
+    }
+}
