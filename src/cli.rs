@@ -752,6 +752,12 @@ fn sources_check(cli: &Cli) -> Result<u8, Failure> {
             }
         }
     }
+    for (key, why) in &cfg.unresolved {
+        eprintln!(
+            "warning: {}: `{key}` has no value ({why}): what needs it (a channel's sends, API writes) fails until it is set",
+            cfg.path.display()
+        );
+    }
     for key in &cfg.plain_secrets {
         eprintln!(
             "warning: {}: `{key}` is a secret written in the file: prefer `{key}_env` (an environment variable) or `{key}_file` (a systemd credential)",

@@ -120,6 +120,11 @@ pub struct Config {
     /// Secret-looking settings given as plain values (warned about by `sources check`).
     #[serde(skip)]
     pub plain_secrets: Vec<String>,
+    /// Settings given as `X_env` / `X_file` whose value could not be had,
+    /// by key path (`channel[0].webhook_url`), with why. Only what needs
+    /// them fails (a send, a write), with this reason.
+    #[serde(skip)]
+    pub unresolved: BTreeMap<String, String>,
 }
 
 impl Default for Config {
@@ -135,6 +140,7 @@ impl Default for Config {
             channels: vec![],
             path: PathBuf::from("config/regwatch.toml"),
             plain_secrets: vec![],
+            unresolved: BTreeMap::new(),
         }
     }
 }
@@ -570,6 +576,7 @@ fn resolve_indirect(
     path: &Path,
     text: &str,
     plain_secrets: &mut Vec<String>,
+    unresolved: &mut BTreeMap<String, String>,
 ) -> Result<(), ConfigError> {
     let keys: Vec<String> = table.keys().cloned().collect();
     for key in keys {
@@ -593,11 +600,19 @@ fn resolve_indirect(
                     format!("both `{base}` and `{key}` are set: keep one"),
                 ));
             }
-            if let Ok(v) = std::env::var(&var) {
-                table.insert(
-                    base.to_string(),
-                    toml::Value::String(v.trim_end().to_string()),
-                );
+            match std::env::var(&var) {
+                Ok(v) if !v.trim().is_empty() => {
+                    table.insert(
+                        base.to_string(),
+                        toml::Value::String(v.trim_end().to_string()),
+                    );
+                }
+                _ => {
+                    unresolved.insert(
+                        full_base(prefix, base),
+                        format!("the environment variable {var} (named by `{full}`) is not set"),
+                    );
+                }
             }
         } else if let Some(base) = key.strip_suffix("_file") {
             let Some(toml::Value::String(file)) = table.remove(&key) else {
@@ -613,21 +628,26 @@ fn resolve_indirect(
                     p = Path::new(&dir).join(p);
                 }
             }
-            let v = std::fs::read_to_string(&p).map_err(|e| {
-                ConfigError::invalid(
-                    path,
-                    line_of_key(text, &key, 1),
-                    format!("`{full}`: cannot read {}: {e}", p.display()),
-                )
-            })?;
-            table.insert(
-                base.to_string(),
-                toml::Value::String(v.trim_end().to_string()),
-            );
+            // Read now, but a file that cannot be read (a systemd credential
+            // outside the service) only fails the sends that need it.
+            match std::fs::read_to_string(&p) {
+                Ok(v) => {
+                    table.insert(
+                        base.to_string(),
+                        toml::Value::String(v.trim_end().to_string()),
+                    );
+                }
+                Err(e) => {
+                    unresolved.insert(
+                        full_base(prefix, base),
+                        format!("`{full}`: cannot read {}: {e}", p.display()),
+                    );
+                }
+            }
         } else {
             match table.get_mut(&key) {
                 Some(toml::Value::Table(t)) => {
-                    resolve_indirect(t, &full, path, text, plain_secrets)?
+                    resolve_indirect(t, &full, path, text, plain_secrets, unresolved)?
                 }
                 Some(toml::Value::Array(a)) => {
                     for (i, v) in a.iter_mut().enumerate() {
@@ -638,6 +658,7 @@ fn resolve_indirect(
                                 path,
                                 text,
                                 plain_secrets,
+                                unresolved,
                             )?;
                         }
                     }
@@ -650,6 +671,14 @@ fn resolve_indirect(
         }
     }
     Ok(())
+}
+
+fn full_base(prefix: &str, base: &str) -> String {
+    if prefix.is_empty() {
+        base.to_string()
+    } else {
+        format!("{prefix}.{base}")
+    }
 }
 
 fn is_secret_key(key: &str) -> bool {
@@ -671,20 +700,25 @@ impl Config {
 
     pub fn from_str(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let mut table = parse_table(path, text)?;
+        // `[server].api_token_env` defaults to REGWATCH_API_TOKEN: decided by
+        // the keys the file sets, never by its text (a comment may name them).
+        if let toml::Value::Table(server) = table
+            .entry("server")
+            .or_insert_with(|| toml::Value::Table(Default::default()))
+        {
+            if !server.keys().any(|k| k.starts_with("api_token")) {
+                server.insert("api_token_env".into(), "REGWATCH_API_TOKEN".into());
+            }
+        }
         let mut plain = vec![];
-        resolve_indirect(&mut table, "", path, text, &mut plain)?;
+        let mut unresolved = BTreeMap::new();
+        resolve_indirect(&mut table, "", path, text, &mut plain, &mut unresolved)?;
         let mut cfg: Config = toml::Value::Table(table)
             .try_into()
             .map_err(|e| serde_error(path, text, e, 1))?;
         cfg.path = path.to_path_buf();
         cfg.plain_secrets = plain;
-        if cfg.server.api_token.is_none() && !text.contains("api_token") {
-            if let Ok(t) = std::env::var("REGWATCH_API_TOKEN") {
-                if !t.is_empty() {
-                    cfg.server.api_token = Some(Secret::new(t));
-                }
-            }
-        }
+        cfg.unresolved = unresolved;
         cfg.validate(text)?;
         Ok(cfg)
     }
@@ -730,8 +764,11 @@ impl Config {
         url::Url::parse(&self.server.base_url)
             .map_err(|e| err("base_url", format!("[server].base_url: {e}")))?;
         let mut names = std::collections::HashSet::new();
-        for ch in &self.channels {
+        for (i, ch) in self.channels.iter().enumerate() {
             let line = line_of_name(text, &ch.name);
+            // A secret named by `X_env`/`X_file` that is not there now fails
+            // only the sends that need it (read-only commands work without).
+            let deferred = |key: &str| self.unresolved.contains_key(&format!("channel[{i}].{key}"));
             let cerr =
                 |m: String| ConfigError::invalid(p, line, format!("channel `{}`: {m}", ch.name));
             if !names.insert(ch.name.clone()) {
@@ -746,10 +783,11 @@ impl Config {
             }
             match &ch.kind {
                 ChannelKind::Email(e) => {
-                    let Some(u) = &e.smtp_url else {
-                        return Err(cerr("an email channel needs `smtp_url` (e.g. smtp://localhost:25 or smtps://mail.example.com)".into()));
+                    let scheme = match &e.smtp_url {
+                        Some(u) => u.expose().split("://").next().unwrap_or(""),
+                        None if deferred("smtp_url") => "smtp",
+                        None => return Err(cerr("an email channel needs `smtp_url` (e.g. smtp://localhost:25 or smtps://mail.example.com)".into())),
                     };
-                    let scheme = u.expose().split("://").next().unwrap_or("");
                     if !["smtp", "smtps"].contains(&scheme) {
                         return Err(cerr(
                             "`smtp_url` must start with smtp:// or smtps://".into(),
@@ -765,18 +803,28 @@ impl Config {
                     }
                 }
                 ChannelKind::Slack(sl) => {
-                    if sl.webhook_url.is_none() {
+                    if sl.webhook_url.is_none() && !deferred("webhook_url") {
                         return Err(cerr("a slack channel needs `webhook_url` (better: `webhook_url_env` naming an environment variable that is set)".into()));
                     }
                 }
                 ChannelKind::Webhook(w) => {
-                    if w.url.is_none() {
+                    if w.url.is_none() && !deferred("url") {
                         return Err(cerr("a webhook channel needs `url`".into()));
                     }
                 }
             }
         }
         Ok(())
+    }
+
+    /// Why the channel's `key` has no value, when it was named by `X_env` / `X_file`.
+    pub fn missing_secret(&self, channel: &str, key: &str) -> String {
+        let i = self.channels.iter().position(|c| c.name == channel);
+        let why = i.and_then(|i| self.unresolved.get(&format!("channel[{i}].{key}")));
+        match why {
+            Some(w) => format!("the channel has no `{key}`: {w}"),
+            None => format!("the channel has no `{key}`"),
+        }
     }
 
     /// The taxonomy file: `[sources].taxonomy`, else `taxonomy.toml` beside the config.
@@ -1056,6 +1104,56 @@ webhook_url_env = "RW_TEST_SLACK"
         );
         assert!(!format!("{c:?}").contains("secret-token"));
         assert!(c.plain_secrets.is_empty());
+    }
+
+    #[test]
+    fn the_api_token_comes_from_regwatch_api_token_with_the_starter_config() {
+        // The starter config names api_token_env only in a comment.
+        std::env::set_var("REGWATCH_API_TOKEN", "t0ken-from-env");
+        let c = Config::from_str(Path::new("c.toml"), crate::starter::CONFIG).unwrap();
+        assert_eq!(
+            c.server.api_token.as_ref().map(|t| t.expose()),
+            Some("t0ken-from-env")
+        );
+        // A file that sets its own token source keeps it.
+        let c = Config::from_str(
+            Path::new("c.toml"),
+            "[server]\napi_token_env = \"RW_TEST_NO_SUCH_VAR\"\n",
+        )
+        .unwrap();
+        assert!(c.server.api_token.is_none());
+        assert!(c.unresolved["server.api_token"].contains("RW_TEST_NO_SUCH_VAR"));
+    }
+
+    #[test]
+    fn missing_channel_secrets_are_deferred_to_the_send() {
+        let text = r#"
+[[channel]]
+name = "slack"
+type = "slack"
+webhook_url_env = "RW_TEST_UNSET_SLACK"
+
+[[channel]]
+name = "hook"
+type = "webhook"
+url = "https://cases.example/h"
+secret_file = "no-such-credential"
+"#;
+        let c = Config::from_str(Path::new("c.toml"), text).unwrap();
+        assert!(c
+            .missing_secret("slack", "webhook_url")
+            .contains("RW_TEST_UNSET_SLACK"));
+        assert!(c
+            .missing_secret("hook", "secret")
+            .contains("no-such-credential"));
+        // A channel with no webhook_url at all is still a config error.
+        let e = Config::from_str(
+            Path::new("c.toml"),
+            "[[channel]]\nname = \"s\"\ntype = \"slack\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("webhook_url"), "{e}");
     }
 
     #[test]

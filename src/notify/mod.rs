@@ -320,12 +320,24 @@ async fn send(
         Subject::Health(..) => {}
     }
     let base = app.config.server.base_url.as_str();
+    let missing = |key: &str| SendError::new(app.config.missing_secret(&ch.name, key));
+    let unresolved = |key: &str| {
+        app.config
+            .channels
+            .iter()
+            .position(|c| c.name == ch.name)
+            .is_some_and(|i| {
+                app.config
+                    .unresolved
+                    .contains_key(&format!("channel[{i}].{key}"))
+            })
+    };
     match &ch.kind {
         ChannelKind::Slack(sl) => {
             let url = sl
                 .webhook_url
                 .as_ref()
-                .ok_or_else(|| SendError::new("the channel has no webhook_url"))?;
+                .ok_or_else(|| missing("webhook_url"))?;
             let msg = match &subject {
                 Subject::Change(c) => slack::change_message(c),
                 Subject::Digest(p, cs) => slack::digest_message(
@@ -346,10 +358,11 @@ async fn send(
             .await
         }
         ChannelKind::Webhook(w) => {
-            let url = w
-                .url
-                .as_ref()
-                .ok_or_else(|| SendError::new("the channel has no url"))?;
+            let url = w.url.as_ref().ok_or_else(|| missing("url"))?;
+            // Never send unsigned when a signing key was asked for.
+            if w.secret.is_none() && unresolved("secret") {
+                return Err(missing("secret"));
+            }
             let (event, body) = webhook_body(ch, &subject);
             let body = serde_json::to_vec(&body).unwrap_or_default();
             let mut headers = vec![
@@ -366,6 +379,12 @@ async fn send(
             webhook::post(&client, url.expose(), body, &headers).await
         }
         ChannelKind::Email(em) => {
+            if em.smtp_url.is_none() {
+                return Err(missing("smtp_url"));
+            }
+            if em.smtp_password.is_none() && unresolved("smtp_password") {
+                return Err(missing("smtp_password"));
+            }
             let dir = render::template_dir(em, &app.config.path);
             let (subj, body) = match &subject {
                 Subject::Change(c) => {

@@ -800,3 +800,77 @@ async fn docs_examples_render() {
         std::fs::copy(html, docs.join("digest.html")).unwrap();
     }
 }
+
+/// Read-only commands work on a server installed as documented, from a
+/// shell without the channels' secrets; a send without its secret fails
+/// that delivery with the reason.
+#[test]
+fn read_only_commands_work_without_the_channel_secrets() {
+    let channels = r#"
+[[channel]]
+name = "digest"
+type = "email"
+smtp_url = "smtp://127.0.0.1:9"
+smtp_user = "regwatch"
+smtp_password_env = "RW_IT_UNSET_SMTP_PASSWORD"
+from = "regwatch <rw@example.com>"
+to = ["c@example.com"]
+mode = "digest"
+
+[[channel]]
+name = "slack"
+type = "slack"
+webhook_url_env = "RW_IT_UNSET_SLACK_WEBHOOK_URL"
+
+[[channel]]
+name = "hook"
+type = "webhook"
+url_file = "no-such-credential"
+secret_file = "no-such-secret"
+"#;
+    let setup = crate::helpers::Setup::new("", channels);
+    let report = setup.run(&[
+        "report",
+        "add",
+        "--country",
+        "TR",
+        "--hs",
+        "8517.62",
+        "--title",
+        "Router rule",
+        "--text",
+        "x",
+    ]);
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    for args in [
+        &["changes", "--format", "json"][..],
+        &[
+            "check",
+            "--country",
+            "TR",
+            "--hs",
+            "8517.62",
+            "--format",
+            "json",
+        ],
+        &["show", "1", "--format", "json"],
+        &["sources", "check"],
+    ] {
+        let out = setup.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = setup.run(&["notify", "retry"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("RW_IT_UNSET_SLACK_WEBHOOK_URL") && text.contains("no-such-credential"),
+        "{text}"
+    );
+}
