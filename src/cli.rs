@@ -337,7 +337,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         cmd => {
             let cfg = load_config(&cli)?;
             let app = app(cfg).await?;
-            with_app(cmd, app, fmt).await
+            with_app(cmd, app, fmt, cli.format).await
         }
     }
 }
@@ -352,7 +352,12 @@ fn find_source<'a>(sources: &'a [Source], id: &str) -> Result<&'a Source, Failur
     })
 }
 
-async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
+async fn with_app(
+    cmd: &Command,
+    app: App,
+    fmt: Format,
+    cli_format: Option<Format>,
+) -> Result<u8, Failure> {
     let cfg = app.config.clone();
     match cmd {
         Command::Run { listen } => {
@@ -418,6 +423,7 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
             let results = poll::poll_many(&app, chosen, progress).await;
             let _ = crate::notify::deliver_due(&app, false).await;
             let mut ok = 0;
+            let mut rows = vec![];
             for r in &results {
                 let detail = match &r.status {
                     PollStatus::Baseline => {
@@ -435,20 +441,46 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
                     PollStatus::NotModified => "304".to_string(),
                     PollStatus::Failed(e) => e.clone(),
                 };
-                let status = r.status.name();
                 if !matches!(r.status, PollStatus::Failed(_)) {
                     ok += 1;
                 }
-                println!("{:<32} {:<13} {}", r.source, status, detail);
+                rows.push(serde_json::json!({
+                    "source": r.source, "outcome": r.status.name(), "changes": r.change_ids,
+                    "detail": detail, "elapsed_ms": r.elapsed_ms,
+                }));
             }
             let changes: usize = results.iter().map(|r| r.change_ids.len()).sum();
-            println!(
+            let summary = format!(
                 "polled {} source(s): {} ok, {} failed, {} change(s) recorded",
                 results.len(),
                 ok,
                 results.len() - ok,
                 changes
             );
+            // The summary is for people unless a format is asked for.
+            match cli_format {
+                Some(Format::Json) => println!(
+                    "{}",
+                    serde_json::json!({"sources": rows, "polled": results.len(), "ok": ok,
+                        "failed": results.len() - ok, "changes": changes})
+                ),
+                Some(Format::Csv) => print_rows(
+                    &rows,
+                    &["source", "outcome", "changes", "detail", "elapsed_ms"],
+                    Format::Csv,
+                ),
+                _ => {
+                    for r in &rows {
+                        println!(
+                            "{:<32} {:<13} {}",
+                            r["source"].as_str().unwrap_or(""),
+                            r["outcome"].as_str().unwrap_or(""),
+                            r["detail"].as_str().unwrap_or("")
+                        );
+                    }
+                    println!("{summary}");
+                }
+            }
             Ok(if ok == 0 { 1 } else { 0 })
         }
         Command::Sources(SourcesCmd::List) => {
@@ -513,13 +545,13 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
         }
         Command::Show { id } => {
             let c = services::changes::one(&app, *id).await?;
-            if fmt == Format::Json {
-                println!(
+            match fmt {
+                Format::Json => println!(
                     "{}",
                     serde_json::to_string_pretty(&c).map_err(anyhow::Error::from)?
-                );
-            } else {
-                print_change_detail(&c);
+                ),
+                Format::Csv => print_changes(std::slice::from_ref(&c), Format::Csv),
+                Format::Table => print_change_detail(&c),
             }
             Ok(0)
         }
@@ -536,13 +568,39 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
                 since: Some(since.clone()),
             };
             let report = services::check::check(&app, &q).await?;
-            if fmt == Format::Json {
-                println!(
+            match fmt {
+                Format::Json => println!(
                     "{}",
                     serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?
-                );
-            } else {
-                print_check(&report);
+                ),
+                Format::Csv => {
+                    let rows: Vec<serde_json::Value> = report
+                        .changes
+                        .iter()
+                        .map(|c| serde_json::json!({
+                            "id": c.change.id, "detected": c.change.detected_at.format("%Y-%m-%d %H:%M").to_string(),
+                            "country": c.change.jurisdiction, "source": c.change.source, "title": c.change.title,
+                            "effective": c.change.effective_date.map(|d| d.to_string()),
+                            "strength": c.strength.as_str(), "why": c.why, "url": c.change.url,
+                        }))
+                        .collect();
+                    print_rows(
+                        &rows,
+                        &[
+                            "id",
+                            "detected",
+                            "country",
+                            "source",
+                            "title",
+                            "effective",
+                            "strength",
+                            "why",
+                            "url",
+                        ],
+                        Format::Csv,
+                    );
+                }
+                Format::Table => print_check(&report),
             }
             Ok(0)
         }
@@ -670,10 +728,43 @@ fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Fai
             hints: &[],
             ..Default::default()
         });
-        serde_json::json!({"categories": c.categories, "hs_codes": c.hs_codes, "evidence": c.evidence, "effective_date": c.effective_date})
+        serde_json::json!({"categories": c.categories, "hs_codes": c.hs_codes, "evidence": c.evidence,
+            "effective_date": c.effective_date, "deadline": c.deadline,
+            "excluded_hs_codes": c.excluded_hs_codes, "chapters": c.chapters})
+    };
+    // JSON lines unless a table or CSV is asked for.
+    let cols = [
+        "categories",
+        "hs_codes",
+        "effective_date",
+        "deadline",
+        "evidence",
+    ];
+    let evidence_cell = |v: &mut serde_json::Value| {
+        let e: Vec<String> = v["evidence"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                format!(
+                    "{} via {}: {}",
+                    e["category"].as_str().unwrap_or(""),
+                    e["via"].as_str().unwrap_or(""),
+                    e["match"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        v["evidence"] = serde_json::json!(e);
     };
     if let Some(t) = text {
-        println!("{}", out("", t, lang));
+        let mut v = out("", t, lang);
+        match cli.format {
+            Some(f @ (Format::Table | Format::Csv)) => {
+                evidence_cell(&mut v);
+                print_rows(&[v], &cols, f)
+            }
+            _ => println!("{v}"),
+        }
         return Ok(0);
     }
     #[derive(serde::Deserialize)]
@@ -690,6 +781,8 @@ fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Fai
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout().lock();
     let mut bad = 0;
+    let table = matches!(cli.format, Some(Format::Table | Format::Csv));
+    let mut rows = vec![];
     for (i, line) in std::io::BufRead::lines(stdin.lock()).enumerate() {
         let line = line.map_err(anyhow::Error::from)?;
         if line.trim().is_empty() {
@@ -698,11 +791,13 @@ fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Fai
         match serde_json::from_str::<In>(&line) {
             Ok(x) => {
                 let body = if x.text.is_empty() { x.summary } else { x.text };
-                let _ = writeln!(
-                    stdout,
-                    "{}",
-                    out(&x.title, &body, x.lang.as_deref().or(lang))
-                );
+                let mut v = out(&x.title, &body, x.lang.as_deref().or(lang));
+                if table {
+                    evidence_cell(&mut v);
+                    rows.push(v);
+                } else {
+                    let _ = writeln!(stdout, "{v}");
+                }
             }
             Err(e) => {
                 bad += 1;
@@ -710,9 +805,15 @@ fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Fai
                     "stdin line {}: not a JSON object {{\"title\",\"text\",\"lang\"}}: {e}",
                     i + 1
                 );
-                let _ = writeln!(stdout, "{}", serde_json::json!({"error": e.to_string()}));
+                if !table {
+                    let _ = writeln!(stdout, "{}", serde_json::json!({"error": e.to_string()}));
+                }
             }
         }
+    }
+    drop(stdout);
+    if let Some(f @ (Format::Table | Format::Csv)) = cli.format {
+        print_rows(&rows, &cols, f);
     }
     Ok(if bad > 0 { 1 } else { 0 })
 }
@@ -1041,6 +1142,17 @@ fn print_check(r: &CheckReport) {
 fn print_content(c: &crate::model::Content, fmt: Format) {
     if fmt == Format::Json {
         println!("{}", serde_json::to_string_pretty(c).unwrap_or_default());
+        return;
+    }
+    if fmt == Format::Csv {
+        let rows: Vec<serde_json::Value> = match c {
+            crate::model::Content::Items { items } => items
+                .iter()
+                .map(|it| serde_json::json!({"key": it.key, "title": it.title, "link": it.link, "text": it.text}))
+                .collect(),
+            crate::model::Content::Text { text } => vec![serde_json::json!({"text": text})],
+        };
+        print_rows(&rows, &["key", "title", "link", "text"], Format::Csv);
         return;
     }
     match c {

@@ -615,3 +615,65 @@ fn shipped_config_and_taxonomy_validate() {
     .unwrap();
     assert_eq!(example.len(), 2);
 }
+
+/// `--format json` is honoured by every command that prints records, and
+/// `--format csv` gives a header and rows.
+#[tokio::test]
+async fn every_record_printing_command_prints_json_and_csv() {
+    let srv = FixtureServer::start().await;
+    srv.set(
+        "/feed.xml",
+        Reply::xml(&rss(&[("1", "Eski duyuru", "metin")])),
+    );
+    let setup = Setup::new(&source_toml("feed", "feed", &srv.url("/feed.xml"), ""), "");
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut a = args.to_vec();
+        a.extend(["--format", "json"]);
+        let out = setup.run(&a);
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        serde_json::from_str(text.trim())
+            .or_else(|_| serde_json::from_str(text.lines().next().unwrap_or("")))
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {text}"))
+    };
+    let v = json(&["poll"]);
+    assert_eq!(v["polled"], 1, "{v}");
+    assert_eq!(v["sources"][0]["outcome"], "baseline", "{v}");
+    srv.set(
+        "/feed.xml",
+        Reply::xml(&rss(&[
+            ("2", "Telsiz ekipmanı", "GTİP 8517.62 yeni kural"),
+            ("1", "Eski duyuru", "metin"),
+        ])),
+    );
+    let v = json(&["poll"]);
+    assert_eq!(v["changes"], 1, "{v}");
+    let id = v["sources"][0]["changes"][0].as_i64().unwrap().to_string();
+    assert!(json(&["changes"]).is_array());
+    assert_eq!(json(&["show", &id])["id"].as_i64().unwrap().to_string(), id);
+    assert!(json(&["check", "--country", "TR", "--hs", "8517.62"])["changes"].is_array());
+    assert!(json(&["classify", "--text", "GTİP 8517.62 telsiz"])["hs_codes"].is_array());
+    assert!(json(&["sources", "test", "feed"])["items"].is_array());
+    assert!(json(&["sources", "list"]).is_array());
+    assert!(json(&["cases", "list"]).is_array());
+    for args in [
+        &["poll", "--format", "csv"][..],
+        &["changes", "--format", "csv"],
+        &["show", &id, "--format", "csv"],
+        &[
+            "check",
+            "--country",
+            "TR",
+            "--hs",
+            "8517.62",
+            "--format",
+            "csv",
+        ],
+        &["classify", "--text", "GTİP 8517.62", "--format", "csv"],
+        &["sources", "test", "feed", "--format", "csv"],
+    ] {
+        let out = setup.run(args);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        assert!(rdr.headers().is_ok_and(|h| h.len() > 1), "{args:?}: {text}");
+    }
+}
