@@ -286,6 +286,7 @@ pub enum ChannelKind {
     Email(EmailChannel),
     Slack(SlackChannel),
     Webhook(WebhookChannel),
+    Teams(TeamsChannel),
 }
 
 impl ChannelKind {
@@ -294,6 +295,7 @@ impl ChannelKind {
             ChannelKind::Email(_) => "email",
             ChannelKind::Slack(_) => "slack",
             ChannelKind::Webhook(_) => "webhook",
+            ChannelKind::Teams(_) => "teams",
         }
     }
 }
@@ -322,6 +324,14 @@ pub struct EmailChannel {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlackChannel {
+    #[serde(default)]
+    pub webhook_url: Option<Secret>,
+}
+
+/// `type = "teams"`: a Microsoft Teams Workflows incoming webhook, Adaptive Card.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamsChannel {
     #[serde(default)]
     pub webhook_url: Option<Secret>,
 }
@@ -805,6 +815,11 @@ impl Config {
                 ChannelKind::Slack(sl) => {
                     if sl.webhook_url.is_none() && !deferred("webhook_url") {
                         return Err(cerr("a slack channel needs `webhook_url` (better: `webhook_url_env` naming an environment variable that is set)".into()));
+                    }
+                }
+                ChannelKind::Teams(t) => {
+                    if t.webhook_url.is_none() && !deferred("webhook_url") {
+                        return Err(cerr("a teams channel needs `webhook_url` (the Workflows webhook; better: `webhook_url_env` naming an environment variable)".into()));
                     }
                 }
                 ChannelKind::Webhook(w) => {

@@ -11,6 +11,7 @@
 pub mod email;
 pub mod render;
 pub mod slack;
+pub mod teams;
 pub mod webhook;
 
 use crate::app::App;
@@ -357,6 +358,32 @@ async fn send(
             )
             .await
         }
+        ChannelKind::Teams(t) => {
+            let url = t
+                .webhook_url
+                .as_ref()
+                .ok_or_else(|| missing("webhook_url"))?;
+            let key = d.idempotency_key.as_str();
+            let msg = match &subject {
+                Subject::Change(c) => teams::change_message(c, key),
+                Subject::Digest(p, cs) => teams::digest_message(
+                    cs,
+                    p.period_start,
+                    p.period_end,
+                    &log_url(base, p.period_start),
+                    key,
+                ),
+                Subject::Health(_, p) => teams::health_message(p, base, key),
+            };
+            let client = senders.http(ch)?;
+            webhook::post(
+                &client,
+                url.expose(),
+                serde_json::to_vec(&msg).unwrap_or_default(),
+                &[("Idempotency-Key", d.idempotency_key.clone())],
+            )
+            .await
+        }
         ChannelKind::Webhook(w) => {
             let url = w.url.as_ref().ok_or_else(|| missing("url"))?;
             // Never send unsigned when a signing key was asked for.
@@ -682,6 +709,10 @@ fn preview_one(
         }
         ChannelKind::Slack(_) => {
             let m = slack::digest_message(changes, start, end, &log_url(base, start));
+            format!("{head}{}\n", serde_json::to_string_pretty(&m)?)
+        }
+        ChannelKind::Teams(_) => {
+            let m = teams::digest_message(changes, start, end, &log_url(base, start), "preview");
             format!("{head}{}\n", serde_json::to_string_pretty(&m)?)
         }
         ChannelKind::Webhook(_) => {

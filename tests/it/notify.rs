@@ -874,3 +874,56 @@ secret_file = "no-such-secret"
         "{text}"
     );
 }
+
+/// Teams: an Adaptive Card through a Workflows webhook, retried like Slack
+/// and carrying the same idempotency key on every attempt.
+#[tokio::test]
+async fn teams_gets_an_adaptive_card_retried_with_one_key() {
+    let (peer, addr) = Peer::start().await;
+    let e = env(&format!(
+        "[[channel]]\nname = \"teams\"\ntype = \"teams\"\nwebhook_url = \"http://{addr}/teams\"\nretry_base = \"10ms\"\n"
+    ))
+    .await;
+    peer.script(vec![Reply::Status(500, None)]);
+    report(
+        &e.app,
+        "TR",
+        "8517.62",
+        "Telsiz <b>ekipmanı</b> kuralı",
+        "8517.62 uygunluk",
+    )
+    .await;
+    let r = regwatch::notify::deliver_due(&e.app, true).await.unwrap();
+    assert_eq!((r.delivered, r.failed.len()), (0, 1));
+    let r = regwatch::notify::deliver_due(&e.app, true).await.unwrap();
+    assert_eq!(r.delivered, 1);
+    let r = regwatch::notify::deliver_due(&e.app, true).await.unwrap();
+    assert_eq!(r.delivered, 0, "delivered once");
+    let posts = peer.posts_to("/teams");
+    assert_eq!(posts.len(), 2);
+    let (a, b) = (posts[0].json(), posts[1].json());
+    assert_eq!(a["regwatch_idempotency_key"], b["regwatch_idempotency_key"]);
+    assert_eq!(
+        posts[0].header("idempotency-key"),
+        posts[1].header("idempotency-key")
+    );
+    let card = &b["attachments"][0];
+    assert_eq!(
+        card["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
+    assert_eq!(card["content"]["type"], "AdaptiveCard");
+    let text = b.to_string();
+    assert!(
+        text.contains("ekipmanı") && text.contains("8517.62"),
+        "{text}"
+    );
+    assert!(!card.to_string().contains("<b>"), "escaped: {text}");
+    assert!(
+        card["content"]["actions"][0]["url"]
+            .as_str()
+            .unwrap()
+            .contains("/changes/"),
+        "{text}"
+    );
+}

@@ -1,0 +1,195 @@
+//! Microsoft Teams through a Workflows incoming webhook: an Adaptive Card
+//! with the same content as the Slack message (title linked, tags,
+//! effective date, excerpt, affected cases, link to the change page).
+//! Polled text is escaped for the card's Markdown subset, and links are
+//! only ever http(s) (`util::safe_link`).
+
+use super::render::{change_view, counts_by_jurisdiction, cut, fmt_time, one_line, ChangeView};
+use crate::model::Change;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+/// Cards over about 28 KB are refused by Teams; changes beyond this are left
+/// to the digest's link to the change log.
+const MAX_CHANGES: usize = 25;
+
+/// Escape what the card's Markdown subset would interpret.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '`' | '>' | '<' | '~' | '|'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn text(t: impl Into<String>) -> Value {
+    json!({"type": "TextBlock", "text": t.into(), "wrap": true})
+}
+
+/// `summary` is shown as plain text in notifications: callers keep polled
+/// text out of it.
+fn card(key: &str, summary: &str, body: Vec<Value>, url: &str) -> Value {
+    let mut content = json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+    });
+    if let Some(u) = crate::util::safe_link(Some(url)) {
+        content["actions"] =
+            json!([{"type": "Action.OpenUrl", "title": "View in regwatch", "url": u}]);
+    }
+    json!({
+        "type": "message",
+        "summary": cut(&one_line(summary), 150).0,
+        // The same on a redelivery: receivers drop a copy they have seen.
+        "regwatch_idempotency_key": key,
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": content,
+        }],
+    })
+}
+
+fn change_blocks(v: &ChangeView, body: &mut Vec<Value>) {
+    let title = if v.title.is_empty() {
+        "(untitled)".to_string()
+    } else {
+        esc(&v.title)
+    };
+    let title = match &v.link {
+        Some(l) => format!("**[{title}]({l})**"),
+        None => format!("**{title}**"),
+    };
+    body.push(text(title));
+    let mut facts = vec![
+        json!({"title": "Source", "value": esc(&v.source)}),
+        json!({"title": "Detected", "value": format!("{} ({})", v.detected_at, esc(&v.kind))}),
+        json!({"title": "Tags", "value": if v.categories.is_empty() { "uncategorized".into() } else { esc(&v.categories.join(", ")) }}),
+    ];
+    if !v.hs_codes.is_empty() {
+        facts.push(json!({"title": "HS", "value": esc(&v.hs_codes.join(", "))}));
+    }
+    if let Some(e) = &v.effective_date {
+        facts.push(json!({"title": "Effective", "value": e}));
+    }
+    body.push(json!({"type": "FactSet", "facts": facts}));
+    if !v.excerpt.is_empty() {
+        body.push(json!({"type": "TextBlock", "text": esc(&v.excerpt), "wrap": true, "fontType": "Monospace", "isSubtle": true}));
+    }
+    if !v.cases.is_empty() {
+        let lines: Vec<String> = v
+            .cases
+            .iter()
+            .map(|k| {
+                let id = match &k.link {
+                    Some(l) => format!("[{}]({l})", esc(&k.id)),
+                    None => esc(&k.id),
+                };
+                format!("- {id} ({}): {}", k.strength, esc(&k.reason))
+            })
+            .collect();
+        body.push(text(format!(
+            "**Affected open cases**\n\n{}",
+            lines.join("\n")
+        )));
+    }
+}
+
+/// One change (immediate mode).
+pub fn change_message(c: &Change, key: &str) -> Value {
+    let v = change_view(c, 1500);
+    let mut body = vec![json!({
+        "type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true,
+        "text": esc(&format!("{} · {}", v.jurisdiction, if v.categories.is_empty() { "uncategorized".into() } else { v.categories.join(", ") })),
+    })];
+    change_blocks(&v, &mut body);
+    // The notification preview is plain text nobody escapes: no polled text in it.
+    let summary = format!("regwatch: {} change #{}", v.jurisdiction, v.id);
+    card(key, &summary, body, &v.url)
+}
+
+/// A digest of a period.
+pub fn digest_message(
+    changes: &[Change],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    log_url: &str,
+    key: &str,
+) -> Value {
+    let counts = counts_by_jurisdiction(changes)
+        .iter()
+        .map(|(j, n)| format!("{j} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let title = match changes.len() {
+        0 => "regwatch digest: no changes".to_string(),
+        1 => format!("regwatch digest: 1 change — {counts}"),
+        n => format!("regwatch digest: {n} changes — {counts}"),
+    };
+    let mut body = vec![
+        json!({"type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true, "text": esc(&title)}),
+        json!({"type": "TextBlock", "isSubtle": true, "wrap": true, "text": format!("{} → {}", fmt_time(start), fmt_time(end))}),
+    ];
+    for c in changes.iter().take(MAX_CHANGES) {
+        change_blocks(&change_view(c, 300), &mut body);
+    }
+    if changes.len() > MAX_CHANGES {
+        body.push(text(format!(
+            "… and {} more in the change log",
+            changes.len() - MAX_CHANGES
+        )));
+    }
+    card(key, &title, body, log_url)
+}
+
+/// A source went down or recovered.
+pub fn health_message(p: &Value, base_url: &str, key: &str) -> Value {
+    let h = super::Health::from_payload(p);
+    let title = if h.state == "down" {
+        format!("regwatch: source {} is failing", h.source)
+    } else {
+        format!("regwatch: source {} recovered", h.source)
+    };
+    let mut body = vec![
+        json!({"type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true, "text": esc(&title)}),
+    ];
+    if !h.error.is_empty() {
+        body.push(text(esc(&cut(&h.error, 2000).0)));
+    }
+    card(
+        key,
+        "regwatch: source health",
+        body,
+        &format!("{}/sources", base_url.trim_end_matches('/')),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hostile_title_is_escaped_and_links_stay_http() {
+        let mut c = crate::notify::render::tests::change(1, "TR", "telecom", "t");
+        c.title = "**[click](javascript:alert(1))** <at>all</at>".into();
+        c.link = Some("javascript:alert(1)".into());
+        let m = change_message(&c, "change:1:teams");
+        let s = m.to_string();
+        assert!(!s.contains("](javascript"), "{s}");
+        assert!(s.contains("\\\\*\\\\*\\\\[click\\\\]"), "{s}");
+        assert_eq!(m["regwatch_idempotency_key"], "change:1:teams");
+        assert_eq!(
+            m["attachments"][0]["contentType"],
+            "application/vnd.microsoft.card.adaptive"
+        );
+        assert_eq!(m["attachments"][0]["content"]["type"], "AdaptiveCard");
+    }
+}
