@@ -35,28 +35,12 @@ impl PollFinished<'_> {
                 )
             }
         }
-        metrics::add(
-            "regwatch_polls_total",
-            &[("source", self.source), ("outcome", outcome)],
-            1.0,
-        );
-        metrics::add(
-            "regwatch_poll_duration_seconds_sum",
-            &[("source", self.source)],
+        metrics::poll(
+            self.source,
+            outcome,
             self.elapsed_ms as f64 / 1000.0,
+            self.changes,
         );
-        metrics::add(
-            "regwatch_poll_duration_seconds_count",
-            &[("source", self.source)],
-            1.0,
-        );
-        if self.changes > 0 {
-            metrics::add(
-                "regwatch_changes_total",
-                &[("source", self.source)],
-                self.changes as f64,
-            );
-        }
     }
 }
 
@@ -85,11 +69,7 @@ impl SourceHealthChanged<'_> {
             }
             _ => tracing::info!(source = self.source, state, "source recovered"),
         }
-        metrics::add(
-            "regwatch_source_health_transitions_total",
-            &[("source", self.source), ("state", state)],
-            1.0,
-        );
+        metrics::health_transition(self.source, state);
     }
 }
 
@@ -121,6 +101,8 @@ pub struct DeliveryAttempt<'a> {
     pub outcome: Delivery,
     pub error: Option<&'a str>,
     pub next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// From queued to delivered, when delivered.
+    pub latency_seconds: Option<f64>,
 }
 
 impl DeliveryAttempt<'_> {
@@ -145,10 +127,6 @@ impl DeliveryAttempt<'_> {
                 "alert still not delivered after max_attempts: it stays queued, retried every retry_max; `regwatch notify retry` forces it"
             ),
         }
-        metrics::add(
-            "regwatch_deliveries_total",
-            &[("channel", channel), ("outcome", outcome)],
-            1.0,
-        );
+        metrics::delivery(channel, outcome, self.latency_seconds);
     }
 }

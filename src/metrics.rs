@@ -1,90 +1,278 @@
-//! Prometheus metrics, kept in-process and rendered as text on `/metrics`.
-//! Counters are added to by the events of `crate::events`, which also log.
+//! Prometheus metrics with prometheus-client, rendered on `/metrics` in the
+//! OpenMetrics text format (which Prometheus reads). Counters and
+//! histograms are fed by the events of `crate::events` (which also log);
+//! gauges that describe the store (outbox depth, sources down, last
+//! success per source) are set at scrape time.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+use std::sync::LazyLock;
 
-static REGISTRY: Mutex<BTreeMap<(String, String), f64>> = Mutex::new(BTreeMap::new());
-static HELP: &[(&str, &str, &str)] = &[
-    (
-        "regwatch_polls_total",
-        "counter",
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SourceOutcome {
+    source: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SourceLabel {
+    source: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SourceState {
+    source: String,
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ChannelOutcome {
+    channel: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ChannelLabel {
+    channel: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: String,
+}
+
+type Timestamps = Family<SourceLabel, Gauge<f64, AtomicU64>>;
+
+struct Metrics {
+    registry: Registry,
+    polls: Family<SourceOutcome, Counter>,
+    poll_duration: Family<OutcomeLabel, Histogram, fn() -> Histogram>,
+    changes: Family<SourceLabel, Counter>,
+    health: Family<SourceState, Counter>,
+    deliveries: Family<ChannelOutcome, Counter>,
+    delivery_latency: Family<ChannelLabel, Histogram, fn() -> Histogram>,
+    outbox_depth: Family<ChannelLabel, Gauge>,
+    sources: Gauge,
+    sources_down: Gauge,
+    last_success: Timestamps,
+}
+
+fn poll_buckets() -> Histogram {
+    // 10 ms .. ~80 s
+    Histogram::new(exponential_buckets(0.01, 2.0, 14))
+}
+
+fn latency_buckets() -> Histogram {
+    // 0.1 s .. ~14 h: a delivery may wait for retries.
+    Histogram::new(exponential_buckets(0.1, 3.0, 14))
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
+    let mut registry = Registry::default();
+    let m = Metrics {
+        registry: Registry::default(),
+        polls: Family::default(),
+        poll_duration: Family::new_with_constructor(poll_buckets),
+        changes: Family::default(),
+        health: Family::default(),
+        deliveries: Family::default(),
+        delivery_latency: Family::new_with_constructor(latency_buckets),
+        outbox_depth: Family::default(),
+        sources: Gauge::default(),
+        sources_down: Gauge::default(),
+        last_success: Timestamps::default(),
+    };
+    registry.register(
+        "regwatch_polls",
         "Polls by source and outcome",
-    ),
-    (
-        "regwatch_poll_duration_seconds_sum",
-        "counter",
-        "Total time spent polling, by source",
-    ),
-    (
-        "regwatch_poll_duration_seconds_count",
-        "counter",
-        "Number of timed polls, by source",
-    ),
-    (
-        "regwatch_changes_total",
-        "counter",
+        m.polls.clone(),
+    );
+    registry.register(
+        "regwatch_poll_duration_seconds",
+        "Time one poll took, fetch to record, by outcome",
+        m.poll_duration.clone(),
+    );
+    registry.register(
+        "regwatch_changes",
         "Changes recorded, by source",
-    ),
-    (
-        "regwatch_deliveries_total",
-        "counter",
-        "Alert deliveries by channel and outcome",
-    ),
-    (
-        "regwatch_outbox_depth",
-        "gauge",
-        "Deliveries waiting in the outbox",
-    ),
-    (
-        "regwatch_sources_down",
-        "gauge",
-        "Sources currently reported down",
-    ),
-    ("regwatch_sources", "gauge", "Sources configured"),
-    (
-        "regwatch_source_health_transitions_total",
-        "counter",
+        m.changes.clone(),
+    );
+    registry.register(
+        "regwatch_source_health_transitions",
         "Sources going down or recovering, by source and state",
-    ),
-];
+        m.health.clone(),
+    );
+    registry.register(
+        "regwatch_deliveries",
+        "Alert delivery attempts by channel and outcome",
+        m.deliveries.clone(),
+    );
+    registry.register(
+        "regwatch_delivery_latency_seconds",
+        "Time from a delivery being queued to its delivery, by channel",
+        m.delivery_latency.clone(),
+    );
+    registry.register(
+        "regwatch_outbox_depth",
+        "Deliveries waiting in the outbox, by channel",
+        m.outbox_depth.clone(),
+    );
+    registry.register(
+        "regwatch_sources",
+        "Sources configured and enabled",
+        m.sources.clone(),
+    );
+    registry.register(
+        "regwatch_sources_down",
+        "Sources currently reported down",
+        m.sources_down.clone(),
+    );
+    registry.register(
+        "regwatch_source_last_success_timestamp_seconds",
+        "When each source was last polled successfully (Unix time), for staleness alerts",
+        m.last_success.clone(),
+    );
+    Metrics { registry, ..m }
+});
 
-fn label(pairs: &[(&str, &str)]) -> String {
-    let inner: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{k}=\"{}\"",
-                v.replace('\\', "\\\\")
-                    .replace('"', "\\\"")
-                    .replace('\n', " ")
-            )
+/// A poll ended with `outcome` after `seconds`, recording `changes`.
+pub fn poll(source: &str, outcome: &str, seconds: f64, changes: usize) {
+    let m = &*METRICS;
+    m.polls
+        .get_or_create(&SourceOutcome {
+            source: source.into(),
+            outcome: outcome.into(),
         })
-        .collect();
-    format!("{{{}}}", inner.join(","))
+        .inc();
+    m.poll_duration
+        .get_or_create(&OutcomeLabel {
+            outcome: outcome.into(),
+        })
+        .observe(seconds);
+    if changes > 0 {
+        m.changes
+            .get_or_create(&SourceLabel {
+                source: source.into(),
+            })
+            .inc_by(changes as u64);
+    }
 }
 
-pub fn add(name: &str, labels: &[(&str, &str)], v: f64) {
-    let mut r = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
-    *r.entry((name.to_string(), label(labels))).or_insert(0.0) += v;
+/// A source went `down` or `recovered`.
+pub fn health_transition(source: &str, state: &str) {
+    METRICS
+        .health
+        .get_or_create(&SourceState {
+            source: source.into(),
+            state: state.into(),
+        })
+        .inc();
 }
 
-pub fn set(name: &str, labels: &[(&str, &str)], v: f64) {
-    let mut r = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
-    r.insert((name.to_string(), label(labels)), v);
+/// One delivery attempt ended; `latency` (queued to delivered) when delivered.
+pub fn delivery(channel: &str, outcome: &str, latency: Option<f64>) {
+    let m = &*METRICS;
+    m.deliveries
+        .get_or_create(&ChannelOutcome {
+            channel: channel.into(),
+            outcome: outcome.into(),
+        })
+        .inc();
+    if let Some(l) = latency {
+        m.delivery_latency
+            .get_or_create(&ChannelLabel {
+                channel: channel.into(),
+            })
+            .observe(l.max(0.0));
+    }
 }
 
-/// The registry in Prometheus text exposition format.
+/// What the store says at scrape time.
+pub struct StoreGauges<'a> {
+    pub sources: i64,
+    pub sources_down: i64,
+    pub outbox_by_channel: &'a [(String, i64)],
+    /// (source, last success as Unix seconds)
+    pub last_success: &'a [(String, f64)],
+}
+
+/// Set the gauges read from the store at scrape time.
+pub fn set_store_gauges(g: &StoreGauges<'_>) {
+    let m = &*METRICS;
+    m.sources.set(g.sources);
+    m.sources_down.set(g.sources_down);
+    m.outbox_depth.clear();
+    for (channel, n) in g.outbox_by_channel {
+        m.outbox_depth
+            .get_or_create(&ChannelLabel {
+                channel: channel.clone(),
+            })
+            .set(*n);
+    }
+    m.last_success.clear();
+    for (source, t) in g.last_success {
+        m.last_success
+            .get_or_create(&SourceLabel {
+                source: source.clone(),
+            })
+            .set(*t);
+    }
+}
+
+/// The registry as OpenMetrics text.
 pub fn render() -> String {
-    let r = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
     let mut out = String::new();
-    for (name, kind, help) in HELP {
-        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-        for ((n, l), v) in r.iter() {
-            if n == name {
-                out.push_str(&format!("{n}{l} {v}\n"));
-            }
-        }
+    if prometheus_client::encoding::text::encode(&mut out, &METRICS.registry).is_err() {
+        out.clear();
     }
     out
+}
+
+/// The content type of [`render`]'s text.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exposition_has_histograms_labels_and_an_end() {
+        poll("unit-src", "changed", 0.2, 3);
+        delivery("unit-chan", "delivered", Some(1.5));
+        set_store_gauges(&StoreGauges {
+            sources: 1,
+            sources_down: 0,
+            outbox_by_channel: &[("unit-chan".into(), 3)],
+            last_success: &[("unit-src".into(), 1_700_000_000.0)],
+        });
+        let t = render();
+        assert!(
+            t.contains("regwatch_polls_total{source=\"unit-src\",outcome=\"changed\"} 1"),
+            "{t}"
+        );
+        assert!(
+            t.contains("# TYPE regwatch_poll_duration_seconds histogram"),
+            "{t}"
+        );
+        assert!(
+            t.contains("regwatch_delivery_latency_seconds_bucket{"),
+            "{t}"
+        );
+        assert!(
+            t.contains("regwatch_outbox_depth{channel=\"unit-chan\"} 3"),
+            "{t}"
+        );
+        assert!(
+            t.contains(
+                "regwatch_source_last_success_timestamp_seconds{source=\"unit-src\"} 1700000000"
+            ),
+            "{t}"
+        );
+        assert!(t.trim_end().ends_with("# EOF"), "{t}");
+    }
 }

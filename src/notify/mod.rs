@@ -154,6 +154,7 @@ pub async fn deliver_due(app: &App, force: bool) -> anyhow::Result<DeliveryRepor
                 outcome: events::Delivery::Retrying,
                 error: Some(&err),
                 next_attempt_at: Some(next),
+                latency_seconds: None,
             }
             .emit();
             report.failed.push((d.id, d.channel.clone(), err));
@@ -181,6 +182,9 @@ pub async fn deliver_due(app: &App, force: bool) -> anyhow::Result<DeliveryRepor
                     outcome: events::Delivery::Delivered,
                     error: None,
                     next_attempt_at: None,
+                    latency_seconds: d
+                        .created_at
+                        .map(|t| (Utc::now() - t).num_milliseconds() as f64 / 1000.0),
                 }
                 .emit();
                 report.delivered += 1;
@@ -202,6 +206,7 @@ pub async fn deliver_due(app: &App, force: bool) -> anyhow::Result<DeliveryRepor
                     },
                     error: Some(&e.message),
                     next_attempt_at: Some(at),
+                    latency_seconds: None,
                 }
                 .emit();
                 report.failed.push((d.id, ch.name.clone(), e.message));
@@ -209,7 +214,6 @@ pub async fn deliver_due(app: &App, force: bool) -> anyhow::Result<DeliveryRepor
         }
     }
     report.waiting = app.store.pending_deliveries().await?;
-    crate::metrics::set("regwatch_outbox_depth", &[], report.waiting.len() as f64);
     Ok(report)
 }
 

@@ -206,34 +206,49 @@ async fn healthz(axum::extract::State(shared): axum::extract::State<Shared>) -> 
     }
 }
 
-/// Prometheus text; gauges are set from the store at scrape time.
+/// Prometheus metrics (OpenMetrics text); gauges are set from the store at
+/// scrape time.
 async fn metrics(axum::extract::State(shared): axum::extract::State<Shared>) -> Response {
     let app = shared.app();
     let sources = shared.sources();
-    crate::metrics::set(
-        "regwatch_sources",
-        &[],
-        sources.iter().filter(|s| s.def.enabled).count() as f64,
-    );
-    match app.store.outbox_depth().await {
-        Ok(d) => crate::metrics::set("regwatch_outbox_depth", &[], d as f64),
-        Err(e) => tracing::warn!(error = %e, "metrics: cannot read the outbox depth"),
-    }
-    match app.store.health().await {
-        Ok(h) => {
-            let down = h
-                .iter()
-                .filter(|h| h.down && sources.iter().any(|s| s.id() == h.id))
-                .count();
-            crate::metrics::set("regwatch_sources_down", &[], down as f64);
+    let enabled: Vec<&str> = sources
+        .iter()
+        .filter(|s| s.def.enabled)
+        .map(|s| s.id())
+        .collect();
+    let outbox = match app.store.outbox_depth_by_channel().await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: cannot read the outbox depth");
+            vec![]
         }
-        Err(e) => tracing::warn!(error = %e, "metrics: cannot read source health"),
-    }
+    };
+    let health = match app.store.health().await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: cannot read source health");
+            vec![]
+        }
+    };
+    let health: Vec<_> = health
+        .into_iter()
+        .filter(|h| enabled.contains(&h.id.as_str()))
+        .collect();
+    let last_success: Vec<(String, f64)> = health
+        .iter()
+        .filter_map(|h| {
+            h.last_success_at
+                .map(|t| (h.id.clone(), t.timestamp_millis() as f64 / 1000.0))
+        })
+        .collect();
+    crate::metrics::set_store_gauges(&crate::metrics::StoreGauges {
+        sources: enabled.len() as i64,
+        sources_down: health.iter().filter(|h| h.down).count() as i64,
+        outbox_by_channel: &outbox,
+        last_success: &last_success,
+    });
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         crate::metrics::render(),
     )
         .into_response()

@@ -17,6 +17,8 @@ pub struct Delivery {
     pub last_error: Option<String>,
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub status: String,
+    /// When it was queued (for delivery latency).
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 pub async fn enqueue(
@@ -55,6 +57,7 @@ fn row_to_delivery(r: sqlx::any::AnyRow) -> Delivery {
         last_error: r.get("last_error"),
         next_attempt_at: parse_ts(&r.get::<String, _>("next_attempt_at")),
         status: r.get("status"),
+        created_at: parse_ts(&r.get::<String, _>("created_at")),
     }
 }
 
@@ -209,6 +212,15 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?,
         )
+    }
+
+    /// Deliveries waiting, by channel.
+    pub async fn outbox_depth_by_channel(&self) -> anyhow::Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT channel, COUNT(*) FROM outbox WHERE status = 'pending' GROUP BY channel ORDER BY channel",
+        )
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     pub async fn digest_period_end(&self, channel: &str) -> anyhow::Result<Option<DateTime<Utc>>> {

@@ -502,9 +502,38 @@ async fn run_polls_on_schedule_serves_changes_reloads_and_stops_on_sigterm() {
         ) == Some(1.0),
         "{m}"
     );
-    assert_eq!(metric(&m, "regwatch_sources_down{}"), Some(0.0), "{m}");
-    assert!(metric(&m, "regwatch_outbox_depth{}").is_some(), "{m}");
-    assert_eq!(metric(&m, "regwatch_sources{}"), Some(3.0), "{m}");
+    assert_eq!(metric(&m, "regwatch_sources_down "), Some(0.0), "{m}");
+    // Prometheus's text parser reads all of it: the poll-duration histogram
+    // and the per-source last-success gauge included.
+    let lines = m.lines().map(|l| Ok(l.to_string()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("the exposition parses");
+    let names: std::collections::HashSet<&str> =
+        scrape.samples.iter().map(|s| s.metric.as_str()).collect();
+    for n in [
+        "regwatch_polls_total",
+        "regwatch_poll_duration_seconds",
+        "regwatch_source_last_success_timestamp_seconds",
+        "regwatch_sources",
+    ] {
+        assert!(names.contains(n), "{n} missing: {names:?}");
+    }
+    assert!(
+        scrape
+            .samples
+            .iter()
+            .any(|s| s.metric == "regwatch_poll_duration_seconds"
+                && matches!(s.value, prometheus_parse::Value::Histogram(_))),
+        "{m}"
+    );
+    assert!(
+        scrape.samples.iter().any(
+            |s| s.metric == "regwatch_source_last_success_timestamp_seconds"
+                && s.labels.get("source") == Some("fx-a")
+        ),
+        "{m}"
+    );
+    assert!(!m.contains("{}"), "no empty label sets: {m}");
+    assert_eq!(metric(&m, "regwatch_sources "), Some(3.0), "{m}");
 
     // Writes need the bearer token.
     let http = reqwest::Client::new();
