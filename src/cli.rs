@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use unicode_width::UnicodeWidthStr;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -30,11 +31,39 @@ pub struct Cli {
     /// Output format of commands that list things (default: table on a terminal, JSON otherwise)
     #[arg(long, global = true, value_enum)]
     pub format: Option<Format>,
-    /// Log as JSON lines (for journald / log shippers)
+    /// Log as JSON lines (default when stderr is not a terminal; under
+    /// systemd the journal's own fields are used instead)
     #[arg(long, global = true)]
     pub log_json: bool,
+    /// Colour on a terminal: auto (default; off with $NO_COLOR, forced with
+    /// $CLICOLOR_FORCE), always or never
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour what goes to stderr: `--color always|never` wins;
+    /// otherwise NO_COLOR (any value) turns colour off, CLICOLOR_FORCE on,
+    /// and else a terminal decides.
+    pub fn enabled(self) -> bool {
+        let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto if set("NO_COLOR") => false,
+            ColorChoice::Auto if set("CLICOLOR_FORCE") => true,
+            ColorChoice::Auto => std::io::stderr().is_terminal(),
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -244,7 +273,7 @@ fn usage(msg: impl Into<String>) -> Failure {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_json);
+    init_logging(&cli);
     // The daemon spends its life waiting: two workers are plenty and keep RSS low
     // (parsing runs on the blocking pool).
     let mut builder = tokio::runtime::Builder::new_multi_thread();
@@ -267,21 +296,67 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging(json: bool) {
+/// The progress bar of a running `poll` on a terminal; log lines are
+/// written above it, never into it.
+static PROGRESS: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
+
+/// Stderr for log lines, suspending the progress bar while a line is written.
+struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let bar = PROGRESS.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        match bar {
+            Some(b) => b.suspend(|| std::io::stderr().write_all(buf))?,
+            None => std::io::stderr().write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// Logs: the journal's native fields and priorities when systemd connected
+/// stderr to the journal; JSON lines when asked or when stderr is not a
+/// terminal; human lines on a terminal. `$REGWATCH_LOG` sets the filter.
+fn init_logging(cli: &Cli) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("REGWATCH_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("warn,regwatch=info"));
-    let json = json
-        || std::env::var("REGWATCH_LOG_FORMAT")
-            .map(|v| v == "json")
-            .unwrap_or(false);
+    // Outside the daemon a failed poll is told once, in the summary.
+    let default = if matches!(cli.command, Command::Run { .. }) {
+        "warn,regwatch=info"
+    } else {
+        "warn,regwatch=info,regwatch::events=error"
+    };
+    let filter =
+        EnvFilter::try_from_env("REGWATCH_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    if crate::journal::stderr_is_journal() {
+        match crate::journal::JournalLayer::connect(&crate::journal::socket_path()) {
+            Ok(layer) => {
+                let _ = tracing_subscriber::registry()
+                    .with(filter)
+                    .with(layer)
+                    .try_init();
+                return;
+            }
+            Err(e) => eprintln!(
+                "warning: stderr is the journal but its socket cannot be reached ({e}): logging JSON lines instead"
+            ),
+        }
+    }
+    let json = cli.log_json
+        || std::env::var("REGWATCH_LOG_FORMAT").is_ok_and(|v| v == "json")
+        || (!std::io::stderr().is_terminal()
+            && std::env::var("REGWATCH_LOG_FORMAT").map_or(true, |v| v != "human"));
     let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(|| LogWriter);
     if json {
         let _ = b.json().flatten_event(true).try_init();
     } else {
-        let _ = b.with_ansi(std::io::stderr().is_terminal()).try_init();
+        let _ = b.with_ansi(cli.color.enabled()).try_init();
     }
 }
 
@@ -419,8 +494,27 @@ async fn with_app(
                     cfg.sources.dir.display()
                 )));
             }
-            let progress = std::io::stderr().is_terminal();
-            let results = poll::poll_many(&app, chosen, progress).await;
+            let bar = std::io::stderr().is_terminal().then(|| {
+                let b = indicatif::ProgressBar::new(chosen.len() as u64);
+                b.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "  polling {pos}/{len} {wide_bar} {elapsed}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                *PROGRESS.lock().unwrap_or_else(|p| p.into_inner()) = Some(b.clone());
+                b
+            });
+            let results = poll::poll_many(&app, chosen, |done, _| {
+                if let Some(b) = &bar {
+                    b.set_position(done as u64);
+                }
+            })
+            .await;
+            if let Some(b) = bar {
+                b.finish_and_clear();
+                *PROGRESS.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            }
             let _ = crate::notify::deliver_due(&app, false).await;
             let mut ok = 0;
             let mut rows = vec![];
@@ -947,21 +1041,16 @@ fn print_rows(rows: &[serde_json::Value], cols: &[&str], fmt: Format) {
                         .collect()
                 })
                 .collect();
-            let mut widths: Vec<usize> = cols.iter().map(|c| c.chars().count()).collect();
+            let mut widths: Vec<usize> = cols.iter().map(|c| c.width()).collect();
             for r in &table {
                 for (i, v) in r.iter().enumerate() {
-                    widths[i] = widths[i].max(v.chars().count());
+                    widths[i] = widths[i].max(v.width());
                 }
             }
             let line = |vals: Vec<String>| {
                 vals.iter()
                     .enumerate()
-                    .map(|(i, v)| {
-                        format!(
-                            "{v}{}",
-                            " ".repeat(widths[i].saturating_sub(v.chars().count()))
-                        )
-                    })
+                    .map(|(i, v)| format!("{v}{}", " ".repeat(widths[i].saturating_sub(v.width()))))
                     .collect::<Vec<_>>()
                     .join("  ")
                     .trim_end()

@@ -456,7 +456,7 @@ pub async fn run(
                         if let Err(e) = reconcile(&new_app, &new_sources, Utc::now()).await {
                             tracing::warn!(error = format!("{e:#}"), "could not re-plan the reloaded sources");
                         }
-                        tracing::info!(sources = new_sources.len(), ?added, ?removed, ?changed, "configuration reloaded");
+                        tracing::info!(sources = new_sources.len(), added = added.join(","), removed = removed.join(","), changed = changed.join(","), "configuration reloaded");
                     }
                     Err(e) => tracing::error!(error = format!("{e:#}"), "reload failed: keeping the previous configuration and sources"),
                 }

@@ -20,6 +20,7 @@ pub mod diff;
 pub mod events;
 pub mod extract;
 pub mod fetch;
+pub mod journal;
 pub mod matching;
 pub mod metrics;
 pub mod model;

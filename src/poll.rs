@@ -261,7 +261,12 @@ async fn follow(app: &App, source: &Source, link: &url::Url) -> anyhow::Result<S
 }
 
 /// Poll many sources with bounded concurrency (per-host limits are in the fetcher).
-pub async fn poll_many(app: &App, sources: Vec<Source>, progress: bool) -> Vec<PollSummary> {
+/// `on_done(done, total)` is called as each poll ends (a progress bar).
+pub async fn poll_many(
+    app: &App,
+    sources: Vec<Source>,
+    mut on_done: impl FnMut(usize, usize),
+) -> Vec<PollSummary> {
     use futures_util::stream::{self, StreamExt};
     let total = sources.len();
     let conc = app.config.fetch.concurrency.max(1);
@@ -286,13 +291,8 @@ pub async fn poll_many(app: &App, sources: Vec<Source>, progress: bool) -> Vec<P
     .buffer_unordered(conc);
     while let Some(r) = s.next().await {
         done += 1;
-        if progress {
-            eprint!("\r  polled {done}/{total}  ");
-        }
+        on_done(done, total);
         out.push(r);
-    }
-    if progress && total > 0 {
-        eprintln!();
     }
     out.sort_by(|a, b| a.source.cmp(&b.source));
     out

@@ -677,3 +677,102 @@ async fn every_record_printing_command_prints_json_and_csv() {
         assert!(rdr.headers().is_ok_and(|h| h.len() > 1), "{args:?}: {text}");
     }
 }
+
+/// Under systemd (stderr is `$JOURNAL_STREAM`), logs go to the journal's
+/// socket in its native protocol, with priorities and structured fields.
+#[tokio::test]
+async fn journald_mode_speaks_the_native_protocol() {
+    use std::os::unix::fs::MetadataExt;
+    let srv = FixtureServer::start().await;
+    srv.set("/gone", Reply::status(503));
+    let setup = Setup::new(
+        &source_toml("broken", "feed", &srv.url("/gone"), ""),
+        "[fetch]\nretries = 0\nrobots_txt = false\ntimeout = \"2s\"\nper_host_interval = \"0s\"\n[schedule]\njitter = \"0s\"\n",
+    );
+    let sock_path = setup.root().join("journal.socket");
+    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let err_path = setup.root().join("stderr");
+    let err = std::fs::File::create(&err_path).unwrap();
+    let m = err.metadata().unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"))
+        .arg("--config")
+        .arg(&setup.config_path)
+        .arg("poll")
+        .current_dir(setup.root())
+        .env("REGWATCH_LOG", "info")
+        .env("JOURNAL_STREAM", format!("{}:{}", m.dev(), m.ino()))
+        .env("REGWATCH_JOURNAL_SOCKET", &sock_path)
+        .stdout(std::process::Stdio::null())
+        .stderr(err)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "the only source failed");
+    let mut seen = vec![];
+    let mut buf = vec![0u8; 65536];
+    while let Ok(n) = sock.recv(&mut buf) {
+        let d = String::from_utf8_lossy(&buf[..n]).to_string();
+        let done = d.contains("MESSAGE=poll failed");
+        seen.push(d);
+        if done {
+            break;
+        }
+    }
+    let failed = seen
+        .iter()
+        .find(|d| d.contains("MESSAGE=poll failed"))
+        .unwrap_or_else(|| panic!("{seen:?}"));
+    assert!(failed.contains("PRIORITY=4\n"), "{failed}");
+    assert!(failed.contains("SOURCE=broken\n"), "{failed}");
+    assert!(failed.contains("OUTCOME=failed\n"), "{failed}");
+    assert!(failed.contains("SYSLOG_IDENTIFIER=regwatch\n"), "{failed}");
+    assert!(
+        std::fs::read_to_string(&err_path)
+            .unwrap()
+            .trim()
+            .is_empty(),
+        "nothing but the journal"
+    );
+}
+
+/// NO_COLOR turns colour off even where CLICOLOR_FORCE would turn it on;
+/// `--color always` turns it on.
+#[test]
+fn no_color_means_no_escape_codes() {
+    let setup = Setup::new(
+        &source_toml("broken", "feed", "http://127.0.0.1:9/nothing", ""),
+        "",
+    );
+    let run = |args: &[&str], envs: &[(&str, &str)]| -> String {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"));
+        c.arg("--config").arg(&setup.config_path).args(args);
+        c.current_dir(setup.root())
+            .env("REGWATCH_LOG", "info")
+            .env("REGWATCH_LOG_FORMAT", "human")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let forced = run(&["poll"], &[("CLICOLOR_FORCE", "1")]);
+    assert!(
+        forced.contains('\u{1b}'),
+        "CLICOLOR_FORCE colours: {forced}"
+    );
+    let plain = run(&["poll"], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]);
+    assert!(!plain.contains('\u{1b}'), "{plain}");
+    assert!(
+        plain.contains("poll failed") || plain.contains("failed"),
+        "{plain}"
+    );
+    let always = run(&["--color", "always", "poll"], &[("NO_COLOR", "1")]);
+    assert!(always.contains('\u{1b}'), "{always}");
+}
