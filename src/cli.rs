@@ -772,8 +772,19 @@ async fn with_app(
 }
 
 async fn cases_import(app: &App, file: &Path, close_missing: bool) -> Result<u8, Failure> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| usage(format!("{}: cannot read: {e}", file.display())))?;
+    let bytes =
+        std::fs::read(file).map_err(|e| usage(format!("{}: cannot read: {e}", file.display())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let col = at - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+        usage(format!(
+            "{}:{line}: column {col}: not UTF-8 text (byte 0x{:02X}): save the export as UTF-8 (in Excel: \"CSV UTF-8\"; in LibreOffice: character set Unicode (UTF-8)) and import again",
+            file.display(),
+            e.as_bytes()[at]
+        ))
+    })?;
     let is_json =
         file.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('[');
     let r = services::cases::import(app, &text, is_json, close_missing)

@@ -547,26 +547,100 @@ fn line_of_source(text: &str, id: &str) -> Option<usize> {
 
 /// Turn a toml/serde error message into one that names the line when the
 /// message names a key.
+/// The line of `key` inside the table a dotted path names (`fetch.timeout`,
+/// `channel[1].smtp_url`, `source.extract.item`), searching from `from_line`.
+fn line_of_path(text: &str, path: &str, from_line: usize) -> Option<usize> {
+    let parts: Vec<&str> = path.split('.').collect();
+    let (key, tables) = parts.split_last()?;
+    let mut start = from_line;
+    if let Some(first) = tables.first() {
+        let (name, index) = match first.split_once('[') {
+            Some((n, i)) => (n, i.trim_end_matches(']').parse::<usize>().ok()),
+            None => (*first, None),
+        };
+        let header = tables
+            .iter()
+            .map(|t| t.split('[').next().unwrap_or(t))
+            .collect::<Vec<_>>()
+            .join(".");
+        let headers: Vec<usize> = text
+            .lines()
+            .enumerate()
+            .skip(from_line.saturating_sub(1))
+            .filter(|(_, l)| {
+                let t = l.trim();
+                t == format!("[{header}]")
+                    || t == format!("[[{header}]]")
+                    || t == format!("[[{name}]]")
+            })
+            .map(|(i, _)| i + 1)
+            .collect();
+        if let Some(h) = headers.get(index.unwrap_or(0)).or(headers.first()) {
+            start = *h;
+        }
+    }
+    line_of_key(text, key, start)
+}
+
+/// The table and key a dotted path names, as a person reads it: `[fetch].timeout`.
+fn display_path(path: &str) -> String {
+    match path.rsplit_once('.') {
+        Some((table, key)) => format!("[{table}].{key}"),
+        None => format!("`{path}`"),
+    }
+}
+
+/// Turn a toml/serde error message into one that names the line, the
+/// table.key, the bad value and the fix.
 fn serde_error(path: &Path, text: &str, err: impl fmt::Display, from_line: usize) -> ConfigError {
-    let msg = err.to_string();
-    let key = regex::Regex::new(r"(?:unknown field|missing field|key) `([^`]+)`")
-        .ok()
+    let msg = err.to_string().trim().replace('\n', " ");
+    let key_re = regex::Regex::new(r"(?:unknown field|missing field|key) `([^`]+)`").ok();
+    let path_re = regex::Regex::new(r" in `([^`]+)`$").ok();
+    let key_path = path_re
+        .as_ref()
         .and_then(|re| re.captures(&msg).map(|c| c[1].to_string()));
-    let line = key.as_deref().and_then(|k| {
-        let last = k.rsplit('.').next().unwrap_or(k);
-        line_of_key(text, last, from_line)
-    });
-    let hint = if msg.contains("unknown field") {
-        " (check the spelling; the keys are listed in DESIGN.md and in `regwatch init`'s config)"
-    } else {
-        ""
+    let (line, msg) = match key_path.filter(|kp| kp.contains('.')) {
+        Some(kp) => {
+            let body = path_re
+                .as_ref()
+                .map(|re| re.replace(&msg, "").to_string())
+                .unwrap_or_else(|| msg.clone());
+            let line = line_of_path(text, &kp, from_line);
+            let written = line
+                .and_then(|l| text.lines().nth(l - 1))
+                .and_then(|l| l.split_once('=').map(|(_, v)| v.trim().to_string()));
+            let fix = if body.starts_with("invalid type: string") && body.contains("expected u") {
+                format!(
+                    "; write a number without quotes, e.g. `{} = {}`",
+                    kp.rsplit('.').next().unwrap_or(&kp),
+                    written.as_deref().unwrap_or("\"1\"").trim_matches('"')
+                )
+            } else {
+                String::new()
+            };
+            let what = match &written {
+                Some(w) => format!("{} = {w}: ", display_path(&kp)),
+                None => format!("{}: ", display_path(&kp)),
+            };
+            (line, format!("{what}{body}{fix}"))
+        }
+        None => {
+            let key = key_re
+                .as_ref()
+                .and_then(|re| re.captures(&msg).map(|c| c[1].to_string()));
+            let line = key.as_deref().and_then(|k| {
+                let last = k.rsplit('.').next().unwrap_or(k);
+                line_of_key(text, last, from_line)
+            });
+            let hint = if msg.contains("unknown field") {
+                " (check the spelling: every key is shown, commented, in config/regwatch.toml as `regwatch init` writes it, and in docs/sources.md)"
+            } else {
+                ""
+            };
+            (line, format!("{msg}{hint}"))
+        }
     };
-    let msg = msg.trim().replace('\n', " ");
-    ConfigError::invalid(
-        path,
-        line.or(Some(from_line).filter(|l| *l > 1)),
-        format!("{msg}{hint}"),
-    )
+    ConfigError::invalid(path, line.or(Some(from_line).filter(|l| *l > 1)), msg)
 }
 
 fn parse_table(path: &Path, text: &str) -> Result<toml::Table, ConfigError> {
@@ -574,7 +648,27 @@ fn parse_table(path: &Path, text: &str) -> Result<toml::Table, ConfigError> {
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        ConfigError::invalid(path, line, e.message().trim().to_string())
+        let mut msg = e.message().trim().to_string();
+        // "duplicate key" alone does not say which: name the table or key.
+        if msg.starts_with("duplicate key") {
+            if let Some(l) = line.and_then(|l| text.lines().nth(l - 1)) {
+                let t = l.trim();
+                let name = t.split('=').next().unwrap_or(t).trim();
+                let first = text
+                    .lines()
+                    .position(|x| {
+                        x.trim() == t || (x.trim().starts_with(name) && !t.starts_with('['))
+                    })
+                    .map(|i| i + 1);
+                msg = match first {
+                    Some(f) if Some(f) != line => format!(
+                        "`{name}` is defined twice (first on line {f}): merge the two into one"
+                    ),
+                    _ => format!("`{name}` is defined twice: keep one"),
+                };
+            }
+        }
+        ConfigError::invalid(path, line, msg)
     })
 }
 
@@ -1169,6 +1263,67 @@ secret_file = "no-such-credential"
         .unwrap_err()
         .to_string();
         assert!(e.contains("webhook_url"), "{e}");
+    }
+
+    #[test]
+    fn config_errors_name_the_line_the_key_the_value_and_the_fix() {
+        let base = "[storage]\nurl = \"sqlite://x.db\"\n\n[fetch]\nretries = 2\n";
+        let e = |extra: &str| {
+            Config::from_str(Path::new("c.toml"), &format!("{base}{extra}\n"))
+                .unwrap_err()
+                .to_string()
+        };
+        let t = e("timeout = \"30 seconds\"");
+        assert!(
+            t.starts_with("c.toml:6: [fetch].timeout = \"30 seconds\":"),
+            "{t}"
+        );
+        assert!(t.contains("write e.g. `30s`"), "{t}");
+        let t = e("concurrency = \"16\"");
+        assert!(
+            t.starts_with("c.toml:6: [fetch].concurrency = \"16\":"),
+            "{t}"
+        );
+        assert!(t.contains("`concurrency = 16`"), "{t}");
+        let t = e("[server]\nlisten = \"127.0.0.1:1\"\n[fetch]\ntimeout = \"3s\"");
+        assert!(
+            t.starts_with("c.toml:8:")
+                && t.contains("`[fetch]` is defined twice (first on line 4)"),
+            "{t}"
+        );
+        let t = e("retires = 3");
+        assert!(
+            t.starts_with("c.toml:6:")
+                && t.contains("retires")
+                && t.contains("config/regwatch.toml"),
+            "{t}"
+        );
+        assert!(
+            !t.contains("DESIGN.md"),
+            "the hint names a file the user has: {t}"
+        );
+    }
+
+    #[test]
+    fn source_errors_name_the_line_in_the_users_terms() {
+        let bad_cron = GOOD.replace("schedule = \"15 0 * * *\"", "schedule = \"0 25 * * *\"");
+        let e = parse_sources(Path::new("sources/tr.toml"), &bad_cron, &sched())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("sources/tr.toml:9:"), "{e}");
+        assert!(
+            e.contains("`0 25 * * *`: hour `25` is out of range: hours are 0-23"),
+            "{e}"
+        );
+        let bad_sel = GOOD.replace("item = \"li\"", "item = \"a[\"");
+        let e = parse_sources(Path::new("sources/tr.toml"), &bad_sel, &sched())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("sources/tr.toml:14:"), "{e}");
+        assert!(
+            e.contains("`item` CSS selector `a[` is invalid") && !e.contains("developer"),
+            "{e}"
+        );
     }
 
     #[test]

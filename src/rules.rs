@@ -56,8 +56,45 @@ impl Css {
             })
             .map_err(|e| RuleError {
                 key,
-                message: format!("`{key}` CSS selector `{s}` is invalid: {e}"),
+                message: format!(
+                    "`{key}` CSS selector `{s}` is invalid: {}; write a CSS selector such as `li`, `div.news a` or `a[href]`",
+                    selector_problem(&e)
+                ),
             })
+    }
+}
+
+/// What is wrong with a selector, in a page author's words (scraper's own
+/// message for most mistakes is "Unexpected error occurred. Please report
+/// this to the developer").
+fn selector_problem(e: &scraper::error::SelectorErrorKind) -> String {
+    use scraper::error::SelectorErrorKind as K;
+    use selectors::parser::SelectorParseErrorKind as P;
+    match e {
+        K::UnexpectedToken => "a character is out of place (check quotes and brackets)".into(),
+        K::EndOfLine => "it ends too early (an unclosed `[`, `(` or quote, or a dangling `>`)".into(),
+        K::InvalidAtRule | K::InvalidAtRuleBody => "`@` rules are not selectors".into(),
+        K::QualRuleInvalid => "it is not a selector".into(),
+        K::TooManyNestedBlocks => "it nests too deeply".into(),
+        K::ExpectedColonOnPseudoElement | K::ExpectedIdentityOnPseudoElement => {
+            "a pseudo-element needs `::` and a name, e.g. `::before`".into()
+        }
+        K::UnexpectedSelectorParseError(k) => match k {
+            P::NoQualifiedNameInAttributeSelector | P::InvalidQualNameInAttr => {
+                "an attribute selector needs an attribute name, e.g. `a[href]` or `[data-id=\"7\"]`".into()
+            }
+            P::EmptySelector => "it is empty".into(),
+            P::DanglingCombinator => "a combinator (`>`, `+`, `~`) has nothing after it".into(),
+            P::UnexpectedTokenInAttributeSelector | P::BadValueInAttr | P::ExpectedBarInAttr => {
+                "the attribute selector is malformed: write `[name]`, `[name=value]` or `[name=\"a value\"]`".into()
+            }
+            P::NoIdentForPseudo | P::UnsupportedPseudoClassOrElement => {
+                "that pseudo-class is not supported (supported: :first-child, :nth-child(n), :not(...), :has(...), …)".into()
+            }
+            P::ClassNeedsIdent => "a `.` must be followed by a class name".into(),
+            P::UnexpectedIdent | P::NonCompoundSelector => "a name is out of place".into(),
+            _ => "it is not a selector regwatch can use".into(),
+        },
     }
 }
 
@@ -222,6 +259,18 @@ impl CompiledRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selector_errors_speak_to_page_authors() {
+        for bad in ["a[", "[=x]", "div >", ".", "li:nosuch", "a[href=]"] {
+            let e = Css::parse("item", bad).map(|_| ()).expect_err(bad).message;
+            assert!(!e.contains("report this to the developer"), "{bad}: {e}");
+            assert!(
+                e.contains(&format!("`{bad}`")) && e.contains("such as"),
+                "{bad}: {e}"
+            );
+        }
+    }
 
     #[test]
     fn bad_rules_name_their_key() {

@@ -25,9 +25,11 @@ impl Schedule {
         let tz: Tz = Tz::from_str(tz.trim()).map_err(|_| {
             format!("`{tz}` is not an IANA timezone: use a name such as `Europe/Istanbul` or `UTC`")
         })?;
+        check_bounds(expr)?;
         let translated = translate(expr)?;
-        let inner = cron::Schedule::from_str(&translated).map_err(|e| {
-            format!("`{expr}` is not a valid cron schedule ({e}): use crontab's 5 fields, e.g. `*/30 * * * *` or `0 7 * * 1-5`")
+        // The crate's own message speaks of its 6-field form: say it in crontab's terms.
+        let inner = cron::Schedule::from_str(&translated).map_err(|_| {
+            format!("`{}` is not a valid crontab schedule: use 5 fields (minute hour day month weekday), e.g. `*/30 * * * *` or `0 7 * * 1-5`", expr.trim())
         })?;
         Ok(Schedule {
             expr: expr.trim().to_string(),
@@ -52,6 +54,79 @@ impl Schedule {
             .next()
             .map(|t| t.with_timezone(&Utc))
     }
+}
+
+/// The fields of a crontab line, with their names and bounds as crontab's
+/// manual gives them.
+const FIELDS: [(&str, u32, u32); 5] = [
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day of month", 1, 31),
+    ("month", 1, 12),
+    ("day of week", 0, 7),
+];
+
+fn plural(name: &str) -> String {
+    match name {
+        "day of month" => "days of the month".into(),
+        "day of week" => "days of the week".into(),
+        n => format!("{n}s"),
+    }
+}
+
+/// Numbers out of their field's range, said in crontab's terms ("hour `25`
+/// is out of range: hours are 0-23"), for the line as the user wrote it.
+fn check_bounds(expr: &str) -> Result<(), String> {
+    let all: Vec<&str> = expr.split_whitespace().collect();
+    let (fields, seconds): (&[&str], Option<&str>) = match all.len() {
+        5 => (&all[..], None),
+        6 => (&all[1..], Some(all[0])),
+        _ => return Ok(()),
+    };
+    let mut named: Vec<(&str, u32, u32, &str)> = FIELDS
+        .iter()
+        .zip(fields)
+        .map(|((n, lo, hi), f)| (*n, *lo, *hi, *f))
+        .collect();
+    if let Some(sec) = seconds {
+        named.insert(0, ("second", 0, 59, sec));
+    }
+    for (name, lo, hi, field) in named {
+        for part in field.split(',') {
+            let (range, step) = match part.split_once('/') {
+                Some((r, s)) => (r, Some(s)),
+                None => (part, None),
+            };
+            if let Some(s) = step {
+                match s.parse::<u32>() {
+                    Ok(n) if n >= 1 => {}
+                    _ => {
+                        return Err(format!(
+                            "`{}`: {name} `{field}`: the step `/{s}` must be a number from 1",
+                            expr.trim()
+                        ))
+                    }
+                }
+            }
+            for n in range.split('-') {
+                if let Ok(v) = n.parse::<u32>() {
+                    if v < lo || v > hi {
+                        return Err(format!(
+                            "`{}`: {name} `{v}` is out of range: {} are {lo}-{hi}{}",
+                            expr.trim(),
+                            plural(name),
+                            if name == "day of week" {
+                                " (0 and 7 are Sunday)"
+                            } else {
+                                ""
+                            }
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Translate crontab (5 fields) or 6-field (seconds first) into the cron crate's
@@ -136,6 +211,25 @@ fn day(s: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_fields_are_told_in_crontabs_terms() {
+        let e = Schedule::parse("0 25 * * *", "UTC").unwrap_err();
+        assert_eq!(e, "`0 25 * * *`: hour `25` is out of range: hours are 0-23");
+        let e = Schedule::parse("60 * * * *", "UTC").unwrap_err();
+        assert!(e.contains("minute `60`") && e.contains("0-59"), "{e}");
+        let e = Schedule::parse("0 7 * * 8", "UTC").unwrap_err();
+        assert!(e.contains("0-7 (0 and 7 are Sunday)"), "{e}");
+        let e = Schedule::parse("0 7 32 * *", "UTC").unwrap_err();
+        assert!(e.contains("day of month `32`") && e.contains("1-31"), "{e}");
+        let e = Schedule::parse("*/0 * * * *", "UTC").unwrap_err();
+        assert!(e.contains("step"), "{e}");
+        // Never the internal 6-field form.
+        let e = Schedule::parse("0 7 * JANX *", "UTC").unwrap_err();
+        assert!(e.starts_with("`0 7 * JANX *`"), "{e}");
+        assert!(!e.contains("0 0 7"), "{e}");
+        assert!(Schedule::parse("0 7 * * 1-5", "Europe/Istanbul").is_ok());
+    }
     use chrono::{Datelike, Timelike, Weekday};
 
     fn at(s: &str) -> DateTime<Utc> {

@@ -440,3 +440,21 @@ fn chapter_rules_reach_the_check_and_siblings_are_only_related() {
         "{chapter:#}"
     );
 }
+
+/// A cases export that is not UTF-8 is refused with its line and column
+/// and how to save it right.
+#[test]
+fn a_non_utf8_export_names_the_line_and_the_fix() {
+    let setup = Setup::new("", "");
+    let csv = setup.root().join("cases.csv");
+    std::fs::write(
+        &csv,
+        b"id,client,title,country,hs_codes,categories,keywords,status,link\nC1,A\xe7me,Phones,TR,8517.13,,,open,\n",
+    )
+    .unwrap();
+    let out = setup.run(&["cases", "import", csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cases.csv:2: column 5: not UTF-8"), "{err}");
+    assert!(err.contains("CSV UTF-8"), "{err}");
+}
