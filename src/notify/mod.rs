@@ -326,6 +326,7 @@ async fn send(
                 ),
                 Subject::Health(_, p) => slack::health_message(p, base),
             };
+            let msg = slack::with_dedup_key(msg, &d.idempotency_key);
             let client = senders.http(ch)?;
             webhook::post(
                 &client,
