@@ -434,6 +434,7 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
                     PollStatus::Unchanged => String::new(),
                     PollStatus::NotModified => "304".to_string(),
                     PollStatus::Failed(e) => e.clone(),
+                    PollStatus::Suspect(w) => w.clone(),
                 };
                 let status = r.status.name();
                 if !matches!(r.status, PollStatus::Failed(_)) {

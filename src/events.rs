@@ -24,6 +24,9 @@ impl PollFinished<'_> {
             PollStatus::Failed(e) => {
                 tracing::warn!(source = self.source, url, outcome, error = %e, elapsed_ms = self.elapsed_ms, "poll failed")
             }
+            PollStatus::Suspect(w) => {
+                tracing::warn!(source = self.source, url, outcome, warning = %w, elapsed_ms = self.elapsed_ms, "poll held as suspect")
+            }
             _ => {
                 tracing::info!(
                     source = self.source,

@@ -6,6 +6,7 @@ mod cases;
 mod catalogue;
 mod core_poll;
 mod daemon;
+mod emptiness;
 mod exactly_once;
 mod helpers;
 mod multi;
