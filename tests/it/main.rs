@@ -11,4 +11,5 @@ mod exactly_once;
 mod helpers;
 mod multi;
 mod notify;
+mod rendering;
 mod store;
