@@ -16,7 +16,7 @@ use crate::store::PollRecord;
 use chrono::{DateTime, Utc};
 use std::time::Instant;
 
-/// At most this many new items of one poll have their link followed.
+/// At most this many new or modified items of one poll have their link followed.
 pub const MAX_FOLLOW_PER_POLL: usize = 20;
 
 #[derive(Debug, Clone)]
@@ -251,7 +251,9 @@ pub fn next_due(app: &App, source: &Source, after: DateTime<Utc>) -> DateTime<Ut
     }
 }
 
-/// Tag, match and route each change; follow new items' links where asked.
+/// Tag, match and route each change; follow the links of new and modified
+/// items where asked (a listing entry edited in place often means that the
+/// act behind the link changed, and is tagged on that text).
 async fn build_records(
     app: &App,
     source: &Source,
@@ -264,12 +266,16 @@ async fn build_records(
         if !source.reports(c.kind) {
             continue;
         }
-        if source.rules.follow && c.kind == ChangeKind::Added && followed < MAX_FOLLOW_PER_POLL {
+        let followable = matches!(c.kind, ChangeKind::Added | ChangeKind::Modified);
+        if source.rules.follow && followable && followed < MAX_FOLLOW_PER_POLL {
             if let Some(link) = c.link.as_deref().and_then(|l| url::Url::parse(l).ok()) {
                 followed += 1;
                 match follow(app, source, &link).await {
                     Ok(text) => {
-                        c.excerpt = crate::util::truncate(&text, 600);
+                        // A modified item keeps its excerpt: what changed.
+                        if c.kind == ChangeKind::Added {
+                            c.excerpt = crate::util::truncate(&text, 600);
+                        }
                         c.text = text;
                     }
                     Err(e) => {

@@ -615,3 +615,74 @@ fn shipped_config_and_taxonomy_validate() {
     .unwrap();
     assert_eq!(example.len(), 2);
 }
+
+/// `follow` fetches the link of a modified item too (an entry edited in
+/// place often means the act behind it changed) and tags the change on that
+/// text, at most MAX_FOLLOW_PER_POLL links per poll.
+#[tokio::test]
+async fn follow_applies_to_modified_items() {
+    let srv = FixtureServer::start().await;
+    let page = |n: usize, suffix: &str| {
+        let li: String = (1..=n)
+            .map(|i| format!("<li><a href=\"/d/{i}\">Duyuru {i}{suffix}</a></li>"))
+            .collect();
+        format!("<html><body><ul id=\"list\">{li}</ul></body></html>")
+    };
+    for i in 1..=30 {
+        srv.set(
+            &format!("/d/{i}"),
+            Reply::html(&format!(
+                "<html><body><main>Telsiz ekipmanları {i}: GTİP 8517.62 uygunluk değerlendirmesi</main></body></html>"
+            )),
+        );
+    }
+    let setup = Setup::new(
+        &source_toml(
+            "list",
+            "page",
+            &srv.url("/list"),
+            "content = \"#list\"\nitem = \"li\"\nfollow = true\n",
+        ),
+        "",
+    );
+    let app = setup.app().await;
+    let src = setup.source("list");
+    srv.set("/list", Reply::html(&page(1, "")));
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Baseline
+    );
+    assert_eq!(srv.hits("/d/1"), 0, "a baseline follows nothing");
+
+    srv.set("/list", Reply::html(&page(1, " (güncellendi)")));
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Changed(1)
+    );
+    assert_eq!(srv.hits("/d/1"), 1, "the modified item's link was followed");
+    let c = changes(&app).await;
+    assert_eq!(c[0].kind, ChangeKind::Modified);
+    assert_eq!(
+        c[0].hs_codes,
+        vec!["8517.62"],
+        "tagged on the followed text"
+    );
+    assert!(c[0].categories.contains(&"telecom".to_string()));
+    assert!(
+        c[0].excerpt.contains("güncellendi"),
+        "the excerpt still says what changed: {}",
+        c[0].excerpt
+    );
+
+    // 30 items, every one modified: 20 links followed, no more.
+    srv.set("/list", Reply::html(&page(30, "")));
+    poll_source(&app, &src).await.unwrap();
+    srv.set("/list", Reply::html(&page(30, " (2)")));
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Changed(30)
+    );
+    let fetched: usize = (1..=30).map(|i| srv.hits(&format!("/d/{i}"))).sum();
+    // 1 + 20 (29 added, 20 followed) + 20 (30 modified, 20 followed)
+    assert_eq!(fetched, 1 + 2 * regwatch::poll::MAX_FOLLOW_PER_POLL);
+}
