@@ -239,15 +239,29 @@ pub fn suspect_shrink(had: usize, has: usize) -> Option<String> {
 
 /// The next due time from the source's schedule, plus jitter.
 pub fn next_due(app: &App, source: &Source, after: DateTime<Utc>) -> DateTime<Utc> {
-    let base = source
+    let day = chrono::Duration::hours(24);
+    let base = source.schedule.next_after(after).unwrap_or(after + day);
+    // The period at this point of the schedule: up to the time after `base`.
+    let period = source
         .schedule
-        .next_after(after)
-        .unwrap_or(after + chrono::Duration::hours(24));
-    let jitter = app.config.schedule.jitter.0.as_millis() as i64;
-    if jitter > 0 {
-        base + chrono::Duration::milliseconds(rand::random_range(0..=jitter))
+        .next_after(base)
+        .map(|n| n - base)
+        .unwrap_or(day);
+    base + jitter_within(app.config.schedule.jitter.0, period)
+}
+
+/// A random delay of up to `jitter`, and never more than a tenth of
+/// `period`: jitter spreads sources that share a schedule, it must not push
+/// a source on a 5-second schedule 30 s late, or run into its next time.
+pub fn jitter_within(jitter: std::time::Duration, period: chrono::Duration) -> chrono::Duration {
+    let cap = period.num_milliseconds().max(0) / 10;
+    let max = i64::try_from(jitter.as_millis())
+        .unwrap_or(i64::MAX)
+        .min(cap);
+    if max > 0 {
+        chrono::Duration::milliseconds(rand::random_range(0..=max))
     } else {
-        base
+        chrono::Duration::zero()
     }
 }
 

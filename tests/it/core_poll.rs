@@ -686,3 +686,55 @@ async fn follow_applies_to_modified_items() {
     // 1 + 20 (29 added, 20 followed) + 20 (30 modified, 20 followed)
     assert_eq!(fetched, 1 + 2 * regwatch::poll::MAX_FOLLOW_PER_POLL);
 }
+
+/// Jitter never exceeds a tenth of the schedule's period at that point,
+/// however large `[schedule].jitter` is.
+#[tokio::test]
+async fn jitter_stays_within_a_tenth_of_the_period() {
+    use chrono::{Duration as D, TimeZone, Utc};
+    let toml: String = [
+        ("every-second", "* * * * * *"),
+        ("half-hourly", "*/30 * * * *"),
+        ("seven-and-eight", "0 7,8 * * *"),
+    ]
+    .iter()
+    .map(|(id, sched)| {
+        format!(
+            "{}schedule = \"{sched}\"\ntimezone = \"UTC\"\n",
+            source_toml(id, "feed", "http://127.0.0.1:9/feed", "")
+        )
+    })
+    .collect();
+    let setup = Setup::new(
+        &toml,
+        "[fetch]\nrobots_txt = false\n\n[schedule]\njitter = \"1h\"\n",
+    );
+    let app = setup.app().await;
+    let at = |h, m, s| Utc.with_ymd_and_hms(2026, 12, 1, h, m, s).unwrap();
+    // (source, after, the schedule's time after `after`, the largest jitter)
+    let cases = [
+        (
+            "every-second",
+            at(6, 0, 0),
+            at(6, 0, 1),
+            D::milliseconds(100),
+        ),
+        ("half-hourly", at(6, 1, 0), at(6, 30, 0), D::minutes(3)),
+        // 07:00 then 08:00: a tenth of one hour.
+        ("seven-and-eight", at(6, 59, 0), at(7, 0, 0), D::minutes(6)),
+        // 08:00 then 07:00 the next day: 23 h, so the configured hour.
+        ("seven-and-eight", at(7, 30, 0), at(8, 0, 0), D::hours(1)),
+    ];
+    for (id, after, base, max) in cases {
+        let src = setup.source(id);
+        let mut largest = D::zero();
+        for _ in 0..300 {
+            let due = regwatch::poll::next_due(&app, &src, after);
+            assert!(due >= base, "{id}: {due} before {base}");
+            let j = due - base;
+            assert!(j <= max, "{id}: jitter {j} > {max}");
+            largest = largest.max(j);
+        }
+        assert!(largest > max / 2, "{id}: jitter is applied ({largest})");
+    }
+}
