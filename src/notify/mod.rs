@@ -385,7 +385,7 @@ async fn send(
             };
             let m = email::build(ch, &d.idempotency_key, &subj, body)?;
             let t = senders.smtp(ch)?;
-            email::send(&t, m).await
+            email::send(&t, m, ch.timeout.0).await
         }
     }
 }

@@ -163,6 +163,8 @@ async fn handle(
 struct Sink {
     mails: Arc<Mutex<Vec<Vec<u8>>>>,
     cur: Vec<u8>,
+    /// Answer every message with "554 Transaction failed".
+    reject: bool,
 }
 
 impl mailin_embedded::Handler for Sink {
@@ -185,7 +187,11 @@ impl mailin_embedded::Handler for Sink {
             .lock()
             .unwrap()
             .push(std::mem::take(&mut self.cur));
-        mailin_embedded::response::OK
+        if self.reject {
+            mailin_embedded::response::TRANSACTION_FAILED
+        } else {
+            mailin_embedded::response::OK
+        }
     }
 }
 
@@ -198,7 +204,10 @@ fn free_port() -> u16 {
 }
 
 fn start_smtp(port: u16) -> Arc<Mutex<Vec<Vec<u8>>>> {
-    let sink = Sink::default();
+    start_sink(port, Sink::default())
+}
+
+fn start_sink(port: u16, sink: Sink) -> Arc<Mutex<Vec<Vec<u8>>>> {
     let mails = sink.mails.clone();
     let mut server = mailin_embedded::Server::new(sink);
     server
@@ -734,6 +743,38 @@ async fn smtp_down_then_up_the_digest_arrives_once() {
         parse_mail(&mails[0]).subject().unwrap(),
         "regwatch: 1 change — TR 1"
     );
+}
+
+/// A mail server that stops answering mid-conversation (this one after
+/// rejecting the message) costs one send timeout, not minutes: the timeout
+/// bounds the whole SMTP conversation, not only the connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_smtp_conversation_fails_within_the_send_timeout() {
+    let port = free_port();
+    let mails = start_sink(
+        port,
+        Sink {
+            reject: true,
+            ..Sink::default()
+        },
+    );
+    let e = env(&format!(
+        "[[channel]]\nname = \"now\"\ntype = \"email\"\nsmtp_url = \"smtp://127.0.0.1:{port}\"\n\
+         from = \"regwatch@example.com\"\nto = [\"a@example.com\"]\ntimeout = \"2s\"\n"
+    ))
+    .await;
+    report(&e.app, "TR", "8517.62", "Telsiz kuralı", "text").await;
+    let t = Instant::now();
+    let r = regwatch::notify::deliver_due(&e.app, false).await.unwrap();
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "the pass took {:?}",
+        t.elapsed()
+    );
+    assert_eq!(r.delivered, 0);
+    assert_eq!(r.failed.len(), 1, "{r:?}");
+    assert_eq!(mails.lock().unwrap().len(), 1);
+    assert_eq!(e.app.store.pending_deliveries().await.unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
