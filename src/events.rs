@@ -5,7 +5,7 @@
 use crate::metrics;
 use crate::model::{HealthChange, PollStatus};
 
-/// A poll ended (baseline, changed, unchanged, not modified or failed).
+/// A poll ended (baseline, changed, unchanged, not modified, suspect or failed).
 pub struct PollFinished<'a> {
     pub source: &'a str,
     /// Shown redacted.
