@@ -534,6 +534,7 @@ async fn with_app(
                     PollStatus::Unchanged => String::new(),
                     PollStatus::NotModified => "304".to_string(),
                     PollStatus::Failed(e) => e.clone(),
+                    PollStatus::Suspect(w) => w.clone(),
                 };
                 if !matches!(r.status, PollStatus::Failed(_)) {
                     ok += 1;

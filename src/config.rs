@@ -461,6 +461,10 @@ pub struct SourceDef {
     pub enabled: bool,
     #[serde(default)]
     pub extract: ExtractRules,
+    /// An empty result is a valid answer (a filtered query on a quiet day).
+    /// Otherwise zero items after a non-empty snapshot is a failed poll.
+    #[serde(default)]
+    pub may_be_empty: bool,
     /// Free-form note for people (what the source covers, known quirks).
     #[serde(default)]
     pub notes: Option<String>,

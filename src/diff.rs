@@ -1,6 +1,7 @@
 //! Diff: the new content against the last snapshot -> changes.
 
 use crate::model::{ChangeKind, Content, Item, NewChange};
+use crate::normalize::{rendered, strip_title};
 use similar::TextDiff;
 use std::collections::HashMap;
 
@@ -26,16 +27,12 @@ pub fn unified(old: &str, new: &str) -> String {
 
 fn item_body(it: &Item) -> String {
     let mut s = it.title.clone();
-    if !it.text.is_empty() && it.text != it.title {
-        let text = it
-            .text
-            .strip_prefix(&it.title)
-            .map(str::trim_start)
-            .unwrap_or(&it.text);
-        if !text.is_empty() {
-            s.push('\n');
-            s.push_str(text);
-        }
+    // Snapshots stored before titles were taken out of item texts have it
+    // there still.
+    let text = strip_title(&it.text, &it.title);
+    if !text.is_empty() {
+        s.push('\n');
+        s.push_str(&text);
     }
     if let Some(l) = &it.link {
         s.push_str("\n<");
@@ -73,8 +70,15 @@ fn flatten(c: &Content) -> String {
     }
 }
 
+/// Two versions of an item that a reader sees as the same: only how their
+/// text was broken into lines or spaced differs (markup reflowed, or a
+/// snapshot stored before extraction rendered text as a browser does).
+fn same_item(a: &Item, b: &Item) -> bool {
+    a == b || (a.link == b.link && rendered(&item_body(a)) == rendered(&item_body(b)))
+}
+
 fn diff_text(a: &str, b: &str, source_name: &str) -> Vec<NewChange> {
-    if a == b {
+    if a == b || rendered(a) == rendered(b) {
         return vec![];
     }
     let d = unified(a, b);
@@ -98,8 +102,30 @@ fn diff_text(a: &str, b: &str, source_name: &str) -> Vec<NewChange> {
 fn diff_items(a: &[Item], b: &[Item]) -> Vec<NewChange> {
     let old: HashMap<&str, &Item> = a.iter().map(|i| (i.key.as_str(), i)).collect();
     let new: HashMap<&str, &Item> = b.iter().map(|i| (i.key.as_str(), i)).collect();
+    // An item keyed by a hash of its text (no guid, no link) gets a new key
+    // when its text is only spaced or broken differently: the same item, not
+    // one removed and one added. Matched by rendered text, in order.
+    let mut by_text: HashMap<String, Vec<&str>> = HashMap::new();
+    for it in a.iter().rev() {
+        if it.key.starts_with("hash:") && !new.contains_key(it.key.as_str()) {
+            by_text
+                .entry(rendered(&item_body(it)))
+                .or_default()
+                .push(it.key.as_str());
+        }
+    }
+    let mut rekeyed: std::collections::HashSet<&str> = Default::default();
     let mut out = vec![];
     for it in b {
+        if it.key.starts_with("hash:") && !old.contains_key(it.key.as_str()) {
+            if let Some(k) = by_text
+                .get_mut(&rendered(&item_body(it)))
+                .and_then(|ks| ks.pop())
+            {
+                rekeyed.insert(k);
+                continue;
+            }
+        }
         match old.get(it.key.as_str()) {
             None => {
                 let body = item_body(it);
@@ -113,7 +139,7 @@ fn diff_items(a: &[Item], b: &[Item]) -> Vec<NewChange> {
                     text: it.text.clone(),
                 });
             }
-            Some(prev) if *prev != it => {
+            Some(prev) if !same_item(prev, it) => {
                 let d = unified(&item_body(prev), &item_body(it));
                 let added = added_lines(&d);
                 out.push(NewChange {
@@ -133,7 +159,7 @@ fn diff_items(a: &[Item], b: &[Item]) -> Vec<NewChange> {
         }
     }
     for it in a {
-        if !new.contains_key(it.key.as_str()) {
+        if !new.contains_key(it.key.as_str()) && !rekeyed.contains(it.key.as_str()) {
             out.push(NewChange {
                 kind: ChangeKind::Removed,
                 item_key: Some(it.key.clone()),
@@ -190,6 +216,38 @@ mod tests {
         );
         assert!(ch[1].diff.contains("-x\n+x2"), "{}", ch[1].diff);
         assert_eq!(ch[1].excerpt, "x2");
+    }
+
+    #[test]
+    fn reflowed_text_and_a_title_once_repeated_are_no_change() {
+        // As stored before: the title repeated in the text, a line broken
+        // by the markup; as extracted now: neither.
+        let mut before = item("1", "Duyuru A", "Duyuru A\nTelsiz\nekipmanları");
+        let after = item("1", "Duyuru A", "Telsiz ekipmanları");
+        let a = Content::Items {
+            items: vec![before.clone()],
+        };
+        let b = Content::Items {
+            items: vec![after.clone()],
+        };
+        assert!(diff(Some(&a), &b, "s").is_empty());
+        // Link-less items keyed by their text's hash: re-keyed, not churned.
+        before.link = None;
+        before.key = "hash:old".into();
+        let mut after = after;
+        after.link = None;
+        after.key = "hash:new".into();
+        let a = Content::Items {
+            items: vec![before],
+        };
+        let b = Content::Items {
+            items: vec![after.clone(), item("2", "Yeni", "x")],
+        };
+        let ch = diff(Some(&a), &b, "s");
+        assert_eq!(ch.len(), 1, "{ch:?}");
+        assert_eq!(ch[0].kind, ChangeKind::Added);
+        let t = |s: &str| Content::Text { text: s.into() };
+        assert!(diff(Some(&t("a\nb  c")), &t("a b c"), "s").is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::metrics;
 use crate::model::{HealthChange, PollStatus};
 
-/// A poll ended (baseline, changed, unchanged, not modified or failed).
+/// A poll ended (baseline, changed, unchanged, not modified, suspect or failed).
 pub struct PollFinished<'a> {
     pub source: &'a str,
     /// Shown redacted.
@@ -23,6 +23,9 @@ impl PollFinished<'_> {
         match self.status {
             PollStatus::Failed(e) => {
                 tracing::warn!(source = self.source, url, outcome, error = %e, elapsed_ms = self.elapsed_ms, "poll failed")
+            }
+            PollStatus::Suspect(w) => {
+                tracing::warn!(source = self.source, url, outcome, warning = %w, elapsed_ms = self.elapsed_ms, "poll held as suspect")
             }
             _ => {
                 tracing::info!(

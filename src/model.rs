@@ -485,6 +485,12 @@ pub enum PollOutcome {
     Failed {
         error: String,
     },
+    /// A listing that shrank by more than half at once: held, not diffed,
+    /// until the next poll shows the same content (`hash`) again.
+    Suspect {
+        hash: String,
+        reason: String,
+    },
 }
 
 impl PollOutcome {
@@ -496,6 +502,7 @@ impl PollOutcome {
             PollOutcome::Changed { baseline: true, .. } => BASELINE,
             PollOutcome::Changed { .. } => CHANGED,
             PollOutcome::Failed { .. } => FAILED,
+            PollOutcome::Suspect { .. } => SUSPECT,
         }
     }
 }
@@ -507,6 +514,7 @@ pub const CHANGED: &str = "changed";
 pub const UNCHANGED: &str = "unchanged";
 pub const NOT_MODIFIED: &str = "not_modified";
 pub const FAILED: &str = "failed";
+pub const SUSPECT: &str = "suspect";
 
 /// A poll's result as the caller sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -516,6 +524,8 @@ pub enum PollStatus {
     Unchanged,
     NotModified,
     Failed(String),
+    /// Held as suspect (a health warning): nothing recorded but the hold.
+    Suspect(String),
 }
 
 impl PollStatus {
@@ -526,6 +536,7 @@ impl PollStatus {
             PollStatus::Unchanged => UNCHANGED,
             PollStatus::NotModified => NOT_MODIFIED,
             PollStatus::Failed(_) => FAILED,
+            PollStatus::Suspect(_) => SUSPECT,
         }
     }
 }
@@ -546,6 +557,8 @@ pub enum HealthState {
     Ok,
     Failing,
     Down,
+    /// Polls work, but the last one was held as suspect (see `last_error`).
+    Suspect,
 }
 
 impl HealthState {
@@ -555,6 +568,8 @@ impl HealthState {
             None => HealthState::NeverPolled,
             Some(h) if h.down => HealthState::Down,
             Some(h) if h.consecutive_failures > 0 => HealthState::Failing,
+            // Only a suspect poll leaves an error behind without a failure.
+            Some(h) if h.last_error.is_some() => HealthState::Suspect,
             Some(h) if h.last_success_at.is_none() => HealthState::NeverPolled,
             Some(_) => HealthState::Ok,
         }
@@ -566,6 +581,7 @@ impl HealthState {
             HealthState::Ok => "ok",
             HealthState::Failing => "failing",
             HealthState::Down => "down",
+            HealthState::Suspect => "suspect",
         }
     }
 }

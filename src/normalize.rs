@@ -58,6 +58,57 @@ pub fn normalize_text(s: &str) -> String {
     out
 }
 
+/// Text as a browser renders a text node of HTML: every run of whitespace
+/// (newlines and tabs of the markup, NBSP and the other Unicode spaces)
+/// is one space, and invisible characters are gone. Only elements (block
+/// elements, `<br>`) break lines; the caller adds those.
+pub fn collapse_spaces(s: &str, out: &mut String) {
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            space = true;
+        } else if !is_invisible(c) {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    if space {
+        out.push(' ');
+    }
+}
+
+/// The words of a text, one space apart: what two renderings of the same
+/// content share however their lines were broken. Diffs compare this.
+pub fn rendered(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || is_invisible(c))
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// An item's text without its title: a listing's item (or a feed entry's
+/// content) often starts with the title, which is already the title. The
+/// title is removed where it is a whole line of the text, or where the text
+/// starts with it; elsewhere the text is left alone.
+pub fn strip_title(text: &str, title: &str) -> String {
+    let title = title.trim();
+    if title.is_empty() || !text.contains(title) {
+        return text.to_string();
+    }
+    let mut lines: Vec<&str> = text.lines().collect();
+    if let Some(i) = lines.iter().position(|l| l.trim() == title) {
+        lines.remove(i);
+        return lines.join("\n");
+    }
+    match text.strip_prefix(title) {
+        Some(rest) if rest.starts_with(char::is_whitespace) => rest.trim_start().to_string(),
+        _ => text.to_string(),
+    }
+}
+
 /// One line of text: everything folded onto a single line.
 pub fn normalize_inline(s: &str) -> String {
     normalize_text(s).replace('\n', " ")
@@ -160,6 +211,37 @@ mod tests {
     fn folds_whitespace_invisibles_and_nfc() {
         let s = "  Tıbbi\u{00A0}Cihaz \u{200B}Yönetmeliği \n\n\t  e\u{0301}tat  ";
         assert_eq!(normalize_text(s), "Tıbbi Cihaz Yönetmeliği\nétat");
+    }
+
+    #[test]
+    fn collapses_like_a_browser() {
+        let mut out = String::new();
+        collapse_spaces(
+            "Telsiz\n\t ekipmanları\u{00A0}\u{2003}yönetmeliği\u{200B}.",
+            &mut out,
+        );
+        assert_eq!(out, "Telsiz ekipmanları yönetmeliği.");
+        assert_eq!(rendered(" a\n b\u{00A0} c\u{FEFF} "), "a b c");
+    }
+
+    #[test]
+    fn title_is_not_repeated_in_the_text() {
+        assert_eq!(strip_title("Duyuru A\nMetin bir", "Duyuru A"), "Metin bir");
+        assert_eq!(strip_title("İkinci metin iki", "İkinci"), "metin iki");
+        assert_eq!(
+            strip_title("25.11.2026\nDuyuru A\nMetin", "Duyuru A"),
+            "25.11.2026\nMetin"
+        );
+        assert_eq!(strip_title("Duyuru A", "Duyuru A"), "");
+        assert_eq!(
+            strip_title("Duyuru AB metin", "Duyuru A"),
+            "Duyuru AB metin"
+        );
+        assert_eq!(
+            strip_title("see Duyuru A here", "Duyuru A"),
+            "see Duyuru A here"
+        );
+        assert_eq!(strip_title("metin", ""), "metin");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::events::{PollFinished, SourceHealthChanged};
 use crate::extract::{self, ExtractError};
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::model::{
-    ChangeKind, ChangeRecord, Content, HealthChange, NewChange, PollOutcome, PollStatus,
+    ChangeKind, ChangeRecord, Content, HealthChange, NewChange, PollOutcome, PollStatus, SourceKind,
 };
 use crate::normalize::content_hash;
 use crate::route::immediate_routes;
@@ -16,7 +16,7 @@ use crate::store::PollRecord;
 use chrono::{DateTime, Utc};
 use std::time::Instant;
 
-/// At most this many new items of one poll have their link followed.
+/// At most this many new or modified items of one poll have their link followed.
 pub const MAX_FOLLOW_PER_POLL: usize = 20;
 
 #[derive(Debug, Clone)]
@@ -86,6 +86,10 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
                     "the extractor crashed on this document".into(),
                 ))
             });
+            let extracted = match extracted {
+                Err(ExtractError::NoItems(why)) => zero_items(app, source, &state, why).await?,
+                other => other,
+            };
             match extracted {
                 Err(e) => {
                     record.outcome = PollOutcome::Failed {
@@ -108,22 +112,42 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
                             Some(sid) => app.store.snapshot_content(sid).await?,
                             None => None,
                         };
-                        let baseline = previous.is_none();
-                        let raw = crate::diff::diff(previous.as_ref(), &content, &source.def.name);
-                        let changes = build_records(app, source, raw).await?;
-                        let n = changes.len();
-                        record.outcome = PollOutcome::Changed {
-                            content,
-                            hash,
-                            etag,
-                            last_modified,
-                            baseline,
-                            changes,
+                        // A sudden shrink is held until the next poll shows
+                        // the same content again (then it is diffed below).
+                        let held = match (&previous, &content) {
+                            (
+                                Some(Content::Items { items: old }),
+                                Content::Items { items: new },
+                            ) if state.suspect_hash.as_deref() != Some(hash.as_str()) => {
+                                suspect_shrink(old.len(), new.len())
+                            }
+                            _ => None,
                         };
-                        if baseline {
-                            PollStatus::Baseline
+                        if let Some(reason) = held {
+                            record.outcome = PollOutcome::Suspect {
+                                hash,
+                                reason: reason.clone(),
+                            };
+                            PollStatus::Suspect(reason)
                         } else {
-                            PollStatus::Changed(n)
+                            let baseline = previous.is_none();
+                            let raw =
+                                crate::diff::diff(previous.as_ref(), &content, &source.def.name);
+                            let changes = build_records(app, source, raw).await?;
+                            let n = changes.len();
+                            record.outcome = PollOutcome::Changed {
+                                content,
+                                hash,
+                                etag,
+                                last_modified,
+                                baseline,
+                                changes,
+                            };
+                            if baseline {
+                                PollStatus::Baseline
+                            } else {
+                                PollStatus::Changed(n)
+                            }
                         }
                     }
                 }
@@ -170,21 +194,80 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
     })
 }
 
+/// A listing without items: a valid answer where the source says so
+/// (`may_be_empty`), a failed poll where the last snapshot had items (a
+/// broken page or query far more often than a source that emptied), and
+/// otherwise an empty feed, or the extraction error of a page or API.
+async fn zero_items(
+    app: &App,
+    source: &Source,
+    state: &crate::store::SourceState,
+    why: String,
+) -> anyhow::Result<Result<Content, ExtractError>> {
+    let empty = Content::Items { items: vec![] };
+    if source.def.may_be_empty {
+        return Ok(Ok(empty));
+    }
+    let had = match state.last_snapshot_id {
+        Some(sid) => match app.store.snapshot_content(sid).await? {
+            Some(Content::Items { items }) => items.len(),
+            _ => 0,
+        },
+        None => 0,
+    };
+    Ok(if had > 0 {
+        Err(ExtractError::Emptied { had, why })
+    } else if source.def.kind == SourceKind::Feed {
+        Ok(empty)
+    } else {
+        Err(ExtractError::NoItems(why))
+    })
+}
+
+/// A listing that loses more than half of its items (two at least) in one
+/// poll is held as suspect: far more often a page that broke than a mass
+/// withdrawal. The reason, as the source's health shows it.
+pub fn suspect_shrink(had: usize, has: usize) -> Option<String> {
+    let lost = had.saturating_sub(has);
+    (has > 0 && lost >= 2 && lost * 2 > had).then(|| {
+        format!(
+            "suspect: {has} items where the last snapshot had {had}; \
+             held until the next poll shows the same"
+        )
+    })
+}
+
 /// The next due time from the source's schedule, plus jitter.
 pub fn next_due(app: &App, source: &Source, after: DateTime<Utc>) -> DateTime<Utc> {
-    let base = source
+    let day = chrono::Duration::hours(24);
+    let base = source.schedule.next_after(after).unwrap_or(after + day);
+    // The period at this point of the schedule: up to the time after `base`.
+    let period = source
         .schedule
-        .next_after(after)
-        .unwrap_or(after + chrono::Duration::hours(24));
-    let jitter = app.config.schedule.jitter.0.as_millis() as i64;
-    if jitter > 0 {
-        base + chrono::Duration::milliseconds(rand::random_range(0..=jitter))
+        .next_after(base)
+        .map(|n| n - base)
+        .unwrap_or(day);
+    base + jitter_within(app.config.schedule.jitter.0, period)
+}
+
+/// A random delay of up to `jitter`, and never more than a tenth of
+/// `period`: jitter spreads sources that share a schedule, it must not push
+/// a source on a 5-second schedule 30 s late, or run into its next time.
+pub fn jitter_within(jitter: std::time::Duration, period: chrono::Duration) -> chrono::Duration {
+    let cap = period.num_milliseconds().max(0) / 10;
+    let max = i64::try_from(jitter.as_millis())
+        .unwrap_or(i64::MAX)
+        .min(cap);
+    if max > 0 {
+        chrono::Duration::milliseconds(rand::random_range(0..=max))
     } else {
-        base
+        chrono::Duration::zero()
     }
 }
 
-/// Tag, match and route each change; follow new items' links where asked.
+/// Tag, match and route each change; follow the links of new and modified
+/// items where asked (a listing entry edited in place often means that the
+/// act behind the link changed, and is tagged on that text).
 async fn build_records(
     app: &App,
     source: &Source,
@@ -197,12 +280,16 @@ async fn build_records(
         if !source.reports(c.kind) {
             continue;
         }
-        if source.rules.follow && c.kind == ChangeKind::Added && followed < MAX_FOLLOW_PER_POLL {
+        let followable = matches!(c.kind, ChangeKind::Added | ChangeKind::Modified);
+        if source.rules.follow && followable && followed < MAX_FOLLOW_PER_POLL {
             if let Some(link) = c.link.as_deref().and_then(|l| url::Url::parse(l).ok()) {
                 followed += 1;
                 match follow(app, source, &link).await {
                     Ok(text) => {
-                        c.excerpt = crate::util::truncate(&text, 600);
+                        // A modified item keeps its excerpt: what changed.
+                        if c.kind == ChangeKind::Added {
+                            c.excerpt = crate::util::truncate(&text, 600);
+                        }
                         c.text = text;
                     }
                     Err(e) => {
@@ -310,6 +397,7 @@ pub async fn test_source(fetcher: &Fetcher, source: &Source) -> anyhow::Result<C
         FetchOutcome::Fetched(f) => {
             let kind = source.def.kind;
             let rules = source.rules.clone();
+            let may_be_empty = source.def.may_be_empty || kind == SourceKind::Feed;
             let content = tokio::task::spawn_blocking(move || {
                 extract::extract(
                     kind,
@@ -319,8 +407,13 @@ pub async fn test_source(fetcher: &Fetcher, source: &Source) -> anyhow::Result<C
                     &f.final_url,
                 )
             })
-            .await??;
-            Ok(content)
+            .await?;
+            match content {
+                Err(ExtractError::NoItems(_)) if may_be_empty => {
+                    Ok(Content::Items { items: vec![] })
+                }
+                c => Ok(c?),
+            }
         }
     }
 }

@@ -25,6 +25,9 @@ kind = "json"
 url = "https://www.federalregister.gov/api/v1/documents.json?order=newest&per_page=20&conditions[agencies][]=u-s-customs-and-border-protection"
 schedule = "0 */4 * * *"
 timezone = "America/New_York"
+# Zero items after a non-empty snapshot is a failed poll; for a filtered query
+# that may find nothing on a quiet day:
+# may_be_empty = true
 [source.extract]
 item = "$.results[*]"
 item_title = "$.title"

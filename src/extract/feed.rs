@@ -3,15 +3,17 @@
 
 use super::ExtractError;
 use crate::model::{Content, Item};
-use crate::normalize::{item_key, normalize_inline, normalize_text};
+use crate::normalize::{item_key, normalize_inline, strip_title};
 use scraper::Html;
 
 /// The id feed-rs gives an entry that has none: we mark it, then make our own.
 const NO_ID: &str = "regwatch:no-id";
 
+/// Feed text is HTML (escaped or not): rendered as such, so a line break
+/// in it is a space unless markup makes it one.
 fn html_to_text(s: &str) -> String {
     if !s.contains('<') {
-        return normalize_text(&decode_entities(s));
+        return normalize_inline(&decode_entities(s));
     }
     let frag = Html::parse_fragment(s);
     let none = std::collections::HashSet::new();
@@ -65,6 +67,7 @@ pub fn extract(body: &[u8], url: &url::Url) -> Result<Content, ExtractError> {
         };
         let guid = (e.id != NO_ID && !e.id.trim().is_empty()).then_some(e.id.as_str());
         let key = item_key(guid, link.as_deref(), &title, &text);
+        let text = strip_title(&text, &title);
         items.push(Item {
             key,
             title,

@@ -19,6 +19,15 @@ pub enum ExtractError {
     SelectorEmpty { key: &'static str, selector: String },
     #[error("the document is empty after extraction")]
     Empty,
+    /// The listing has no item (the message says why: an empty feed, an
+    /// `item` selector or path that matched nothing). Whether that is a
+    /// valid answer depends on the source and its last snapshot.
+    #[error("{0}")]
+    NoItems(String),
+    /// A listing that had items yields none: a broken page or a failing
+    /// query far more often than a source that really emptied.
+    #[error("0 items where the last snapshot had {had} ({why})")]
+    Emptied { had: usize, why: String },
     #[error("malformed feed: {0}")]
     Feed(String),
     #[error("malformed JSON: {0}")]
@@ -45,15 +54,20 @@ pub fn extract(
         check_fail_if(&text, &rules.fail_if)?;
     }
     let ignore = &rules.ignore;
+    // An item selector that matched nothing is a listing without items.
+    let no_items = |e: ExtractError| match e {
+        ExtractError::SelectorEmpty { key: "item", .. } => ExtractError::NoItems(e.to_string()),
+        e => e,
+    };
     let mut content = match kind {
         SourceKind::Feed => feed::extract(body, url)?,
         SourceKind::Page => {
             let text = charset::decode(body, content_type);
-            page::extract(&text, &rules.page, url)?
+            page::extract(&text, &rules.page, url).map_err(no_items)?
         }
         SourceKind::Json => {
             let text = charset::decode(body, content_type);
-            json::extract(&text, &rules.json, url)?
+            json::extract(&text, &rules.json, url).map_err(no_items)?
         }
         SourceKind::Pdf => {
             let text = pdf::extract(body)?;
@@ -68,8 +82,11 @@ pub fn extract(
                 it.text = apply_ignore(&it.text, ignore);
             }
             items.retain(|it| !(it.title.is_empty() && it.text.is_empty() && it.link.is_none()));
-            if items.is_empty() && kind != SourceKind::Feed {
-                return Err(ExtractError::Empty);
+            if items.is_empty() {
+                return Err(ExtractError::NoItems(match kind {
+                    SourceKind::Feed => "the feed has no entries".into(),
+                    _ => "no item left after extraction (`ignore` removed them all?)".into(),
+                }));
             }
             dedupe_keys(items);
         }

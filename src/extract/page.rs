@@ -3,7 +3,7 @@
 
 use super::ExtractError;
 use crate::model::{Content, Item};
-use crate::normalize::{item_key, normalize_inline, normalize_text};
+use crate::normalize::{item_key, normalize_inline, normalize_text, strip_title};
 use crate::rules::{Css, PageRules};
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Node, Selector};
@@ -65,19 +65,28 @@ const BLOCK: &[&str] = &[
 
 /// The visible text of an element, skipping excluded subtrees, with line
 /// breaks at block elements.
+/// Rendered as a browser does: whitespace in text nodes collapses to one
+/// space (newlines and tabs of the markup included; kept inside `<pre>`),
+/// so reflowed markup gives the same text.
 pub fn element_text(el: ElementRef<'_>, excluded: &HashSet<NodeId>) -> String {
     let mut out = String::new();
-    walk(el, excluded, &mut out);
+    let pre = el.value().name() == "pre" || el.ancestors().any(|a| is_pre(&a));
+    walk(el, excluded, pre, &mut out);
     normalize_text(&out)
 }
 
-fn walk(el: ElementRef<'_>, excluded: &HashSet<NodeId>, out: &mut String) {
+fn is_pre(n: &ego_tree::NodeRef<'_, Node>) -> bool {
+    matches!(n.value(), Node::Element(e) if e.name() == "pre")
+}
+
+fn walk(el: ElementRef<'_>, excluded: &HashSet<NodeId>, pre: bool, out: &mut String) {
     for child in el.children() {
         if excluded.contains(&child.id()) {
             continue;
         }
         match child.value() {
-            Node::Text(t) => out.push_str(t),
+            Node::Text(t) if pre => out.push_str(t),
+            Node::Text(t) => crate::normalize::collapse_spaces(t, out),
             Node::Element(e) => {
                 let name = e.name();
                 if SKIP.contains(&name) {
@@ -88,7 +97,7 @@ fn walk(el: ElementRef<'_>, excluded: &HashSet<NodeId>, out: &mut String) {
                     out.push('\n');
                 }
                 if let Some(c) = ElementRef::wrap(child) {
-                    walk(c, excluded, out);
+                    walk(c, excluded, pre || name == "pre", out);
                 }
                 if block {
                     out.push('\n');
@@ -216,7 +225,10 @@ pub fn extract(html: &str, rules: &PageRules, url: &url::Url) -> Result<Content,
             if title.is_empty() && text.is_empty() {
                 continue;
             }
+            // The key from the item's whole text, as it always was, so
+            // stored snapshots keep matching.
             let key = item_key(None, link.as_deref(), &title, &text);
+            let text = strip_title(&text, &title);
             items.push(Item {
                 key,
                 title,
@@ -292,7 +304,9 @@ mod tests {
             items[0].link.as_deref(),
             Some("https://www.ticaret.gov.tr/duyurular/ilan-1")
         );
-        assert_eq!(items[0].text, "Tıbbi Cihaz Duyurusu\nMetin bir");
+        assert_eq!(items[0].text, "Metin bir", "the title is not repeated");
+        assert_eq!(items[1].title, "İkinci");
+        assert_eq!(items[1].text, "metin iki");
         assert_eq!(
             items[1].link.as_deref(),
             Some("https://other.example/x#frag")

@@ -71,8 +71,21 @@ pub fn build(
     .map_err(|e| SendError::new(format!("cannot build the message: {e}")))
 }
 
-pub async fn send(t: &AsyncSmtpTransport<Tokio1Executor>, m: Message) -> Result<(), SendError> {
-    match t.send(m).await {
+/// Send within `timeout`, the whole SMTP conversation: lettre's own
+/// timeout bounds only the connection, and a server that stops answering
+/// mid-conversation would otherwise hold the notifier for minutes.
+pub async fn send(
+    t: &AsyncSmtpTransport<Tokio1Executor>,
+    m: Message,
+    timeout: std::time::Duration,
+) -> Result<(), SendError> {
+    let Ok(sent) = tokio::time::timeout(timeout, t.send(m)).await else {
+        return Err(SendError::new(format!(
+            "SMTP: the server did not finish the conversation within {} s",
+            timeout.as_secs_f64()
+        )));
+    };
+    match sent {
         Ok(_) => Ok(()),
         Err(e) => {
             let mut s = format!("SMTP: {e}");

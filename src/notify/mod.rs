@@ -353,6 +353,7 @@ async fn send(
                 ),
                 Subject::Health(_, p) => slack::health_message(p, base),
             };
+            let msg = slack::with_dedup_key(msg, &d.idempotency_key);
             let client = senders.http(ch)?;
             webhook::post(
                 &client,
@@ -444,7 +445,7 @@ async fn send(
             };
             let m = email::build(em, &d.idempotency_key, &subj, body)?;
             let t = senders.smtp(ch, em)?;
-            email::send(&t, m).await
+            email::send(&t, m, ch.timeout.0).await
         }
     }
 }

@@ -83,6 +83,23 @@ fn tags(v: &ChangeView) -> String {
     }
 }
 
+/// The `metadata.event_type` of every message regwatch sends to Slack.
+pub const EVENT_TYPE: &str = "regwatch_alert";
+
+/// Attach the delivery's idempotency key (the outbox row's, the same for
+/// every attempt) as message metadata, so that a copy sent again after a
+/// crash between sending and recording it carries the same key and a
+/// consumer of the channel's messages can fold the two.
+pub fn with_dedup_key(mut msg: Value, key: &str) -> Value {
+    if let Value::Object(m) = &mut msg {
+        m.insert(
+            "metadata".into(),
+            json!({"event_type": EVENT_TYPE, "event_payload": {"idempotency_key": key}}),
+        );
+    }
+    msg
+}
+
 /// One change as a message (immediate mode).
 pub fn change_message(c: &Change) -> Value {
     let v = change_view(c, 2400);

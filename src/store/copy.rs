@@ -56,6 +56,7 @@ const TABLES: &[Table] = &[
             ("next_poll_at", Text),
             ("lease_owner", Text),
             ("lease_until", Text),
+            ("suspect_hash", Text),
         ],
         order_by: "source_id",
         serial: false,

@@ -72,6 +72,9 @@ pub struct SourceState {
     pub last_modified: Option<String>,
     pub last_snapshot_id: Option<i64>,
     pub last_hash: Option<String>,
+    /// The content hash of a shrunken listing held as suspect by the last
+    /// poll, which the next poll confirms by showing it again.
+    pub suspect_hash: Option<String>,
     pub consecutive_failures: i64,
     pub down: bool,
     pub next_poll_at: Option<DateTime<Utc>>,
@@ -253,7 +256,7 @@ impl Store {
     pub async fn state(&self, source_id: &str) -> anyhow::Result<SourceState> {
         let row = sqlx::query(
             "SELECT s.etag, s.last_modified, s.last_snapshot_id, s.consecutive_failures, s.down,
-                    s.next_poll_at, s.last_poll_at, sn.content_hash
+                    s.next_poll_at, s.last_poll_at, sn.content_hash, s.suspect_hash
              FROM source_state s LEFT JOIN snapshots sn ON sn.id = s.last_snapshot_id
              WHERE s.source_id = $1",
         )
@@ -271,6 +274,7 @@ impl Store {
                 next_poll_at: r.get::<Option<String>, _>(5).and_then(|s| parse_ts(&s)),
                 last_poll_at: r.get::<Option<String>, _>(6).and_then(|s| parse_ts(&s)),
                 last_hash: r.get(7),
+                suspect_hash: r.get(8),
             },
         })
     }
@@ -327,6 +331,7 @@ impl Store {
         };
         let error = match &rec.outcome {
             PollOutcome::Failed { error } => Some(error.clone()),
+            PollOutcome::Suspect { reason, .. } => Some(reason.clone()),
             _ => None,
         };
         sqlx::query(
@@ -382,6 +387,23 @@ impl Store {
                     )
                     .await?;
                 }
+            }
+            PollOutcome::Suspect { hash, reason } => {
+                // A health warning: the snapshot, the validators (so the
+                // next poll fetches the content in full, to confirm it) and
+                // the failure count stay as they are.
+                sqlx::query(
+                    "UPDATE source_state SET last_poll_at = $1, last_error = $2, suspect_hash = $3,
+                     next_poll_at = COALESCE($4, next_poll_at), lease_owner = NULL, lease_until = NULL
+                     WHERE source_id = $5",
+                )
+                .bind(&now)
+                .bind(&reason)
+                .bind(&hash)
+                .bind(&next)
+                .bind(&rec.source_id)
+                .execute(&mut *tx)
+                .await?;
             }
             ok => {
                 let (etag, lm) = match &ok {
@@ -472,6 +494,7 @@ impl Store {
                 }
                 sqlx::query(
                     "UPDATE source_state SET last_poll_at = $1, last_success_at = $1, last_error = NULL,
+                     suspect_hash = NULL,
                      consecutive_failures = 0, down = 0, next_poll_at = COALESCE($2, next_poll_at),
                      etag = CASE WHEN $3 THEN etag ELSE $4 END,
                      last_modified = CASE WHEN $3 THEN last_modified ELSE $5 END,

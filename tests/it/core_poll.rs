@@ -776,3 +776,126 @@ fn no_color_means_no_escape_codes() {
     let always = run(&["--color", "always", "poll"], &[("NO_COLOR", "1")]);
     assert!(always.contains('\u{1b}'), "{always}");
 }
+
+/// `follow` fetches the link of a modified item too (an entry edited in
+/// place often means the act behind it changed) and tags the change on that
+/// text, at most MAX_FOLLOW_PER_POLL links per poll.
+#[tokio::test]
+async fn follow_applies_to_modified_items() {
+    let srv = FixtureServer::start().await;
+    let page = |n: usize, suffix: &str| {
+        let li: String = (1..=n)
+            .map(|i| format!("<li><a href=\"/d/{i}\">Duyuru {i}{suffix}</a></li>"))
+            .collect();
+        format!("<html><body><ul id=\"list\">{li}</ul></body></html>")
+    };
+    for i in 1..=30 {
+        srv.set(
+            &format!("/d/{i}"),
+            Reply::html(&format!(
+                "<html><body><main>Telsiz ekipmanları {i}: GTİP 8517.62 uygunluk değerlendirmesi</main></body></html>"
+            )),
+        );
+    }
+    let setup = Setup::new(
+        &source_toml(
+            "list",
+            "page",
+            &srv.url("/list"),
+            "content = \"#list\"\nitem = \"li\"\nfollow = true\n",
+        ),
+        "",
+    );
+    let app = setup.app().await;
+    let src = setup.source("list");
+    srv.set("/list", Reply::html(&page(1, "")));
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Baseline
+    );
+    assert_eq!(srv.hits("/d/1"), 0, "a baseline follows nothing");
+
+    srv.set("/list", Reply::html(&page(1, " (güncellendi)")));
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Changed(1)
+    );
+    assert_eq!(srv.hits("/d/1"), 1, "the modified item's link was followed");
+    let c = changes(&app).await;
+    assert_eq!(c[0].kind, ChangeKind::Modified);
+    assert_eq!(
+        c[0].hs_codes,
+        vec!["8517.62"],
+        "tagged on the followed text"
+    );
+    assert!(c[0].categories.contains(&"telecom".to_string()));
+    assert!(
+        c[0].excerpt.contains("güncellendi"),
+        "the excerpt still says what changed: {}",
+        c[0].excerpt
+    );
+
+    // 30 items, every one modified: 20 links followed, no more.
+    srv.set("/list", Reply::html(&page(30, "")));
+    poll_source(&app, &src).await.unwrap();
+    srv.set("/list", Reply::html(&page(30, " (2)")));
+    assert_eq!(
+        poll_source(&app, &src).await.unwrap().status,
+        PollStatus::Changed(30)
+    );
+    let fetched: usize = (1..=30).map(|i| srv.hits(&format!("/d/{i}"))).sum();
+    // 1 + 20 (29 added, 20 followed) + 20 (30 modified, 20 followed)
+    assert_eq!(fetched, 1 + 2 * regwatch::poll::MAX_FOLLOW_PER_POLL);
+}
+
+/// Jitter never exceeds a tenth of the schedule's period at that point,
+/// however large `[schedule].jitter` is.
+#[tokio::test]
+async fn jitter_stays_within_a_tenth_of_the_period() {
+    use chrono::{Duration as D, TimeZone, Utc};
+    let toml: String = [
+        ("every-second", "* * * * * *"),
+        ("half-hourly", "*/30 * * * *"),
+        ("seven-and-eight", "0 7,8 * * *"),
+    ]
+    .iter()
+    .map(|(id, sched)| {
+        format!(
+            "{}schedule = \"{sched}\"\ntimezone = \"UTC\"\n",
+            source_toml(id, "feed", "http://127.0.0.1:9/feed", "")
+        )
+    })
+    .collect();
+    let setup = Setup::new(
+        &toml,
+        "[fetch]\nrobots_txt = false\n\n[schedule]\njitter = \"1h\"\n",
+    );
+    let app = setup.app().await;
+    let at = |h, m, s| Utc.with_ymd_and_hms(2026, 12, 1, h, m, s).unwrap();
+    // (source, after, the schedule's time after `after`, the largest jitter)
+    let cases = [
+        (
+            "every-second",
+            at(6, 0, 0),
+            at(6, 0, 1),
+            D::milliseconds(100),
+        ),
+        ("half-hourly", at(6, 1, 0), at(6, 30, 0), D::minutes(3)),
+        // 07:00 then 08:00: a tenth of one hour.
+        ("seven-and-eight", at(6, 59, 0), at(7, 0, 0), D::minutes(6)),
+        // 08:00 then 07:00 the next day: 23 h, so the configured hour.
+        ("seven-and-eight", at(7, 30, 0), at(8, 0, 0), D::hours(1)),
+    ];
+    for (id, after, base, max) in cases {
+        let src = setup.source(id);
+        let mut largest = D::zero();
+        for _ in 0..300 {
+            let due = regwatch::poll::next_due(&app, &src, after);
+            assert!(due >= base, "{id}: {due} before {base}");
+            let j = due - base;
+            assert!(j <= max, "{id}: jitter {j} > {max}");
+            largest = largest.max(j);
+        }
+        assert!(largest > max / 2, "{id}: jitter is applied ({largest})");
+    }
+}

@@ -163,6 +163,8 @@ async fn handle(
 struct Sink {
     mails: Arc<Mutex<Vec<Vec<u8>>>>,
     cur: Vec<u8>,
+    /// Answer every message with "554 Transaction failed".
+    reject: bool,
 }
 
 impl mailin_embedded::Handler for Sink {
@@ -185,7 +187,11 @@ impl mailin_embedded::Handler for Sink {
             .lock()
             .unwrap()
             .push(std::mem::take(&mut self.cur));
-        mailin_embedded::response::OK
+        if self.reject {
+            mailin_embedded::response::TRANSACTION_FAILED
+        } else {
+            mailin_embedded::response::OK
+        }
     }
 }
 
@@ -198,7 +204,10 @@ fn free_port() -> u16 {
 }
 
 fn start_smtp(port: u16) -> Arc<Mutex<Vec<Vec<u8>>>> {
-    let sink = Sink::default();
+    start_sink(port, Sink::default())
+}
+
+fn start_sink(port: u16, sink: Sink) -> Arc<Mutex<Vec<Vec<u8>>>> {
     let mails = sink.mails.clone();
     let mut server = mailin_embedded::Server::new(sink);
     server
@@ -535,6 +544,87 @@ async fn a_sender_killed_mid_send_is_taken_over_after_restart_and_sends_once() {
     assert_eq!(posts[1].json()["title"], "Yeni telsiz kuralı");
 }
 
+/// A crash between sending a delivery and recording it as delivered leaves
+/// it pending; sent again, it carries the same key on every channel,
+/// derived from the outbox row's idempotency key, so the receiver can fold
+/// the two copies. Slack and the webhook got the message but did not answer
+/// in time; the mail was accepted but the record of it was lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_sent_again_after_a_crash_carries_the_same_key() {
+    let (peer, addr) = Peer::start().await;
+    let port = free_port();
+    let mails = start_smtp(port);
+    let fast = "timeout = \"1s\"\nretry_base = \"10ms\"\nretry_max = \"20ms\"\n";
+    let e = env(&format!(
+        "[[channel]]\nname = \"slack\"\ntype = \"slack\"\nwebhook_url = \"http://{addr}/slack\"\n{fast}\n\
+         [[channel]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"http://{addr}/hook\"\n{fast}\n\
+         [[channel]]\nname = \"mail\"\ntype = \"email\"\nsmtp_url = \"smtp://127.0.0.1:{port}\"\n\
+         from = \"regwatch <regwatch@example.com>\"\nto = [\"a@example.com\"]\n{fast}"
+    ))
+    .await;
+    peer.script(vec![Reply::Hang, Reply::Hang]);
+    let id = report(&e.app, "TR", "8517.62", "Telsiz kuralı", "text").await;
+
+    let r = regwatch::notify::deliver_due(&e.app, true).await.unwrap();
+    assert_eq!(r.delivered, 1, "{r:?}");
+    assert_eq!(r.failed.len(), 2, "{r:?}");
+    assert_eq!(peer.posts().len(), 2, "Slack and the webhook got it");
+    assert_eq!(mails.lock().unwrap().len(), 1);
+    // The mail's "delivered" mark is lost, as in a crash right after sending.
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}/db.sqlite", e.root.display()))
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE outbox SET status = 'pending', delivered_at = NULL, attempts = 0 WHERE channel = 'mail'",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    db.close().await;
+    let r = regwatch::notify::deliver_due(&e.app, true).await.unwrap();
+    assert_eq!(r.delivered, 3, "{r:?}");
+
+    let keys: std::collections::HashMap<String, String> = e
+        .app
+        .store
+        .deliveries()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.channel, d.idempotency_key))
+        .collect();
+    for ch in ["slack", "hook", "mail"] {
+        assert_eq!(keys[ch], format!("change:{id}:{ch}"));
+    }
+
+    let slack: Vec<serde_json::Value> = peer
+        .posts_to("/slack")
+        .iter()
+        .map(|r| r.json()["metadata"].clone())
+        .collect();
+    assert_eq!(slack.len(), 2);
+    for m in &slack {
+        assert_eq!(m["event_type"], "regwatch_alert");
+        assert_eq!(m["event_payload"]["idempotency_key"], keys["slack"]);
+    }
+
+    let hook: Vec<Option<String>> = peer
+        .posts_to("/hook")
+        .iter()
+        .map(|r| r.header("idempotency-key"))
+        .collect();
+    assert_eq!(hook, vec![Some(keys["hook"].clone()); 2]);
+
+    let mails = mails.lock().unwrap().clone();
+    assert_eq!(mails.len(), 2);
+    let from: lettre::message::Mailbox = "regwatch <regwatch@example.com>".parse().unwrap();
+    let want = regwatch::notify::email::message_id(&keys["mail"], &from);
+    for m in &mails {
+        let got = parse_mail(m).message_id().map(|s| format!("<{s}>"));
+        assert_eq!(got.as_deref(), Some(want.as_str()));
+    }
+}
+
 // ---------------------------------------------------------------- email
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -654,6 +744,38 @@ async fn smtp_down_then_up_the_digest_arrives_once() {
         parse_mail(&mails[0]).subject().unwrap(),
         "regwatch: 1 change — TR 1"
     );
+}
+
+/// A mail server that stops answering mid-conversation (this one after
+/// rejecting the message) costs one send timeout, not minutes: the timeout
+/// bounds the whole SMTP conversation, not only the connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_smtp_conversation_fails_within_the_send_timeout() {
+    let port = free_port();
+    let mails = start_sink(
+        port,
+        Sink {
+            reject: true,
+            ..Sink::default()
+        },
+    );
+    let e = env(&format!(
+        "[[channel]]\nname = \"now\"\ntype = \"email\"\nsmtp_url = \"smtp://127.0.0.1:{port}\"\n\
+         from = \"regwatch@example.com\"\nto = [\"a@example.com\"]\ntimeout = \"2s\"\n"
+    ))
+    .await;
+    report(&e.app, "TR", "8517.62", "Telsiz kuralı", "text").await;
+    let t = Instant::now();
+    let r = regwatch::notify::deliver_due(&e.app, false).await.unwrap();
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "the pass took {:?}",
+        t.elapsed()
+    );
+    assert_eq!(r.delivered, 0);
+    assert_eq!(r.failed.len(), 1, "{r:?}");
+    assert_eq!(mails.lock().unwrap().len(), 1);
+    assert_eq!(e.app.store.pending_deliveries().await.unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
