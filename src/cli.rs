@@ -76,7 +76,10 @@ pub enum Format {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Write a working starter config, taxonomy and example sources
-    Init { dir: Option<PathBuf> },
+    Init {
+        /// Where (default: the current folder); must not hold them already
+        dir: Option<PathBuf>,
+    },
     /// The daemon: scheduler, fetch workers, notifier, HTTP server
     Run {
         /// Address to listen on, overriding [server].listen (port 0 picks a free port)
@@ -84,8 +87,12 @@ pub enum Command {
         listen: Option<String>,
     },
     /// Poll now (all enabled sources, or the named ones) and record changes
+    #[command(
+        after_help = "Examples:\n  regwatch poll\n  regwatch poll --source tr-resmi-gazete --source vn-customs\n  regwatch poll --format json"
+    )]
     Poll {
-        #[arg(long = "source")]
+        /// Poll only this source (repeat for several); default: every enabled source
+        #[arg(long = "source", value_name = "ID")]
         sources: Vec<String>,
     },
     /// Sources: list, check, test
@@ -94,22 +101,37 @@ pub enum Command {
     /// The change log
     Changes(ChangesArgs),
     /// One change with its diff, tags with evidence and matched cases
-    Show { id: i64 },
+    Show {
+        /// The change's number (as `changes` lists it)
+        id: i64,
+    },
     /// The pre-quote check: relevant changes for a product and destination
+    #[command(
+        after_help = "Examples:\n  regwatch check --country TR --hs 8517.62\n  regwatch check --country DE --hs 9018.19 --since 180d\n  regwatch check --country VN --category medical --format json"
+    )]
     Check {
-        #[arg(long)]
+        /// The destination: ISO 3166-1 alpha-2 (TR, VN, MX, GB, DE, US), XI for Northern Ireland
+        #[arg(long, value_name = "CC")]
         country: String,
-        #[arg(long)]
+        /// The product's HS code (repeat for several): 8517.62, 851762, 8517.62.00
+        #[arg(long, value_name = "CODE")]
         hs: Vec<String>,
+        /// A category of the taxonomy (electronics, telecom, medical)
         #[arg(long)]
         category: Option<String>,
-        #[arg(long, default_value = "90d")]
+        /// How far back: 30d, 12h, 2w, 6m or a date (2026-01-31)
+        #[arg(long, default_value = "90d", value_name = "PERIOD")]
         since: String,
     },
     /// Classify texts: JSON lines {"title","text","lang"} on stdin, or --text
+    #[command(
+        after_help = "Examples:\n  regwatch classify --text \"GTİP 8517.62 telsiz ekipmanı uygunluk belgesi\"\n  echo '{\"title\":\"Quy định\",\"text\":\"mã HS 9018\",\"lang\":\"vi\"}' | regwatch classify"
+    )]
     Classify {
+        /// One text to tag (otherwise JSON lines on stdin)
         #[arg(long)]
         text: Option<String>,
+        /// Its language: tr, vi, es, en (helps with dates and phrases)
         #[arg(long)]
         lang: Option<String>,
     },
@@ -121,10 +143,15 @@ pub enum Command {
     Report(ReportCmd),
     /// Build the digest now
     Digest {
+        /// Only this channel (default: every digest channel)
         #[arg(long)]
         channel: Option<String>,
+        /// Print the digest instead of queueing it
         #[arg(long)]
         preview: bool,
+        /// With --preview: write each email digest's HTML part into this folder
+        #[arg(long, value_name = "DIR", requires = "preview")]
+        output: Option<PathBuf>,
     },
     /// The outbox
     #[command(subcommand)]
@@ -141,26 +168,37 @@ pub enum SourcesCmd {
     /// Validate every source and config file without fetching
     Check,
     /// Fetch one source and print what would be extracted, storing nothing
-    Test { id: String },
+    #[command(after_help = "Example:\n  regwatch sources test tr-ticaret-duyurular")]
+    Test {
+        /// The source's id
+        id: String,
+    },
 }
 
 #[derive(clap::Args, Debug, Default)]
 pub struct ChangesArgs {
-    /// 30d, 12h, 2w or a date (2026-01-31)
-    #[arg(long)]
+    /// How far back: 30d, 12h, 2w or a date (2026-01-31)
+    #[arg(long, value_name = "PERIOD")]
     pub since: Option<String>,
-    #[arg(long)]
+    /// A destination: changes of every jurisdiction that covers it (EU rules cover DE)
+    #[arg(long, value_name = "CC")]
     pub country: Option<String>,
+    /// A category of the taxonomy (electronics, telecom, medical)
     #[arg(long)]
     pub category: Option<String>,
-    #[arg(long)]
+    /// An HS code: changes naming it, its heading or subheadings, or its HS 2017/2022 equivalents
+    #[arg(long, value_name = "CODE")]
     pub hs: Option<String>,
-    #[arg(long)]
+    /// Changes of one source (its id)
+    #[arg(long, value_name = "ID")]
     pub source: Option<String>,
-    #[arg(long = "case")]
+    /// Changes matched to one case (its id)
+    #[arg(long = "case", value_name = "ID")]
     pub case_id: Option<String>,
-    #[arg(long)]
+    /// Words that must all appear (title, text or HS codes)
+    #[arg(long, value_name = "TEXT")]
     pub query: Option<String>,
+    /// At most this many, newest first
     #[arg(long, default_value_t = 50)]
     pub limit: i64,
 }
@@ -168,7 +206,11 @@ pub struct ChangesArgs {
 #[derive(Subcommand, Debug)]
 pub enum CasesCmd {
     /// Import or update cases from CSV or JSON (idempotent by case id)
+    #[command(
+        after_help = "CSV columns: id,client,title,country,hs_codes,categories,keywords,status,link[,origin]\n(lists inside a cell separated by ;). JSON: an array of objects with the same keys.\nExample:\n  regwatch cases import open-cases.csv --close-missing"
+    )]
     Import {
+        /// A CSV or JSON export of the case system
         file: PathBuf,
         /// Close open cases missing from this (full) export
         #[arg(long)]
@@ -176,27 +218,40 @@ pub enum CasesCmd {
     },
     /// List cases
     List {
+        /// Closed cases too
         #[arg(long)]
         all: bool,
     },
     /// Close a case
-    Close { id: String },
+    Close {
+        /// The case's id
+        id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum ReportCmd {
     /// Record a field report
+    #[command(
+        after_help = "Example:\n  regwatch report add --country TR --hs 8517.13 --effective 2027-01-01 \\\n    --title \"Istanbul customs asks for BTK registration of phones\" --text \"Seen on three shipments this week\""
+    )]
     Add {
-        #[arg(long)]
+        /// The destination where it was seen (TR, VN, MX, …)
+        #[arg(long, value_name = "CC")]
         country: String,
-        #[arg(long)]
+        /// HS codes it applies to (repeat for several)
+        #[arg(long, value_name = "CODE")]
         hs: Vec<String>,
-        #[arg(long)]
+        /// When it takes effect, if known: YYYY-MM-DD
+        #[arg(long, value_name = "DATE")]
         effective: Option<String>,
+        /// What changed, in a line
         #[arg(long)]
         title: String,
+        /// What was seen, in full
         #[arg(long)]
         text: String,
+        /// Categories (repeat for several): electronics, telecom, medical
         #[arg(long)]
         category: Vec<String>,
         /// Who saw it (default: $USER)
@@ -743,8 +798,19 @@ async fn with_app(
             );
             Ok(0)
         }
-        Command::Digest { channel, preview } => {
-            let out = crate::notify::digest_now(&app, channel.as_deref(), *preview).await?;
+        Command::Digest {
+            channel,
+            preview,
+            output,
+        } => {
+            if let Some(dir) = output {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    usage(format!("--output {}: cannot create it: {e}", dir.display()))
+                })?;
+            }
+            let out =
+                crate::notify::digest_now(&app, channel.as_deref(), *preview, output.as_deref())
+                    .await?;
             println!("{out}");
             Ok(0)
         }
@@ -958,6 +1024,12 @@ fn sources_check(cli: &Cli) -> Result<u8, Failure> {
                 )));
             }
         }
+    }
+    if cfg.fetch.user_agent.contains("compliance@example.com") {
+        eprintln!(
+            "warning: {}: [fetch].user_agent still names compliance@example.com: say who you are (a team address), as authorities block anonymous or fake robots",
+            cfg.path.display()
+        );
     }
     for (key, why) in &cfg.unresolved {
         eprintln!(

@@ -5,6 +5,7 @@ pub const CONFIG: &str = include_str!("../config/regwatch.toml");
 
 pub const SOURCES: &str = r#"# Example sources: one file per jurisdiction is the convention (tr.toml, vn.toml, ...).
 # Try a source without storing anything:  regwatch sources test ID
+# Every key: docs/sources.md. A feed, a page and a JSON API:
 
 [[source]]
 id = "gb-legislation-new"
@@ -34,4 +35,22 @@ item_title = "$.title"
 item_link = "$.html_url"
 item_text = "$.abstract"
 item_id = "$.document_number"
+
+# A page: CSS selectors pick the part that matters and split it into items.
+[[source]]
+id = "tr-ticaret-duyurular"
+name = "Ticaret Bakanlığı — Duyurular"
+jurisdiction = "TR"
+language = "tr"
+kind = "page"
+url = "https://www.ticaret.gov.tr/duyurular"
+schedule = "0 8-18/2 * * 1-5"          # every 2 hours, 08-18, Monday-Friday
+timezone = "Europe/Istanbul"
+[source.extract]
+content = "main"                        # the part of the page that matters
+exclude = [".banner", ".date-now"]      # removed before diffing
+item = "li"                             # one announcement
+ignore = ['Güncelleme: .*']             # text that changes without meaning anything
+follow = true                           # read each new announcement's own page for tagging
+fail_if = ["Request Rejected"]          # a firewall's block page is a failure, not content
 "#;

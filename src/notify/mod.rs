@@ -616,7 +616,14 @@ pub async fn run_digests(app: &App, now: DateTime<Utc>) -> anyhow::Result<usize>
 
 /// Build the digest of `channel` (or every digest channel) now. With
 /// `preview`, return it rendered instead of queueing it.
-pub async fn digest_now(app: &App, channel: Option<&str>, preview: bool) -> anyhow::Result<String> {
+/// With `preview`, an email channel's HTML part is written into
+/// `html_dir` (as `digest-CHANNEL.html`) when one is given.
+pub async fn digest_now(
+    app: &App,
+    channel: Option<&str>,
+    preview: bool,
+    html_dir: Option<&std::path::Path>,
+) -> anyhow::Result<String> {
     let chans: Vec<&ChannelConfig> = match channel {
         Some(n) => vec![self::channel(app, n).ok_or_else(|| {
             let names: Vec<&str> = app
@@ -652,7 +659,7 @@ pub async fn digest_now(app: &App, channel: Option<&str>, preview: bool) -> anyh
         let start = period_start(app, ch, &s, now).await?;
         if preview {
             let changes = period_changes(app, ch, start, now).await?;
-            out.push_str(&preview_one(app, ch, &changes, start, now)?);
+            out.push_str(&preview_one(app, ch, &changes, start, now, html_dir)?);
         } else {
             let n = close_period(app, ch, start, now).await?;
             queued += n;
@@ -685,6 +692,7 @@ fn preview_one(
     changes: &[Change],
     start: DateTime<Utc>,
     end: DateTime<Utc>,
+    html_dir: Option<&std::path::Path>,
 ) -> anyhow::Result<String> {
     let base = app.config.server.base_url.as_str();
     let head = format!(
@@ -701,14 +709,18 @@ fn preview_one(
             let v = render::digest_view(&ch.name, base, changes, start, end, false);
             let r =
                 render::render_email(&v, render::template_dir(em, &app.config.path).as_deref())?;
-            let path = std::env::temp_dir()
-                .join(format!("regwatch-digest-{}.html", sanitize_file(&ch.name)));
-            let note = match std::fs::write(&path, &r.html) {
-                Ok(()) => format!("(HTML part written to {})", path.display()),
-                Err(e) => format!(
-                    "(the HTML part could not be written to {}: {e})",
-                    path.display()
-                ),
+            let note = match html_dir {
+                None => "(the HTML part: pass --output DIR to write it to a file)".to_string(),
+                Some(dir) => {
+                    let path = dir.join(format!("digest-{}.html", sanitize_file(&ch.name)));
+                    match std::fs::write(&path, &r.html) {
+                        Ok(()) => format!("(HTML part written to {})", path.display()),
+                        Err(e) => format!(
+                            "(the HTML part could not be written to {}: {e})",
+                            path.display()
+                        ),
+                    }
+                }
             };
             format!("{head}Subject: {}\n\n{}\n{note}\n", v.subject, r.text)
         }

@@ -500,6 +500,12 @@ async fn init_check_poll_changes_from_an_empty_folder() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("user_agent still names compliance@example.com"),
+        "the placeholder user agent draws a warning: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::write(
         dir.path().join("sources/local.toml"),
         source_toml("local-feed", "feed", &srv.url("/feed.xml"), ""),
@@ -613,7 +619,8 @@ fn shipped_config_and_taxonomy_validate() {
         &regwatch::config::ScheduleConfig::default(),
     )
     .unwrap();
-    assert_eq!(example.len(), 2);
+    let kinds: Vec<&str> = example.iter().map(|s| s.def.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["feed", "json", "page"]);
 }
 
 /// `--format json` is honoured by every command that prints records, and

@@ -713,7 +713,7 @@ async fn smtp_down_then_up_the_digest_arrives_once() {
     ))
     .await;
     report(&e.app, "TR", "8517.62", "Rule one", "text").await;
-    let out = regwatch::notify::digest_now(&e.app, Some("digest"), false)
+    let out = regwatch::notify::digest_now(&e.app, Some("digest"), false, None)
         .await
         .unwrap();
     assert!(
@@ -734,7 +734,7 @@ async fn smtp_down_then_up_the_digest_arrives_once() {
     let r = regwatch::notify::deliver_due(&e.app, true).await.unwrap();
     assert_eq!(r.delivered, 0);
     // Nothing new: the next digest is empty and not sent.
-    let out = regwatch::notify::digest_now(&e.app, Some("digest"), false)
+    let out = regwatch::notify::digest_now(&e.app, Some("digest"), false, None)
         .await
         .unwrap();
     assert!(out.contains("nothing to send"), "{out}");
@@ -801,13 +801,21 @@ async fn immediate_email_and_preview() {
         html.contains("Telsiz &lt;b&gt;kuralı&lt;") && !html.contains("<b>kuralı"),
         "{html}"
     );
-    let out = regwatch::notify::digest_now(&e.app, Some("now"), true)
+    let out = regwatch::notify::digest_now(&e.app, Some("now"), true, None)
         .await
         .unwrap();
     assert!(
-        out.contains("Subject: regwatch: 1 change — TR 1") && out.contains("HTML part written to"),
+        out.contains("Subject: regwatch: 1 change — TR 1") && out.contains("--output DIR"),
         "{out}"
     );
+    // With a folder, the HTML part is written there, not to a fixed shared path.
+    let dir = tempfile::tempdir().unwrap();
+    let out = regwatch::notify::digest_now(&e.app, Some("now"), true, Some(dir.path()))
+        .await
+        .unwrap();
+    assert!(out.contains("HTML part written to"), "{out}");
+    let html = std::fs::read_to_string(dir.path().join("digest-now.html")).unwrap();
+    assert!(html.contains("Telsiz &lt;b&gt;kuralı"), "{html}");
 }
 
 // ---------------------------------------------------------------- source health
@@ -906,10 +914,10 @@ async fn docs_examples_render() {
         "Máy tính xách tay (8471.30) phải có giấy chứng nhận hợp quy khi nhập khẩu.",
     )
     .await;
-    let text = regwatch::notify::digest_now(&e.app, Some("compliance-digest"), true)
+    let text = regwatch::notify::digest_now(&e.app, Some("compliance-digest"), true, None)
         .await
         .unwrap();
-    let slack = regwatch::notify::digest_now(&e.app, Some("trade-alerts"), true)
+    let slack = regwatch::notify::digest_now(&e.app, Some("trade-alerts"), true, None)
         .await
         .unwrap();
     assert!(text.contains("== TR (2) ==") && slack.contains("\"blocks\""));
