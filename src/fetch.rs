@@ -356,95 +356,27 @@ const MAX_FETCH_BACKOFF: Duration = Duration::from_secs(60);
 /// How long a robots.txt is trusted before it is read again.
 const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
 
-/// The user agents of one robots.txt group, and its (allow, pattern) rules.
-type RobotsGroup = (Vec<String>, Vec<(bool, String)>);
-
-/// A small robots.txt reader: the group for our agent (else `*`), longest
-/// matching Allow/Disallow rule wins, `*` and `$` wildcards.
-#[derive(Debug, Default)]
+/// A site's robots.txt as texting_robots reads it (groups, longest match,
+/// `*` and `$` patterns), for our user agent. No robots.txt, or one that
+/// cannot be read, allows everything.
+#[derive(Default)]
 pub struct Robots {
-    rules: Vec<(bool, String)>,
+    robot: Option<texting_robots::Robot>,
 }
 
 impl Robots {
     pub fn parse(text: &str, user_agent: &str) -> Robots {
-        let ua = user_agent
-            .split('/')
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        let mut groups: Vec<RobotsGroup> = vec![];
-        let mut in_agents = false;
-        for line in text.lines() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            let Some((k, v)) = line.split_once(':') else {
-                continue;
-            };
-            let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_string());
-            match k.as_str() {
-                "user-agent" => {
-                    if !in_agents {
-                        groups.push((vec![], vec![]));
-                    }
-                    in_agents = true;
-                    if let Some(g) = groups.last_mut() {
-                        g.0.push(v.to_ascii_lowercase());
-                    }
-                }
-                "allow" | "disallow" => {
-                    in_agents = false;
-                    if let Some(g) = groups.last_mut() {
-                        if !v.is_empty() {
-                            g.1.push((k == "allow", v));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        let specific = groups.iter().find(|g| {
-            g.0.iter()
-                .any(|a| !ua.is_empty() && a != "*" && ua.contains(a.as_str()))
-        });
-        let group = specific.or_else(|| groups.iter().find(|g| g.0.iter().any(|a| a == "*")));
+        // Groups name the product token ("regwatch"), not the whole header value.
+        let agent = user_agent.split('/').next().unwrap_or(user_agent).trim();
         Robots {
-            rules: group.map(|g| g.1.clone()).unwrap_or_default(),
+            robot: texting_robots::Robot::new(agent, text.as_bytes()).ok(),
         }
     }
 
+    /// Whether `path` (with its query) may be fetched.
     pub fn allows(&self, path: &str) -> bool {
-        let mut best: Option<(usize, bool)> = None;
-        for (allow, pat) in &self.rules {
-            if robots_match(pat, path) {
-                let len = pat.len();
-                if best
-                    .map(|(l, a)| len > l || (len == l && *allow && !a))
-                    .unwrap_or(true)
-                {
-                    best = Some((len, *allow));
-                }
-            }
-        }
-        best.map(|(_, a)| a).unwrap_or(true)
+        self.robot.as_ref().is_none_or(|r| r.allowed(path))
     }
-}
-
-fn robots_match(pat: &str, path: &str) -> bool {
-    let anchored = pat.ends_with('$');
-    let pat = pat.trim_end_matches('$');
-    let mut re = String::from("^");
-    for (i, part) in pat.split('*').enumerate() {
-        if i > 0 {
-            re.push_str(".*");
-        }
-        re.push_str(&regex::escape(part));
-    }
-    if anchored {
-        re.push('$');
-    }
-    regex::Regex::new(&re)
-        .map(|r| r.is_match(path))
-        .unwrap_or(false)
 }
 
 #[cfg(test)]
