@@ -42,6 +42,8 @@ const SERVER_GRACE: Duration = Duration::from_secs(1);
 const RECORD_RETRY: i64 = 60;
 /// Due sources leased to another instance are looked at again after this.
 const CONTENDED_WAIT: i64 = 1;
+/// Due rows read beyond the free workers, for sources skipped by a step.
+const DUE_SLACK: usize = 16;
 
 /// The longest one poll may take: every attempt's timeout, the backoffs
 /// between attempts, and a margin for extraction and recording.
@@ -66,10 +68,22 @@ pub struct RunOptions {
     pub listen: Option<String>,
 }
 
+/// Sources by id, for the scheduler (built once per load, not per dispatch).
+pub type SourceIndex = HashMap<String, Source>;
+
+/// Index sources by id.
+pub fn index(sources: &[Source]) -> SourceIndex {
+    sources
+        .iter()
+        .map(|s| (s.id().to_string(), s.clone()))
+        .collect()
+}
+
 /// What the daemon currently runs with; replaced as a whole on SIGHUP.
 pub struct Live {
     pub app: App,
     pub sources: Arc<Vec<Source>>,
+    pub by_id: Arc<SourceIndex>,
 }
 
 /// The live state shared by the scheduler, the notifier and the HTTP handlers.
@@ -80,8 +94,16 @@ impl Shared {
     pub fn new(app: App, sources: Vec<Source>) -> Shared {
         Shared(Arc::new(RwLock::new(Live {
             app,
+            by_id: Arc::new(index(&sources)),
             sources: Arc::new(sources),
         })))
+    }
+    pub fn by_id(&self) -> Arc<SourceIndex> {
+        self.0
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_id
+            .clone()
     }
     pub fn app(&self) -> App {
         self.0.read().unwrap_or_else(|p| p.into_inner()).app.clone()
@@ -144,50 +166,45 @@ impl Scheduler {
         self.in_flight.len()
     }
 
-    /// Which enabled sources are due at `now` and may start, given free workers.
+    /// Which enabled sources are due at `now` and may start, given free
+    /// workers. The store is asked only for due sources (an indexed plan,
+    /// with a limit), so a dispatch costs the same with 100 or 10,000
+    /// sources.
     pub async fn step(
         &mut self,
         store: &Store,
-        sources: &[Source],
+        sources: &SourceIndex,
         now: DateTime<Utc>,
     ) -> anyhow::Result<StepOutcome> {
-        let planned: HashMap<String, Option<DateTime<Utc>>> = store
-            .health()
-            .await?
-            .into_iter()
-            .map(|h| (h.id, h.next_poll_at))
-            .collect();
         self.retry_at.retain(|_, t| *t > now);
-        let mut due: Vec<(DateTime<Utc>, &Source)> = vec![];
-        let mut next_due: Option<DateTime<Utc>> = None;
-        for s in sources.iter().filter(|s| s.def.enabled) {
-            if self.in_flight.contains(s.id()) {
-                continue;
-            }
-            // Never polled (no row, or no plan yet): due now.
-            let mut at = planned.get(s.id()).copied().flatten().unwrap_or(now);
-            if let Some(r) = self.retry_at.get(s.id()) {
-                at = at.max(*r);
-            }
-            if at <= now {
-                due.push((at, s));
-            } else {
-                next_due = Some(next_due.map_or(at, |n| n.min(at)));
-            }
-        }
-        if due.is_empty() {
-            return Ok(StepOutcome::Idle { next_due });
-        }
         let free = self.concurrency.saturating_sub(self.in_flight.len());
         if free == 0 {
             return Ok(StepOutcome::Full);
         }
-        // Longest-waiting first; the store leases to this instance only
-        // those still due and not leased to another one.
-        due.sort_by_key(|(at, s)| (*at, s.id().to_string()));
-        let ids: Vec<String> = due.iter().map(|(_, s)| s.id().to_string()).collect();
+        // Room for the rows this step will skip (waiting to be retried).
+        let want = (free + self.retry_at.len() + DUE_SLACK) as i64;
+        let mut due: Vec<String> = vec![];
+        for (id, _) in store.due_sources(&self.owner, now, want).await? {
+            if self.in_flight.contains(&id) || self.retry_at.contains_key(&id) {
+                continue;
+            }
+            // Ids that are not enabled sources were parked by `reconcile`;
+            // one that slipped through (removed meanwhile) is just skipped.
+            if sources.get(&id).is_some_and(|s| s.def.enabled) {
+                due.push(id);
+            }
+        }
+        if due.is_empty() {
+            let mut next = store.next_plan_after(now).await?;
+            if let Some(r) = self.retry_at.values().min() {
+                next = Some(next.map_or(*r, |n| n.min(*r)));
+            }
+            return Ok(StepOutcome::Idle { next_due: next });
+        }
+        // Longest-waiting first (the store's order); the store leases to this
+        // instance only those still due and not leased to another one.
         let claimed = store
-            .claim_due_sources(&self.owner, &ids, now, self.lease, free as i64)
+            .claim_due_sources(&self.owner, &due, now, self.lease, free as i64)
             .await?;
         if claimed.is_empty() {
             // Polled or being polled by another instance: look again soon.
@@ -197,8 +214,7 @@ impl Scheduler {
         }
         let chosen: Vec<Source> = claimed
             .iter()
-            .filter_map(|id| due.iter().find(|(_, s)| s.id() == id))
-            .map(|(_, s)| (*s).clone())
+            .filter_map(|id| sources.get(id).cloned())
             .collect();
         for s in &chosen {
             self.in_flight.insert(s.id().to_string());
@@ -223,6 +239,18 @@ impl Scheduler {
 /// schedule's next run (the schedule was made more frequent, or the source
 /// is new) is moved to the schedule's next run.
 pub async fn reconcile(app: &App, sources: &[Source], now: DateTime<Utc>) -> anyhow::Result<usize> {
+    let enabled: Vec<String> = sources
+        .iter()
+        .filter(|s| s.def.enabled)
+        .map(|s| s.id().to_string())
+        .collect();
+    let parked = app.store.sync_planned_sources(&enabled).await?;
+    if parked > 0 {
+        tracing::debug!(
+            parked,
+            "sources not enabled in the configuration are not planned"
+        );
+    }
     let planned: HashMap<String, Option<DateTime<Utc>>> = app
         .store
         .health()
@@ -264,6 +292,7 @@ pub fn reload(current: &App, config_path: &Path) -> anyhow::Result<Live> {
     };
     Ok(Live {
         app,
+        by_id: Arc::new(index(&sources)),
         sources: Arc::new(sources),
     })
 }
@@ -397,7 +426,7 @@ pub async fn run(
     let mut polls_done: u64 = 0;
 
     loop {
-        let live_sources = shared.sources();
+        let live_sources = shared.by_id();
         let app = shared.app();
         let now = Utc::now();
         let wake = match sched.step(&app.store, &live_sources, now).await {
@@ -570,6 +599,8 @@ mod tests {
             crate::config::parse_sources(Path::new("s.toml"), sources_toml, &cfg.schedule).unwrap();
         let store = Store::open("sqlite::memory:").await.unwrap();
         let app = App::new(cfg, store, crate::classify::Tagger::builtin()).unwrap();
+        let ids: Vec<String> = sources.iter().map(|s| s.id().to_string()).collect();
+        app.store.sync_planned_sources(&ids).await.unwrap();
         (app, sources)
     }
 
@@ -597,12 +628,12 @@ enabled = true
         let (app, sources) = app_with(TWO).await;
         let now = Utc::now();
         let mut s = Scheduler::new(1);
-        match s.step(&app.store, &sources, now).await.unwrap() {
+        match s.step(&app.store, &index(&sources), now).await.unwrap() {
             StepOutcome::Dispatch(v) => assert_eq!(v.len(), 1),
             o => panic!("{o:?}"),
         }
         assert!(matches!(
-            s.step(&app.store, &sources, now).await.unwrap(),
+            s.step(&app.store, &index(&sources), now).await.unwrap(),
             StepOutcome::Full
         ));
         // A finished poll that recorded its plan (next year) leaves only the other one due.
@@ -611,7 +642,7 @@ enabled = true
             .await
             .unwrap();
         s.finished("a", true, now);
-        match s.step(&app.store, &sources, now).await.unwrap() {
+        match s.step(&app.store, &index(&sources), now).await.unwrap() {
             StepOutcome::Dispatch(v) => assert_eq!(v[0].id(), "b"),
             o => panic!("{o:?}"),
         }
@@ -620,7 +651,7 @@ enabled = true
             .await
             .unwrap();
         s.finished("b", true, now);
-        match s.step(&app.store, &sources, now).await.unwrap() {
+        match s.step(&app.store, &index(&sources), now).await.unwrap() {
             StepOutcome::Idle { next_due } => assert_eq!(
                 next_due,
                 Some(
@@ -633,22 +664,64 @@ enabled = true
     }
 
     #[tokio::test]
+    async fn a_dispatch_reads_only_the_due_sources() {
+        let many: String = (0..3000)
+            .map(|i| {
+                format!(
+                    "[[source]]\nid = \"s{i}\"\nname = \"S{i}\"\njurisdiction = \"TR\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/{i}\"\nschedule = \"0 0 1 1 *\"\n"
+                )
+            })
+            .collect();
+        let (app, sources) = app_with(&many).await;
+        let now = Utc::now();
+        // Every source polled and planned for next year, but three.
+        let ids: Vec<String> = sources.iter().map(|s| s.id().to_string()).collect();
+        let later = crate::store::ts(now + chrono::Duration::days(300));
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE source_state SET next_poll_at = '{later}'"
+        )))
+        .execute(&app.store.pool)
+        .await
+        .unwrap();
+        for id in ["s7", "s1500", "s2999"] {
+            app.store
+                .set_next_poll(id, now - chrono::Duration::seconds(5))
+                .await
+                .unwrap();
+        }
+        assert_eq!(ids.len(), 3000);
+        let by_id = index(&sources);
+        let mut s = Scheduler::new(16);
+        let before = app.store.scheduler_rows_read();
+        match s.step(&app.store, &by_id, now).await.unwrap() {
+            StepOutcome::Dispatch(v) => {
+                let mut got: Vec<&str> = v.iter().map(|s| s.id()).collect();
+                got.sort();
+                assert_eq!(got, vec!["s1500", "s2999", "s7"]);
+            }
+            o => panic!("{o:?}"),
+        }
+        let read = app.store.scheduler_rows_read() - before;
+        assert_eq!(read, 3, "a dispatch read {read} rows of 3000");
+    }
+
+    #[tokio::test]
     async fn an_unrecorded_poll_waits_before_it_is_retried() {
         let (app, sources) = app_with(TWO).await;
         let now = Utc::now();
         let mut s = Scheduler::new(4);
         assert!(
-            matches!(s.step(&app.store, &sources, now).await.unwrap(), StepOutcome::Dispatch(v) if v.len() == 2)
+            matches!(s.step(&app.store, &index(&sources), now).await.unwrap(), StepOutcome::Dispatch(v) if v.len() == 2)
         );
         s.finished("a", false, now);
         s.finished("b", false, now);
         assert!(matches!(
-            s.step(&app.store, &sources, now).await.unwrap(),
+            s.step(&app.store, &index(&sources), now).await.unwrap(),
             StepOutcome::Idle { next_due: Some(_) }
         ));
         let later = now + chrono::Duration::seconds(RECORD_RETRY + 1);
         assert!(
-            matches!(s.step(&app.store, &sources, later).await.unwrap(), StepOutcome::Dispatch(v) if v.len() == 2)
+            matches!(s.step(&app.store, &index(&sources), later).await.unwrap(), StepOutcome::Dispatch(v) if v.len() == 2)
         );
     }
 

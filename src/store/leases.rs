@@ -10,7 +10,120 @@ use chrono::{DateTime, Utc};
 /// Bound parameters per statement, well below SQLite's and PostgreSQL's caps.
 const CHUNK: usize = 500;
 
+/// The plan of a source parked because it is not (or no longer) an enabled
+/// source of the configuration: never due.
+pub const PARKED: &str = "9999-12-31T00:00:00.000000Z";
+
 impl Store {
+    /// Up to `limit` sources due at `now` (never polled, or their plan
+    /// reached) and not leased to another instance, most overdue first, with
+    /// their plans. Read through the `next_poll_at` index: the cost does not
+    /// grow with the number of sources that are not due.
+    /// Sources `owner` holds itself are included (it knows which it polls).
+    pub async fn due_sources(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(String, Option<DateTime<Utc>>)>> {
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT source_id, next_poll_at FROM source_state
+             WHERE (next_poll_at IS NULL OR next_poll_at <= $1)
+               AND (lease_until IS NULL OR lease_until <= $1 OR lease_owner = $3)
+             ORDER BY next_poll_at IS NOT NULL, next_poll_at, source_id
+             LIMIT $2",
+        )
+        .bind(ts(now))
+        .bind(limit.max(0))
+        .bind(owner)
+        .fetch_all(&self.pool)
+        .await?;
+        self.scheduler_rows
+            .fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(rows
+            .into_iter()
+            .map(|(id, t)| (id, t.and_then(|t| super::parse_ts(&t))))
+            .collect())
+    }
+
+    /// The earliest plan after `now` (what the scheduler sleeps towards).
+    pub async fn next_plan_after(
+        &self,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<DateTime<Utc>>> {
+        let t: Option<String> = sqlx::query_scalar(
+            "SELECT MIN(next_poll_at) FROM source_state WHERE next_poll_at > $1 AND next_poll_at < $2",
+        )
+        .bind(ts(now))
+        .bind(PARKED)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(t.and_then(|t| super::parse_ts(&t)))
+    }
+
+    /// Make the store's plan match the configuration: a row for every
+    /// enabled source (new ones are due now), and sources that are not
+    /// enabled parked. Returns how many rows were parked.
+    pub async fn sync_planned_sources(&self, enabled: &[String]) -> anyhow::Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in enabled.chunks(CHUNK) {
+            let values: Vec<String> = (1..=chunk.len()).map(|i| format!("(${i})")).collect();
+            let sql = format!(
+                "INSERT INTO source_state (source_id) VALUES {} ON CONFLICT(source_id) DO NOTHING",
+                values.join(",")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        // Un-park the enabled ones (a source enabled again is due now).
+        for chunk in enabled.chunks(CHUNK) {
+            let list: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "UPDATE source_state SET next_poll_at = NULL WHERE next_poll_at = $1 AND source_id IN ({})",
+                list.join(",")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(PARKED);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let known: Vec<String> = sqlx::query_scalar(
+            "SELECT source_id FROM source_state WHERE next_poll_at IS NULL OR next_poll_at <> $1",
+        )
+        .bind(PARKED)
+        .fetch_all(&mut *tx)
+        .await?;
+        let enabled: std::collections::HashSet<&str> = enabled.iter().map(String::as_str).collect();
+        let park: Vec<String> = known
+            .into_iter()
+            .filter(|id| !enabled.contains(id.as_str()))
+            .collect();
+        for chunk in park.chunks(CHUNK) {
+            let list: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "UPDATE source_state SET next_poll_at = $1 WHERE source_id IN ({})",
+                list.join(",")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(PARKED);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(park.len() as u64)
+    }
+
+    /// Rows the scheduler's queries have returned so far.
+    pub fn scheduler_rows_read(&self) -> u64 {
+        self.scheduler_rows
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Claim up to `limit` of `source_ids` that are due at `now` (never polled,
     /// or `next_poll_at` reached) and not leased to a live instance, leasing
     /// them to `owner` until `now + lease`. Returns the claimed ids, most

@@ -64,6 +64,9 @@ pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
 pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
+    /// Rows the scheduler's queries returned (a test checks that a dispatch
+    /// reads the due sources only, not every source).
+    pub(crate) scheduler_rows: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -172,6 +175,7 @@ impl Store {
         Ok(Store {
             pool,
             backend: Backend::Postgres,
+            scheduler_rows: Default::default(),
         })
     }
 
@@ -228,6 +232,7 @@ impl Store {
         Ok(Store {
             pool,
             backend: Backend::Sqlite,
+            scheduler_rows: Default::default(),
         })
     }
 
