@@ -44,6 +44,11 @@ impl Backend {
     }
 }
 
+/// Marks a compressed snapshot body.
+const ZSTD_PREFIX: &str = "zstd:";
+/// zstd level for snapshot bodies: fast, and JSON listings shrink 5-10x.
+const BODY_ZSTD_LEVEL: i32 = 3;
+
 /// A transaction on either backend.
 pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
@@ -284,6 +289,31 @@ impl Store {
         })
     }
 
+    /// A stored snapshot body: zstd-compressed JSON (`zstd:` + base64, so it
+    /// fits the TEXT column of both backends), or plain JSON as stored
+    /// before compression.
+    pub(crate) fn encode_body(json: &str) -> anyhow::Result<String> {
+        use base64::Engine as _;
+        let z = zstd::bulk::compress(json.as_bytes(), BODY_ZSTD_LEVEL)?;
+        Ok(format!(
+            "{ZSTD_PREFIX}{}",
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(z)
+        ))
+    }
+
+    pub fn decode_body(stored: &str) -> anyhow::Result<String> {
+        use base64::Engine as _;
+        let Some(b64) = stored.strip_prefix(ZSTD_PREFIX) else {
+            return Ok(stored.to_string());
+        };
+        let z = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(b64)
+            .context("a stored snapshot is not valid base64")?;
+        let raw =
+            zstd::stream::decode_all(&z[..]).context("a stored snapshot does not decompress")?;
+        String::from_utf8(raw).context("a stored snapshot is not UTF-8")
+    }
+
     pub async fn snapshot_content(&self, snapshot_id: i64) -> anyhow::Result<Option<Content>> {
         let body: Option<String> = sqlx::query_scalar(
             "SELECT c.body FROM snapshots s JOIN contents c ON c.hash = s.content_hash WHERE s.id = $1",
@@ -291,8 +321,11 @@ impl Store {
         .bind(snapshot_id)
         .fetch_optional(&self.pool)
         .await?;
-        body.map(|b| serde_json::from_str(&b).context("a stored snapshot is not valid JSON"))
-            .transpose()
+        body.map(|b| {
+            serde_json::from_str(&Store::decode_body(&b)?)
+                .context("a stored snapshot is not valid JSON")
+        })
+        .transpose()
     }
 
     /// Record one poll: fetch log, snapshot, changes, tags, case matches,
@@ -431,7 +464,7 @@ impl Store {
                     ..
                 } = ok
                 {
-                    let body = serde_json::to_string(&content)?;
+                    let body = Store::encode_body(&serde_json::to_string(&content)?)?;
                     sqlx::query("INSERT INTO contents (hash, body) VALUES ($1, $2) ON CONFLICT(hash) DO NOTHING")
                         .bind(&hash)
                         .bind(&body)
@@ -873,4 +906,30 @@ async fn insert_change(
         .await?;
     }
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_bodies_are_compressed_and_old_ones_still_read() {
+        let json = serde_json::to_string(&serde_json::json!({"type": "items", "items":
+            (0..200).map(|i| serde_json::json!({"key": format!("link:https://a.example/{i}"), "title": "Telsiz ekipmanı duyurusu", "text": "GTİP 8517.62"})).collect::<Vec<_>>()}))
+        .unwrap();
+        let stored = Store::encode_body(&json).unwrap();
+        assert!(stored.starts_with("zstd:"));
+        assert!(
+            stored.len() * 4 < json.len(),
+            "{} vs {}",
+            stored.len(),
+            json.len()
+        );
+        assert_eq!(Store::decode_body(&stored).unwrap(), json);
+        assert_eq!(
+            Store::decode_body("{\"type\":\"text\",\"text\":\"x\"}").unwrap(),
+            "{\"type\":\"text\",\"text\":\"x\"}"
+        );
+        assert!(Store::decode_body("zstd:!!!").is_err());
+    }
 }

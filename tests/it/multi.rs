@@ -276,6 +276,7 @@ async fn three_instances_share_one_postgres() {
         .fetch_one(&pool)
         .await
         .unwrap();
+        let body = regwatch::store::Store::decode_body(&body).unwrap();
         let items = serde_json::from_str::<serde_json::Value>(&body).unwrap()["items"]
             .as_array()
             .unwrap()
