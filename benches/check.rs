@@ -105,6 +105,7 @@ async fn run() {
                     changes,
                 },
                 expected_snapshot,
+                body_hash: None,
                 next_poll_at: None,
                 down_after: 3,
                 health_channels: vec![],

@@ -155,6 +155,9 @@ pub struct CompiledRules {
     pub fail_if: Vec<String>,
     pub follow: bool,
     pub report: Option<Vec<ChangeKind>>,
+    /// What the rules are (kind and every key), hashed: a body fetched
+    /// again byte for byte under the same rules extracts the same.
+    pub fingerprint: String,
 }
 
 static COMPILED: AtomicUsize = AtomicUsize::new(0);
@@ -247,6 +250,10 @@ impl CompiledRules {
             fail_if: x.fail_if.iter().map(|f| f.to_lowercase()).collect(),
             follow: x.follow,
             report: x.report.clone(),
+            fingerprint: {
+                use sha2::Digest;
+                hex::encode(sha2::Sha256::digest(format!("{kind:?}{x:?}").as_bytes()))
+            },
         })
     }
 

@@ -3,6 +3,8 @@
 //! title, link, ignore, fail_if, a followed link's content selector), never
 //! compiles a selector or a regex again.
 //!
+//! A body fetched again byte for byte is not even parsed.
+//!
 //! Its own test binary, so the process-wide compile counter counts only
 //! this test's work.
 
@@ -32,6 +34,7 @@ async fn polling_twice_compiles_the_rules_once() {
         vec![
             Reply::html(&page(&["a", "b"])),
             Reply::html(&page(&["a", "b", "c"])),
+            Reply::html(&page(&["a", "b", "c"])),
         ],
     );
     srv.set(
@@ -51,6 +54,15 @@ async fn polling_twice_compiles_the_rules_once() {
     let second = poll_source(&app, &source).await.unwrap();
     assert_eq!(second.status, PollStatus::Changed(1));
     assert_eq!(srv.hits("/doc/c"), 1, "the new item was followed");
+    // The same bytes again (no ETag): recognized before any parsing.
+    let parsed = regwatch::extract::extraction_count();
+    let third = poll_source(&app, &source).await.unwrap();
+    assert_eq!(third.status, PollStatus::Unchanged);
+    assert_eq!(
+        regwatch::extract::extraction_count(),
+        parsed,
+        "a body fetched again byte for byte was parsed again"
+    );
 
     assert_eq!(
         compile_count(),

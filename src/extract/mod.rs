@@ -38,6 +38,14 @@ pub enum ExtractError {
     Rule(String),
 }
 
+static EXTRACTIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many documents were extracted since the process started (a test
+/// checks that a body fetched again byte for byte is not parsed again).
+pub fn extraction_count() -> usize {
+    EXTRACTIONS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Extract a source's content from a fetched body. The charset is decoded
 /// here (header, BOM, `<meta>`, detection); `exclude`, `ignore` and
 /// `fail_if` are applied; the result is normalized.
@@ -48,6 +56,7 @@ pub fn extract(
     content_type: Option<&str>,
     url: &url::Url,
 ) -> Result<Content, ExtractError> {
+    EXTRACTIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let is_pdf = kind == SourceKind::Pdf || body.starts_with(b"%PDF-");
     if !is_pdf && !rules.fail_if.is_empty() {
         let text = charset::decode(body, content_type);

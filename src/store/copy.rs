@@ -57,6 +57,7 @@ const TABLES: &[Table] = &[
             ("lease_owner", Text),
             ("lease_until", Text),
             ("suspect_hash", Text),
+            ("body_hash", Text),
         ],
         order_by: "source_id",
         serial: false,

@@ -80,6 +80,8 @@ pub struct SourceState {
     pub last_modified: Option<String>,
     pub last_snapshot_id: Option<i64>,
     pub last_hash: Option<String>,
+    /// See [`PollRecord::body_hash`].
+    pub body_hash: Option<String>,
     /// The content hash of a shrunken listing held as suspect by the last
     /// poll, which the next poll confirms by showing it again.
     pub suspect_hash: Option<String>,
@@ -104,6 +106,9 @@ pub struct PollRecord {
     /// there; otherwise another poll recorded in between and this one is
     /// superseded (see [`PollResult::superseded`]).
     pub expected_snapshot: Option<i64>,
+    /// The fetched body's hash (with the rules), kept after a successful
+    /// extraction so the same bytes are not parsed again.
+    pub body_hash: Option<String>,
     pub next_poll_at: Option<DateTime<Utc>>,
     /// Consecutive failures that make a source "down".
     pub down_after: i64,
@@ -266,7 +271,7 @@ impl Store {
     pub async fn state(&self, source_id: &str) -> anyhow::Result<SourceState> {
         let row = sqlx::query(
             "SELECT s.etag, s.last_modified, s.last_snapshot_id, s.consecutive_failures, s.down,
-                    s.next_poll_at, s.last_poll_at, sn.content_hash, s.suspect_hash
+                    s.next_poll_at, s.last_poll_at, sn.content_hash, s.suspect_hash, s.body_hash
              FROM source_state s LEFT JOIN snapshots sn ON sn.id = s.last_snapshot_id
              WHERE s.source_id = $1",
         )
@@ -285,6 +290,7 @@ impl Store {
                 last_poll_at: r.get::<Option<String>, _>(6).and_then(|s| parse_ts(&s)),
                 last_hash: r.get(7),
                 suspect_hash: r.get(8),
+                body_hash: r.get(9),
             },
         })
     }
@@ -536,6 +542,7 @@ impl Store {
                      consecutive_failures = 0, down = 0, next_poll_at = COALESCE($2, next_poll_at),
                      etag = CASE WHEN $3 THEN etag ELSE $4 END,
                      last_modified = CASE WHEN $3 THEN last_modified ELSE $5 END,
+                     body_hash = CASE WHEN $3 THEN body_hash ELSE $7 END,
                      lease_owner = NULL, lease_until = NULL
                      WHERE source_id = $6",
                 )
@@ -545,6 +552,7 @@ impl Store {
                 .bind(&etag)
                 .bind(&lm)
                 .bind(&rec.source_id)
+                .bind(&rec.body_hash)
                 .execute(&mut *tx)
                 .await?;
             }

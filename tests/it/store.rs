@@ -212,6 +212,7 @@ fn poll(source: &str, jur: &str, at: DateTime<Utc>, outcome: PollOutcome) -> Pol
         bytes: Some(345),
         outcome,
         expected_snapshot: None,
+        body_hash: None,
         next_poll_at: Some(at + Duration::minutes(15)),
         down_after: 2,
         health_channels: vec!["ops".into()],
