@@ -58,7 +58,7 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
     } else {
         Validators::default()
     };
-    let status = match app.fetcher.fetch(&source.def.url, &validators).await {
+    let status = match fetch_source(&app.fetcher, source, &validators).await {
         Err(e) => {
             record.outcome = PollOutcome::Failed {
                 error: e.to_string(),
@@ -192,6 +192,22 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
         health: res.health,
         elapsed_ms,
     })
+}
+
+/// The source's document: fetched, or rendered in the browser for
+/// `render = "browser"` (always in full: a browser has no conditional GET).
+async fn fetch_source(
+    fetcher: &Fetcher,
+    source: &Source,
+    validators: &Validators,
+) -> Result<FetchOutcome, crate::fetch::FetchError> {
+    match source.def.render {
+        Some(crate::config::Render::Browser) => fetcher
+            .render(&source.def.url, source.def.wait_for.as_deref())
+            .await
+            .map(FetchOutcome::Fetched),
+        None => fetcher.fetch(&source.def.url, validators).await,
+    }
 }
 
 /// A listing without items: a valid answer where the source says so
@@ -387,10 +403,7 @@ pub async fn poll_many(
 
 /// `sources test`: fetch one source and extract, storing nothing.
 pub async fn test_source(fetcher: &Fetcher, source: &Source) -> anyhow::Result<Content> {
-    match fetcher
-        .fetch(&source.def.url, &Validators::default())
-        .await?
-    {
+    match fetch_source(fetcher, source, &Validators::default()).await? {
         FetchOutcome::NotModified { .. } => {
             anyhow::bail!("the server answered 304 to an unconditional request")
         }
