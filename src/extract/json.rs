@@ -50,6 +50,32 @@ fn first(v: &Value, p: Option<&Path>) -> Option<String> {
         .find(|s| !s.is_empty())
 }
 
+/// `2026-11-14T00:00:00` (how APIs write a bare date) as `2026-11-14`, the
+/// form the tagger reads as a date.
+fn midnight_to_date(v: &str) -> &str {
+    let b = v.as_bytes();
+    let is_date = b.len() >= 10
+        && b[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if is_date
+        && v[10..]
+            .trim_start_matches('T')
+            .trim_start_matches("00:00:00")
+            .trim_start_matches(".000")
+            .trim_start_matches('Z')
+            .is_empty()
+    {
+        &v[..10]
+    } else {
+        v
+    }
+}
+
 pub fn extract(text: &str, rules: &JsonRules, url: &url::Url) -> Result<Content, ExtractError> {
     if text.trim().is_empty() {
         return Err(ExtractError::Empty);
@@ -115,7 +141,7 @@ pub fn extract(text: &str, rules: &JsonRules, url: &url::Url) -> Result<Content,
                         lines.push(if f.label.is_empty() {
                             v
                         } else {
-                            format!("{} {v}", f.label)
+                            format!("{} {}", f.label, midnight_to_date(&v))
                         });
                     }
                     normalize_text(&lines.join("\n"))
@@ -188,16 +214,19 @@ mod tests {
     #[test]
     fn titles_composed_and_text_from_labelled_fields_only() {
         let rules = compile(toml::from_str(
-            "item = '$.included[*]'\nitem_title = ['$.attributes.goods_nomenclature_item_id', '$.attributes.description']\nitem_text = ['$.attributes.abstract', 'Effective on $.attributes.effective_on', 'Comments due by $.attributes.comments_close_on']\n",
+            "item = '$.included[*]'\nitem_title = ['$.attributes.goods_nomenclature_item_id', '$.attributes.description']\nitem_text = ['$.attributes.abstract', 'Effective on $.attributes.effective_on', 'Comments due by $.attributes.comments_close_on', 'Comments due by $.attributes.deadline']\n",
         )
         .unwrap());
-        let json = r#"{"included":[{"id":"8517130000","attributes":{"goods_nomenclature_item_id":"8517130000","description":"Smartphones","abstract":"New rate","effective_on":"2026-01-15","comments_close_on":null,"url":"https://x/?v=85171300"}}]}"#;
+        let json = r#"{"included":[{"id":"8517130000","attributes":{"goods_nomenclature_item_id":"8517130000","description":"Smartphones","abstract":"New rate","effective_on":"2026-01-15","comments_close_on":null,"deadline":"2026-11-14T00:00:00","url":"https://x/?v=85171300"}}]}"#;
         let url = url::Url::parse("https://api.example/").unwrap();
         let Content::Items { items } = extract(json, &rules, &url).unwrap() else {
             panic!()
         };
         assert_eq!(items[0].title, "8517130000 — Smartphones");
-        assert_eq!(items[0].text, "New rate\nEffective on 2026-01-15");
+        assert_eq!(
+            items[0].text,
+            "New rate\nEffective on 2026-01-15\nComments due by 2026-11-14"
+        );
         // A list is JSON only: a page takes one selector.
         let e = crate::rules::CompiledRules::compile(
             crate::model::SourceKind::Page,
