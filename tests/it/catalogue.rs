@@ -756,3 +756,60 @@ fn uk_tariff_titles_name_the_code_and_its_description() {
         assert!(!desc.trim().is_empty());
     }
 }
+
+#[test]
+fn docs_give_every_source_an_honest_status() {
+    let all = catalogue();
+    let doc = std::fs::read_to_string(manifest_dir().join("docs/sources.md")).unwrap();
+    for s in &all {
+        let id = s.def.id.as_str();
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{id}` |")))
+            .unwrap_or_else(|| panic!("docs/sources.md has no row for `{id}`"));
+        let status = row.trim_end_matches('|').rsplit('|').next().unwrap();
+        assert!(
+            status.contains("not verified live") || status.contains("verified live on"),
+            "`{id}`: status {status:?}"
+        );
+        assert!(
+            status.contains("capture-backed")
+                || status.contains("reconstructed")
+                || status.contains("disabled"),
+            "`{id}`: say what stands behind the rules: {status:?}"
+        );
+        if !s.def.enabled {
+            assert!(status.contains("disabled"), "`{id}`: {status:?}");
+        }
+    }
+    assert!(doc.contains("Verifying on a connected machine"));
+}
+
+#[test]
+fn sources_check_passes_on_the_shipped_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("regwatch.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[storage]\nurl = \"sqlite://{}\"\n[sources]\ndir = \"{}\"\n",
+            dir.path().join("x.db").display(),
+            manifest_dir().join("sources").display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["sources", "check"])
+        .env("REGWATCH_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("55 source(s)"), "{stdout}");
+}
