@@ -137,6 +137,11 @@ impl Fetcher {
         })
     }
 
+    /// The browser of `render = "browser"` sources.
+    pub fn browser(&self) -> &crate::render::Browser {
+        &self.browser
+    }
+
     pub fn config(&self) -> &FetchConfig {
         &self.cfg
     }

@@ -75,15 +75,31 @@ struct Inner {
 }
 
 struct Running {
-    child: Child,
+    child: Option<Child>,
     ws: String,
     profile: PathBuf,
 }
 
 impl Drop for Running {
+    /// Stop the browser and remove its profile once it has exited (it
+    /// writes there until then), off the async threads.
     fn drop(&mut self) {
-        let _ = self.child.start_kill();
-        let _ = std::fs::remove_dir_all(&self.profile);
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = child.start_kill();
+        let profile = std::mem::take(&mut self.profile);
+        std::thread::spawn(move || {
+            for _ in 0..100 {
+                if !matches!(child.try_wait(), Ok(None)) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if !profile.as_os_str().is_empty() {
+                let _ = std::fs::remove_dir_all(&profile);
+            }
+        });
     }
 }
 
@@ -167,12 +183,26 @@ impl Browser {
         Ok(rendered)
     }
 
+    /// The process id of the running browser, if one is running (for
+    /// operators' diagnostics and tests).
+    pub async fn pid(&self) -> Option<u32> {
+        let mut running = self.inner.running.lock().await;
+        let c = running.as_mut()?.child.as_mut()?;
+        match c.try_wait() {
+            Ok(None) => c.id(),
+            _ => None,
+        }
+    }
+
     /// The DevTools address of the running browser, starting it when it is
     /// not running (or `restart`).
     async fn endpoint(&self, restart: bool) -> Result<String, RenderError> {
         let mut running = self.inner.running.lock().await;
         if let Some(r) = running.as_mut() {
-            let alive = matches!(r.child.try_wait(), Ok(None));
+            let alive = r
+                .child
+                .as_mut()
+                .is_some_and(|c| matches!(c.try_wait(), Ok(None)));
             if alive && !restart {
                 return Ok(r.ws.clone());
             }
@@ -242,7 +272,11 @@ impl Browser {
             None
         })
         .await;
-        let running = |ws: String, child: Child| Running { child, ws, profile };
+        let running = |ws: String, child: Child| Running {
+            child: Some(child),
+            ws,
+            profile,
+        };
         match found {
             Ok(Some(ws)) => {
                 // Keep reading stderr, or the browser blocks on a full pipe.

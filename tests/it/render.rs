@@ -18,8 +18,12 @@ fn have_chromium() -> bool {
 }
 
 fn fetch_cfg(browser: &str) -> String {
+    fetch_cfg_timeout(browser, "20s")
+}
+
+fn fetch_cfg_timeout(browser: &str, timeout: &str) -> String {
     format!(
-        "[fetch]\ntimeout = \"20s\"\nper_host_interval = \"0s\"\nretries = 0\nrobots_txt = false\nmax_bytes = 200_000\nbrowser = \"{browser}\"\nbrowser_concurrency = 2\n\n[schedule]\njitter = \"0s\"\n"
+        "[fetch]\ntimeout = \"{timeout}\"\nper_host_interval = \"0s\"\nretries = 0\nrobots_txt = false\nmax_bytes = 200_000\nbrowser = \"{browser}\"\nbrowser_concurrency = 2\n\n[schedule]\njitter = \"0s\"\n"
     )
 }
 
@@ -271,4 +275,82 @@ fn render_applies_to_pages_and_wait_for_needs_it() {
     let setup = Setup::new(page, "");
     let e = setup.config().load_sources().unwrap_err().to_string();
     assert!(e.contains("`wait_for` needs `render"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_that_died_is_started_again() {
+    if !have_chromium() {
+        return;
+    }
+    let srv = FixtureServer::start().await;
+    srv.set("/tb", Reply::html(BUILT_AFTER_LOAD));
+    let sources = page_source("again", &srv.url("/tb"), "render = \"browser\"\n");
+    let setup = Setup::new(&sources, &fetch_cfg(CHROMIUM));
+    let app = setup.app().await;
+    let src = setup.source("again");
+    let first = regwatch::poll::test_source(&app.fetcher, &src)
+        .await
+        .unwrap();
+    let pid = app.fetcher.browser().pid().await.expect("the browser runs");
+    unsafe {
+        libc::kill(pid as i32, libc::SIGKILL);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let second = regwatch::poll::test_source(&app.fetcher, &src)
+        .await
+        .unwrap();
+    assert_eq!(titles(&first), titles(&second));
+    let pid2 = app
+        .fetcher
+        .browser()
+        .pid()
+        .await
+        .expect("the browser runs again");
+    assert_ne!(pid, pid2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timeout_and_the_byte_cap_apply_to_rendered_pages() {
+    if !have_chromium() {
+        return;
+    }
+    let srv = FixtureServer::start().await;
+    srv.set("/tb", Reply::html(BUILT_AFTER_LOAD));
+    // The DOM grows past max_bytes (200 000) after load.
+    srv.set(
+        "/big",
+        Reply::html(
+            r#"<!DOCTYPE html><html><body><ul id="list"></ul><script>
+var ul = document.getElementById('list'); var s = '';
+for (var i = 0; i < 5000; i++) { s += '<li><a href="/x' + i + '">Thông báo số ' + i + ' về thiết bị vô tuyến điện</a></li>'; }
+ul.innerHTML = s;
+</script></body></html>"#,
+        ),
+    );
+    let sources = format!(
+        "{}{}",
+        page_source(
+            "never",
+            &srv.url("/tb"),
+            "render = \"browser\"\nwait_for = \"#list li.never\"\n"
+        ),
+        page_source("big", &srv.url("/big"), "render = \"browser\"\n")
+    );
+    let setup = Setup::new(&sources, &fetch_cfg_timeout(CHROMIUM, "3s"));
+    let app = setup.app().await;
+    let started = std::time::Instant::now();
+    let e = regwatch::poll::test_source(&app.fetcher, &setup.source("never"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`wait_for` selector `#list li.never` matched nothing"),
+        "{e}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    let e = regwatch::poll::test_source(&app.fetcher, &setup.source("big"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("larger than the cap of 200000 bytes"), "{e}");
 }
