@@ -461,6 +461,12 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                         crate::util::redact(&src.def.url)
                     ),
                 })?;
+            if src.def.render.is_some() && fmt != Format::Json && fmt != Format::Csv {
+                println!(
+                    "rendered in the browser ([fetch].browser = \"{}\"), the DOM after its scripts ran:",
+                    cfg.fetch.browser
+                );
+            }
             print_content(&content, fmt);
             Ok(0)
         }

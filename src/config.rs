@@ -189,6 +189,10 @@ pub struct FetchConfig {
     pub retry_backoff: HumanDuration,
     /// Honour robots.txt (disallowed URLs are a failed poll with the reason).
     pub robots_txt: bool,
+    /// The browser for `render = "browser"`: a path or a name on PATH.
+    pub browser: String,
+    /// How many pages the browser renders at once.
+    pub browser_concurrency: usize,
 }
 impl Default for FetchConfig {
     fn default() -> Self {
@@ -203,6 +207,8 @@ impl Default for FetchConfig {
             max_redirects: 5,
             retry_backoff: HumanDuration(Duration::from_millis(500)),
             robots_txt: true,
+            browser: "chromium".into(),
+            browser_concurrency: 2,
         }
     }
 }
@@ -465,9 +471,25 @@ pub struct SourceDef {
     /// Otherwise zero items after a non-empty snapshot is a failed poll.
     #[serde(default)]
     pub may_be_empty: bool,
+    /// `render = "browser"` (pages only): load the page in headless Chromium
+    /// and extract the DOM it builds, for pages whose list is made by JavaScript.
+    #[serde(default)]
+    pub render: Option<Render>,
+    /// With `render`: wait until this CSS selector matches (default: the
+    /// load event, then network quiet).
+    #[serde(default)]
+    pub wait_for: Option<String>,
     /// Free-form note for people (what the source covers, known quirks).
     #[serde(default)]
     pub notes: Option<String>,
+}
+
+/// How a page is turned into a document before extraction.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Render {
+    /// Headless Chromium, driven over the DevTools protocol.
+    Browser,
 }
 
 fn default_language() -> String {
@@ -851,6 +873,12 @@ impl Config {
                 "[fetch] concurrency values must be at least 1".into(),
             ));
         }
+        if self.fetch.browser_concurrency == 0 {
+            return Err(err(
+                "browser_concurrency",
+                "[fetch].browser_concurrency must be at least 1".into(),
+            ));
+        }
         if self.fetch.max_bytes < 1024 {
             return Err(err(
                 "max_bytes",
@@ -1106,6 +1134,24 @@ fn validate_def(def: &SourceDef) -> Result<(), (&'static str, String)> {
             "name",
             "`name` must say what the source is, for people".into(),
         ));
+    }
+    if def.render.is_some() && def.kind != SourceKind::Page {
+        return Err((
+            "render",
+            format!(
+                "`render = \"browser\"` applies to kind = \"page\" only, not \"{}\"",
+                def.kind.as_str()
+            ),
+        ));
+    }
+    if let Some(w) = &def.wait_for {
+        if def.render.is_none() {
+            return Err((
+                "wait_for",
+                "`wait_for` needs `render = \"browser\"` (a fetched page is complete when it arrives)".into(),
+            ));
+        }
+        crate::rules::Css::parse("wait_for", w).map_err(|e| (e.key, e.message))?;
     }
     Ok(())
 }

@@ -34,6 +34,9 @@ pub enum FetchError {
     EmptyBody,
     #[error("transfer failed: {0}")]
     Body(String),
+    /// `render = "browser"`: what the browser could not do.
+    #[error("{0}")]
+    Render(#[from] crate::render::RenderError),
 }
 
 impl FetchError {
@@ -109,6 +112,8 @@ pub struct Fetcher {
     hosts: Arc<HostLimiter>,
     /// robots.txt rules per origin, with the time they were read.
     robots: Arc<Mutex<HashMap<String, RobotsEntry>>>,
+    /// Headless Chromium for `render = "browser"` (started on first use).
+    browser: crate::render::Browser,
 }
 
 impl Fetcher {
@@ -128,7 +133,13 @@ impl Fetcher {
             cfg: Arc::new(cfg.clone()),
             hosts: Arc::new(HostLimiter::default()),
             robots: Arc::new(Mutex::new(HashMap::new())),
+            browser: crate::render::Browser::new(cfg),
         })
+    }
+
+    /// The browser of `render = "browser"` sources.
+    pub fn browser(&self) -> &crate::render::Browser {
+        &self.browser
     }
 
     pub fn config(&self) -> &FetchConfig {
@@ -177,6 +188,40 @@ impl Fetcher {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Load `url` in the browser (robots.txt and per-host politeness as for
+    /// a fetch) and return the rendered DOM as an HTML document.
+    pub async fn render(
+        &self,
+        url: &url::Url,
+        wait_for: Option<&str>,
+    ) -> Result<Fetched, FetchError> {
+        if self.cfg.robots_txt && !self.robots_allow(url).await {
+            return Err(FetchError::Robots(url.host_str().unwrap_or("").to_string()));
+        }
+        let started = Instant::now();
+        let host = url.host_str().unwrap_or("").to_string();
+        let slot = self.hosts.slot(&host, self.cfg.per_host_concurrency);
+        let _permit = slot.sem.acquire().await.expect("semaphore never closed");
+        {
+            let mut next = slot.next_start.lock().await;
+            let now = Instant::now();
+            if *next > now {
+                tokio::time::sleep(*next - now).await;
+            }
+            *next = Instant::now() + self.cfg.per_host_interval.0;
+        }
+        let r = self.browser.render(url, wait_for).await?;
+        Ok(Fetched {
+            status: r.status,
+            body: r.html.into_bytes(),
+            content_type: Some("text/html; charset=utf-8".into()),
+            validators: Validators::default(),
+            final_url: r.final_url,
+            elapsed: started.elapsed(),
+            attempts: 1,
+        })
     }
 
     async fn fetch_once(

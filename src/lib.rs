@@ -27,6 +27,7 @@ pub mod model;
 pub mod normalize;
 pub mod notify;
 pub mod poll;
+pub mod render;
 pub mod route;
 pub mod rules;
 pub mod schedule;

@@ -59,7 +59,7 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
     } else {
         Validators::default()
     };
-    let status = match app.fetcher.fetch(&source.def.url, &validators).await {
+    let status = match fetch_source(&app.fetcher, source, &validators).await {
         Err(e) => {
             record.outcome = PollOutcome::Failed {
                 error: e.to_string(),
@@ -203,6 +203,48 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
         health: res.health,
         elapsed_ms,
     })
+}
+
+/// The source's document: fetched, or rendered in the browser for
+/// `render = "browser"` (always in full: a browser has no conditional GET).
+async fn fetch_source(
+    fetcher: &Fetcher,
+    source: &Source,
+    validators: &Validators,
+) -> Result<FetchOutcome, crate::fetch::FetchError> {
+    let url = source_url(source, Utc::now());
+    match source.def.render {
+        Some(crate::config::Render::Browser) => fetcher
+            .render(&url, source.def.wait_for.as_deref())
+            .await
+            .map(FetchOutcome::Fetched),
+        None => fetcher.fetch(&url, validators).await,
+    }
+}
+
+/// The URL to fetch now: `{today}` and `{today-Nd}` in it become the date
+/// (YYYY-MM-DD) in the source's timezone, for sources addressed by date
+/// (today's extra issue, a window of the last N days).
+pub fn source_url(source: &Source, now: DateTime<Utc>) -> url::Url {
+    let u = source.def.url.as_str();
+    if !u.contains("{today") && !u.contains("%7Btoday") {
+        return source.def.url.clone();
+    }
+    let tz: chrono_tz::Tz = source
+        .def
+        .timezone
+        .as_deref()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(chrono_tz::UTC);
+    let today = now.with_timezone(&tz).date_naive();
+    let re = regex::Regex::new(r"(?:\{|%7B)today(?:-(\d+)d)?(?:\}|%7D)").expect("valid regex");
+    let out = re.replace_all(u, |c: &regex::Captures| {
+        let back: i64 = c.get(1).and_then(|m| m.as_str().parse().ok()).unwrap_or(0);
+        (today - chrono::Duration::days(back))
+            .format("%Y-%m-%d")
+            .to_string()
+    });
+    url::Url::parse(&out).unwrap_or_else(|_| source.def.url.clone())
 }
 
 /// A listing without items: a valid answer where the source says so
@@ -418,10 +460,7 @@ pub async fn poll_many(
 
 /// `sources test`: fetch one source and extract, storing nothing.
 pub async fn test_source(fetcher: &Fetcher, source: &Source) -> anyhow::Result<Content> {
-    match fetcher
-        .fetch(&source.def.url, &Validators::default())
-        .await?
-    {
+    match fetch_source(fetcher, source, &Validators::default()).await? {
         FetchOutcome::NotModified { .. } => {
             anyhow::bail!("the server answered 304 to an unconditional request")
         }

@@ -18,10 +18,15 @@ pub struct ExtractRules {
     pub content: Option<String>,
     pub exclude: Vec<String>,
     pub item: Option<String>,
-    pub item_title: Option<String>,
+    /// Relative to item. JSON: one path, or a list whose values are joined
+    /// with " — " (a code, its description, its parents).
+    pub item_title: Option<Fields>,
     pub item_link: Option<String>,
-    /// Optional, relative to item: the item's text (default: the item's whole text).
-    pub item_text: Option<String>,
+    /// Optional, relative to item: the item's text (default: the item's whole
+    /// text). JSON: one path or a list, one line each; an entry may carry a
+    /// label before its path (`"Effective: $.effective_on"`), written before
+    /// the value when there is one, so the tagger reads what a date means.
+    pub item_text: Option<Fields>,
     /// Optional, JSON only: a stable id field relative to the item.
     pub item_id: Option<String>,
     pub ignore: Vec<String>,
@@ -30,6 +35,46 @@ pub struct ExtractRules {
     pub follow_content: Option<String>,
     pub report: Option<Vec<ChangeKind>>,
     pub fail_if: Vec<String>,
+}
+
+/// One selector or path, or (JSON) a list of paths.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Fields {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Fields {
+    pub fn list(&self) -> Vec<&str> {
+        match self {
+            Fields::One(s) => vec![s.as_str()],
+            Fields::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+    /// The one CSS selector of a page key.
+    fn single(&self, key: &'static str) -> Result<&str, RuleError> {
+        match self {
+            Fields::One(s) => Ok(s),
+            Fields::Many(_) => Err(RuleError {
+                key,
+                message: format!("`{key}` is one CSS selector for a page (a list of paths applies to JSON); join selectors with `,` instead"),
+            }),
+        }
+    }
+}
+
+impl From<&str> for Fields {
+    fn from(s: &str) -> Fields {
+        Fields::One(s.to_string())
+    }
+}
+
+/// A JSON path of `item_text` with the label written before its value.
+#[derive(Debug, Clone)]
+pub struct Labelled {
+    pub label: String,
+    pub path: Path,
 }
 
 /// A rule that does not compile: the key and what is wrong with it.
@@ -137,9 +182,11 @@ pub struct PageRules {
 pub struct JsonRules {
     pub content: Option<Path>,
     pub item: Option<Path>,
-    pub item_title: Option<Path>,
+    /// Joined with " — " (empty values left out).
+    pub item_title: Vec<Path>,
     pub item_link: Option<Path>,
-    pub item_text: Option<Path>,
+    /// One line each; `None`: the whole record.
+    pub item_text: Option<Vec<Labelled>>,
     pub item_id: Option<Path>,
 }
 
@@ -212,9 +259,23 @@ impl CompiledRules {
                         .map(|s| Css::parse("exclude", s))
                         .collect::<Result<_, _>>()?,
                     item: opt_css("item", &x.item)?,
-                    item_title: opt_css("item_title", &x.item_title)?,
+                    item_title: x
+                        .item_title
+                        .as_ref()
+                        .map(|f| {
+                            f.single("item_title")
+                                .and_then(|s| Css::parse("item_title", s))
+                        })
+                        .transpose()?,
                     item_link: opt_css("item_link", &x.item_link)?,
-                    item_text: opt_css("item_text", &x.item_text)?,
+                    item_text: x
+                        .item_text
+                        .as_ref()
+                        .map(|f| {
+                            f.single("item_text")
+                                .and_then(|s| Css::parse("item_text", s))
+                        })
+                        .transpose()?,
                 };
             }
             SourceKind::Json => {
@@ -224,9 +285,31 @@ impl CompiledRules {
                 json = JsonRules {
                     content: opt_path("content", &x.content)?,
                     item: opt_path("item", &x.item)?,
-                    item_title: opt_path("item_title", &x.item_title)?,
+                    item_title: x
+                        .item_title
+                        .as_ref()
+                        .map(|f| f.list())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|s| Path::parse("item_title", s))
+                        .collect::<Result<_, _>>()?,
                     item_link: opt_path("item_link", &x.item_link)?,
-                    item_text: opt_path("item_text", &x.item_text)?,
+                    item_text: x
+                        .item_text
+                        .as_ref()
+                        .map(|f| {
+                            f.list()
+                                .into_iter()
+                                .map(|s| {
+                                    let at = s.find('$').unwrap_or(0);
+                                    Ok(Labelled {
+                                        label: s[..at].trim().to_string(),
+                                        path: Path::parse("item_text", s[at..].trim())?,
+                                    })
+                                })
+                                .collect::<Result<Vec<_>, RuleError>>()
+                        })
+                        .transpose()?,
                     item_id: opt_path("item_id", &x.item_id)?,
                 };
             }

@@ -50,6 +50,32 @@ fn first(v: &Value, p: Option<&Path>) -> Option<String> {
         .find(|s| !s.is_empty())
 }
 
+/// `2026-11-14T00:00:00` (how APIs write a bare date) as `2026-11-14`, the
+/// form the tagger reads as a date.
+fn midnight_to_date(v: &str) -> &str {
+    let b = v.as_bytes();
+    let is_date = b.len() >= 10
+        && b[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if is_date
+        && v[10..]
+            .trim_start_matches('T')
+            .trim_start_matches("00:00:00")
+            .trim_start_matches(".000")
+            .trim_start_matches('Z')
+            .is_empty()
+    {
+        &v[..10]
+    } else {
+        v
+    }
+}
+
 pub fn extract(text: &str, rules: &JsonRules, url: &url::Url) -> Result<Content, ExtractError> {
     if text.trim().is_empty() {
         return Err(ExtractError::Empty);
@@ -77,27 +103,49 @@ pub fn extract(text: &str, rules: &JsonRules, url: &url::Url) -> Result<Content,
             text: normalize_text(&lines.join("\n")),
         });
     };
-    let title_p = rules.item_title.as_ref();
     let link_p = rules.item_link.as_ref();
     let text_p = rules.item_text.as_ref();
     let id_p = rules.item_id.as_ref();
     let mut items = vec![];
     for v in scope {
         for rec in item_p.path.query(v).all() {
-            let title = normalize_inline(&first(rec, title_p).unwrap_or_default());
+            let title = normalize_inline(
+                &rules
+                    .item_title
+                    .iter()
+                    .filter_map(|p| first(rec, Some(p)))
+                    .collect::<Vec<_>>()
+                    .join(" — "),
+            );
             let link = first(rec, link_p)
                 .and_then(|l| url.join(&l).ok())
                 .map(|u| u.to_string());
             let text = match text_p {
-                Some(p) => normalize_text(
-                    &p.path
-                        .query(rec)
-                        .all()
-                        .into_iter()
-                        .map(scalar)
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                ),
+                Some(fields) => {
+                    let mut lines = vec![];
+                    for f in fields {
+                        let v = f
+                            .path
+                            .path
+                            .query(rec)
+                            .all()
+                            .into_iter()
+                            .map(scalar)
+                            .map(|s| s.trim().to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect::<Vec<_>>()
+                            .join("\n");
+                        if v.is_empty() {
+                            continue;
+                        }
+                        lines.push(if f.label.is_empty() {
+                            v
+                        } else {
+                            format!("{} {}", f.label, midnight_to_date(&v))
+                        });
+                    }
+                    normalize_text(&lines.join("\n"))
+                }
                 None => {
                     let mut lines = vec![];
                     to_lines(rec, "", &mut lines);
@@ -161,6 +209,31 @@ mod tests {
         assert_eq!(items[0].link.as_deref(), Some("https://api.example/d/1"));
         assert_eq!(items[0].key, "id:2026-1");
         assert_eq!(items[0].text, "Effective soon");
+    }
+
+    #[test]
+    fn titles_composed_and_text_from_labelled_fields_only() {
+        let rules = compile(toml::from_str(
+            "item = '$.included[*]'\nitem_title = ['$.attributes.goods_nomenclature_item_id', '$.attributes.description']\nitem_text = ['$.attributes.abstract', 'Effective on $.attributes.effective_on', 'Comments due by $.attributes.comments_close_on', 'Comments due by $.attributes.deadline']\n",
+        )
+        .unwrap());
+        let json = r#"{"included":[{"id":"8517130000","attributes":{"goods_nomenclature_item_id":"8517130000","description":"Smartphones","abstract":"New rate","effective_on":"2026-01-15","comments_close_on":null,"deadline":"2026-11-14T00:00:00","url":"https://x/?v=85171300"}}]}"#;
+        let url = url::Url::parse("https://api.example/").unwrap();
+        let Content::Items { items } = extract(json, &rules, &url).unwrap() else {
+            panic!()
+        };
+        assert_eq!(items[0].title, "8517130000 — Smartphones");
+        assert_eq!(
+            items[0].text,
+            "New rate\nEffective on 2026-01-15\nComments due by 2026-11-14"
+        );
+        // A list is JSON only: a page takes one selector.
+        let e = crate::rules::CompiledRules::compile(
+            crate::model::SourceKind::Page,
+            &toml::from_str("item = 'li'\nitem_title = ['a', 'b']\n").unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "item_title");
     }
 
     #[test]

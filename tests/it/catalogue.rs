@@ -67,6 +67,33 @@ const FIXTURES: &[(&str, &str)] = &[
     ("us-fr-ustr", "us/federalregister-api-documents-search.json"),
     ("us-cbp-csms", "us/cbp-csms-govdelivery-links.html"),
     (
+        "us-fr-presidential-trade",
+        "us/federalregister-api-presidential-documents-fields.json",
+    ),
+    ("us-eping", "wto/eping-azuresearch-getall-window.json"),
+    ("tr-eping", "wto/eping-azuresearch-getall-window.json"),
+    ("vn-eping", "wto/eping-azuresearch-getall-window.json"),
+    ("mx-eping", "wto/eping-azuresearch-getall-window.json"),
+    ("gb-eping", "wto/eping-azuresearch-getall-window.json"),
+    ("eu-eping", "wto/eping-azuresearch-getall-window.json"),
+    (
+        "tr-resmi-gazete-mukerrer",
+        "tr/resmigazete-fihrist-mukerrer.html",
+    ),
+    ("tr-btk-duyurular", "tr/btk-duyurular-list.html"),
+    ("tr-btk-mevzuat", "tr/btk-mevzuat-list.html"),
+    (
+        "mx-dof-extraordinaria",
+        "mx/dof-index_111-edicion-EXT-reconstructed.html",
+    ),
+    (
+        "vn-congbao-van-ban-moi",
+        "vn/congbao-cac-van-ban-moi-ban-hanh.rss",
+    ),
+    ("gb-mhra-device-alerts", "gb/govuk-drug-device-alerts.atom"),
+    ("eu-eurlex-oj-c", "eu/eurlex-oj-c-series.rss"),
+    ("wto-news", "wto/wto-latest-news.rss"),
+    (
         "wto-eping-watchlist",
         "wto/eping-azuresearch-getall-items.json",
     ),
@@ -242,7 +269,7 @@ fn catalogue_loads_and_covers_every_jurisdiction() {
         );
     }
     assert!(
-        all.len() >= 30,
+        all.len() >= 50,
         "only {} sources in the catalogue",
         all.len()
     );
@@ -251,7 +278,16 @@ fn catalogue_loads_and_covers_every_jurisdiction() {
             .iter()
             .filter(|s| s.def.jurisdiction.as_str() == cc)
             .count();
-        assert!(n >= 3, "only {n} sources for {cc}");
+        assert!(n >= 6, "only {n} sources for {cc}");
+    }
+    // A disabled source says why, for the people who would enable it.
+    for s in all.iter().filter(|s| !s.def.enabled) {
+        let notes = s.def.notes.as_deref().unwrap_or("");
+        assert!(
+            notes.starts_with("Disabled:"),
+            "{}: disabled without the reason in its notes",
+            s.def.id.as_str()
+        );
     }
     // Every source says when to poll, in its own timezone.
     for s in &all {
@@ -507,4 +543,273 @@ fn every_source_extracts_the_real_samples() {
     let text = followed_text(&body, None, &url, src.rules.follow_content.as_ref()).unwrap();
     assert!(text.contains("Tıbbi"), "windows-1254 decoded: {text}");
     assert!(text.contains("YÖNETMELİKLER"), "{text}");
+}
+
+fn tagger() -> regwatch::classify::Tagger {
+    regwatch::classify::Tagger::builtin()
+}
+
+#[test]
+fn federal_register_items_carry_their_dates_and_no_ids_as_hs_codes() {
+    let all = catalogue();
+    // Every Federal Register search asks for the fields that carry meaning.
+    for s in all.iter().filter(|s| {
+        s.def
+            .url
+            .as_str()
+            .starts_with("https://www.federalregister.gov/api/")
+    }) {
+        let u = s.def.url.as_str();
+        for f in ["effective_on", "comments_close_on", "action", "dates"] {
+            assert!(
+                u.contains(&format!("fields%5B%5D={f}")),
+                "{}: no fields[]={f}",
+                s.def.id.as_str()
+            );
+        }
+        assert!(s.def.extract.item_text.is_some(), "{}", s.def.id.as_str());
+    }
+    let t = tagger();
+    let file = fixtures_dir().join("us/federalregister-api-documents-fields.json");
+    let got = run(source(&all, "us-fr-fcc"), &file);
+    let it = items(&got);
+    let final_rule = t.tag(&it[0].title, &it[0].text, Some("en"), &[]);
+    assert_eq!(
+        final_rule.effective_date.map(|d| d.to_string()).as_deref(),
+        Some("2026-10-16"),
+        "{:?}",
+        it[0].text
+    );
+    let proposed = t.tag(&it[1].title, &it[1].text, Some("en"), &[]);
+    assert_eq!(
+        proposed.deadline.map(|d| d.to_string()).as_deref(),
+        Some("2026-11-16"),
+        "{:?}",
+        it[1].text
+    );
+    // Document numbers and URLs are not in the text, so never read as HS codes.
+    for i in it {
+        assert!(!i.text.contains("2026-9000"), "{:?}", i.text);
+        assert!(!i.text.contains("http"), "{:?}", i.text);
+        assert!(t
+            .tag(&i.title, &i.text, Some("en"), &[])
+            .hs_codes
+            .is_empty());
+    }
+    let file = fixtures_dir().join("us/federalregister-api-presidential-documents-fields.json");
+    let got = run(source(&all, "us-fr-presidential-trade"), &file);
+    let it = items(&got);
+    assert_eq!(it.len(), 2);
+    assert!(source(&all, "us-fr-presidential-trade")
+        .def
+        .url
+        .as_str()
+        .contains("conditions%5Btype%5D%5B%5D=PRESDOCU"));
+    let tags = t.tag(&it[0].title, &it[0].text, Some("en"), &[]);
+    assert_eq!(
+        tags.effective_date.map(|d| d.to_string()).as_deref(),
+        Some("2026-10-01"),
+        "{:?}",
+        it[0].text
+    );
+}
+
+#[test]
+fn eping_keeps_the_member_and_the_deadline_and_per_country_sources_may_be_empty() {
+    let all = catalogue();
+    let t = tagger();
+    let file = fixtures_dir().join("wto/eping-azuresearch-getall-window.json");
+    for (id, member) in [
+        ("tr-eping", "Türkiye"),
+        ("vn-eping", "Viet Nam"),
+        ("mx-eping", "Mexico"),
+        ("gb-eping", "United Kingdom"),
+        ("eu-eping", "European Union"),
+        ("us-eping", "United States of America"),
+    ] {
+        let src = source(&all, id);
+        assert!(src.def.may_be_empty, "{id}");
+        let u = src.def.url.as_str();
+        assert!(
+            u.contains("distributionDateFrom=") && u.contains("pageSize=1000"),
+            "{id}: {u}"
+        );
+        let got = run(src, &file);
+        let it = items(&got);
+        assert_eq!(it.len(), 1, "{id}: {it:?}");
+        assert!(
+            it[0].title.starts_with(&format!("{member} — ")),
+            "{:?}",
+            it[0].title
+        );
+        assert!(
+            it[0].text.contains(&format!("Notified by {member}")),
+            "{:?}",
+            it[0].text
+        );
+        assert!(
+            it[0].text.contains("Comments due by 2026-11-14"),
+            "{:?}",
+            it[0].text
+        );
+        let tags = t.tag(&it[0].title, &it[0].text, Some("en"), &[]);
+        assert_eq!(
+            tags.deadline.map(|d| d.to_string()).as_deref(),
+            Some("2026-11-14")
+        );
+    }
+    // The window is dated at poll time, in the source's timezone.
+    let src = source(&all, "vn-eping");
+    let now = chrono::DateTime::parse_from_rfc3339("2026-09-30T20:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let u = regwatch::poll::source_url(src, now).to_string();
+    assert!(
+        u.contains("distributionDateFrom=2026-09-17&distributionDateTo=2026-10-01"),
+        "{u}"
+    );
+    // A member with no notification in the window: an empty, valid answer.
+    let brazil_only = br#"{"totalCount":0,"items":[]}"#;
+    let src = source(&all, "tr-eping");
+    let res = extract(src.def.kind, &src.rules, brazil_only, None, &src.def.url);
+    assert!(
+        matches!(res, Err(regwatch::extract::ExtractError::NoItems(_))),
+        "{res:?}"
+    );
+}
+
+#[test]
+fn new_catalogue_sources_are_where_the_authorities_publish() {
+    let all = catalogue();
+    let url = |id: &str| source(&all, id).def.url.to_string();
+    assert_eq!(
+        url("vn-congbao-van-ban-moi"),
+        "https://congbao.chinhphu.vn/cac-van-ban-moi-ban-hanh.rss"
+    );
+    assert_eq!(
+        url("gb-mhra-device-alerts"),
+        "https://www.gov.uk/drug-device-alerts.atom"
+    );
+    assert_eq!(
+        url("wto-news"),
+        "https://www.wto.org/library/rss/latest_news_e.xml"
+    );
+    for id in [
+        "eu-harmonised-standards-red",
+        "eu-harmonised-standards-emc",
+        "eu-harmonised-standards-medical-devices",
+    ] {
+        assert!(
+            url(id).starts_with("https://single-market-economy.ec.europa.eu/single-market/goods/european-standards/harmonised-standards/"),
+            "{id}: {}",
+            url(id)
+        );
+    }
+    // customs.gov.vn builds its lists in the browser.
+    let customs = source(&all, "vn-customs-van-ban");
+    assert_eq!(customs.def.render, Some(regwatch::config::Render::Browser));
+    assert!(customs.def.wait_for.is_some());
+    // CBP answers non-browser clients with a bot wall: off, with the reason.
+    let csms = source(&all, "us-cbp-csms");
+    assert!(!csms.def.enabled);
+    // Today's first extra issue of the Resmî Gazete, dated in Istanbul.
+    let src = source(&all, "tr-resmi-gazete-mukerrer");
+    assert!(src.def.may_be_empty);
+    let now = chrono::DateTime::parse_from_rfc3339("2026-09-15T22:30:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    assert_eq!(
+        regwatch::poll::source_url(src, now).as_str(),
+        "https://www.resmigazete.gov.tr/fihrist?tarih=2026-09-16&mukerrer=1"
+    );
+    let got = run(
+        src,
+        &fixtures_dir().join("tr/resmigazete-fihrist-mukerrer.html"),
+    );
+    assert_eq!(items(&got).len(), 2);
+    // DOF EXT: most days have no extraordinary edition; the home page is an empty answer.
+    let ext = source(&all, "mx-dof-extraordinaria");
+    assert!(ext.def.may_be_empty);
+    let body = read(&fixtures_dir().join("mx/dof-index_111-sunday-no-edition-home-page.html"));
+    let res = extract(ext.def.kind, &ext.rules, &body, None, &ext.def.url);
+    assert!(
+        matches!(res, Err(regwatch::extract::ExtractError::NoItems(_))),
+        "{res:?}"
+    );
+}
+
+#[test]
+fn uk_tariff_titles_name_the_code_and_its_description() {
+    let all = catalogue();
+    let file = fixtures_dir().join("gb/tradetariff-api-v2-heading-jsonapi.json");
+    let got = run(source(&all, "gb-tariff-heading-8517"), &file);
+    for it in items(&got) {
+        let (code, desc) = it
+            .title
+            .split_once(" — ")
+            .unwrap_or_else(|| panic!("no code in {:?}", it.title));
+        assert!(
+            code.len() == 10 && code.bytes().all(|b| b.is_ascii_digit()),
+            "{:?}",
+            it.title
+        );
+        assert!(!desc.trim().is_empty());
+    }
+}
+
+#[test]
+fn docs_give_every_source_an_honest_status() {
+    let all = catalogue();
+    let doc = std::fs::read_to_string(manifest_dir().join("docs/sources.md")).unwrap();
+    for s in &all {
+        let id = s.def.id.as_str();
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{id}` |")))
+            .unwrap_or_else(|| panic!("docs/sources.md has no row for `{id}`"));
+        let status = row.trim_end_matches('|').rsplit('|').next().unwrap();
+        assert!(
+            status.contains("not verified live") || status.contains("verified live on"),
+            "`{id}`: status {status:?}"
+        );
+        assert!(
+            status.contains("capture-backed")
+                || status.contains("reconstructed")
+                || status.contains("disabled"),
+            "`{id}`: say what stands behind the rules: {status:?}"
+        );
+        if !s.def.enabled {
+            assert!(status.contains("disabled"), "`{id}`: {status:?}");
+        }
+    }
+    assert!(doc.contains("Verifying on a connected machine"));
+}
+
+#[test]
+fn sources_check_passes_on_the_shipped_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("regwatch.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[storage]\nurl = \"sqlite://{}\"\n[sources]\ndir = \"{}\"\n",
+            dir.path().join("x.db").display(),
+            manifest_dir().join("sources").display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["sources", "check"])
+        .env("REGWATCH_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("55 source(s)"), "{stdout}");
 }

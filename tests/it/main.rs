@@ -11,5 +11,6 @@ mod exactly_once;
 mod helpers;
 mod multi;
 mod notify;
+mod render;
 mod rendering;
 mod store;
