@@ -1222,10 +1222,16 @@ fn print_check(r: &CheckReport) {
             );
         }
     }
-    println!("\nAll relevant changes, newest first:");
+    println!("\nAll relevant changes, most urgent first:");
     for c in &r.changes {
+        let urgent = if c.change.urgency_reasons.is_empty() {
+            String::new()
+        } else {
+            format!("\n      urgent: {}", c.change.urgency_reasons.join("; "))
+        };
         println!(
-            "  {}  #{} [{}] {}{}\n      why: {}\n      {}",
+            "  {:<6}  {}  #{} [{}] {}{}{urgent}\n      why: {}\n      {}",
+            c.change.urgency.as_str().to_uppercase(),
             c.change.detected_at.format("%Y-%m-%d"),
             c.change.id,
             c.change.source,

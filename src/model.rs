@@ -315,6 +315,29 @@ impl Strength {
     }
 }
 
+/// How soon a change needs a person's attention (DESIGN.md, "Urgency,
+/// deadlines, review"), most urgent first when sorted.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Urgency {
+    High,
+    Medium,
+    #[default]
+    Low,
+}
+
+impl Urgency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::High => "high",
+            Urgency::Medium => "medium",
+            Urgency::Low => "low",
+        }
+    }
+}
+
 /// Why a change affects a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseMatch {
@@ -359,6 +382,12 @@ pub struct Change {
     /// The origins an origin-specific measure names ("originating in China").
     #[serde(default)]
     pub origins: Vec<String>,
+    /// Computed when the change is read (from its dates, its case matches
+    /// and today), never stored: see `services::urgency`.
+    #[serde(default)]
+    pub urgency: Urgency,
+    #[serde(default)]
+    pub urgency_reasons: Vec<String>,
     #[serde(default)]
     pub cases: Vec<CaseMatch>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

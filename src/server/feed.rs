@@ -209,6 +209,8 @@ mod tests {
             excluded_hs_codes: vec![],
             chapters: vec![],
             member: None,
+            urgency: Default::default(),
+            urgency_reasons: vec![],
             origins: vec![],
             cases: vec![],
             author: None,

@@ -22,6 +22,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/changes/{id}", get(pages::change))
         .route("/sources", get(pages::sources))
         .route("/feed.atom", get(feed::atom))
+        .route("/static/app.css", get(pages::stylesheet))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/changes", get(api::changes))

@@ -60,6 +60,19 @@ fn error_page(status: StatusCode, message: &str) -> Response {
     )
 }
 
+/// The one stylesheet of every page: a file, so pages keep working under a
+/// `default-src 'self'` Content-Security-Policy (no inline styles).
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("static/app.css"),
+    )
+        .into_response()
+}
+
 pub async fn not_found() -> Response {
     error_page(StatusCode::NOT_FOUND, "There is no page at this address.")
 }
@@ -78,6 +91,8 @@ struct Row {
     effective: Option<String>,
     cases: Vec<String>,
     excerpt: String,
+    urgency: &'static str,
+    urgency_reasons: Vec<String>,
 }
 
 fn row(c: &Change) -> Row {
@@ -97,6 +112,8 @@ fn row(c: &Change) -> Row {
         effective: c.effective_date.map(|d| d.to_string()),
         cases: c.cases.iter().map(|m| m.id.clone()).collect(),
         excerpt: crate::util::truncate(&c.excerpt, 240),
+        urgency: c.urgency.as_str(),
+        urgency_reasons: c.urgency_reasons.clone(),
     }
 }
 
@@ -114,7 +131,11 @@ pub async fn index(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Respo
     let (rows, next, error) = match p.change_query().filter() {
         Err(e) => (vec![], None, Some(e.to_string())),
         Ok(f) => match services::changes::page(&app, &f).await {
-            Ok((changes, next)) => (changes.iter().map(row).collect::<Vec<_>>(), next, None),
+            Ok((mut changes, next)) => {
+                // Bad news first within the page; pages still go newest to oldest.
+                services::urgency::sort(&mut changes, chrono::Utc::now().date_naive());
+                (changes.iter().map(row).collect::<Vec<_>>(), next, None)
+            }
             Err(e) => {
                 tracing::error!(error = format!("{e:#}"), "change log page failed");
                 (
@@ -298,6 +319,8 @@ mod tests {
             effective: None,
             cases: vec![],
             excerpt: "<script>x</script>".into(),
+            urgency: "low",
+            urgency_reasons: vec![],
         };
         let html = env()
             .get_template("change.html")

@@ -125,9 +125,27 @@ pub fn with_urls(cfg: &Config, mut changes: Vec<Change>) -> Vec<Change> {
     changes
 }
 
-/// The changes that match `f`, newest first, with URLs.
+/// Each change as read by a person: its URL, and its urgency as of today
+/// (computed at read time, see [`super::urgency`]).
+pub async fn finish(app: &App, mut changes: Vec<Change>) -> Result<Vec<Change>, ServiceError> {
+    if !changes.iter().all(|c| c.cases.is_empty()) {
+        let open = app
+            .store
+            .open_cases()
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        super::urgency::annotate(&mut changes, &open, Utc::now().date_naive());
+    } else {
+        super::urgency::annotate(&mut changes, &Default::default(), Utc::now().date_naive());
+    }
+    Ok(with_urls(&app.config, changes))
+}
+
+/// The changes that match `f`, newest first, with URLs and urgency.
 pub async fn list(app: &App, f: &ChangeFilter) -> Result<Vec<Change>, ServiceError> {
-    Ok(with_urls(&app.config, app.store.changes(f).await?))
+    finish(app, app.store.changes(f).await?).await
 }
 
 /// One page of the change log and the cursor of the next page.
@@ -147,7 +165,7 @@ pub async fn page(
     } else {
         None
     };
-    Ok((with_urls(&app.config, changes), next))
+    Ok((finish(app, changes).await?, next))
 }
 
 /// One change, with its URL.
@@ -157,7 +175,7 @@ pub async fn one(app: &App, id: i64) -> Result<Change, ServiceError> {
         .change(id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("no change #{id}")))?;
-    Ok(with_urls(&app.config, vec![c]).remove(0))
+    Ok(finish(app, vec![c]).await?.remove(0))
 }
 
 /// Several changes by id, with URLs.

@@ -1,6 +1,6 @@
 //! The pre-quote check: what changed for a product going to a destination.
 
-use super::changes::{parse_hs, parse_since, with_urls};
+use super::changes::{finish, parse_hs, parse_since};
 use super::{App, ServiceError};
 use crate::model::{Case, Change, Country, HsCode, Strength};
 use crate::store::ChangeFilter;
@@ -24,7 +24,8 @@ pub struct CheckReport {
     pub since: DateTime<Utc>,
     /// Changes whose effective date is still ahead, soonest first.
     pub upcoming: Vec<CheckItem>,
-    /// Everything relevant, newest first.
+    /// Everything relevant, bad news first: most urgent, then the strongest
+    /// match, then newest.
     pub changes: Vec<CheckItem>,
 }
 
@@ -104,7 +105,7 @@ pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceErro
     candidates.sort_by_key(|c| std::cmp::Reverse(c.id));
     let today = Utc::now().date_naive();
     let mut changes = vec![];
-    for ch in with_urls(&app.config, candidates) {
+    for ch in finish(app, candidates).await? {
         if let Some((strength, why)) =
             crate::matching::match_case(&ch.jurisdiction, &ch.tags(), "", "", &probe)
         {
@@ -115,6 +116,13 @@ pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceErro
             });
         }
     }
+    changes.sort_by(|a, b| {
+        a.change
+            .urgency
+            .cmp(&b.change.urgency)
+            .then_with(|| a.strength.cmp(&b.strength))
+            .then_with(|| b.change.id.cmp(&a.change.id))
+    });
     let mut upcoming: Vec<CheckItem> = changes
         .iter()
         .filter(|c| c.change.effective_date.is_some_and(|d| d >= today))

@@ -9,6 +9,7 @@ pub mod changes;
 pub mod check;
 pub mod reports;
 pub mod sources;
+pub mod urgency;
 
 pub use crate::app::App;
 

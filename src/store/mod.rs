@@ -732,6 +732,8 @@ impl Store {
                     excluded_hs_codes: serde_json::from_str(&r.get::<String, _>(15))?,
                     chapters: serde_json::from_str(&r.get::<String, _>(16))?,
                     member: r.get(17),
+                    urgency: Default::default(),
+                    urgency_reasons: vec![],
                     origins: serde_json::from_str(&r.get::<String, _>(18))?,
                     cases: vec![],
                     url: String::new(),

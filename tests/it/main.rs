@@ -13,3 +13,4 @@ mod multi;
 mod notify;
 mod rendering;
 mod store;
+mod ux;

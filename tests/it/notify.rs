@@ -682,11 +682,12 @@ async fn email_digest_is_grouped_escaped_and_cannot_inject_headers() {
         text.find("== VN (1) ==").unwrap(),
     );
     assert!(tr < vn, "{text}");
+    // Bad news first: telecom holds the direct match on the open case.
     let (el, te) = (
         text.find("-- electronics --").unwrap(),
         text.find("-- telecom --").unwrap(),
     );
-    assert!(tr < el && el < te && te < vn, "{text}");
+    assert!(tr < te && te < el && el < vn, "{text}");
     assert!(
         text.contains("-- other --"),
         "untagged changes are grouped too: {text}"
