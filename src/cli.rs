@@ -662,7 +662,8 @@ async fn with_app(
                 category: category.clone(),
                 since: Some(since.clone()),
             };
-            let report = services::check::check(&app, &q).await?;
+            let sources = cfg.load_sources()?;
+            let report = services::check::check(&app, &sources, &q).await?;
             match fmt {
                 Format::Json => println!(
                     "{}",
@@ -696,6 +697,13 @@ async fn with_app(
                     );
                 }
                 Format::Table => print_check(&report),
+            }
+            // Never an all-clear when nothing could be checked.
+            if report.coverage.blind() {
+                if fmt != Format::Table {
+                    eprintln!("{}", report.coverage.summary());
+                }
+                return Ok(1);
             }
             Ok(0)
         }
@@ -1183,6 +1191,32 @@ fn print_change_detail(c: &Change) {
     println!("\n{}", c.diff);
 }
 
+fn print_coverage(c: &crate::services::sources::Coverage) {
+    println!("Coverage: {}", c.summary());
+    let since = |t: Option<chrono::DateTime<Utc>>| match t {
+        Some(t) => format!("since {}", t.format("%Y-%m-%d %H:%M UTC")),
+        None => "never polled successfully".to_string(),
+    };
+    for g in &c.failing {
+        println!(
+            "  FAILING {} {}: {}",
+            g.id,
+            since(g.since),
+            crate::util::truncate(g.error.as_deref().unwrap_or("unknown error"), 200)
+        );
+    }
+    for g in &c.stale {
+        println!(
+            "  STALE   {} {}",
+            g.id,
+            match g.since {
+                Some(t) => format!("last success {}", t.format("%Y-%m-%d %H:%M UTC")),
+                None => "never polled successfully".to_string(),
+            }
+        );
+    }
+}
+
 fn print_check(r: &CheckReport) {
     println!(
         "Pre-quote check: HS {} into {} since {}{}",
@@ -1202,8 +1236,15 @@ fn print_check(r: &CheckReport) {
             .map(|c| format!(", category {c}"))
             .unwrap_or_default()
     );
+    print_coverage(&r.coverage);
     if r.changes.is_empty() {
-        println!("No recorded change matches. (Only sources regwatch watches are covered; see `regwatch sources list`.)");
+        if r.coverage.blind() {
+            println!("\nNo recorded change matches, but nothing could be checked: see the sources above.");
+        } else if !r.coverage.failing.is_empty() || !r.coverage.stale.is_empty() {
+            println!("\nNo recorded change matches in the sources that answered; the failing and stale ones above may hold some.");
+        } else {
+            println!("\nNo recorded change matches. (Only sources regwatch watches are covered; see `regwatch sources list`.)");
+        }
         return;
     }
     if !r.upcoming.is_empty() {

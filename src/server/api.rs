@@ -45,7 +45,7 @@ pub async fn check(State(shared): State<Shared>, RawQuery(q): RawQuery) -> ApiRe
         category: p.get("category").map(str::to_string),
         since: p.get("since").map(str::to_string),
     };
-    Ok(Json(services::check::check(&app, &q).await?).into_response())
+    Ok(Json(services::check::check(&app, &shared.sources(), &q).await?).into_response())
 }
 
 /// Every configured source with its health and plan.

@@ -20,6 +20,7 @@ pub fn router(shared: Shared) -> Router {
     Router::new()
         .route("/", get(pages::index))
         .route("/changes/{id}", get(pages::change))
+        .route("/check", get(pages::check))
         .route("/sources", get(pages::sources))
         .route("/feed.atom", get(feed::atom))
         .route("/static/app.css", get(pages::stylesheet))

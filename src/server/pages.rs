@@ -24,6 +24,8 @@ fn env() -> &'static Environment<'static> {
             ("index.html", include_str!("templates/index.html")),
             ("change.html", include_str!("templates/change.html")),
             ("sources.html", include_str!("templates/sources.html")),
+            ("check.html", include_str!("templates/check.html")),
+            ("coverage.html", include_str!("templates/coverage.html")),
             ("error.html", include_str!("templates/error.html")),
         ] {
             env.add_template(name, src)
@@ -168,8 +170,10 @@ pub async fn index(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Respo
         periods.push((since.clone(), format!("since {since}")));
     }
     since = since.trim().to_string();
+    let coverage = coverage_view(&shared, &p).await;
     let ctx = context! {
         title => "Changes",
+        coverage => coverage,
         form => context! {
             country => p.get("country").unwrap_or(""),
             category => p.get("category").unwrap_or("").to_lowercase(),
@@ -271,6 +275,116 @@ pub async fn change(State(shared): State<Shared>, Path(id): Path<String>) -> Res
         api_url => format!("/api/changes/{}", c.id),
     };
     page(StatusCode::OK, "change.html", ctx)
+}
+
+/// The coverage as pages show it: the summary sentence and times in UTC.
+fn coverage_value(c: &services::sources::Coverage) -> serde_json::Value {
+    let mut v = serde_json::to_value(c).unwrap_or_default();
+    v["summary"] = serde_json::json!(c.summary());
+    v["blind"] = serde_json::json!(c.blind());
+    for key in ["failing", "stale"] {
+        let list = match key {
+            "failing" => &c.failing,
+            _ => &c.stale,
+        };
+        v[key] = list
+            .iter()
+            .map(|g| {
+                serde_json::json!({
+                    "id": g.id, "name": g.name,
+                    "since": g.since.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+                    "error": g.error.as_deref().map(|e| crate::util::truncate(e, 200)),
+                })
+            })
+            .collect();
+    }
+    v
+}
+
+/// The list's coverage: of the filtered country, else of every source,
+/// over the filtered period (else the last 30 days). None when unreadable.
+async fn coverage_view(shared: &Shared, p: &Params) -> Option<serde_json::Value> {
+    let app = shared.app();
+    let dest = p
+        .get("country")
+        .and_then(|c| crate::model::Country::parse(c).ok());
+    let since = p
+        .get("since")
+        .and_then(|s| services::changes::parse_since(s).ok())
+        .unwrap_or_else(|| chrono::Utc::now() - chrono::Duration::days(30));
+    match services::sources::coverage(&app, &shared.sources(), dest.as_ref(), since).await {
+        Ok(c) => Some(coverage_value(&c)),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "coverage failed");
+            None
+        }
+    }
+}
+
+/// `GET /check`: the pre-quote check as a page, coverage first.
+pub async fn check(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Response {
+    let app = shared.app();
+    let p = Params::parse(q.as_deref());
+    let form = context! {
+        country => p.get("country").unwrap_or("").to_uppercase(),
+        hs => p.all("hs").join(", "),
+        category => p.get("category").unwrap_or("").to_lowercase(),
+        since => p.get("since").unwrap_or(""),
+    };
+    let categories = app.tagger.taxonomy.category_names();
+    let Some(country) = p.get("country") else {
+        return page(
+            StatusCode::OK,
+            "check.html",
+            context! { title => "Check", form => form, categories => categories },
+        );
+    };
+    let q = services::check::CheckQuery {
+        country: country.to_string(),
+        hs: p.all("hs"),
+        category: p.get("category").map(str::to_string),
+        since: p.get("since").map(str::to_string),
+    };
+    match services::check::check(&app, &shared.sources(), &q).await {
+        Ok(r) => {
+            let rows: Vec<serde_json::Value> = r
+                .changes
+                .iter()
+                .map(|i| {
+                    let mut v = serde_json::to_value(row(&i.change)).unwrap_or_default();
+                    v["strength"] = serde_json::json!(i.strength.as_str());
+                    v["why"] = serde_json::json!(i.why);
+                    v
+                })
+                .collect();
+            let api_url = format!("/api/check?{}", p.query_without(&[]));
+            let coverage = coverage_value(&r.coverage);
+            let blind = r.coverage.blind();
+            page(
+                StatusCode::OK,
+                "check.html",
+                context! {
+                    title => format!("Check {}", r.country),
+                    form => form, categories => categories,
+                    since => r.since.format("%Y-%m-%d").to_string(),
+                    coverage => coverage, blind => blind,
+                    report => minijinja::Value::from_serialize(&r), rows => rows, api_url => api_url,
+                },
+            )
+        }
+        Err(ServiceError::Invalid(m)) | Err(ServiceError::NotFound(m)) => page(
+            StatusCode::BAD_REQUEST,
+            "check.html",
+            context! { title => "Check", form => form, categories => categories, error => m },
+        ),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "check page failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The check cannot be run right now; see the daemon's log.",
+            )
+        }
+    }
 }
 
 pub async fn sources(State(shared): State<Shared>) -> Response {

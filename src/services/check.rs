@@ -1,7 +1,9 @@
 //! The pre-quote check: what changed for a product going to a destination.
 
 use super::changes::{finish, parse_hs, parse_since};
+use super::sources::Coverage;
 use super::{App, ServiceError};
+use crate::config::Source;
 use crate::model::{Case, Change, Country, HsCode, Strength};
 use crate::store::ChangeFilter;
 use chrono::{DateTime, Utc};
@@ -24,6 +26,8 @@ pub struct CheckReport {
     pub since: DateTime<Utc>,
     /// Changes whose effective date is still ahead, soonest first.
     pub upcoming: Vec<CheckItem>,
+    /// Which sources cover the destination, and which could not answer.
+    pub coverage: Coverage,
     /// Everything relevant, bad news first: most urgent, then the strongest
     /// match, then newest.
     pub changes: Vec<CheckItem>,
@@ -40,8 +44,12 @@ pub struct CheckItem {
 
 /// The pre-quote check: changes covering the destination that name an
 /// overlapping HS code (heading level or deeper, both HS versions), or, when
-/// asked, a category.
-pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceError> {
+/// asked, a category; with the coverage of the destination by `sources`.
+pub async fn check(
+    app: &App,
+    sources: &[Source],
+    q: &CheckQuery,
+) -> Result<CheckReport, ServiceError> {
     let dest = Country::parse(&q.country).map_err(ServiceError::Invalid)?;
     if q.hs.is_empty() && q.category.is_none() {
         return Err(ServiceError::invalid(
@@ -129,7 +137,9 @@ pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceErro
         .cloned()
         .collect();
     upcoming.sort_by_key(|c| c.change.effective_date);
+    let coverage = super::sources::coverage(app, sources, Some(&dest), since).await?;
     Ok(CheckReport {
+        coverage,
         country: dest.to_string(),
         hs_codes: hs,
         category,

@@ -593,6 +593,20 @@ impl Store {
         .await?)
     }
 
+    /// When a source's current run of failed polls began: the first failed
+    /// poll after its last poll that did not fail (None when the last poll worked).
+    pub async fn failing_since(&self, source_id: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
+        let t: Option<String> = sqlx::query_scalar(
+            "SELECT MIN(started_at) FROM fetch_log WHERE source_id = $1 AND outcome = 'failed'
+             AND id > COALESCE((SELECT MAX(id) FROM fetch_log WHERE source_id = $2 AND outcome <> 'failed'), 0)",
+        )
+        .bind(source_id)
+        .bind(source_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(t.and_then(|t| parse_ts(&t)))
+    }
+
     pub async fn change(&self, id: i64) -> anyhow::Result<Option<Change>> {
         let f = ChangeFilter {
             ids: Some(vec![id]),

@@ -984,11 +984,13 @@ secret_file = "no-such-secret"
         &["sources", "check"],
     ] {
         let out = setup.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        // No source was ever polled here: `check` answers, and exits 1
+        // because nothing could be checked (never an all-clear).
+        let blind = args[0] == "check"
+            && out.status.code() == Some(1)
+            && err.contains("Nothing could be checked");
+        assert!(out.status.success() || blind, "{args:?}: {err}");
     }
     let out = setup.run(&["notify", "retry"]);
     let text = String::from_utf8_lossy(&out.stdout);

@@ -100,3 +100,160 @@ async fn the_web_list_puts_the_most_urgent_first_with_the_reason() {
         "{j}"
     );
 }
+
+/// A feed source on the fixture server, in `jurisdiction`.
+fn feed_source(id: &str, jurisdiction: &str, url: &str) -> String {
+    format!(
+        "[[source]]\nid = \"{id}\"\nname = \"{id}\"\njurisdiction = \"{jurisdiction}\"\nkind = \"feed\"\n\
+         url = \"{url}\"\nschedule = \"0 * * * *\"\n\n"
+    )
+}
+
+fn out(o: &std::process::Output) -> (i32, String, String) {
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_states_coverage_and_is_no_all_clear_when_every_source_failed() {
+    // Two sources cover TR (a TR one and a WTO one), both unreachable; a VN one is not counted.
+    let sources = format!(
+        "{}{}{}",
+        dead_source("tr-gazette", "TR"),
+        dead_source("wto-eping", "WTO"),
+        dead_source("vn-customs", "VN")
+    );
+    let s = Setup::new(&sources, "");
+    let (code, _, err) = out(&s.run(&["poll"]));
+    assert_eq!(code, 1, "no source could be polled: {err}");
+
+    let (code, text, err) = out(&s.run(&[
+        "check",
+        "--country",
+        "TR",
+        "--hs",
+        "8517.62",
+        "--format",
+        "table",
+    ]));
+    assert_eq!(
+        code, 1,
+        "nothing could be checked is a failure: {text}{err}"
+    );
+    assert!(
+        text.contains("Coverage: Nothing could be checked"),
+        "{text}"
+    );
+    assert!(text.contains("2 sources cover TR"), "{text}");
+    assert!(text.contains("This is not an all-clear"), "{text}");
+    assert!(text.contains("FAILING tr-gazette since 20"), "{text}");
+    assert!(text.contains("FAILING wto-eping since 20"), "{text}");
+    assert!(!text.contains("vn-customs"), "{text}");
+    assert!(!text.contains("No recorded change matches. ("), "{text}");
+
+    let (code, json, err) = out(&s.run(&[
+        "check",
+        "--country",
+        "TR",
+        "--hs",
+        "8517.62",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1, "{json}{err}");
+    assert!(err.contains("Nothing could be checked"), "{err}");
+    let j: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let cov = &j["coverage"];
+    assert_eq!(cov["sources"], 2, "{cov}");
+    assert_eq!(cov["healthy"], 0, "{cov}");
+    let failing = cov["failing"].as_array().unwrap();
+    assert_eq!(failing.len(), 2, "{cov}");
+    for f in failing {
+        assert!(f["since"].as_str().unwrap().ends_with('Z'), "{f}");
+        assert!(!f["error"].as_str().unwrap().is_empty(), "{f}");
+    }
+    assert!(cov["stale"].as_array().unwrap().is_empty(), "{cov}");
+    assert!(j["changes"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_source_answering_checks_with_the_failing_one_named_in_cli_api_and_page() {
+    let fx = crate::helpers::FixtureServer::start().await;
+    fx.set(
+        "/tr.xml",
+        crate::helpers::Reply::xml(&crate::helpers::rss(&[(
+            "a1",
+            "Telsiz ekipmanı 8517.62",
+            "8517.62 GTİP",
+        )])),
+    );
+    let sources = format!(
+        "{}{}",
+        feed_source("tr-customs", "TR", &fx.url("/tr.xml")),
+        dead_source("tr-gazette", "TR"),
+    );
+    let s = Setup::new(&sources, "");
+    let (code, _, err) = out(&s.run(&["poll"]));
+    assert_eq!(code, 0, "{err}");
+    let (code, text, err) = out(&s.run(&[
+        "check",
+        "--country",
+        "TR",
+        "--hs",
+        "8517.62",
+        "--format",
+        "table",
+    ]));
+    assert_eq!(code, 0, "one source answered: {text}{err}");
+    assert!(
+        text.contains("Coverage: 2 sources cover TR: 1 healthy, 1 failing."),
+        "{text}"
+    );
+    assert!(text.contains("FAILING tr-gazette since"), "{text}");
+    // Coverage comes before the changes: bad news first.
+    let (cov, changes) = (
+        text.find("Coverage:").unwrap(),
+        text.find("All relevant changes").unwrap_or(text.len()),
+    );
+    assert!(cov < changes, "{text}");
+
+    let (_app, addr) = serve(&s).await;
+    let j: serde_json::Value =
+        reqwest::get(format!("http://{addr}/api/check?country=TR&hs=8517.62"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(j["coverage"]["sources"], 2, "{j}");
+    assert_eq!(j["coverage"]["healthy"], 1, "{j}");
+    assert_eq!(j["coverage"]["failing"][0]["id"], "tr-gazette", "{j}");
+    for path in ["/check?country=TR&hs=8517.62", "/?country=TR"] {
+        let r = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("2 sources cover TR: 1 healthy, 1 failing."),
+            "{path}: {html}"
+        );
+        assert!(
+            html.contains("tr-gazette</a> failing since 20"),
+            "{path}: {html}"
+        );
+        assert!(
+            !html.contains("style=\""),
+            "no inline style under a strict CSP"
+        );
+        assert!(!html.contains("<script"), "no script under a strict CSP");
+    }
+    let css = reqwest::get(format!("http://{addr}/static/app.css"))
+        .await
+        .unwrap();
+    assert_eq!(
+        css.headers()["content-type"].to_str().unwrap(),
+        "text/css; charset=utf-8"
+    );
+}
