@@ -634,7 +634,9 @@ async fn with_app(
                 limit: Some(a.limit),
                 cursor: None,
             };
-            let changes = services::changes::list(&app, &q.filter()?).await?;
+            let sources = cfg.load_sources()?;
+            let changes =
+                services::changes::list_checked(&app, &q.checked(&app, &sources)?).await?;
             print_changes(&changes, fmt);
             Ok(0)
         }

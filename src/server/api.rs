@@ -19,7 +19,9 @@ type ApiResult = Result<Response, ApiError>;
 /// `{"changes": [...], "next": CURSOR|null}`
 pub async fn changes(State(shared): State<Shared>, RawQuery(q): RawQuery) -> ApiResult {
     let app = shared.app();
-    let f = Params::parse(q.as_deref()).change_query().filter()?;
+    let f = Params::parse(q.as_deref())
+        .change_query()
+        .checked(&app, &shared.sources())?;
     let (changes, next) = services::changes::page(&app, &f).await?;
     Ok(Json(json!({"changes": changes, "next": next})).into_response())
 }

@@ -130,7 +130,7 @@ const PERIODS: &[(&str, &str)] = &[
 pub async fn index(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Response {
     let app = shared.app();
     let p = Params::parse(q.as_deref());
-    let (rows, next, error) = match p.change_query().filter() {
+    let (rows, next, error) = match p.change_query().checked(&app, &shared.sources()) {
         Err(e) => (vec![], None, Some(e.to_string())),
         Ok(f) => match services::changes::page(&app, &f).await {
             Ok((mut changes, next)) => {

@@ -4,7 +4,7 @@ use super::changes::{finish, parse_hs, parse_since};
 use super::sources::Coverage;
 use super::{App, ServiceError};
 use crate::config::Source;
-use crate::model::{Case, Change, Country, HsCode, Strength};
+use crate::model::{Change, Country, HsCode, Strength};
 use crate::store::ChangeFilter;
 use chrono::{DateTime, Utc};
 
@@ -56,36 +56,17 @@ pub async fn check(
             "give an HS code (hs) and/or a category: the check is for a product",
         ));
     }
-    let category = q.category.as_deref().map(str::to_lowercase);
-    if let Some(c) = &category {
-        let known = app.tagger.taxonomy.category_names();
-        if !known.contains(c) {
-            return Err(ServiceError::invalid(format!(
-                "category `{c}` is not in the taxonomy: use one of {}",
-                known.join(", ")
-            )));
-        }
-    }
+    let category = q
+        .category
+        .as_deref()
+        .map(|c| super::changes::check_category(app, c))
+        .transpose()?;
     let since = parse_since(q.since.as_deref().unwrap_or("90d"))?;
     let hs = parse_hs(&q.hs)?;
-    let probe = Case {
-        id: "check".into(),
-        client: String::new(),
-        title: String::new(),
-        country: dest.to_string(),
-        hs_codes: hs.clone(),
-        categories: category.iter().cloned().collect(),
-        keywords: vec![],
-        status: "open".into(),
-        link: None,
-        origin: None,
-    };
-    // Narrow in SQL by destination, period and heading, then match in Rust with reasons.
-    let headings: Vec<String> = hs
-        .iter()
-        .flat_map(HsCode::search_digits)
-        .map(|d| d[..d.len().min(4)].to_string())
-        .collect();
+    let probe = super::changes::probe_case(&dest, &hs, category.as_deref());
+    // Narrow in SQL by destination, period and heading, then match in Rust
+    // with reasons: the same matching as a change-log search by country and HS.
+    let headings = super::changes::heading_filter(&hs);
     let base = ChangeFilter {
         since: Some(since),
         country: Some(dest.clone()),
@@ -114,9 +95,7 @@ pub async fn check(
     let today = Utc::now().date_naive();
     let mut changes = vec![];
     for ch in finish(app, candidates).await? {
-        if let Some((strength, why)) =
-            crate::matching::match_case(&ch.jurisdiction, &ch.tags(), "", "", &probe)
-        {
+        if let Some((strength, why)) = super::changes::match_probe(&ch, &probe) {
             changes.push(CheckItem {
                 change: ch,
                 strength,

@@ -257,3 +257,86 @@ async fn one_source_answering_checks_with_the_failing_one_named_in_cli_api_and_p
         "text/css; charset=utf-8"
     );
 }
+
+/// The ids of the changes linked from a page, in order.
+fn linked_ids(html: &str) -> Vec<i64> {
+    html.split("href=\"/changes/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.parse().ok())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_list_and_check_agree_and_typos_are_refused_with_the_valid_values() {
+    let s = Setup::new(&dead_source("tr-gazette", "TR"), "");
+    let (app, addr) = serve(&s).await;
+    let direct = report(&app, "TR", "8517.62", None, "Router kuralı").await;
+    // A sibling subheading: the check shows it as related; so must the list.
+    let sibling = report(&app, "TR", "8517.13", None, "Telefon kuralı").await;
+    let _other_country = report(&app, "VN", "8517.62", None, "Vietnam router rule").await;
+    let _other_code = report(&app, "TR", "3004.90", None, "İlaç kuralı").await;
+    let get = |path: String| async move {
+        let r = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    let (st, list) = get("/?country=TR&hs=8517.62".into()).await;
+    assert_eq!(st, 200, "{list}");
+    let (st, check) = get("/check?country=TR&hs=8517.62".into()).await;
+    assert_eq!(st, 200, "{check}");
+    let mut a = linked_ids(&list);
+    let mut b = linked_ids(&check);
+    a.sort();
+    b.sort();
+    assert_eq!(a, vec![direct, sibling], "{list}");
+    assert_eq!(a, b, "the list and the check agree");
+    let api: serde_json::Value =
+        serde_json::from_str(&get("/api/changes?country=TR&hs=8517.62".into()).await.1).unwrap();
+    let mut c: Vec<i64> = api["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    c.sort();
+    assert_eq!(a, c, "{api}");
+    let o = s.run(&[
+        "changes",
+        "--country",
+        "TR",
+        "--hs",
+        "8517.62",
+        "--format",
+        "json",
+    ]);
+    let cli: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(cli.as_array().unwrap().len(), 2, "{cli}");
+
+    // A typo is refused, with the valid values.
+    for path in [
+        "/?category=telcom",
+        "/api/changes?category=telcom",
+        "/check?country=TR&category=telcom",
+        "/api/check?country=TR&category=telcom",
+    ] {
+        let (st, body) = get(path.into()).await;
+        assert_eq!(st, 400, "{path}: {body}");
+        assert!(
+            body.contains("telcom") && body.contains("telecom"),
+            "{path}: {body}"
+        );
+    }
+    for path in ["/?source=tr-gazete", "/api/changes?source=tr-gazete"] {
+        let (st, body) = get(path.into()).await;
+        assert_eq!(st, 400, "{path}: {body}");
+        assert!(body.contains("tr-gazette, field"), "{path}: {body}");
+    }
+    let (code, _, err) = out(&s.run(&["changes", "--category", "telcom"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("use one of") && err.contains("telecom"),
+        "{err}"
+    );
+    let (code, _, err) = out(&s.run(&["changes", "--source", "tr-gazete"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("tr-gazette"), "{err}");
+}
