@@ -263,9 +263,20 @@ pub async fn change(State(shared): State<Shared>, Path(id): Path<String>) -> Res
         .iter()
         .map(|e| context! { category => e.category, via => e.via, matched => e.matched })
         .collect();
+    let (text, text_cut) = match services::evidence::marked_text(&app, &c).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "change text failed");
+            (vec![], false)
+        }
+    };
     let ctx = context! {
         title => format!("#{} {}", c.id, c.title),
         c => row(&c),
+        deadline => c.deadline.map(|d| d.to_string()),
+        text => text,
+        text_cut => text_cut,
+        words => services::evidence::word_diff(&c.diff),
         link => c.link,
         href => safe_href(c.link.as_deref()),
         author => c.author,

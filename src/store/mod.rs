@@ -607,6 +607,17 @@ impl Store {
         Ok(t.and_then(|t| parse_ts(&t)))
     }
 
+    /// The text a change was detected in (the followed page's text, or the
+    /// item's), as stored with it.
+    pub async fn change_body(&self, id: i64) -> anyhow::Result<Option<String>> {
+        let b: Option<Option<String>> =
+            sqlx::query_scalar("SELECT body FROM changes WHERE id = CAST($1 AS BIGINT)")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(b.flatten())
+    }
+
     pub async fn change(&self, id: i64) -> anyhow::Result<Option<Change>> {
         let f = ChangeFilter {
             ids: Some(vec![id]),

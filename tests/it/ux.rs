@@ -340,3 +340,42 @@ async fn the_web_list_and_check_agree_and_typos_are_refused_with_the_valid_value
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("tr-gazette"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_change_page_shows_the_followed_text_with_the_evidence_marked() {
+    let s = Setup::new(&dead_source("tr-gazette", "TR"), "");
+    let (app, addr) = serve(&s).await;
+    open_case(&app, "CASE-7", "TR", "8517.62").await;
+    let id = regwatch::services::reports::add(
+        &app,
+        &regwatch::services::reports::FieldReport {
+            country: "TR".into(),
+            hs: vec!["8517.62".into()],
+            effective: Some("2026-12-20".into()),
+            title: "Telsiz kuralı".into(),
+            text: "Gümrükte <b>yeni</b> uygulama: GTİP 8517.62 telsiz cihazları için uygunluk belgesi."
+                .into(),
+            author: Some("field".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let html = reqwest::get(format!("http://{addr}/changes/{id}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let followed = &html[html.find("id=\"followed\"").expect("the followed text")..];
+    let followed = &followed[..followed.find("</div>").unwrap()];
+    assert!(followed.contains("<mark>8517.62</mark>"), "{followed}");
+    assert!(
+        followed.contains("Gümrükte &lt;b&gt;yeni&lt;&#x2f;b&gt; uygulama"),
+        "escaped: {followed}"
+    );
+    assert!(!html.contains("<b>yeni"), "{html}");
+    assert!(html.contains("id=\"effective\">2026-12-20<"), "{html}");
+    assert!(html.contains("id=\"deadline\">none stated<"), "{html}");
+    assert!(html.contains("(direct)</span>: HS 8517.62"), "{html}");
+}
