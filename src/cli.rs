@@ -119,6 +119,18 @@ pub enum Command {
     /// Field reports: rules seen changing in practice before they are published
     #[command(subcommand)]
     Report(ReportCmd),
+    /// Mark a change reviewed, dismissed or new again, with a note (kept as an audit trail)
+    Review {
+        id: i64,
+        /// reviewed, dismissed or new
+        #[arg(long)]
+        state: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// Who reviews (default: $USER)
+        #[arg(long)]
+        by: Option<String>,
+    },
     /// Build the digest now
     Digest {
         #[arg(long)]
@@ -720,6 +732,36 @@ async fn with_app(
                 .map(|c| serde_json::to_value(c).unwrap_or_default())
                 .collect();
             print_rows(&rows, &services::cases::CASE_COLUMNS, fmt);
+            Ok(0)
+        }
+        Command::Review {
+            id,
+            state,
+            note,
+            by,
+        } => {
+            let by = by
+                .clone()
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_default();
+            let c = services::reviews::mark(&app, *id, state, &by, note.as_deref()).await?;
+            match fmt {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&c.review).map_err(anyhow::Error::from)?
+                ),
+                _ => println!(
+                    "change #{id} marked {} by {} at {}{}",
+                    c.review.state,
+                    c.review.by.as_deref().unwrap_or("-"),
+                    c.review.at.as_deref().unwrap_or("-"),
+                    c.review
+                        .note
+                        .as_deref()
+                        .map(|n| format!(": {n}"))
+                        .unwrap_or_default()
+                ),
+            }
             Ok(0)
         }
         Command::Cases(CasesCmd::Close { id }) => {

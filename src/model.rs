@@ -338,6 +338,31 @@ impl Urgency {
     }
 }
 
+/// A person's mark on a change (DESIGN.md: `review`); `state` is `new`
+/// until someone marks it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub state: String,
+    pub by: Option<String>,
+    #[serde(default)]
+    pub at: Option<String>,
+    pub note: Option<String>,
+}
+
+impl Default for Review {
+    fn default() -> Self {
+        Review {
+            state: "new".into(),
+            by: None,
+            at: None,
+            note: None,
+        }
+    }
+}
+
+/// The states a review can mark.
+pub const REVIEW_STATES: &[&str] = &["new", "reviewed", "dismissed"];
+
 /// Why a change affects a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseMatch {
@@ -390,6 +415,9 @@ pub struct Change {
     pub urgency_reasons: Vec<String>,
     #[serde(default)]
     pub cases: Vec<CaseMatch>,
+    /// The latest review mark (attached when the change is read).
+    #[serde(default)]
+    pub review: Review,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
     #[serde(default)]

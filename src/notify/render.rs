@@ -457,6 +457,7 @@ pub(crate) mod tests {
             chapters: vec![],
             member: None,
             urgency: Default::default(),
+            review: Default::default(),
             urgency_reasons: vec![],
             origins: vec![],
             cases: vec![CaseMatch {

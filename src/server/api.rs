@@ -150,3 +150,31 @@ pub async fn post_report(
     )
         .into_response())
 }
+
+/// `POST /api/changes/{id}/review` `{"state": "reviewed"|"dismissed"|"new", "note": "…"}`
+/// with a reviewer's (or an admin's) bearer token.
+pub async fn review(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> ApiResult {
+    let app = shared.app();
+    let by = super::require(&app.config, &headers, crate::config::Role::Reviewer)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError(StatusCode::NOT_FOUND, format!("no change `{id}`")))?;
+    #[derive(serde::Deserialize)]
+    struct Mark {
+        state: String,
+        #[serde(default)]
+        note: Option<String>,
+    }
+    let m: Mark = serde_json::from_str(&body).map_err(|e| {
+        ApiError::bad(format!(
+            "{e}: send {{\"state\": \"reviewed\"|\"dismissed\"|\"new\", \"note\": \"…\"}}"
+        ))
+    })?;
+    let c = services::reviews::mark(&app, id, &m.state, &by, m.note.as_deref()).await?;
+    Ok(Json(json!({"id": id, "review": c.review})).into_response())
+}

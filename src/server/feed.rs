@@ -210,6 +210,7 @@ mod tests {
             chapters: vec![],
             member: None,
             urgency: Default::default(),
+            review: Default::default(),
             urgency_reasons: vec![],
             origins: vec![],
             cases: vec![],

@@ -25,6 +25,7 @@ fn env() -> &'static Environment<'static> {
             ("change.html", include_str!("templates/change.html")),
             ("sources.html", include_str!("templates/sources.html")),
             ("check.html", include_str!("templates/check.html")),
+            ("signin.html", include_str!("templates/signin.html")),
             ("coverage.html", include_str!("templates/coverage.html")),
             ("error.html", include_str!("templates/error.html")),
         ] {
@@ -232,7 +233,11 @@ fn diff_lines(diff: &str) -> Vec<DiffLine> {
         .collect()
 }
 
-pub async fn change(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
+pub async fn change(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
     let app = shared.app();
     let Ok(id) = id.parse::<i64>() else {
         return error_page(
@@ -270,8 +275,17 @@ pub async fn change(State(shared): State<Shared>, Path(id): Path<String>) -> Res
             (vec![], false)
         }
     };
+    let session = super::session::current(&headers);
+    let trail = services::reviews::trail(&app, c.id)
+        .await
+        .unwrap_or_default();
     let ctx = context! {
         title => format!("#{} {}", c.id, c.title),
+        review => c.review.clone(),
+        trail => trail,
+        can_review => session.as_ref().is_some_and(|s| s.role >= crate::config::Role::Reviewer),
+        csrf => session.as_ref().map(|s| s.csrf.clone()),
+        who => session.as_ref().map(|s| format!("{} ({})", s.name, s.role.as_str())),
         c => row(&c),
         deadline => c.deadline.map(|d| d.to_string()),
         text => text,
@@ -426,6 +440,124 @@ pub async fn sources(State(shared): State<Shared>) -> Response {
     }
 }
 
+fn form(body: &str) -> std::collections::HashMap<String, String> {
+    url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Only a path on this site is a place to go back to.
+fn local_path(next: Option<&String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
+        _ => "/".to_string(),
+    }
+}
+
+fn see_other(to: &str, cookie: Option<String>) -> Response {
+    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response();
+    if let Some(c) = cookie {
+        if let Ok(v) = header::HeaderValue::from_str(&c) {
+            r.headers_mut().insert(header::SET_COOKIE, v);
+        }
+    }
+    r
+}
+
+/// `GET /signin`
+pub async fn signin_page(headers: axum::http::HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q.as_deref());
+    let who = super::session::current(&headers)
+        .map(|s| context! { name => s.name, role => s.role.as_str(), csrf => s.csrf });
+    page(
+        StatusCode::OK,
+        "signin.html",
+        context! { title => "Sign in", who => who, next => local_path(p.get("next").map(str::to_string).as_ref()) },
+    )
+}
+
+/// `POST /signin` (form: token, next)
+pub async fn signin(State(shared): State<Shared>, body: String) -> Response {
+    let f = form(&body);
+    let app = shared.app();
+    let next = local_path(f.get("next"));
+    match super::session::sign_in(
+        &app.config,
+        f.get("token").map(String::as_str).unwrap_or(""),
+    ) {
+        Some(cookie) => see_other(&next, Some(cookie)),
+        None => page(
+            StatusCode::UNAUTHORIZED,
+            "signin.html",
+            context! { title => "Sign in", next => next, error => "This token is not one of the configured users' (nor the API token)." },
+        ),
+    }
+}
+
+/// `POST /signout` (form: csrf)
+pub async fn signout(headers: axum::http::HeaderMap, body: String) -> Response {
+    let f = form(&body);
+    match super::session::current(&headers) {
+        Some(s) if super::session::csrf_ok(&s, f.get("csrf").map(String::as_str).unwrap_or("")) => {
+            see_other("/", Some(super::session::sign_out(&headers)))
+        }
+        _ => error_page(
+            StatusCode::FORBIDDEN,
+            "This form has expired: reload the page.",
+        ),
+    }
+}
+
+/// `POST /changes/{id}/review` (form: state, note, csrf), for a signed-in reviewer.
+pub async fn review(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            "There is no change with this number.",
+        );
+    };
+    let f = form(&body);
+    let Some(s) = super::session::current(&headers) else {
+        return see_other(&format!("/signin?next=/changes/{id}"), None);
+    };
+    if !super::session::csrf_ok(&s, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "This form has expired: reload the page and try again.",
+        );
+    }
+    if s.role < crate::config::Role::Reviewer {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "{} is a {}: only reviewers and admins mark changes.",
+                s.name,
+                s.role.as_str()
+            ),
+        );
+    }
+    let app = shared.app();
+    let state = f.get("state").map(String::as_str).unwrap_or("");
+    match services::reviews::mark(&app, id, state, &s.name, f.get("note").map(String::as_str)).await
+    {
+        Ok(_) => see_other(&format!("/changes/{id}"), None),
+        Err(ServiceError::Invalid(m)) => error_page(StatusCode::BAD_REQUEST, &m),
+        Err(ServiceError::NotFound(m)) => error_page(StatusCode::NOT_FOUND, &m),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "review failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The review could not be saved.",
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,7 +582,7 @@ mod tests {
         let html = env()
             .get_template("change.html")
             .unwrap()
-            .render(context! { title => "t", c => c, diff => diff_lines("@@ -1 +1 @@\n-old <b>\n+new"), href => None::<String>, link => Some("javascript:alert(1)"), evidence => Vec::<String>::new(), cases => Vec::<String>::new(), api_url => "/api/changes/1" })
+            .render(context! { title => "t", review => crate::model::Review::default(), trail => Vec::<String>::new(), c => c, diff => diff_lines("@@ -1 +1 @@\n-old <b>\n+new"), href => None::<String>, link => Some("javascript:alert(1)"), evidence => Vec::<String>::new(), cases => Vec::<String>::new(), api_url => "/api/changes/1" })
             .unwrap();
         assert!(
             html.contains("&lt;img src=x onerror=alert(1)&gt;"),

@@ -9,6 +9,7 @@ pub mod changes;
 pub mod check;
 pub mod evidence;
 pub mod reports;
+pub mod reviews;
 pub mod sources;
 pub mod urgency;
 

@@ -379,3 +379,175 @@ async fn the_change_page_shows_the_followed_text_with_the_evidence_marked() {
     assert!(html.contains("id=\"deadline\">none stated<"), "{html}");
     assert!(html.contains("(direct)</span>: HS 8517.62"), "{html}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviewers_mark_changes_viewers_cannot_and_digests_can_skip_reviewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rt, vt, at) = (
+        dir.path().join("reviewer.token"),
+        dir.path().join("viewer.token"),
+        dir.path().join("admin.token"),
+    );
+    std::fs::write(&rt, "rita-secret-token").unwrap();
+    std::fs::write(&vt, "vic-secret-token").unwrap();
+    std::fs::write(&at, "api-admin-token").unwrap();
+    let extra = format!(
+        "[server]\nbase_url = \"http://rw.test\"\napi_token_file = \"{}\"\n\n\
+         [[user]]\nname = \"rita\"\ntoken_file = \"{}\"\nrole = \"reviewer\"\n\n\
+         [[user]]\nname = \"vic\"\ntoken_file = \"{}\"\nrole = \"viewer\"\n\n\
+         [[channel]]\nname = \"team\"\ntype = \"slack\"\nwebhook_url = \"http://127.0.0.1:9/hook\"\n\
+         mode = \"digest\"\nschedule = \"0 7 * * *\"\nskip_reviewed = true\n\n\
+         [[channel]]\nname = \"all\"\ntype = \"slack\"\nwebhook_url = \"http://127.0.0.1:9/hook2\"\n\
+         mode = \"digest\"\nschedule = \"0 7 * * *\"\n",
+        at.display(),
+        rt.display(),
+        vt.display()
+    );
+    let s = Setup::new(&dead_source("tr-gazette", "TR"), &extra);
+    let (app, addr) = serve(&s).await;
+    let done = report(
+        &app,
+        "TR",
+        "8517.62",
+        None,
+        "Telsiz kuralı gözden geçirildi",
+    )
+    .await;
+    let open = report(&app, "TR", "8471.30", None, "Bilgisayar kuralı bekliyor").await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |token: &'static str, body: &'static str| {
+        let http = http.clone();
+        async move {
+            let r = http
+                .post(format!("http://{addr}/api/changes/{done}/review"))
+                .bearer_auth(token)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    // A viewer is refused, and nothing is recorded.
+    let (st, body) = post("vic-secret-token", r#"{"state": "reviewed"}"#).await;
+    assert_eq!(st, 403, "{body}");
+    assert!(body.contains("vic is a viewer"), "{body}");
+    let (st, _) = post("nobody", r#"{"state": "reviewed"}"#).await;
+    assert_eq!(st, 401);
+    let (st, body) = post("rita-secret-token", r#"{"state": "reviewd"}"#).await;
+    assert_eq!(st, 400, "{body}");
+    // A reviewer marks it; the API token still works, as an admin.
+    let (st, body) = post(
+        "rita-secret-token",
+        r#"{"state": "reviewed", "note": "not our product line"}"#,
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+    let j: serde_json::Value = reqwest::get(format!("http://{addr}/api/changes/{done}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(j["review"]["state"], "reviewed", "{j}");
+    assert_eq!(j["review"]["by"], "rita", "{j}");
+    assert_eq!(j["review"]["note"], "not our product line", "{j}");
+    assert!(j["review"]["at"].as_str().unwrap().ends_with('Z'), "{j}");
+    let j: serde_json::Value = reqwest::get(format!("http://{addr}/api/changes/{open}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(j["review"]["state"], "new", "{j}");
+
+    // Shown on the change page.
+    let html = reqwest::get(format!("http://{addr}/changes/{done}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"review-state\">reviewed<"), "{html}");
+    assert!(html.contains("id=\"review-by\">rita<"), "{html}");
+    assert!(html.contains("not our product line"), "{html}");
+    assert!(html.contains("Sign in to review"), "{html}");
+
+    // The web: sign in (cookie), then a CSRF-protected form.
+    let r = http
+        .post(format!("http://{addr}/signin"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token=rita-secret-token&next=/changes/{open}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], format!("/changes/{open}"));
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_string();
+    let page = http
+        .get(format!("http://{addr}/changes/{open}"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = page.find("name=\"csrf\" value=\"").expect("a review form") + 19;
+    let csrf = &page[at..at + page[at..].find('"').unwrap()];
+    let form = |csrf: String| {
+        http.post(format!("http://{addr}/changes/{open}/review"))
+            .header("cookie", &session)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("state=dismissed&note=duplicate&csrf={csrf}"))
+            .send()
+    };
+    assert_eq!(form("forged".into()).await.unwrap().status(), 403);
+    assert_eq!(form(csrf.to_string()).await.unwrap().status(), 303);
+    let trail = regwatch::services::reviews::trail(&app, open)
+        .await
+        .unwrap();
+    assert_eq!(trail.len(), 1);
+    assert_eq!(
+        (trail[0].state.as_str(), trail[0].by.as_deref()),
+        ("dismissed", Some("rita"))
+    );
+    // Marked again from the CLI: every mark is kept.
+    let o = s.run(&[
+        "review",
+        &open.to_string(),
+        "--state",
+        "new",
+        "--note",
+        "reopened",
+        "--by",
+        "rita",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        regwatch::services::reviews::trail(&app, open)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // The digest of a skip_reviewed channel leaves the reviewed change out.
+    let team = regwatch::notify::digest_now(&app, Some("team"), true)
+        .await
+        .unwrap();
+    assert!(team.contains("Bilgisayar kuralı bekliyor"), "{team}");
+    assert!(!team.contains("Telsiz kuralı gözden geçirildi"), "{team}");
+    let all = regwatch::notify::digest_now(&app, Some("all"), true)
+        .await
+        .unwrap();
+    assert!(all.contains("Telsiz kuralı gözden geçirildi"), "{all}");
+}
