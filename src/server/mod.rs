@@ -26,6 +26,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/signout", post(pages::signout))
         .route("/check", get(pages::check))
         .route("/sources", get(pages::sources))
+        .route("/sources/{id}", get(pages::source))
         .route("/feed.atom", get(feed::atom))
         .route("/static/app.css", get(pages::stylesheet))
         .route("/healthz", get(healthz))

@@ -24,6 +24,7 @@ fn env() -> &'static Environment<'static> {
             ("index.html", include_str!("templates/index.html")),
             ("change.html", include_str!("templates/change.html")),
             ("sources.html", include_str!("templates/sources.html")),
+            ("source.html", include_str!("templates/source.html")),
             ("check.html", include_str!("templates/check.html")),
             ("signin.html", include_str!("templates/signin.html")),
             ("coverage.html", include_str!("templates/coverage.html")),
@@ -412,24 +413,52 @@ pub async fn check(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Respo
     }
 }
 
+/// A source row as pages show it: humanized times (UTC in the title), the
+/// short error, staleness.
+fn source_value(
+    r: &services::sources::SourceRow,
+    stale: &std::collections::HashSet<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    v["href"] = serde_json::json!(safe_href(Some(&r.url)));
+    v["stale"] = serde_json::json!(stale.contains(&r.id));
+    v["short_error"] =
+        serde_json::json!(r.last_error.as_deref().map(services::sources::short_error));
+    for (key, t) in [
+        ("last_success", r.last_success),
+        ("last_poll", r.last_poll),
+        ("next_poll", r.next_poll),
+    ] {
+        v[format!("{key}_ago")] = serde_json::json!(t.map(|t| crate::util::ago(t, now)));
+        v[format!("{key}_utc")] =
+            serde_json::json!(t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()));
+    }
+    v
+}
+
+/// Rows and who is failing or stale (the coverage's words).
+async fn source_rows(
+    shared: &Shared,
+) -> Result<(Vec<serde_json::Value>, usize, usize), ServiceError> {
+    let app = shared.app();
+    let sources = shared.sources();
+    let rows = services::sources::rows(&app, &sources).await?;
+    let now = chrono::Utc::now();
+    let cov =
+        services::sources::coverage(&app, &sources, None, now - chrono::Duration::days(30)).await?;
+    let stale: std::collections::HashSet<String> = cov.stale.iter().map(|g| g.id.clone()).collect();
+    let rows = rows.iter().map(|r| source_value(r, &stale, now)).collect();
+    Ok((rows, cov.failing.len(), cov.stale.len()))
+}
+
 pub async fn sources(State(shared): State<Shared>) -> Response {
-    match services::sources::rows(&shared.app(), &shared.sources()).await {
-        Ok(rows) => {
-            let down = rows.iter().filter(|r| r.down).count();
-            let rows: Vec<serde_json::Value> = rows
-                .into_iter()
-                .map(|r| {
-                    let mut v = serde_json::to_value(&r).unwrap_or_default();
-                    v["href"] = serde_json::json!(safe_href(Some(&r.url)));
-                    v
-                })
-                .collect();
-            page(
-                StatusCode::OK,
-                "sources.html",
-                context! { title => "Sources", rows => rows, down => down },
-            )
-        }
+    match source_rows(&shared).await {
+        Ok((rows, failing, stale)) => page(
+            StatusCode::OK,
+            "sources.html",
+            context! { title => "Sources", rows => rows, failing => failing, stale => stale },
+        ),
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "sources page failed");
             error_page(
@@ -438,6 +467,40 @@ pub async fn sources(State(shared): State<Shared>) -> Response {
             )
         }
     }
+}
+
+/// `GET /sources/{id}`: one source, its full error chain and recent polls.
+pub async fn source(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
+    let rows = match source_rows(&shared).await {
+        Ok((rows, _, _)) => rows,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "source page failed");
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Source health cannot be read right now.",
+            );
+        }
+    };
+    let Some(s) = rows.into_iter().find(|r| r["id"] == id.as_str()) else {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            &format!("There is no source `{id}`."),
+        );
+    };
+    let log: Vec<minijinja::Value> = shared
+        .app()
+        .store
+        .fetch_log(&id, 20)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(outcome, error)| context! { outcome => outcome, error => error })
+        .collect();
+    page(
+        StatusCode::OK,
+        "source.html",
+        context! { title => format!("Source {id}"), s => s, log => log },
+    )
 }
 
 fn form(body: &str) -> std::collections::HashMap<String, String> {

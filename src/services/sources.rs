@@ -213,3 +213,54 @@ pub async fn coverage(
     }
     Ok(c)
 }
+
+/// A stored error chain in a few words a person can act on; the full
+/// chain stays on the source's own page.
+pub fn short_error(chain: &str) -> String {
+    let l = chain.to_lowercase();
+    let status = l
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| w.len() == 3)
+        .filter_map(|w| w.parse::<u16>().ok())
+        .find(|c| (400..600).contains(c) && (l.contains("http") || l.contains("status")));
+    let s = if l.contains("connection refused") {
+        "the site refused the connection".to_string()
+    } else if l.contains("timed out") || l.contains("timeout") || l.contains("deadline") {
+        "the site did not answer in time".to_string()
+    } else if l.contains("dns") || l.contains("lookup") || l.contains("resolve") {
+        "the site's name could not be found (DNS)".to_string()
+    } else if l.contains("certificate") || l.contains("tls") {
+        "the site's secure connection (TLS certificate) was not accepted".to_string()
+    } else if l.contains("robots") {
+        "the site's robots.txt does not allow this page".to_string()
+    } else if l.contains("nothing") || l.contains("empty") || l.contains("no items") {
+        "the page changed shape: nothing matched where items were".to_string()
+    } else if let Some(c) = status {
+        match c {
+            404 | 410 => format!("the page is gone (HTTP {c})"),
+            401 | 403 => format!("the site refuses access (HTTP {c})"),
+            429 => "the site asks us to slow down (HTTP 429)".to_string(),
+            c if c >= 500 => format!("the site has an error on its side (HTTP {c})"),
+            c => format!("the site answered HTTP {c}"),
+        }
+    } else {
+        let last = chain.rsplit(": ").next().unwrap_or(chain);
+        crate::util::truncate(last, 120)
+    };
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_errors() {
+        assert_eq!(
+            super::short_error("GET http://x/: error sending request: tcp connect error: Connection refused (os error 111)"),
+            "the site refused the connection"
+        );
+        assert_eq!(
+            super::short_error("GET https://x/a: HTTP status 503 Service Unavailable"),
+            "the site has an error on its side (HTTP 503)"
+        );
+    }
+}

@@ -249,6 +249,34 @@ async fn one_source_answering_checks_with_the_failing_one_named_in_cli_api_and_p
         );
         assert!(!html.contains("<script"), "no script under a strict CSP");
     }
+    // /sources: a summary line, a short error, humanized times; the chain on its own page.
+    let html = reqwest::get(format!("http://{addr}/sources"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("2 sources, 1 failing, 0 stale."), "{html}");
+    assert!(html.contains("the site refused the connection"), "{html}");
+    assert!(
+        html.contains("just now") || html.contains("minute"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/sources/tr-gazette\""), "{html}");
+    let r = reqwest::get(format!("http://{addr}/sources/tr-gazette"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"chain\""), "{html}");
+    assert!(html.to_lowercase().contains("connection refused"), "{html}");
+    assert_eq!(
+        reqwest::get(format!("http://{addr}/sources/nope"))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     let css = reqwest::get(format!("http://{addr}/static/app.css"))
         .await
         .unwrap();
