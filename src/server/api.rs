@@ -19,10 +19,12 @@ type ApiResult = Result<Response, ApiError>;
 /// `{"changes": [...], "next": CURSOR|null}`
 pub async fn changes(State(shared): State<Shared>, RawQuery(q): RawQuery) -> ApiResult {
     let app = shared.app();
-    let f = Params::parse(q.as_deref())
-        .change_query()
-        .checked(&app, &shared.sources())?;
+    let p = Params::parse(q.as_deref());
+    let f = p.change_query().checked(&app, &shared.sources())?;
     let (changes, next) = services::changes::page(&app, &f).await?;
+    if p.get("format") == Some("csv") {
+        return Ok(csv_response(&changes));
+    }
     Ok(Json(json!({"changes": changes, "next": next})).into_response())
 }
 
@@ -177,4 +179,59 @@ pub async fn review(
     })?;
     let c = services::reviews::mark(&app, id, &m.state, &by, m.note.as_deref()).await?;
     Ok(Json(json!({"id": id, "review": c.review})).into_response())
+}
+
+/// The change log as CSV (`?format=csv`), one row per change.
+fn csv_response(changes: &[crate::model::Change]) -> Response {
+    let mut w = csv::Writer::from_writer(vec![]);
+    let _ = w.write_record([
+        "id",
+        "detected_at",
+        "jurisdiction",
+        "source",
+        "urgency",
+        "title",
+        "categories",
+        "hs_codes",
+        "effective_date",
+        "deadline",
+        "review",
+        "url",
+    ]);
+    for c in changes {
+        // A cell starting with = + - @ is text, not a formula, in a spreadsheet.
+        let cell = |s: &str| {
+            if s.starts_with(['=', '+', '-', '@']) {
+                format!("'{s}")
+            } else {
+                s.to_string()
+            }
+        };
+        let _ = w.write_record([
+            c.id.to_string(),
+            c.detected_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            c.jurisdiction.clone(),
+            c.source.clone(),
+            c.urgency.as_str().to_string(),
+            cell(&c.title),
+            c.categories.join(";"),
+            c.hs_codes.join(";"),
+            c.effective_date.map(|d| d.to_string()).unwrap_or_default(),
+            c.deadline.map(|d| d.to_string()).unwrap_or_default(),
+            c.review.state.clone(),
+            c.url.clone(),
+        ]);
+    }
+    let body = w.into_inner().unwrap_or_default();
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"regwatch-changes.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }

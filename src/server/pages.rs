@@ -132,7 +132,15 @@ const PERIODS: &[(&str, &str)] = &[
 pub async fn index(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Response {
     let app = shared.app();
     let p = Params::parse(q.as_deref());
-    let (rows, next, error) = match p.change_query().checked(&app, &shared.sources()) {
+    let checked = p.change_query().checked(&app, &shared.sources());
+    let volume = match &checked {
+        Ok(c) => services::volume::weekly(&app, c)
+            .await
+            .map_err(|e| tracing::error!(error = format!("{e:#}"), "volume failed"))
+            .ok(),
+        Err(_) => None,
+    };
+    let (rows, next, error) = match checked {
         Err(e) => (vec![], None, Some(e.to_string())),
         Ok(f) => match services::changes::page(&app, &f).await {
             Ok((mut changes, next)) => {
@@ -173,8 +181,20 @@ pub async fn index(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Respo
     }
     since = since.trim().to_string();
     let coverage = coverage_view(&shared, &p).await;
+    let charts = volume.as_ref().map(|v| {
+        context! {
+            country => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by country", &v.weeks, &v.by_country)),
+            category => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by category", &v.weeks, &v.by_category)),
+        }
+    });
+    let export_q = p.query_without(&["cursor", "format"]);
+    let sep = if export_q.is_empty() { "" } else { "&" };
     let ctx = context! {
         title => "Changes",
+        volume => volume,
+        charts => charts,
+        csv_url => format!("/api/changes?{export_q}{sep}format=csv&limit=500"),
+        json_url => format!("/api/changes?{export_q}{sep}limit=500"),
         coverage => coverage,
         form => context! {
             country => p.get("country").unwrap_or(""),

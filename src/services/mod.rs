@@ -12,6 +12,7 @@ pub mod reports;
 pub mod reviews;
 pub mod sources;
 pub mod urgency;
+pub mod volume;
 
 pub use crate::app::App;
 

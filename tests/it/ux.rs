@@ -579,3 +579,46 @@ async fn reviewers_mark_changes_viewers_cannot_and_digests_can_skip_reviewed() {
         .unwrap();
     assert!(all.contains("Telsiz kuralı gözden geçirildi"), "{all}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_draws_weekly_volume_as_svg_with_a_table_count_and_exports() {
+    let s = Setup::new(&dead_source("tr-gazette", "TR"), "");
+    let (app, addr) = serve(&s).await;
+    report(&app, "TR", "8517.62", None, "Telsiz <kuralı>").await;
+    report(&app, "TR", "3004.90", None, "İlaç kuralı").await;
+    report(&app, "VN", "8517.62", None, "Vietnam router rule").await;
+    let html = reqwest::get(format!("http://{addr}/?since=30d"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<strong>3 changes</strong> match"), "{html}");
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 2, "{html}");
+    assert!(html.contains("TR: 2 in the week of"), "{html}");
+    assert!(html.contains("id=\"volume-table\""), "{html}");
+    assert!(
+        !html.contains("<script") && !html.contains("style=\""),
+        "{html}"
+    );
+    let csv_url = "/api/changes?since=30d&format=csv&limit=500";
+    assert!(
+        html.contains("changes?since=30d&amp;format=csv&amp;limit=500\" id=\"export-csv\""),
+        "{html}"
+    );
+    let r = reqwest::get(format!("http://{addr}{csv_url}"))
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("id,detected_at,jurisdiction"), "{csv}");
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    // Filtered: the count and the chart follow the filters.
+    let html = reqwest::get(format!("http://{addr}/?since=30d&country=VN"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<strong>1 change</strong> matches"), "{html}");
+}
