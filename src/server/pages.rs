@@ -339,7 +339,7 @@ fn coverage_value(c: &services::sources::Coverage) -> serde_json::Value {
                 serde_json::json!({
                     "id": g.id, "name": g.name,
                     "since": g.since.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
-                    "error": g.error.as_deref().map(|e| crate::util::truncate(e, 200)),
+                    "error": g.error.as_deref().map(services::sources::short_error),
                 })
             })
             .collect();

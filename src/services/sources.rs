@@ -112,11 +112,12 @@ impl Coverage {
 
     /// One sentence for a person, bad news first.
     pub fn summary(&self) -> String {
+        let n = self.sources;
         let whom = match &self.country {
+            Some(c) if n == 1 => format!(" covers {c}"),
             Some(c) => format!(" cover {c}"),
             None => String::new(),
         };
-        let n = self.sources;
         let mut s = format!(
             "{n} source{}{whom}: {} healthy",
             if n == 1 { "" } else { "s" },
@@ -131,13 +132,23 @@ impl Coverage {
         s.push('.');
         if n == 0 {
             s = match &self.country {
-                Some(c) => format!("Nothing could be checked: no source covers {c}, so this is not an all-clear."),
-                None => "Nothing could be checked: no source is configured, so this is not an all-clear.".to_string(),
+                Some(c) => format!(
+                    "Nothing could be checked: no source covers {c}, so this is not an all-clear."
+                ),
+                None => {
+                    "Nothing could be checked: no source is configured, so this is not an all-clear."
+                        .to_string()
+                }
             };
         } else if self.blind() {
+            let which = match (n, &self.country) {
+                (1, Some(_)) => format!("the one source that{whom} did not poll"),
+                (1, None) => "the one source did not poll".to_string(),
+                (_, Some(_)) => format!("none of the {n} sources that{whom} polled"),
+                (_, None) => format!("none of the {n} sources polled"),
+            };
             s = format!(
-                "Nothing could be checked: none of the {n} source{}{whom} polled successfully in the period. This is not an all-clear. {s}",
-                if n == 1 { "" } else { "s" }
+                "Nothing could be checked: {which} successfully in the period. This is not an all-clear. {s}"
             );
         }
         s

@@ -12,5 +12,6 @@ mod helpers;
 mod multi;
 mod notify;
 mod rendering;
+mod screens;
 mod store;
 mod ux;
