@@ -578,6 +578,10 @@ async fn reviewers_mark_changes_viewers_cannot_and_digests_can_skip_reviewed() {
         .await
         .unwrap();
     assert!(all.contains("Telsiz kuralı gözden geçirildi"), "{all}");
+    // The [server] API token keeps working, as an admin.
+    let (st, body) = post("api-admin-token", r#"{"state": "dismissed"}"#).await;
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains("\"by\":\"admin\""), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
