@@ -141,6 +141,18 @@ pub enum Command {
     /// Field reports: rules seen changing in practice before they are published
     #[command(subcommand)]
     Report(ReportCmd),
+    /// Mark a change reviewed, dismissed or new again, with a note (kept as an audit trail)
+    Review {
+        id: i64,
+        /// reviewed, dismissed or new
+        #[arg(long)]
+        state: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// Who reviews (default: $USER)
+        #[arg(long)]
+        by: Option<String>,
+    },
     /// Build the digest now
     Digest {
         /// Only this channel (default: every digest channel)
@@ -695,7 +707,9 @@ async fn with_app(
                 limit: Some(a.limit),
                 cursor: None,
             };
-            let changes = services::changes::list(&app, &q.filter()?).await?;
+            let sources = cfg.load_sources()?;
+            let changes =
+                services::changes::list_checked(&app, &q.checked(&app, &sources)?).await?;
             print_changes(&changes, fmt);
             Ok(0)
         }
@@ -723,7 +737,8 @@ async fn with_app(
                 category: category.clone(),
                 since: Some(since.clone()),
             };
-            let report = services::check::check(&app, &q).await?;
+            let sources = cfg.load_sources()?;
+            let report = services::check::check(&app, &sources, &q).await?;
             match fmt {
                 Format::Json => println!(
                     "{}",
@@ -758,6 +773,13 @@ async fn with_app(
                 }
                 Format::Table => print_check(&report),
             }
+            // Never an all-clear when nothing could be checked.
+            if report.coverage.blind() {
+                if fmt != Format::Table {
+                    eprintln!("{}", report.coverage.summary());
+                }
+                return Ok(1);
+            }
             Ok(0)
         }
         Command::Cases(CasesCmd::Import {
@@ -771,6 +793,36 @@ async fn with_app(
                 .map(|c| serde_json::to_value(c).unwrap_or_default())
                 .collect();
             print_rows(&rows, &services::cases::CASE_COLUMNS, fmt);
+            Ok(0)
+        }
+        Command::Review {
+            id,
+            state,
+            note,
+            by,
+        } => {
+            let by = by
+                .clone()
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_default();
+            let c = services::reviews::mark(&app, *id, state, &by, note.as_deref()).await?;
+            match fmt {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&c.review).map_err(anyhow::Error::from)?
+                ),
+                _ => println!(
+                    "change #{id} marked {} by {} at {}{}",
+                    c.review.state,
+                    c.review.by.as_deref().unwrap_or("-"),
+                    c.review.at.as_deref().unwrap_or("-"),
+                    c.review
+                        .note
+                        .as_deref()
+                        .map(|n| format!(": {n}"))
+                        .unwrap_or_default()
+                ),
+            }
             Ok(0)
         }
         Command::Cases(CasesCmd::Close { id }) => {
@@ -1261,6 +1313,32 @@ fn print_change_detail(c: &Change) {
     println!("\n{}", c.diff);
 }
 
+fn print_coverage(c: &crate::services::sources::Coverage) {
+    println!("Coverage: {}", c.summary());
+    let since = |t: Option<chrono::DateTime<Utc>>| match t {
+        Some(t) => format!("since {}", t.format("%Y-%m-%d %H:%M UTC")),
+        None => "never polled successfully".to_string(),
+    };
+    for g in &c.failing {
+        println!(
+            "  FAILING {} {}: {}",
+            g.id,
+            since(g.since),
+            crate::util::truncate(g.error.as_deref().unwrap_or("unknown error"), 200)
+        );
+    }
+    for g in &c.stale {
+        println!(
+            "  STALE   {} {}",
+            g.id,
+            match g.since {
+                Some(t) => format!("last success {}", t.format("%Y-%m-%d %H:%M UTC")),
+                None => "never polled successfully".to_string(),
+            }
+        );
+    }
+}
+
 fn print_check(r: &CheckReport) {
     println!(
         "Pre-quote check: HS {} into {} since {}{}",
@@ -1280,8 +1358,15 @@ fn print_check(r: &CheckReport) {
             .map(|c| format!(", category {c}"))
             .unwrap_or_default()
     );
+    print_coverage(&r.coverage);
     if r.changes.is_empty() {
-        println!("No recorded change matches. (Only sources regwatch watches are covered; see `regwatch sources list`.)");
+        if r.coverage.blind() {
+            println!("\nNo recorded change matches, but nothing could be checked: see the sources above.");
+        } else if !r.coverage.failing.is_empty() || !r.coverage.stale.is_empty() {
+            println!("\nNo recorded change matches in the sources that answered; the failing and stale ones above may hold some.");
+        } else {
+            println!("\nNo recorded change matches. (Only sources regwatch watches are covered; see `regwatch sources list`.)");
+        }
         return;
     }
     if !r.upcoming.is_empty() {
@@ -1300,10 +1385,16 @@ fn print_check(r: &CheckReport) {
             );
         }
     }
-    println!("\nAll relevant changes, newest first:");
+    println!("\nAll relevant changes, most urgent first:");
     for c in &r.changes {
+        let urgent = if c.change.urgency_reasons.is_empty() {
+            String::new()
+        } else {
+            format!("\n      urgent: {}", c.change.urgency_reasons.join("; "))
+        };
         println!(
-            "  {}  #{} [{}] {}{}\n      why: {}\n      {}",
+            "  {:<6}  {}  #{} [{}] {}{}{urgent}\n      why: {}\n      {}",
+            c.change.urgency.as_str().to_uppercase(),
             c.change.detected_at.format("%Y-%m-%d"),
             c.change.id,
             c.change.source,

@@ -115,6 +115,9 @@ pub struct Config {
     pub health: HealthConfig,
     #[serde(rename = "channel")]
     pub channels: Vec<ChannelConfig>,
+    /// `[[user]] name, token_env, role`: who may do what on the web and the API.
+    #[serde(rename = "user")]
+    pub users: Vec<UserConfig>,
     #[serde(skip)]
     pub path: PathBuf,
     /// Secret-looking settings given as plain values (warned about by `sources check`).
@@ -138,6 +141,7 @@ impl Default for Config {
             cases: Default::default(),
             health: Default::default(),
             channels: vec![],
+            users: vec![],
             path: PathBuf::from("config/regwatch.toml"),
             plain_secrets: vec![],
             unresolved: BTreeMap::new(),
@@ -229,6 +233,38 @@ impl Default for ScheduleConfig {
             jitter: HumanDuration(Duration::from_secs(30)),
         }
     }
+}
+
+/// What a user may do: viewers read, reviewers also mark changes, admins
+/// also manage cases and field reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    #[default]
+    Viewer,
+    Reviewer,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Reviewer => "reviewer",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// One `[[user]]`: a name, a token (from `token_env` or `token_file`), a role.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    pub name: String,
+    #[serde(default)]
+    pub token: Option<Secret>,
+    #[serde(default)]
+    pub role: Role,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -417,6 +453,9 @@ pub struct ChannelConfig {
     /// Send a digest even when the period had no change.
     #[serde(default)]
     pub send_empty: bool,
+    /// Leave changes already reviewed or dismissed out of this channel's digests.
+    #[serde(default)]
+    pub skip_reviewed: bool,
     /// Retries before a delivery is left waiting for `notify retry` (it is never dropped).
     #[serde(default = "default_max_attempts")]
     pub max_attempts: i64,

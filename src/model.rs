@@ -315,6 +315,54 @@ impl Strength {
     }
 }
 
+/// How soon a change needs a person's attention (DESIGN.md, "Urgency,
+/// deadlines, review"), most urgent first when sorted.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Urgency {
+    High,
+    Medium,
+    #[default]
+    Low,
+}
+
+impl Urgency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::High => "high",
+            Urgency::Medium => "medium",
+            Urgency::Low => "low",
+        }
+    }
+}
+
+/// A person's mark on a change (DESIGN.md: `review`); `state` is `new`
+/// until someone marks it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub state: String,
+    pub by: Option<String>,
+    #[serde(default)]
+    pub at: Option<String>,
+    pub note: Option<String>,
+}
+
+impl Default for Review {
+    fn default() -> Self {
+        Review {
+            state: "new".into(),
+            by: None,
+            at: None,
+            note: None,
+        }
+    }
+}
+
+/// The states a review can mark.
+pub const REVIEW_STATES: &[&str] = &["new", "reviewed", "dismissed"];
+
 /// Why a change affects a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseMatch {
@@ -359,8 +407,17 @@ pub struct Change {
     /// The origins an origin-specific measure names ("originating in China").
     #[serde(default)]
     pub origins: Vec<String>,
+    /// Computed when the change is read (from its dates, its case matches
+    /// and today), never stored: see `services::urgency`.
+    #[serde(default)]
+    pub urgency: Urgency,
+    #[serde(default)]
+    pub urgency_reasons: Vec<String>,
     #[serde(default)]
     pub cases: Vec<CaseMatch>,
+    /// The latest review mark (attached when the change is read).
+    #[serde(default)]
+    pub review: Review,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
     #[serde(default)]

@@ -203,3 +203,41 @@ mod tests {
         assert!(backoff(b, 30, max) <= max);
     }
 }
+
+/// `t` relative to `now` for a person: "just now", "5 minutes ago",
+/// "3 hours ago", "2 days ago", "in 20 minutes".
+pub fn ago(t: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let secs = (now - t).num_seconds();
+    let (n, future) = (secs.unsigned_abs(), secs < 0);
+    if n < 60 {
+        return if future { "in a moment" } else { "just now" }.to_string();
+    }
+    let (v, unit) = match n {
+        n if n < 3600 => (n / 60, "minute"),
+        n if n < 86_400 => (n / 3600, "hour"),
+        n => (n / 86_400, "day"),
+    };
+    let unit = if v == 1 {
+        unit.to_string()
+    } else {
+        format!("{unit}s")
+    };
+    if future {
+        format!("in {v} {unit}")
+    } else {
+        format!("{v} {unit} ago")
+    }
+}
+
+#[cfg(test)]
+mod ago_tests {
+    #[test]
+    fn humanized() {
+        let now: chrono::DateTime<chrono::Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        assert_eq!(super::ago(at("2026-12-01T11:59:30Z"), now), "just now");
+        assert_eq!(super::ago(at("2026-12-01T09:00:00Z"), now), "3 hours ago");
+        assert_eq!(super::ago(at("2026-11-30T12:00:00Z"), now), "1 day ago");
+        assert_eq!(super::ago(at("2026-12-01T12:20:00Z"), now), "in 20 minutes");
+    }
+}

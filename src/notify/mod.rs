@@ -534,6 +534,8 @@ async fn period_changes(
                 .unwrap_or(&c.jurisdiction);
             crate::route::filter_passes(ch, j, &c.categories, &c.cases)
         })
+        // A channel may leave out what a person already reviewed or dismissed.
+        .filter(|c| !ch.skip_reviewed || c.review.state == "new")
         .collect();
     v.sort_by_key(|c| c.id);
     Ok(v)

@@ -38,6 +38,10 @@ pub struct ChangeView {
     /// The excerpt line by line (for the text template's indentation).
     pub excerpt_lines: Vec<String>,
     pub cases: Vec<CaseView>,
+    /// `high`, `medium` or `low`, and why (bad news first).
+    pub urgency: &'static str,
+    pub urgency_reasons: Vec<String>,
+    pub deadline: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -71,6 +75,8 @@ pub struct DigestView {
     pub period_start: String,
     pub period_end: String,
     pub total: usize,
+    /// How many are high urgency (shown first).
+    pub high: usize,
     pub counts: String,
     pub groups: Vec<JurisdictionGroup>,
     pub base_url: String,
@@ -125,6 +131,9 @@ pub fn change_view(c: &Change, excerpt_chars: usize) -> ChangeView {
         categories: c.categories.clone(),
         hs_codes: c.hs_codes.clone(),
         effective_date: c.effective_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        urgency: c.urgency.as_str(),
+        urgency_reasons: c.urgency_reasons.clone(),
+        deadline: c.deadline.map(|d| d.format("%Y-%m-%d").to_string()),
         excerpt_lines: excerpt.lines().map(str::to_string).collect(),
         excerpt,
         excerpt_cut,
@@ -169,6 +178,42 @@ pub fn counts_by_jurisdiction(changes: &[Change]) -> Vec<(String, usize)> {
     m
 }
 
+/// Jurisdictions in the order a digest shows them: the one with the most
+/// urgent change first (bad news first), then the biggest, then by name.
+pub fn jurisdiction_order(changes: &[Change]) -> Vec<(String, usize)> {
+    let mut m = counts_by_jurisdiction(changes);
+    let best = |j: &str| {
+        changes
+            .iter()
+            .filter(|c| c.jurisdiction == j)
+            .map(|c| c.urgency)
+            .min()
+            .unwrap_or_default()
+    };
+    m.sort_by(|a, b| {
+        best(&a.0)
+            .cmp(&best(&b.0))
+            .then_with(|| b.1.cmp(&a.1))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    m
+}
+
+/// A jurisdiction's changes in digest order: most urgent first, then oldest.
+pub fn in_digest_order<'a>(changes: &'a [Change], j: &str) -> Vec<&'a Change> {
+    let mut mine: Vec<&Change> = changes.iter().filter(|c| c.jurisdiction == j).collect();
+    mine.sort_by_key(|c| (c.urgency, c.detected_at, c.id));
+    mine
+}
+
+/// How many changes are high urgency.
+pub fn high_count(changes: &[Change]) -> usize {
+    changes
+        .iter()
+        .filter(|c| c.urgency == crate::model::Urgency::High)
+        .count()
+}
+
 pub fn digest_subject(changes: &[Change]) -> String {
     let n = changes.len();
     let counts = counts_by_jurisdiction(changes)
@@ -198,8 +243,9 @@ pub fn immediate_subject(c: &Change) -> String {
     cut(&s, MAX_SUBJECT_CHARS).0
 }
 
-/// Group changes by jurisdiction (biggest first), then by first category
-/// (`other` when untagged); oldest change first inside a group.
+/// Group changes by jurisdiction (the most urgent, then the biggest first),
+/// then by first category (the most urgent first, `other` last when
+/// equally urgent); most urgent then oldest change first inside a group.
 pub fn digest_view(
     channel: &str,
     base_url: &str,
@@ -209,11 +255,9 @@ pub fn digest_view(
     immediate: bool,
 ) -> DigestView {
     let mut groups: Vec<JurisdictionGroup> = vec![];
-    for (j, n) in counts_by_jurisdiction(changes) {
+    for (j, n) in jurisdiction_order(changes) {
         let mut cats: Vec<CategoryGroup> = vec![];
-        let mut mine: Vec<&Change> = changes.iter().filter(|c| c.jurisdiction == j).collect();
-        mine.sort_by_key(|c| (c.detected_at, c.id));
-        for c in mine {
+        for c in in_digest_order(changes, &j) {
             let cat = c
                 .categories
                 .first()
@@ -228,9 +272,21 @@ pub fn digest_view(
                 }),
             }
         }
+        let rank = |g: &CategoryGroup| {
+            g.changes
+                .iter()
+                .map(|c| match c.urgency {
+                    "high" => 0,
+                    "medium" => 1,
+                    _ => 2,
+                })
+                .min()
+                .unwrap_or(2)
+        };
         cats.sort_by(|a, b| {
-            (a.category == "other")
-                .cmp(&(b.category == "other"))
+            rank(a)
+                .cmp(&rank(b))
+                .then_with(|| (a.category == "other").cmp(&(b.category == "other")))
                 .then_with(|| a.category.cmp(&b.category))
         });
         groups.push(JurisdictionGroup {
@@ -256,6 +312,7 @@ pub fn digest_view(
         period_start: fmt_time(start),
         period_end: fmt_time(end),
         total: changes.len(),
+        high: high_count(changes),
         counts,
         groups,
         log_url: format!("{base}/?since={}", start.format("%Y-%m-%d")),
@@ -399,6 +456,9 @@ pub(crate) mod tests {
             excluded_hs_codes: vec![],
             chapters: vec![],
             member: None,
+            urgency: Default::default(),
+            review: Default::default(),
+            urgency_reasons: vec![],
             origins: vec![],
             cases: vec![CaseMatch {
                 id: "CASE-7".into(),
@@ -446,6 +506,47 @@ pub(crate) mod tests {
         assert!(r.html.contains("a?x=1&amp;y=2"), "{}", r.html);
         assert!(r.text.contains("<script>alert(1)</script>"));
         assert!(r.text.contains("CASE-7"));
+    }
+
+    /// Three changes, oldest first: a low one in VN, a low one in TR, and a
+    /// high one in TR (effective in 5 days, a direct match on an open case).
+    pub(crate) fn mixed_urgency() -> Vec<Change> {
+        use crate::model::Urgency;
+        let mut low_vn = change(1, "VN", "pharma", "VN quiet notice");
+        low_vn.cases.clear();
+        let mut low_tr = change(2, "TR", "electronics", "TR routine notice");
+        low_tr.cases.clear();
+        let mut high_tr = change(3, "TR", "telecom", "TR radio rule in force soon");
+        high_tr.detected_at = "2026-11-25T09:00:00Z".parse().unwrap();
+        high_tr.urgency = Urgency::High;
+        high_tr.urgency_reasons = vec![
+            "effective in 5 days".into(),
+            "direct match on open case CASE-7".into(),
+        ];
+        // Two VN changes make VN the bigger jurisdiction: only urgency puts TR first.
+        let mut low_vn2 = change(4, "VN", "pharma", "VN second notice");
+        low_vn2.cases.clear();
+        vec![low_vn, low_tr, high_tr, low_vn2]
+    }
+
+    #[test]
+    fn digest_puts_the_most_urgent_first_with_the_reason() {
+        let cs = mixed_urgency();
+        let v = digest_view("d", "http://rw", &cs, Utc::now(), Utc::now(), false);
+        assert_eq!(v.high, 1);
+        let r = render_email(&v, None).unwrap();
+        for body in [&r.text, &r.html] {
+            let high = body.find("TR radio rule in force soon").unwrap();
+            let low_tr = body.find("TR routine notice").unwrap();
+            let vn = body.find("VN quiet notice").unwrap();
+            assert!(high < low_tr && low_tr < vn, "{body}");
+            assert!(
+                body.contains("effective in 5 days; direct match on open case CASE-7"),
+                "{body}"
+            );
+        }
+        assert!(r.text.contains("[HIGH] TR radio rule"), "{}", r.text);
+        assert!(r.text.contains("1 high-urgency change: listed first."));
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! (header 150 chars, section text 3000, 50 blocks), with every polled
 //! string escaped for mrkdwn so `<!channel>` arrives as text.
 
-use super::render::{change_view, counts_by_jurisdiction, cut, fmt_time, one_line, ChangeView};
+use super::render::{
+    change_view, counts_by_jurisdiction, cut, fmt_time, high_count, in_digest_order,
+    jurisdiction_order, one_line, ChangeView,
+};
 use crate::model::Change;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -75,6 +78,20 @@ fn title_line(v: &ChangeView) -> String {
     }
 }
 
+/// `:red_circle: *HIGH* — effective in 12 days; direct match on open case CASE-7`
+fn urgency_line(v: &ChangeView) -> String {
+    let icon = match v.urgency {
+        "high" => ":red_circle:",
+        "medium" => ":large_orange_circle:",
+        _ => ":white_circle:",
+    };
+    let mut t = format!("{icon} *{}*", v.urgency.to_uppercase());
+    if !v.urgency_reasons.is_empty() {
+        t.push_str(&format!(" — {}", esc(&v.urgency_reasons.join("; "))));
+    }
+    t
+}
+
 fn tags(v: &ChangeView) -> String {
     if v.categories.is_empty() {
         "uncategorized".to_string()
@@ -105,7 +122,8 @@ pub fn change_message(c: &Change) -> Value {
     let v = change_view(c, 2400);
     let mut blocks = vec![header(&format!("{} · {}", v.jurisdiction, tags(&v)))];
     let mut meta = format!(
-        "{}\n{} · {} · detected {}",
+        "{}\n{}\n{} · {} · detected {}",
+        urgency_line(&v),
         title_line(&v),
         esc(&v.source),
         esc(&v.kind),
@@ -116,6 +134,9 @@ pub fn change_message(c: &Change) -> Value {
     }
     if let Some(e) = &v.effective_date {
         meta.push_str(&format!("\n*Effective:* {e}"));
+    }
+    if let Some(d) = &v.deadline {
+        meta.push_str(&format!("\n*Deadline:* {d}"));
     }
     blocks.push(section(fit(meta, &v.url)));
     if !v.excerpt.is_empty() {
@@ -166,13 +187,18 @@ pub fn digest_message(
         1 => format!("regwatch digest: 1 change — {counts}"),
         _ => format!("regwatch digest: {n} changes — {counts}"),
     };
-    let mut blocks = vec![
-        header(&title),
-        context(format!("{} → {}", fmt_time(start), fmt_time(end))),
-    ];
+    let high = high_count(changes);
+    let mut when = format!("{} → {}", fmt_time(start), fmt_time(end));
+    if high > 0 {
+        when.push_str(&format!(
+            " · {high} high-urgency change{} first",
+            if high == 1 { "" } else { "s" }
+        ));
+    }
+    let mut blocks = vec![header(&title), context(when)];
     // Room for the changes: keep 2 blocks for the jurisdiction line and the tail.
     let mut shown = 0usize;
-    'outer: for (j, count) in counts_by_jurisdiction(changes) {
+    'outer: for (j, count) in jurisdiction_order(changes) {
         if blocks.len() + 2 > MAX_BLOCKS - 1 {
             break;
         }
@@ -181,14 +207,17 @@ pub fn digest_message(
             esc(&j),
             if count == 1 { "" } else { "s" }
         )));
-        let mut mine: Vec<&Change> = changes.iter().filter(|c| c.jurisdiction == j).collect();
-        mine.sort_by_key(|c| (c.detected_at, c.id));
-        for c in mine {
+        for c in in_digest_order(changes, &j) {
             if blocks.len() >= MAX_BLOCKS - 1 {
                 break 'outer;
             }
             let v = change_view(c, 300);
-            let mut t = format!("{}\n{}", title_line(&v), esc(&tags(&v)));
+            let mut t = format!(
+                "{}\n{}\n{}",
+                urgency_line(&v),
+                title_line(&v),
+                esc(&tags(&v))
+            );
             if !v.hs_codes.is_empty() {
                 t.push_str(&format!(" · HS {}", esc(&v.hs_codes.join(", "))));
             }
@@ -289,6 +318,25 @@ mod tests {
             }
         }
         assert!(m.to_string().contains("|more>"));
+    }
+
+    #[test]
+    fn digest_and_message_put_the_most_urgent_first_with_the_reason() {
+        let cs = crate::notify::render::tests::mixed_urgency();
+        let m = digest_message(&cs, Utc::now(), Utc::now(), "http://rw/").to_string();
+        let high = m.find("TR radio rule in force soon").unwrap();
+        let low_tr = m.find("TR routine notice").unwrap();
+        let vn = m.find("VN quiet notice").unwrap();
+        assert!(high < low_tr && low_tr < vn, "{m}");
+        assert!(m.contains("1 high-urgency change first"), "{m}");
+        assert!(
+            m.contains(
+                ":red_circle: *HIGH* — effective in 5 days; direct match on open case CASE-7"
+            ),
+            "{m}"
+        );
+        let one = change_message(&cs[2]).to_string();
+        assert!(one.contains("*HIGH* — effective in 5 days"), "{one}");
     }
 
     #[test]

@@ -70,6 +70,7 @@ fn change_blocks(v: &ChangeView, body: &mut Vec<Value>) {
     };
     body.push(text(title));
     let mut facts = vec![
+        json!({"title": "Urgency", "value": if v.urgency_reasons.is_empty() { v.urgency.to_uppercase() } else { format!("{} — {}", v.urgency.to_uppercase(), esc(&v.urgency_reasons.join("; "))) }}),
         json!({"title": "Source", "value": esc(&v.source)}),
         json!({"title": "Detected", "value": format!("{} ({})", v.detected_at, esc(&v.kind))}),
         json!({"title": "Tags", "value": if v.categories.is_empty() { "uncategorized".into() } else { esc(&v.categories.join(", ")) }}),
@@ -79,6 +80,9 @@ fn change_blocks(v: &ChangeView, body: &mut Vec<Value>) {
     }
     if let Some(e) = &v.effective_date {
         facts.push(json!({"title": "Effective", "value": e}));
+    }
+    if let Some(d) = &v.deadline {
+        facts.push(json!({"title": "Deadline", "value": d}));
     }
     body.push(json!({"type": "FactSet", "facts": facts}));
     if !v.excerpt.is_empty() {
@@ -138,7 +142,10 @@ pub fn digest_message(
         json!({"type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true, "text": esc(&title)}),
         json!({"type": "TextBlock", "isSubtle": true, "wrap": true, "text": format!("{} → {}", fmt_time(start), fmt_time(end))}),
     ];
-    for c in changes.iter().take(MAX_CHANGES) {
+    // Bad news first: most urgent, then oldest.
+    let mut ordered: Vec<&Change> = changes.iter().collect();
+    ordered.sort_by_key(|c| (c.urgency, c.detected_at, c.id));
+    for c in ordered.into_iter().take(MAX_CHANGES) {
         change_blocks(&change_view(c, 300), &mut body);
     }
     if changes.len() > MAX_CHANGES {

@@ -19,8 +19,12 @@ type ApiResult = Result<Response, ApiError>;
 /// `{"changes": [...], "next": CURSOR|null}`
 pub async fn changes(State(shared): State<Shared>, RawQuery(q): RawQuery) -> ApiResult {
     let app = shared.app();
-    let f = Params::parse(q.as_deref()).change_query().filter()?;
+    let p = Params::parse(q.as_deref());
+    let f = p.change_query().checked(&app, &shared.sources())?;
     let (changes, next) = services::changes::page(&app, &f).await?;
+    if p.get("format") == Some("csv") {
+        return Ok(csv_response(&changes));
+    }
     Ok(Json(json!({"changes": changes, "next": next})).into_response())
 }
 
@@ -45,7 +49,7 @@ pub async fn check(State(shared): State<Shared>, RawQuery(q): RawQuery) -> ApiRe
         category: p.get("category").map(str::to_string),
         since: p.get("since").map(str::to_string),
     };
-    Ok(Json(services::check::check(&app, &q).await?).into_response())
+    Ok(Json(services::check::check(&app, &shared.sources(), &q).await?).into_response())
 }
 
 /// Every configured source with its health and plan.
@@ -147,4 +151,87 @@ pub async fn post_report(
         Json(json!({"id": id, "url": app.config.server.change_url(id), "change": c})),
     )
         .into_response())
+}
+
+/// `POST /api/changes/{id}/review` `{"state": "reviewed"|"dismissed"|"new", "note": "…"}`
+/// with a reviewer's (or an admin's) bearer token.
+pub async fn review(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> ApiResult {
+    let app = shared.app();
+    let by = super::require(&app.config, &headers, crate::config::Role::Reviewer)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError(StatusCode::NOT_FOUND, format!("no change `{id}`")))?;
+    #[derive(serde::Deserialize)]
+    struct Mark {
+        state: String,
+        #[serde(default)]
+        note: Option<String>,
+    }
+    let m: Mark = serde_json::from_str(&body).map_err(|e| {
+        ApiError::bad(format!(
+            "{e}: send {{\"state\": \"reviewed\"|\"dismissed\"|\"new\", \"note\": \"…\"}}"
+        ))
+    })?;
+    let c = services::reviews::mark(&app, id, &m.state, &by, m.note.as_deref()).await?;
+    Ok(Json(json!({"id": id, "review": c.review})).into_response())
+}
+
+/// The change log as CSV (`?format=csv`), one row per change.
+fn csv_response(changes: &[crate::model::Change]) -> Response {
+    let mut w = csv::Writer::from_writer(vec![]);
+    let _ = w.write_record([
+        "id",
+        "detected_at",
+        "jurisdiction",
+        "source",
+        "urgency",
+        "title",
+        "categories",
+        "hs_codes",
+        "effective_date",
+        "deadline",
+        "review",
+        "url",
+    ]);
+    for c in changes {
+        // A cell starting with = + - @ is text, not a formula, in a spreadsheet.
+        let cell = |s: &str| {
+            if s.starts_with(['=', '+', '-', '@']) {
+                format!("'{s}")
+            } else {
+                s.to_string()
+            }
+        };
+        let _ = w.write_record([
+            c.id.to_string(),
+            c.detected_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            c.jurisdiction.clone(),
+            c.source.clone(),
+            c.urgency.as_str().to_string(),
+            cell(&c.title),
+            c.categories.join(";"),
+            c.hs_codes.join(";"),
+            c.effective_date.map(|d| d.to_string()).unwrap_or_default(),
+            c.deadline.map(|d| d.to_string()).unwrap_or_default(),
+            c.review.state.clone(),
+            c.url.clone(),
+        ]);
+    }
+    let body = w.into_inner().unwrap_or_default();
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"regwatch-changes.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }

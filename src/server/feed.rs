@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 pub async fn atom(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Response {
     let app = shared.app();
     let p = Params::parse(q.as_deref());
-    let f = match p.change_query().filter() {
+    let f = match p.change_query().checked(&app, &shared.sources()) {
         Ok(f) => f,
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
@@ -209,6 +209,9 @@ mod tests {
             excluded_hs_codes: vec![],
             chapters: vec![],
             member: None,
+            urgency: Default::default(),
+            review: Default::default(),
+            urgency_reasons: vec![],
             origins: vec![],
             cases: vec![],
             author: None,

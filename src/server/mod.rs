@@ -3,7 +3,7 @@
 //! is untrusted: pages are rendered by minijinja with HTML autoescape, and
 //! only http/https links from sources become clickable.
 
-use crate::config::Config;
+use crate::config::{Config, Role};
 use crate::daemon::Shared;
 use crate::services::changes::ChangeQuery;
 use crate::services::ServiceError;
@@ -15,17 +15,25 @@ use axum::Router;
 mod api;
 mod feed;
 mod pages;
+mod session;
 
 pub fn router(shared: Shared) -> Router {
     Router::new()
         .route("/", get(pages::index))
         .route("/changes/{id}", get(pages::change))
+        .route("/changes/{id}/review", post(pages::review))
+        .route("/signin", get(pages::signin_page).post(pages::signin))
+        .route("/signout", post(pages::signout))
+        .route("/check", get(pages::check))
         .route("/sources", get(pages::sources))
+        .route("/sources/{id}", get(pages::source))
         .route("/feed.atom", get(feed::atom))
+        .route("/static/app.css", get(pages::stylesheet))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/changes", get(api::changes))
         .route("/api/changes/{id}", get(api::change))
+        .route("/api/changes/{id}/review", post(api::review))
         .route("/api/check", get(api::check))
         .route("/api/sources", get(api::sources))
         .route("/api/cases", get(api::cases).post(api::post_cases))
@@ -157,39 +165,95 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         == 0
 }
 
-/// Writes need `Authorization: Bearer <[server].api_token>`; with no token
-/// configured they are refused.
-pub fn authorize(cfg: &Config, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(token) = cfg
+/// Who a token belongs to: a `[[user]]` with its role, or the `[server]`
+/// API token, which acts as an admin.
+pub fn identify(cfg: &Config, token: &str) -> Option<(String, Role)> {
+    let token = token.trim();
+    if token.is_empty() {
+        return None;
+    }
+    let mut found = None;
+    // Compare with every token (no early exit on a match).
+    for u in &cfg.users {
+        if let Some(t) = u.token.as_ref().filter(|t| !t.expose().is_empty()) {
+            if constant_time_eq(token.as_bytes(), t.expose().as_bytes()) && found.is_none() {
+                found = Some((u.name.clone(), u.role));
+            }
+        }
+    }
+    if let Some(t) = cfg
         .server
         .api_token
         .as_ref()
         .filter(|t| !t.expose().is_empty())
-    else {
-        return Err(ApiError(
-            StatusCode::FORBIDDEN,
-            "writes are disabled: no API token is configured. Set REGWATCH_API_TOKEN (or [server].api_token_file, e.g. a systemd credential) and restart, then send `Authorization: Bearer <token>`".into(),
-        ));
-    };
-    let given = headers
+    {
+        if constant_time_eq(token.as_bytes(), t.expose().as_bytes()) && found.is_none() {
+            found = Some(("admin".to_string(), Role::Admin));
+        }
+    }
+    found
+}
+
+/// Whether any write credential is configured at all.
+fn writes_configured(cfg: &Config) -> bool {
+    cfg.server
+        .api_token
+        .as_ref()
+        .is_some_and(|t| !t.expose().is_empty())
+        || cfg
+            .users
+            .iter()
+            .any(|u| u.token.as_ref().is_some_and(|t| !t.expose().is_empty()))
+}
+
+/// The bearer token of a request, if any.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| {
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
         })
-        .map(str::trim);
-    match given {
-        Some(g) if constant_time_eq(g.as_bytes(), token.expose().as_bytes()) => Ok(()),
-        Some(_) => Err(ApiError(
-            StatusCode::UNAUTHORIZED,
-            "the bearer token is not the configured API token".into(),
-        )),
+        .map(str::trim)
+}
+
+/// A write needs `Authorization: Bearer <token>` of a user with at least
+/// `role` (the `[server]` API token is an admin); with no token configured
+/// at all, writes are refused.
+pub fn require(cfg: &Config, headers: &HeaderMap, role: Role) -> Result<String, ApiError> {
+    if !writes_configured(cfg) {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            "writes are disabled: no API token is configured. Set REGWATCH_API_TOKEN (or [server].api_token_file, e.g. a systemd credential, or a [[user]] with token_env) and restart, then send `Authorization: Bearer <token>`".into(),
+        ));
+    }
+    match bearer(headers) {
         None => Err(ApiError(
             StatusCode::UNAUTHORIZED,
             "writes need `Authorization: Bearer <token>` (the API token)".into(),
         )),
+        Some(g) => match identify(cfg, g) {
+            None => Err(ApiError(
+                StatusCode::UNAUTHORIZED,
+                "the bearer token is not the configured API token nor a user's".into(),
+            )),
+            Some((name, r)) if r >= role => Ok(name),
+            Some((name, r)) => Err(ApiError(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "{name} is a {}: this needs a {} (change `role` under [[user]])",
+                    r.as_str(),
+                    role.as_str()
+                ),
+            )),
+        },
     }
+}
+
+/// Writes to cases and reports need an admin's token.
+pub fn authorize(cfg: &Config, headers: &HeaderMap) -> Result<(), ApiError> {
+    require(cfg, headers, Role::Admin).map(|_| ())
 }
 
 async fn healthz(axum::extract::State(shared): axum::extract::State<Shared>) -> Response {

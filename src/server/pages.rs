@@ -24,6 +24,10 @@ fn env() -> &'static Environment<'static> {
             ("index.html", include_str!("templates/index.html")),
             ("change.html", include_str!("templates/change.html")),
             ("sources.html", include_str!("templates/sources.html")),
+            ("source.html", include_str!("templates/source.html")),
+            ("check.html", include_str!("templates/check.html")),
+            ("signin.html", include_str!("templates/signin.html")),
+            ("coverage.html", include_str!("templates/coverage.html")),
             ("error.html", include_str!("templates/error.html")),
         ] {
             env.add_template(name, src)
@@ -60,6 +64,19 @@ fn error_page(status: StatusCode, message: &str) -> Response {
     )
 }
 
+/// The one stylesheet of every page: a file, so pages keep working under a
+/// `default-src 'self'` Content-Security-Policy (no inline styles).
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("static/app.css"),
+    )
+        .into_response()
+}
+
 pub async fn not_found() -> Response {
     error_page(StatusCode::NOT_FOUND, "There is no page at this address.")
 }
@@ -78,6 +95,8 @@ struct Row {
     effective: Option<String>,
     cases: Vec<String>,
     excerpt: String,
+    urgency: &'static str,
+    urgency_reasons: Vec<String>,
 }
 
 fn row(c: &Change) -> Row {
@@ -97,6 +116,8 @@ fn row(c: &Change) -> Row {
         effective: c.effective_date.map(|d| d.to_string()),
         cases: c.cases.iter().map(|m| m.id.clone()).collect(),
         excerpt: crate::util::truncate(&c.excerpt, 240),
+        urgency: c.urgency.as_str(),
+        urgency_reasons: c.urgency_reasons.clone(),
     }
 }
 
@@ -111,10 +132,22 @@ const PERIODS: &[(&str, &str)] = &[
 pub async fn index(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Response {
     let app = shared.app();
     let p = Params::parse(q.as_deref());
-    let (rows, next, error) = match p.change_query().filter() {
+    let checked = p.change_query().checked(&app, &shared.sources());
+    let volume = match &checked {
+        Ok(c) => services::volume::weekly(&app, c)
+            .await
+            .map_err(|e| tracing::error!(error = format!("{e:#}"), "volume failed"))
+            .ok(),
+        Err(_) => None,
+    };
+    let (rows, next, error) = match checked {
         Err(e) => (vec![], None, Some(e.to_string())),
         Ok(f) => match services::changes::page(&app, &f).await {
-            Ok((changes, next)) => (changes.iter().map(row).collect::<Vec<_>>(), next, None),
+            Ok((mut changes, next)) => {
+                // Bad news first within the page; pages still go newest to oldest.
+                services::urgency::sort(&mut changes, chrono::Utc::now().date_naive());
+                (changes.iter().map(row).collect::<Vec<_>>(), next, None)
+            }
             Err(e) => {
                 tracing::error!(error = format!("{e:#}"), "change log page failed");
                 (
@@ -147,8 +180,22 @@ pub async fn index(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Respo
         periods.push((since.clone(), format!("since {since}")));
     }
     since = since.trim().to_string();
+    let coverage = coverage_view(&shared, &p).await;
+    let charts = volume.as_ref().map(|v| {
+        context! {
+            country => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by country", &v.weeks, &v.by_country)),
+            category => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by category", &v.weeks, &v.by_category)),
+        }
+    });
+    let export_q = p.query_without(&["cursor", "format"]);
+    let sep = if export_q.is_empty() { "" } else { "&" };
     let ctx = context! {
         title => "Changes",
+        volume => volume,
+        charts => charts,
+        csv_url => format!("/api/changes?{export_q}{sep}format=csv&limit=500"),
+        json_url => format!("/api/changes?{export_q}{sep}limit=500"),
+        coverage => coverage,
         form => context! {
             country => p.get("country").unwrap_or(""),
             category => p.get("category").unwrap_or("").to_lowercase(),
@@ -207,7 +254,11 @@ fn diff_lines(diff: &str) -> Vec<DiffLine> {
         .collect()
 }
 
-pub async fn change(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
+pub async fn change(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
     let app = shared.app();
     let Ok(id) = id.parse::<i64>() else {
         return error_page(
@@ -238,9 +289,29 @@ pub async fn change(State(shared): State<Shared>, Path(id): Path<String>) -> Res
         .iter()
         .map(|e| context! { category => e.category, via => e.via, matched => e.matched })
         .collect();
+    let (text, text_cut) = match services::evidence::marked_text(&app, &c).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "change text failed");
+            (vec![], false)
+        }
+    };
+    let session = super::session::current(&headers);
+    let trail = services::reviews::trail(&app, c.id)
+        .await
+        .unwrap_or_default();
     let ctx = context! {
         title => format!("#{} {}", c.id, c.title),
+        review => c.review.clone(),
+        trail => trail,
+        can_review => session.as_ref().is_some_and(|s| s.role >= crate::config::Role::Reviewer),
+        csrf => session.as_ref().map(|s| s.csrf.clone()),
+        who => session.as_ref().map(|s| format!("{} ({})", s.name, s.role.as_str())),
         c => row(&c),
+        deadline => c.deadline.map(|d| d.to_string()),
+        text => text,
+        text_cut => text_cut,
+        words => services::evidence::word_diff(&c.diff),
         link => c.link,
         href => safe_href(c.link.as_deref()),
         author => c.author,
@@ -252,29 +323,319 @@ pub async fn change(State(shared): State<Shared>, Path(id): Path<String>) -> Res
     page(StatusCode::OK, "change.html", ctx)
 }
 
-pub async fn sources(State(shared): State<Shared>) -> Response {
-    match services::sources::rows(&shared.app(), &shared.sources()).await {
-        Ok(rows) => {
-            let down = rows.iter().filter(|r| r.down).count();
-            let rows: Vec<serde_json::Value> = rows
-                .into_iter()
-                .map(|r| {
-                    let mut v = serde_json::to_value(&r).unwrap_or_default();
-                    v["href"] = serde_json::json!(safe_href(Some(&r.url)));
+/// The coverage as pages show it: the summary sentence and times in UTC.
+fn coverage_value(c: &services::sources::Coverage) -> serde_json::Value {
+    let mut v = serde_json::to_value(c).unwrap_or_default();
+    v["summary"] = serde_json::json!(c.summary());
+    v["blind"] = serde_json::json!(c.blind());
+    for key in ["failing", "stale"] {
+        let list = match key {
+            "failing" => &c.failing,
+            _ => &c.stale,
+        };
+        v[key] = list
+            .iter()
+            .map(|g| {
+                serde_json::json!({
+                    "id": g.id, "name": g.name,
+                    "since": g.since.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+                    "error": g.error.as_deref().map(services::sources::short_error),
+                })
+            })
+            .collect();
+    }
+    v
+}
+
+/// The list's coverage: of the filtered country, else of every source,
+/// over the filtered period (else the last 30 days). None when unreadable.
+async fn coverage_view(shared: &Shared, p: &Params) -> Option<serde_json::Value> {
+    let app = shared.app();
+    let dest = p
+        .get("country")
+        .and_then(|c| crate::model::Country::parse(c).ok());
+    let since = p
+        .get("since")
+        .and_then(|s| services::changes::parse_since(s).ok())
+        .unwrap_or_else(|| chrono::Utc::now() - chrono::Duration::days(30));
+    match services::sources::coverage(&app, &shared.sources(), dest.as_ref(), since).await {
+        Ok(c) => Some(coverage_value(&c)),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "coverage failed");
+            None
+        }
+    }
+}
+
+/// `GET /check`: the pre-quote check as a page, coverage first.
+pub async fn check(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Response {
+    let app = shared.app();
+    let p = Params::parse(q.as_deref());
+    let form = context! {
+        country => p.get("country").unwrap_or("").to_uppercase(),
+        hs => p.all("hs").join(", "),
+        category => p.get("category").unwrap_or("").to_lowercase(),
+        since => p.get("since").unwrap_or(""),
+    };
+    let categories = app.tagger.taxonomy.category_names();
+    let Some(country) = p.get("country") else {
+        return page(
+            StatusCode::OK,
+            "check.html",
+            context! { title => "Check", form => form, categories => categories },
+        );
+    };
+    let q = services::check::CheckQuery {
+        country: country.to_string(),
+        hs: p.all("hs"),
+        category: p.get("category").map(str::to_string),
+        since: p.get("since").map(str::to_string),
+    };
+    match services::check::check(&app, &shared.sources(), &q).await {
+        Ok(r) => {
+            let rows: Vec<serde_json::Value> = r
+                .changes
+                .iter()
+                .map(|i| {
+                    let mut v = serde_json::to_value(row(&i.change)).unwrap_or_default();
+                    v["strength"] = serde_json::json!(i.strength.as_str());
+                    v["why"] = serde_json::json!(i.why);
                     v
                 })
                 .collect();
+            let api_url = format!("/api/check?{}", p.query_without(&[]));
+            let coverage = coverage_value(&r.coverage);
+            let blind = r.coverage.blind();
             page(
                 StatusCode::OK,
-                "sources.html",
-                context! { title => "Sources", rows => rows, down => down },
+                "check.html",
+                context! {
+                    title => format!("Check {}", r.country),
+                    form => form, categories => categories,
+                    since => r.since.format("%Y-%m-%d").to_string(),
+                    coverage => coverage, blind => blind,
+                    report => minijinja::Value::from_serialize(&r), rows => rows, api_url => api_url,
+                },
             )
         }
+        Err(ServiceError::Invalid(m)) | Err(ServiceError::NotFound(m)) => page(
+            StatusCode::BAD_REQUEST,
+            "check.html",
+            context! { title => "Check", form => form, categories => categories, error => m },
+        ),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "check page failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The check cannot be run right now; see the daemon's log.",
+            )
+        }
+    }
+}
+
+/// A source row as pages show it: humanized times (UTC in the title), the
+/// short error, staleness.
+fn source_value(
+    r: &services::sources::SourceRow,
+    stale: &std::collections::HashSet<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    v["href"] = serde_json::json!(safe_href(Some(&r.url)));
+    v["stale"] = serde_json::json!(stale.contains(&r.id));
+    v["short_error"] =
+        serde_json::json!(r.last_error.as_deref().map(services::sources::short_error));
+    for (key, t) in [
+        ("last_success", r.last_success),
+        ("last_poll", r.last_poll),
+        ("next_poll", r.next_poll),
+    ] {
+        v[format!("{key}_ago")] = serde_json::json!(t.map(|t| crate::util::ago(t, now)));
+        v[format!("{key}_utc")] =
+            serde_json::json!(t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()));
+    }
+    v
+}
+
+/// Rows and who is failing or stale (the coverage's words).
+async fn source_rows(
+    shared: &Shared,
+) -> Result<(Vec<serde_json::Value>, usize, usize), ServiceError> {
+    let app = shared.app();
+    let sources = shared.sources();
+    let rows = services::sources::rows(&app, &sources).await?;
+    let now = chrono::Utc::now();
+    let cov =
+        services::sources::coverage(&app, &sources, None, now - chrono::Duration::days(30)).await?;
+    let stale: std::collections::HashSet<String> = cov.stale.iter().map(|g| g.id.clone()).collect();
+    let rows = rows.iter().map(|r| source_value(r, &stale, now)).collect();
+    Ok((rows, cov.failing.len(), cov.stale.len()))
+}
+
+pub async fn sources(State(shared): State<Shared>) -> Response {
+    match source_rows(&shared).await {
+        Ok((rows, failing, stale)) => page(
+            StatusCode::OK,
+            "sources.html",
+            context! { title => "Sources", rows => rows, failing => failing, stale => stale },
+        ),
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "sources page failed");
             error_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Source health cannot be read right now.",
+            )
+        }
+    }
+}
+
+/// `GET /sources/{id}`: one source, its full error chain and recent polls.
+pub async fn source(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
+    let rows = match source_rows(&shared).await {
+        Ok((rows, _, _)) => rows,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "source page failed");
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Source health cannot be read right now.",
+            );
+        }
+    };
+    let Some(s) = rows.into_iter().find(|r| r["id"] == id.as_str()) else {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            &format!("There is no source `{id}`."),
+        );
+    };
+    let log: Vec<minijinja::Value> = shared
+        .app()
+        .store
+        .fetch_log(&id, 20)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(outcome, error)| context! { outcome => outcome, error => error })
+        .collect();
+    page(
+        StatusCode::OK,
+        "source.html",
+        context! { title => format!("Source {id}"), s => s, log => log },
+    )
+}
+
+fn form(body: &str) -> std::collections::HashMap<String, String> {
+    url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Only a path on this site is a place to go back to.
+fn local_path(next: Option<&String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
+        _ => "/".to_string(),
+    }
+}
+
+fn see_other(to: &str, cookie: Option<String>) -> Response {
+    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response();
+    if let Some(c) = cookie {
+        if let Ok(v) = header::HeaderValue::from_str(&c) {
+            r.headers_mut().insert(header::SET_COOKIE, v);
+        }
+    }
+    r
+}
+
+/// `GET /signin`
+pub async fn signin_page(headers: axum::http::HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q.as_deref());
+    let who = super::session::current(&headers)
+        .map(|s| context! { name => s.name, role => s.role.as_str(), csrf => s.csrf });
+    page(
+        StatusCode::OK,
+        "signin.html",
+        context! { title => "Sign in", who => who, next => local_path(p.get("next").map(str::to_string).as_ref()) },
+    )
+}
+
+/// `POST /signin` (form: token, next)
+pub async fn signin(State(shared): State<Shared>, body: String) -> Response {
+    let f = form(&body);
+    let app = shared.app();
+    let next = local_path(f.get("next"));
+    match super::session::sign_in(
+        &app.config,
+        f.get("token").map(String::as_str).unwrap_or(""),
+    ) {
+        Some(cookie) => see_other(&next, Some(cookie)),
+        None => page(
+            StatusCode::UNAUTHORIZED,
+            "signin.html",
+            context! { title => "Sign in", next => next, error => "This token is not one of the configured users' (nor the API token)." },
+        ),
+    }
+}
+
+/// `POST /signout` (form: csrf)
+pub async fn signout(headers: axum::http::HeaderMap, body: String) -> Response {
+    let f = form(&body);
+    match super::session::current(&headers) {
+        Some(s) if super::session::csrf_ok(&s, f.get("csrf").map(String::as_str).unwrap_or("")) => {
+            see_other("/", Some(super::session::sign_out(&headers)))
+        }
+        _ => error_page(
+            StatusCode::FORBIDDEN,
+            "This form has expired: reload the page.",
+        ),
+    }
+}
+
+/// `POST /changes/{id}/review` (form: state, note, csrf), for a signed-in reviewer.
+pub async fn review(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            "There is no change with this number.",
+        );
+    };
+    let f = form(&body);
+    let Some(s) = super::session::current(&headers) else {
+        return see_other(&format!("/signin?next=/changes/{id}"), None);
+    };
+    if !super::session::csrf_ok(&s, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "This form has expired: reload the page and try again.",
+        );
+    }
+    if s.role < crate::config::Role::Reviewer {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "{} is a {}: only reviewers and admins mark changes.",
+                s.name,
+                s.role.as_str()
+            ),
+        );
+    }
+    let app = shared.app();
+    let state = f.get("state").map(String::as_str).unwrap_or("");
+    match services::reviews::mark(&app, id, state, &s.name, f.get("note").map(String::as_str)).await
+    {
+        Ok(_) => see_other(&format!("/changes/{id}"), None),
+        Err(ServiceError::Invalid(m)) => error_page(StatusCode::BAD_REQUEST, &m),
+        Err(ServiceError::NotFound(m)) => error_page(StatusCode::NOT_FOUND, &m),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "review failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The review could not be saved.",
             )
         }
     }
@@ -298,11 +659,13 @@ mod tests {
             effective: None,
             cases: vec![],
             excerpt: "<script>x</script>".into(),
+            urgency: "low",
+            urgency_reasons: vec![],
         };
         let html = env()
             .get_template("change.html")
             .unwrap()
-            .render(context! { title => "t", c => c, diff => diff_lines("@@ -1 +1 @@\n-old <b>\n+new"), href => None::<String>, link => Some("javascript:alert(1)"), evidence => Vec::<String>::new(), cases => Vec::<String>::new(), api_url => "/api/changes/1" })
+            .render(context! { title => "t", review => crate::model::Review::default(), trail => Vec::<String>::new(), c => c, diff => diff_lines("@@ -1 +1 @@\n-old <b>\n+new"), href => None::<String>, link => Some("javascript:alert(1)"), evidence => Vec::<String>::new(), cases => Vec::<String>::new(), api_url => "/api/changes/1" })
             .unwrap();
         assert!(
             html.contains("&lt;img src=x onerror=alert(1)&gt;"),

@@ -2,8 +2,8 @@
 //! and the change page's URL.
 
 use super::{App, ServiceError};
-use crate::config::Config;
-use crate::model::{Change, Country, HsCode};
+use crate::config::{Config, Source};
+use crate::model::{Case, Change, Country, HsCode, Strength};
 use crate::store::ChangeFilter;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -74,8 +74,108 @@ pub struct ChangeQuery {
     pub cursor: Option<String>,
 }
 
+/// A category a person typed, checked against the taxonomy; the error
+/// lists every valid one (`category=telcom` → "use one of …, telecom, …").
+pub fn check_category(app: &App, category: &str) -> Result<String, ServiceError> {
+    let c = category.trim().to_lowercase();
+    let known = app.tagger.taxonomy.category_names();
+    if known.contains(&c) {
+        Ok(c)
+    } else {
+        Err(ServiceError::invalid(format!(
+            "category `{category}` is not in the taxonomy: use one of {}",
+            known.join(", ")
+        )))
+    }
+}
+
+/// A source id a person typed, checked against the configured sources
+/// (and `field`, the source of field reports); the error lists them.
+pub fn check_source(sources: &[Source], id: &str) -> Result<String, ServiceError> {
+    let id = id.trim();
+    if id == "field" || sources.iter().any(|s| s.id() == id) {
+        return Ok(id.to_string());
+    }
+    let mut known: Vec<&str> = sources.iter().map(|s| s.id()).collect();
+    known.push("field");
+    Err(ServiceError::invalid(format!(
+        "source `{id}` is not configured: use one of {}",
+        known.join(", ")
+    )))
+}
+
+/// A product going to a destination, as matching sees it: the same probe
+/// case for the pre-quote check and for a change-log search by country and
+/// HS code, so the two always agree.
+pub fn probe_case(dest: &Country, hs: &[HsCode], category: Option<&str>) -> Case {
+    Case {
+        id: "check".into(),
+        client: String::new(),
+        title: String::new(),
+        country: dest.to_string(),
+        hs_codes: hs.to_vec(),
+        categories: category.iter().map(|c| c.to_string()).collect(),
+        keywords: vec![],
+        status: "open".into(),
+        link: None,
+        origin: None,
+    }
+}
+
+/// The store's narrowing for HS codes before matching: each code's heading
+/// (4 digits), both HS versions, so sibling subheadings reach the matcher.
+pub fn heading_filter(hs: &[HsCode]) -> Vec<String> {
+    let mut v: Vec<String> = hs
+        .iter()
+        .flat_map(HsCode::search_digits)
+        .map(|d| d[..d.len().min(4)].to_string())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Whether a change bears on the probe, how strongly and why.
+pub fn match_probe(c: &Change, probe: &Case) -> Option<(Strength, String)> {
+    crate::matching::match_case(&c.jurisdiction, &c.tags(), "", "", probe)
+}
+
+/// A checked change-log query: the store filter, and when a destination
+/// and HS codes are given, the probe every result must match (the check's
+/// matching, with its exclusions and HS-version equivalences).
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub filter: ChangeFilter,
+    pub probe: Option<Case>,
+}
+
 impl ChangeQuery {
-    /// Validate into a store filter; a bad value is [`ServiceError::Invalid`].
+    /// The one way every front end (web list, `/api/changes`, the feed,
+    /// `regwatch changes`) turns typed filters into a store filter: each
+    /// value checked, unknown categories and sources refused with the valid
+    /// ones listed.
+    pub fn checked(&self, app: &App, sources: &[Source]) -> Result<Checked, ServiceError> {
+        let mut f = self.filter()?;
+        if let Some(c) = &self.category {
+            f.category = Some(check_category(app, c)?);
+        }
+        if let Some(s) = &self.source {
+            f.source = Some(check_source(sources, s)?);
+        }
+        let hs = parse_hs(&self.hs)?;
+        let probe = match (&f.country, hs.is_empty()) {
+            (Some(dest), false) => {
+                f.hs = Some(heading_filter(&hs));
+                Some(probe_case(dest, &hs, None))
+            }
+            _ => None,
+        };
+        Ok(Checked { filter: f, probe })
+    }
+
+    /// Validate the form of each value into a store filter (no check
+    /// against the taxonomy or sources: see [`ChangeQuery::checked`]); a bad
+    /// value is [`ServiceError::Invalid`].
     pub fn filter(&self) -> Result<ChangeFilter, ServiceError> {
         let since = self.since.as_deref().map(parse_since).transpose()?;
         let country = self
@@ -125,29 +225,66 @@ pub fn with_urls(cfg: &Config, mut changes: Vec<Change>) -> Vec<Change> {
     changes
 }
 
-/// The changes that match `f`, newest first, with URLs.
-pub async fn list(app: &App, f: &ChangeFilter) -> Result<Vec<Change>, ServiceError> {
-    Ok(with_urls(&app.config, app.store.changes(f).await?))
+/// Each change as read by a person: its URL, and its urgency as of today
+/// (computed at read time, see [`super::urgency`]).
+pub async fn finish(app: &App, mut changes: Vec<Change>) -> Result<Vec<Change>, ServiceError> {
+    if !changes.iter().all(|c| c.cases.is_empty()) {
+        let open = app
+            .store
+            .open_cases()
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        super::urgency::annotate(&mut changes, &open, Utc::now().date_naive());
+    } else {
+        super::urgency::annotate(&mut changes, &Default::default(), Utc::now().date_naive());
+    }
+    Ok(with_urls(&app.config, changes))
 }
 
-/// One page of the change log and the cursor of the next page.
-pub async fn page(
-    app: &App,
-    f: &ChangeFilter,
-) -> Result<(Vec<Change>, Option<String>), ServiceError> {
+/// The changes that match `f`, newest first, with URLs and urgency.
+pub async fn list(app: &App, f: &ChangeFilter) -> Result<Vec<Change>, ServiceError> {
+    finish(app, app.store.changes(f).await?).await
+}
+
+/// One page of the change log and the cursor of the next page. With a
+/// probe, only changes that match it count (scanning on past the others).
+pub async fn page(app: &App, q: &Checked) -> Result<(Vec<Change>, Option<String>), ServiceError> {
+    let f = &q.filter;
     let limit = f.limit.unwrap_or(DEFAULT_LIMIT);
-    let probe = ChangeFilter {
-        limit: Some(limit + 1),
-        ..f.clone()
-    };
-    let mut changes = app.store.changes(&probe).await?;
+    let mut changes: Vec<Change> = vec![];
+    let mut before = f.before_id;
+    loop {
+        let probe = ChangeFilter {
+            limit: Some(limit + 1),
+            before_id: before,
+            ..f.clone()
+        };
+        let batch = app.store.changes(&probe).await?;
+        let exhausted = (batch.len() as i64) <= limit;
+        before = batch.last().map(|c| c.id);
+        changes.extend(
+            batch
+                .into_iter()
+                .filter(|c| q.probe.as_ref().is_none_or(|p| match_probe(c, p).is_some())),
+        );
+        if changes.len() as i64 > limit || exhausted || q.probe.is_none() {
+            break;
+        }
+    }
     let next = if changes.len() as i64 > limit {
         changes.truncate(limit as usize);
         changes.last().map(|c| c.id.to_string())
     } else {
         None
     };
-    Ok((with_urls(&app.config, changes), next))
+    Ok((finish(app, changes).await?, next))
+}
+
+/// Every change of a checked query (up to its limit), newest first.
+pub async fn list_checked(app: &App, q: &Checked) -> Result<Vec<Change>, ServiceError> {
+    Ok(page(app, q).await?.0)
 }
 
 /// One change, with its URL.
@@ -157,7 +294,7 @@ pub async fn one(app: &App, id: i64) -> Result<Change, ServiceError> {
         .change(id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("no change #{id}")))?;
-    Ok(with_urls(&app.config, vec![c]).remove(0))
+    Ok(finish(app, vec![c]).await?.remove(0))
 }
 
 /// Several changes by id, with URLs.

@@ -1,8 +1,10 @@
 //! The pre-quote check: what changed for a product going to a destination.
 
-use super::changes::{parse_hs, parse_since, with_urls};
+use super::changes::{finish, parse_hs, parse_since};
+use super::sources::Coverage;
 use super::{App, ServiceError};
-use crate::model::{Case, Change, Country, HsCode, Strength};
+use crate::config::Source;
+use crate::model::{Change, Country, HsCode, Strength};
 use crate::store::ChangeFilter;
 use chrono::{DateTime, Utc};
 
@@ -24,7 +26,10 @@ pub struct CheckReport {
     pub since: DateTime<Utc>,
     /// Changes whose effective date is still ahead, soonest first.
     pub upcoming: Vec<CheckItem>,
-    /// Everything relevant, newest first.
+    /// Which sources cover the destination, and which could not answer.
+    pub coverage: Coverage,
+    /// Everything relevant, bad news first: most urgent, then the strongest
+    /// match, then newest.
     pub changes: Vec<CheckItem>,
 }
 
@@ -39,44 +44,29 @@ pub struct CheckItem {
 
 /// The pre-quote check: changes covering the destination that name an
 /// overlapping HS code (heading level or deeper, both HS versions), or, when
-/// asked, a category.
-pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceError> {
+/// asked, a category; with the coverage of the destination by `sources`.
+pub async fn check(
+    app: &App,
+    sources: &[Source],
+    q: &CheckQuery,
+) -> Result<CheckReport, ServiceError> {
     let dest = Country::parse(&q.country).map_err(ServiceError::Invalid)?;
     if q.hs.is_empty() && q.category.is_none() {
         return Err(ServiceError::invalid(
             "give an HS code (hs) and/or a category: the check is for a product",
         ));
     }
-    let category = q.category.as_deref().map(str::to_lowercase);
-    if let Some(c) = &category {
-        let known = app.tagger.taxonomy.category_names();
-        if !known.contains(c) {
-            return Err(ServiceError::invalid(format!(
-                "category `{c}` is not in the taxonomy: use one of {}",
-                known.join(", ")
-            )));
-        }
-    }
+    let category = q
+        .category
+        .as_deref()
+        .map(|c| super::changes::check_category(app, c))
+        .transpose()?;
     let since = parse_since(q.since.as_deref().unwrap_or("90d"))?;
     let hs = parse_hs(&q.hs)?;
-    let probe = Case {
-        id: "check".into(),
-        client: String::new(),
-        title: String::new(),
-        country: dest.to_string(),
-        hs_codes: hs.clone(),
-        categories: category.iter().cloned().collect(),
-        keywords: vec![],
-        status: "open".into(),
-        link: None,
-        origin: None,
-    };
-    // Narrow in SQL by destination, period and heading, then match in Rust with reasons.
-    let headings: Vec<String> = hs
-        .iter()
-        .flat_map(HsCode::search_digits)
-        .map(|d| d[..d.len().min(4)].to_string())
-        .collect();
+    let probe = super::changes::probe_case(&dest, &hs, category.as_deref());
+    // Narrow in SQL by destination, period and heading, then match in Rust
+    // with reasons: the same matching as a change-log search by country and HS.
+    let headings = super::changes::heading_filter(&hs);
     let base = ChangeFilter {
         since: Some(since),
         country: Some(dest.clone()),
@@ -104,10 +94,8 @@ pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceErro
     candidates.sort_by_key(|c| std::cmp::Reverse(c.id));
     let today = Utc::now().date_naive();
     let mut changes = vec![];
-    for ch in with_urls(&app.config, candidates) {
-        if let Some((strength, why)) =
-            crate::matching::match_case(&ch.jurisdiction, &ch.tags(), "", "", &probe)
-        {
+    for ch in finish(app, candidates).await? {
+        if let Some((strength, why)) = super::changes::match_probe(&ch, &probe) {
             changes.push(CheckItem {
                 change: ch,
                 strength,
@@ -115,13 +103,22 @@ pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceErro
             });
         }
     }
+    changes.sort_by(|a, b| {
+        a.change
+            .urgency
+            .cmp(&b.change.urgency)
+            .then_with(|| a.strength.cmp(&b.strength))
+            .then_with(|| b.change.id.cmp(&a.change.id))
+    });
     let mut upcoming: Vec<CheckItem> = changes
         .iter()
         .filter(|c| c.change.effective_date.is_some_and(|d| d >= today))
         .cloned()
         .collect();
     upcoming.sort_by_key(|c| c.change.effective_date);
+    let coverage = super::sources::coverage(app, sources, Some(&dest), since).await?;
     Ok(CheckReport {
+        coverage,
         country: dest.to_string(),
         hs_codes: hs,
         category,

@@ -7,8 +7,12 @@
 pub mod cases;
 pub mod changes;
 pub mod check;
+pub mod evidence;
 pub mod reports;
+pub mod reviews;
 pub mod sources;
+pub mod urgency;
+pub mod volume;
 
 pub use crate::app::App;
 

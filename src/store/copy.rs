@@ -169,6 +169,19 @@ const TABLES: &[Table] = &[
         serial: true,
     },
     Table {
+        name: "reviews",
+        columns: &[
+            ("id", Int),
+            ("change_id", Int),
+            ("state", Text),
+            ("by_user", Text),
+            ("at", Text),
+            ("note", Text),
+        ],
+        order_by: "id",
+        serial: true,
+    },
+    Table {
         name: "digest_state",
         columns: &[("channel", Text), ("period_end", Text)],
         order_by: "channel",

@@ -639,6 +639,31 @@ impl Store {
         .await?)
     }
 
+    /// When a source's current run of failed polls began: the first failed
+    /// poll after its last poll that did not fail (None when the last poll worked).
+    pub async fn failing_since(&self, source_id: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
+        let t: Option<String> = sqlx::query_scalar(
+            "SELECT MIN(started_at) FROM fetch_log WHERE source_id = $1 AND outcome = 'failed'
+             AND id > COALESCE((SELECT MAX(id) FROM fetch_log WHERE source_id = $2 AND outcome <> 'failed'), 0)",
+        )
+        .bind(source_id)
+        .bind(source_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(t.and_then(|t| parse_ts(&t)))
+    }
+
+    /// The text a change was detected in (the followed page's text, or the
+    /// item's), as stored with it.
+    pub async fn change_body(&self, id: i64) -> anyhow::Result<Option<String>> {
+        let b: Option<Option<String>> =
+            sqlx::query_scalar("SELECT body FROM changes WHERE id = CAST($1 AS BIGINT)")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(b.flatten())
+    }
+
     pub async fn change(&self, id: i64) -> anyhow::Result<Option<Change>> {
         let f = ChangeFilter {
             ids: Some(vec![id]),
@@ -778,6 +803,9 @@ impl Store {
                     excluded_hs_codes: serde_json::from_str(&r.get::<String, _>(15))?,
                     chapters: serde_json::from_str(&r.get::<String, _>(16))?,
                     member: r.get(17),
+                    urgency: Default::default(),
+                    review: Default::default(),
+                    urgency_reasons: vec![],
                     origins: serde_json::from_str(&r.get::<String, _>(18))?,
                     cases: vec![],
                     url: String::new(),
@@ -785,7 +813,85 @@ impl Store {
             })
             .collect::<anyhow::Result<_>>()?;
         self.attach_cases(&mut out).await?;
+        self.attach_reviews(&mut out).await?;
         Ok(out)
+    }
+
+    /// Record a review mark (every mark is kept). False when there is no such change.
+    pub async fn add_review(
+        &self,
+        change_id: i64,
+        state: &str,
+        by: &str,
+        at: DateTime<Utc>,
+        note: Option<&str>,
+    ) -> anyhow::Result<bool> {
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM changes WHERE id = CAST($1 AS BIGINT)")
+                .bind(change_id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        if exists.is_none() {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO reviews (change_id, state, by_user, at, note) VALUES (CAST($1 AS BIGINT), $2, $3, $4, $5)",
+        )
+        .bind(change_id.to_string())
+        .bind(state)
+        .bind(by)
+        .bind(ts(at))
+        .bind(note)
+        .execute(&self.pool)
+        .await?;
+        Ok(true)
+    }
+
+    /// Every review mark of a change, oldest first (the audit trail).
+    pub async fn reviews(&self, change_id: i64) -> anyhow::Result<Vec<crate::model::Review>> {
+        let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT state, by_user, at, note FROM reviews WHERE change_id = CAST($1 AS BIGINT) ORDER BY id",
+        )
+        .bind(change_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(state, by, at, note)| crate::model::Review {
+                state,
+                by: Some(by),
+                at: Some(at),
+                note,
+            })
+            .collect())
+    }
+
+    async fn attach_reviews(&self, changes: &mut [Change]) -> anyhow::Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = changes.iter().map(|c| c.id.to_string()).collect();
+        let sql = format!(
+            "SELECT change_id, state, by_user, at, note FROM reviews
+             WHERE change_id IN ({}) ORDER BY id",
+            ids.join(",")
+        );
+        let rows: Vec<(i64, String, String, String, Option<String>)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&self.pool)
+                .await?;
+        // Ordered by id: the last mark of each change wins.
+        for (cid, state, by, at, note) in rows {
+            if let Some(c) = changes.iter_mut().find(|c| c.id == cid) {
+                c.review = crate::model::Review {
+                    state,
+                    by: Some(by),
+                    at: Some(at),
+                    note,
+                };
+            }
+        }
+        Ok(())
     }
 
     async fn attach_cases(&self, changes: &mut [Change]) -> anyhow::Result<()> {

@@ -13,4 +13,6 @@ mod multi;
 mod notify;
 mod render;
 mod rendering;
+mod screens;
 mod store;
+mod ux;

@@ -682,11 +682,12 @@ async fn email_digest_is_grouped_escaped_and_cannot_inject_headers() {
         text.find("== VN (1) ==").unwrap(),
     );
     assert!(tr < vn, "{text}");
+    // Bad news first: telecom holds the direct match on the open case.
     let (el, te) = (
         text.find("-- electronics --").unwrap(),
         text.find("-- telecom --").unwrap(),
     );
-    assert!(tr < el && el < te && te < vn, "{text}");
+    assert!(tr < te && te < el && el < vn, "{text}");
     assert!(
         text.contains("-- other --"),
         "untagged changes are grouped too: {text}"
@@ -991,11 +992,13 @@ secret_file = "no-such-secret"
         &["sources", "check"],
     ] {
         let out = setup.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        // No source was ever polled here: `check` answers, and exits 1
+        // because nothing could be checked (never an all-clear).
+        let blind = args[0] == "check"
+            && out.status.code() == Some(1)
+            && err.contains("Nothing could be checked");
+        assert!(out.status.success() || blind, "{args:?}: {err}");
     }
     let out = setup.run(&["notify", "retry"]);
     let text = String::from_utf8_lossy(&out.stdout);
