@@ -25,6 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 mkdir -p "$DIR/www" "$DIR/sources" "$DIR/logs"
+# nginx's worker runs as an unprivileged user: it must be able to read the feeds.
+chmod 0755 "$DIR" "$DIR/www"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 # N small feeds, each with its own items.

@@ -569,12 +569,12 @@ async fn reviewers_mark_changes_viewers_cannot_and_digests_can_skip_reviewed() {
     );
 
     // The digest of a skip_reviewed channel leaves the reviewed change out.
-    let team = regwatch::notify::digest_now(&app, Some("team"), true)
+    let team = regwatch::notify::digest_now(&app, Some("team"), true, None)
         .await
         .unwrap();
     assert!(team.contains("Bilgisayar kuralı bekliyor"), "{team}");
     assert!(!team.contains("Telsiz kuralı gözden geçirildi"), "{team}");
-    let all = regwatch::notify::digest_now(&app, Some("all"), true)
+    let all = regwatch::notify::digest_now(&app, Some("all"), true, None)
         .await
         .unwrap();
     assert!(all.contains("Telsiz kuralı gözden geçirildi"), "{all}");
