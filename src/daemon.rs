@@ -68,15 +68,28 @@ pub struct RunOptions {
     pub listen: Option<String>,
 }
 
-/// Sources by id, for the scheduler (built once per load, not per dispatch).
-pub type SourceIndex = HashMap<String, Source>;
+/// Sources by id, for the scheduler (built once per load, not per
+/// dispatch), over the same list the rest of the daemon reads: no source is
+/// held twice.
+pub struct SourceIndex {
+    sources: Arc<Vec<Source>>,
+    pos: HashMap<String, usize>,
+}
+
+impl SourceIndex {
+    pub fn get(&self, id: &str) -> Option<&Source> {
+        self.pos.get(id).map(|&i| &self.sources[i])
+    }
+}
 
 /// Index sources by id.
-pub fn index(sources: &[Source]) -> SourceIndex {
-    sources
+pub fn index(sources: Arc<Vec<Source>>) -> SourceIndex {
+    let pos = sources
         .iter()
-        .map(|s| (s.id().to_string(), s.clone()))
-        .collect()
+        .enumerate()
+        .map(|(i, s)| (s.id().to_string(), i))
+        .collect();
+    SourceIndex { sources, pos }
 }
 
 /// What the daemon currently runs with; replaced as a whole on SIGHUP.
@@ -92,10 +105,11 @@ pub struct Shared(Arc<RwLock<Live>>);
 
 impl Shared {
     pub fn new(app: App, sources: Vec<Source>) -> Shared {
+        let sources = Arc::new(sources);
         Shared(Arc::new(RwLock::new(Live {
             app,
-            by_id: Arc::new(index(&sources)),
-            sources: Arc::new(sources),
+            by_id: Arc::new(index(sources.clone())),
+            sources,
         })))
     }
     pub fn by_id(&self) -> Arc<SourceIndex> {
@@ -290,10 +304,11 @@ pub fn reload(current: &App, config_path: &Path) -> anyhow::Result<Live> {
         fetcher: current.fetcher.clone(),
         tagger: Arc::new(tagger),
     };
+    let sources = Arc::new(sources);
     Ok(Live {
         app,
-        by_id: Arc::new(index(&sources)),
-        sources: Arc::new(sources),
+        by_id: Arc::new(index(sources.clone())),
+        sources,
     })
 }
 
@@ -628,12 +643,18 @@ enabled = true
         let (app, sources) = app_with(TWO).await;
         let now = Utc::now();
         let mut s = Scheduler::new(1);
-        match s.step(&app.store, &index(&sources), now).await.unwrap() {
+        match s
+            .step(&app.store, &index(Arc::new(sources.clone())), now)
+            .await
+            .unwrap()
+        {
             StepOutcome::Dispatch(v) => assert_eq!(v.len(), 1),
             o => panic!("{o:?}"),
         }
         assert!(matches!(
-            s.step(&app.store, &index(&sources), now).await.unwrap(),
+            s.step(&app.store, &index(Arc::new(sources.clone())), now)
+                .await
+                .unwrap(),
             StepOutcome::Full
         ));
         // A finished poll that recorded its plan (next year) leaves only the other one due.
@@ -642,7 +663,11 @@ enabled = true
             .await
             .unwrap();
         s.finished("a", true, now);
-        match s.step(&app.store, &index(&sources), now).await.unwrap() {
+        match s
+            .step(&app.store, &index(Arc::new(sources.clone())), now)
+            .await
+            .unwrap()
+        {
             StepOutcome::Dispatch(v) => assert_eq!(v[0].id(), "b"),
             o => panic!("{o:?}"),
         }
@@ -651,7 +676,11 @@ enabled = true
             .await
             .unwrap();
         s.finished("b", true, now);
-        match s.step(&app.store, &index(&sources), now).await.unwrap() {
+        match s
+            .step(&app.store, &index(Arc::new(sources.clone())), now)
+            .await
+            .unwrap()
+        {
             StepOutcome::Idle { next_due } => assert_eq!(
                 next_due,
                 Some(
@@ -690,7 +719,7 @@ enabled = true
                 .unwrap();
         }
         assert_eq!(ids.len(), 3000);
-        let by_id = index(&sources);
+        let by_id = index(Arc::new(sources.clone()));
         let mut s = Scheduler::new(16);
         let before = app.store.scheduler_rows_read();
         match s.step(&app.store, &by_id, now).await.unwrap() {
@@ -711,17 +740,19 @@ enabled = true
         let now = Utc::now();
         let mut s = Scheduler::new(4);
         assert!(
-            matches!(s.step(&app.store, &index(&sources), now).await.unwrap(), StepOutcome::Dispatch(v) if v.len() == 2)
+            matches!(s.step(&app.store, &index(Arc::new(sources.clone())), now).await.unwrap(), StepOutcome::Dispatch(v) if v.len() == 2)
         );
         s.finished("a", false, now);
         s.finished("b", false, now);
         assert!(matches!(
-            s.step(&app.store, &index(&sources), now).await.unwrap(),
+            s.step(&app.store, &index(Arc::new(sources.clone())), now)
+                .await
+                .unwrap(),
             StepOutcome::Idle { next_due: Some(_) }
         ));
         let later = now + chrono::Duration::seconds(RECORD_RETRY + 1);
         assert!(
-            matches!(s.step(&app.store, &index(&sources), later).await.unwrap(), StepOutcome::Dispatch(v) if v.len() == 2)
+            matches!(s.step(&app.store, &index(Arc::new(sources.clone())), later).await.unwrap(), StepOutcome::Dispatch(v) if v.len() == 2)
         );
     }
 
