@@ -195,8 +195,9 @@ impl Scheduler {
         if free == 0 {
             return Ok(StepOutcome::Full);
         }
-        // Room for the rows this step will skip (waiting to be retried).
-        let want = (free + self.retry_at.len() + DUE_SLACK) as i64;
+        // Room for the rows this step skips: its own polls in flight (their
+        // leases are its own) and those waiting to be retried.
+        let want = (free + self.in_flight.len() + self.retry_at.len() + DUE_SLACK) as i64;
         let mut due: Vec<String> = vec![];
         for (id, _) in store.due_sources(&self.owner, now, want).await? {
             if self.in_flight.contains(&id) || self.retry_at.contains_key(&id) {

@@ -26,18 +26,36 @@ impl Store {
         now: DateTime<Utc>,
         limit: i64,
     ) -> anyhow::Result<Vec<(String, Option<DateTime<Utc>>)>> {
-        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        // Two index range reads (never-polled first, then the most overdue),
+        // so no step sorts the whole table: an ORDER BY over an expression
+        // would, and it did, once per dispatch.
+        let free = "(lease_until IS NULL OR lease_until <= $1 OR lease_owner = $3)";
+        let mut rows: Vec<(String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT source_id, next_poll_at FROM source_state
-             WHERE (next_poll_at IS NULL OR next_poll_at <= $1)
-               AND (lease_until IS NULL OR lease_until <= $1 OR lease_owner = $3)
-             ORDER BY next_poll_at IS NOT NULL, next_poll_at, source_id
-             LIMIT $2",
-        )
+             WHERE next_poll_at IS NULL AND {free}
+             LIMIT $2"
+        )))
         .bind(ts(now))
         .bind(limit.max(0))
         .bind(owner)
         .fetch_all(&self.pool)
         .await?;
+        let left = limit.max(0) - rows.len() as i64;
+        if left > 0 {
+            rows.extend(
+                sqlx::query_as::<_, (String, Option<String>)>(sqlx::AssertSqlSafe(format!(
+                    "SELECT source_id, next_poll_at FROM source_state
+                     WHERE next_poll_at <= $1 AND {free}
+                     ORDER BY next_poll_at
+                     LIMIT $2"
+                )))
+                .bind(ts(now))
+                .bind(left)
+                .bind(owner)
+                .fetch_all(&self.pool)
+                .await?,
+            );
+        }
         self.scheduler_rows
             .fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(rows
