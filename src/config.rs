@@ -183,6 +183,13 @@ pub struct FetchConfig {
     pub retry_backoff: HumanDuration,
     /// Honour robots.txt (disallowed URLs are a failed poll with the reason).
     pub robots_txt: bool,
+    /// Let redirects and followed links reach loopback, private, link-local
+    /// and other non-public addresses. A source's own URL (and its own
+    /// origin) may point anywhere regardless.
+    pub allow_private: bool,
+    /// Hosts (names or IP addresses) that redirects and followed links may
+    /// reach even when they are not public.
+    pub allow_hosts: Vec<String>,
 }
 impl Default for FetchConfig {
     fn default() -> Self {
@@ -197,6 +204,8 @@ impl Default for FetchConfig {
             max_redirects: 5,
             retry_backoff: HumanDuration(Duration::from_millis(500)),
             robots_txt: true,
+            allow_private: false,
+            allow_hosts: vec![],
         }
     }
 }

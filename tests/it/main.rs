@@ -7,6 +7,7 @@ mod catalogue;
 mod core_poll;
 mod daemon;
 mod exactly_once;
+mod fetch_policy;
 mod helpers;
 mod multi;
 mod notify;
