@@ -234,6 +234,13 @@ pub struct ServerConfig {
     pub listen: String,
     pub base_url: String,
     pub api_token: Option<Secret>,
+    /// A connection must deliver its first request's headers this soon
+    /// after it opens (slow-header clients are cut off).
+    pub header_timeout: HumanDuration,
+    /// A keep-alive connection with no request in flight is closed after this.
+    pub idle_timeout: HumanDuration,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
 }
 impl ServerConfig {
     /// The web page of one change, for links in alerts and lists.
@@ -248,6 +255,9 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8080".into(),
             base_url: "http://127.0.0.1:8080".into(),
             api_token: None,
+            header_timeout: HumanDuration(Duration::from_secs(10)),
+            idle_timeout: HumanDuration(Duration::from_secs(60)),
+            max_connections: 256,
         }
     }
 }
@@ -716,6 +726,15 @@ impl Config {
             return Err(err(
                 "concurrency",
                 "[fetch] concurrency values must be at least 1".into(),
+            ));
+        }
+        if self.server.max_connections == 0
+            || self.server.header_timeout.0.is_zero()
+            || self.server.idle_timeout.0.is_zero()
+        {
+            return Err(err(
+                "max_connections",
+                "[server] max_connections, header_timeout and idle_timeout must be above 0".into(),
             ));
         }
         if self.fetch.max_bytes < 1024 {

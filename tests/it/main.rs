@@ -11,4 +11,5 @@ mod fetch_policy;
 mod helpers;
 mod multi;
 mod notify;
+mod server_limits;
 mod store;
