@@ -500,7 +500,15 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
                 since: a.since.clone(),
                 country: a.country.clone(),
                 category: a.category.clone(),
-                hs: a.hs.iter().cloned().collect(),
+                // `--hs 8517.62,8471.30` as the API's `hs=` takes it.
+                hs: a
+                    .hs
+                    .iter()
+                    .flat_map(|h| h.split([',', ' ']))
+                    .map(str::trim)
+                    .filter(|h| !h.is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 source: a.source.clone(),
                 case_id: a.case_id.clone(),
                 query: a.query.clone(),

@@ -74,13 +74,21 @@ impl<'de> Deserialize<'de> for HumanDuration {
             S(String),
         }
         match Raw::deserialize(d)? {
-            Raw::N(n) => Ok(HumanDuration(Duration::from_secs(n))),
+            Raw::N(n) if n <= MAX_DURATION.as_secs() => Ok(HumanDuration(Duration::from_secs(n))),
+            Raw::N(n) => Err(serde::de::Error::custom(format!(
+                "{n} seconds is longer than the longest duration, {MAX_DURATION_TEXT}"
+            ))),
             Raw::S(s) => parse_duration(&s)
                 .map(HumanDuration)
                 .map_err(serde::de::Error::custom),
         }
     }
 }
+
+/// The longest duration a config may give: longer ones would overflow the
+/// clock arithmetic they feed (deadlines, sleeps, leases).
+pub const MAX_DURATION: Duration = Duration::from_secs(3650 * 86_400);
+const MAX_DURATION_TEXT: &str = "3650d (ten years)";
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -89,18 +97,20 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let n: u64 = num
         .parse()
         .map_err(|_| format!("`{s}` is not a duration: write e.g. `30s`, `5m`, `1h` or `250ms`"))?;
-    Ok(match unit.trim() {
-        "ms" => Duration::from_millis(n),
-        "" | "s" => Duration::from_secs(n),
-        "m" | "min" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
-        "d" => Duration::from_secs(n * 86400),
+    let d = match unit.trim() {
+        "ms" => Some(Duration::from_millis(n)),
+        "" | "s" => Some(Duration::from_secs(n)),
+        "m" | "min" => n.checked_mul(60).map(Duration::from_secs),
+        "h" => n.checked_mul(3600).map(Duration::from_secs),
+        "d" => n.checked_mul(86_400).map(Duration::from_secs),
         _ => {
             return Err(format!(
                 "`{s}` is not a duration: write e.g. `30s`, `5m`, `1h` or `250ms`"
             ))
         }
-    })
+    };
+    d.filter(|d| *d <= MAX_DURATION)
+        .ok_or_else(|| format!("`{s}` is longer than the longest duration, {MAX_DURATION_TEXT}"))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -728,6 +738,12 @@ impl Config {
                 "[fetch] concurrency values must be at least 1".into(),
             ));
         }
+        if !(0..=3650).contains(&self.cases.backmatch_days) {
+            return Err(err(
+                "backmatch_days",
+                "[cases].backmatch_days must be between 0 and 3650".into(),
+            ));
+        }
         if self.server.max_connections == 0
             || self.server.header_timeout.0.is_zero()
             || self.server.idle_timeout.0.is_zero()
@@ -1156,6 +1172,16 @@ url = "https://cases.example/hook"
         assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("3650d").unwrap(), MAX_DURATION);
+        for absurd in [
+            "3651d",
+            "99999999999999999d",
+            "18446744073709551615h",
+            "999999999999m",
+        ] {
+            let e = parse_duration(absurd).unwrap_err();
+            assert!(e.contains("longest duration, 3650d"), "{absurd}: {e}");
+        }
         assert!(parse_duration("soon").is_err());
     }
 }

@@ -9,7 +9,13 @@ mod daemon;
 mod exactly_once;
 mod fetch_policy;
 mod helpers;
+mod hostile_queries;
 mod multi;
 mod notify;
 mod server_limits;
 mod store;
+
+/// A URL cut for an assertion message.
+pub fn util_trunc(s: &str) -> String {
+    s.chars().take(200).collect()
+}
