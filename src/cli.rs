@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -416,7 +417,7 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
             }
             let progress = std::io::stderr().is_terminal();
             let results = poll::poll_many(&app, chosen, progress).await;
-            let _ = crate::notify::deliver_due(&app, false).await;
+            hand_to_outbox(&app).await;
             let mut ok = 0;
             for r in &results {
                 let detail = match &r.status {
@@ -591,7 +592,7 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
                 author: author.clone().or_else(|| std::env::var("USER").ok()),
             };
             let id = services::reports::add(&app, &report).await?;
-            let _ = crate::notify::deliver_due(&app, false).await;
+            hand_to_outbox(&app).await;
             println!(
                 "field report recorded as change #{id}: {}",
                 cfg.server.change_url(id)
@@ -624,6 +625,26 @@ async fn with_app(cmd: &Command, app: App, fmt: Format) -> Result<u8, Failure> {
         Command::Init { .. } | Command::Classify { .. } | Command::Sources(_) => {
             unreachable!("handled before the store is opened")
         }
+    }
+}
+
+/// How long `poll` and `report` wait for their alerts to go out.
+pub const DELIVERY_WAIT: Duration = Duration::from_secs(5);
+
+/// Send what is due, waiting at most [`DELIVERY_WAIT`]; what is not sent by
+/// then stays queued for the daemon or `regwatch notify retry`, and we say so.
+async fn hand_to_outbox(app: &App) {
+    match crate::notify::deliver_due_within(app, DELIVERY_WAIT).await {
+        Ok(Some(r)) => {
+            for (id, ch, e) in &r.failed {
+                eprintln!("alert #{id} to {ch} failed: {e} (it is retried later)");
+            }
+        }
+        Ok(None) => eprintln!(
+            "alerts still sending after {}s: the rest stay queued for the daemon (`regwatch run`) or `regwatch notify retry`",
+            DELIVERY_WAIT.as_secs()
+        ),
+        Err(e) => eprintln!("alerts stay queued: the outbox could not be read ({e:#})"),
     }
 }
 
