@@ -420,7 +420,7 @@ impl Fetcher {
                     if wait > Duration::from_secs(300) {
                         return Err(e);
                     }
-                    tracing::debug!(url = %url, attempt, error = %e, wait_ms = wait.as_millis() as u64, "retrying");
+                    tracing::debug!(url = %redact(url), attempt, error = %e, wait_ms = wait.as_millis() as u64, "retrying");
                     tokio::time::sleep(wait).await;
                 }
                 Err(e) => return Err(e),
@@ -602,6 +602,9 @@ impl Fetcher {
     }
 
     fn map_err(&self, e: reqwest::Error, url: &url::Url, hop: Hop) -> FetchError {
+        // reqwest's message names the URL, credentials and tokens included:
+        // the error is logged, stored and shown, so the URL is left out.
+        let e = e.without_url();
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
         while let Some(c) = cause {
             if let Some(r) = c.downcast_ref::<AddressRefused>() {

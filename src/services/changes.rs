@@ -145,10 +145,14 @@ impl ChangeQuery {
     }
 }
 
-/// Each change with the URL of its page.
+/// Each change with the URL of its page, and its source link only when it
+/// is http(s): every output (pages, JSON, feeds, CLI, alerts and webhook
+/// bodies) reads changes through here, so a `javascript:` or `file:` link
+/// from a polled page reaches none of them.
 pub fn with_urls(cfg: &Config, mut changes: Vec<Change>) -> Vec<Change> {
     for c in &mut changes {
         c.url = cfg.server.change_url(c.id);
+        c.link = crate::util::safe_link(c.link.as_deref());
     }
     changes
 }

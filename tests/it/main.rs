@@ -12,6 +12,7 @@ mod helpers;
 mod hostile_queries;
 mod multi;
 mod notify;
+mod redaction;
 mod server_limits;
 mod store;
 
