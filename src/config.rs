@@ -945,7 +945,10 @@ pub fn parse_sources(
         if !matches!(def.url.scheme(), "http" | "https") {
             return Err(err(
                 "url",
-                format!("url `{}` must be http:// or https://", def.url),
+                format!(
+                    "url `{}` must be http:// or https://",
+                    crate::util::redact(&def.url)
+                ),
             ));
         }
         let schedule_expr = def
