@@ -35,4 +35,11 @@ mod tests {
         assert!(super::extract(b"<html>").is_err());
         assert!(super::extract(b"%PDF-1.4\n garbage garbage").is_err());
     }
+
+    #[test]
+    fn a_text_pdf_is_read() {
+        let t = super::extract(include_bytes!("../../tests/fixtures/pdf/notice.pdf")).unwrap();
+        assert!(t.contains("GTIP 8517.62"), "{t}");
+        assert!(t.contains("01.07.2026"), "{t}");
+    }
 }
