@@ -82,7 +82,7 @@ impl Health {
             jurisdiction: s("jurisdiction"),
             state: s("state"),
             failures: p.get("failures").and_then(Value::as_i64).unwrap_or(0),
-            error: s("error"),
+            error: crate::util::redact_urls_in(&s("error")),
             at: s("at"),
         }
     }
