@@ -14,6 +14,8 @@ fuzz_target!(|data: &[u8]| {
             vec![]
         }
     };
-    let _ = regwatch::services::cases::parse_cases(s, false, &cats, &by_hs, "https://crm.example/{id}");
-    let _ = regwatch::services::cases::parse_cases(s, true, &cats, &by_hs, "https://crm.example/{id}");
+    let _ =
+        regwatch::services::cases::parse_cases(s, false, &cats, &by_hs, "https://crm.example/{id}");
+    let _ =
+        regwatch::services::cases::parse_cases(s, true, &cats, &by_hs, "https://crm.example/{id}");
 });
