@@ -24,10 +24,10 @@ seed() {
     return 0
 }
 F=tests/fixtures/sources
-seed extract_feed $F/*/*.atom $F/*/*.xml $F/*/*.rss fuzz/seeds/extract_feed/*
+seed extract_feed $F/*/*.atom $F/*/*.xml $F/*/*.rss fuzz/seeds/extract_feed/* tests/fixtures/fuzz/feed-*
 seed extract_page $F/*/*.html $F/*/*.htm config/templates/*.html
 seed extract_json $F/*/*.json
-seed extract_pdf tests/fixtures/pdf/*.pdf
+seed extract_pdf tests/fixtures/pdf/*.pdf tests/fixtures/fuzz/pdf-*
 seed hs_codes fuzz/seeds/hs_codes/*
 seed dates fuzz/seeds/dates/*
 seed config_sources config/regwatch.toml sources/*.toml
