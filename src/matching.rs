@@ -66,12 +66,13 @@ fn excluded(tags: &Tags, case_hs: &str) -> bool {
 
 /// The jurisdiction whose goods rules a change carries: its source's, or
 /// for a WTO notification the notifying member.
+/// A WTO notification whose member is unknown covers no one.
 pub fn effective_jurisdiction(jurisdiction: &str, tags: &Tags) -> Option<Country> {
-    let j = Country::parse(jurisdiction).ok()?;
-    if j.as_str() == "WTO" {
-        return tags.member.as_deref().and_then(|m| Country::parse(m).ok());
-    }
-    Some(j)
+    Country::parse(crate::model::rule_jurisdiction(
+        jurisdiction,
+        tags.member.as_deref(),
+    ))
+    .ok()
 }
 
 /// Why `tags` of a change from `jurisdiction` affect `case` and how

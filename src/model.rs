@@ -188,6 +188,16 @@ impl fmt::Display for HsCode {
     }
 }
 
+/// The jurisdiction whose rule a change carries: for a WTO notification the
+/// member that notified it (when known), else the source's own. The one
+/// place this is decided, for matching, routing and digests alike.
+pub fn rule_jurisdiction<'a>(jurisdiction: &'a str, member: Option<&'a str>) -> &'a str {
+    match member {
+        Some(m) if jurisdiction == "WTO" => m,
+        _ => jurisdiction,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {

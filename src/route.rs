@@ -17,10 +17,7 @@ pub fn immediate_routes(
             c.mode == ChannelMode::Immediate
                 && filter_passes(
                     c,
-                    tags.member
-                        .as_deref()
-                        .filter(|_| jurisdiction == "WTO")
-                        .unwrap_or(jurisdiction),
+                    crate::model::rule_jurisdiction(jurisdiction, tags.member.as_deref()),
                     &tags.categories,
                     cases,
                 )

@@ -527,11 +527,7 @@ async fn period_changes(
         .into_iter()
         .filter(|c| c.detected_at > start && c.detected_at <= end)
         .filter(|c| {
-            let j = c
-                .member
-                .as_deref()
-                .filter(|_| c.jurisdiction == "WTO")
-                .unwrap_or(&c.jurisdiction);
+            let j = crate::model::rule_jurisdiction(&c.jurisdiction, c.member.as_deref());
             crate::route::filter_passes(ch, j, &c.categories, &c.cases)
         })
         // A channel may leave out what a person already reviewed or dismissed.

@@ -118,29 +118,6 @@ impl Store {
         Ok(v)
     }
 
-    /// Claim one pending delivery by id (due or not), leasing it to `owner`;
-    /// `None` when it is delivered already or leased to a live sender.
-    pub async fn claim_delivery(
-        &self,
-        id: i64,
-        owner: &str,
-        now: DateTime<Utc>,
-        lease: chrono::Duration,
-    ) -> anyhow::Result<Option<Delivery>> {
-        let row = sqlx::query(
-            "UPDATE outbox SET lease_owner = $1, lease_until = $2
-             WHERE id = $3 AND status = 'pending' AND (lease_until IS NULL OR lease_until < $4)
-             RETURNING *",
-        )
-        .bind(owner)
-        .bind(ts(now + lease))
-        .bind(id)
-        .bind(ts(now))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(row_to_delivery))
-    }
-
     /// Leases still held, as (delivery id, owner).
     pub async fn held_leases(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<(i64, String)>> {
         Ok(sqlx::query_as(
