@@ -165,8 +165,30 @@ async fn three_instances_share_one_postgres() {
     for _ in 0..3 {
         until_tick(Duration::ZERO).await;
     }
-    // Kill one instance while its polls of this tick are in flight.
-    until_tick(Duration::from_millis(150)).await;
+    // Kill one instance while its polls of this tick are in flight: at
+    // the first moment in this tick it holds source leases (its polls take
+    // 300 ms each), however late a loaded machine starts them.
+    until_tick(Duration::ZERO).await;
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let owner = format!("%:{}", daemons[0].child.id());
+    let give_up = std::time::Instant::now() + Duration::from_secs(TICK as u64 - 1);
+    loop {
+        let held: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM source_state WHERE lease_owner LIKE $1")
+                .bind(&owner)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        if held > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < give_up,
+            "instance 0 claimed no source in a whole tick:\n{}",
+            daemons[0].log()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let killed_at = chrono::Utc::now();
     daemons[0].signal("KILL");
     assert!(daemons[0].wait_exit(Duration::from_secs(5)).is_some());
@@ -199,7 +221,6 @@ async fn three_instances_share_one_postgres() {
         "notify retry: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
     let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
         .fetch_one(&pool)
         .await
