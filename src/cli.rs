@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 use unicode_width::UnicodeWidthStr;
 
 #[derive(Parser, Debug)]
@@ -588,7 +589,7 @@ async fn with_app(
                 b.finish_and_clear();
                 *PROGRESS.lock().unwrap_or_else(|p| p.into_inner()) = None;
             }
-            let _ = crate::notify::deliver_due(&app, false).await;
+            hand_to_outbox(&app).await;
             let mut ok = 0;
             let mut rows = vec![];
             for r in &results {
@@ -700,7 +701,15 @@ async fn with_app(
                 since: a.since.clone(),
                 country: a.country.clone(),
                 category: a.category.clone(),
-                hs: a.hs.iter().cloned().collect(),
+                // `--hs 8517.62,8471.30` as the API's `hs=` takes it.
+                hs: a
+                    .hs
+                    .iter()
+                    .flat_map(|h| h.split([',', ' ']))
+                    .map(str::trim)
+                    .filter(|h| !h.is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 source: a.source.clone(),
                 case_id: a.case_id.clone(),
                 query: a.query.clone(),
@@ -849,7 +858,7 @@ async fn with_app(
                 author: author.clone().or_else(|| std::env::var("USER").ok()),
             };
             let id = services::reports::add(&app, &report).await?;
-            let _ = crate::notify::deliver_due(&app, false).await;
+            hand_to_outbox(&app).await;
             println!(
                 "field report recorded as change #{id}: {}",
                 cfg.server.change_url(id)
@@ -893,6 +902,26 @@ async fn with_app(
         Command::Init { .. } | Command::Classify { .. } | Command::Sources(_) => {
             unreachable!("handled before the store is opened")
         }
+    }
+}
+
+/// How long `poll` and `report` wait for their alerts to go out.
+pub const DELIVERY_WAIT: Duration = Duration::from_secs(5);
+
+/// Send what is due, waiting at most [`DELIVERY_WAIT`]; what is not sent by
+/// then stays queued for the daemon or `regwatch notify retry`, and we say so.
+async fn hand_to_outbox(app: &App) {
+    match crate::notify::deliver_due_within(app, DELIVERY_WAIT).await {
+        Ok(Some(r)) => {
+            for (id, ch, e) in &r.failed {
+                eprintln!("alert #{id} to {ch} failed: {e} (it is retried later)");
+            }
+        }
+        Ok(None) => eprintln!(
+            "alerts still sending after {}s: the rest stay queued for the daemon (`regwatch run`) or `regwatch notify retry`",
+            DELIVERY_WAIT.as_secs()
+        ),
+        Err(e) => eprintln!("alerts stay queued: the outbox could not be read ({e:#})"),
     }
 }
 

@@ -74,13 +74,21 @@ impl<'de> Deserialize<'de> for HumanDuration {
             S(String),
         }
         match Raw::deserialize(d)? {
-            Raw::N(n) => Ok(HumanDuration(Duration::from_secs(n))),
+            Raw::N(n) if n <= MAX_DURATION.as_secs() => Ok(HumanDuration(Duration::from_secs(n))),
+            Raw::N(n) => Err(serde::de::Error::custom(format!(
+                "{n} seconds is longer than the longest duration, {MAX_DURATION_TEXT}"
+            ))),
             Raw::S(s) => parse_duration(&s)
                 .map(HumanDuration)
                 .map_err(serde::de::Error::custom),
         }
     }
 }
+
+/// The longest duration a config may give: longer ones would overflow the
+/// clock arithmetic they feed (deadlines, sleeps, leases).
+pub const MAX_DURATION: Duration = Duration::from_secs(3650 * 86_400);
+const MAX_DURATION_TEXT: &str = "3650d (ten years)";
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -89,18 +97,20 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let n: u64 = num
         .parse()
         .map_err(|_| format!("`{s}` is not a duration: write e.g. `30s`, `5m`, `1h` or `250ms`"))?;
-    Ok(match unit.trim() {
-        "ms" => Duration::from_millis(n),
-        "" | "s" => Duration::from_secs(n),
-        "m" | "min" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
-        "d" => Duration::from_secs(n * 86400),
+    let d = match unit.trim() {
+        "ms" => Some(Duration::from_millis(n)),
+        "" | "s" => Some(Duration::from_secs(n)),
+        "m" | "min" => n.checked_mul(60).map(Duration::from_secs),
+        "h" => n.checked_mul(3600).map(Duration::from_secs),
+        "d" => n.checked_mul(86_400).map(Duration::from_secs),
         _ => {
             return Err(format!(
                 "`{s}` is not a duration: write e.g. `30s`, `5m`, `1h` or `250ms`"
             ))
         }
-    })
+    };
+    d.filter(|d| *d <= MAX_DURATION)
+        .ok_or_else(|| format!("`{s}` is longer than the longest duration, {MAX_DURATION_TEXT}"))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -197,6 +207,13 @@ pub struct FetchConfig {
     pub browser: String,
     /// How many pages the browser renders at once.
     pub browser_concurrency: usize,
+    /// Let redirects and followed links reach loopback, private, link-local
+    /// and other non-public addresses. A source's own URL (and its own
+    /// origin) may point anywhere regardless.
+    pub allow_private: bool,
+    /// Hosts (names or IP addresses) that redirects and followed links may
+    /// reach even when they are not public.
+    pub allow_hosts: Vec<String>,
 }
 impl Default for FetchConfig {
     fn default() -> Self {
@@ -213,6 +230,8 @@ impl Default for FetchConfig {
             robots_txt: true,
             browser: "chromium".into(),
             browser_concurrency: 2,
+            allow_private: false,
+            allow_hosts: vec![],
         }
     }
 }
@@ -273,6 +292,13 @@ pub struct ServerConfig {
     pub listen: String,
     pub base_url: String,
     pub api_token: Option<Secret>,
+    /// A connection must deliver its first request's headers this soon
+    /// after it opens (slow-header clients are cut off).
+    pub header_timeout: HumanDuration,
+    /// A keep-alive connection with no request in flight is closed after this.
+    pub idle_timeout: HumanDuration,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
 }
 impl ServerConfig {
     /// The web page of one change, for links in alerts and lists.
@@ -287,6 +313,9 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8080".into(),
             base_url: "http://127.0.0.1:8080".into(),
             api_token: None,
+            header_timeout: HumanDuration(Duration::from_secs(10)),
+            idle_timeout: HumanDuration(Duration::from_secs(60)),
+            max_connections: 256,
         }
     }
 }
@@ -918,6 +947,21 @@ impl Config {
                 "[fetch].browser_concurrency must be at least 1".into(),
             ));
         }
+        if !(0..=3650).contains(&self.cases.backmatch_days) {
+            return Err(err(
+                "backmatch_days",
+                "[cases].backmatch_days must be between 0 and 3650".into(),
+            ));
+        }
+        if self.server.max_connections == 0
+            || self.server.header_timeout.0.is_zero()
+            || self.server.idle_timeout.0.is_zero()
+        {
+            return Err(err(
+                "max_connections",
+                "[server] max_connections, header_timeout and idle_timeout must be above 0".into(),
+            ));
+        }
         if self.fetch.max_bytes < 1024 {
             return Err(err(
                 "max_bytes",
@@ -1129,7 +1173,10 @@ pub fn parse_sources(
         if !matches!(def.url.scheme(), "http" | "https") {
             return Err(err(
                 "url",
-                format!("url `{}` must be http:// or https://", def.url),
+                format!(
+                    "url `{}` must be http:// or https://",
+                    crate::util::redact(&def.url)
+                ),
             ));
         }
         let schedule_expr = def
@@ -1485,6 +1532,16 @@ url = "https://cases.example/hook"
         assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("3650d").unwrap(), MAX_DURATION);
+        for absurd in [
+            "3651d",
+            "99999999999999999d",
+            "18446744073709551615h",
+            "999999999999m",
+        ] {
+            let e = parse_duration(absurd).unwrap_err();
+            assert!(e.contains("longest duration, 3650d"), "{absurd}: {e}");
+        }
         assert!(parse_duration("soon").is_err());
     }
 }

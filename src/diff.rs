@@ -34,9 +34,11 @@ fn item_body(it: &Item) -> String {
         s.push('\n');
         s.push_str(&text);
     }
-    if let Some(l) = &it.link {
+    // Only http(s) links are shown: a `javascript:` or `data:` link from a
+    // polled page is left out of the diff, as out of every other output.
+    if let Some(l) = crate::util::safe_link(it.link.as_deref()) {
         s.push_str("\n<");
-        s.push_str(l);
+        s.push_str(&l);
         s.push('>');
     }
     s
@@ -133,7 +135,7 @@ fn diff_items(a: &[Item], b: &[Item]) -> Vec<NewChange> {
                     kind: ChangeKind::Added,
                     item_key: Some(it.key.clone()),
                     title: it.title.clone(),
-                    link: it.link.clone(),
+                    link: crate::util::safe_link(it.link.as_deref()),
                     excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
                     diff: unified("", &body),
                     text: it.text.clone(),
@@ -146,7 +148,7 @@ fn diff_items(a: &[Item], b: &[Item]) -> Vec<NewChange> {
                     kind: ChangeKind::Modified,
                     item_key: Some(it.key.clone()),
                     title: it.title.clone(),
-                    link: it.link.clone(),
+                    link: crate::util::safe_link(it.link.as_deref()),
                     excerpt: crate::util::truncate(
                         if added.is_empty() { &it.text } else { &added },
                         EXCERPT_CHARS,
@@ -164,7 +166,7 @@ fn diff_items(a: &[Item], b: &[Item]) -> Vec<NewChange> {
                 kind: ChangeKind::Removed,
                 item_key: Some(it.key.clone()),
                 title: it.title.clone(),
-                link: it.link.clone(),
+                link: crate::util::safe_link(it.link.as_deref()),
                 excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
                 diff: unified(&item_body(it), ""),
                 text: String::new(),

@@ -1,15 +1,26 @@
 //! Polite HTTP fetching: user agent, timeout, byte cap after decompression,
 //! redirect limit, conditional GET, retries with backoff (Retry-After
-//! honoured), per-host concurrency and minimum interval, robots.txt.
+//! honoured), per-host concurrency and minimum interval, robots.txt, and the
+//! address policy of redirects and followed links.
+//!
+//! A source's own URL may point anywhere: the admin wrote it. A redirect or a
+//! followed link that leaves the source's origin may reach only public
+//! addresses (unless `[fetch].allow_private` or `allow_hosts` says otherwise).
+//! Literal IP addresses are checked before each request; host names are
+//! checked on the addresses they RESOLVE to, in the DNS resolver of the
+//! client that makes such requests, so a name that resolves to a public
+//! address once and a private one later (DNS rebinding) is still refused.
 
 use crate::config::FetchConfig;
+use crate::util::redact;
 use crate::util::{backoff, error_chain, parse_retry_after};
 use reqwest::header::{
     HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
-    RETRY_AFTER,
+    LOCATION, RETRY_AFTER,
 };
 use reqwest::StatusCode;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -37,6 +48,14 @@ pub enum FetchError {
     /// `render = "browser"`: what the browser could not do.
     #[error("{0}")]
     Render(#[from] crate::render::RenderError),
+    /// A redirect or followed link to a non-public address, by the fetch policy.
+    #[error(
+        "{target} refused: {reason}; set [fetch].allow_private = true or allow_hosts to permit it"
+    )]
+    Refused { target: String, reason: String },
+    /// A redirect that cannot be followed (another scheme, no or a bad Location).
+    #[error("{0}")]
+    BadRedirect(String),
 }
 
 impl FetchError {
@@ -105,9 +124,196 @@ impl HostLimiter {
 /// A robots.txt and when it was read.
 type RobotsEntry = (Instant, Arc<Robots>);
 
+/// Why an address is not public, or `None` when it is. IPv4-mapped and
+/// IPv4-embedding IPv6 forms are judged by their IPv4 address.
+pub fn non_public(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => non_public_v4(v4),
+        IpAddr::V6(v6) => non_public_v6(v6),
+    }
+}
+
+fn non_public_v4(ip: Ipv4Addr) -> Option<&'static str> {
+    let o = ip.octets();
+    Some(match o {
+        [127, ..] => "a private address (loopback)",
+        [10, ..] => "a private address (10.0.0.0/8)",
+        [172, b, ..] if (16..32).contains(&b) => "a private address (172.16.0.0/12)",
+        [192, 168, ..] => "a private address (192.168.0.0/16)",
+        [169, 254, ..] => "a private address (link-local)",
+        [100, b, ..] if (64..128).contains(&b) => {
+            "a private address (carrier-grade NAT 100.64.0.0/10)"
+        }
+        [0, ..] => "a private address (unspecified, 0.0.0.0/8)",
+        [192, 0, 0, _] => "a private address (IETF protocol assignments 192.0.0.0/24)",
+        [198, b, ..] if b == 18 || b == 19 => "a private address (benchmarking 198.18.0.0/15)",
+        [a, ..] if (224..240).contains(&a) => "a multicast address",
+        [255, 255, 255, 255] => "a broadcast address",
+        [a, ..] if a >= 240 => "a reserved address (240.0.0.0/4)",
+        _ => return None,
+    })
+}
+
+fn non_public_v6(ip: Ipv6Addr) -> Option<&'static str> {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return non_public_v4(v4);
+    }
+    let s = ip.segments();
+    // NAT64 (64:ff9b::/96) carries an IPv4 address in its last 32 bits.
+    if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
+        return non_public_v4(Ipv4Addr::new(
+            (s[6] >> 8) as u8,
+            s[6] as u8,
+            (s[7] >> 8) as u8,
+            s[7] as u8,
+        ));
+    }
+    Some(if ip.is_loopback() {
+        "a private address (loopback)"
+    } else if ip.is_unspecified() {
+        "a private address (unspecified)"
+    } else if s[0..6] == [0, 0, 0, 0, 0, 0] {
+        "a private address (IPv4-compatible, deprecated)"
+    } else if s[0] & 0xfe00 == 0xfc00 {
+        "a private address (unique-local fc00::/7)"
+    } else if s[0] & 0xffc0 == 0xfe80 {
+        "a private address (link-local)"
+    } else if s[0] & 0xffc0 == 0xfec0 {
+        "a private address (site-local, deprecated)"
+    } else if s[0] & 0xff00 == 0xff00 {
+        "a multicast address"
+    } else {
+        return None;
+    })
+}
+
+/// The address policy of redirects and followed links.
+#[derive(Debug, Default)]
+struct AddressPolicy {
+    allow_private: bool,
+    /// Lowercased names and IP literals (without brackets) that may be reached.
+    allow_hosts: HashSet<String>,
+}
+
+impl AddressPolicy {
+    fn new(cfg: &FetchConfig) -> AddressPolicy {
+        AddressPolicy {
+            allow_private: cfg.allow_private,
+            allow_hosts: cfg
+                .allow_hosts
+                .iter()
+                .map(|h| {
+                    h.trim()
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .trim_end_matches('.')
+                        .to_ascii_lowercase()
+                })
+                .collect(),
+        }
+    }
+
+    fn allows_host(&self, host: &str) -> bool {
+        self.allow_private || self.allow_hosts.contains(host.trim_end_matches('.'))
+    }
+}
+
+/// An address refused by the resolver of the guarded client; found again in
+/// reqwest's error chain to explain a failed connect.
+#[derive(Debug)]
+struct AddressRefused {
+    host: String,
+    addr: IpAddr,
+    reason: &'static str,
+}
+
+impl std::fmt::Display for AddressRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} resolves only to {} ({})",
+            self.host, self.reason, self.addr
+        )
+    }
+}
+
+impl std::error::Error for AddressRefused {}
+
+/// The DNS resolver of requests that leave a source's origin: the system
+/// resolver, then only the public addresses it returned.
+struct GuardedResolver {
+    policy: Arc<AddressPolicy>,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.policy.clone();
+        let host = name.as_str().to_ascii_lowercase();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if policy.allows_host(&host) {
+                return Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs);
+            }
+            let (public, refused): (Vec<SocketAddr>, Vec<SocketAddr>) = addrs
+                .into_iter()
+                .partition(|a| non_public(a.ip()).is_none());
+            match (public.is_empty(), refused.first()) {
+                (true, Some(a)) => Err(Box::new(AddressRefused {
+                    host,
+                    addr: a.ip(),
+                    reason: non_public(a.ip()).unwrap_or("not public"),
+                })
+                    as Box<dyn std::error::Error + Send + Sync>),
+                _ => Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs),
+            }
+        })
+    }
+}
+
+/// What a request is, for the reason of a refusal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Hop {
+    /// The URL asked for (a source's URL, a robots.txt of its origin).
+    First,
+    /// A followed link that leaves the source's origin.
+    Link,
+    /// A redirect.
+    Redirect,
+}
+
+impl Hop {
+    fn what(self) -> &'static str {
+        match self {
+            Hop::First => "request to",
+            Hop::Link => "link to",
+            Hop::Redirect => "redirect to",
+        }
+    }
+}
+
+/// `host:port` of a URL, as a refusal names it.
+fn host_port(u: &url::Url) -> String {
+    match (u.host(), u.port_or_known_default()) {
+        (Some(url::Host::Ipv6(a)), Some(p)) => format!("[{a}]:{p}"),
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        (None, _) => redact(u),
+    }
+}
+
+/// Same scheme, host and port.
+fn same_origin(a: &url::Url, b: &url::Url) -> bool {
+    a.origin() == b.origin()
+}
+
 #[derive(Clone)]
 pub struct Fetcher {
+    /// For the source's own origin: any address.
     client: reqwest::Client,
+    /// For requests that leave it: the resolver refuses non-public addresses.
+    guarded: reqwest::Client,
+    policy: Arc<AddressPolicy>,
     cfg: Arc<FetchConfig>,
     hosts: Arc<HostLimiter>,
     /// robots.txt rules per origin, with the time they were read.
@@ -118,18 +324,34 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(cfg: &FetchConfig) -> anyhow::Result<Fetcher> {
-        let client = reqwest::Client::builder()
-            .user_agent(cfg.user_agent.clone())
-            .timeout(cfg.timeout.0)
-            .connect_timeout(cfg.timeout.0.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(cfg.max_redirects))
-            .gzip(true)
-            .brotli(true)
-            .deflate(true)
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()?;
+        let policy = Arc::new(AddressPolicy::new(cfg));
+        // Redirects are followed in `fetch_once`, hop by hop, so each hop is
+        // judged (and sent through the right client).
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(cfg.user_agent.clone())
+                .timeout(cfg.timeout.0)
+                .connect_timeout(cfg.timeout.0.min(Duration::from_secs(10)))
+                .redirect(reqwest::redirect::Policy::none())
+                .gzip(true)
+                .brotli(true)
+                .deflate(true)
+                .pool_idle_timeout(Duration::from_secs(30))
+        };
+        let client = builder().build()?;
+        let guarded = if cfg.allow_private {
+            client.clone()
+        } else {
+            builder()
+                .dns_resolver(Arc::new(GuardedResolver {
+                    policy: policy.clone(),
+                }))
+                .build()?
+        };
         Ok(Fetcher {
             client,
+            guarded,
+            policy,
             cfg: Arc::new(cfg.clone()),
             hosts: Arc::new(HostLimiter::default()),
             robots: Arc::new(Mutex::new(HashMap::new())),
@@ -146,20 +368,47 @@ impl Fetcher {
         &self.cfg
     }
 
-    /// Fetch `url`, conditionally when `validators` are given, with retries.
+    /// Fetch a source's own `url` (which may point anywhere), conditionally
+    /// when `validators` are given, with retries. Redirects that leave its
+    /// origin are held to the address policy.
     pub async fn fetch(
         &self,
         url: &url::Url,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
-        if self.cfg.robots_txt && !self.robots_allow(url).await {
+        self.fetch_within(url, validators, url).await
+    }
+
+    /// Fetch a link found on the source at `origin`: when it leaves that
+    /// origin it (and its redirects) may reach only allowed addresses.
+    pub async fn fetch_link(
+        &self,
+        url: &url::Url,
+        origin: &url::Url,
+    ) -> Result<FetchOutcome, FetchError> {
+        self.fetch_within(url, &Validators::default(), origin).await
+    }
+
+    async fn fetch_within(
+        &self,
+        url: &url::Url,
+        validators: &Validators,
+        trusted: &url::Url,
+    ) -> Result<FetchOutcome, FetchError> {
+        let first = if same_origin(url, trusted) {
+            Hop::First
+        } else {
+            self.check_target(url, Hop::Link)?;
+            Hop::Link
+        };
+        if self.cfg.robots_txt && !self.robots_allow(url, trusted).await {
             return Err(FetchError::Robots(url.host_str().unwrap_or("").to_string()));
         }
         let started = Instant::now();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let res = self.fetch_once(url, validators).await;
+            let res = self.fetch_once(url, validators, trusted, first).await;
             match res {
                 Ok(FetchOutcome::NotModified { .. }) => {
                     return Ok(FetchOutcome::NotModified {
@@ -182,7 +431,7 @@ impl Fetcher {
                     if wait > Duration::from_secs(300) {
                         return Err(e);
                     }
-                    tracing::debug!(url = %url, attempt, error = %e, wait_ms = wait.as_millis() as u64, "retrying");
+                    tracing::debug!(url = %redact(url), attempt, error = %e, wait_ms = wait.as_millis() as u64, "retrying");
                     tokio::time::sleep(wait).await;
                 }
                 Err(e) => return Err(e),
@@ -197,7 +446,7 @@ impl Fetcher {
         url: &url::Url,
         wait_for: Option<&str>,
     ) -> Result<Fetched, FetchError> {
-        if self.cfg.robots_txt && !self.robots_allow(url).await {
+        if self.cfg.robots_txt && !self.robots_allow(url, url).await {
             return Err(FetchError::Robots(url.host_str().unwrap_or("").to_string()));
         }
         let started = Instant::now();
@@ -224,10 +473,48 @@ impl Fetcher {
         })
     }
 
+    /// A request that leaves the trusted origin: its scheme, and its host
+    /// when that is an IP literal (names are checked when they resolve).
+    fn check_target(&self, url: &url::Url, hop: Hop) -> Result<(), FetchError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FetchError::BadRedirect(format!(
+                "{} {} refused: only http and https are followed",
+                hop.what(),
+                redact(url)
+            )));
+        }
+        let ip = match url.host() {
+            Some(url::Host::Ipv4(a)) => IpAddr::V4(a),
+            Some(url::Host::Ipv6(a)) => IpAddr::V6(a),
+            _ => return Ok(()),
+        };
+        let v4 = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4),
+            IpAddr::V4(_) => None,
+        };
+        if self.policy.allows_host(&ip.to_string())
+            || v4.is_some_and(|v4| self.policy.allows_host(&v4.to_string()))
+        {
+            return Ok(());
+        }
+        match non_public(ip) {
+            Some(reason) => Err(FetchError::Refused {
+                target: format!("{} {}", hop.what(), host_port(url)),
+                reason: reason.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// One attempt: the request and its redirects, hop by hop. Hops within
+    /// the trusted origin use the plain client; others are checked and use
+    /// the guarded one.
     async fn fetch_once(
         &self,
         url: &url::Url,
         validators: &Validators,
+        trusted: &url::Url,
+        first: Hop,
     ) -> Result<FetchOutcome, FetchError> {
         let host = url.host_str().unwrap_or("").to_string();
         let slot = self.hosts.slot(&host, self.cfg.per_host_concurrency);
@@ -240,15 +527,49 @@ impl Fetcher {
             }
             *next = Instant::now() + self.cfg.per_host_interval.0;
         }
-        let mut req = self.client.get(url.clone());
-        if let Some(e) = &validators.etag {
-            req = req.header(IF_NONE_MATCH, e);
-        }
-        if let Some(l) = &validators.last_modified {
-            req = req.header(IF_MODIFIED_SINCE, l);
-        }
         let started = Instant::now();
-        let mut resp = req.send().await.map_err(|e| self.map_err(e))?;
+        let mut current = url.clone();
+        let mut hop = first;
+        let mut redirects = 0usize;
+        let mut resp = loop {
+            let same = same_origin(&current, trusted);
+            let client = if same { &self.client } else { &self.guarded };
+            let mut req = client.get(current.clone());
+            if let Some(e) = &validators.etag {
+                req = req.header(IF_NONE_MATCH, e);
+            }
+            if let Some(l) = &validators.last_modified {
+                req = req.header(IF_MODIFIED_SINCE, l);
+            }
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| self.map_err(e, &current, hop))?;
+            let status = resp.status();
+            if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
+                break resp;
+            }
+            let Some(location) = resp.headers().get(LOCATION) else {
+                return Err(FetchError::Status(status.as_u16()));
+            };
+            let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
+            let next = current.join(location.trim()).map_err(|_| {
+                FetchError::BadRedirect(format!(
+                    "HTTP {}: the redirect target `{}` is not a URL",
+                    status.as_u16(),
+                    crate::util::truncate(&crate::util::redact_url(&location), 200)
+                ))
+            })?;
+            redirects += 1;
+            if redirects > self.cfg.max_redirects {
+                return Err(FetchError::TooManyRedirects(self.cfg.max_redirects));
+            }
+            hop = Hop::Redirect;
+            if !same_origin(&next, trusted) {
+                self.check_target(&next, hop)?;
+            }
+            current = next;
+        };
         let status = resp.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(FetchOutcome::NotModified {
@@ -299,7 +620,7 @@ impl Fetcher {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => return Err(self.map_err(e)),
+                Err(e) => return Err(self.map_err(e, &final_url, hop)),
             }
         }
         if body.iter().all(|b| b.is_ascii_whitespace()) {
@@ -325,7 +646,20 @@ impl Fetcher {
         }))
     }
 
-    fn map_err(&self, e: reqwest::Error) -> FetchError {
+    fn map_err(&self, e: reqwest::Error, url: &url::Url, hop: Hop) -> FetchError {
+        // reqwest's message names the URL, credentials and tokens included:
+        // the error is logged, stored and shown, so the URL is left out.
+        let e = e.without_url();
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(c) = cause {
+            if let Some(r) = c.downcast_ref::<AddressRefused>() {
+                return FetchError::Refused {
+                    target: format!("{} {}", hop.what(), host_port(url)),
+                    reason: format!("it resolves only to {} ({})", r.reason, r.addr),
+                };
+            }
+            cause = c.source();
+        }
         if e.is_timeout() {
             FetchError::Timeout(self.cfg.timeout.0)
         } else if e.is_redirect() {
@@ -342,7 +676,7 @@ impl Fetcher {
         }
     }
 
-    async fn robots_allow(&self, url: &url::Url) -> bool {
+    async fn robots_allow(&self, url: &url::Url, trusted: &url::Url) -> bool {
         if url.host_str().is_none() {
             return true;
         }
@@ -357,7 +691,7 @@ impl Fetcher {
         let robots = match cached {
             Some(r) => r,
             None => {
-                let r = Arc::new(self.load_robots(&origin).await);
+                let r = Arc::new(self.load_robots(&origin, trusted).await);
                 self.robots
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
@@ -372,11 +706,19 @@ impl Fetcher {
         robots.allows(&path)
     }
 
-    async fn load_robots(&self, origin: &str) -> Robots {
+    async fn load_robots(&self, origin: &str, trusted: &url::Url) -> Robots {
         let Ok(u) = url::Url::parse(&format!("{origin}/robots.txt")) else {
             return Robots::default();
         };
-        match self.fetch_once(&u, &Validators::default()).await {
+        let hop = if same_origin(&u, trusted) {
+            Hop::First
+        } else {
+            Hop::Link
+        };
+        match self
+            .fetch_once(&u, &Validators::default(), trusted, hop)
+            .await
+        {
             Ok(FetchOutcome::Fetched(f)) => {
                 Robots::parse(&String::from_utf8_lossy(&f.body), &self.cfg.user_agent)
             }
@@ -427,6 +769,83 @@ impl Robots {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_public_addresses() {
+        for a in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "100.127.255.254",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a00:1",
+            "::127.0.0.1",
+        ] {
+            let ip: IpAddr = a.parse().unwrap();
+            assert!(non_public(ip).is_some(), "{a} must be refused");
+        }
+        for a in [
+            "8.8.8.8",
+            "172.32.0.1",
+            "100.128.0.1",
+            "193.140.1.1",
+            "2a00:1450::1",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+        ] {
+            let ip: IpAddr = a.parse().unwrap();
+            assert_eq!(non_public(ip), None, "{a} is public");
+        }
+    }
+
+    #[test]
+    fn literal_targets_are_checked_and_allow_hosts_permits() {
+        let f = Fetcher::new(&FetchConfig::default()).unwrap();
+        let u = url::Url::parse("http://127.0.0.1:9999/x").unwrap();
+        let e = f.check_target(&u, Hop::Redirect).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "redirect to 127.0.0.1:9999 refused: a private address (loopback); set [fetch].allow_private = true or allow_hosts to permit it"
+        );
+        let u6 = url::Url::parse("http://[::ffff:7f00:1]/").unwrap();
+        assert!(f.check_target(&u6, Hop::Link).is_err());
+        let file = url::Url::parse("file:///etc/passwd").unwrap();
+        assert!(f
+            .check_target(&file, Hop::Redirect)
+            .unwrap_err()
+            .to_string()
+            .contains("only http and https"));
+        let public = url::Url::parse("https://93.184.215.14/").unwrap();
+        assert!(f.check_target(&public, Hop::Link).is_ok());
+        let cfg = FetchConfig {
+            allow_hosts: vec!["127.0.0.1".into()],
+            ..FetchConfig::default()
+        };
+        let f = Fetcher::new(&cfg).unwrap();
+        assert!(f.check_target(&u, Hop::Redirect).is_ok());
+        let cfg = FetchConfig {
+            allow_private: true,
+            ..FetchConfig::default()
+        };
+        let f = Fetcher::new(&cfg).unwrap();
+        assert!(f.check_target(&u6, Hop::Redirect).is_ok());
+    }
 
     #[test]
     fn robots_groups_and_longest_match() {

@@ -401,7 +401,7 @@ async fn build_records(
 }
 
 async fn follow(app: &App, source: &Source, link: &url::Url) -> anyhow::Result<String> {
-    match app.fetcher.fetch(link, &Validators::default()).await? {
+    match app.fetcher.fetch_link(link, &source.def.url).await? {
         FetchOutcome::NotModified { .. } => anyhow::bail!("304 without validators"),
         FetchOutcome::Fetched(f) => {
             let rules = source.rules.clone();

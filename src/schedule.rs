@@ -46,13 +46,22 @@ impl Schedule {
         self.tz
     }
 
-    /// The first due time strictly after `after`.
+    /// The first due time strictly after `after`; `None` when there is none
+    /// that the calendar can hold (the cron crate's date arithmetic panics
+    /// near the end of chrono's range: that is caught and is `None` too).
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if after.naive_utc().date() > chrono::NaiveDate::from_ymd_opt(LAST_YEAR, 1, 1)? {
+            return None;
+        }
         let local = self.tz.from_utc_datetime(&after.naive_utc());
-        self.inner
-            .after(&local)
-            .next()
-            .map(|t| t.with_timezone(&Utc))
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.inner
+                .after(&local)
+                .next()
+                .map(|t| t.with_timezone(&Utc))
+        }))
+        .ok()
+        .flatten()
     }
 }
 
@@ -128,6 +137,9 @@ fn check_bounds(expr: &str) -> Result<(), String> {
     }
     Ok(())
 }
+/// No due time is computed past this year: far enough for any schedule,
+/// short of the end of chrono's calendar.
+const LAST_YEAR: i32 = 9000;
 
 /// Translate crontab (5 fields) or 6-field (seconds first) into the cron crate's
 /// syntax. Day-of-week numbers are crontab's: 0 or 7 = Sunday, 1 = Monday.
@@ -231,6 +243,24 @@ mod tests {
         assert!(Schedule::parse("0 7 * * 1-5", "Europe/Istanbul").is_ok());
     }
     use chrono::{Datelike, Timelike, Weekday};
+
+    /// Found by the property test: the cron crate panics ("DateTime +
+    /// TimeDelta overflowed") when asked for a time after the calendar's end.
+    #[test]
+    fn no_due_time_past_the_calendar_is_none_not_a_panic() {
+        let s = Schedule::parse("*/30 * * * *", "Europe/Istanbul").unwrap();
+        assert_eq!(s.next_after(DateTime::<Utc>::MAX_UTC), None);
+        let late = chrono::NaiveDate::from_ymd_opt(LAST_YEAR + 1, 6, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc();
+        assert_eq!(s.next_after(late), None);
+        let t0 = std::time::Instant::now();
+        let never = Schedule::parse("0 0 31 2 *", "UTC").unwrap();
+        assert_eq!(never.next_after(Utc::now()), None, "February has no 31st");
+        assert!(t0.elapsed() < std::time::Duration::from_secs(5));
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

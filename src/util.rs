@@ -74,6 +74,15 @@ pub fn redact(u: &url::Url) -> String {
     p.to_string()
 }
 
+/// Every http(s) URL inside a text (an error message stored before URLs
+/// were kept out of it, a receiver's answer), redacted as by [`redact_url`].
+pub fn redact_urls_in(text: &str) -> String {
+    static URL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = URL.get_or_init(|| regex::Regex::new(r#"(?i)https?://[^\s<>"'()]+"#).expect("valid"));
+    re.replace_all(text, |c: &regex::Captures<'_>| redact_url(&c[0]))
+        .into_owned()
+}
+
 /// An error and its causes on one line, each cause once.
 pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
@@ -153,6 +162,18 @@ pub fn owner_is_dead(owner: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_inside_text_are_redacted() {
+        let t = redact_urls_in(
+            "error sending request for url (http://bob:pw@h.example/x?token=T0K&page=2): refused",
+        );
+        assert_eq!(
+            t,
+            "error sending request for url (http://bob:***@h.example/x?token=***&page=2): refused"
+        );
+        assert_eq!(redact_urls_in("no url here"), "no url here");
+    }
 
     #[test]
     fn only_http_links_are_kept() {

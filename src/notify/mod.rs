@@ -83,7 +83,7 @@ impl Health {
             jurisdiction: s("jurisdiction"),
             state: s("state"),
             failures: p.get("failures").and_then(Value::as_i64).unwrap_or(0),
-            error: s("error"),
+            error: crate::util::redact_urls_in(&s("error")),
             at: s("at"),
         }
     }
@@ -121,6 +121,11 @@ pub fn backoff(ch: &ChannelConfig, attempt: i64) -> Duration {
 }
 
 /// Deliver what is due in the outbox (everything pending when `force`).
+///
+/// Each channel delivers on its own: the claimed deliveries are grouped by
+/// channel, the groups run concurrently, and within a group they go out in
+/// order. So a receiver that hangs costs only its own channel's timeout;
+/// the other channels are not kept waiting behind it.
 pub async fn deliver_due(app: &App, force: bool) -> anyhow::Result<DeliveryReport> {
     let owner = instance_id();
     let now = Utc::now();
@@ -130,12 +135,70 @@ pub async fn deliver_due(app: &App, force: bool) -> anyhow::Result<DeliveryRepor
             app.store.release_lease(id, &holder).await?;
         }
     }
-    let mut report = DeliveryReport::default();
-    let mut senders = Senders::default();
     let due = app
         .store
         .claim_deliveries(&owner, now, send_lease(app), CLAIM_BATCH, force)
         .await?;
+    // Groups in the order their channels first appear; each group in claim order.
+    let mut groups: Vec<(String, Vec<Delivery>)> = vec![];
+    for d in due {
+        match groups.iter_mut().find(|(c, _)| *c == d.channel) {
+            Some((_, g)) => g.push(d),
+            None => groups.push((d.channel.clone(), vec![d])),
+        }
+    }
+    let results = futures_util::future::join_all(
+        groups
+            .into_iter()
+            .map(|(_, group)| deliver_channel(app, group)),
+    )
+    .await;
+    let mut report = DeliveryReport::default();
+    let mut first_err = None;
+    for r in results {
+        match r {
+            Ok(part) => {
+                report.delivered += part.delivered;
+                report.failed.extend(part.failed);
+            }
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_err {
+        return Err(e);
+    }
+    report.waiting = app.store.pending_deliveries().await?;
+    Ok(report)
+}
+
+/// [`deliver_due`] for callers that must not wait long (`regwatch poll`,
+/// `report`): after `wait`, what is still being sent is given back to the
+/// outbox (this process's leases are released), to be delivered by the
+/// daemon's next pass or `regwatch notify retry`. `None` when the wait ran out.
+pub async fn deliver_due_within(
+    app: &App,
+    wait: Duration,
+) -> anyhow::Result<Option<DeliveryReport>> {
+    match tokio::time::timeout(wait, deliver_due(app, false)).await {
+        Ok(r) => r.map(Some),
+        Err(_) => {
+            let owner = instance_id();
+            for (id, holder) in app.store.held_leases(Utc::now()).await? {
+                if holder == owner {
+                    app.store.release_lease(id, &owner).await?;
+                }
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// The deliveries of one channel, in order.
+async fn deliver_channel(app: &App, due: Vec<Delivery>) -> anyhow::Result<DeliveryReport> {
+    let mut report = DeliveryReport::default();
+    let mut senders = Senders::default();
     for d in due {
         let attempt = d.attempts + 1;
         let Some(ch) = channel(app, &d.channel) else {
@@ -213,7 +276,6 @@ pub async fn deliver_due(app: &App, force: bool) -> anyhow::Result<DeliveryRepor
             }
         }
     }
-    report.waiting = app.store.pending_deliveries().await?;
     Ok(report)
 }
 

@@ -7,7 +7,9 @@ use crate::config::{Config, Role};
 use crate::daemon::Shared;
 use crate::services::changes::ChangeQuery;
 use crate::services::ServiceError;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -17,7 +19,29 @@ mod feed;
 mod pages;
 mod session;
 
+/// The largest request body (case imports, field reports).
+pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
+
+/// The Content-Security-Policy of every response: the daemon's own resources
+/// only (the pages use one stylesheet, /style.css, and no script or plugin;
+/// nothing inline), and no framing.
+pub const CSP: &str = "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 pub fn router(shared: Shared) -> Router {
+    harden(routes(shared.clone()).layer(middleware::from_fn_with_state(shared, writes_first)))
+}
+
+/// What every response gets, whatever the route: a handler's panic becomes
+/// a 500 (never a dropped connection), and the security headers are set.
+pub fn harden(router: Router) -> Router {
+    router
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
+        .layer(middleware::map_response(security_headers))
+}
+
+fn routes(shared: Shared) -> Router {
     Router::new()
         .route("/", get(pages::index))
         .route("/changes/{id}", get(pages::change))
@@ -29,6 +53,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/sources/{id}", get(pages::source))
         .route("/feed.atom", get(feed::atom))
         .route("/static/app.css", get(pages::stylesheet))
+        .route("/style.css", get(style))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/changes", get(api::changes))
@@ -40,8 +65,79 @@ pub fn router(shared: Shared) -> Router {
         .route("/api/cases/{id}/close", post(api::close_case))
         .route("/api/reports", post(api::post_report))
         .fallback(pages::not_found)
-        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            MAX_BODY_BYTES as usize,
+        ))
         .with_state(shared)
+}
+
+async fn style() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("assets/style.css"),
+    )
+        .into_response()
+}
+
+/// Before any body is read: a write must carry the API token (401/403), and
+/// a body announced larger than the cap is refused at once (413).
+async fn writes_first(State(shared): State<Shared>, req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        if let Err(e) = authorize(&shared.app().config, req.headers()) {
+            return e.into_response();
+        }
+    }
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than the limit of {MAX_BODY_BYTES} bytes"),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// A handler that panicked: 500 with the usual JSON error, never a dropped
+/// connection. The panic itself is logged.
+fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let msg = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = msg, "a request handler panicked");
+    ApiError(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error: see the daemon's log".into(),
+    )
+    .into_response()
+}
+
+/// Security headers on every response, pages, API and errors alike.
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    res
 }
 
 /// Query parameters in order, repeated keys kept (`hs=8517&hs=8471`).

@@ -10,6 +10,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 /// Default and maximum page sizes of the change log.
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
+/// At most this many HS codes in one query: the store builds one condition
+/// per code (and its HS 2017/2022 equivalents).
+pub const MAX_HS_CODES: usize = 50;
+/// The longest text filter (query, source, case, category, country, cursor), in characters.
+pub const MAX_FILTER_CHARS: usize = 200;
 
 const PERIOD_HINT: &str = "write e.g. 30d, 12h, 2w or a date 2026-01-31";
 
@@ -50,6 +55,12 @@ pub fn parse_since(s: &str) -> Result<DateTime<Utc>, ServiceError> {
 
 /// HS codes a person typed, parsed.
 pub fn parse_hs(hs: &[String]) -> Result<Vec<HsCode>, ServiceError> {
+    if hs.len() > MAX_HS_CODES {
+        return Err(ServiceError::invalid(format!(
+            "{} HS codes given: at most {MAX_HS_CODES} per query",
+            hs.len()
+        )));
+    }
     hs.iter()
         .map(|h| HsCode::parse(h).map_err(ServiceError::Invalid))
         .collect()
@@ -177,6 +188,23 @@ impl ChangeQuery {
     /// against the taxonomy or sources: see [`ChangeQuery::checked`]); a bad
     /// value is [`ServiceError::Invalid`].
     pub fn filter(&self) -> Result<ChangeFilter, ServiceError> {
+        for (name, v) in [
+            ("since", &self.since),
+            ("country", &self.country),
+            ("category", &self.category),
+            ("source", &self.source),
+            ("case", &self.case_id),
+            ("query", &self.query),
+            ("cursor", &self.cursor),
+        ] {
+            if v.as_deref()
+                .is_some_and(|v| v.chars().count() > MAX_FILTER_CHARS)
+            {
+                return Err(ServiceError::invalid(format!(
+                    "`{name}` is longer than {MAX_FILTER_CHARS} characters"
+                )));
+            }
+        }
         let since = self.since.as_deref().map(parse_since).transpose()?;
         let country = self
             .country
@@ -217,10 +245,14 @@ impl ChangeQuery {
     }
 }
 
-/// Each change with the URL of its page.
+/// Each change with the URL of its page, and its source link only when it
+/// is http(s): every output (pages, JSON, feeds, CLI, alerts and webhook
+/// bodies) reads changes through here, so a `javascript:` or `file:` link
+/// from a polled page reaches none of them.
 pub fn with_urls(cfg: &Config, mut changes: Vec<Change>) -> Vec<Change> {
     for c in &mut changes {
         c.url = cfg.server.change_url(c.id);
+        c.link = crate::util::safe_link(c.link.as_deref());
     }
     changes
 }
@@ -364,6 +396,30 @@ mod tests {
         }));
         assert!(bad(ChangeQuery {
             limit: Some(0),
+            ..Default::default()
+        }));
+        let fifty: Vec<String> = (0..MAX_HS_CODES)
+            .map(|i| format!("85{:02}", i % 100))
+            .collect();
+        assert!(ChangeQuery {
+            hs: fifty.clone(),
+            ..Default::default()
+        }
+        .filter()
+        .is_ok());
+        let mut many = fifty;
+        many.push("8517".into());
+        match (ChangeQuery {
+            hs: many,
+            ..Default::default()
+        })
+        .filter()
+        {
+            Err(ServiceError::Invalid(m)) => assert!(m.contains("at most 50"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(bad(ChangeQuery {
+            query: Some("x".repeat(MAX_FILTER_CHARS + 1)),
             ..Default::default()
         }));
     }

@@ -54,7 +54,8 @@ impl SourceRow {
             health: HealthState::of(s.def.enabled, h),
             last_poll: h.and_then(|h| h.last_poll_at),
             last_success: h.and_then(|h| h.last_success_at),
-            last_error: h.and_then(|h| h.last_error.clone()),
+            // Errors recorded by older versions may name the URL in full.
+            last_error: h.and_then(|h| h.last_error.as_deref().map(crate::util::redact_urls_in)),
             consecutive_failures: h.map(|h| h.consecutive_failures).unwrap_or(0),
             down: h.is_some_and(|h| h.down),
             next_poll: h.and_then(|h| h.next_poll_at),

@@ -8,11 +8,20 @@ mod core_poll;
 mod daemon;
 mod emptiness;
 mod exactly_once;
+mod fetch_policy;
 mod helpers;
+mod hostile_queries;
 mod multi;
 mod notify;
+mod redaction;
 mod render;
 mod rendering;
 mod screens;
+mod server_limits;
 mod store;
 mod ux;
+
+/// A URL cut for an assertion message.
+pub fn util_trunc(s: &str) -> String {
+    s.chars().take(200).collect()
+}

@@ -1060,3 +1060,91 @@ async fn teams_gets_an_adaptive_card_retried_with_one_key() {
         "{text}"
     );
 }
+
+// ---------------------------------------------------------------- isolation
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_webhook_does_not_delay_the_email_channel() {
+    let (peer, addr) = Peer::start().await;
+    peer.set_default(Reply::Hang);
+    let port = free_port();
+    let mails = start_smtp(port);
+    // The hanging channel comes first, so its delivery is claimed first.
+    let e = env(&format!(
+        "[[channel]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"http://{addr}/hook\"\ntimeout = \"3s\"\n\n\
+         [[channel]]\nname = \"mail\"\ntype = \"email\"\nsmtp_url = \"smtp://127.0.0.1:{port}\"\n\
+         from = \"regwatch@example.com\"\nto = [\"a@example.com\"]\n"
+    ))
+    .await;
+    report(&e.app, "TR", "8517.62", "Telsiz kuralı", "text").await;
+    report(&e.app, "TR", "8517.13", "IMEI kaydı", "text").await;
+    let app = e.app.clone();
+    let t0 = Instant::now();
+    let pass = tokio::spawn(async move { regwatch::notify::deliver_due(&app, false).await });
+    while mails.lock().unwrap().len() < 2 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(1),
+            "the email channel waited behind the hanging webhook: {} mail(s) after {:?}",
+            mails.lock().unwrap().len(),
+            t0.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let r = pass.await.unwrap().unwrap();
+    let took = t0.elapsed();
+    assert_eq!(r.delivered, 2, "{r:?}");
+    assert_eq!(
+        r.failed.len(),
+        2,
+        "both webhook deliveries timed out: {r:?}"
+    );
+    assert!(r.failed.iter().all(|(_, ch, _)| ch == "hook"), "{r:?}");
+    // In order within the channel: the second webhook waited for the first.
+    assert!(took >= Duration::from_secs(6), "{took:?}");
+    assert!(took < Duration::from_secs(9), "{took:?}");
+    let hooks = peer.posts_to("/hook");
+    assert_eq!(hooks.len(), 2);
+    assert!(hooks[1].at >= hooks[0].at + Duration::from_secs(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poll_waits_a_few_seconds_for_alerts_then_leaves_them_queued() {
+    let (peer, addr) = Peer::start().await;
+    let e = env(&format!(
+        "[[channel]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"http://{addr}/hook\"\ntimeout = \"60s\"\n"
+    ))
+    .await;
+    write_source(&e, addr);
+    peer.set_feed(rss(&[("a", "Old rule")]));
+    let (code, out) = regwatch(&e.config, &["poll"]).await;
+    assert_eq!(code, 0, "{out}");
+    peer.set_feed(rss(&[("a", "Old rule"), ("b", "Yeni telsiz kuralı")]));
+    peer.set_default(Reply::Hang);
+    let t0 = Instant::now();
+    let (code, out) = regwatch(&e.config, &["poll"]).await;
+    let took = t0.elapsed();
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        took < Duration::from_secs(10),
+        "poll is not held by a 60s receiver: {took:?}"
+    );
+    assert!(
+        out.contains("stay queued for the daemon (`regwatch run`) or `regwatch notify retry`"),
+        "{out}"
+    );
+    let pending = e.app.store.pending_deliveries().await.unwrap();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert!(
+        e.app
+            .store
+            .held_leases(chrono::Utc::now())
+            .await
+            .unwrap()
+            .is_empty(),
+        "the lease was given back, so the daemon can send it now"
+    );
+    peer.set_default(Reply::Status(200, None));
+    let (code, out) = regwatch(&e.config, &["notify", "retry"]).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("delivered 1"), "{out}");
+}
