@@ -52,8 +52,7 @@ fn routes(shared: Shared) -> Router {
         .route("/sources", get(pages::sources))
         .route("/sources/{id}", get(pages::source))
         .route("/feed.atom", get(feed::atom))
-        .route("/static/app.css", get(pages::stylesheet))
-        .route("/style.css", get(style))
+        .route("/style.css", get(pages::stylesheet))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/api/changes", get(api::changes))
@@ -71,22 +70,16 @@ fn routes(shared: Shared) -> Router {
         .with_state(shared)
 }
 
-async fn style() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("assets/style.css"),
-    )
-        .into_response()
-}
-
-/// Before any body is read: a write must carry the API token (401/403), and
-/// a body announced larger than the cap is refused at once (413).
+/// Before any body is read: an API write must carry a known user's token
+/// (401; which role it needs is the handler's business, so a reviewer may
+/// review and only an admin import cases), and a body announced larger
+/// than the cap is refused at once (413). The web forms sign in with a
+/// session cookie, checked by their handlers, under the same cap.
 async fn writes_first(State(shared): State<Shared>, req: Request, next: Next) -> Response {
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        if let Err(e) = authorize(&shared.app().config, req.headers()) {
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && req.uri().path().starts_with("/api/")
+    {
+        if let Err(e) = require(&shared.app().config, req.headers(), Role::Viewer) {
             return e.into_response();
         }
     }

@@ -26,6 +26,7 @@ fn chromium(profile: &Path, extra: &[String], url: &str) -> std::process::Output
             "--disable-sync",
             "--no-first-run",
             "--hide-scrollbars",
+            "--disable-popup-blocking",
             "--virtual-time-budget=8000",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
@@ -46,45 +47,56 @@ fn harness_out(profile: &Path, url: &str) -> String {
     dom[at..at + dom[at..].find("</pre>").unwrap()].to_string()
 }
 
-/// Test-only pages on the same origin: one loads a page in an iframe of a
-/// given width and reports whether it scrolls sideways; one signs in and
-/// marks a change through the real forms.
+/// Test-only pages on the same origin. The real pages refuse to be framed
+/// (`frame-ancestors 'none'`, `X-Frame-Options: DENY`) and run no script,
+/// so the width harness fetches a page's HTML and lays it out, with its
+/// real stylesheet, in an iframe of the given width (`srcdoc`, which takes
+/// the harness's address as its base); the review harness opens the real
+/// pages in a window of their own and fills in and submits their forms.
 const WIDTH_HARNESS: &str = r#"<!doctype html><html><body><pre id="out">pending</pre>
 <iframe id="f" width="__W__" height="900"></iframe>
 <script>
 const f = document.getElementById('f');
-f.onload = () => {
-  const d = f.contentDocument, w = f.contentWindow;
-  const sw = d.documentElement.scrollWidth, iw = w.innerWidth;
-  const chart = d.querySelectorAll('svg.chart rect').length;
-  document.getElementById('out').textContent = JSON.stringify({sw, iw, fits: sw <= iw, chart, title: d.title});
-};
-f.src = decodeURIComponent("__PATH__");
+fetch(decodeURIComponent("__PATH__")).then(r => r.text()).then(html => {
+  f.onload = () => {
+    const d = f.contentDocument, w = f.contentWindow;
+    const sw = d.documentElement.scrollWidth, iw = w.innerWidth;
+    const chart = d.querySelectorAll('svg.chart rect').length;
+    const css = d.styleSheets.length;
+    document.getElementById('out').textContent = JSON.stringify({sw, iw, fits: sw <= iw, chart, css, title: d.title});
+  };
+  f.srcdoc = html;
+}, e => { document.getElementById('out').textContent = 'fetch failed: ' + e; });
 </script></body></html>"#;
 
 const REVIEW_HARNESS: &str = r#"<!doctype html><html><body><pre id="out">pending</pre>
-<iframe id="f" width="420" height="900"></iframe>
 <script>
-const f = document.getElementById('f');
-let step = 0;
-f.onload = () => {
-  const d = f.contentDocument;
+const out = document.getElementById('out');
+const w = window.open('/signin?next=/changes/__ID__', 'page');
+if (!w) { out.textContent = 'no window'; }
+// Each step runs once the window shows a new, fully loaded document.
+let seen = null, step = 0;
+const timer = setInterval(() => {
+  let d;
+  try { d = w.document; } catch (e) { return; }
+  if (!d || d === seen || d.readyState !== 'complete' || d.URL === 'about:blank') return;
+  seen = d;
   step += 1;
   if (step === 1) {
     d.querySelector('#signin input[name=token]').value = '__TOKEN__';
     d.getElementById('signin').submit();
   } else if (step === 2) {
     const form = d.getElementById('review-form');
-    if (!form) { document.getElementById('out').textContent = 'no review form: ' + d.body.innerText; return; }
+    if (!form) { out.textContent = 'no review form: ' + d.body.innerText; clearInterval(timer); return; }
     form.querySelector('select[name=state]').value = 'reviewed';
     form.querySelector('input[name=note]').value = 'checked in the browser';
     form.submit();
   } else {
     const s = d.getElementById('review-state'), by = d.getElementById('review-by');
-    document.getElementById('out').textContent = (s ? s.textContent : 'none') + ' by ' + (by ? by.textContent : 'nobody');
+    out.textContent = (s ? s.textContent : 'none') + ' by ' + (by ? by.textContent : 'nobody');
+    clearInterval(timer);
   }
-};
-f.src = '/signin?next=/changes/__ID__';
+}, 50);
 </script></body></html>"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -195,6 +207,7 @@ async fn pages_fit_1280_and_420_px_show_the_chart_and_a_reviewer_marks_a_change(
                 "{name} at {width} px scrolls sideways: {v}"
             );
             assert_eq!(v["iw"], width, "{v}");
+            assert_eq!(v["css"], 1, "the page's stylesheet is applied: {v}");
             if *name == "index" {
                 assert!(v["chart"].as_i64().unwrap() > 0, "the chart is drawn: {v}");
             }

@@ -277,7 +277,7 @@ async fn one_source_answering_checks_with_the_failing_one_named_in_cli_api_and_p
             .status(),
         404
     );
-    let css = reqwest::get(format!("http://{addr}/static/app.css"))
+    let css = reqwest::get(format!("http://{addr}/style.css"))
         .await
         .unwrap();
     assert_eq!(
