@@ -1,25 +1,277 @@
-//! PDF bulletins to text (pdf-extract). The parser may panic on hostile
-//! input: that is caught and reported as an unreadable PDF.
+//! PDF bulletins to text (pdf-extract on lopdf).
+//!
+//! Both libraries recurse without a bound on what a hostile file controls:
+//! nested arrays and dictionaries (the object parser and the content-stream
+//! parser), a form XObject that draws itself, a page that is its own
+//! parent. A stack overflow is not a panic: it ends the process. So:
+//! - the input is checked before the parsers see it (nesting in the raw
+//!   bytes; then, loaded, the page tree, every content stream's nesting and
+//!   the graph of form XObjects), and read on a thread with a large stack;
+//! - a panic of the parsers is caught and reported as an unreadable PDF;
+//! - in the daemon (the binary calls [`isolate_in`] at start) every PDF is
+//!   read by a child process, `regwatch __pdf-text`, with a time and memory
+//!   limit, so what the checks miss (nesting inside compressed object
+//!   streams, say) costs one failed poll, never the daemon.
 
 use super::ExtractError;
 use crate::normalize::normalize_text;
+use std::collections::{HashMap, HashSet};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// The deepest page tree we follow.
 const MAX_PAGE_DEPTH: usize = 64;
+/// The deepest nesting of arrays and dictionaries handed to the parsers.
+const MAX_NESTING: usize = 100;
+/// The longest chain of form XObjects drawing one another.
+const MAX_FORM_DEPTH: usize = 64;
+/// The reader thread's stack: room for the nesting the checks allow.
+const READER_STACK: usize = 64 * 1024 * 1024;
+/// What the child process may take.
+const CHILD_TIME: Duration = Duration::from_secs(30);
+const CHILD_MEMORY: u64 = 2 * 1024 * 1024 * 1024;
+/// The argument that makes the binary a PDF reader (see [`child_main`]).
+pub const CHILD_ARG: &str = "__pdf-text";
 
-/// `pdf_extract::extract_text_from_mem`, with the page tree checked first:
-/// pdf-extract looks up inherited page attributes by walking `/Parent`
-/// links without a bound, so a page that is its own ancestor made it loop
-/// for ever (found by fuzzing).
+static HELPER: OnceLock<PathBuf> = OnceLock::new();
+
+/// Read every PDF in a child process running `exe __pdf-text`. The binary
+/// calls this at start; a library user (tests, fuzzing) reads in-process.
+pub fn isolate_in(exe: PathBuf) {
+    let _ = HELPER.set(exe);
+}
+
+/// Whether nesting of `[`…`]` and `<<`…`>>` goes deeper than `limit`,
+/// outside comments, strings and stream data (and inline image data, in a
+/// content stream).
+fn nesting_exceeds(b: &[u8], limit: usize) -> bool {
+    let n = b.len();
+    let (mut i, mut depth) = (0usize, 0usize);
+    let at = |i: usize, w: &[u8]| b[i..].starts_with(w);
+    let delim = |i: usize| i >= n || b" \t\r\n\x0c\0[]<>()/%".contains(&b[i]);
+    let find = |from: usize, w: &[u8]| {
+        b.get(from..)
+            .and_then(|rest| rest.windows(w.len()).position(|x| x == w))
+            .map(|p| from + p)
+    };
+    while i < n {
+        match b[i] {
+            b'%' => {
+                while i < n && b[i] != b'\n' && b[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'(' => {
+                let mut level = 1usize;
+                i += 1;
+                while i < n && level > 0 {
+                    match b[i] {
+                        b'\\' => i += 1,
+                        b'(' => level += 1,
+                        b')' => level -= 1,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                continue;
+            }
+            b'[' => depth += 1,
+            b']' => depth = depth.saturating_sub(1),
+            b'<' if at(i, b"<<") => {
+                depth += 1;
+                i += 1;
+            }
+            b'<' => {
+                while i < n && b[i] != b'>' {
+                    i += 1;
+                }
+            }
+            b'>' if at(i, b">>") => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b's' if at(i, b"stream") && (i == 0 || delim(i - 1)) && delim(i + 6) => {
+                match find(i + 6, b"endstream") {
+                    Some(e) => i = e + 8,
+                    None => return false,
+                }
+            }
+            b'I' if at(i, b"ID") && (i == 0 || delim(i - 1)) && delim(i + 2) => {
+                match find(i + 2, b"EI") {
+                    Some(e) => i = e + 1,
+                    None => return false,
+                }
+            }
+            _ => {}
+        }
+        if depth > limit {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The names a content stream draws with `Do` (`/X0 Do`).
+fn drawn_names(content: &[u8]) -> HashSet<Vec<u8>> {
+    let mut names = HashSet::new();
+    let mut last: Option<&[u8]> = None;
+    for tok in content
+        .split(|c| b" \t\r\n\x0c\0".contains(c))
+        .filter(|t| !t.is_empty())
+    {
+        if tok == b"Do" {
+            if let Some(n) = last.and_then(|l| l.strip_prefix(b"/")) {
+                names.insert(n.to_vec());
+            }
+        }
+        last = Some(tok);
+    }
+    names
+}
+
+type XObjects = Vec<(Vec<u8>, (u32, u16))>;
+
+/// The form XObjects each form may draw: the names its content draws, looked
+/// up in its own resources or (when it has none, and inherits them) in every
+/// XObject dictionary that names it.
+fn form_graph(doc: &pdf_extract::Document) -> HashMap<(u32, u16), Vec<(u32, u16)>> {
+    use pdf_extract::{Dictionary, Object};
+    fn deref<'a>(doc: &'a pdf_extract::Document, o: &'a Object) -> Option<&'a Object> {
+        match o {
+            Object::Reference(id) => doc.get_object(*id).ok(),
+            o => Some(o),
+        }
+    }
+    let entries = |x: &Dictionary| -> XObjects {
+        x.iter()
+            .filter_map(|(k, v)| v.as_reference().ok().map(|r| (k.clone(), r)))
+            .collect()
+    };
+    let xobjects_of = |res: &Object| -> XObjects {
+        deref(doc, res)
+            .and_then(|r| r.as_dict().ok())
+            .and_then(|r| r.get(b"XObject").ok())
+            .and_then(|x| deref(doc, x))
+            .and_then(|x| x.as_dict().ok())
+            .map(entries)
+            .unwrap_or_default()
+    };
+    let forms: HashMap<(u32, u16), &pdf_extract::Stream> = doc
+        .objects
+        .iter()
+        .filter_map(|(id, o)| o.as_stream().ok().map(|s| (*id, s)))
+        .filter(|(_, s)| {
+            s.dict.get(b"Subtype").ok().and_then(|t| t.as_name().ok()) == Some(b"Form".as_slice())
+        })
+        .collect();
+    // Every XObject dictionary in the file, wherever it hangs.
+    let mut dicts: Vec<XObjects> = Vec::new();
+    for o in doc.objects.values() {
+        let d = match o {
+            Object::Dictionary(d) => d,
+            Object::Stream(s) => &s.dict,
+            _ => continue,
+        };
+        if let Ok(res) = d.get(b"Resources") {
+            dicts.push(xobjects_of(res));
+        }
+        if let Some(x) = d
+            .get(b"XObject")
+            .ok()
+            .and_then(|x| deref(doc, x))
+            .and_then(|x| x.as_dict().ok())
+        {
+            dicts.push(entries(x));
+        }
+    }
+    let mut graph = HashMap::new();
+    for (id, st) in &forms {
+        let content = st
+            .decompressed_content()
+            .unwrap_or_else(|_| st.content.clone());
+        let names = drawn_names(&content);
+        let mut next: Vec<(u32, u16)> = Vec::new();
+        let mut add = |xs: &XObjects| {
+            next.extend(
+                xs.iter()
+                    .filter(|(n, r)| names.contains(n) && forms.contains_key(r))
+                    .map(|(_, r)| *r),
+            )
+        };
+        match st.dict.get(b"Resources") {
+            Ok(res) => add(&xobjects_of(res)),
+            Err(_) => {
+                for d in dicts.iter().filter(|d| d.iter().any(|(_, r)| r == id)) {
+                    add(d);
+                }
+            }
+        }
+        next.sort_unstable();
+        next.dedup();
+        graph.insert(*id, next);
+    }
+    graph
+}
+
+/// A form XObject that can draw itself, or a chain of forms deeper than
+/// [`MAX_FORM_DEPTH`]: pdf-extract would recurse until the stack ends.
+fn form_loop(doc: &pdf_extract::Document) -> Option<String> {
+    let graph = form_graph(doc);
+    // Longest chain from each form, by depth-first search with an explicit
+    // stack; a form met again on the current path is a loop.
+    let mut depth: HashMap<(u32, u16), usize> = HashMap::new();
+    for &start in graph.keys() {
+        if depth.contains_key(&start) {
+            continue;
+        }
+        let mut path: Vec<((u32, u16), usize)> = vec![(start, 0)];
+        let mut on_path: HashSet<(u32, u16)> = HashSet::from([start]);
+        while let Some(&(node, next)) = path.last() {
+            let kids = &graph[&node];
+            if next < kids.len() {
+                path.last_mut().expect("not empty").1 += 1;
+                let k = kids[next];
+                if on_path.contains(&k) {
+                    return Some(format!("form XObject {} {} draws itself", k.0, k.1));
+                }
+                if !depth.contains_key(&k) {
+                    path.push((k, 0));
+                    on_path.insert(k);
+                }
+            } else {
+                let d = 1 + kids.iter().map(|k| depth[k]).max().unwrap_or(0);
+                if d > MAX_FORM_DEPTH {
+                    return Some(format!(
+                        "form XObjects draw one another more than {MAX_FORM_DEPTH} levels deep"
+                    ));
+                }
+                depth.insert(node, d);
+                on_path.remove(&node);
+                path.pop();
+            }
+        }
+    }
+    None
+}
+
+/// `pdf_extract::output_doc`, after the checks in the module's comment.
 fn read_text(body: &[u8]) -> Result<String, String> {
     use pdf_extract::{Document, Object};
+    if nesting_exceeds(body, MAX_NESTING) {
+        return Err(format!(
+            "arrays or dictionaries nested more than {MAX_NESTING} levels deep"
+        ));
+    }
     let mut doc = Document::load_mem(body).map_err(|e| e.to_string())?;
     if doc.is_encrypted() {
         doc.decrypt("")
             .map_err(|e| format!("the PDF is encrypted ({e})"))?;
     }
     for (n, page) in doc.get_pages() {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let mut id = page;
         while let Some(parent) = doc
             .get_dictionary(id)
@@ -35,22 +287,48 @@ fn read_text(body: &[u8]) -> Result<String, String> {
             id = parent;
         }
     }
+    for (id, o) in &doc.objects {
+        let Object::Stream(st) = o else { continue };
+        let image = st.dict.get(b"Subtype").ok().and_then(|t| t.as_name().ok())
+            == Some(b"Image".as_slice());
+        if image {
+            continue;
+        }
+        let data = st
+            .decompressed_content()
+            .unwrap_or_else(|_| st.content.clone());
+        if nesting_exceeds(&data, MAX_NESTING) {
+            return Err(format!(
+                "stream {} {}: arrays or dictionaries nested more than {MAX_NESTING} levels deep",
+                id.0, id.1
+            ));
+        }
+    }
+    if let Some(why) = form_loop(&doc) {
+        return Err(why);
+    }
     let mut text = String::new();
     pdf_extract::output_doc(&doc, &mut pdf_extract::PlainTextOutput::new(&mut text))
         .map_err(|e| e.to_string())?;
     Ok(text)
 }
 
-pub fn extract(body: &[u8]) -> Result<String, ExtractError> {
+/// The text of a PDF, read in this process (on a thread of its own, with a
+/// large stack); parser panics are errors.
+pub fn extract_here(body: &[u8]) -> Result<String, ExtractError> {
     if !body.starts_with(b"%PDF-") {
         return Err(ExtractError::Pdf(
             "the response is not a PDF (no %PDF- header)".into(),
         ));
     }
     let owned = body.to_vec();
-    let result = std::panic::catch_unwind(move || read_text(&owned));
-    match result {
-        Ok(Ok(text)) => {
+    let reader = std::thread::Builder::new()
+        .name("pdf-reader".into())
+        .stack_size(READER_STACK)
+        .spawn(move || std::panic::catch_unwind(move || read_text(&owned)))
+        .map_err(|e| ExtractError::Pdf(format!("cannot start the PDF reader: {e}")))?;
+    match reader.join() {
+        Ok(Ok(Ok(text))) => {
             let t = normalize_text(&text);
             if t.is_empty() {
                 Err(ExtractError::Pdf("no text layer (a scanned image?)".into()))
@@ -58,15 +336,219 @@ pub fn extract(body: &[u8]) -> Result<String, ExtractError> {
                 Ok(t)
             }
         }
-        Ok(Err(e)) => Err(ExtractError::Pdf(e)),
-        Err(_) => Err(ExtractError::Pdf(
+        Ok(Ok(Err(e))) => Err(ExtractError::Pdf(e)),
+        _ => Err(ExtractError::Pdf(
             "the PDF parser failed on this file".into(),
         )),
     }
 }
 
+/// The text of a PDF: in a child process when the binary asked for it
+/// ([`isolate_in`]), in this one otherwise.
+pub fn extract(body: &[u8]) -> Result<String, ExtractError> {
+    match HELPER.get() {
+        Some(exe) if body.starts_with(b"%PDF-") => extract_in_child(exe, body, CHILD_TIME),
+        _ => extract_here(body),
+    }
+}
+
+/// What the child writes on stdout: the text, or the reason it has none.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum ChildAnswer {
+    Text(String),
+    Error(String),
+}
+
+fn extract_in_child(
+    exe: &std::path::Path,
+    body: &[u8],
+    limit: Duration,
+) -> Result<String, ExtractError> {
+    use std::process::{Command, Stdio};
+    let failed = |why: String| ExtractError::Pdf(why);
+    let mut cmd = Command::new(exe);
+    cmd.arg(CHILD_ARG)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs
+        // between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                let lim = libc::rlimit {
+                    rlim_cur: CHILD_MEMORY as libc::rlim_t,
+                    rlim_max: CHILD_MEMORY as libc::rlim_t,
+                };
+                libc::setrlimit(libc::RLIMIT_AS, &lim);
+                Ok(())
+            });
+        }
+    }
+    let mut child = cmd.spawn().map_err(|e| {
+        failed(format!(
+            "cannot start the PDF reader {}: {e}",
+            exe.display()
+        ))
+    })?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let input = body.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let mut stdout = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = stdout.read_to_end(&mut out);
+        out
+    });
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break s,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = writer.join();
+                return Err(failed(format!(
+                    "the PDF reader took longer than {} s on this file",
+                    limit.as_secs_f32()
+                )));
+            }
+            Err(e) => return Err(failed(format!("the PDF reader: {e}"))),
+        }
+    };
+    let _ = writer.join();
+    let out = reader.join().unwrap_or_default();
+    if !status.success() {
+        return Err(failed(format!(
+            "the PDF parser failed on this file (the reader process ended: {status})"
+        )));
+    }
+    match serde_json::from_slice::<ChildAnswer>(&out) {
+        Ok(ChildAnswer::Text(t)) => Ok(t),
+        Ok(ChildAnswer::Error(e)) => Err(failed(e)),
+        Err(e) => Err(failed(format!("the PDF reader answered nonsense: {e}"))),
+    }
+}
+
+/// `regwatch __pdf-text`: a PDF on stdin, its text (or why not) as JSON on
+/// stdout. Exit 0 when it answered; a crash is the parent's finding.
+pub fn child_main() -> std::process::ExitCode {
+    let mut body = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut body) {
+        eprintln!("error: reading the PDF from stdin: {e}");
+        return std::process::ExitCode::from(1);
+    }
+    let answer = match extract_here(&body) {
+        Ok(t) => ChildAnswer::Text(t),
+        Err(ExtractError::Pdf(e)) => ChildAnswer::Error(e),
+        Err(e) => ChildAnswer::Error(e.to_string()),
+    };
+    let json = serde_json::to_vec(&answer).unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    if out.write_all(&json).and_then(|_| out.flush()).is_err() {
+        return std::process::ExitCode::from(1);
+    }
+    std::process::ExitCode::SUCCESS
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn refused(body: &[u8]) -> String {
+        match extract_here(body) {
+            Err(ExtractError::Pdf(e)) => e,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    /// Found by the extract_pdf fuzz target (a stack overflow, which ends
+    /// the process): pdf-extract draws a form XObject by recursing into it,
+    /// with no bound, so a form that draws itself never returned.
+    #[test]
+    fn a_form_that_draws_itself_is_an_error_not_a_crash() {
+        let e = refused(include_bytes!(
+            "../../tests/fixtures/fuzz/pdf-form-draws-itself.pdf"
+        ));
+        assert!(e.contains("draws itself"), "{e}");
+    }
+
+    /// lopdf's parsers recurse into nested arrays: 5000 levels in a page's
+    /// content stream overflowed the stack.
+    #[test]
+    fn deep_nesting_in_a_content_stream_is_refused() {
+        let e = refused(include_bytes!(
+            "../../tests/fixtures/fuzz/pdf-content-nested-5000.pdf"
+        ));
+        assert!(e.contains("nested more than 100 levels"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_in_the_file_is_refused_before_parsing() {
+        let mut b = b"%PDF-1.4\n1 0 obj\n<< /A ".to_vec();
+        b.extend(std::iter::repeat_n(b'[', 200_000));
+        b.extend(std::iter::repeat_n(b']', 200_000));
+        b.extend_from_slice(b" >>\nendobj\n");
+        assert!(refused(&b).contains("nested more than 100 levels"));
+    }
+
+    #[test]
+    fn brackets_in_strings_comments_and_streams_are_not_nesting() {
+        let mut b = b"%[[[[[[\n1 0 obj (".to_vec();
+        b.extend(std::iter::repeat_n(b'[', 500));
+        b.extend_from_slice(b") endobj 2 0 obj << /Length 500 >> stream\n");
+        b.extend(std::iter::repeat_n(b'[', 500));
+        b.extend_from_slice(b"\nendstream endobj [[ ]] << >>");
+        assert!(!nesting_exceeds(&b, 100));
+        assert!(nesting_exceeds(&[b'['; 101], 100));
+        assert!(!nesting_exceeds(&[b'['; 100], 100));
+    }
+
+    /// Forms drawing forms are legitimate: a chain of 40 is read.
+    #[test]
+    fn forty_forms_drawing_one_another_are_read() {
+        let t = extract_here(include_bytes!("../../tests/fixtures/pdf/forms-40-deep.pdf")).unwrap();
+        assert!(t.contains("Notice"), "{t}");
+    }
+
+    fn script(dir: &std::path::Path, name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.join(name);
+        std::fs::write(&p, format!("#!/bin/sh\ncat >/dev/null\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    }
+
+    /// What the in-process checks miss costs one failed read, not the
+    /// daemon: a reader that crashes, hangs or talks nonsense is an error
+    /// that says so.
+    #[test]
+    fn a_crashing_or_hanging_reader_process_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = b"%PDF-1.4 whatever";
+        let crash = script(dir.path(), "crash", "kill -SEGV $$");
+        let e = extract_in_child(&crash, pdf, Duration::from_secs(10)).unwrap_err();
+        assert!(e.to_string().contains("reader process ended"), "{e}");
+        assert!(e.to_string().contains("11"), "{e}");
+        let hang = script(dir.path(), "hang", "sleep 30");
+        let t0 = Instant::now();
+        let e = extract_in_child(&hang, pdf, Duration::from_millis(300)).unwrap_err();
+        assert!(e.to_string().contains("took longer than 0.3 s"), "{e}");
+        assert!(t0.elapsed() < Duration::from_secs(10));
+        let talk = script(dir.path(), "talk", "echo hello");
+        let e = extract_in_child(&talk, pdf, Duration::from_secs(10)).unwrap_err();
+        assert!(e.to_string().contains("nonsense"), "{e}");
+        let text = script(dir.path(), "text", "printf '{\"Text\":\"GTIP 8517.62\"}'");
+        assert_eq!(
+            extract_in_child(&text, pdf, Duration::from_secs(10)).unwrap(),
+            "GTIP 8517.62"
+        );
+    }
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert!(super::extract(b"<html>").is_err());

@@ -901,3 +901,53 @@ async fn jitter_stays_within_a_tenth_of_the_period() {
         assert!(largest > max / 2, "{id}: jitter is applied ({largest})");
     }
 }
+
+/// The binary reads PDFs in a child process (`regwatch __pdf-text`): a text
+/// PDF polls as usual, and a hostile one (a form that draws itself, which
+/// overflowed pdf-extract's stack) is a failed poll that says why, the
+/// earlier snapshot kept.
+#[tokio::test]
+async fn pdfs_are_read_in_a_child_process_and_a_hostile_one_fails_one_poll() {
+    let notice = include_bytes!("../fixtures/pdf/notice.pdf").to_vec();
+    let hostile = include_bytes!("../fixtures/fuzz/pdf-form-draws-itself.pdf").to_vec();
+    let child = |body: &[u8]| {
+        use std::io::Write;
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"))
+            .arg("__pdf-text")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(body).unwrap();
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success());
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    assert!(child(&notice)["Text"]
+        .as_str()
+        .unwrap()
+        .contains("GTIP 8517.62"));
+    assert!(child(&hostile)["Error"]
+        .as_str()
+        .unwrap()
+        .contains("draws itself"));
+
+    let srv = FixtureServer::start().await;
+    srv.set("/bulletin.pdf", Reply::ok("application/pdf", notice));
+    let setup = Setup::new(
+        &source_toml("bulletin", "pdf", &srv.url("/bulletin.pdf"), ""),
+        "",
+    );
+    let out = setup.run(&["poll"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    srv.set("/bulletin.pdf", Reply::ok("application/pdf", hostile));
+    let out = setup.run(&["poll", "--format", "json"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("draws itself"), "{text}");
+    let app = setup.app().await;
+    assert_eq!(app.store.count_snapshots("bulletin").await.unwrap(), 1);
+}
