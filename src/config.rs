@@ -6,7 +6,7 @@ use crate::model::{ChangeKind, Country, SourceId, SourceKind};
 use crate::rules::CompiledRules;
 use crate::schedule::Schedule;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -639,6 +639,27 @@ fn line_of_source(text: &str, id: &str) -> Option<usize> {
         .map(|(i, _)| i + 1)
 }
 
+/// The line of each `id = "…"` in a sources file (the first, if repeated).
+fn source_id_lines(text: &str) -> HashMap<&str, usize> {
+    let mut lines = HashMap::new();
+    for (i, l) in text.lines().enumerate() {
+        let Some(rest) = l.trim_start().strip_prefix("id") else {
+            continue;
+        };
+        let Some(v) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let v = v.trim_start();
+        let Some(q) = v.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            continue;
+        };
+        if let Some(end) = v[1..].find(q) {
+            lines.entry(&v[1..1 + end]).or_insert(i + 1);
+        }
+    }
+    lines
+}
+
 /// Turn a toml/serde error message into one that names the line when the
 /// message names a key.
 /// The line of `key` inside the table a dotted path names (`fetch.timeout`,
@@ -735,6 +756,43 @@ fn serde_error(path: &Path, text: &str, err: impl fmt::Display, from_line: usize
         }
     };
     ConfigError::invalid(path, line.or(Some(from_line).filter(|l| *l > 1)), msg)
+}
+
+/// A large sources file parsed one `[[source]]` at a time: the TOML parser
+/// holds a token list many times the size of what it parses, which made
+/// loading 10,000 sources peak at tens of megabytes. `None` (parse the
+/// whole file instead, for its exact error messages) when the file is small
+/// or anything is unusual: a line `[[source]]` inside a multi-line string,
+/// another table, a piece that does not parse.
+fn parse_by_source(text: &str) -> Option<toml::Table> {
+    const WHOLE_BELOW: usize = 64 * 1024;
+    if text.len() < WHOLE_BELOW {
+        return None;
+    }
+    let mut starts = vec![0];
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim() == "[[source]]" && at > 0 {
+            starts.push(at);
+        }
+        at += line.len();
+    }
+    starts.push(text.len());
+    let mut sources = Vec::with_capacity(starts.len());
+    for w in starts.windows(2) {
+        let mut piece = text[w[0]..w[1]].parse::<toml::Table>().ok()?;
+        match piece.remove("source") {
+            Some(toml::Value::Array(a)) => sources.extend(a),
+            None if piece.is_empty() => {}
+            _ => return None,
+        }
+        if !piece.is_empty() {
+            return None;
+        }
+    }
+    let mut table = toml::Table::new();
+    table.insert("source".into(), toml::Value::Array(sources));
+    Some(table)
 }
 
 fn parse_table(path: &Path, text: &str) -> Result<toml::Table, ConfigError> {
@@ -1120,12 +1178,15 @@ pub fn parse_sources(
     text: &str,
     sched: &ScheduleConfig,
 ) -> Result<Vec<Source>, ConfigError> {
-    let table = parse_table(file, text)?;
+    let mut table = match parse_by_source(text) {
+        Some(t) => t,
+        None => parse_table(file, text)?,
+    };
     // Deserialize each source separately so an error can name its line.
     let mut defs = vec![];
-    let raw_sources = match table.get("source") {
+    let raw_sources = match table.remove("source") {
         None => vec![],
-        Some(toml::Value::Array(a)) => a.clone(),
+        Some(toml::Value::Array(a)) => a,
         Some(_) => {
             return Err(ConfigError::invalid(
                 file,
@@ -1143,14 +1204,13 @@ pub fn parse_sources(
             ));
         }
     }
+    // One pass for every source's line: searching the text once per source
+    // made loading 10,000 sources take seconds.
+    let id_lines = source_id_lines(text);
     let mut search_from = 1;
     for raw in raw_sources {
-        let id = raw
-            .get("id")
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-            .unwrap_or_default();
-        let line = line_of_source(text, &id).unwrap_or(search_from);
+        let id = raw.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+        let line = id_lines.get(id).copied().unwrap_or(search_from);
         search_from = line;
         let def: SourceDef = raw
             .try_into()
@@ -1159,6 +1219,10 @@ pub fn parse_sources(
     }
     let mut ids = std::collections::HashSet::new();
     let mut out = vec![];
+    // Sources with the same schedule, or the same extraction rules, share
+    // one parsed copy: most of a large config repeats a handful of each.
+    let mut schedules: HashMap<(String, String), Schedule> = HashMap::new();
+    let mut compiled: HashMap<String, std::sync::Arc<CompiledRules>> = HashMap::new();
     for (line, def) in defs {
         let key_line = |k: &str| line_of_key(text, k, line).or(Some(line));
         let err = |k: &str, m: String| {
@@ -1187,22 +1251,39 @@ pub fn parse_sources(
             .timezone
             .clone()
             .unwrap_or_else(|| sched.timezone.clone());
-        let schedule = Schedule::parse(&schedule_expr, &tz).map_err(|e| {
-            let key = if e.contains("IANA") {
-                "timezone"
-            } else {
-                "schedule"
-            };
-            err(key, e)
-        })?;
+        let schedule = match schedules.get(&(schedule_expr.clone(), tz.clone())) {
+            Some(s) => s.clone(),
+            None => {
+                let s = Schedule::parse(&schedule_expr, &tz).map_err(|e| {
+                    let key = if e.contains("IANA") {
+                        "timezone"
+                    } else {
+                        "schedule"
+                    };
+                    err(key, e)
+                })?;
+                schedules.insert((schedule_expr, tz), s.clone());
+                s
+            }
+        };
         validate_def(&def).map_err(|(k, m)| err(k, m))?;
-        let rules =
-            CompiledRules::compile(def.kind, &def.extract).map_err(|e| err(e.key, e.message))?;
+        let rules_key = format!("{:?} {:?}", def.kind, def.extract);
+        let rules = match compiled.get(&rules_key) {
+            Some(r) => r.clone(),
+            None => {
+                let r = std::sync::Arc::new(
+                    CompiledRules::compile(def.kind, &def.extract)
+                        .map_err(|e| err(e.key, e.message))?,
+                );
+                compiled.insert(rules_key, r.clone());
+                r
+            }
+        };
         out.push(Source {
             def,
             schedule,
             file: file.to_path_buf(),
-            rules: std::sync::Arc::new(rules),
+            rules,
         });
     }
     Ok(out)
@@ -1244,6 +1325,49 @@ fn validate_def(def: &SourceDef) -> Result<(), (&'static str, String)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn each_sources_line_is_found_in_one_pass() {
+        let text =
+            "# x\n[[source]]\nid = \"a\"\n\n[[source]]\n  id='b' # two\nidle = \"c\"\nid = \"a\"\n";
+        let lines = super::source_id_lines(text);
+        assert_eq!(lines.get("a"), Some(&3));
+        assert_eq!(lines.get("b"), Some(&6));
+        assert_eq!(lines.get("c"), None);
+    }
+
+    /// Sources that repeat a schedule or extraction rules share one parsed copy.
+    #[test]
+    fn repeated_schedules_and_rules_are_shared() {
+        let mut text = String::new();
+        for i in 0..3 {
+            text.push_str(&format!("[[source]]\nid = \"s{i}\"\nname = \"S\"\njurisdiction = \"TR\"\nkind = \"feed\"\nurl = \"https://a.example/{i}\"\nschedule = \"0 * * * *\"\n\n"));
+        }
+        let s = super::parse_sources(
+            std::path::Path::new("s.toml"),
+            &text,
+            &super::ScheduleConfig::default(),
+        )
+        .unwrap();
+        assert!(std::sync::Arc::ptr_eq(&s[0].rules, &s[2].rules));
+        assert_eq!(s[0].schedule, s[2].schedule);
+    }
+
+    /// A large file is parsed a source at a time, with the same result as
+    /// whole; anything unusual goes the whole-file way.
+    #[test]
+    fn large_files_parse_by_source_like_whole() {
+        let mut text = String::from("# sources\n");
+        for i in 0..800 {
+            text.push_str(&format!("[[source]]\nid = \"s{i}\"\nname = \"S\"\njurisdiction = \"TR\"\nkind = \"page\"\nurl = \"https://a.example/{i}\"\n[source.extract]\nitem = \"li\"\n\n"));
+        }
+        assert!(text.len() > 64 * 1024);
+        let whole = text.parse::<toml::Table>().unwrap();
+        assert_eq!(super::parse_by_source(&text), Some(whole));
+        let odd = format!("{text}note = \"\"\"\n[[source]]\n\"\"\"\n");
+        assert_eq!(super::parse_by_source(&odd), None);
+        let other = format!("{text}[fetch]\ntimeout = \"1s\"\n");
+        assert_eq!(super::parse_by_source(&other), None);
+    }
     use super::*;
 
     fn sched() -> ScheduleConfig {
