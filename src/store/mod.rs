@@ -340,23 +340,14 @@ impl Store {
     pub async fn record_poll(&self, rec: PollRecord) -> anyhow::Result<PollResult> {
         let now = ts(rec.started_at);
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO source_state (source_id) VALUES ($1) ON CONFLICT(source_id) DO NOTHING",
-        )
-        .bind(&rec.source_id)
-        .execute(&mut *tx)
-        .await?;
-        // The row is locked until commit, so the polls of one source are
-        // recorded one after the other and each sees the one before. On
-        // SQLite the INSERT above already took the database's write lock.
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE",
-            Backend::Sqlite => "",
-        };
+        // The state row, created if need be and locked until commit in the
+        // same statement: the polls of one source are recorded one after
+        // the other and each sees the one before (on PostgreSQL the upsert
+        // locks the row; on SQLite the write takes the database's lock).
         let (failures, down, current): (i64, i64, Option<i64>) = sqlx::query_as(
-            sqlx::AssertSqlSafe(format!(
-                "SELECT consecutive_failures, down, last_snapshot_id FROM source_state WHERE source_id = $1{lock}"
-            )),
+            "INSERT INTO source_state (source_id) VALUES ($1)
+             ON CONFLICT(source_id) DO UPDATE SET consecutive_failures = source_state.consecutive_failures
+             RETURNING consecutive_failures, down, last_snapshot_id",
         )
         .bind(&rec.source_id)
         .fetch_one(&mut *tx)
@@ -463,6 +454,7 @@ impl Store {
                     _ => (None, None),
                 };
                 let keep_validators = matches!(ok, PollOutcome::NotModified);
+                let mut new_snapshot: Option<i64> = None;
                 if let PollOutcome::Changed {
                     content,
                     hash,
@@ -484,30 +476,7 @@ impl Store {
                     .bind(&now)
                     .fetch_one(&mut *tx)
                     .await?;
-                    // Compare-and-set, under the row lock taken above: a
-                    // second guard that this poll moves the source on from
-                    // the snapshot it diffed against, and from no other.
-                    let same = match self.backend {
-                        Backend::Postgres => "IS NOT DISTINCT FROM",
-                        Backend::Sqlite => "IS",
-                    };
-                    let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "UPDATE source_state SET last_snapshot_id = $1
-                         WHERE source_id = $2 AND last_snapshot_id {same} $3"
-                    )))
-                    .bind(snap_id)
-                    .bind(&rec.source_id)
-                    .bind(rec.expected_snapshot)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if moved != 1 {
-                        anyhow::bail!(
-                            "source `{}` moved on from snapshot {:?} while its poll was recorded",
-                            rec.source_id,
-                            rec.expected_snapshot
-                        );
-                    }
+                    new_snapshot = Some(snap_id);
                     for c in changes {
                         let id = insert_change(
                             &mut tx,
@@ -536,16 +505,24 @@ impl Store {
                     )
                     .await?;
                 }
-                sqlx::query(
+                // Compare-and-set, under the row lock taken above: a second
+                // guard that this poll moves the source on from the
+                // snapshot it diffed against, and from no other.
+                let same = match self.backend {
+                    Backend::Postgres => "IS NOT DISTINCT FROM",
+                    Backend::Sqlite => "IS",
+                };
+                let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "UPDATE source_state SET last_poll_at = $1, last_success_at = $1, last_error = NULL,
                      suspect_hash = NULL,
                      consecutive_failures = 0, down = 0, next_poll_at = COALESCE($2, next_poll_at),
                      etag = CASE WHEN $3 THEN etag ELSE $4 END,
                      last_modified = CASE WHEN $3 THEN last_modified ELSE $5 END,
                      body_hash = CASE WHEN $3 THEN body_hash ELSE $7 END,
+                     last_snapshot_id = COALESCE($8, last_snapshot_id),
                      lease_owner = NULL, lease_until = NULL
-                     WHERE source_id = $6",
-                )
+                     WHERE source_id = $6 AND last_snapshot_id {same} $9"
+                )))
                 .bind(&now)
                 .bind(&next)
                 .bind(keep_validators)
@@ -553,8 +530,18 @@ impl Store {
                 .bind(&lm)
                 .bind(&rec.source_id)
                 .bind(&rec.body_hash)
+                .bind(new_snapshot)
+                .bind(rec.expected_snapshot)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+                if moved != 1 {
+                    anyhow::bail!(
+                        "source `{}` moved on from snapshot {:?} while its poll was recorded",
+                        rec.source_id,
+                        rec.expected_snapshot
+                    );
+                }
             }
         }
         tx.commit().await?;
