@@ -1,0 +1,6 @@
+-- Stories: changes from different sources that describe the same act. A
+-- change's story is the id of the first change of its story (its own id
+-- when it stands alone); an act is alerted once per channel per story.
+ALTER TABLE changes ADD COLUMN story_id BIGINT;
+UPDATE changes SET story_id = id;
+CREATE INDEX changes_story ON changes (story_id);
