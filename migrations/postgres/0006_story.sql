@@ -4,3 +4,6 @@
 ALTER TABLE changes ADD COLUMN story_id BIGINT;
 UPDATE changes SET story_id = id;
 CREATE INDEX changes_story ON changes (story_id);
+-- Whether a story was already alerted on a channel is asked of the outbox
+-- by change id.
+CREATE INDEX outbox_change ON outbox (change_id);

@@ -459,6 +459,8 @@ pub(crate) mod tests {
             urgency: Default::default(),
             review: Default::default(),
             urgency_reasons: vec![],
+            story_id: 0,
+            also_reported_by: vec![],
             origins: vec![],
             cases: vec![CaseMatch {
                 id: "CASE-7".into(),
