@@ -42,6 +42,18 @@ pub struct ChangeView {
     pub urgency: &'static str,
     pub urgency_reasons: Vec<String>,
     pub deadline: Option<String>,
+    /// The other sources that reported the same act (its story), oldest first.
+    pub also: Vec<AlsoView>,
+}
+
+/// Another source's report of the same act.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlsoView {
+    pub id: i64,
+    pub source: String,
+    pub title: String,
+    pub link: Option<String>,
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,6 +146,17 @@ pub fn change_view(c: &Change, excerpt_chars: usize) -> ChangeView {
         urgency: c.urgency.as_str(),
         urgency_reasons: c.urgency_reasons.clone(),
         deadline: c.deadline.map(|d| d.format("%Y-%m-%d").to_string()),
+        also: c
+            .also_reported_by
+            .iter()
+            .map(|m| AlsoView {
+                id: m.id,
+                source: m.source_id.clone(),
+                title: cut(&one_line(&m.title), 200).0,
+                link: safe_link(m.link.as_deref()),
+                url: m.url.clone(),
+            })
+            .collect(),
         excerpt_lines: excerpt.lines().map(str::to_string).collect(),
         excerpt,
         excerpt_cut,

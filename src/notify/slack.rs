@@ -66,6 +66,15 @@ fn fit(text: String, more_url: &str) -> String {
     format!("{t}\n{more}")
 }
 
+/// The story's other sources, each linked to its change page.
+fn also_links(v: &ChangeView) -> String {
+    v.also
+        .iter()
+        .map(|a| link(&a.url, &a.source))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn title_line(v: &ChangeView) -> String {
     let title = if v.title.is_empty() {
         "(untitled)".to_string()
@@ -157,6 +166,21 @@ pub fn change_message(c: &Change) -> Value {
         }
         blocks.push(section(fit(t, &v.url)));
     }
+    if !v.also.is_empty() {
+        let mut t = String::from("*Also reported by*");
+        for a in &v.also {
+            let src = match &a.link {
+                Some(l) => link(l, &a.source),
+                None => esc(&a.source),
+            };
+            t.push_str(&format!(
+                "\n• {src}: {} ({})",
+                esc(&a.title),
+                link(&a.url, &format!("#{}", a.id))
+            ));
+        }
+        blocks.push(section(fit(t, &v.url)));
+    }
     blocks.push(context(link(
         &v.url,
         &format!("View change #{} in regwatch", v.id),
@@ -234,6 +258,9 @@ pub fn digest_message(
                     })
                     .collect();
                 t.push_str(&format!("\nCases: {}", ids.join(", ")));
+            }
+            if !v.also.is_empty() {
+                t.push_str(&format!("\nAlso reported by: {}", also_links(&v)));
             }
             if !v.excerpt.is_empty() {
                 let first = v.excerpt.lines().next().unwrap_or_default();

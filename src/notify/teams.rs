@@ -105,6 +105,23 @@ fn change_blocks(v: &ChangeView, body: &mut Vec<Value>) {
             lines.join("\n")
         )));
     }
+    if !v.also.is_empty() {
+        let lines: Vec<String> = v
+            .also
+            .iter()
+            .map(|a| {
+                let src = match &a.link {
+                    Some(l) => format!("[{}]({l})", esc(&a.source)),
+                    None => esc(&a.source),
+                };
+                format!("- {src}: {} ([#{}]({}))", esc(&a.title), a.id, a.url)
+            })
+            .collect();
+        body.push(text(format!(
+            "**Also reported by**\n\n{}",
+            lines.join("\n")
+        )));
+    }
 }
 
 /// One change (immediate mode).
