@@ -63,7 +63,7 @@ static DATES: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// WTO document symbols: `G/TBT/N/TUR/123`, `G/SPS/N/VNM/45/Add.1`.
 static WTO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bg\s*/\s*(tbt|sps)\s*/\s*n\s*/\s*([a-z]{3})\s*/\s*(\d{1,6})((?:\s*/\s*(?:add|rev|corr)\.?\s*\d{1,3})*)").unwrap()
+    Regex::new(r"\bg\s*/\s*(tbt|sps)\s*/\s*n\s*/\s*([a-z]{2,4})\s*/\s*(\d{1,6})((?:\s*/\s*(?:add|rev|corr)\.?\s*\d{1,3})*)").unwrap()
 });
 /// US Federal Register documents: `FR Doc. 2024-12345`.
 static FR_DOC: LazyLock<Regex> = LazyLock::new(|| {
