@@ -10,9 +10,9 @@
 //!   `FR Doc. 2024-12345`, `QCVN 101:2020/BTTTT`): a reference only cited
 //!   ("under Directive 2014/53/EU", "hướng dẫn Nghị định …") does not count,
 //!   and dates never are references; or
-//! - neither names a reference the other lacks and the titles are nearly
-//!   the same words (token-set similarity of at least [`MIN_SIMILARITY`],
-//!   both of at least [`MIN_TOKENS`] words, the same numbers in both).
+//! - neither names a reference and the titles are nearly the same words
+//!   (token-set similarity of at least [`MIN_SIMILARITY`], both of at least
+//!   [`MIN_TOKENS`] words, the same numbers in the same order).
 //!
 //! Titles naming different references never group, however alike.
 
@@ -395,6 +395,9 @@ pub fn tokens(title: &str) -> BTreeSet<String> {
 pub struct Title {
     pub refs: BTreeSet<String>,
     pub tokens: BTreeSet<String>,
+    /// The words with a digit, in the title's order ("Notice 10 of list 1"
+    /// is not "Notice 1 of list 10").
+    pub numbers: Vec<String>,
 }
 
 /// Why two titles are one act.
@@ -421,6 +424,11 @@ impl Title {
         Title {
             refs: references(title),
             tokens: tokens(title),
+            numbers: fold(title)
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
+                .map(str::to_string)
+                .collect(),
         }
     }
 
@@ -436,13 +444,7 @@ impl Title {
         if self.tokens.len() < MIN_TOKENS || other.tokens.len() < MIN_TOKENS {
             return None;
         }
-        let numbers = |t: &BTreeSet<String>| -> BTreeSet<String> {
-            t.iter()
-                .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
-                .cloned()
-                .collect()
-        };
-        if numbers(&self.tokens) != numbers(&other.tokens) {
+        if self.numbers != other.numbers {
             return None;
         }
         let shared = self.tokens.intersection(&other.tokens).count();
@@ -648,6 +650,14 @@ mod tests {
         // Short titles never group by similarity.
         assert_eq!(same("Duyuru", "Duyuru"), None);
         assert_eq!(same("Yeni duyuru var", "Yeni duyuru var"), None);
+        // The same numbers in another order are another act.
+        assert_eq!(
+            same(
+                "Notice 10 of source 1: customs rule",
+                "Notice 1 of source 10: customs rule"
+            ),
+            None
+        );
         // Other numbers are another act.
         assert_eq!(
             same(
