@@ -34,6 +34,6 @@ pub mod schedule;
 pub mod server;
 pub mod services;
 pub mod starter;
-pub mod story;
 pub mod store;
+pub mod story;
 pub mod util;

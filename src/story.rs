@@ -66,17 +66,21 @@ static WTO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\bg\s*/\s*(tbt|sps)\s*/\s*n\s*/\s*([a-z]{2,4})\s*/\s*(\d{1,6})((?:\s*/\s*(?:add|rev|corr)\.?\s*\d{1,3})*)").unwrap()
 });
 /// US Federal Register documents: `FR Doc. 2024-12345`.
-static FR_DOC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bfr\s*doc\.?\s*(?:no\.?\s*)?(\d{4}-\d{3,6})\b").unwrap()
-});
+static FR_DOC: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bfr\s*doc\.?\s*(?:no\.?\s*)?(\d{4}-\d{3,6})\b").unwrap());
 /// Mexican standards: `NOM-001-SCFI-2018`, `NMX-J-…` is not one.
 static NOM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(nom|nmx)[-\s]?(\d{3})[-\s]([a-z]{2,8})(?:[-\s](\d{1,3}))?[-\s]((?:19|20)\d{2})\b")
-        .unwrap()
+    Regex::new(
+        r"\b(nom|nmx)[-\s]?(\d{3})[-\s]([a-z]{2,8})(?:[-\s](\d{1,3}))?[-\s]((?:19|20)\d{2})\b",
+    )
+    .unwrap()
 });
 /// Vietnamese national standards and technical regulations: `QCVN 101:2020/BTTTT`.
 static VN_STANDARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(qcvn|tcvn)\s*(\d{1,5}(?:-\d{1,3})?)\s*:\s*((?:19|20)\d{2})(?:\s*/\s*([a-z]{2,10}))?").unwrap()
+    Regex::new(
+        r"\b(qcvn|tcvn)\s*(\d{1,5}(?:-\d{1,3})?)\s*:\s*((?:19|20)\d{2})(?:\s*/\s*([a-z]{2,10}))?",
+    )
+    .unwrap()
 });
 /// Numbers that carry their issuer: `12/2024/TT-BTTTT`, `15/2018/NĐ-CP`,
 /// `1234/QĐ-BTTTT`, `5/2024/QH15`.
@@ -127,7 +131,8 @@ const KINDS: &[(&str, &str)] = &[
 const NUMBER: &str = r"(\d{1,6}(?:[/-]\d{1,6}){0,3})(?:/[a-z]{1,6})?\b";
 /// What may stand between the word and its number: "Regulation (EU) No",
 /// "Thông tư số", "Tebliğ (No: …)", "Kararı Sayı:".
-const FILLER: &str = r"(?:[\s(),:#.°º]|\b(?:eu|ab|ue|ec|eec|ce|no|nr|nro|num|number|so|sayi|sayisi)\b)*";
+const FILLER: &str =
+    r"(?:[\s(),:#.°º]|\b(?:eu|ab|ue|ec|eec|ce|no|nr|nro|num|number|so|sayi|sayisi)\b)*";
 
 static KEYWORD_LED: LazyLock<Regex> = LazyLock::new(|| {
     let words: Vec<String> = KINDS.iter().map(|(w, _)| format!("(?:{w})")).collect();
@@ -278,21 +283,23 @@ pub fn references(title: &str) -> BTreeSet<String> {
     }
     for c in FR_DOC.captures_iter(text) {
         let m = c.get(0).unwrap();
-        found.add(
-            (m.start(), m.end()),
-            format!("frdoc:{}", &c[1]),
-            m.start(),
-        );
+        found.add((m.start(), m.end()), format!("frdoc:{}", &c[1]), m.start());
     }
     for c in NOM.captures_iter(text) {
         let m = c.get(0).unwrap();
-        let part = c.get(4).map(|p| format!("-{}", p.as_str())).unwrap_or_default();
+        let part = c
+            .get(4)
+            .map(|p| format!("-{}", p.as_str()))
+            .unwrap_or_default();
         let key = format!("{}:{}-{}{part}-{}", &c[1], &c[2], &c[3], &c[5]);
         found.add((m.start(), m.end()), key, m.start());
     }
     for c in VN_STANDARD.captures_iter(text) {
         let m = c.get(0).unwrap();
-        let issuer = c.get(4).map(|p| format!("/{}", p.as_str())).unwrap_or_default();
+        let issuer = c
+            .get(4)
+            .map(|p| format!("/{}", p.as_str()))
+            .unwrap_or_default();
         let key = format!("{}:{}:{}{issuer}", &c[1], &c[2], &c[3]);
         found.add((m.start(), m.end()), key, m.start());
     }
@@ -679,6 +686,9 @@ mod tests {
             ],
         );
         assert_eq!(got.map(|(s, _)| s), Some(7));
-        assert_eq!(best_story("Regulation 2024/12", [(3, "Karar 2024/12")]), None);
+        assert_eq!(
+            best_story("Regulation 2024/12", [(3, "Karar 2024/12")]),
+            None
+        );
     }
 }

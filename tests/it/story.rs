@@ -5,6 +5,7 @@
 
 use crate::helpers::{Reply, Setup};
 use crate::notify::{free_port, parse_mail, start_smtp};
+use crate::store::TestDb;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
@@ -17,9 +18,7 @@ struct Receiver(Arc<Mutex<Vec<(String, HeaderMap, Vec<u8>)>>>);
 impl Receiver {
     fn start() -> (Receiver, std::net::SocketAddr) {
         let r = Receiver::default();
-        let app = axum::Router::new()
-            .fallback(receive)
-            .with_state(r.clone());
+        let app = axum::Router::new().fallback(receive).with_state(r.clone());
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.set_nonblocking(true).unwrap();
         let addr = l.local_addr().unwrap();
@@ -48,7 +47,12 @@ impl Receiver {
     }
 }
 
-async fn receive(State(r): State<Receiver>, uri: Uri, headers: HeaderMap, body: Bytes) -> &'static str {
+async fn receive(
+    State(r): State<Receiver>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> &'static str {
     r.0.lock()
         .unwrap()
         .push((uri.path().to_string(), headers, body.to_vec()));
@@ -69,29 +73,40 @@ fn rss(items: &[(&str, &str)]) -> String {
 fn page(items: &[(&str, &str)]) -> String {
     let lis: String = items
         .iter()
-        .map(|(href, t)| format!("<li><a href=\"/duyuru/{href}\">{t}</a> telsiz ekipmanı 8517.62</li>"))
+        .map(|(href, t)| {
+            format!("<li><a href=\"/duyuru/{href}\">{t}</a> telsiz ekipmanı 8517.62</li>")
+        })
         .collect();
     format!("<html><body><ul id=\"list\">{lis}</ul></body></html>")
 }
 
 /// Three sources (a gazette feed, a ministry page, the WTO feed) whose
 /// first poll is a baseline and whose second brings the given new titles.
-fn setup(titles: [&str; 3], channels: &str) -> (Setup, crate::helpers::FixtureServer) {
+fn setup(db: &TestDb, titles: [&str; 3], channels: &str) -> (Setup, crate::helpers::FixtureServer) {
     let rt = tokio::runtime::Handle::current();
     let fx = tokio::task::block_in_place(|| rt.block_on(crate::helpers::FixtureServer::start()));
     let old = ("old", "Eski duyuru: gümrük müşavirleri toplantısı");
     fx.sequence(
         "/gazette.xml",
-        vec![Reply::xml(&rss(&[old])), Reply::xml(&rss(&[old, ("g1", titles[0])]))],
+        vec![
+            Reply::xml(&rss(&[old])),
+            Reply::xml(&rss(&[old, ("g1", titles[0])])),
+        ],
     );
     fx.sequence(
         "/ministry",
-        vec![Reply::html(&page(&[old])), Reply::html(&page(&[old, ("m1", titles[1])]))],
+        vec![
+            Reply::html(&page(&[old])),
+            Reply::html(&page(&[old, ("m1", titles[1])])),
+        ],
     );
     let wto_old = ("w0", "G/TBT/N/VNM/45 Viet Nam: batteries");
     fx.sequence(
         "/wto.xml",
-        vec![Reply::xml(&rss(&[wto_old])), Reply::xml(&rss(&[wto_old, ("w1", titles[2])]))],
+        vec![
+            Reply::xml(&rss(&[wto_old])),
+            Reply::xml(&rss(&[wto_old, ("w1", titles[2])])),
+        ],
     );
     let sources = format!(
         "[[source]]\nid = \"tr-gazette\"\nname = \"Resmî Gazete\"\njurisdiction = \"TR\"\nlanguage = \"tr\"\nkind = \"feed\"\nurl = \"{}\"\n\n\
@@ -106,6 +121,18 @@ fn setup(titles: [&str; 3], channels: &str) -> (Setup, crate::helpers::FixtureSe
         &sources,
         &format!("[server]\nbase_url = \"http://rw.example:8080\"\n\n{channels}"),
     );
+    // The database under test (SQLite or PostgreSQL).
+    let cfg = std::fs::read_to_string(&s.config_path).unwrap();
+    let sqlite = cfg
+        .lines()
+        .find(|l| l.starts_with("url = "))
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        &s.config_path,
+        cfg.replacen(&sqlite, &format!("url = \"{}\"", db.url), 1),
+    )
+    .unwrap();
     (s, fx)
 }
 
@@ -123,12 +150,15 @@ fn poll_twice(s: &Setup) {
 
 fn changes(s: &Setup) -> Vec<serde_json::Value> {
     let out = s.run(&["changes", "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn three_sources_reporting_the_same_act_produce_one_alert_per_channel() {
+async fn three_sources_reporting_the_same_act_produce_one_alert_per_channel(db: &TestDb) {
     let (rx, addr) = Receiver::start();
     let port = free_port();
     let mails = start_smtp(port);
@@ -138,6 +168,7 @@ async fn three_sources_reporting_the_same_act_produce_one_alert_per_channel() {
          [[channel]]\nname = \"mail\"\ntype = \"email\"\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"regwatch@example.com\"\nto = [\"a@example.com\"]\nmode = \"immediate\"\n"
     );
     let (s, _fx) = setup(
+        db,
         [
             "Telsiz Ekipmanları Yönetmeliği (No: 2024/12) yayımlandı",
             "2024/12 sayılı Telsiz Ekipmanları Yönetmeliği yürürlüğe girdi",
@@ -160,7 +191,11 @@ async fn three_sources_reporting_the_same_act_produce_one_alert_per_channel() {
     for c in &cs {
         let others = c["also_reported_by"].as_array().unwrap();
         assert_eq!(others.len(), 2, "{c:#}");
-        assert!(others.iter().all(|o| o["source_id"] != c["source"] && o["url"].as_str().unwrap().starts_with("http://rw.example:8080/changes/")));
+        assert!(others.iter().all(|o| o["source_id"] != c["source"]
+            && o["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://rw.example:8080/changes/")));
     }
 
     // Exactly one alert per channel, and it names the other two sources.
@@ -196,9 +231,15 @@ async fn three_sources_reporting_the_same_act_produce_one_alert_per_channel() {
     let m = parse_mail(&mails[0]);
     let plain = m.body_text(0).unwrap().to_string();
     let html = m.body_html(0).unwrap().to_string();
-    assert!(plain.contains("Also reported by") && html.contains("Also reported by"), "{plain}");
+    assert!(
+        plain.contains("Also reported by") && html.contains("Also reported by"),
+        "{plain}"
+    );
     for id in &expected {
-        assert!(plain.contains(id.as_str()) && html.contains(id.as_str()), "{id} in {plain}");
+        assert!(
+            plain.contains(id.as_str()) && html.contains(id.as_str()),
+            "{id} in {plain}"
+        );
     }
 
     // Nothing more waits in the outbox: the story was alerted.
@@ -208,13 +249,13 @@ async fn three_sources_reporting_the_same_act_produce_one_alert_per_channel() {
     assert_eq!(rx.posts_to("/slack").len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sources_reporting_acts_with_other_numbers_alert_each() {
+async fn sources_reporting_acts_with_other_numbers_alert_each(db: &TestDb) {
     let (rx, addr) = Receiver::start();
     let channels = format!(
         "[[channel]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"http://{addr}/hook\"\nmode = \"immediate\"\n"
     );
     let (s, _fx) = setup(
+        db,
         [
             "Telsiz Ekipmanları Yönetmeliği (No: 2024/12) yayımlandı",
             "Telsiz Ekipmanları Yönetmeliği (No: 2024/13) yayımlandı",
@@ -232,3 +273,29 @@ async fn sources_reporting_acts_with_other_numbers_alert_each() {
         assert_eq!(v["story_id"], v["id"]);
     }
 }
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = crate::store::TestDb::sqlite();
+                super::$name(&db).await;
+                db.cleanup().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = crate::store::TestDb::postgres().await {
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            }
+        }
+    )*};
+}
+
+both_backends!(
+    three_sources_reporting_the_same_act_produce_one_alert_per_channel,
+    sources_reporting_acts_with_other_numbers_alert_each,
+);
