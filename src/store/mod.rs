@@ -511,6 +511,7 @@ impl Store {
                     for c in changes {
                         let id = insert_change(
                             &mut tx,
+                            self.backend,
                             &rec.source_id,
                             &rec.jurisdiction,
                             rec.started_at,
@@ -571,7 +572,17 @@ impl Store {
         author: &str,
     ) -> anyhow::Result<i64> {
         let mut tx = self.pool.begin().await?;
-        let id = insert_change(&mut tx, "field", jurisdiction, at, rec, None, Some(author)).await?;
+        let id = insert_change(
+            &mut tx,
+            self.backend,
+            "field",
+            jurisdiction,
+            at,
+            rec,
+            None,
+            Some(author),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -977,8 +988,10 @@ async fn queue_health(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert_change(
     tx: &mut Tx<'_>,
+    backend: Backend,
     source_id: &str,
     jurisdiction: &str,
     at: DateTime<Utc>,
@@ -986,6 +999,22 @@ async fn insert_change(
     snapshot_id: Option<i64>,
     author: Option<&str>,
 ) -> anyhow::Result<i64> {
+    // Two sources recording the same act at once (the polls of one
+    // `regwatch poll`, or two instances) must see each other when their
+    // changes are linked into stories: on PostgreSQL, recording changes is
+    // serialized by a transaction-level lock held to commit, taken before
+    // the id is drawn, so ids follow the order of recording and the next
+    // transaction reads the change the one before committed. One lock for
+    // all: a lock per jurisdiction could deadlock two polls of WTO
+    // notifications of several members. SQLite serializes writers already
+    // (a poll holds the write lock from its first INSERT).
+    if backend == Backend::Postgres {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT pg_advisory_xact_lock({STORY_LOCK})"
+        )))
+        .execute(&mut **tx)
+        .await?;
+    }
     let c = &rec.change;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO changes (source_id, jurisdiction, detected_at, kind, item_key, title, link, excerpt, diff,
@@ -1066,6 +1095,9 @@ async fn insert_change(
     }
     Ok(id)
 }
+
+/// The PostgreSQL advisory lock that serializes story linking ("rwstory").
+const STORY_LOCK: i64 = 0x7277_7374_6f72_79;
 
 /// Link a just-inserted change to the story of the same act reported by
 /// another source (see [`crate::story`]), or start its own story. Returns
