@@ -1097,7 +1097,7 @@ async fn insert_change(
 }
 
 /// The PostgreSQL advisory lock that serializes story linking ("rwstory").
-const STORY_LOCK: i64 = 0x7277_7374_6f72_79;
+const STORY_LOCK: i64 = 0x0072_7773_746f_7279;
 
 /// Link a just-inserted change to the story of the same act reported by
 /// another source (see [`crate::story`]), or start its own story. Returns

@@ -11,9 +11,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use std::sync::{Arc, Mutex};
 
+/// One request received: path, headers, body.
+type Post = (String, HeaderMap, Vec<u8>);
+
 /// Receives POSTs (Slack, webhook) and answers 200.
 #[derive(Clone, Default)]
-struct Receiver(Arc<Mutex<Vec<(String, HeaderMap, Vec<u8>)>>>);
+struct Receiver(Arc<Mutex<Vec<Post>>>);
 
 impl Receiver {
     fn start() -> (Receiver, std::net::SocketAddr) {
