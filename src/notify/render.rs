@@ -579,4 +579,54 @@ pub(crate) mod tests {
         assert_eq!(safe_link(Some("javascript:alert(1)")), None);
         assert!(safe_link(Some("https://x.example/a")).is_some());
     }
+
+    /// A change whose story two other sources reported.
+    pub(crate) fn story_change() -> Change {
+        let mut c = change(7, "TR", "telecom", "Yönetmelik 2024/12");
+        c.story_id = 7;
+        c.also_reported_by = vec![
+            crate::model::StoryMember {
+                id: 8,
+                source_id: "tr-ministry".into(),
+                title: "2024/12 sayılı <b>Yönetmelik</b>".into(),
+                link: Some("javascript:alert(1)".into()),
+                detected_at: c.detected_at,
+                url: "http://rw.example/changes/8".into(),
+            },
+            crate::model::StoryMember {
+                id: 9,
+                source_id: "wto-eping".into(),
+                title: "G/TBT/N/TUR/123 Regulation 2024/12".into(),
+                link: Some("https://eping.example/123".into()),
+                detected_at: c.detected_at,
+                url: "http://rw.example/changes/9".into(),
+            },
+        ];
+        c
+    }
+
+    #[test]
+    fn every_email_part_lists_the_other_sources_of_the_story() {
+        let c = story_change();
+        let v = digest_view(
+            "mail",
+            "http://rw.example",
+            &[c],
+            Utc::now(),
+            Utc::now(),
+            true,
+        );
+        let r = render_email(&v, None).unwrap();
+        for body in [&r.text, &r.html] {
+            assert!(body.contains("Also reported by"), "{body}");
+            assert!(
+                body.contains("tr-ministry") && body.contains("wto-eping"),
+                "{body}"
+            );
+            assert!(!body.contains("javascript:"), "only web links: {body}");
+        }
+        assert!(r.text.contains("(http://rw.example/changes/9)"), "{}", r.text);
+        assert!(r.html.contains("changes&#x2f;9\">#9</a>"), "{}", r.html);
+        assert!(r.html.contains("&lt;b&gt;Yönetmelik"), "{}", r.html);
+    }
 }

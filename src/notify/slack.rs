@@ -376,4 +376,24 @@ mod tests {
         assert_eq!(blocks.len(), MAX_BLOCKS);
         assert!(blocks.last().unwrap().to_string().contains("more"));
     }
+
+    #[test]
+    fn a_story_lists_its_other_sources() {
+        let c = crate::notify::render::tests::story_change();
+        let m = change_message(&c).to_string();
+        assert!(m.contains("*Also reported by*"), "{m}");
+        assert!(
+            m.contains("tr-ministry") && m.contains("<https://eping.example/123|wto-eping>"),
+            "{m}"
+        );
+        assert!(
+            m.contains("&lt;b&gt;Yönetmelik") && !m.contains("javascript:"),
+            "{m}"
+        );
+        let d = digest_message(&[c], Utc::now(), Utc::now(), "http://rw.example/").to_string();
+        assert!(
+            d.contains("Also reported by: <http://rw.example/changes/8|tr-ministry>"),
+            "{d}"
+        );
+    }
 }

@@ -216,4 +216,16 @@ mod tests {
         );
         assert_eq!(m["attachments"][0]["content"]["type"], "AdaptiveCard");
     }
+
+    #[test]
+    fn a_story_lists_its_other_sources() {
+        let c = crate::notify::render::tests::story_change();
+        let m = change_message(&c, "change:7:teams").to_string();
+        assert!(m.contains("**Also reported by**"), "{m}");
+        assert!(
+            m.contains("[wto-eping](https://eping.example/123)") && m.contains("tr-ministry"),
+            "{m}"
+        );
+        assert!(!m.contains("javascript:"), "{m}");
+    }
 }
