@@ -625,7 +625,11 @@ pub(crate) mod tests {
             );
             assert!(!body.contains("javascript:"), "only web links: {body}");
         }
-        assert!(r.text.contains("(http://rw.example/changes/9)"), "{}", r.text);
+        assert!(
+            r.text.contains("(http://rw.example/changes/9)"),
+            "{}",
+            r.text
+        );
         assert!(r.html.contains("changes&#x2f;9\">#9</a>"), "{}", r.html);
         assert!(r.html.contains("&lt;b&gt;Yönetmelik"), "{}", r.html);
     }

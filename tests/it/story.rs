@@ -168,7 +168,8 @@ async fn three_sources_reporting_the_same_act_produce_one_alert_per_channel(db: 
     let channels = format!(
         "[[channel]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"http://{addr}/hook\"\nmode = \"immediate\"\n\n\
          [[channel]]\nname = \"slack\"\ntype = \"slack\"\nwebhook_url = \"http://{addr}/slack\"\nmode = \"immediate\"\n\n\
-         [[channel]]\nname = \"mail\"\ntype = \"email\"\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"regwatch@example.com\"\nto = [\"a@example.com\"]\nmode = \"immediate\"\n"
+         [[channel]]\nname = \"mail\"\ntype = \"email\"\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"regwatch@example.com\"\nto = [\"a@example.com\"]\nmode = \"immediate\"\n\n\
+         [[channel]]\nname = \"daily\"\ntype = \"email\"\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"regwatch@example.com\"\nto = [\"a@example.com\"]\nmode = \"digest\"\nschedule = \"0 0 1 1 *\"\n"
     );
     let (s, _fx) = setup(
         db,
@@ -243,6 +244,20 @@ async fn three_sources_reporting_the_same_act_produce_one_alert_per_channel(db: 
             plain.contains(id.as_str()) && html.contains(id.as_str()),
             "{id} in {plain}"
         );
+    }
+
+    // A digest shows the story once, with its other sources.
+    let out = s.run(&["digest", "--channel", "daily", "--preview"]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Subject: regwatch: 1 change — "), "{text}");
+    assert_eq!(text.matches("Also reported by").count(), 1, "{text}");
+    for id in &expected {
+        assert!(text.contains(id.as_str()), "{id} in {text}");
     }
 
     // Nothing more waits in the outbox: the story was alerted.
