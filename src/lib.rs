@@ -35,4 +35,5 @@ pub mod server;
 pub mod services;
 pub mod starter;
 pub mod store;
+pub mod story;
 pub mod util;

@@ -432,6 +432,27 @@ pub struct Change {
     pub author: Option<String>,
     #[serde(default)]
     pub url: String,
+    /// The story: the id of the first change that reported the same act
+    /// (its own id when it stands alone). See `crate::story`.
+    #[serde(default)]
+    pub story_id: i64,
+    /// The other changes of its story, oldest first (attached when read).
+    #[serde(default)]
+    pub also_reported_by: Vec<StoryMember>,
+}
+
+/// Another source's change that reports the same act.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoryMember {
+    pub id: i64,
+    pub source_id: String,
+    pub title: String,
+    pub link: Option<String>,
+    #[serde(with = "seconds")]
+    pub detected_at: DateTime<Utc>,
+    /// The change's page.
+    #[serde(default)]
+    pub url: String,
 }
 
 impl Change {

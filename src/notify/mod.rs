@@ -596,6 +596,10 @@ async fn period_changes(
         .filter(|c| !ch.skip_reviewed || c.review.state == "new")
         .collect();
     v.sort_by_key(|c| c.id);
+    // A story is shown once, by its first change in the period, which
+    // lists the other sources.
+    let mut stories = std::collections::HashSet::new();
+    v.retain(|c| stories.insert(c.story_id));
     Ok(v)
 }
 

@@ -42,6 +42,18 @@ pub struct ChangeView {
     pub urgency: &'static str,
     pub urgency_reasons: Vec<String>,
     pub deadline: Option<String>,
+    /// The other sources that reported the same act (its story), oldest first.
+    pub also: Vec<AlsoView>,
+}
+
+/// Another source's report of the same act.
+#[derive(Debug, Clone, Serialize)]
+pub struct AlsoView {
+    pub id: i64,
+    pub source: String,
+    pub title: String,
+    pub link: Option<String>,
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,6 +146,17 @@ pub fn change_view(c: &Change, excerpt_chars: usize) -> ChangeView {
         urgency: c.urgency.as_str(),
         urgency_reasons: c.urgency_reasons.clone(),
         deadline: c.deadline.map(|d| d.format("%Y-%m-%d").to_string()),
+        also: c
+            .also_reported_by
+            .iter()
+            .map(|m| AlsoView {
+                id: m.id,
+                source: m.source_id.clone(),
+                title: cut(&one_line(&m.title), 200).0,
+                link: safe_link(m.link.as_deref()),
+                url: m.url.clone(),
+            })
+            .collect(),
         excerpt_lines: excerpt.lines().map(str::to_string).collect(),
         excerpt,
         excerpt_cut,
@@ -459,6 +482,8 @@ pub(crate) mod tests {
             urgency: Default::default(),
             review: Default::default(),
             urgency_reasons: vec![],
+            story_id: 0,
+            also_reported_by: vec![],
             origins: vec![],
             cases: vec![CaseMatch {
                 id: "CASE-7".into(),
@@ -553,5 +578,59 @@ pub(crate) mod tests {
     fn only_web_links_are_links() {
         assert_eq!(safe_link(Some("javascript:alert(1)")), None);
         assert!(safe_link(Some("https://x.example/a")).is_some());
+    }
+
+    /// A change whose story two other sources reported.
+    pub(crate) fn story_change() -> Change {
+        let mut c = change(7, "TR", "telecom", "Yönetmelik 2024/12");
+        c.story_id = 7;
+        c.also_reported_by = vec![
+            crate::model::StoryMember {
+                id: 8,
+                source_id: "tr-ministry".into(),
+                title: "2024/12 sayılı <b>Yönetmelik</b>".into(),
+                link: Some("javascript:alert(1)".into()),
+                detected_at: c.detected_at,
+                url: "http://rw.example/changes/8".into(),
+            },
+            crate::model::StoryMember {
+                id: 9,
+                source_id: "wto-eping".into(),
+                title: "G/TBT/N/TUR/123 Regulation 2024/12".into(),
+                link: Some("https://eping.example/123".into()),
+                detected_at: c.detected_at,
+                url: "http://rw.example/changes/9".into(),
+            },
+        ];
+        c
+    }
+
+    #[test]
+    fn every_email_part_lists_the_other_sources_of_the_story() {
+        let c = story_change();
+        let v = digest_view(
+            "mail",
+            "http://rw.example",
+            &[c],
+            Utc::now(),
+            Utc::now(),
+            true,
+        );
+        let r = render_email(&v, None).unwrap();
+        for body in [&r.text, &r.html] {
+            assert!(body.contains("Also reported by"), "{body}");
+            assert!(
+                body.contains("tr-ministry") && body.contains("wto-eping"),
+                "{body}"
+            );
+            assert!(!body.contains("javascript:"), "only web links: {body}");
+        }
+        assert!(
+            r.text.contains("(http://rw.example/changes/9)"),
+            "{}",
+            r.text
+        );
+        assert!(r.html.contains("changes&#x2f;9\">#9</a>"), "{}", r.html);
+        assert!(r.html.contains("&lt;b&gt;Yönetmelik"), "{}", r.html);
     }
 }

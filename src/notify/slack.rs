@@ -66,6 +66,15 @@ fn fit(text: String, more_url: &str) -> String {
     format!("{t}\n{more}")
 }
 
+/// The story's other sources, each linked to its change page.
+fn also_links(v: &ChangeView) -> String {
+    v.also
+        .iter()
+        .map(|a| link(&a.url, &a.source))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn title_line(v: &ChangeView) -> String {
     let title = if v.title.is_empty() {
         "(untitled)".to_string()
@@ -157,6 +166,21 @@ pub fn change_message(c: &Change) -> Value {
         }
         blocks.push(section(fit(t, &v.url)));
     }
+    if !v.also.is_empty() {
+        let mut t = String::from("*Also reported by*");
+        for a in &v.also {
+            let src = match &a.link {
+                Some(l) => link(l, &a.source),
+                None => esc(&a.source),
+            };
+            t.push_str(&format!(
+                "\n• {src}: {} ({})",
+                esc(&a.title),
+                link(&a.url, &format!("#{}", a.id))
+            ));
+        }
+        blocks.push(section(fit(t, &v.url)));
+    }
     blocks.push(context(link(
         &v.url,
         &format!("View change #{} in regwatch", v.id),
@@ -234,6 +258,9 @@ pub fn digest_message(
                     })
                     .collect();
                 t.push_str(&format!("\nCases: {}", ids.join(", ")));
+            }
+            if !v.also.is_empty() {
+                t.push_str(&format!("\nAlso reported by: {}", also_links(&v)));
             }
             if !v.excerpt.is_empty() {
                 let first = v.excerpt.lines().next().unwrap_or_default();
@@ -348,5 +375,25 @@ mod tests {
         let blocks = m["blocks"].as_array().unwrap();
         assert_eq!(blocks.len(), MAX_BLOCKS);
         assert!(blocks.last().unwrap().to_string().contains("more"));
+    }
+
+    #[test]
+    fn a_story_lists_its_other_sources() {
+        let c = crate::notify::render::tests::story_change();
+        let m = change_message(&c).to_string();
+        assert!(m.contains("*Also reported by*"), "{m}");
+        assert!(
+            m.contains("tr-ministry") && m.contains("<https://eping.example/123|wto-eping>"),
+            "{m}"
+        );
+        assert!(
+            m.contains("&lt;b&gt;Yönetmelik") && !m.contains("javascript:"),
+            "{m}"
+        );
+        let d = digest_message(&[c], Utc::now(), Utc::now(), "http://rw.example/").to_string();
+        assert!(
+            d.contains("Also reported by: <http://rw.example/changes/8|tr-ministry>"),
+            "{d}"
+        );
     }
 }

@@ -105,6 +105,23 @@ fn change_blocks(v: &ChangeView, body: &mut Vec<Value>) {
             lines.join("\n")
         )));
     }
+    if !v.also.is_empty() {
+        let lines: Vec<String> = v
+            .also
+            .iter()
+            .map(|a| {
+                let src = match &a.link {
+                    Some(l) => format!("[{}]({l})", esc(&a.source)),
+                    None => esc(&a.source),
+                };
+                format!("- {src}: {} ([#{}]({}))", esc(&a.title), a.id, a.url)
+            })
+            .collect();
+        body.push(text(format!(
+            "**Also reported by**\n\n{}",
+            lines.join("\n")
+        )));
+    }
 }
 
 /// One change (immediate mode).
@@ -198,5 +215,17 @@ mod tests {
             "application/vnd.microsoft.card.adaptive"
         );
         assert_eq!(m["attachments"][0]["content"]["type"], "AdaptiveCard");
+    }
+
+    #[test]
+    fn a_story_lists_its_other_sources() {
+        let c = crate::notify::render::tests::story_change();
+        let m = change_message(&c, "change:7:teams").to_string();
+        assert!(m.contains("**Also reported by**"), "{m}");
+        assert!(
+            m.contains("[wto-eping](https://eping.example/123)") && m.contains("tr-ministry"),
+            "{m}"
+        );
+        assert!(!m.contains("javascript:"), "{m}");
     }
 }

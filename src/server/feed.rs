@@ -212,6 +212,8 @@ mod tests {
             urgency: Default::default(),
             review: Default::default(),
             urgency_reasons: vec![],
+            story_id: 0,
+            also_reported_by: vec![],
             origins: vec![],
             cases: vec![],
             author: None,

@@ -284,6 +284,15 @@ pub async fn change(
         .iter()
         .map(|m| context! { id => m.id, strength => m.strength.as_str(), reason => m.reason, href => safe_href(m.link.as_deref()) })
         .collect();
+    let sources = shared.sources();
+    let also: Vec<minijinja::Value> = c
+        .also_reported_by
+        .iter()
+        .map(|m| {
+            let name = sources.iter().find(|s| s.id() == m.source_id).map(|s| s.def.name.clone());
+            context! { id => m.id, source => m.source_id, name => name, title => m.title, detected => m.detected_at.format("%Y-%m-%d %H:%M UTC").to_string(), href => safe_href(m.link.as_deref()) }
+        })
+        .collect();
     let evidence: Vec<minijinja::Value> = c
         .evidence
         .iter()
@@ -317,6 +326,7 @@ pub async fn change(
         author => c.author,
         evidence => evidence,
         cases => cases,
+        also => also,
         diff => diff_lines(&c.diff),
         api_url => format!("/api/changes/{}", c.id),
     };

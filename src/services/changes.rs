@@ -253,6 +253,10 @@ pub fn with_urls(cfg: &Config, mut changes: Vec<Change>) -> Vec<Change> {
     for c in &mut changes {
         c.url = cfg.server.change_url(c.id);
         c.link = crate::util::safe_link(c.link.as_deref());
+        for m in &mut c.also_reported_by {
+            m.url = cfg.server.change_url(m.id);
+            m.link = crate::util::safe_link(m.link.as_deref());
+        }
     }
     changes
 }

@@ -102,6 +102,7 @@ const TABLES: &[Table] = &[
             ("chapters", Text),
             ("member", Text),
             ("origins", Text),
+            ("story_id", Int),
         ],
         order_by: "id",
         serial: true,

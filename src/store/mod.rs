@@ -480,6 +480,7 @@ impl Store {
                     for c in changes {
                         let id = insert_change(
                             &mut tx,
+                            self.backend,
                             &rec.source_id,
                             &rec.jurisdiction,
                             rec.started_at,
@@ -558,7 +559,17 @@ impl Store {
         author: &str,
     ) -> anyhow::Result<i64> {
         let mut tx = self.pool.begin().await?;
-        let id = insert_change(&mut tx, "field", jurisdiction, at, rec, None, Some(author)).await?;
+        let id = insert_change(
+            &mut tx,
+            self.backend,
+            "field",
+            jurisdiction,
+            at,
+            rec,
+            None,
+            Some(author),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -665,7 +676,7 @@ impl Store {
         let mut sql = String::from(
             "SELECT c.id, c.source_id, c.jurisdiction, c.detected_at, c.kind, c.title, c.link, c.excerpt,
                     c.diff, c.categories, c.hs_codes, c.evidence, c.effective_date, c.author,
-                    c.deadline, c.excluded_hs_codes, c.chapters, c.member, c.origins
+                    c.deadline, c.excluded_hs_codes, c.chapters, c.member, c.origins, c.story_id
              FROM changes c WHERE 1=1",
         );
         let mut binds: Vec<String> = vec![];
@@ -793,6 +804,8 @@ impl Store {
                     urgency: Default::default(),
                     review: Default::default(),
                     urgency_reasons: vec![],
+                    story_id: r.get::<Option<i64>, _>(19).unwrap_or(r.get(0)),
+                    also_reported_by: vec![],
                     origins: serde_json::from_str(&r.get::<String, _>(18))?,
                     cases: vec![],
                     url: String::new(),
@@ -801,6 +814,7 @@ impl Store {
             .collect::<anyhow::Result<_>>()?;
         self.attach_cases(&mut out).await?;
         self.attach_reviews(&mut out).await?;
+        self.attach_stories(&mut out).await?;
         Ok(out)
     }
 
@@ -881,6 +895,41 @@ impl Store {
         Ok(())
     }
 
+    /// Each change's story members from other sources, oldest first.
+    async fn attach_stories(&self, changes: &mut [Change]) -> anyhow::Result<()> {
+        // One query per 500 stories, on the story index.
+        let mut stories: Vec<i64> = changes.iter().map(|c| c.story_id).collect();
+        stories.sort_unstable();
+        stories.dedup();
+        for chunk in stories.chunks(500) {
+            let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+            let sql = format!(
+                "SELECT id, source_id, title, link, detected_at, story_id FROM changes
+                 WHERE story_id IN ({}) ORDER BY id",
+                list.join(",")
+            );
+            let rows: Vec<(i64, String, String, Option<String>, String, i64)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&self.pool)
+                    .await?;
+            for c in changes.iter_mut() {
+                c.also_reported_by.extend(
+                    rows.iter()
+                        .filter(|r| r.5 == c.story_id && r.0 != c.id)
+                        .map(|(id, src, title, link, at, _)| crate::model::StoryMember {
+                            id: *id,
+                            source_id: src.clone(),
+                            title: title.clone(),
+                            link: link.clone(),
+                            detected_at: parse_ts(at).unwrap_or_default(),
+                            url: String::new(),
+                        }),
+                );
+            }
+        }
+        Ok(())
+    }
+
     async fn attach_cases(&self, changes: &mut [Change]) -> anyhow::Result<()> {
         if changes.is_empty() {
             return Ok(());
@@ -926,8 +975,10 @@ async fn queue_health(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert_change(
     tx: &mut Tx<'_>,
+    backend: Backend,
     source_id: &str,
     jurisdiction: &str,
     at: DateTime<Utc>,
@@ -935,6 +986,22 @@ async fn insert_change(
     snapshot_id: Option<i64>,
     author: Option<&str>,
 ) -> anyhow::Result<i64> {
+    // Two sources recording the same act at once (the polls of one
+    // `regwatch poll`, or two instances) must see each other when their
+    // changes are linked into stories: on PostgreSQL, recording changes is
+    // serialized by a transaction-level lock held to commit, taken before
+    // the id is drawn, so ids follow the order of recording and the next
+    // transaction reads the change the one before committed. One lock for
+    // all: a lock per jurisdiction could deadlock two polls of WTO
+    // notifications of several members. SQLite serializes writers already
+    // (a poll holds the write lock from its first INSERT).
+    if backend == Backend::Postgres {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT pg_advisory_xact_lock({STORY_LOCK})"
+        )))
+        .execute(&mut **tx)
+        .await?;
+    }
     let c = &rec.change;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO changes (source_id, jurisdiction, detected_at, kind, item_key, title, link, excerpt, diff,
@@ -993,8 +1060,15 @@ async fn insert_change(
             .execute(&mut **tx)
             .await?;
     }
+    let story = link_story(tx, id, source_id, jurisdiction, at, rec).await?;
     let payload = serde_json::json!({});
     for ch in &rec.deliver_to {
+        // A story is alerted once per channel: the first of its changes to
+        // reach the channel is the alert (and lists the others when sent).
+        if story != id && story_alerted(tx, story, ch).await? {
+            tracing::info!(change = id, story, channel = %ch, "change joins a story already alerted on the channel: no second alert");
+            continue;
+        }
         outbox::enqueue(
             tx,
             ch,
@@ -1007,6 +1081,79 @@ async fn insert_change(
         .await?;
     }
     Ok(id)
+}
+
+/// The PostgreSQL advisory lock that serializes story linking ("rwstory").
+const STORY_LOCK: i64 = 0x0072_7773_746f_7279;
+
+/// Link a just-inserted change to the story of the same act reported by
+/// another source (see [`crate::story`]), or start its own story. Returns
+/// the story id.
+async fn link_story(
+    tx: &mut Tx<'_>,
+    id: i64,
+    source_id: &str,
+    jurisdiction: &str,
+    at: DateTime<Utc>,
+    rec: &ChangeRecord,
+) -> anyhow::Result<i64> {
+    let mut story = id;
+    // A removal is not a report of an act; a person's field report is about
+    // practice, not a text, and always alerts on its own.
+    if rec.change.kind != ChangeKind::Removed && source_id != "field" {
+        let rule = crate::model::rule_jurisdiction(jurisdiction, rec.tags.member.as_deref());
+        // The same rule jurisdiction: a WTO notification counts for its member.
+        let same_rule = if rule == "WTO" {
+            "c.jurisdiction = 'WTO' AND c.member IS NULL"
+        } else {
+            "((c.jurisdiction = $4 AND c.jurisdiction <> 'WTO') OR (c.jurisdiction = 'WTO' AND c.member = $4))"
+        };
+        // Candidates: other sources, recent, not removals, and of stories
+        // this source is not yet part of (a source's own follow-up, such as
+        // a modified entry, is never folded into a story it already told).
+        let sql = format!(
+            "SELECT c.story_id, c.title FROM changes c
+             WHERE c.detected_at >= $1 AND c.id <> $2 AND c.source_id <> $3 AND c.source_id <> 'field'
+               AND c.kind <> 'removed' AND c.story_id IS NOT NULL AND {same_rule}
+               AND NOT EXISTS (SELECT 1 FROM changes s WHERE s.story_id = c.story_id AND s.source_id = $3)
+             ORDER BY c.id DESC LIMIT {}",
+            crate::story::MAX_CANDIDATES
+        );
+        let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql))
+            .bind(ts(at - chrono::Duration::days(crate::story::WINDOW_DAYS)))
+            .bind(id)
+            .bind(source_id);
+        if rule != "WTO" {
+            q = q.bind(rule);
+        }
+        let candidates = q.fetch_all(&mut **tx).await?;
+        if let Some((found, why)) = crate::story::best_story(
+            &rec.change.title,
+            candidates.iter().map(|(s, t)| (*s, t.as_str())),
+        ) {
+            tracing::info!(change = id, story = found, why = ?why, "change reports the same act as an earlier one");
+            story = found;
+        }
+    }
+    sqlx::query("UPDATE changes SET story_id = $1 WHERE id = $2")
+        .bind(story)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(story)
+}
+
+/// Whether a change of `story` was already queued as an alert on `channel`.
+async fn story_alerted(tx: &mut Tx<'_>, story: i64, channel: &str) -> anyhow::Result<bool> {
+    let hit: Option<i64> = sqlx::query_scalar(
+        "SELECT o.id FROM outbox o JOIN changes s ON s.id = o.change_id
+         WHERE s.story_id = $1 AND o.kind = 'change' AND o.channel = $2 LIMIT 1",
+    )
+    .bind(story)
+    .bind(channel)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(hit.is_some())
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ mod rendering;
 mod screens;
 mod server_limits;
 mod store;
+mod story;
 mod ux;
 
 /// A URL cut for an assertion message.

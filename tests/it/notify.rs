@@ -195,7 +195,7 @@ impl mailin_embedded::Handler for Sink {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -203,7 +203,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start_smtp(port: u16) -> Arc<Mutex<Vec<Vec<u8>>>> {
+pub(crate) fn start_smtp(port: u16) -> Arc<Mutex<Vec<Vec<u8>>>> {
     start_sink(port, Sink::default())
 }
 
@@ -227,7 +227,7 @@ fn start_sink(port: u16, sink: Sink) -> Arc<Mutex<Vec<Vec<u8>>>> {
     mails
 }
 
-fn parse_mail(raw: &[u8]) -> mail_parser::Message<'_> {
+pub(crate) fn parse_mail(raw: &[u8]) -> mail_parser::Message<'_> {
     mail_parser::MessageParser::default()
         .parse(raw)
         .expect("a parsable message")

@@ -123,6 +123,7 @@ macro_rules! both_backends {
 }
 
 both_backends!(
+    stories_link_other_sources_and_alert_once_per_channel,
     record_poll_baseline_changed_failed_health,
     a_stale_poll_is_superseded,
     changes_filters_and_cursor,
@@ -1451,4 +1452,129 @@ async fn db_copy_command(db: &TestDb) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("not empty"), "{stderr}");
+}
+
+/// One change polled from `source` (jurisdiction `jur`) at `at`.
+async fn one_change(
+    store: &Store,
+    source: &str,
+    jur: &str,
+    at: DateTime<Utc>,
+    c: NewChange,
+    to: &[&str],
+) -> i64 {
+    let key = c.item_key.clone().unwrap();
+    let r = store
+        .record_now(poll(
+            source,
+            jur,
+            at,
+            changed(&[&key], false, vec![record(c, &[], &[], &[], to)]),
+        ))
+        .await
+        .unwrap();
+    r.change_ids[0]
+}
+
+/// Changes of other sources about the same act are one story; a story is
+/// alerted once per channel; a source's own follow-up, a removal, another
+/// jurisdiction and a report older than the window stay apart.
+async fn stories_link_other_sources_and_alert_once_per_channel(db: &TestDb) {
+    let store = db.open().await;
+    let t1 = t0();
+    let a = one_change(
+        &store,
+        "tr-gazette",
+        "TR",
+        t1,
+        new_change("g1", "Telsiz Ekipmanları Yönetmeliği (No: 2024/12)", "x"),
+        &["slack"],
+    )
+    .await;
+    let b = one_change(
+        &store,
+        "tr-ministry",
+        "TR",
+        t1 + Duration::minutes(5),
+        new_change("m1", "2024/12 sayılı Telsiz Ekipmanları Yönetmeliği", "x"),
+        &["slack", "mail"],
+    )
+    .await;
+    let ca = store.change(a).await.unwrap().unwrap();
+    let cb = store.change(b).await.unwrap().unwrap();
+    assert_eq!((ca.story_id, cb.story_id), (a, a));
+    assert_eq!(ca.also_reported_by.len(), 1);
+    assert_eq!(ca.also_reported_by[0].id, b);
+    assert_eq!(ca.also_reported_by[0].source_id, "tr-ministry");
+    assert_eq!(cb.also_reported_by[0].id, a);
+    // Slack had the story already; mail had not.
+    let d = store.deliveries().await.unwrap();
+    let of = |id: i64| -> Vec<String> {
+        d.iter()
+            .filter(|x| x.change_id == Some(id))
+            .map(|x| x.channel.clone())
+            .collect()
+    };
+    assert_eq!(of(a), ["slack"]);
+    assert_eq!(of(b), ["mail"]);
+
+    // The gazette's own follow-up is its own news, alerted as before.
+    let mut m = new_change("g1", "Telsiz Ekipmanları Yönetmeliği (No: 2024/12)", "y");
+    m.kind = ChangeKind::Modified;
+    let a2 = one_change(
+        &store,
+        "tr-gazette",
+        "TR",
+        t1 + Duration::hours(1),
+        m,
+        &["slack"],
+    )
+    .await;
+    assert_eq!(store.change(a2).await.unwrap().unwrap().story_id, a2);
+    // A removal is not a report of the act.
+    let mut r = new_change("x1", "Telsiz Ekipmanları Yönetmeliği (No: 2024/12)", "z");
+    r.kind = ChangeKind::Removed;
+    let rm = one_change(
+        &store,
+        "tr-other",
+        "TR",
+        t1 + Duration::hours(2),
+        r,
+        &["slack"],
+    )
+    .await;
+    assert_eq!(store.change(rm).await.unwrap().unwrap().story_id, rm);
+    // Another jurisdiction's act of the same number.
+    let vn = one_change(
+        &store,
+        "vn-portal",
+        "VN",
+        t1 + Duration::hours(3),
+        new_change("v1", "Regulation 2024/12 on radio equipment", "x"),
+        &["slack"],
+    )
+    .await;
+    assert_eq!(store.change(vn).await.unwrap().unwrap().story_id, vn);
+    // Past the window, the same act is news again.
+    let late = one_change(
+        &store,
+        "vn-other",
+        "VN",
+        t1 + Duration::hours(3) + Duration::days(15),
+        new_change("v2", "Regulation 2024/12 on radio equipment", "x"),
+        &["slack"],
+    )
+    .await;
+    let cl = store.change(late).await.unwrap().unwrap();
+    assert_eq!(cl.story_id, late);
+    assert!(cl.also_reported_by.is_empty());
+    let d = store.deliveries().await.unwrap();
+    for id in [a2, rm, vn, late] {
+        assert_eq!(
+            d.iter().filter(|x| x.change_id == Some(id)).count(),
+            1,
+            "change #{id} alerted"
+        );
+    }
+    store.close().await;
 }
