@@ -194,8 +194,17 @@ fn main() {
         .map(|(_, b)| b.len())
         .sum::<usize>()
         / 1024;
+    // The store after both passes: the database and its write-ahead log.
+    let store_mb: f64 = ["db.sqlite", "db.sqlite-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(root.join(f)).ok())
+        .map(|m| m.len() as f64)
+        .sum::<f64>()
+        / 1024.0
+        / 1024.0;
+    println!("store after both passes: {store_mb:.1} MB");
     let body = format!(
-        "## Poll pass (issue 2)\n\n`cargo bench --bench poll_pass` on {}; {PAGES} HTML pages of 30-80 KB and {FEEDS} feeds ({total_kb} KB in all) from a local server; the release binary `regwatch poll` as a child process (peak RSS is the child's maximum resident set over both passes so far). `per_host_interval = 0s`, `per_host_concurrency = 16` because every source is on 127.0.0.1; the shipped defaults (2 per host, 1 s apart) would make this a test of politeness, not of the program.\n\n| pass | wall | CPU | peak RSS | 200 | 304 | summary |\n|---|---|---|---|---|---|---|\n{first}\n{second}\n\nTarget (issue 2): under 0.5 CPU-seconds per pass and under 40 MB peak RSS on a 2-core machine.\n",
+        "## Poll pass (issue 2)\n\n`cargo bench --bench poll_pass` on {}; {PAGES} HTML pages of 30-80 KB and {FEEDS} feeds ({total_kb} KB in all) from a local server; the release binary `regwatch poll` as a child process (peak RSS is the child's maximum resident set over both passes so far). `per_host_interval = 0s`, `per_host_concurrency = 16` because every source is on 127.0.0.1; the shipped defaults (2 per host, 1 s apart) would make this a test of politeness, not of the program.\n\n| pass | wall | CPU | peak RSS | 200 | 304 | summary |\n|---|---|---|---|---|---|---|\n{first}\n{second}\n\nStore after both passes (database and write-ahead log): {store_mb:.1} MB.\n\nTargets: issue 2, under 0.5 CPU-seconds per pass and under 40 MB peak RSS on a 2-core machine; issue 14 (scale), at most 0.25 CPU-seconds per pass, 30 MB peak RSS and a store of 10 MB.\n",
         common::machine()
     );
     common::write_section("poll_pass", &body);
