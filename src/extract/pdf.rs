@@ -43,14 +43,26 @@ pub fn isolate_in(exe: PathBuf) {
     let _ = HELPER.set(exe);
 }
 
-/// Whether nesting of `[`…`]` and `<<`…`>>` goes deeper than `limit`,
-/// outside comments, strings and stream data (and inline image data, in a
-/// content stream).
-fn nesting_exceeds(b: &[u8], limit: usize) -> bool {
+/// Where [`nesting_exceeds`] looks.
+#[derive(Clone, Copy, PartialEq)]
+enum Bytes {
+    /// A whole file: stream data (binary) is skipped.
+    File,
+    /// A decoded content stream: inline image data is skipped.
+    Content,
+}
+
+/// Whether nesting of `[`…`]` and `<<`…`>>` goes deeper than `limit`.
+/// Deliberately blunt: brackets count inside strings and comments too (a
+/// parser that gives up on a malformed string may read on from anywhere),
+/// so only binary data is skipped: a stream's data in a file, an inline
+/// image's in a content stream.
+fn nesting_exceeds(b: &[u8], limit: usize, what: Bytes) -> bool {
     let n = b.len();
     let (mut i, mut depth) = (0usize, 0usize);
     let at = |i: usize, w: &[u8]| b[i..].starts_with(w);
-    let delim = |i: usize| i >= n || b" \t\r\n\x0c\0[]<>()/%".contains(&b[i]);
+    let space = |i: usize| i >= n || b" \t\r\n\x0c\0".contains(&b[i]);
+    let delim = |i: usize| space(i) || b"[]<>()/%{}".contains(&b[i]);
     let find = |from: usize, w: &[u8]| {
         b.get(from..)
             .and_then(|rest| rest.windows(w.len()).position(|x| x == w))
@@ -58,47 +70,33 @@ fn nesting_exceeds(b: &[u8], limit: usize) -> bool {
     };
     while i < n {
         match b[i] {
-            b'%' => {
-                while i < n && b[i] != b'\n' && b[i] != b'\r' {
-                    i += 1;
-                }
-            }
-            b'(' => {
-                let mut level = 1usize;
-                i += 1;
-                while i < n && level > 0 {
-                    match b[i] {
-                        b'\\' => i += 1,
-                        b'(' => level += 1,
-                        b')' => level -= 1,
-                        _ => {}
-                    }
-                    i += 1;
-                }
-                continue;
-            }
             b'[' => depth += 1,
             b']' => depth = depth.saturating_sub(1),
             b'<' if at(i, b"<<") => {
                 depth += 1;
                 i += 1;
             }
-            b'<' => {
-                while i < n && b[i] != b'>' {
-                    i += 1;
-                }
-            }
             b'>' if at(i, b">>") => {
                 depth = depth.saturating_sub(1);
                 i += 1;
             }
-            b's' if at(i, b"stream") && (i == 0 || delim(i - 1)) && delim(i + 6) => {
+            b's' if what == Bytes::File
+                && at(i, b"stream")
+                && (i == 0 || delim(i - 1))
+                && delim(i + 6) =>
+            {
                 match find(i + 6, b"endstream") {
                     Some(e) => i = e + 8,
                     None => return false,
                 }
             }
-            b'I' if at(i, b"ID") && (i == 0 || delim(i - 1)) && delim(i + 2) => {
+            // The inline image operator: `ID`, a space, binary data, `EI`.
+            b'I' if what == Bytes::Content
+                && at(i, b"ID")
+                && i > 0
+                && space(i - 1)
+                && space(i + 2) =>
+            {
                 match find(i + 2, b"EI") {
                     Some(e) => i = e + 1,
                     None => return false,
@@ -260,7 +258,7 @@ fn form_loop(doc: &pdf_extract::Document) -> Option<String> {
 /// `pdf_extract::output_doc`, after the checks in the module's comment.
 fn read_text(body: &[u8]) -> Result<String, String> {
     use pdf_extract::{Document, Object};
-    if nesting_exceeds(body, MAX_NESTING) {
+    if nesting_exceeds(body, MAX_NESTING, Bytes::File) {
         return Err(format!(
             "arrays or dictionaries nested more than {MAX_NESTING} levels deep"
         ));
@@ -297,7 +295,7 @@ fn read_text(body: &[u8]) -> Result<String, String> {
         let data = st
             .decompressed_content()
             .unwrap_or_else(|_| st.content.clone());
-        if nesting_exceeds(&data, MAX_NESTING) {
+        if nesting_exceeds(&data, MAX_NESTING, Bytes::Content) {
             return Err(format!(
                 "stream {} {}: arrays or dictionaries nested more than {MAX_NESTING} levels deep",
                 id.0, id.1
@@ -498,15 +496,26 @@ mod tests {
     }
 
     #[test]
-    fn brackets_in_strings_comments_and_streams_are_not_nesting() {
-        let mut b = b"%[[[[[[\n1 0 obj (".to_vec();
-        b.extend(std::iter::repeat_n(b'[', 500));
-        b.extend_from_slice(b") endobj 2 0 obj << /Length 500 >> stream\n");
-        b.extend(std::iter::repeat_n(b'[', 500));
-        b.extend_from_slice(b"\nendstream endobj [[ ]] << >>");
-        assert!(!nesting_exceeds(&b, 100));
-        assert!(nesting_exceeds(&[b'['; 101], 100));
-        assert!(!nesting_exceeds(&[b'['; 100], 100));
+    fn only_binary_data_is_skipped_when_counting_nesting() {
+        let mut file = b"1 0 obj << /Length 500 >> stream\n".to_vec();
+        file.extend(std::iter::repeat_n(b'[', 500));
+        file.extend_from_slice(b"\nendstream endobj [[ ]] << >>");
+        assert!(!nesting_exceeds(&file, 100, Bytes::File));
+        // Brackets in a string or a comment count: a parser that gives up
+        // on the string may read them.
+        let mut string = b"1 0 obj (".to_vec();
+        string.extend(std::iter::repeat_n(b'[', 101));
+        assert!(nesting_exceeds(&string, 100, Bytes::File));
+        // `/ID` in a trailer is a name, not the inline image operator.
+        let mut trailer = b"trailer << /ID [<00> <00>] >> EI ".to_vec();
+        trailer.extend(std::iter::repeat_n(b'[', 101));
+        assert!(nesting_exceeds(&trailer, 100, Bytes::Content));
+        let mut image = b"BI /W 1 /H 1 ID ".to_vec();
+        image.extend(std::iter::repeat_n(b'[', 500));
+        image.extend_from_slice(b" EI Q");
+        assert!(!nesting_exceeds(&image, 100, Bytes::Content));
+        assert!(nesting_exceeds(&[b'['; 101], 100, Bytes::File));
+        assert!(!nesting_exceeds(&[b'['; 100], 100, Bytes::File));
     }
 
     /// Forms drawing forms are legitimate: a chain of 40 is read.
