@@ -133,11 +133,12 @@ TOML
     sleep "$SECS"
     t1=$(now_ts); c1=$(ticks $pids); p1=$(ticks $pgp)
     n=$(count_polls "$url" "$t0" "$t1")
-    # Double polls: two polls of one source closer than half its 10 s period
-    # (jitter moves a poll by at most a tenth of the period).
+    # Double polls: a poll of a source that started before the previous
+    # poll of the same source had ended (what the leases exclude). A poll
+    # soon after a late one is not double: it is the next period's.
     case "$url" in
         sqlite://*) dbl=-;;
-        *) dbl=$(psql "$url" -Atc "SELECT COUNT(*) FROM (SELECT started_at::timestamptz - lag(started_at::timestamptz) OVER (PARTITION BY source_id ORDER BY started_at) AS gap FROM fetch_log) g WHERE gap < interval '5 seconds'");;
+        *) dbl=$(psql "$url" -Atc "SELECT COUNT(*) FROM (SELECT started_at::timestamptz AS t, lag(started_at::timestamptz + duration_ms * interval '1 millisecond') OVER (PARTITION BY source_id ORDER BY started_at) AS prev_end FROM fetch_log) g WHERE t < prev_end");;
     esac
     for p in $pids; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
     awk -v dbl="$dbl" -v name="$name" -v k="$k" -v n="$n" -v secs="$SECS" -v N="$N" -v c=$((c1 - c0)) -v p=$((p1 - p0)) -v hz="$HZ" 'BEGIN {

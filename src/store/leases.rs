@@ -7,9 +7,6 @@
 use super::{ts, Store};
 use chrono::{DateTime, Utc};
 
-/// Bound parameters per statement, well below SQLite's and PostgreSQL's caps.
-const CHUNK: usize = 500;
-
 /// The plan of a source parked because it is not (or no longer) an enabled
 /// source of the configuration: never due.
 pub const PARKED: &str = "9999-12-31T00:00:00.000000Z";
@@ -84,31 +81,23 @@ impl Store {
     /// enabled parked. Returns how many rows were parked.
     pub async fn sync_planned_sources(&self, enabled: &[String]) -> anyhow::Result<u64> {
         let mut tx = self.pool.begin().await?;
-        for chunk in enabled.chunks(CHUNK) {
-            let values: Vec<String> = (1..=chunk.len()).map(|i| format!("(${i})")).collect();
-            let sql = format!(
-                "INSERT INTO source_state (source_id) VALUES {} ON CONFLICT(source_id) DO NOTHING",
-                values.join(",")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(id);
-            }
-            q.execute(&mut *tx).await?;
-        }
+        let all = serde_json::to_string(enabled)?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO source_state (source_id) {} ON CONFLICT(source_id) DO NOTHING",
+            self.backend.json_ids(1)
+        )))
+        .bind(&all)
+        .execute(&mut *tx)
+        .await?;
         // Un-park the enabled ones (a source enabled again is due now).
-        for chunk in enabled.chunks(CHUNK) {
-            let list: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "UPDATE source_state SET next_poll_at = NULL WHERE next_poll_at = $1 AND source_id IN ({})",
-                list.join(",")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(PARKED);
-            for id in chunk {
-                q = q.bind(id);
-            }
-            q.execute(&mut *tx).await?;
-        }
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE source_state SET next_poll_at = NULL WHERE next_poll_at = $1 AND source_id IN ({})",
+            self.backend.json_ids(2)
+        )))
+        .bind(PARKED)
+        .bind(&all)
+        .execute(&mut *tx)
+        .await?;
         let known: Vec<String> = sqlx::query_scalar(
             "SELECT source_id FROM source_state WHERE next_poll_at IS NULL OR next_poll_at <> $1",
         )
@@ -120,17 +109,15 @@ impl Store {
             .into_iter()
             .filter(|id| !enabled.contains(id.as_str()))
             .collect();
-        for chunk in park.chunks(CHUNK) {
-            let list: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
-            let sql = format!(
+        if !park.is_empty() {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE source_state SET next_poll_at = $1 WHERE source_id IN ({})",
-                list.join(",")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(PARKED);
-            for id in chunk {
-                q = q.bind(id);
-            }
-            q.execute(&mut *tx).await?;
+                self.backend.json_ids(2)
+            )))
+            .bind(PARKED)
+            .bind(serde_json::to_string(&park)?)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(park.len() as u64)
@@ -161,76 +148,58 @@ impl Store {
         if source_ids.is_empty() || limit <= 0 {
             return Ok(vec![]);
         }
+        let ids = serde_json::to_string(source_ids)?;
         // Sources never seen get their row first, so they can be locked.
         // Look first: the scheduler calls this for every dispatch, and an
         // INSERT of every due id would be a write transaction each time.
-        let mut known = std::collections::HashSet::new();
-        for chunk in source_ids.chunks(CHUNK) {
-            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
+        let known: std::collections::HashSet<String> =
+            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
                 "SELECT source_id FROM source_state WHERE source_id IN ({})",
-                list.join(",")
-            );
-            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(id);
-            }
-            known.extend(q.fetch_all(&self.pool).await?);
-        }
-        let missing: Vec<&String> = source_ids
-            .iter()
-            .filter(|id| !known.contains(*id))
+                self.backend.json_ids(1)
+            )))
+            .bind(&ids)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
             .collect();
-        for chunk in missing.chunks(CHUNK) {
-            let values: Vec<String> = (1..=chunk.len()).map(|i| format!("(${i})")).collect();
-            let sql = format!(
-                "INSERT INTO source_state (source_id) VALUES {} ON CONFLICT(source_id) DO NOTHING",
-                values.join(",")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            q.execute(&self.pool).await?;
+        if source_ids.iter().any(|id| !known.contains(id)) {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO source_state (source_id) {} ON CONFLICT(source_id) DO NOTHING",
+                self.backend.json_ids(1)
+            )))
+            .bind(&ids)
+            .execute(&self.pool)
+            .await?;
         }
         let now_s = ts(now);
         let until = ts(now + lease);
-        let mut claimed = vec![];
-        for chunk in source_ids.chunks(CHUNK) {
-            let left = limit - claimed.len() as i64;
-            if left <= 0 {
-                break;
-            }
-            // $1 owner, $2 lease end, $3 now, $4 limit, $5.. the ids.
-            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 5)).collect();
-            let free = "(lease_until IS NULL OR lease_until <= $3 OR lease_owner = $1)";
-            // Picked once (MATERIALIZED): a plain `IN (subquery)` may be
-            // rescanned by PostgreSQL per row and claim past the limit.
-            let sql = format!(
-                "WITH picked AS MATERIALIZED (
-                     SELECT source_id FROM source_state
-                     WHERE source_id IN ({list})
-                       AND (next_poll_at IS NULL OR next_poll_at <= $3)
-                       AND {free}
-                     ORDER BY COALESCE(next_poll_at, ''), source_id
-                     LIMIT $4{lock})
-                 UPDATE source_state SET lease_owner = $1, lease_until = $2
-                 WHERE source_id IN (SELECT source_id FROM picked)
+        // $1 owner, $2 lease end, $3 now, $4 limit, $5 the ids.
+        let free = "(lease_until IS NULL OR lease_until <= $3 OR lease_owner = $1)";
+        // Picked once (MATERIALIZED): a plain `IN (subquery)` may be
+        // rescanned by PostgreSQL per row and claim past the limit.
+        let sql = format!(
+            "WITH picked AS MATERIALIZED (
+                 SELECT source_id FROM source_state
+                 WHERE source_id IN ({ids})
+                   AND (next_poll_at IS NULL OR next_poll_at <= $3)
                    AND {free}
-                 RETURNING source_id, next_poll_at",
-                list = list.join(","),
-                lock = self.backend.skip_locked(),
-            );
-            let mut q = sqlx::query_as::<_, (String, Option<String>)>(sqlx::AssertSqlSafe(sql))
-                .bind(owner)
-                .bind(&until)
-                .bind(&now_s)
-                .bind(left);
-            for id in chunk {
-                q = q.bind(id);
-            }
-            claimed.extend(q.fetch_all(&self.pool).await?);
-        }
+                 ORDER BY COALESCE(next_poll_at, ''), source_id
+                 LIMIT $4{lock})
+             UPDATE source_state SET lease_owner = $1, lease_until = $2
+             WHERE source_id IN (SELECT source_id FROM picked)
+               AND {free}
+             RETURNING source_id, next_poll_at",
+            ids = self.backend.json_ids(5),
+            lock = self.backend.skip_locked(),
+        );
+        let mut claimed = sqlx::query_as::<_, (String, Option<String>)>(sqlx::AssertSqlSafe(sql))
+            .bind(owner)
+            .bind(&until)
+            .bind(&now_s)
+            .bind(limit)
+            .bind(&ids)
+            .fetch_all(&self.pool)
+            .await?;
         claimed.sort_by(|a, b| {
             (a.1.as_deref().unwrap_or(""), &a.0).cmp(&(b.1.as_deref().unwrap_or(""), &b.0))
         });

@@ -35,6 +35,21 @@ impl Backend {
 
     /// Row locking for a claim subquery: other instances skip what one has
     /// locked instead of waiting for it (and then claiming it again).
+    /// The ids of a JSON array of strings bound as parameter `param`, for
+    /// `source_id IN (…)`: one statement text whatever the list's length,
+    /// so it is prepared once (an `IN ($1, …, $n)` list was a new
+    /// statement, parsed and planned again, for every length).
+    pub(crate) fn json_ids(self, param: usize) -> String {
+        match self {
+            // `WHERE true`: SQLite reads `INSERT … SELECT … ON CONFLICT`
+            // only with a WHERE (else ON would start a join constraint).
+            Backend::Postgres => {
+                format!("SELECT json_array_elements_text(${param}::json) WHERE true")
+            }
+            Backend::Sqlite => format!("SELECT value FROM json_each(${param}) WHERE true"),
+        }
+    }
+
     pub(crate) fn skip_locked(self) -> &'static str {
         match self {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
