@@ -59,7 +59,7 @@ enum Bytes {
 /// image's in a content stream.
 fn nesting_exceeds(b: &[u8], limit: usize, what: Bytes) -> bool {
     let n = b.len();
-    let (mut i, mut depth) = (0usize, 0usize);
+    let (mut i, mut depth, mut last_obj) = (0usize, 0usize, 0usize);
     let at = |i: usize, w: &[u8]| b[i..].starts_with(w);
     let space = |i: usize| i >= n || b" \t\r\n\x0c\0".contains(&b[i]);
     let delim = |i: usize| space(i) || b"[]<>()/%{}".contains(&b[i]);
@@ -80,10 +80,21 @@ fn nesting_exceeds(b: &[u8], limit: usize, what: Bytes) -> bool {
                 depth = depth.saturating_sub(1);
                 i += 1;
             }
+            b'o' if what == Bytes::File && at(i, b"obj") && (i == 0 || delim(i - 1)) => {
+                last_obj = i;
+            }
+            // Stream data is skipped, but for an object stream stored
+            // without a filter: lopdf parses the objects in it while
+            // loading, so they are counted like the file's own.
             b's' if what == Bytes::File
                 && at(i, b"stream")
                 && (i == 0 || delim(i - 1))
-                && delim(i + 6) =>
+                && delim(i + 6)
+                && !{
+                    let dict = &b[last_obj..i];
+                    let has = |w: &[u8]| dict.windows(w.len()).any(|x| x == w);
+                    has(b"/ObjStm") && !has(b"/Filter")
+                } =>
             {
                 match find(i + 6, b"endstream") {
                     Some(e) => i = e + 8,
@@ -525,6 +536,11 @@ mod tests {
         image.extend(std::iter::repeat_n(b'[', 500));
         image.extend_from_slice(b" EI Q");
         assert!(!nesting_exceeds(&image, 100, Bytes::Content));
+        // An object stream without a filter holds objects lopdf parses.
+        let mut objstm = b"5 0 obj << /Type /ObjStm /N 1 /First 4 >> stream\n".to_vec();
+        objstm.extend(std::iter::repeat_n(b'[', 101));
+        objstm.extend_from_slice(b"\nendstream endobj");
+        assert!(nesting_exceeds(&objstm, 100, Bytes::File));
         assert!(nesting_exceeds(&[b'['; 101], 100, Bytes::File));
         assert!(!nesting_exceeds(&[b'['; 100], 100, Bytes::File));
     }
