@@ -3,13 +3,15 @@
 # schedule (a demand of N/10 polls per second): one instance on SQLite, one on
 # PostgreSQL, three on one PostgreSQL. Prints a markdown table.
 # Needs REGWATCH_TEST_PG (a server where it may create databases), e.g.:
-#   scripts/pg-test.sh scripts/multi-bench.sh [path/to/regwatch] [seconds] [sources]
+#   scripts/pg-test.sh scripts/multi-bench.sh [path/to/regwatch] [seconds] [sources] [--write]
+# --write appends the table to docs/benchmarks.md.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${1:-target/release/regwatch}
 [ -x "$BIN" ] || BIN=target/debug/regwatch
 SECS=${2:-60}
 N=${3:-2000}
+WRITE=${4:-}
 WARM=25
 : "${REGWATCH_TEST_PG:?set REGWATCH_TEST_PG (run under scripts/pg-test.sh)}"
 DIR=$(mktemp -d)
@@ -153,6 +155,7 @@ pg_db() { # name -> url
     echo "$PG_ADMIN" | sed "s|/[^/]*\$|/$1|"
 }
 
+{
 echo "regwatch $("$BIN" --version | awk '{print $2}') ($BIN), $N sources every 10 s served by $SERVER, ${SECS} s window after ${WARM} s warm-up, $(nproc) cores"
 echo
 echo "| store | instances | polls | polls/s | demand/s | regwatch CPU | CPU ms/poll | postgres CPU | double polls |"
@@ -160,3 +163,14 @@ echo "|---|---|---|---|---|---|---|---|---|"
 run_case sqlite "sqlite://$DIR/sqlite/db.sqlite" 1
 run_case pg1 "$(pg_db regwatch_bench1)" 1
 run_case pg3 "$(pg_db regwatch_bench3)" 3
+} | tee "$DIR/table.md"
+if [ "$WRITE" = "--write" ]; then
+    {
+        echo
+        echo "### Several instances on PostgreSQL ($(date -u +%Y-%m-%d), $(nproc) cores)"
+        echo
+        echo "\`scripts/pg-test.sh scripts/multi-bench.sh $BIN $SECS $N --write\`"
+        echo
+        cat "$DIR/table.md"
+    } >> docs/benchmarks.md
+fi
