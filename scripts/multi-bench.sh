@@ -34,21 +34,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 # limit), else Python's single-threaded server.
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 if [ -x "$NGINX" ]; then
-    chmod 0755 "$DIR" "$DIR/www"
-    mkdir -p "$DIR/logs"
-    cat > "$DIR/nginx.conf" <<NGINX
-daemon off;
-worker_processes 1;
-pid $DIR/nginx.pid;
-error_log $DIR/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  types { application/rss+xml xml; }
-  server { listen 127.0.0.1:$PORT; root $DIR/www; etag on; }
-}
-NGINX
-    "$NGINX" -p "$DIR" -c "$DIR/nginx.conf" &
+    scripts/nginx-static.sh "$DIR" "$PORT" &
     HPID=$!
     SERVER=nginx
 else

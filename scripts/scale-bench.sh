@@ -25,8 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 mkdir -p "$DIR/www" "$DIR/sources" "$DIR/logs"
-# nginx's worker runs as an unprivileged user: it must be able to read the feeds.
-chmod 0755 "$DIR" "$DIR/www"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 # N small feeds, each with its own items.
@@ -48,19 +46,7 @@ with open(os.path.join(d, "sources", "bench.toml"), "w") as src:
                   'schedule = "0 * * * *"\n\n')
 PY
 
-cat > "$DIR/nginx.conf" <<NGINX
-daemon off;
-worker_processes 1;
-pid $DIR/nginx.pid;
-error_log $DIR/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  types { application/rss+xml xml; }
-  server { listen 127.0.0.1:$PORT; root $DIR/www; etag on; }
-}
-NGINX
-"$NGINX" -p "$DIR" -c "$DIR/nginx.conf" &
+scripts/nginx-static.sh "$DIR" "$PORT" &
 sleep 0.5
 
 cat > "$DIR/regwatch.toml" <<TOML
