@@ -91,8 +91,8 @@ impl Store {
         .await?;
         // Un-park the enabled ones (a source enabled again is due now).
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE source_state SET next_poll_at = NULL WHERE next_poll_at = $1 AND source_id IN ({})",
-            self.backend.json_ids(2)
+            "UPDATE source_state SET next_poll_at = NULL WHERE next_poll_at = $1 AND source_id {}",
+            self.backend.in_json_ids(2)
         )))
         .bind(PARKED)
         .bind(&all)
@@ -111,8 +111,8 @@ impl Store {
             .collect();
         if !park.is_empty() {
             sqlx::query(sqlx::AssertSqlSafe(format!(
-                "UPDATE source_state SET next_poll_at = $1 WHERE source_id IN ({})",
-                self.backend.json_ids(2)
+                "UPDATE source_state SET next_poll_at = $1 WHERE source_id {}",
+                self.backend.in_json_ids(2)
             )))
             .bind(PARKED)
             .bind(serde_json::to_string(&park)?)
@@ -154,8 +154,8 @@ impl Store {
         // INSERT of every due id would be a write transaction each time.
         let known: std::collections::HashSet<String> =
             sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
-                "SELECT source_id FROM source_state WHERE source_id IN ({})",
-                self.backend.json_ids(1)
+                "SELECT source_id FROM source_state WHERE source_id {}",
+                self.backend.in_json_ids(1)
             )))
             .bind(&ids)
             .fetch_all(&self.pool)
@@ -180,7 +180,7 @@ impl Store {
         let sql = format!(
             "WITH picked AS MATERIALIZED (
                  SELECT source_id FROM source_state
-                 WHERE source_id IN ({ids})
+                 WHERE source_id {ids}
                    AND (next_poll_at IS NULL OR next_poll_at <= $3)
                    AND {free}
                  ORDER BY COALESCE(next_poll_at, ''), source_id
@@ -189,7 +189,7 @@ impl Store {
              WHERE source_id IN (SELECT source_id FROM picked)
                AND {free}
              RETURNING source_id, next_poll_at",
-            ids = self.backend.json_ids(5),
+            ids = self.backend.in_json_ids(5),
             lock = self.backend.skip_locked(),
         );
         let mut claimed = sqlx::query_as::<_, (String, Option<String>)>(sqlx::AssertSqlSafe(sql))
