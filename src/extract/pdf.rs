@@ -123,20 +123,31 @@ fn nesting_exceeds(b: &[u8], limit: usize, what: Bytes) -> bool {
     false
 }
 
-/// The names a content stream draws with `Do` (`/X0 Do`).
+/// The names a content stream may draw with `Do`: when it has a `Do` at
+/// all, every name in it. Deliberately loose: lopdf's lexer reads
+/// `T/X0 Do` as `T`, then `/X0 Do` (the fuzzer found a loop hidden that
+/// way from a whitespace split), and a name the stream does not draw only
+/// adds an edge to the graph, never hides one.
 fn drawn_names(content: &[u8]) -> HashSet<Vec<u8>> {
     let mut names = HashSet::new();
-    let mut last: Option<&[u8]> = None;
-    for tok in content
-        .split(|c| b" \t\r\n\x0c\0".contains(c))
-        .filter(|t| !t.is_empty())
-    {
-        if tok == b"Do" {
-            if let Some(n) = last.and_then(|l| l.strip_prefix(b"/")) {
-                names.insert(n.to_vec());
-            }
+    if !content.windows(2).any(|w| w == b"Do") {
+        return names;
+    }
+    let ends = |c: &u8| b" \t\r\n\x0c\0()<>[]{}/%".contains(c);
+    let mut i = 0;
+    while let Some(p) = content[i..].iter().position(|c| *c == b'/') {
+        let start = i + p + 1;
+        let len = content[start..]
+            .iter()
+            .position(ends)
+            .unwrap_or(content.len() - start);
+        if len > 0 {
+            names.insert(content[start..start + len].to_vec());
         }
-        last = Some(tok);
+        i = start + len;
+        if i >= content.len() {
+            break;
+        }
     }
     names
 }
@@ -496,6 +507,19 @@ mod tests {
             "../../tests/fixtures/fuzz/pdf-xobject-garbled-subtype-draws-itself.pdf"
         ));
         assert!(e.contains("draws itself"), "{e}");
+    }
+
+    /// Found by the fuzzer with its input kept (`REGWATCH_FUZZ_LAST`): a
+    /// form without resources whose `E T/X0 Do` draws itself, which a
+    /// whitespace split of the content did not see as `/X0 Do`.
+    #[test]
+    fn a_draw_hidden_by_odd_spacing_is_still_seen() {
+        let e = refused(include_bytes!(
+            "../../tests/fixtures/fuzz/pdf-form-draws-itself-odd-spacing.pdf"
+        ));
+        assert!(e.contains("draws itself"), "{e}");
+        assert!(drawn_names(b"BT ET/X0 Do").contains(b"X0".as_slice()));
+        assert!(drawn_names(b"BT /F1 12 Tf (a) Tj ET").is_empty());
     }
 
     /// lopdf's parsers recurse into nested arrays: 5000 levels in a page's
