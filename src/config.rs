@@ -1349,7 +1349,11 @@ mod tests {
         )
         .unwrap();
         assert!(std::sync::Arc::ptr_eq(&s[0].rules, &s[2].rules));
-        assert_eq!(s[0].schedule, s[2].schedule);
+        assert!(s[0].schedule.shares_parse_with(&s[2].schedule));
+        // Parsed apart, the same line is equal but not shared.
+        let apart = crate::schedule::Schedule::parse("0 * * * *", "UTC").unwrap();
+        assert_eq!(apart, s[0].schedule);
+        assert!(!apart.shares_parse_with(&s[0].schedule));
     }
 
     /// A large file is parsed a source at a time, with the same result as

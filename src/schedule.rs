@@ -40,6 +40,11 @@ impl Schedule {
         })
     }
 
+    /// Whether two schedules share one parsed copy (not only the same line).
+    pub fn shares_parse_with(&self, other: &Schedule) -> bool {
+        std::sync::Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     pub fn expr(&self) -> &str {
         &self.expr
     }

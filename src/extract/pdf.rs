@@ -157,7 +157,13 @@ type XObjects = Vec<(Vec<u8>, (u32, u16))>;
 /// The XObjects each XObject may draw: the names its content draws, looked
 /// up in its own resources or (when it has none, and inherits them) in every
 /// XObject dictionary that names it.
-fn form_graph(doc: &pdf_extract::Document) -> HashMap<(u32, u16), Vec<(u32, u16)>> {
+/// Every stream's content, decoded once (raw when it does not decode).
+type Decoded = HashMap<(u32, u16), Vec<u8>>;
+
+fn form_graph(
+    doc: &pdf_extract::Document,
+    decoded: &Decoded,
+) -> HashMap<(u32, u16), Vec<(u32, u16)>> {
     use pdf_extract::{Dictionary, Object};
     fn deref<'a>(doc: &'a pdf_extract::Document, o: &'a Object) -> Option<&'a Object> {
         match o {
@@ -209,10 +215,7 @@ fn form_graph(doc: &pdf_extract::Document) -> HashMap<(u32, u16), Vec<(u32, u16)
     }
     let mut graph = HashMap::new();
     for (id, st) in &forms {
-        let content = st
-            .decompressed_content()
-            .unwrap_or_else(|_| st.content.clone());
-        let names = drawn_names(&content);
+        let names = decoded.get(id).map(|c| drawn_names(c)).unwrap_or_default();
         let mut next: Vec<(u32, u16)> = Vec::new();
         let mut add = |xs: &XObjects| {
             next.extend(
@@ -238,8 +241,8 @@ fn form_graph(doc: &pdf_extract::Document) -> HashMap<(u32, u16), Vec<(u32, u16)
 
 /// A form XObject that can draw itself, or a chain of forms deeper than
 /// [`MAX_FORM_DEPTH`]: pdf-extract would recurse until the stack ends.
-fn form_loop(doc: &pdf_extract::Document) -> Option<String> {
-    let graph = form_graph(doc);
+fn form_loop(doc: &pdf_extract::Document, decoded: &Decoded) -> Option<String> {
+    let graph = form_graph(doc, decoded);
     // Longest chain from each form, by depth-first search with an explicit
     // stack; a form met again on the current path is a loop.
     let mut depth: HashMap<(u32, u16), usize> = HashMap::new();
@@ -307,24 +310,23 @@ fn read_text(body: &[u8]) -> Result<String, String> {
             id = parent;
         }
     }
+    let mut decoded = Decoded::new();
     for (id, o) in &doc.objects {
         let Object::Stream(st) = o else { continue };
+        let data = decoded.entry(*id).or_insert_with(|| {
+            st.decompressed_content()
+                .unwrap_or_else(|_| st.content.clone())
+        });
         let image = st.dict.get(b"Subtype").ok().and_then(|t| t.as_name().ok())
             == Some(b"Image".as_slice());
-        if image {
-            continue;
-        }
-        let data = st
-            .decompressed_content()
-            .unwrap_or_else(|_| st.content.clone());
-        if nesting_exceeds(&data, MAX_NESTING, Bytes::Content) {
+        if !image && nesting_exceeds(data, MAX_NESTING, Bytes::Content) {
             return Err(format!(
                 "stream {} {}: arrays or dictionaries nested more than {MAX_NESTING} levels deep",
                 id.0, id.1
             ));
         }
     }
-    if let Some(why) = form_loop(&doc) {
+    if let Some(why) = form_loop(&doc, &decoded) {
         return Err(why);
     }
     let mut text = String::new();
