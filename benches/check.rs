@@ -128,7 +128,7 @@ async fn run() {
             link: None,
             origin: None,
         };
-        app.store.upsert_case(&c).await.unwrap();
+        app.store.upsert_case(&c, app.now()).await.unwrap();
     }
     let load = t.elapsed().as_secs_f64();
     let queries: &[(&str, &str)] = &[
@@ -150,7 +150,7 @@ async fn run() {
                 category: None,
                 since: Some("90d".into()),
             };
-            let r = regwatch::services::check::check(&app, &[], &q)
+            let r = regwatch::services::check::check(&app, &q)
                 .await
                 .unwrap();
             times.push(t.elapsed().as_secs_f64() * 1000.0);

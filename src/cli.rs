@@ -465,7 +465,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             let sources = cfg.load_sources()?;
             let src = find_source(&sources, id)?;
             let fetcher = crate::fetch::Fetcher::new(&cfg.fetch)?;
-            let content = poll::test_source(&fetcher, src)
+            let content = poll::test_source(&fetcher, src, crate::clock::Clock::from_env().now())
                 .await
                 .map_err(|e| Failure {
                     code: 1,
@@ -517,7 +517,6 @@ async fn with_app(
                 crate::daemon::RunOptions {
                     listen: listen.clone(),
                 },
-                crate::server::router,
             )
             .await?;
             Ok(0)
@@ -552,13 +551,13 @@ async fn with_app(
             Ok(0)
         }
         Command::Poll { sources } => {
-            let all = cfg.load_sources()?;
+            let all = app.sources.all();
             let chosen: Vec<Source> = if sources.is_empty() {
-                all.into_iter().filter(|s| s.def.enabled).collect()
+                app.sources.enabled().cloned().collect()
             } else {
                 let mut v = vec![];
                 for id in sources {
-                    v.push(find_source(&all, id)?.clone());
+                    v.push(find_source(all, id)?.clone());
                 }
                 v
             };
@@ -653,16 +652,16 @@ async fn with_app(
             Ok(if ok == 0 { 1 } else { 0 })
         }
         Command::Sources(SourcesCmd::List) => {
-            let sources = cfg.load_sources()?;
-            let now = Utc::now();
+            let sources = app.sources.all();
+            let now = app.now();
             let minute = |t: Option<chrono::DateTime<Utc>>| {
                 t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
             };
             let mut rows = vec![];
-            for (r, s) in services::sources::rows(&app, &sources)
+            for (r, s) in services::sources::rows(&app)
                 .await?
                 .into_iter()
-                .zip(&sources)
+                .zip(sources)
             {
                 let health = if r.consecutive_failures > 0 {
                     format!("{} ({} failures)", r.health.label(), r.consecutive_failures)
@@ -716,9 +715,7 @@ async fn with_app(
                 limit: Some(a.limit),
                 cursor: None,
             };
-            let sources = cfg.load_sources()?;
-            let changes =
-                services::changes::list_checked(&app, &q.checked(&app, &sources)?).await?;
+            let changes = services::changes::list_checked(&app, &q.checked(&app)?).await?;
             print_changes(&changes, fmt);
             Ok(0)
         }
@@ -746,8 +743,7 @@ async fn with_app(
                 category: category.clone(),
                 since: Some(since.clone()),
             };
-            let sources = cfg.load_sources()?;
-            let report = services::check::check(&app, &sources, &q).await?;
+            let report = services::check::check(&app, &q).await?;
             match fmt {
                 Format::Json => println!(
                     "{}",

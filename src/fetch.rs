@@ -13,10 +13,10 @@
 
 use crate::config::FetchConfig;
 use crate::util::redact;
-use crate::util::{backoff, error_chain, parse_retry_after};
+use crate::util::{backoff, error_chain, retry_after};
 use reqwest::header::{
-    HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
-    LOCATION, RETRY_AFTER,
+    CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    LOCATION,
 };
 use reqwest::StatusCode;
 use std::collections::{HashMap, HashSet};
@@ -727,10 +727,6 @@ impl Fetcher {
     }
 }
 
-/// Retry-After of a response, as seconds or an HTTP date.
-fn retry_after(h: &HeaderMap) -> Option<Duration> {
-    parse_retry_after(h.get(RETRY_AFTER)?.to_str().ok()?)
-}
 
 /// The backoff before retry `attempt` of one fetch.
 fn fetch_backoff(base: Duration, attempt: u32) -> Duration {

@@ -13,6 +13,7 @@
 
 pub mod app;
 pub mod classify;
+pub mod clock;
 pub mod cli;
 pub mod config;
 pub mod daemon;

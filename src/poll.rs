@@ -30,7 +30,7 @@ pub struct PollSummary {
 
 /// Poll one source now and record the outcome.
 pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSummary> {
-    let started_at = Utc::now();
+    let started_at = app.now();
     let t0 = Instant::now();
     let id = source.id().to_string();
     let state = app.store.state(&id).await?;
@@ -59,7 +59,7 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
     } else {
         Validators::default()
     };
-    let status = match fetch_source(&app.fetcher, source, &validators).await {
+    let status = match fetch_source(&app.fetcher, source, &validators, started_at).await {
         Err(e) => {
             record.outcome = PollOutcome::Failed {
                 error: e.to_string(),
@@ -211,8 +211,9 @@ async fn fetch_source(
     fetcher: &Fetcher,
     source: &Source,
     validators: &Validators,
+    now: DateTime<Utc>,
 ) -> Result<FetchOutcome, crate::fetch::FetchError> {
-    let url = source_url(source, Utc::now());
+    let url = source_url(source, now);
     match source.def.render {
         Some(crate::config::Render::Browser) => fetcher
             .render(&url, source.def.wait_for.as_deref())
@@ -459,8 +460,12 @@ pub async fn poll_many(
 }
 
 /// `sources test`: fetch one source and extract, storing nothing.
-pub async fn test_source(fetcher: &Fetcher, source: &Source) -> anyhow::Result<Content> {
-    match fetch_source(fetcher, source, &Validators::default()).await? {
+pub async fn test_source(
+    fetcher: &Fetcher,
+    source: &Source,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Content> {
+    match fetch_source(fetcher, source, &Validators::default(), now).await? {
         FetchOutcome::NotModified { .. } => {
             anyhow::bail!("the server answered 304 to an unconditional request")
         }

@@ -101,15 +101,29 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 /// The longest Retry-After honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
 
-/// A Retry-After value: seconds or an HTTP date, at most a day.
-pub fn parse_retry_after(v: &str) -> Option<Duration> {
+/// A Retry-After value: seconds or an HTTP date, at most a day. A date is
+/// counted from `sent`, the response's `Date` header, when there is one (the
+/// server's own clock), else from the system clock: this is the protocol's
+/// time, not a date the program reasons about.
+pub fn parse_retry_after(v: &str, sent: Option<chrono::DateTime<chrono::Utc>>) -> Option<Duration> {
     let v = v.trim();
     if let Ok(n) = v.parse::<u64>() {
         return Some(Duration::from_secs(n).min(MAX_RETRY_AFTER));
     }
     let t = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let d = t.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    let d = t.with_timezone(&chrono::Utc) - sent.unwrap_or_else(chrono::Utc::now);
     Some(d.to_std().unwrap_or(Duration::ZERO).min(MAX_RETRY_AFTER))
+}
+
+/// The Retry-After of an HTTP response, as seconds or an HTTP date counted
+/// from the response's own `Date`.
+pub fn retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let sent = h
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+        .map(|d| d.with_timezone(&chrono::Utc));
+    parse_retry_after(h.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?, sent)
 }
 
 /// Exponential backoff: `base` doubled per failed attempt (attempt 1 waits
@@ -204,13 +218,20 @@ mod tests {
 
     #[test]
     fn retry_after_forms() {
-        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after("2", None), Some(Duration::from_secs(2)));
         assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", None),
             Some(Duration::ZERO)
         );
-        assert_eq!(parse_retry_after("soon"), None);
-        assert_eq!(parse_retry_after("99999999999"), Some(MAX_RETRY_AFTER));
+        let sent = chrono::DateTime::parse_from_rfc2822("Wed, 21 Oct 2015 07:26:00 GMT")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", Some(sent)),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(parse_retry_after("soon", None), None);
+        assert_eq!(parse_retry_after("99999999999", None), Some(MAX_RETRY_AFTER));
     }
 
     #[test]

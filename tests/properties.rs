@@ -107,7 +107,7 @@ proptest! {
         let _ = regwatch_classify::effective_date(&text, Some("tr"), d);
         let _ = regwatch_classify::effective_date(&format!("{text} 31.12.{year} tarihinde yürürlüğe girer"), None, d);
         let typed = format!("{n}{unit}");
-        let _ = regwatch::services::changes::parse_since(&typed);
+        let _ = regwatch::services::changes::parse_since(&typed, chrono::Utc::now());
         if let Ok(d) = parse_duration(&typed) {
             prop_assert!(d <= MAX_DURATION);
         }

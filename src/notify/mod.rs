@@ -128,7 +128,7 @@ pub fn backoff(ch: &ChannelConfig, attempt: i64) -> Duration {
 /// the other channels are not kept waiting behind it.
 pub async fn deliver_due(app: &App, force: bool) -> anyhow::Result<DeliveryReport> {
     let owner = instance_id();
-    let now = Utc::now();
+    let now = app.now();
     for (id, holder) in app.store.held_leases(now).await? {
         if owner_is_dead(&holder) {
             tracing::warn!(delivery = id, lease_owner = %holder, "the sender holding this delivery died; taking it over");
@@ -185,7 +185,7 @@ pub async fn deliver_due_within(
         Ok(r) => r.map(Some),
         Err(_) => {
             let owner = instance_id();
-            for (id, holder) in app.store.held_leases(Utc::now()).await? {
+            for (id, holder) in app.store.held_leases(app.now()).await? {
                 if holder == owner {
                     app.store.release_lease(id, &owner).await?;
                 }
@@ -207,7 +207,7 @@ async fn deliver_channel(app: &App, due: Vec<Delivery>) -> anyhow::Result<Delive
                 d.channel,
                 app.config.path.display()
             );
-            let next = Utc::now() + chrono::Duration::hours(1);
+            let next = app.now() + chrono::Duration::hours(1);
             app.store.mark_failed(d.id, &err, next).await?;
             DeliveryAttempt {
                 channel: &d.channel,
@@ -227,7 +227,7 @@ async fn deliver_channel(app: &App, due: Vec<Delivery>) -> anyhow::Result<Delive
             Ok(()) => {
                 let mut tries = 0;
                 // Delivered: record it, insisting, since a second copy would follow otherwise.
-                while let Err(e) = app.store.mark_delivered(d.id, Utc::now()).await {
+                while let Err(e) = app.store.mark_delivered(d.id, app.now()).await {
                     tries += 1;
                     if tries >= 5 {
                         return Err(e.context(format!(
@@ -247,14 +247,14 @@ async fn deliver_channel(app: &App, due: Vec<Delivery>) -> anyhow::Result<Delive
                     next_attempt_at: None,
                     latency_seconds: d
                         .created_at
-                        .map(|t| (Utc::now() - t).num_milliseconds() as f64 / 1000.0),
+                        .map(|t| (app.now() - t).num_milliseconds() as f64 / 1000.0),
                 }
                 .emit();
                 report.delivered += 1;
             }
             Err(e) => {
                 let delay = e.retry_after.unwrap_or_else(|| backoff(ch, attempt));
-                let at = Utc::now()
+                let at = app.now()
                     + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
                 app.store.mark_failed(d.id, &e.message, at).await?;
                 DeliveryAttempt {
@@ -715,7 +715,7 @@ pub async fn digest_now(
     if chans.is_empty() {
         anyhow::bail!("no digest channel in {}: add a [[channel]] with mode = \"digest\", or name one with --channel", app.config.path.display());
     }
-    let now = Utc::now();
+    let now = app.now();
     let mut out = String::new();
     let mut queued = 0;
     for ch in chans {

@@ -45,11 +45,7 @@ pub async fn post(
     if status.is_success() {
         return Ok(());
     }
-    let retry_after = resp
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(crate::util::parse_retry_after);
+    let retry_after = crate::util::retry_after(resp.headers());
     let text = resp.text().await.unwrap_or_default();
     let text = super::render::one_line(&super::render::cut(&text, 200).0);
     let mut e = SendError::new(if text.is_empty() {

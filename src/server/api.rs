@@ -3,7 +3,7 @@
 //! answer comes from the service layer; its errors choose the status.
 
 use super::{authorize, ApiError, Params};
-use crate::daemon::Shared;
+use crate::app::LiveApp;
 use crate::services::cases::{self, RowError};
 use crate::services::check::CheckQuery;
 use crate::services::reports::FieldReport;
@@ -17,10 +17,10 @@ use serde_json::{json, Value};
 type ApiResult = Result<Response, ApiError>;
 
 /// `{"changes": [...], "next": CURSOR|null}`
-pub async fn changes(State(shared): State<Shared>, RawQuery(q): RawQuery) -> ApiResult {
-    let app = shared.app();
+pub async fn changes(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> ApiResult {
+    let app = live.current();
     let p = Params::parse(q.as_deref());
-    let f = p.change_query().checked(&app, &shared.sources())?;
+    let f = p.change_query().checked(&app)?;
     let (changes, next) = services::changes::page(&app, &f).await?;
     if p.get("format") == Some("csv") {
         return Ok(csv_response(&changes));
@@ -28,8 +28,8 @@ pub async fn changes(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Api
     Ok(Json(json!({"changes": changes, "next": next})).into_response())
 }
 
-pub async fn change(State(shared): State<Shared>, Path(id): Path<String>) -> ApiResult {
-    let app = shared.app();
+pub async fn change(State(live): State<LiveApp>, Path(id): Path<String>) -> ApiResult {
+    let app = live.current();
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError(StatusCode::NOT_FOUND, format!("no change `{id}`")))?;
@@ -37,8 +37,8 @@ pub async fn change(State(shared): State<Shared>, Path(id): Path<String>) -> Api
 }
 
 /// `/api/check?country=TR&hs=8517.62&category=telecom&since=90d`
-pub async fn check(State(shared): State<Shared>, RawQuery(q): RawQuery) -> ApiResult {
-    let app = shared.app();
+pub async fn check(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> ApiResult {
+    let app = live.current();
     let p = Params::parse(q.as_deref());
     let country = p
         .get("country")
@@ -49,18 +49,18 @@ pub async fn check(State(shared): State<Shared>, RawQuery(q): RawQuery) -> ApiRe
         category: p.get("category").map(str::to_string),
         since: p.get("since").map(str::to_string),
     };
-    Ok(Json(services::check::check(&app, &shared.sources(), &q).await?).into_response())
+    Ok(Json(services::check::check(&app, &q).await?).into_response())
 }
 
 /// Every configured source with its health and plan.
-pub async fn sources(State(shared): State<Shared>) -> ApiResult {
-    let rows = services::sources::rows(&shared.app(), &shared.sources()).await?;
+pub async fn sources(State(live): State<LiveApp>) -> ApiResult {
+    let rows = services::sources::rows(&live.current()).await?;
     Ok(Json(json!({"sources": rows})).into_response())
 }
 
 /// `GET /api/cases` (open cases; `?all=true` for every case)
-pub async fn cases(State(shared): State<Shared>, RawQuery(q): RawQuery) -> ApiResult {
-    let app = shared.app();
+pub async fn cases(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> ApiResult {
+    let app = live.current();
     let p = Params::parse(q.as_deref());
     let all = matches!(p.get("all"), Some("1" | "true" | "yes"));
     Ok(Json(json!({"cases": cases::list(&app, all).await?})).into_response())
@@ -76,11 +76,11 @@ fn row_errors(bad: &[RowError]) -> Vec<Value> {
 /// keys); idempotent by case id; new or updated cases are matched against
 /// recent changes.
 pub async fn post_cases(
-    State(shared): State<Shared>,
+    State(live): State<LiveApp>,
     headers: HeaderMap,
     body: String,
 ) -> ApiResult {
-    let app = shared.app();
+    let app = live.current();
     authorize(&app.config, &headers)?;
     let v: Value = serde_json::from_str(&body)
         .map_err(|e| ApiError::bad(format!("the body is not JSON: {e}")))?;
@@ -115,11 +115,11 @@ pub async fn post_cases(
 }
 
 pub async fn close_case(
-    State(shared): State<Shared>,
+    State(live): State<LiveApp>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let app = shared.app();
+    let app = live.current();
     authorize(&app.config, &headers)?;
     cases::close(&app, &id).await?;
     tracing::info!(case = %id, "case closed");
@@ -128,11 +128,11 @@ pub async fn close_case(
 
 /// `POST /api/reports`: a field report, tagged, matched and alerted like any change.
 pub async fn post_report(
-    State(shared): State<Shared>,
+    State(live): State<LiveApp>,
     headers: HeaderMap,
     body: String,
 ) -> ApiResult {
-    let app = shared.app();
+    let app = live.current();
     authorize(&app.config, &headers)?;
     let mut r: FieldReport = serde_json::from_str(&body).map_err(|e| {
         ApiError::bad(format!("{e}: send {{\"country\", \"title\", \"text\", \"hs\": [...], \"categories\": [...], \"effective\": \"YYYY-MM-DD\", \"author\"}}"))
@@ -156,12 +156,12 @@ pub async fn post_report(
 /// `POST /api/changes/{id}/review` `{"state": "reviewed"|"dismissed"|"new", "note": "…"}`
 /// with a reviewer's (or an admin's) bearer token.
 pub async fn review(
-    State(shared): State<Shared>,
+    State(live): State<LiveApp>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: String,
 ) -> ApiResult {
-    let app = shared.app();
+    let app = live.current();
     let by = super::require(&app.config, &headers, crate::config::Role::Reviewer)?;
     let id: i64 = id
         .parse()

@@ -2,7 +2,7 @@
 //! same filters as `/api/changes`.
 
 use super::{ApiError, Params};
-use crate::daemon::Shared;
+use crate::app::LiveApp;
 use crate::model::Change;
 use crate::services::changes;
 use axum::extract::{RawQuery, State};
@@ -10,10 +10,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
-pub async fn atom(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Response {
-    let app = shared.app();
+pub async fn atom(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> Response {
+    let app = live.current();
     let p = Params::parse(q.as_deref());
-    let f = match p.change_query().checked(&app, &shared.sources()) {
+    let f = match p.change_query().checked(&app) {
         Ok(f) => f,
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
@@ -25,7 +25,7 @@ pub async fn atom(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Respon
         &app.config.server.base_url,
         &p.query_without(&["cursor"]),
         &changes,
-        Utc::now(),
+        app.now(),
     );
     (
         [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
@@ -223,7 +223,7 @@ mod tests {
             "http://regwatch.example:8080",
             "country=TR&hs=8517",
             &[c],
-            Utc::now(),
+            crate::clock::Clock::at_date(2026, 6, 1).now(),
         );
         assert!(
             x.contains("&lt;img src=x onerror=alert(1)&gt; &amp; </title>"),

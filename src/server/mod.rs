@@ -4,7 +4,7 @@
 //! only http/https links from sources become clickable.
 
 use crate::config::{Config, Role};
-use crate::daemon::Shared;
+use crate::app::LiveApp;
 use crate::services::changes::ChangeQuery;
 use crate::services::ServiceError;
 use axum::extract::{Request, State};
@@ -16,6 +16,7 @@ use axum::Router;
 
 mod api;
 mod feed;
+pub mod listen;
 mod pages;
 mod session;
 
@@ -27,8 +28,8 @@ pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
 /// nothing inline), and no framing.
 pub const CSP: &str = "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub fn router(shared: Shared) -> Router {
-    harden(routes(shared.clone()).layer(middleware::from_fn_with_state(shared, writes_first)))
+pub fn router(live: LiveApp) -> Router {
+    harden(routes(live.clone()).layer(middleware::from_fn_with_state(live, writes_first)))
 }
 
 /// What every response gets, whatever the route: a handler's panic becomes
@@ -41,7 +42,7 @@ pub fn harden(router: Router) -> Router {
         .layer(middleware::map_response(security_headers))
 }
 
-fn routes(shared: Shared) -> Router {
+fn routes(live: LiveApp) -> Router {
     Router::new()
         .route("/", get(pages::index))
         .route("/changes/{id}", get(pages::change))
@@ -67,7 +68,7 @@ fn routes(shared: Shared) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(
             MAX_BODY_BYTES as usize,
         ))
-        .with_state(shared)
+        .with_state(live)
 }
 
 /// Before any body is read: an API write must carry a known user's token
@@ -75,11 +76,11 @@ fn routes(shared: Shared) -> Router {
 /// review and only an admin import cases), and a body announced larger
 /// than the cap is refused at once (413). The web forms sign in with a
 /// session cookie, checked by their handlers, under the same cap.
-async fn writes_first(State(shared): State<Shared>, req: Request, next: Next) -> Response {
+async fn writes_first(State(live): State<LiveApp>, req: Request, next: Next) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         && req.uri().path().starts_with("/api/")
     {
-        if let Err(e) = require(&shared.app().config, req.headers(), Role::Viewer) {
+        if let Err(e) = require(&live.current().config, req.headers(), Role::Viewer) {
             return e.into_response();
         }
     }
@@ -345,12 +346,9 @@ pub fn authorize(cfg: &Config, headers: &HeaderMap) -> Result<(), ApiError> {
     require(cfg, headers, Role::Admin).map(|_| ())
 }
 
-async fn healthz(axum::extract::State(shared): axum::extract::State<Shared>) -> Response {
-    let app = shared.app();
-    match sqlx::query_scalar::<_, i64>("SELECT 1")
-        .fetch_one(&app.store.pool)
-        .await
-    {
+async fn healthz(axum::extract::State(live): axum::extract::State<LiveApp>) -> Response {
+    let app = live.current();
+    match app.store.ping().await {
         Ok(_) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: the database does not answer");
@@ -361,14 +359,9 @@ async fn healthz(axum::extract::State(shared): axum::extract::State<Shared>) -> 
 
 /// Prometheus metrics (OpenMetrics text); gauges are set from the store at
 /// scrape time.
-async fn metrics(axum::extract::State(shared): axum::extract::State<Shared>) -> Response {
-    let app = shared.app();
-    let sources = shared.sources();
-    let enabled: Vec<&str> = sources
-        .iter()
-        .filter(|s| s.def.enabled)
-        .map(|s| s.id())
-        .collect();
+async fn metrics(axum::extract::State(live): axum::extract::State<LiveApp>) -> Response {
+    let app = live.current();
+    let enabled: Vec<&str> = app.sources.enabled().map(|s| s.id()).collect();
     let outbox = match app.store.outbox_depth_by_channel().await {
         Ok(d) => d,
         Err(e) => {
@@ -424,18 +417,19 @@ mod tests {
             "country=tr&category=Telecom&hs=8517.62&query=&since=30d&limit=900&cursor=42",
         ));
         let q = p.change_query();
+        let now = crate::clock::Clock::at_date(2026, 6, 1).now();
         assert_eq!(q.country.as_deref(), Some("tr"));
         assert_eq!(q.hs, vec!["8517.62".to_string()]);
         assert_eq!(q.query, None);
         assert_eq!(q.limit, Some(900));
-        assert!(q.filter().is_ok());
+        assert!(q.filter(now).is_ok());
         assert!(Params::parse(Some("hs=abc"))
             .change_query()
-            .filter()
+            .filter(now)
             .is_err());
         assert!(Params::parse(Some("limit=x"))
             .change_query()
-            .filter()
+            .filter(now)
             .is_err());
         assert_eq!(
             p.query_without(&["cursor", "limit"]),

@@ -3,7 +3,7 @@
 //! templates are compiled into the binary.
 
 use super::Params;
-use crate::daemon::Shared;
+use crate::app::LiveApp;
 use crate::model::Change;
 use crate::services::{self, ServiceError};
 use crate::util::safe_link as safe_href;
@@ -129,10 +129,10 @@ const PERIODS: &[(&str, &str)] = &[
     ("365d", "last year"),
 ];
 
-pub async fn index(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Response {
-    let app = shared.app();
+pub async fn index(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> Response {
+    let app = live.current();
     let p = Params::parse(q.as_deref());
-    let checked = p.change_query().checked(&app, &shared.sources());
+    let checked = p.change_query().checked(&app);
     let volume = match &checked {
         Ok(c) => services::volume::weekly(&app, c)
             .await
@@ -145,7 +145,7 @@ pub async fn index(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Respo
         Ok(f) => match services::changes::page(&app, &f).await {
             Ok((mut changes, next)) => {
                 // Bad news first within the page; pages still go newest to oldest.
-                services::urgency::sort(&mut changes, chrono::Utc::now().date_naive());
+                services::urgency::sort(&mut changes, app.clock.today());
                 (changes.iter().map(row).collect::<Vec<_>>(), next, None)
             }
             Err(e) => {
@@ -180,7 +180,7 @@ pub async fn index(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Respo
         periods.push((since.clone(), format!("since {since}")));
     }
     since = since.trim().to_string();
-    let coverage = coverage_view(&shared, &p).await;
+    let coverage = coverage_view(&live, &p).await;
     let charts = volume.as_ref().map(|v| {
         context! {
             country => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by country", &v.weeks, &v.by_country)),
@@ -255,11 +255,11 @@ fn diff_lines(diff: &str) -> Vec<DiffLine> {
 }
 
 pub async fn change(
-    State(shared): State<Shared>,
+    State(live): State<LiveApp>,
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    let app = shared.app();
+    let app = live.current();
     let Ok(id) = id.parse::<i64>() else {
         return error_page(
             StatusCode::NOT_FOUND,
@@ -284,12 +284,11 @@ pub async fn change(
         .iter()
         .map(|m| context! { id => m.id, strength => m.strength.as_str(), reason => m.reason, href => safe_href(m.link.as_deref()) })
         .collect();
-    let sources = shared.sources();
     let also: Vec<minijinja::Value> = c
         .also_reported_by
         .iter()
         .map(|m| {
-            let name = sources.iter().find(|s| s.id() == m.source_id).map(|s| s.def.name.clone());
+            let name = app.sources.get(&m.source_id).map(|s| s.def.name.clone());
             context! { id => m.id, source => m.source_id, name => name, title => m.title, detected => m.detected_at.format("%Y-%m-%d %H:%M UTC").to_string(), href => safe_href(m.link.as_deref()) }
         })
         .collect();
@@ -359,16 +358,16 @@ fn coverage_value(c: &services::sources::Coverage) -> serde_json::Value {
 
 /// The list's coverage: of the filtered country, else of every source,
 /// over the filtered period (else the last 30 days). None when unreadable.
-async fn coverage_view(shared: &Shared, p: &Params) -> Option<serde_json::Value> {
-    let app = shared.app();
+async fn coverage_view(live: &LiveApp, p: &Params) -> Option<serde_json::Value> {
+    let app = live.current();
     let dest = p
         .get("country")
         .and_then(|c| crate::model::Country::parse(c).ok());
     let since = p
         .get("since")
-        .and_then(|s| services::changes::parse_since(s).ok())
-        .unwrap_or_else(|| chrono::Utc::now() - chrono::Duration::days(30));
-    match services::sources::coverage(&app, &shared.sources(), dest.as_ref(), since).await {
+        .and_then(|s| services::changes::parse_since(s, app.now()).ok())
+        .unwrap_or_else(|| app.now() - chrono::Duration::days(30));
+    match services::sources::coverage(&app, dest.as_ref(), since).await {
         Ok(c) => Some(coverage_value(&c)),
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "coverage failed");
@@ -378,8 +377,8 @@ async fn coverage_view(shared: &Shared, p: &Params) -> Option<serde_json::Value>
 }
 
 /// `GET /check`: the pre-quote check as a page, coverage first.
-pub async fn check(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Response {
-    let app = shared.app();
+pub async fn check(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> Response {
+    let app = live.current();
     let p = Params::parse(q.as_deref());
     let form = context! {
         country => p.get("country").unwrap_or("").to_uppercase(),
@@ -401,7 +400,7 @@ pub async fn check(State(shared): State<Shared>, RawQuery(q): RawQuery) -> Respo
         category: p.get("category").map(str::to_string),
         since: p.get("since").map(str::to_string),
     };
-    match services::check::check(&app, &shared.sources(), &q).await {
+    match services::check::check(&app, &q).await {
         Ok(r) => {
             let rows: Vec<serde_json::Value> = r
                 .changes
@@ -469,21 +468,19 @@ fn source_value(
 
 /// Rows and who is failing or stale (the coverage's words).
 async fn source_rows(
-    shared: &Shared,
+    live: &LiveApp,
 ) -> Result<(Vec<serde_json::Value>, usize, usize), ServiceError> {
-    let app = shared.app();
-    let sources = shared.sources();
-    let rows = services::sources::rows(&app, &sources).await?;
-    let now = chrono::Utc::now();
-    let cov =
-        services::sources::coverage(&app, &sources, None, now - chrono::Duration::days(30)).await?;
+    let app = live.current();
+    let rows = services::sources::rows(&app).await?;
+    let now = app.now();
+    let cov = services::sources::coverage(&app, None, now - chrono::Duration::days(30)).await?;
     let stale: std::collections::HashSet<String> = cov.stale.iter().map(|g| g.id.clone()).collect();
     let rows = rows.iter().map(|r| source_value(r, &stale, now)).collect();
     Ok((rows, cov.failing.len(), cov.stale.len()))
 }
 
-pub async fn sources(State(shared): State<Shared>) -> Response {
-    match source_rows(&shared).await {
+pub async fn sources(State(live): State<LiveApp>) -> Response {
+    match source_rows(&live).await {
         Ok((rows, failing, stale)) => page(
             StatusCode::OK,
             "sources.html",
@@ -500,8 +497,8 @@ pub async fn sources(State(shared): State<Shared>) -> Response {
 }
 
 /// `GET /sources/{id}`: one source, its full error chain and recent polls.
-pub async fn source(State(shared): State<Shared>, Path(id): Path<String>) -> Response {
-    let rows = match source_rows(&shared).await {
+pub async fn source(State(live): State<LiveApp>, Path(id): Path<String>) -> Response {
+    let rows = match source_rows(&live).await {
         Ok((rows, _, _)) => rows,
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "source page failed");
@@ -517,8 +514,8 @@ pub async fn source(State(shared): State<Shared>, Path(id): Path<String>) -> Res
             &format!("There is no source `{id}`."),
         );
     };
-    let log: Vec<minijinja::Value> = shared
-        .app()
+    let log: Vec<minijinja::Value> = live
+        .current()
         .store
         .fetch_log(&id, 20)
         .await
@@ -570,9 +567,9 @@ pub async fn signin_page(headers: axum::http::HeaderMap, RawQuery(q): RawQuery) 
 }
 
 /// `POST /signin` (form: token, next)
-pub async fn signin(State(shared): State<Shared>, body: String) -> Response {
+pub async fn signin(State(live): State<LiveApp>, body: String) -> Response {
     let f = form(&body);
-    let app = shared.app();
+    let app = live.current();
     let next = local_path(f.get("next"));
     match super::session::sign_in(
         &app.config,
@@ -603,7 +600,7 @@ pub async fn signout(headers: axum::http::HeaderMap, body: String) -> Response {
 
 /// `POST /changes/{id}/review` (form: state, note, csrf), for a signed-in reviewer.
 pub async fn review(
-    State(shared): State<Shared>,
+    State(live): State<LiveApp>,
     Path(id): Path<String>,
     headers: axum::http::HeaderMap,
     body: String,
@@ -634,7 +631,7 @@ pub async fn review(
             ),
         );
     }
-    let app = shared.app();
+    let app = live.current();
     let state = f.get("state").map(String::as_str).unwrap_or("");
     match services::reviews::mark(&app, id, state, &s.name, f.get("note").map(String::as_str)).await
     {

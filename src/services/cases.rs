@@ -4,7 +4,7 @@
 use super::{App, ServiceError};
 use crate::model::{Case, Country, HsCode};
 use crate::store::ChangeFilter;
-use chrono::Utc;
+
 
 /// The columns of a cases CSV, in order.
 /// `origin` is optional.
@@ -311,7 +311,7 @@ pub async fn import(
         ..Default::default()
     };
     for c in &good {
-        if app.store.upsert_case(c).await? {
+        if app.store.upsert_case(c, app.now()).await? {
             report.updated.push(c.id.clone());
             report.matched += backmatch(app, c).await?;
         }
@@ -321,7 +321,7 @@ pub async fn import(
     } else if close_missing {
         for c in app.store.open_cases().await? {
             if !good.iter().any(|g| g.id == c.id) {
-                app.store.close_case(&c.id).await?;
+                app.store.close_case(&c.id, app.now()).await?;
                 report.closed += 1;
             }
         }
@@ -332,7 +332,7 @@ pub async fn import(
 
 /// Close one case.
 pub async fn close(app: &App, id: &str) -> Result<(), ServiceError> {
-    if app.store.close_case(id).await? {
+    if app.store.close_case(id, app.now()).await? {
         Ok(())
     } else {
         Err(ServiceError::NotFound(format!("no case `{id}`")))
@@ -354,7 +354,7 @@ pub async fn backmatch(app: &App, c: &Case) -> anyhow::Result<usize> {
     if c.status != "open" {
         return Ok(0);
     }
-    let since = Utc::now() - chrono::Duration::days(app.config.cases.backmatch_days);
+    let since = app.now() - chrono::Duration::days(app.config.cases.backmatch_days);
     let f = ChangeFilter {
         since: Some(since),
         country: Country::parse(&c.country).ok(),

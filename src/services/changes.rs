@@ -19,7 +19,7 @@ pub const MAX_FILTER_CHARS: usize = 200;
 const PERIOD_HINT: &str = "write e.g. 30d, 12h, 2w or a date 2026-01-31";
 
 /// `30d`, `12h`, `2w`, `6m` (months), `1y` or a date, as the start of a period.
-pub fn parse_since(s: &str) -> Result<DateTime<Utc>, ServiceError> {
+pub fn parse_since(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ServiceError> {
     let s = s.trim();
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
@@ -45,7 +45,7 @@ pub fn parse_since(s: &str) -> Result<DateTime<Utc>, ServiceError> {
             .checked_mul(86_400)
             .and_then(chrono::Duration::try_seconds),
     };
-    d.and_then(|d| Utc::now().checked_sub_signed(d))
+    d.and_then(|d| now.checked_sub_signed(d))
         .ok_or_else(|| {
             ServiceError::invalid(format!(
                 "`{s}` reaches back too far: give at most 100y (or a date)"
@@ -165,13 +165,13 @@ impl ChangeQuery {
     /// `regwatch changes`) turns typed filters into a store filter: each
     /// value checked, unknown categories and sources refused with the valid
     /// ones listed.
-    pub fn checked(&self, app: &App, sources: &[Source]) -> Result<Checked, ServiceError> {
-        let mut f = self.filter()?;
+    pub fn checked(&self, app: &App) -> Result<Checked, ServiceError> {
+        let mut f = self.filter(app.now())?;
         if let Some(c) = &self.category {
             f.category = Some(check_category(app, c)?);
         }
         if let Some(s) = &self.source {
-            f.source = Some(check_source(sources, s)?);
+            f.source = Some(check_source(app.sources.all(), s)?);
         }
         let hs = parse_hs(&self.hs)?;
         let probe = match (&f.country, hs.is_empty()) {
@@ -187,7 +187,7 @@ impl ChangeQuery {
     /// Validate the form of each value into a store filter (no check
     /// against the taxonomy or sources: see [`ChangeQuery::checked`]); a bad
     /// value is [`ServiceError::Invalid`].
-    pub fn filter(&self) -> Result<ChangeFilter, ServiceError> {
+    pub fn filter(&self, now: DateTime<Utc>) -> Result<ChangeFilter, ServiceError> {
         for (name, v) in [
             ("since", &self.since),
             ("country", &self.country),
@@ -205,7 +205,11 @@ impl ChangeQuery {
                 )));
             }
         }
-        let since = self.since.as_deref().map(parse_since).transpose()?;
+        let since = self
+            .since
+            .as_deref()
+            .map(|s| parse_since(s, now))
+            .transpose()?;
         let country = self
             .country
             .as_deref()
@@ -272,9 +276,9 @@ pub async fn finish(app: &App, mut changes: Vec<Change>) -> Result<Vec<Change>, 
             .into_iter()
             .map(|c| c.id)
             .collect();
-        super::urgency::annotate(&mut changes, &open, Utc::now().date_naive());
+        super::urgency::annotate(&mut changes, &open, app.clock.today());
     } else {
-        super::urgency::annotate(&mut changes, &Default::default(), Utc::now().date_naive());
+        super::urgency::annotate(&mut changes, &Default::default(), app.clock.today());
     }
     Ok(with_urls(&app.config, changes))
 }
@@ -346,17 +350,21 @@ pub async fn by_ids(app: &App, ids: Vec<i64>) -> Result<Vec<Change>, ServiceErro
 mod tests {
     use super::*;
 
+    fn now() -> DateTime<Utc> {
+        crate::clock::Clock::at_date(2026, 6, 1).now()
+    }
+
     #[test]
     fn periods() {
-        let now = Utc::now();
-        let t = parse_since("30d").unwrap();
-        assert!((now - t).num_days() == 30 || (now - t).num_days() == 29);
+        let now = crate::clock::Clock::at_date(2026, 6, 1).now();
+        let t = parse_since("30d", now).unwrap();
+        assert_eq!((now - t).num_days(), 30);
         assert_eq!(
-            parse_since("2026-01-31").unwrap().to_rfc3339(),
+            parse_since("2026-01-31", now).unwrap().to_rfc3339(),
             "2026-01-31T00:00:00+00:00"
         );
         assert!(matches!(
-            parse_since("lately"),
+            parse_since("lately", now),
             Err(ServiceError::Invalid(_))
         ));
         for absurd in [
@@ -366,7 +374,7 @@ mod tests {
             "999999999y",
         ] {
             assert!(
-                matches!(parse_since(absurd), Err(ServiceError::Invalid(_))),
+                matches!(parse_since(absurd, now), Err(ServiceError::Invalid(_))),
                 "{absurd}"
             );
         }
@@ -383,13 +391,13 @@ mod tests {
             cursor: Some("42".into()),
             ..Default::default()
         };
-        let f = q.filter().unwrap();
+        let f = q.filter(now()).unwrap();
         assert_eq!(f.country.as_ref().map(|c| c.as_str()), Some("TR"));
         assert_eq!(f.category.as_deref(), Some("telecom"));
         assert!(f.hs.as_ref().unwrap().contains(&"851762".to_string()));
         assert_eq!(f.limit, Some(MAX_LIMIT));
         assert_eq!(f.before_id, Some(42));
-        let bad = |q: ChangeQuery| matches!(q.filter(), Err(ServiceError::Invalid(_)));
+        let bad = |q: ChangeQuery| matches!(q.filter(now()), Err(ServiceError::Invalid(_)));
         assert!(bad(ChangeQuery {
             hs: vec!["abc".into()],
             ..Default::default()
@@ -409,7 +417,7 @@ mod tests {
             hs: fifty.clone(),
             ..Default::default()
         }
-        .filter()
+        .filter(now())
         .is_ok());
         let mut many = fifty;
         many.push("8517".into());
@@ -417,7 +425,7 @@ mod tests {
             hs: many,
             ..Default::default()
         })
-        .filter()
+        .filter(now())
         {
             Err(ServiceError::Invalid(m)) => assert!(m.contains("at most 50"), "{m}"),
             other => panic!("{other:?}"),

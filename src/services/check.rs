@@ -3,7 +3,6 @@
 use super::changes::{finish, parse_hs, parse_since};
 use super::sources::Coverage;
 use super::{App, ServiceError};
-use crate::config::Source;
 use crate::model::{Change, Country, HsCode, Strength};
 use crate::store::ChangeFilter;
 use chrono::{DateTime, Utc};
@@ -44,10 +43,9 @@ pub struct CheckItem {
 
 /// The pre-quote check: changes covering the destination that name an
 /// overlapping HS code (heading level or deeper, both HS versions), or, when
-/// asked, a category; with the coverage of the destination by `sources`.
+/// asked, a category; with the coverage of the destination by the configured sources.
 pub async fn check(
     app: &App,
-    sources: &[Source],
     q: &CheckQuery,
 ) -> Result<CheckReport, ServiceError> {
     let dest = Country::parse(&q.country).map_err(ServiceError::Invalid)?;
@@ -61,7 +59,7 @@ pub async fn check(
         .as_deref()
         .map(|c| super::changes::check_category(app, c))
         .transpose()?;
-    let since = parse_since(q.since.as_deref().unwrap_or("90d"))?;
+    let since = parse_since(q.since.as_deref().unwrap_or("90d"), app.now())?;
     let hs = parse_hs(&q.hs)?;
     let probe = super::changes::probe_case(&dest, &hs, category.as_deref());
     // Narrow in SQL by destination, period and heading, then match in Rust
@@ -92,7 +90,7 @@ pub async fn check(
         }
     }
     candidates.sort_by_key(|c| std::cmp::Reverse(c.id));
-    let today = Utc::now().date_naive();
+    let today = app.clock.today();
     let mut changes = vec![];
     for ch in finish(app, candidates).await? {
         if let Some((strength, why)) = super::changes::match_probe(&ch, &probe) {
@@ -116,7 +114,7 @@ pub async fn check(
         .cloned()
         .collect();
     upcoming.sort_by_key(|c| c.change.effective_date);
-    let coverage = super::sources::coverage(app, sources, Some(&dest), since).await?;
+    let coverage = super::sources::coverage(app, Some(&dest), since).await?;
     Ok(CheckReport {
         coverage,
         country: dest.to_string(),

@@ -4,7 +4,7 @@
 use super::{App, ServiceError};
 use crate::model::{ChangeKind, ChangeRecord, Country, Evidence, HsCode, NewChange};
 use crate::normalize::{normalize_inline, normalize_text};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
 /// A field report as a person entered it.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -86,7 +86,7 @@ pub async fn add(app: &App, r: &FieldReport) -> Result<i64, ServiceError> {
     };
     let id = app
         .store
-        .record_field_report(dest.as_str(), Utc::now(), &rec, author)
+        .record_field_report(dest.as_str(), app.now(), &rec, author)
         .await?;
     tracing::info!(change = id, country = %dest, author, "field report recorded");
     Ok(id)

@@ -33,7 +33,7 @@ pub async fn mark(
         .map(|n| crate::util::cut(n, MAX_NOTE_CHARS).0);
     if !app
         .store
-        .add_review(id, &state, by, chrono::Utc::now(), note.as_deref())
+        .add_review(id, &state, by, app.now(), note.as_deref())
         .await?
     {
         return Err(ServiceError::NotFound(format!("no change #{id}")));

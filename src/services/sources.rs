@@ -64,11 +64,13 @@ impl SourceRow {
 }
 
 /// Every configured source with its health, in the order configured.
-pub async fn rows(app: &App, sources: &[Source]) -> Result<Vec<SourceRow>, ServiceError> {
+pub async fn rows(app: &App) -> Result<Vec<SourceRow>, ServiceError> {
     let health = app.store.health().await?;
     let by_id: std::collections::HashMap<&str, &SourceHealth> =
         health.iter().map(|h| (h.id.as_str(), h)).collect();
-    Ok(sources
+    Ok(app
+        .sources
+        .all()
         .iter()
         .map(|s| SourceRow::of(s, by_id.get(s.id()).copied()))
         .collect())
@@ -177,14 +179,13 @@ fn stale_after(s: &Source, now: DateTime<Utc>) -> chrono::Duration {
 /// The coverage of `dest` (every source when None) for a period starting at `since`.
 pub async fn coverage(
     app: &App,
-    sources: &[Source],
     dest: Option<&Country>,
     since: DateTime<Utc>,
 ) -> Result<Coverage, ServiceError> {
     let health = app.store.health().await?;
     let by_id: std::collections::HashMap<&str, &SourceHealth> =
         health.iter().map(|h| (h.id.as_str(), h)).collect();
-    let now = Utc::now();
+    let now = app.now();
     let mut c = Coverage {
         country: dest.map(|d| d.to_string()),
         sources: 0,
@@ -194,7 +195,7 @@ pub async fn coverage(
         stale: vec![],
         ids: vec![],
     };
-    for s in sources {
+    for s in app.sources.all() {
         if !s.def.enabled || dest.is_some_and(|d| !covers(&s.def.jurisdiction, d)) {
             continue;
         }

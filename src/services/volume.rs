@@ -4,7 +4,7 @@
 use super::changes::{match_probe, Checked};
 use super::{App, ServiceError};
 use crate::store::ChangeFilter;
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 
 /// The most changes a chart reads (the count says when it is capped).
@@ -72,7 +72,7 @@ pub async fn weekly(app: &App, q: &Checked) -> Result<Volume, ServiceError> {
     let since = q
         .filter
         .since
-        .unwrap_or_else(|| Utc::now() - Duration::days(90));
+        .unwrap_or_else(|| app.now() - Duration::days(90));
     let f = ChangeFilter {
         since: Some(since),
         limit: Some(MAX_SCAN),
@@ -88,7 +88,7 @@ pub async fn weekly(app: &App, q: &Checked) -> Result<Volume, ServiceError> {
         .collect();
     let capped = changes.len() as i64 >= MAX_SCAN;
     let first = monday(since.date_naive());
-    let last = monday(Utc::now().date_naive());
+    let last = monday(app.clock.today());
     let n = ((last - first).num_days() / 7 + 1).clamp(1, 520) as usize;
     let weeks: Vec<String> = (0..n)
         .map(|i| (first + Duration::days(7 * i as i64)).to_string())

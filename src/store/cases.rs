@@ -2,7 +2,7 @@
 
 use super::{ts, Store};
 use crate::model::Case;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 fn row_to_case(r: sqlx::any::AnyRow) -> anyhow::Result<Case> {
@@ -23,7 +23,7 @@ fn row_to_case(r: sqlx::any::AnyRow) -> anyhow::Result<Case> {
 impl Store {
     /// Insert or update a case (idempotent by id). Returns true when it is new
     /// or changed.
-    pub async fn upsert_case(&self, c: &Case) -> anyhow::Result<bool> {
+    pub async fn upsert_case(&self, c: &Case, now: DateTime<Utc>) -> anyhow::Result<bool> {
         let existing = self.case(&c.id).await?;
         if existing.as_ref() == Some(c) {
             return Ok(false);
@@ -45,7 +45,7 @@ impl Store {
         .bind(serde_json::to_string(&c.keywords)?)
         .bind(&c.status)
         .bind(&c.link)
-        .bind(ts(Utc::now()))
+        .bind(ts(now))
         .bind(&c.origin)
         .execute(&self.pool)
         .await?;
@@ -81,9 +81,9 @@ impl Store {
         self.cases(Some("open")).await
     }
 
-    pub async fn close_case(&self, id: &str) -> anyhow::Result<bool> {
+    pub async fn close_case(&self, id: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
         let n = sqlx::query("UPDATE cases SET status = 'closed', updated_at = $1 WHERE id = $2")
-            .bind(ts(Utc::now()))
+            .bind(ts(now))
             .bind(id)
             .execute(&self.pool)
             .await?

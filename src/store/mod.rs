@@ -296,6 +296,14 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// Whether the database answers (liveness).
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query_scalar::<_, i64>("SELECT 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn state(&self, source_id: &str) -> anyhow::Result<SourceState> {
         let row = sqlx::query(
             "SELECT s.etag, s.last_modified, s.last_snapshot_id, s.consecutive_failures, s.down,

@@ -70,9 +70,10 @@ impl Store {
         change_id: Option<i64>,
         payload: &serde_json::Value,
         key: &str,
+        now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await?;
-        enqueue(&mut tx, channel, kind, change_id, payload, key, Utc::now()).await?;
+        enqueue(&mut tx, channel, kind, change_id, payload, key, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -245,7 +246,7 @@ impl Store {
                 None,
                 p,
                 &format!("digest:{channel}:{}", ts(period_end)),
-                Utc::now(),
+                period_end,
             )
             .await?;
         }

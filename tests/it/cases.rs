@@ -266,7 +266,7 @@ async fn backmatching_covers_only_the_last_90_days() {
     app.store
         .record_field_report(
             "VN",
-            chrono::Utc::now() - chrono::Duration::days(120),
+            crate::helpers::now() - chrono::Duration::days(120),
             &rec,
             "t",
         )
@@ -284,7 +284,8 @@ async fn backmatching_covers_only_the_last_90_days() {
         link: None,
         origin: None,
     };
-    app.store.upsert_case(&case).await.unwrap();
+    app.store.upsert_case(&case, crate::helpers::now())
+        .await.unwrap();
     let n = regwatch::services::cases::backmatch(&app, &case)
         .await
         .unwrap();

@@ -238,7 +238,7 @@ async fn windows_1254_page_is_decoded() {
     );
     let src = setup.source("rg");
     let app = setup.app().await;
-    let content = regwatch::poll::test_source(&app.fetcher, &src)
+    let content = regwatch::poll::test_source(&app.fetcher, &src, crate::helpers::now())
         .await
         .unwrap();
     let regwatch::model::Content::Items { items } = content else {

@@ -48,8 +48,8 @@ fn page(n: std::ops::RangeInclusive<usize>) -> String {
 }
 
 /// The health the source shows: (state, last error).
-async fn health(app: &regwatch::app::App, setup: &Setup, id: &str) -> (String, Option<String>) {
-    let rows = regwatch::services::sources::rows(app, &setup.sources())
+async fn health(app: &regwatch::app::App, id: &str) -> (String, Option<String>) {
+    let rows = regwatch::services::sources::rows(app)
         .await
         .unwrap();
     let r = rows.into_iter().find(|r| r.id == id).unwrap();
@@ -117,7 +117,7 @@ async fn an_emptied_listing_is_a_failed_poll_with_the_reason() {
             other => panic!("{id}: expected a failed poll, got {other:?}"),
         }
         assert_eq!(app.store.count_snapshots(id).await.unwrap(), 1, "{id}");
-        let (state, error) = health(&app, &setup, id).await;
+        let (state, error) = health(&app, id).await;
         assert_eq!(state, "failing", "{id}");
         assert!(error.unwrap().starts_with(&want), "{id}");
         let log = app.store.fetch_log(id, 1).await.unwrap();
@@ -178,7 +178,7 @@ async fn may_be_empty_makes_an_empty_result_a_normal_poll() {
             PollStatus::Changed(2),
             "{id}: an empty answer is an answer"
         );
-        assert_eq!(health(&app, &setup, id).await, ("ok".into(), None));
+        assert_eq!(health(&app, id).await, ("ok".into(), None));
         assert_eq!(
             poll_source(&app, &src).await.unwrap().status,
             PollStatus::Unchanged
@@ -216,7 +216,7 @@ async fn a_listing_that_lost_most_items_is_held_as_suspect() {
     let st = app.store.state("list").await.unwrap();
     assert_eq!(st.last_snapshot_id, baseline, "the snapshot is kept");
     assert_eq!(st.consecutive_failures, 0, "a warning, not a failure");
-    let (state, error) = health(&app, &setup, "list").await;
+    let (state, error) = health(&app, "list").await;
     assert_eq!(state, "suspect");
     assert!(error.unwrap().starts_with(want));
     let log = app.store.fetch_log("list", 1).await.unwrap();
@@ -229,7 +229,7 @@ async fn a_listing_that_lost_most_items_is_held_as_suspect() {
         poll_source(&app, &src).await.unwrap().status,
         PollStatus::Unchanged
     );
-    assert_eq!(health(&app, &setup, "list").await, ("ok".into(), None));
+    assert_eq!(health(&app, "list").await, ("ok".into(), None));
     assert!(changes(&app).await.is_empty());
 
     // A real shrink: held once, confirmed by the next poll, reported once.
@@ -250,7 +250,7 @@ async fn a_listing_that_lost_most_items_is_held_as_suspect() {
     let c = changes(&app).await;
     assert_eq!(c.len(), 8);
     assert!(c.iter().all(|c| c.kind == ChangeKind::Removed));
-    assert_eq!(health(&app, &setup, "list").await, ("ok".into(), None));
+    assert_eq!(health(&app, "list").await, ("ok".into(), None));
 
     // Losing half or less, or a single item, is an ordinary poll.
     srv.set("/list", Reply::html(&page(1..=1)));

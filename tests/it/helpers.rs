@@ -272,6 +272,12 @@ impl Setup {
     }
 }
 
+/// Now, as the program under test sees it (`REGWATCH_CLOCK` shifts both):
+/// tests write dates relative to this, never to the wall clock.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    regwatch::clock::Clock::from_env().now()
+}
+
 /// A source definition for tests.
 pub fn source_toml(id: &str, kind: &str, url: &str, extract: &str) -> String {
     format!(

@@ -129,7 +129,7 @@ fn spawn(dir: &Path, cfg: &Path) -> Daemon {
 
 /// Sleep until `offset` after the next multiple of TICK seconds.
 async fn until_tick(offset: Duration) {
-    let now = chrono::Utc::now();
+    let now = crate::helpers::now();
     let ms = now.timestamp_millis();
     let next = (ms / (TICK * 1000) + 1) * TICK * 1000;
     tokio::time::sleep(Duration::from_millis((next - ms) as u64) + offset).await;
@@ -158,7 +158,7 @@ async fn three_instances_share_one_postgres() {
             spawn(&d.0, &cfg)
         })
         .collect();
-    let start_bucket = chrono::Utc::now().timestamp() / TICK;
+    let start_bucket = crate::helpers::now().timestamp() / TICK;
 
     // Baseline tick plus three ticks with all three instances.
     until_tick(Duration::ZERO).await;
@@ -194,7 +194,7 @@ async fn three_instances_share_one_postgres() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
-    let killed_at = chrono::Utc::now();
+    let killed_at = crate::helpers::now();
     daemons[victim].signal("KILL");
     assert!(daemons[victim].wait_exit(Duration::from_secs(5)).is_some());
     let kill_bucket = killed_at.timestamp() / TICK;
@@ -204,7 +204,7 @@ async fn three_instances_share_one_postgres() {
         until_tick(Duration::ZERO).await;
     }
     until_tick(Duration::from_millis(2500)).await;
-    let end_bucket = chrono::Utc::now().timestamp() / TICK - 1;
+    let end_bucket = crate::helpers::now().timestamp() / TICK - 1;
 
     // Stop the survivors, then deliver what they left queued (a change
     // recorded just before SIGTERM) with `regwatch notify retry`.

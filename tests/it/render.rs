@@ -75,7 +75,7 @@ async fn a_list_built_by_javascript_is_extracted_when_rendered() {
     let setup = Setup::new(&sources, &fetch_cfg(CHROMIUM));
     let app = setup.app().await;
 
-    let got = regwatch::poll::test_source(&app.fetcher, &setup.source("rendered"))
+    let got = regwatch::poll::test_source(&app.fetcher, &setup.source("rendered"), crate::helpers::now())
         .await
         .unwrap();
     assert_eq!(
@@ -145,7 +145,7 @@ fetch('/api/news.json').then(function (r) { return r.json(); }).then(function (d
     );
     let setup = Setup::new(&sources, &fetch_cfg(CHROMIUM));
     let app = setup.app().await;
-    let got = regwatch::poll::test_source(&app.fetcher, &setup.source("json-built"))
+    let got = regwatch::poll::test_source(&app.fetcher, &setup.source("json-built"), crate::helpers::now())
         .await
         .unwrap();
     assert_eq!(
@@ -200,7 +200,7 @@ fetch('{secret}').then(function (r) {{ return r.json(); }}).then(function (d) {{
     let sources = page_source("guarded", &srv.url("/page"), "render = \"browser\"\n");
     let setup = Setup::new(&sources, &fetch_cfg(CHROMIUM));
     let app = setup.app().await;
-    let got = regwatch::poll::test_source(&app.fetcher, &setup.source("guarded"))
+    let got = regwatch::poll::test_source(&app.fetcher, &setup.source("guarded"), crate::helpers::now())
         .await
         .unwrap();
     assert_eq!(titles(&got), ["Own origin item", "Own JSON item"]);
@@ -288,7 +288,7 @@ async fn a_browser_that_died_is_started_again() {
     let setup = Setup::new(&sources, &fetch_cfg(CHROMIUM));
     let app = setup.app().await;
     let src = setup.source("again");
-    let first = regwatch::poll::test_source(&app.fetcher, &src)
+    let first = regwatch::poll::test_source(&app.fetcher, &src, crate::helpers::now())
         .await
         .unwrap();
     let pid = app.fetcher.browser().pid().await.expect("the browser runs");
@@ -296,7 +296,7 @@ async fn a_browser_that_died_is_started_again() {
         libc::kill(pid as i32, libc::SIGKILL);
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let second = regwatch::poll::test_source(&app.fetcher, &src)
+    let second = regwatch::poll::test_source(&app.fetcher, &src, crate::helpers::now())
         .await
         .unwrap();
     assert_eq!(titles(&first), titles(&second));
@@ -339,7 +339,7 @@ ul.innerHTML = s;
     let setup = Setup::new(&sources, &fetch_cfg_timeout(CHROMIUM, "3s"));
     let app = setup.app().await;
     let started = std::time::Instant::now();
-    let e = regwatch::poll::test_source(&app.fetcher, &setup.source("never"))
+    let e = regwatch::poll::test_source(&app.fetcher, &setup.source("never"), crate::helpers::now())
         .await
         .unwrap_err()
         .to_string();
@@ -348,7 +348,7 @@ ul.innerHTML = s;
         "{e}"
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
-    let e = regwatch::poll::test_source(&app.fetcher, &setup.source("big"))
+    let e = regwatch::poll::test_source(&app.fetcher, &setup.source("big"), crate::helpers::now())
         .await
         .unwrap_err()
         .to_string();

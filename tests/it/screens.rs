@@ -155,7 +155,7 @@ async fn pages_fit_1280_and_420_px_show_the_chart_and_a_reviewer_marks_a_change(
     )
     .await;
 
-    let shared = regwatch::daemon::Shared::new(s.app().await, s.sources());
+    let shared = regwatch::app::LiveApp::new(s.app().await);
     let router = regwatch::server::router(shared)
         .route(
             "/__width",

@@ -244,12 +244,12 @@ async fn a_panicking_handler_is_a_500_not_a_dropped_connection() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let limits = regwatch::daemon::ServerLimits {
+    let limits = regwatch::server::listen::ServerLimits {
         header_timeout: Duration::from_secs(2),
         idle_timeout: Duration::from_secs(5),
         max_connections: 8,
     };
-    let server = tokio::spawn(regwatch::daemon::serve(listener, router, limits, async {
+    let server = tokio::spawn(regwatch::server::listen::serve(listener, router, limits, async {
         let _ = rx.await;
     }));
     let client = reqwest::Client::new();

@@ -58,7 +58,7 @@ impl TestDb {
             "regwatch_t{}_{}_{}",
             std::process::id(),
             PG_SEQ.fetch_add(1, Ordering::SeqCst),
-            Utc::now().timestamp_micros() % 1_000_000_000
+            crate::helpers::now().timestamp_micros() % 1_000_000_000
         );
         let mut conn = sqlx::PgConnection::connect(&admin)
             .await
@@ -858,16 +858,21 @@ fn case(id: &str, country: &str, hs: &[&str]) -> Case {
 async fn cases_upsert_close_backmatch(db: &TestDb) {
     let store = db.open().await;
     let c1 = case("C-1", "TR", &["8517"]);
-    assert!(store.upsert_case(&c1).await.unwrap(), "new");
-    assert!(!store.upsert_case(&c1).await.unwrap(), "unchanged");
+    assert!(store.upsert_case(&c1, crate::helpers::now())
+        .await.unwrap(), "new");
+    assert!(!store.upsert_case(&c1, crate::helpers::now())
+        .await.unwrap(), "unchanged");
     let mut c1b = c1.clone();
     c1b.hs_codes
         .push(regwatch::model::HsCode::parse("8471").unwrap());
-    assert!(store.upsert_case(&c1b).await.unwrap(), "changed");
+    assert!(store.upsert_case(&c1b, crate::helpers::now())
+        .await.unwrap(), "changed");
     assert_eq!(store.case("C-1").await.unwrap(), Some(c1b.clone()));
     assert!(store.case("nope").await.unwrap().is_none());
-    store.upsert_case(&case("B-2", "DE", &[])).await.unwrap();
-    store.upsert_case(&case("a-3", "US", &[])).await.unwrap();
+    store.upsert_case(&case("B-2", "DE", &[]), crate::helpers::now())
+        .await.unwrap();
+    store.upsert_case(&case("a-3", "US", &[]), crate::helpers::now())
+        .await.unwrap();
     // Byte order on both backends: upper case before lower case.
     let all: Vec<String> = store
         .cases(None)
@@ -877,8 +882,8 @@ async fn cases_upsert_close_backmatch(db: &TestDb) {
         .map(|c| c.id)
         .collect();
     assert_eq!(all, vec!["B-2", "C-1", "a-3"]);
-    assert!(store.close_case("B-2").await.unwrap());
-    assert!(!store.close_case("missing").await.unwrap());
+    assert!(store.close_case("B-2", crate::helpers::now()).await.unwrap());
+    assert!(!store.close_case("missing", crate::helpers::now()).await.unwrap());
     let open: Vec<String> = store
         .open_cases()
         .await
@@ -961,15 +966,15 @@ async fn outbox_enqueue_claim_mark_retry(db: &TestDb) {
     let store = db.open().await;
     let p = serde_json::json!({"hello": "world", "n": 1});
     store
-        .enqueue("slack", "digest", None, &p, "k1")
+        .enqueue("slack", "digest", None, &p, "k1", crate::helpers::now())
         .await
         .unwrap();
     store
-        .enqueue("slack", "digest", None, &p, "k1")
+        .enqueue("slack", "digest", None, &p, "k1", crate::helpers::now())
         .await
         .unwrap();
     store
-        .enqueue("email", "digest", None, &p, "k2")
+        .enqueue("email", "digest", None, &p, "k2", crate::helpers::now())
         .await
         .unwrap();
     assert_eq!(
@@ -977,7 +982,7 @@ async fn outbox_enqueue_claim_mark_retry(db: &TestDb) {
         2,
         "the idempotency key dedups"
     );
-    let now = Utc::now();
+    let now = crate::helpers::now();
     let lease = Duration::seconds(60);
     let a = store
         .claim_deliveries("A", now, lease, 10, false)
@@ -1035,7 +1040,7 @@ async fn outbox_enqueue_claim_mark_retry(db: &TestDb) {
     // Limit.
     for i in 0..5 {
         store
-            .enqueue("slack", "change", None, &p, &format!("l{i}"))
+            .enqueue("slack", "change", None, &p, &format!("l{i}"), crate::helpers::now())
             .await
             .unwrap();
     }
@@ -1063,11 +1068,11 @@ async fn outbox_racing_claims_never_share(db: &TestDb) {
     let s2 = db.open().await;
     let p = serde_json::json!({});
     for i in 0..60 {
-        s1.enqueue("slack", "change", None, &p, &format!("r{i}"))
+        s1.enqueue("slack", "change", None, &p, &format!("r{i}"), crate::helpers::now())
             .await
             .unwrap();
     }
-    let now = Utc::now();
+    let now = crate::helpers::now();
     let worker = |store: Store, owner: &'static str| async move {
         let mut got = vec![];
         loop {
@@ -1263,7 +1268,7 @@ async fn digest_period_claimed_once(db: &TestDb) {
 /// Fill a store with a bit of everything.
 async fn populate(store: &Store) {
     store
-        .upsert_case(&case("C-1", "TR", &["8517"]))
+        .upsert_case(&case("C-1", "TR", &["8517"]), crate::helpers::now())
         .await
         .unwrap();
     let t = t0();

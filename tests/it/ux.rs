@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 pub async fn serve(s: &Setup) -> (App, SocketAddr) {
     let app = s.app().await;
     app.store.migrate().await.unwrap();
-    let shared = regwatch::daemon::Shared::new(s.app().await, s.sources());
+    let shared = regwatch::app::LiveApp::new(s.app().await);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = regwatch::server::router(shared);
@@ -50,7 +50,8 @@ pub async fn open_case(app: &App, id: &str, cc: &str, hs: &str) {
         link: None,
         origin: None,
     };
-    app.store.upsert_case(&c).await.unwrap();
+    app.store.upsert_case(&c, crate::helpers::now())
+        .await.unwrap();
 }
 
 /// A source nobody answers at (a closed port on 127.0.0.1).

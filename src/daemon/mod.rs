@@ -1,0 +1,299 @@
+//! `regwatch run`: scheduler, fetch workers, notifier and HTTP server in one
+//! process.
+//!
+//! One loop asks the scheduler ([`scheduler::Scheduler::step`]) what may
+//! start, starts those polls as workers with a time budget, and otherwise
+//! only sleeps, reaps workers and handles signals: SIGHUP reloads the
+//! configuration (the live context of [`LiveApp`] is replaced as a whole),
+//! SIGTERM drains. The notifier ([`notifier`]) and the HTTP server
+//! ([`crate::server`]) run beside it over the same live context.
+
+mod notifier;
+pub mod scheduler;
+mod systemd;
+
+use crate::app::{App, LiveApp};
+use crate::config::Source;
+use crate::poll::{self, PollSummary};
+use crate::server::listen::{serve, ServerLimits};
+use anyhow::Context;
+use scheduler::{poll_budget, reconcile, source_lease, Scheduler, StepOutcome, RECORD_RETRY};
+use std::path::PathBuf;
+use std::time::Duration;
+use systemd::{sd_notify, watchdog_interval};
+use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+pub use crate::util::instance_id;
+
+/// How long the scheduler sleeps at most between two looks at the store.
+const MAX_IDLE: Duration = Duration::from_secs(10);
+/// After SIGTERM, in-flight polls get this long to finish; the rest are
+/// abandoned (an unrecorded poll is simply redone at the next start).
+const POLL_GRACE: Duration = Duration::from_millis(2500);
+/// Then the HTTP server gets this long to close its connections.
+const SERVER_GRACE: Duration = Duration::from_secs(1);
+
+/// Options of `regwatch run` that are not in the config file.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Overrides `[server].listen` (`--listen` or `$REGWATCH_LISTEN`); port 0 picks a free port.
+    pub listen: Option<String>,
+}
+
+/// Where to listen: `--listen` / `$REGWATCH_LISTEN`, else `[server].listen`.
+fn listen_addr(app: &App, opts: &RunOptions) -> String {
+    opts.listen
+        .clone()
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| app.config.server.listen.clone())
+}
+
+/// A poll worker's result: the source and how its poll ended.
+type Worker = (String, anyhow::Result<PollSummary>);
+
+/// The signals the loop answers.
+struct Signals {
+    term: Signal,
+    int: Signal,
+    hup: Signal,
+}
+
+/// The running daemon's loop state.
+struct Daemon {
+    live: LiveApp,
+    config_path: PathBuf,
+    addr: std::net::SocketAddr,
+    sched: Scheduler,
+    workers: JoinSet<Worker>,
+    budget: Duration,
+    polls_done: u64,
+}
+
+/// Run the daemon until SIGTERM or SIGINT.
+pub async fn run(app: App, config_path: PathBuf, opts: RunOptions) -> anyhow::Result<()> {
+    let listen = listen_addr(&app, &opts);
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| {
+            format!("cannot listen on {listen}: change [server].listen or pass --listen ADDR")
+        })?;
+    let addr = listener.local_addr()?;
+    let moved = reconcile(&app, app.now()).await?;
+    let live = LiveApp::new(app.clone());
+    let mut signals = Signals {
+        term: signal(SignalKind::terminate())?,
+        int: signal(SignalKind::interrupt())?,
+        hup: signal(SignalKind::hangup())?,
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let limits = ServerLimits::from_config(&app.config.server);
+    let router = crate::server::router(live.clone());
+    let mut server_stop = stop_rx.clone();
+    let server = tokio::spawn(async move {
+        serve(listener, router, limits, async move {
+            let _ = server_stop.wait_for(|s| *s).await;
+        })
+        .await
+    });
+    let notifier = tokio::spawn(notifier::run(live.clone(), stop_rx));
+
+    let n = app.sources.enabled().count();
+    tracing::info!(listen = %addr, sources = n, plans_moved = moved, "regwatch is running");
+    // Tests and scripts read this line to learn the port.
+    println!("listening on http://{addr}");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    sd_notify(&format!(
+        "READY=1\nSTATUS=watching {n} source(s); http on {addr}"
+    ));
+
+    let mut daemon = Daemon {
+        sched: Scheduler::new(app.config.fetch.concurrency)
+            .leasing(instance_id(), source_lease(&app.config)),
+        budget: poll_budget(&app.config),
+        live,
+        config_path,
+        addr,
+        workers: JoinSet::new(),
+        polls_done: 0,
+    };
+    tracing::debug!(owner = %daemon.sched.owner, lease_s = daemon.sched.lease.num_seconds(), "leasing due sources");
+    daemon.run_loop(&mut signals).await;
+
+    // Shutdown: stop taking work, let polls finish within a bound, then stop.
+    sd_notify("STOPPING=1\nSTATUS=shutting down");
+    let _ = stop_tx.send(true);
+    daemon.drain().await;
+    match tokio::time::timeout(SERVER_GRACE, server).await {
+        Ok(Ok(Err(e))) => tracing::warn!(error = %e, "the HTTP server stopped with an error"),
+        Err(_) => tracing::debug!("HTTP connections still open at exit"),
+        _ => {}
+    }
+    let _ = tokio::time::timeout(Duration::from_millis(500), notifier).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+impl Daemon {
+    /// Schedule, reap and answer signals until SIGTERM or SIGINT.
+    async fn run_loop(&mut self, signals: &mut Signals) {
+        let watchdog = watchdog_interval();
+        let mut watchdog_tick =
+            tokio::time::interval(watchdog.unwrap_or(Duration::from_secs(3600)));
+        watchdog_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let wake = self.step().await;
+            if wake.is_zero() {
+                // Dispatched: look again at once (more may be due than workers were free).
+                tokio::task::yield_now().await;
+                continue;
+            }
+            tokio::select! {
+                _ = signals.term.recv() => { tracing::info!("SIGTERM: shutting down"); return; }
+                _ = signals.int.recv() => { tracing::info!("SIGINT: shutting down"); return; }
+                _ = signals.hup.recv() => self.reload().await,
+                Some(done) = self.workers.join_next(), if !self.workers.is_empty() => {
+                    self.finished(done);
+                }
+                _ = tokio::time::sleep(wake) => {}
+                _ = watchdog_tick.tick(), if watchdog.is_some() => {
+                    sd_notify(&format!(
+                        "WATCHDOG=1\nSTATUS=watching {} source(s), {} poll(s) running, {} done since start",
+                        self.live.current().sources.len(),
+                        self.sched.in_flight(),
+                        self.polls_done
+                    ));
+                }
+            }
+        }
+    }
+
+    /// One scheduler step: start what may start; how long to wait before
+    /// the next look (zero after a dispatch).
+    async fn step(&mut self) -> Duration {
+        let app = self.live.current();
+        let now = app.now();
+        match self.sched.step(&app.store, &app.sources, now).await {
+            Ok(StepOutcome::Dispatch(chosen)) => {
+                for s in chosen {
+                    self.spawn_poll(app.clone(), s);
+                }
+                Duration::ZERO
+            }
+            Ok(StepOutcome::Full) => MAX_IDLE,
+            Ok(StepOutcome::Idle { next_due }) => next_due
+                .and_then(|t| (t - now).to_std().ok())
+                .map(|d| d.min(MAX_IDLE))
+                .unwrap_or(MAX_IDLE),
+            Err(e) => {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "the scheduler cannot read the store; retrying"
+                );
+                MAX_IDLE
+            }
+        }
+    }
+
+    /// Poll `s` as a worker, abandoned (nothing recorded) when it outlives
+    /// its budget, before its lease ends, so no other instance polls the
+    /// source meanwhile.
+    fn spawn_poll(&mut self, app: App, s: Source) {
+        let budget = self.budget;
+        self.workers.spawn(async move {
+            use futures_util::FutureExt;
+            let id = s.id().to_string();
+            let poll = std::panic::AssertUnwindSafe(poll::poll_source(&app, &s)).catch_unwind();
+            let r = match tokio::time::timeout(budget, poll).await {
+                Ok(r) => r.unwrap_or_else(|_| Err(anyhow::anyhow!("the poll panicked"))),
+                Err(_) => Err(anyhow::anyhow!(
+                    "the poll took longer than {}s ([fetch].timeout × attempts); abandoned",
+                    budget.as_secs()
+                )),
+            };
+            (id, r)
+        });
+    }
+
+    /// A worker ended.
+    fn finished(&mut self, done: Result<Worker, tokio::task::JoinError>) {
+        self.polls_done += 1;
+        let now = self.live.current().now();
+        match done {
+            Ok((id, Ok(_))) => self.sched.finished(&id, true, now),
+            Ok((id, Err(e))) => {
+                tracing::error!(source = %id, error = format!("{e:#}"), "the poll could not be recorded; retrying in {RECORD_RETRY}s");
+                self.sched.finished(&id, false, now);
+            }
+            Err(e) => tracing::error!(error = %e, "a poll task was cancelled"),
+        }
+    }
+
+    /// SIGHUP: load the configuration and sources again; on an error the
+    /// running ones stay.
+    async fn reload(&mut self) {
+        sd_notify("RELOADING=1");
+        match self.live.reload(&self.config_path) {
+            Ok((app, diff)) => {
+                if let Err(e) = reconcile(&app, app.now()).await {
+                    tracing::warn!(error = format!("{e:#}"), "could not re-plan the reloaded sources");
+                }
+                tracing::info!(
+                    sources = app.sources.len(),
+                    added = diff.added.join(","),
+                    removed = diff.removed.join(","),
+                    changed = diff.changed.join(","),
+                    "configuration reloaded"
+                );
+            }
+            Err(e) => tracing::error!(
+                error = format!("{e:#}"),
+                "reload failed: keeping the previous configuration and sources"
+            ),
+        }
+        sd_notify(&format!(
+            "READY=1\nSTATUS=watching {} source(s); http on {}",
+            self.live.current().sources.len(),
+            self.addr
+        ));
+    }
+
+    /// After SIGTERM: in-flight polls get [`POLL_GRACE`], then are abandoned
+    /// and their leases released.
+    async fn drain(&mut self) {
+        let running = self.workers.len();
+        if running > 0 {
+            tracing::info!(running, "waiting for in-flight polls");
+            let workers = &mut self.workers;
+            let drained = tokio::time::timeout(POLL_GRACE, async {
+                while workers.join_next().await.is_some() {}
+            })
+            .await;
+            if drained.is_err() {
+                tracing::warn!(
+                    abandoned = self.workers.len(),
+                    "in-flight polls abandoned; they are redone at the next start"
+                );
+                self.workers.abort_all();
+            }
+        }
+        // Leases of abandoned polls: other instances may take the sources now.
+        match self
+            .live
+            .current()
+            .store
+            .release_all_sources(&self.sched.owner)
+            .await
+        {
+            Ok(n) if n > 0 => tracing::info!(released = n, "source leases released"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(
+                error = format!("{e:#}"),
+                "could not release source leases; they expire"
+            ),
+        }
+    }
+}
