@@ -9,7 +9,9 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
-use prometheus_client::registry::Registry;
+use prometheus_client::encoding::{EncodeMetric, MetricEncoder};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::{Metric, Registry};
 use std::sync::atomic::AtomicU64;
 use std::sync::LazyLock;
 
@@ -47,6 +49,28 @@ struct OutcomeLabel {
 }
 
 type Timestamps = Family<SourceLabel, Gauge<f64, AtomicU64>>;
+
+/// Any metric family, so that the families can be registered from one table.
+#[derive(Debug)]
+struct AnyMetric(Box<dyn DynMetric>);
+
+trait DynMetric: EncodeMetric + Send + Sync + std::fmt::Debug {}
+impl<T: EncodeMetric + Send + Sync + std::fmt::Debug> DynMetric for T {}
+
+impl AnyMetric {
+    fn of(m: impl Metric) -> AnyMetric {
+        AnyMetric(Box::new(m))
+    }
+}
+
+impl EncodeMetric for AnyMetric {
+    fn encode(&self, encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        self.0.encode(encoder)
+    }
+    fn metric_type(&self) -> MetricType {
+        self.0.metric_type()
+    }
+}
 
 struct Metrics {
     registry: Registry,
@@ -87,56 +111,50 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         sources_down: Gauge::default(),
         last_success: Timestamps::default(),
     };
-    registry.register(
-        "regwatch_polls",
-        "Polls by source and outcome",
-        m.polls.clone(),
-    );
-    registry.register(
-        "regwatch_poll_duration_seconds",
-        "Time one poll took, fetch to record, by outcome",
-        m.poll_duration.clone(),
-    );
-    registry.register(
-        "regwatch_changes",
-        "Changes recorded, by source",
-        m.changes.clone(),
-    );
-    registry.register(
-        "regwatch_source_health_transitions",
-        "Sources going down or recovering, by source and state",
-        m.health.clone(),
-    );
-    registry.register(
-        "regwatch_deliveries",
-        "Alert delivery attempts by channel and outcome",
-        m.deliveries.clone(),
-    );
-    registry.register(
-        "regwatch_delivery_latency_seconds",
-        "Time from a delivery being queued to its delivery, by channel",
-        m.delivery_latency.clone(),
-    );
-    registry.register(
-        "regwatch_outbox_depth",
-        "Deliveries waiting in the outbox, by channel",
-        m.outbox_depth.clone(),
-    );
-    registry.register(
-        "regwatch_sources",
-        "Sources configured and enabled",
-        m.sources.clone(),
-    );
-    registry.register(
-        "regwatch_sources_down",
-        "Sources currently reported down",
-        m.sources_down.clone(),
-    );
-    registry.register(
-        "regwatch_source_last_success_timestamp_seconds",
-        "When each source was last polled successfully (Unix time), for staleness alerts",
-        m.last_success.clone(),
-    );
+    // name, help, metric: one row per family.
+    let families: [(&str, &str, AnyMetric); 10] = [
+        ("regwatch_polls", "Polls by source and outcome", AnyMetric::of(m.polls.clone())),
+        (
+            "regwatch_poll_duration_seconds",
+            "Time one poll took, fetch to record, by outcome",
+            AnyMetric::of(m.poll_duration.clone()),
+        ),
+        ("regwatch_changes", "Changes recorded, by source", AnyMetric::of(m.changes.clone())),
+        (
+            "regwatch_source_health_transitions",
+            "Sources going down or recovering, by source and state",
+            AnyMetric::of(m.health.clone()),
+        ),
+        (
+            "regwatch_deliveries",
+            "Alert delivery attempts by channel and outcome",
+            AnyMetric::of(m.deliveries.clone()),
+        ),
+        (
+            "regwatch_delivery_latency_seconds",
+            "Time from a delivery being queued to its delivery, by channel",
+            AnyMetric::of(m.delivery_latency.clone()),
+        ),
+        (
+            "regwatch_outbox_depth",
+            "Deliveries waiting in the outbox, by channel",
+            AnyMetric::of(m.outbox_depth.clone()),
+        ),
+        ("regwatch_sources", "Sources configured and enabled", AnyMetric::of(m.sources.clone())),
+        (
+            "regwatch_sources_down",
+            "Sources currently reported down",
+            AnyMetric::of(m.sources_down.clone()),
+        ),
+        (
+            "regwatch_source_last_success_timestamp_seconds",
+            "When each source was last polled successfully (Unix time), for staleness alerts",
+            AnyMetric::of(m.last_success.clone()),
+        ),
+    ];
+    for (name, help, metric) in families {
+        registry.register(name, help, metric);
+    }
     Metrics { registry, ..m }
 });
 
