@@ -15,8 +15,7 @@ use crate::config::FetchConfig;
 use crate::util::redact;
 use crate::util::{backoff, error_chain, retry_after};
 use reqwest::header::{
-    CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
-    LOCATION,
+    CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
 };
 use reqwest::StatusCode;
 use std::collections::{HashMap, HashSet};
@@ -35,7 +34,8 @@ pub enum FetchError {
     TooManyRedirects(usize),
     #[error("HTTP {0}")]
     Status(u16),
-    #[error("rate limited (HTTP 429), retry after {0:?}")]
+    /// HTTP 429, or 503 with Retry-After: the host asked us to wait this long.
+    #[error("rate limited by the site (HTTP 429/503): asked to wait {}s", .0.as_secs())]
     RateLimited(Duration),
     #[error("could not connect: {0}")]
     Connect(String),
@@ -85,13 +85,20 @@ pub struct Fetched {
     pub content_type: Option<String>,
     pub validators: Validators,
     pub final_url: url::Url,
+    /// Where the address now lives, when it answered with permanent
+    /// redirects (301/308) only: the source should be updated.
+    pub moved_to: Option<url::Url>,
     pub elapsed: Duration,
     pub attempts: u32,
 }
 
 #[derive(Debug, Clone)]
 pub enum FetchOutcome {
-    NotModified { elapsed: Duration, attempts: u32 },
+    NotModified {
+        elapsed: Duration,
+        attempts: u32,
+        moved_to: Option<url::Url>,
+    },
     Fetched(Fetched),
 }
 
@@ -103,8 +110,36 @@ struct HostLimiter {
 }
 
 struct HostSlot {
-    sem: Semaphore,
+    sem: Arc<Semaphore>,
     next_start: tokio::sync::Mutex<Instant>,
+    /// Not before this: the host answered 429 or 503 with Retry-After.
+    deferred_until: Mutex<Option<Instant>>,
+}
+
+impl HostSlot {
+    /// How long the host still asked us to wait, if it did.
+    fn deferred_for(&self) -> Option<Duration> {
+        let until = (*self
+            .deferred_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()))?;
+        until.checked_duration_since(Instant::now())
+    }
+
+    fn defer(&self, d: Duration) {
+        let until = Instant::now() + d;
+        let mut u = self
+            .deferred_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        *u = Some(u.map_or(until, |old| old.max(until)));
+    }
+}
+
+/// A host's turn: its concurrency slot, held for one request.
+struct HostPermit {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    slot: Arc<HostSlot>,
 }
 
 impl HostLimiter {
@@ -113,8 +148,9 @@ impl HostLimiter {
         m.entry(host.to_string())
             .or_insert_with(|| {
                 Arc::new(HostSlot {
-                    sem: Semaphore::new(concurrency),
+                    sem: Arc::new(Semaphore::new(concurrency)),
                     next_start: tokio::sync::Mutex::new(Instant::now()),
+                    deferred_until: Mutex::new(None),
                 })
             })
             .clone()
@@ -410,10 +446,11 @@ impl Fetcher {
             attempt += 1;
             let res = self.fetch_once(url, validators, trusted, first).await;
             match res {
-                Ok(FetchOutcome::NotModified { .. }) => {
+                Ok(FetchOutcome::NotModified { moved_to, .. }) => {
                     return Ok(FetchOutcome::NotModified {
                         elapsed: started.elapsed(),
                         attempts: attempt,
+                        moved_to,
                     })
                 }
                 Ok(FetchOutcome::Fetched(mut f)) => {
@@ -423,14 +460,13 @@ impl Fetcher {
                 }
                 Err(e) if e.retryable() && attempt <= self.cfg.retries => {
                     let wait = match &e {
+                        // A site that asks for more than a moment is not
+                        // asked again inside this poll: the poll ends rate
+                        // limited and the scheduler defers the source.
+                        FetchError::RateLimited(d) if *d > MAX_INLINE_RETRY_AFTER => return Err(e),
                         FetchError::RateLimited(d) => *d,
                         _ => fetch_backoff(self.cfg.retry_backoff.0, attempt),
                     };
-                    // Never sleep longer than a few minutes inside one poll:
-                    // the next scheduled poll will try again.
-                    if wait > Duration::from_secs(300) {
-                        return Err(e);
-                    }
                     tracing::debug!(url = %redact(url), attempt, error = %e, wait_ms = wait.as_millis() as u64, "retrying");
                     tokio::time::sleep(wait).await;
                 }
@@ -450,19 +486,10 @@ impl Fetcher {
             return Err(FetchError::Robots(url.host_str().unwrap_or("").to_string()));
         }
         let started = Instant::now();
-        let host = url.host_str().unwrap_or("").to_string();
-        let slot = self.hosts.slot(&host, self.cfg.per_host_concurrency);
-        let _permit = slot.sem.acquire().await.expect("semaphore never closed");
-        {
-            let mut next = slot.next_start.lock().await;
-            let now = Instant::now();
-            if *next > now {
-                tokio::time::sleep(*next - now).await;
-            }
-            *next = Instant::now() + self.cfg.per_host_interval.0;
-        }
+        let _turn = self.host_turn(url).await?;
         let r = self.browser.render(url, wait_for).await?;
         Ok(Fetched {
+            moved_to: None,
             status: r.status,
             body: r.html.into_bytes(),
             content_type: Some("text/html; charset=utf-8".into()),
@@ -506,6 +533,36 @@ impl Fetcher {
         }
     }
 
+    /// Wait for this host's turn: its concurrency slot and the minimum
+    /// interval since its last request start. A host that asked us to wait
+    /// (429/503 with Retry-After) is not asked again before that time, by
+    /// any source.
+    async fn host_turn(&self, url: &url::Url) -> Result<HostPermit, FetchError> {
+        let host = url.host_str().unwrap_or("").to_string();
+        let slot = self.hosts.slot(&host, self.cfg.per_host_concurrency);
+        if let Some(left) = slot.deferred_for() {
+            return Err(FetchError::RateLimited(left));
+        }
+        let permit = slot
+            .sem
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore never closed");
+        {
+            let mut next = slot.next_start.lock().await;
+            let now = Instant::now();
+            if *next > now {
+                tokio::time::sleep(*next - now).await;
+            }
+            *next = Instant::now() + self.cfg.per_host_interval.0;
+        }
+        Ok(HostPermit {
+            _permit: permit,
+            slot,
+        })
+    }
+
     /// One attempt: the request and its redirects, hop by hop. Hops within
     /// the trusted origin use the plain client; others are checked and use
     /// the guarded one.
@@ -516,22 +573,71 @@ impl Fetcher {
         trusted: &url::Url,
         first: Hop,
     ) -> Result<FetchOutcome, FetchError> {
-        let host = url.host_str().unwrap_or("").to_string();
-        let slot = self.hosts.slot(&host, self.cfg.per_host_concurrency);
-        let _permit = slot.sem.acquire().await.expect("semaphore never closed");
-        {
-            let mut next = slot.next_start.lock().await;
-            let now = Instant::now();
-            if *next > now {
-                tokio::time::sleep(*next - now).await;
-            }
-            *next = Instant::now() + self.cfg.per_host_interval.0;
-        }
+        let turn = self.host_turn(url).await?;
         let started = Instant::now();
+        let (resp, hop, moved_to) = self.follow(url, validators, trusted, first).await?;
+        let status = resp.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(FetchOutcome::NotModified {
+                elapsed: started.elapsed(),
+                attempts: 1,
+                moved_to,
+            });
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+            let asked = retry_after(resp.headers());
+            if let Some(d) = asked {
+                turn.slot.defer(d);
+            }
+            if status == StatusCode::TOO_MANY_REQUESTS || asked.is_some() {
+                return Err(FetchError::RateLimited(
+                    asked.unwrap_or(fetch_backoff(self.cfg.retry_backoff.0, 2)),
+                ));
+            }
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status(status.as_u16()));
+        }
+        let headers = resp.headers().clone();
+        let final_url = resp.url().clone();
+        let body = self.read_body(resp, hop).await?;
+        let header = |h| {
+            headers
+                .get(h)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        Ok(FetchOutcome::Fetched(Fetched {
+            status: status.as_u16(),
+            body,
+            content_type: header(CONTENT_TYPE),
+            validators: Validators {
+                etag: header(ETAG),
+                last_modified: header(LAST_MODIFIED),
+            },
+            final_url,
+            moved_to,
+            elapsed: started.elapsed(),
+            attempts: 1,
+        }))
+    }
+
+    /// Send the request and follow its redirects, each hop judged by the
+    /// fetch policy. Returns the final response, the kind of its hop, and
+    /// where the address has moved when every redirect on the way was
+    /// permanent (301/308): the source should be updated to it.
+    async fn follow(
+        &self,
+        url: &url::Url,
+        validators: &Validators,
+        trusted: &url::Url,
+        first: Hop,
+    ) -> Result<(reqwest::Response, Hop, Option<url::Url>), FetchError> {
         let mut current = url.clone();
         let mut hop = first;
         let mut redirects = 0usize;
-        let mut resp = loop {
+        let mut permanent = true;
+        loop {
             let same = same_origin(&current, trusted);
             let client = if same { &self.client } else { &self.guarded };
             let mut req = client.get(current.clone());
@@ -547,8 +653,13 @@ impl Fetcher {
                 .map_err(|e| self.map_err(e, &current, hop))?;
             let status = resp.status();
             if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
-                break resp;
+                let moved = (redirects > 0 && permanent).then_some(current);
+                return Ok((resp, hop, moved));
             }
+            permanent &= matches!(
+                status,
+                StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+            );
             let Some(location) = resp.headers().get(LOCATION) else {
                 return Err(FetchError::Status(status.as_u16()));
             };
@@ -569,46 +680,28 @@ impl Fetcher {
                 self.check_target(&next, hop)?;
             }
             current = next;
-        };
-        let status = resp.status();
-        if status == StatusCode::NOT_MODIFIED {
-            return Ok(FetchOutcome::NotModified {
-                elapsed: started.elapsed(),
-                attempts: 1,
-            });
         }
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            return Err(FetchError::RateLimited(
-                retry_after(resp.headers()).unwrap_or(fetch_backoff(self.cfg.retry_backoff.0, 2)),
-            ));
-        }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            if let Some(d) = retry_after(resp.headers()) {
-                if d <= Duration::from_secs(60) {
-                    tokio::time::sleep(d).await;
-                }
-            }
-        }
-        if !status.is_success() {
-            return Err(FetchError::Status(status.as_u16()));
-        }
+    }
+
+    /// The body, under `[fetch].max_bytes` after decompression; an empty
+    /// (or all-whitespace) body is an error, never an empty document.
+    async fn read_body(
+        &self,
+        mut resp: reqwest::Response,
+        hop: Hop,
+    ) -> Result<Vec<u8>, FetchError> {
         let max = self.cfg.max_bytes;
         let encoded = resp
             .headers()
             .contains_key(reqwest::header::CONTENT_ENCODING);
-        if !encoded {
-            if let Some(len) = resp
-                .headers()
-                .get(CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<u64>().ok())
-            {
-                if len > max {
-                    return Err(FetchError::TooLarge(max));
-                }
-            }
+        let announced = resp
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if !encoded && announced.is_some_and(|len| len > max) {
+            return Err(FetchError::TooLarge(max));
         }
-        let headers = resp.headers().clone();
         let final_url = resp.url().clone();
         let mut body: Vec<u8> = Vec::new();
         loop {
@@ -626,24 +719,7 @@ impl Fetcher {
         if body.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(FetchError::EmptyBody);
         }
-        let header = |h| {
-            headers
-                .get(h)
-                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
-                .map(str::to_string)
-        };
-        Ok(FetchOutcome::Fetched(Fetched {
-            status: status.as_u16(),
-            body,
-            content_type: header(CONTENT_TYPE),
-            validators: Validators {
-                etag: header(ETAG),
-                last_modified: header(LAST_MODIFIED),
-            },
-            final_url,
-            elapsed: started.elapsed(),
-            attempts: 1,
-        }))
+        Ok(body)
     }
 
     fn map_err(&self, e: reqwest::Error, url: &url::Url, hop: Hop) -> FetchError {
@@ -727,11 +803,14 @@ impl Fetcher {
     }
 }
 
-
 /// The backoff before retry `attempt` of one fetch.
 fn fetch_backoff(base: Duration, attempt: u32) -> Duration {
     backoff(base, attempt, MAX_FETCH_BACKOFF)
 }
+
+/// The longest Retry-After waited inside one poll; a longer one ends the
+/// poll as rate limited, and the source and its host wait until then.
+pub const MAX_INLINE_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// The longest pause between two attempts of one fetch.
 const MAX_FETCH_BACKOFF: Duration = Duration::from_secs(60);

@@ -5,11 +5,11 @@
 //! success per source) are set at scrape time.
 
 use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeMetric, MetricEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
-use prometheus_client::encoding::{EncodeMetric, MetricEncoder};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Metric, Registry};
 use std::sync::atomic::AtomicU64;
@@ -113,13 +113,21 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     };
     // name, help, metric: one row per family.
     let families: [(&str, &str, AnyMetric); 10] = [
-        ("regwatch_polls", "Polls by source and outcome", AnyMetric::of(m.polls.clone())),
+        (
+            "regwatch_polls",
+            "Polls by source and outcome",
+            AnyMetric::of(m.polls.clone()),
+        ),
         (
             "regwatch_poll_duration_seconds",
             "Time one poll took, fetch to record, by outcome",
             AnyMetric::of(m.poll_duration.clone()),
         ),
-        ("regwatch_changes", "Changes recorded, by source", AnyMetric::of(m.changes.clone())),
+        (
+            "regwatch_changes",
+            "Changes recorded, by source",
+            AnyMetric::of(m.changes.clone()),
+        ),
         (
             "regwatch_source_health_transitions",
             "Sources going down or recovering, by source and state",
@@ -140,7 +148,11 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
             "Deliveries waiting in the outbox, by channel",
             AnyMetric::of(m.outbox_depth.clone()),
         ),
-        ("regwatch_sources", "Sources configured and enabled", AnyMetric::of(m.sources.clone())),
+        (
+            "regwatch_sources",
+            "Sources configured and enabled",
+            AnyMetric::of(m.sources.clone()),
+        ),
         (
             "regwatch_sources_down",
             "Sources currently reported down",
