@@ -119,70 +119,75 @@ pub fn render(base_url: &str, query: &str, changes: &[Change], now: DateTime<Utc
     ));
     x.push_str("  <author><name>regwatch</name></author>\n  <generator>regwatch</generator>\n");
     for c in changes {
-        let page = &c.url;
-        x.push_str("  <entry>\n");
-        x.push_str(&format!(
-            "    <id>{}</id>\n",
-            xml_escape(&entry_id(base_url, c))
-        ));
-        x.push_str(&format!(
-            "    <title type=\"text\">[{}] {}</title>\n",
-            xml_escape(&c.jurisdiction),
-            xml_escape(&c.title)
-        ));
-        x.push_str(&format!(
-            "    <updated>{}</updated>\n    <published>{}</published>\n",
-            rfc3339(c.detected_at),
-            rfc3339(c.detected_at)
-        ));
-        x.push_str(&format!(
-            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-            xml_escape(page)
-        ));
-        if let Some(l) = crate::util::safe_link(c.link.as_deref()) {
-            x.push_str(&format!(
-                "    <link rel=\"related\" href=\"{}\"/>\n",
-                xml_escape(&l)
-            ));
-        }
-        for cat in &c.categories {
-            x.push_str(&format!("    <category term=\"{}\"/>\n", xml_escape(cat)));
-        }
-        for hs in &c.hs_codes {
-            x.push_str(&format!(
-                "    <category term=\"HS {}\" scheme=\"urn:regwatch:hs\"/>\n",
-                xml_escape(hs)
-            ));
-        }
-        let mut summary = format!(
-            "{} change from {} ({})",
-            c.kind.as_str(),
-            c.source,
-            c.jurisdiction
-        );
-        if let Some(d) = c.effective_date {
-            summary.push_str(&format!(", effective {d}"));
-        }
-        for m in &c.cases {
-            summary.push_str(&format!("\nCase {}: {}", m.id, m.reason));
-        }
-        x.push_str(&format!(
-            "    <summary type=\"text\">{}</summary>\n",
-            xml_escape(&summary)
-        ));
-        let content = if c.diff.is_empty() {
-            c.excerpt.clone()
-        } else {
-            c.diff.clone()
-        };
-        x.push_str(&format!(
-            "    <content type=\"text\">{}</content>\n",
-            xml_escape(&content)
-        ));
-        x.push_str("  </entry>\n");
+        entry(&mut x, base_url, c);
     }
     x.push_str("</feed>\n");
     x
+}
+
+/// One change as an Atom entry.
+fn entry(x: &mut String, base_url: &str, c: &Change) {
+    let page = &c.url;
+    x.push_str("  <entry>\n");
+    x.push_str(&format!(
+        "    <id>{}</id>\n",
+        xml_escape(&entry_id(base_url, c))
+    ));
+    x.push_str(&format!(
+        "    <title type=\"text\">[{}] {}</title>\n",
+        xml_escape(&c.jurisdiction),
+        xml_escape(&c.title)
+    ));
+    x.push_str(&format!(
+        "    <updated>{}</updated>\n    <published>{}</published>\n",
+        rfc3339(c.detected_at),
+        rfc3339(c.detected_at)
+    ));
+    x.push_str(&format!(
+        "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+        xml_escape(page)
+    ));
+    if let Some(l) = crate::util::safe_link(c.link.as_deref()) {
+        x.push_str(&format!(
+            "    <link rel=\"related\" href=\"{}\"/>\n",
+            xml_escape(&l)
+        ));
+    }
+    for cat in &c.categories {
+        x.push_str(&format!("    <category term=\"{}\"/>\n", xml_escape(cat)));
+    }
+    for hs in &c.hs_codes {
+        x.push_str(&format!(
+            "    <category term=\"HS {}\" scheme=\"urn:regwatch:hs\"/>\n",
+            xml_escape(hs)
+        ));
+    }
+    let mut summary = format!(
+        "{} change from {} ({})",
+        c.kind.as_str(),
+        c.source,
+        c.jurisdiction
+    );
+    if let Some(d) = c.effective_date {
+        summary.push_str(&format!(", effective {d}"));
+    }
+    for m in &c.cases {
+        summary.push_str(&format!("\nCase {}: {}", m.id, m.reason));
+    }
+    x.push_str(&format!(
+        "    <summary type=\"text\">{}</summary>\n",
+        xml_escape(&summary)
+    ));
+    let content = if c.diff.is_empty() {
+        c.excerpt.clone()
+    } else {
+        c.diff.clone()
+    };
+    x.push_str(&format!(
+        "    <content type=\"text\">{}</content>\n",
+        xml_escape(&content)
+    ));
+    x.push_str("  </entry>\n");
 }
 
 #[cfg(test)]

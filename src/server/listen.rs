@@ -65,25 +65,7 @@ pub async fn serve(
     limits: ServerLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-    use std::sync::atomic::Ordering::SeqCst;
-    use tower::ServiceExt;
-
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        // hyper starts this when it waits for a request's head, between
-        // keep-alive requests too: the watchdog below holds the first request
-        // to `header_timeout`, hyper every later one to the idle timeout.
-        .header_read_timeout(limits.idle_timeout.max(limits.header_timeout));
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_concurrent_streams(64)
-        .keep_alive_interval(Some(limits.idle_timeout))
-        .keep_alive_timeout(limits.header_timeout);
-    let builder = Arc::new(builder);
+    let builder = Arc::new(http_builder(&limits));
     let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut conns = JoinSet::new();
@@ -105,62 +87,13 @@ pub async fn serve(
                 }
             },
         };
-        let _ = stream.set_nodelay(true);
-        let state = Arc::new(ConnState {
-            opened: Instant::now(),
-            in_flight: Default::default(),
-            served: Default::default(),
-            idle_since_ms: Default::default(),
-        });
-        let svc_state = state.clone();
-        let router = router.clone();
-        let service =
-            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let router = router.clone();
-                let state = svc_state.clone();
-                state.in_flight.fetch_add(1, SeqCst);
-                async move {
-                    let res = router.oneshot(req.map(axum::body::Body::new)).await;
-                    state.served.fetch_add(1, SeqCst);
-                    state
-                        .idle_since_ms
-                        .store(state.opened.elapsed().as_millis() as u64, SeqCst);
-                    state.in_flight.fetch_sub(1, SeqCst);
-                    res
-                }
-            });
-        let builder = builder.clone();
-        let mut stop = stop_rx.clone();
-        conns.spawn(async move {
-            let _permit = permit;
-            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            let mut stopping = false;
-            loop {
-                let deadline = state.deadline(&limits);
-                let wake = deadline
-                    .map(|d| d.min(Instant::now() + Duration::from_secs(1)))
-                    .unwrap_or_else(|| Instant::now() + Duration::from_millis(250));
-                tokio::select! {
-                    r = conn.as_mut() => {
-                        if let Err(e) = r {
-                            tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
-                        }
-                        break;
-                    }
-                    _ = stop.wait_for(|s| *s), if !stopping => {
-                        stopping = true;
-                        conn.as_mut().graceful_shutdown();
-                    }
-                    _ = tokio::time::sleep_until(wake.into()) => {
-                        if state.deadline(&limits).is_some_and(|d| Instant::now() >= d) {
-                            tracing::debug!(peer = %peer, served = state.served.load(SeqCst), "closing a slow or idle connection");
-                            break;
-                        }
-                    }
-                }
-            }
-        });
+        let conn = Connection {
+            stream,
+            peer,
+            limits,
+            permit,
+        };
+        conns.spawn(conn.serve(router.clone(), builder.clone(), stop_rx.clone()));
         // Reap finished connection tasks as we go.
         while conns.try_join_next().is_some() {}
     }
@@ -168,4 +101,121 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     while conns.join_next().await.is_some() {}
     Ok(())
+}
+
+type HttpBuilder = hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>;
+
+/// HTTP/1 and HTTP/2 with the limits' timeouts.
+fn http_builder(limits: &ServerLimits) -> HttpBuilder {
+    use hyper_util::rt::{TokioExecutor, TokioTimer};
+    let mut builder = HttpBuilder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        // hyper starts this when it waits for a request's head, between
+        // keep-alive requests too: the watchdog of `Connection::serve` holds
+        // the first request to `header_timeout`, hyper every later one to
+        // the idle timeout.
+        .header_read_timeout(limits.idle_timeout.max(limits.header_timeout));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(64)
+        .keep_alive_interval(Some(limits.idle_timeout))
+        .keep_alive_timeout(limits.header_timeout);
+    builder
+}
+
+/// One accepted connection, holding one of the `max_connections` permits.
+struct Connection {
+    stream: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
+    limits: ServerLimits,
+    permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Connection {
+    /// Serve requests until the client is done, too slow or idle, or the
+    /// server stops (then open requests finish).
+    async fn serve(
+        self,
+        router: axum::Router,
+        builder: Arc<HttpBuilder>,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        use hyper_util::rt::TokioIo;
+        use std::sync::atomic::Ordering::SeqCst;
+        let Connection {
+            stream,
+            peer,
+            limits,
+            permit: _permit,
+        } = self;
+        let _ = stream.set_nodelay(true);
+        let state = Arc::new(ConnState {
+            opened: Instant::now(),
+            in_flight: Default::default(),
+            served: Default::default(),
+            idle_since_ms: Default::default(),
+        });
+        let service = counted_service(router, state.clone());
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+        tokio::pin!(conn);
+        let mut stopping = false;
+        loop {
+            let deadline = state.deadline(&limits);
+            let wake = deadline
+                .map(|d| d.min(Instant::now() + Duration::from_secs(1)))
+                .unwrap_or_else(|| Instant::now() + Duration::from_millis(250));
+            tokio::select! {
+                r = conn.as_mut() => {
+                    if let Err(e) = r {
+                        tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
+                    }
+                    break;
+                }
+                _ = stop.wait_for(|s| *s), if !stopping => {
+                    stopping = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+                _ = tokio::time::sleep_until(wake.into()) => {
+                    if state.deadline(&limits).is_some_and(|d| Instant::now() >= d) {
+                        tracing::debug!(peer = %peer, served = state.served.load(SeqCst), "closing a slow or idle connection");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The router as a hyper service that keeps the connection's watchdog
+/// informed: requests in flight, requests served, when it became idle.
+fn counted_service(
+    router: axum::Router,
+    state: Arc<ConnState>,
+) -> impl hyper::service::Service<
+    hyper::Request<hyper::body::Incoming>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future = impl std::future::Future<
+        Output = Result<axum::response::Response, std::convert::Infallible>,
+    > + Send,
+> + Clone {
+    use std::sync::atomic::Ordering::SeqCst;
+    use tower::ServiceExt;
+    hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let router = router.clone();
+        let state = state.clone();
+        state.in_flight.fetch_add(1, SeqCst);
+        async move {
+            let res = router.oneshot(req.map(axum::body::Body::new)).await;
+            state.served.fetch_add(1, SeqCst);
+            state
+                .idle_since_ms
+                .store(state.opened.elapsed().as_millis() as u64, SeqCst);
+            state.in_flight.fetch_sub(1, SeqCst);
+            res
+        }
+    })
 }
