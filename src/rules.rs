@@ -227,6 +227,87 @@ fn misplaced(key: &'static str, message: String) -> RuleError {
     RuleError { key, message }
 }
 
+impl PageRules {
+    /// The CSS selectors of a page source.
+    fn compile(x: &ExtractRules) -> Result<PageRules, RuleError> {
+        if x.item.is_none() && (x.item_title.is_some() || x.item_link.is_some()) {
+            return Err(misplaced(
+                "item_title",
+                "`item_title`/`item_link` need `item` (the selector of one item)".into(),
+            ));
+        }
+        Ok(PageRules {
+            content: opt_css("content", &x.content)?,
+            exclude: x
+                .exclude
+                .iter()
+                .map(|s| Css::parse("exclude", s))
+                .collect::<Result<_, _>>()?,
+            item: opt_css("item", &x.item)?,
+            item_title: x
+                .item_title
+                .as_ref()
+                .map(|f| {
+                    f.single("item_title")
+                        .and_then(|s| Css::parse("item_title", s))
+                })
+                .transpose()?,
+            item_link: opt_css("item_link", &x.item_link)?,
+            item_text: x
+                .item_text
+                .as_ref()
+                .map(|f| {
+                    f.single("item_text")
+                        .and_then(|s| Css::parse("item_text", s))
+                })
+                .transpose()?,
+        })
+    }
+}
+
+impl JsonRules {
+    /// The JSONPath expressions of a JSON source.
+    fn compile(x: &ExtractRules) -> Result<JsonRules, RuleError> {
+        if !x.exclude.is_empty() {
+            return Err(misplaced(
+                "exclude",
+                "`exclude` applies to pages; for JSON select what matters with `content` or `item`"
+                    .into(),
+            ));
+        }
+        Ok(JsonRules {
+            content: opt_path("content", &x.content)?,
+            item: opt_path("item", &x.item)?,
+            item_title: x
+                .item_title
+                .as_ref()
+                .map(|f| f.list())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| Path::parse("item_title", s))
+                .collect::<Result<_, _>>()?,
+            item_link: opt_path("item_link", &x.item_link)?,
+            item_text: x
+                .item_text
+                .as_ref()
+                .map(|f| {
+                    f.list()
+                        .into_iter()
+                        .map(|s| {
+                            let at = s.find('$').unwrap_or(0);
+                            Ok(Labelled {
+                                label: s[..at].trim().to_string(),
+                                path: Path::parse("item_text", s[at..].trim())?,
+                            })
+                        })
+                        .collect::<Result<Vec<_>, RuleError>>()
+                })
+                .transpose()?,
+            item_id: opt_path("item_id", &x.item_id)?,
+        })
+    }
+}
+
 impl CompiledRules {
     /// Compile (and so validate) the rules of a source of `kind`.
     pub fn compile(kind: SourceKind, x: &ExtractRules) -> Result<CompiledRules, RuleError> {
@@ -244,75 +325,8 @@ impl CompiledRules {
         let mut page = PageRules::default();
         let mut json = JsonRules::default();
         match kind {
-            SourceKind::Page => {
-                if x.item.is_none() && (x.item_title.is_some() || x.item_link.is_some()) {
-                    return Err(misplaced(
-                        "item_title",
-                        "`item_title`/`item_link` need `item` (the selector of one item)".into(),
-                    ));
-                }
-                page = PageRules {
-                    content: opt_css("content", &x.content)?,
-                    exclude: x
-                        .exclude
-                        .iter()
-                        .map(|s| Css::parse("exclude", s))
-                        .collect::<Result<_, _>>()?,
-                    item: opt_css("item", &x.item)?,
-                    item_title: x
-                        .item_title
-                        .as_ref()
-                        .map(|f| {
-                            f.single("item_title")
-                                .and_then(|s| Css::parse("item_title", s))
-                        })
-                        .transpose()?,
-                    item_link: opt_css("item_link", &x.item_link)?,
-                    item_text: x
-                        .item_text
-                        .as_ref()
-                        .map(|f| {
-                            f.single("item_text")
-                                .and_then(|s| Css::parse("item_text", s))
-                        })
-                        .transpose()?,
-                };
-            }
-            SourceKind::Json => {
-                if !x.exclude.is_empty() {
-                    return Err(misplaced("exclude", "`exclude` applies to pages; for JSON select what matters with `content` or `item`".into()));
-                }
-                json = JsonRules {
-                    content: opt_path("content", &x.content)?,
-                    item: opt_path("item", &x.item)?,
-                    item_title: x
-                        .item_title
-                        .as_ref()
-                        .map(|f| f.list())
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|s| Path::parse("item_title", s))
-                        .collect::<Result<_, _>>()?,
-                    item_link: opt_path("item_link", &x.item_link)?,
-                    item_text: x
-                        .item_text
-                        .as_ref()
-                        .map(|f| {
-                            f.list()
-                                .into_iter()
-                                .map(|s| {
-                                    let at = s.find('$').unwrap_or(0);
-                                    Ok(Labelled {
-                                        label: s[..at].trim().to_string(),
-                                        path: Path::parse("item_text", s[at..].trim())?,
-                                    })
-                                })
-                                .collect::<Result<Vec<_>, RuleError>>()
-                        })
-                        .transpose()?,
-                    item_id: opt_path("item_id", &x.item_id)?,
-                };
-            }
+            SourceKind::Page => page = PageRules::compile(x)?,
+            SourceKind::Json => json = JsonRules::compile(x)?,
             SourceKind::Feed | SourceKind::Pdf => {
                 if x.content.is_some() || x.item.is_some() || !x.exclude.is_empty() {
                     return Err(misplaced(

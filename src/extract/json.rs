@@ -103,73 +103,10 @@ pub fn extract(text: &str, rules: &JsonRules, url: &url::Url) -> Result<Content,
             text: normalize_text(&lines.join("\n")),
         });
     };
-    let link_p = rules.item_link.as_ref();
-    let text_p = rules.item_text.as_ref();
-    let id_p = rules.item_id.as_ref();
     let mut items = vec![];
     for v in scope {
         for rec in item_p.path.query(v).all() {
-            let title = normalize_inline(
-                &rules
-                    .item_title
-                    .iter()
-                    .filter_map(|p| first(rec, Some(p)))
-                    .collect::<Vec<_>>()
-                    .join(" — "),
-            );
-            let link = first(rec, link_p)
-                .and_then(|l| url.join(&l).ok())
-                .map(|u| u.to_string());
-            let text = match text_p {
-                Some(fields) => {
-                    let mut lines = vec![];
-                    for f in fields {
-                        let v = f
-                            .path
-                            .path
-                            .query(rec)
-                            .all()
-                            .into_iter()
-                            .map(scalar)
-                            .map(|s| s.trim().to_string())
-                            .filter(|s| !s.is_empty())
-                            .collect::<Vec<_>>()
-                            .join("\n");
-                        if v.is_empty() {
-                            continue;
-                        }
-                        lines.push(if f.label.is_empty() {
-                            v
-                        } else {
-                            format!("{} {}", f.label, midnight_to_date(&v))
-                        });
-                    }
-                    normalize_text(&lines.join("\n"))
-                }
-                None => {
-                    let mut lines = vec![];
-                    to_lines(rec, "", &mut lines);
-                    normalize_text(&lines.join("\n"))
-                }
-            };
-            let title = if title.is_empty() {
-                text.lines()
-                    .next()
-                    .unwrap_or("")
-                    .chars()
-                    .take(200)
-                    .collect()
-            } else {
-                title
-            };
-            let id = first(rec, id_p);
-            let key = item_key(id.as_deref(), link.as_deref(), &title, &text);
-            items.push(Item {
-                key,
-                title,
-                link,
-                text,
-            });
+            items.push(record_item(rec, rules, url));
         }
     }
     if items.is_empty() {
@@ -179,6 +116,67 @@ pub fn extract(text: &str, rules: &JsonRules, url: &url::Url) -> Result<Content,
         });
     }
     Ok(Content::Items { items })
+}
+
+/// One record of a JSON listing as an item.
+fn record_item(rec: &Value, rules: &JsonRules, url: &url::Url) -> Item {
+    let title = normalize_inline(
+        &rules
+            .item_title
+            .iter()
+            .filter_map(|p| first(rec, Some(p)))
+            .collect::<Vec<_>>()
+            .join(" — "),
+    );
+    let link = first(rec, rules.item_link.as_ref())
+        .and_then(|l| url.join(&l).ok())
+        .map(|u| u.to_string());
+    let mut lines = vec![];
+    match &rules.item_text {
+        Some(fields) => {
+            for f in fields {
+                let v = f
+                    .path
+                    .path
+                    .query(rec)
+                    .all()
+                    .into_iter()
+                    .map(scalar)
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if v.is_empty() {
+                    continue;
+                }
+                lines.push(if f.label.is_empty() {
+                    v
+                } else {
+                    format!("{} {}", f.label, midnight_to_date(&v))
+                });
+            }
+        }
+        None => to_lines(rec, "", &mut lines),
+    }
+    let text = normalize_text(&lines.join("\n"));
+    let title = if title.is_empty() {
+        text.lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect()
+    } else {
+        title
+    };
+    let id = first(rec, rules.item_id.as_ref());
+    let key = item_key(id.as_deref(), link.as_deref(), &title, &text);
+    Item {
+        key,
+        title,
+        link,
+        text,
+    }
 }
 
 #[cfg(test)]

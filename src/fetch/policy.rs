@@ -153,4 +153,3 @@ impl reqwest::dns::Resolve for GuardedResolver {
         })
     }
 }
-

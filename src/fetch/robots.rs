@@ -22,4 +22,3 @@ impl Robots {
         self.robot.as_ref().is_none_or(|r| r.allowed(path))
     }
 }
-
