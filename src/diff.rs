@@ -1,7 +1,8 @@
 //! Diff: the new content against the last snapshot -> changes.
 
+use crate::canon::Canon;
 use crate::model::{ChangeKind, Content, Item, NewChange};
-use crate::normalize::{rendered, strip_title};
+use crate::normalize::strip_title;
 use similar::TextDiff;
 use std::collections::HashMap;
 
@@ -54,14 +55,45 @@ pub fn added_lines(diff: &str) -> String {
         .join("\n")
 }
 
-/// Compare two snapshots. `None` as `old` is the baseline: no change.
+/// What the diff knows beyond the two snapshots: how to compare (the
+/// source's canonical rules) and which items the source showed before the
+/// last snapshot (its seen-item memory).
+pub struct DiffContext<'a> {
+    pub canon: &'a Canon,
+    /// Whether the source showed this item at some earlier poll.
+    pub seen: &'a dyn Fn(&Item) -> bool,
+}
+
+/// Compare two snapshots with the built-in rules and no memory. `None` as
+/// `old` is the baseline: no change.
 pub fn diff(old: Option<&Content>, new: &Content, source_name: &str) -> Vec<NewChange> {
+    let canon = Canon::builtin();
+    diff_in(
+        old,
+        new,
+        source_name,
+        &DiffContext {
+            canon: &canon,
+            seen: &|_| false,
+        },
+    )
+}
+
+/// Compare two snapshots. `None` as `old` is the baseline: no change.
+pub fn diff_in(
+    old: Option<&Content>,
+    new: &Content,
+    source_name: &str,
+    ctx: &DiffContext,
+) -> Vec<NewChange> {
     let Some(old) = old else { return vec![] };
     match (old, new) {
-        (Content::Items { items: a }, Content::Items { items: b }) => diff_items(a, b),
-        (Content::Text { text: a }, Content::Text { text: b }) => diff_text(a, b, source_name),
+        (Content::Items { items: a }, Content::Items { items: b }) => diff_items(a, b, ctx),
+        (Content::Text { text: a }, Content::Text { text: b }) => {
+            diff_text(a, b, source_name, ctx.canon)
+        }
         // The source changed shape (a rule was edited): report the new text as one block.
-        (a, b) => diff_text(&flatten(a), &flatten(b), source_name),
+        (a, b) => diff_text(&flatten(a), &flatten(b), source_name, ctx.canon),
     }
 }
 
@@ -72,15 +104,43 @@ fn flatten(c: &Content) -> String {
     }
 }
 
-/// Two versions of an item that a reader sees as the same: only how their
-/// text was broken into lines or spaced differs (markup reflowed, or a
-/// snapshot stored before extraction rendered text as a browser does).
-fn same_item(a: &Item, b: &Item) -> bool {
-    a == b || (a.link == b.link && rendered(&item_body(a)) == rendered(&item_body(b)))
+/// The keys under which an item is remembered and recognised: its own key
+/// (a guid, else its link, else a hash of its text), the identity of its
+/// link, and a hash of its title and text in canonical form. A site that
+/// regenerates guids, rewrites links or re-types quotes still shows one of
+/// them unchanged.
+pub fn identity_keys(canon: &Canon, it: &Item) -> Vec<String> {
+    let mut keys = vec![it.key.clone()];
+    if let Some(l) = it.link.as_deref().and_then(|l| canon.link(l)) {
+        keys.push(format!("link:{l}"));
+    }
+    keys.push(format!("text:{}", text_identity(canon, it)));
+    keys
 }
 
-fn diff_text(a: &str, b: &str, source_name: &str) -> Vec<NewChange> {
-    if a == b || rendered(a) == rendered(b) {
+/// A hash of an item's title and text in canonical form.
+fn text_identity(canon: &Canon, it: &Item) -> String {
+    let text = strip_title(&it.text, &it.title);
+    crate::normalize::sha256_hex(
+        format!("{}\n{}", canon.text(&it.title), canon.text(&text)).as_bytes(),
+    )[..32]
+        .to_string()
+}
+
+/// An item as compared: title, text and link in canonical form.
+fn canonical_body(canon: &Canon, it: &Item) -> String {
+    let text = strip_title(&it.text, &it.title);
+    let link = it.link.as_deref().and_then(|l| canon.link(l));
+    format!(
+        "{}\n{}\n{}",
+        canon.text(&it.title),
+        canon.text(&text),
+        link.unwrap_or_default()
+    )
+}
+
+fn diff_text(a: &str, b: &str, source_name: &str, canon: &Canon) -> Vec<NewChange> {
+    if a == b || canon.text(a) == canon.text(b) {
         return vec![];
     }
     let d = unified(a, b);
@@ -101,79 +161,174 @@ fn diff_text(a: &str, b: &str, source_name: &str) -> Vec<NewChange> {
     }]
 }
 
-fn diff_items(a: &[Item], b: &[Item]) -> Vec<NewChange> {
-    let old: HashMap<&str, &Item> = a.iter().map(|i| (i.key.as_str(), i)).collect();
-    let new: HashMap<&str, &Item> = b.iter().map(|i| (i.key.as_str(), i)).collect();
-    // An item keyed by a hash of its text (no guid, no link) gets a new key
-    // when its text is only spaced or broken differently: the same item, not
-    // one removed and one added. Matched by rendered text, in order.
-    let mut by_text: HashMap<String, Vec<&str>> = HashMap::new();
-    for it in a.iter().rev() {
-        if it.key.starts_with("hash:") && !new.contains_key(it.key.as_str()) {
-            by_text
-                .entry(rendered(&item_body(it)))
-                .or_default()
-                .push(it.key.as_str());
+/// Which old item each new item is, if any: by key, else by the identity of
+/// its link, else by its canonical title and text, else by its canonical
+/// title when only one old and one new item carry it.
+fn pair_items(canon: &Canon, a: &[Item], b: &[Item]) -> Vec<Option<usize>> {
+    let mut taken = vec![false; a.len()];
+    let mut pair: Vec<Option<usize>> = vec![None; b.len()];
+    let passes: [&dyn Fn(&Item) -> Option<String>; 4] = [
+        &|it| Some(it.key.clone()),
+        &|it| it.link.as_deref().and_then(|l| canon.link(l)),
+        &|it| Some(text_identity(canon, it)),
+        &|it| Some(canon.text(&it.title)).filter(|t| !t.is_empty()),
+    ];
+    for (n, ident) in passes.iter().enumerate() {
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, it) in a.iter().enumerate().filter(|(i, _)| !taken[*i]) {
+            if let Some(k) = ident(it) {
+                index.entry(k).or_default().push(i);
+            }
         }
-    }
-    let mut rekeyed: std::collections::HashSet<&str> = Default::default();
-    let mut out = vec![];
-    for it in b {
-        if it.key.starts_with("hash:") && !old.contains_key(it.key.as_str()) {
-            if let Some(k) = by_text
-                .get_mut(&rendered(&item_body(it)))
-                .and_then(|ks| ks.pop())
-            {
-                rekeyed.insert(k);
+        let mut wanted: HashMap<String, usize> = HashMap::new();
+        if n == 3 {
+            for it in b.iter().zip(&pair).filter(|(_, p)| p.is_none()) {
+                if let Some(k) = ident(it.0) {
+                    *wanted.entry(k).or_default() += 1;
+                }
+            }
+        }
+        for (j, it) in b.iter().enumerate() {
+            if pair[j].is_some() {
                 continue;
             }
-        }
-        match old.get(it.key.as_str()) {
-            None => {
-                let body = item_body(it);
-                out.push(NewChange {
-                    kind: ChangeKind::Added,
-                    item_key: Some(it.key.clone()),
-                    title: it.title.clone(),
-                    link: crate::util::safe_link(it.link.as_deref()),
-                    excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
-                    diff: unified("", &body),
-                    text: it.text.clone(),
-                });
+            let Some(k) = ident(it) else { continue };
+            let Some(cands) = index.get_mut(&k) else {
+                continue;
+            };
+            // A title alone identifies only when it is unique on both sides.
+            if n == 3 && (cands.len() != 1 || wanted.get(&k) != Some(&1)) {
+                continue;
             }
-            Some(prev) if !same_item(prev, it) => {
-                let d = unified(&item_body(prev), &item_body(it));
-                let added = added_lines(&d);
-                out.push(NewChange {
-                    kind: ChangeKind::Modified,
-                    item_key: Some(it.key.clone()),
-                    title: it.title.clone(),
-                    link: crate::util::safe_link(it.link.as_deref()),
-                    excerpt: crate::util::truncate(
-                        if added.is_empty() { &it.text } else { &added },
-                        EXCERPT_CHARS,
-                    ),
-                    diff: d,
-                    text: it.text.clone(),
-                });
+            if let Some(pos) = cands.iter().position(|&i| !taken[i]) {
+                let i = cands.remove(pos);
+                taken[i] = true;
+                pair[j] = Some(i);
             }
-            _ => {}
         }
     }
-    for it in a {
-        if !new.contains_key(it.key.as_str()) && !rekeyed.contains(it.key.as_str()) {
-            out.push(NewChange {
-                kind: ChangeKind::Removed,
-                item_key: Some(it.key.clone()),
-                title: it.title.clone(),
-                link: crate::util::safe_link(it.link.as_deref()),
-                excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
-                diff: unified(&item_body(it), ""),
-                text: String::new(),
-            });
+    pair
+}
+
+fn diff_items(a: &[Item], b: &[Item], ctx: &DiffContext) -> Vec<NewChange> {
+    let canon = ctx.canon;
+    let pair = pair_items(canon, a, b);
+    let mut matched_old = vec![false; a.len()];
+    for i in pair.iter().flatten() {
+        matched_old[*i] = true;
+    }
+    // New to this listing and never seen before: truly added. One the
+    // source showed before (an act sliding back from page 2) is not news.
+    let fresh: Vec<usize> = (0..b.len())
+        .filter(|&j| pair[j].is_none() && !(ctx.seen)(&b[j]))
+        .collect();
+    let mut out = vec![];
+    for (j, it) in b.iter().enumerate() {
+        match pair[j] {
+            None if fresh.contains(&j) => out.push(added(it)),
+            None => {}
+            Some(i) if canonical_body(canon, &a[i]) != canonical_body(canon, it) => {
+                out.push(modified(&a[i], it))
+            }
+            Some(_) => {}
         }
+    }
+    let window_end = sliding_end(&pair, &fresh, b.len());
+    let entering = pair.iter().filter(|p| p.is_none()).count();
+    for i in removed_items(&matched_old, window_end, entering) {
+        out.push(removed(&a[i]));
     }
     out
+}
+
+/// Which end of a listing items leave by when they are only pushed out of
+/// a "latest N" window: the bottom for a newest-first listing (new entries
+/// arrive on top), the top when new entries arrive below every known one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum WindowEnd {
+    Bottom,
+    Top,
+}
+
+fn sliding_end(pair: &[Option<usize>], fresh: &[usize], len: usize) -> WindowEnd {
+    let last_matched = (0..len).rev().find(|&j| pair[j].is_some());
+    match last_matched {
+        Some(last) if !fresh.is_empty() && fresh.iter().all(|&j| j > last) => WindowEnd::Top,
+        _ => WindowEnd::Bottom,
+    }
+}
+
+/// The old items that were withdrawn. An item gone from beyond the last
+/// kept one (on the window's far end) may only have been pushed out by the
+/// `entering` items (new, or back from page 2): as many of those as entered
+/// are not removals; the rest, and every item gone from between kept ones,
+/// are. When nothing was kept at all, every item is reported (the poll's
+/// emptiness checks judge such a listing first).
+fn removed_items(matched_old: &[bool], end: WindowEnd, entering: usize) -> Vec<usize> {
+    let gone: Vec<usize> = (0..matched_old.len())
+        .filter(|&i| !matched_old[i])
+        .collect();
+    if !matched_old.iter().any(|m| *m) {
+        return gone;
+    }
+    // The gone items past the far end, farthest first: those pushed out.
+    let pushed_out: Vec<usize> = match end {
+        WindowEnd::Bottom => {
+            let last_kept = matched_old.iter().rposition(|m| *m).unwrap_or(0);
+            gone.iter()
+                .rev()
+                .copied()
+                .filter(|&i| i > last_kept)
+                .collect()
+        }
+        WindowEnd::Top => {
+            let first_kept = matched_old.iter().position(|m| *m).unwrap_or(0);
+            gone.iter().copied().filter(|&i| i < first_kept).collect()
+        }
+    };
+    let silent: std::collections::HashSet<usize> = pushed_out.into_iter().take(entering).collect();
+    gone.into_iter().filter(|i| !silent.contains(i)).collect()
+}
+
+fn added(it: &Item) -> NewChange {
+    NewChange {
+        kind: ChangeKind::Added,
+        item_key: Some(it.key.clone()),
+        title: it.title.clone(),
+        link: crate::util::safe_link(it.link.as_deref()),
+        excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
+        diff: unified("", &item_body(it)),
+        text: it.text.clone(),
+    }
+}
+
+fn modified(prev: &Item, it: &Item) -> NewChange {
+    let d = unified(&item_body(prev), &item_body(it));
+    let added = added_lines(&d);
+    NewChange {
+        kind: ChangeKind::Modified,
+        item_key: Some(it.key.clone()),
+        title: it.title.clone(),
+        link: crate::util::safe_link(it.link.as_deref()),
+        excerpt: crate::util::truncate(
+            if added.is_empty() { &it.text } else { &added },
+            EXCERPT_CHARS,
+        ),
+        diff: d,
+        text: it.text.clone(),
+    }
+}
+
+fn removed(it: &Item) -> NewChange {
+    NewChange {
+        kind: ChangeKind::Removed,
+        item_key: Some(it.key.clone()),
+        title: it.title.clone(),
+        link: crate::util::safe_link(it.link.as_deref()),
+        excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
+        diff: unified(&item_body(it), ""),
+        text: String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -201,10 +356,18 @@ mod tests {
     #[test]
     fn added_modified_removed() {
         let a = Content::Items {
-            items: vec![item("1", "One", "x"), item("2", "Two", "y")],
+            items: vec![
+                item("1", "One", "x"),
+                item("2", "Two", "y"),
+                item("3", "Three", "w"),
+            ],
         };
         let b = Content::Items {
-            items: vec![item("0", "Zero", "z"), item("1", "One", "x2")],
+            items: vec![
+                item("0", "Zero", "z"),
+                item("1", "One", "x2"),
+                item("3", "Three", "w"),
+            ],
         };
         let ch = diff(Some(&a), &b, "s");
         let kinds: Vec<_> = ch.iter().map(|c| (c.kind, c.title.as_str())).collect();
@@ -218,6 +381,108 @@ mod tests {
         );
         assert!(ch[1].diff.contains("-x\n+x2"), "{}", ch[1].diff);
         assert_eq!(ch[1].excerpt, "x2");
+    }
+
+    fn items(v: Vec<Item>) -> Content {
+        Content::Items { items: v }
+    }
+
+    fn kinds(ch: &[NewChange]) -> Vec<(ChangeKind, String)> {
+        ch.iter().map(|c| (c.kind, c.title.clone())).collect()
+    }
+
+    #[test]
+    fn what_sites_do_without_meaning_anything_is_no_change() {
+        let listing = |key: &dyn Fn(usize) -> String,
+                       link: &dyn Fn(usize) -> String,
+                       t: &dyn Fn(usize) -> String| {
+            items(
+                (1..=4)
+                    .map(|i| Item {
+                        key: key(i),
+                        title: t(i),
+                        link: Some(link(i)),
+                        text: format!("Karar {i} metni"),
+                    })
+                    .collect(),
+            )
+        };
+        let before = listing(
+            &|i| format!("id:urn:cms:{i}"),
+            &|i| format!("http://www.bakanlik.gov.tr/duyuru/{i}"),
+            &|i| format!("\"Telsiz\" duyurusu {i} - ek"),
+        );
+        // A CMS re-import: new guids, https, session ids, typographic quotes.
+        let after = listing(
+            &|i| format!("id:urn:cms2:{}", 100 + i),
+            &|i| format!("https://bakanlik.gov.tr/duyuru/{i};jsessionid=A{i}B?utm_source=rss"),
+            &|i| format!("“Telsiz” duyurusu {i} – ek"),
+        );
+        assert!(diff(Some(&before), &after, "s").is_empty());
+    }
+
+    #[test]
+    fn json_numbers_compare_by_value_where_the_rule_says() {
+        let t = |x: &str| items(vec![item("8517.13", "8517.13", x)]);
+        let json = Canon::with(Some(&crate::canon::CanonRules {
+            text: crate::canon::TextRules {
+                numbers: Some(true),
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .unwrap();
+        let ctx = DiffContext {
+            canon: &json,
+            seen: &|_| false,
+        };
+        assert!(diff_in(
+            Some(&t("duty 1.0 rate 2.50")),
+            &t("duty 1 rate 2.5"),
+            "s",
+            &ctx
+        )
+        .is_empty());
+        assert_eq!(
+            diff_in(Some(&t("duty 1.0")), &t("duty 1.5"), "s", &ctx).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_latest_n_window_slides_without_removals_and_returns_are_not_new() {
+        let n = |r: std::ops::RangeInclusive<u32>| {
+            items(
+                r.rev()
+                    .map(|i| item(&i.to_string(), &format!("Act {i}"), "t"))
+                    .collect(),
+            )
+        };
+        // Newest first; act 11 arrives on top, act 1 slides to page 2.
+        let ch = diff(Some(&n(1..=10)), &n(2..=11), "s");
+        assert_eq!(kinds(&ch), vec![(ChangeKind::Added, "Act 11".into())]);
+        // The newest (11) is withdrawn: act 1 slides back from page 2. It was
+        // seen before, so it is not news; the withdrawal is.
+        let seen: &dyn Fn(&Item) -> bool = &|it| it.key == "1";
+        let canon = Canon::builtin();
+        let ctx = DiffContext {
+            canon: &canon,
+            seen,
+        };
+        let ch = diff_in(Some(&n(2..=11)), &n(1..=10), "s", &ctx);
+        assert_eq!(kinds(&ch), vec![(ChangeKind::Removed, "Act 11".into())]);
+        // A listing that only shrinks lost its last item for real.
+        let ch = diff(Some(&n(1..=10)), &n(2..=10), "s");
+        assert_eq!(kinds(&ch), vec![(ChangeKind::Removed, "Act 1".into())]);
+        // Oldest first, new entries appended: the top slides out.
+        let up = |r: std::ops::RangeInclusive<u32>| {
+            items(
+                r.map(|i| item(&i.to_string(), &format!("Act {i}"), "t"))
+                    .collect(),
+            )
+        };
+        let ch = diff(Some(&up(1..=10)), &up(2..=11), "s");
+        assert_eq!(kinds(&ch), vec![(ChangeKind::Added, "Act 11".into())]);
     }
 
     #[test]

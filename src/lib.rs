@@ -12,6 +12,7 @@
 //! - `app` (the shared context), `store`, `events` + `metrics`, `model`, `util`
 
 pub mod app;
+pub mod canon;
 pub mod classify;
 pub mod cli;
 pub mod clock;
