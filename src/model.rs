@@ -135,11 +135,58 @@ pub enum HsLevel {
 }
 
 impl HsCode {
-    /// `8517.62`, `851762`, `8517.62.00`, `HS 8517`: normalized to digits and dots.
+    /// `8517.62`, `8517,62`, `851762`, `8517 62`, `8517.62.00`, `HS 8517`:
+    /// normalized to digits and dots. A decimal comma between digits is a dot.
     pub fn parse(s: &str) -> Result<HsCode, String> {
-        regwatch_classify::normalize_hs(s)
+        let dotted: String = {
+            let b = s.as_bytes();
+            s.char_indices()
+                .map(|(i, c)| {
+                    let between = i > 0
+                        && b[i - 1].is_ascii_digit()
+                        && b.get(i + 1).is_some_and(u8::is_ascii_digit);
+                    if c == ',' && between {
+                        '.'
+                    } else {
+                        c
+                    }
+                })
+                .collect()
+        };
+        regwatch_classify::normalize_hs(&dotted)
             .map(HsCode)
             .ok_or_else(|| format!("`{s}` is not an HS code: write e.g. 8517.62 or 851762"))
+    }
+
+    /// The HS codes of one typed value: codes separated by `;`, `|`, a
+    /// comma followed by a space, or a line break. Within a code, a comma or
+    /// space between digit groups joins them (`8517,62` and `8517 62` are
+    /// 8517.62, never 8517 and chapter 62); a two-digit code is a chapter
+    /// only when written alone. Space-separated codes of four or more
+    /// digits each are a list (`8517 8471`).
+    pub fn parse_list(s: &str) -> Result<Vec<HsCode>, String> {
+        let mut out = vec![];
+        for piece in s.split([';', '|', '\n']).flat_map(|p| p.split(", ")) {
+            let mut code = String::new();
+            for tok in piece.split_whitespace() {
+                let continues = !code.is_empty()
+                    && tok.len() == 2
+                    && tok.bytes().all(|b| b.is_ascii_digit())
+                    && hs_digit_count(&code) >= 4;
+                if continues {
+                    code.push('.');
+                } else if !code.is_empty() && !code.ends_with(['.', ',']) {
+                    out.push(HsCode::parse(&code)?);
+                    code.clear();
+                }
+                code.push_str(tok);
+            }
+            let code = code.trim_matches([',', ' ']);
+            if !code.is_empty() {
+                out.push(HsCode::parse(code)?);
+            }
+        }
+        Ok(out)
     }
     /// The code as written, normalized (`8517.62.00`).
     pub fn as_str(&self) -> &str {
@@ -171,6 +218,10 @@ impl HsCode {
         v
     }
 }
+fn hs_digit_count(s: &str) -> usize {
+    s.bytes().filter(u8::is_ascii_digit).count()
+}
+
 impl TryFrom<String> for HsCode {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
@@ -701,5 +752,27 @@ mod tests {
         assert!(SourceId::parse("tr-resmi-gazete").is_ok());
         assert!(SourceId::parse("TR gazette").is_err());
         assert!(SourceId::parse("").is_err());
+    }
+
+    #[test]
+    fn hs_input_as_people_type_it() {
+        let one = |s: &str| {
+            HsCode::parse_list(s)
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().to_string())
+                .collect::<Vec<_>>()
+        };
+        for typed in ["8517.62", "8517,62", "851762", "8517 62", " 8517.62 "] {
+            assert_eq!(one(typed), vec!["8517.62"], "{typed}");
+        }
+        assert_eq!(one("8517 62 00"), vec!["8517.62.00"]);
+        assert_eq!(one("8517;8471"), vec!["8517", "8471"]);
+        assert_eq!(one("8517, 8471.30"), vec!["8517", "8471.30"]);
+        assert_eq!(one("8517 8471"), vec!["8517", "8471"]);
+        // A chapter only when written alone.
+        assert_eq!(one("85"), vec!["85"]);
+        assert!(HsCode::parse_list("8517,6x").is_err());
+        assert_eq!(HsCode::parse("8517,62").unwrap().as_str(), "8517.62");
     }
 }

@@ -45,7 +45,7 @@ pub async fn check(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> ApiRes
         .ok_or_else(|| ApiError::bad("give country=CC (the destination)"))?;
     let q = CheckQuery {
         country: country.to_string(),
-        hs: p.all("hs"),
+        hs: p.raw_all("hs"),
         category: p.get("category").map(str::to_string),
         since: p.get("since").map(str::to_string),
     };

@@ -167,6 +167,15 @@ impl Params {
             })
             .collect()
     }
+    /// Every value of `key` as typed (HS codes: split by the service, which
+    /// knows that `8517,62` is one code).
+    pub fn raw_all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, v)| k == key && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    }
     /// The query string of these parameters without `drop` keys and empty values.
     pub fn query_without(&self, drop: &[&str]) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
@@ -189,7 +198,7 @@ impl Params {
             since: self.get("since").map(str::to_string),
             country: self.get("country").map(str::to_string),
             category: self.get("category").map(str::to_string),
-            hs: self.all("hs"),
+            hs: self.raw_all("hs"),
             source: self.get("source").map(str::to_string),
             case_id: self.get("case").map(str::to_string),
             query: self

@@ -199,7 +199,7 @@ pub async fn index(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> Respon
         form => context! {
             country => p.get("country").unwrap_or(""),
             category => p.get("category").unwrap_or("").to_lowercase(),
-            hs => p.all("hs").join(", "),
+            hs => p.raw_all("hs").join(", "),
             query => p.get("query").or_else(|| p.get("q")).unwrap_or(""),
             since => since,
             source => p.get("source").unwrap_or(""),
@@ -382,7 +382,7 @@ pub async fn check(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> Respon
     let p = Params::parse(q.as_deref());
     let form = context! {
         country => p.get("country").unwrap_or("").to_uppercase(),
-        hs => p.all("hs").join(", "),
+        hs => p.raw_all("hs").join(", "),
         category => p.get("category").unwrap_or("").to_lowercase(),
         since => p.get("since").unwrap_or(""),
     };
@@ -396,7 +396,7 @@ pub async fn check(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> Respon
     };
     let q = services::check::CheckQuery {
         country: country.to_string(),
-        hs: p.all("hs"),
+        hs: p.raw_all("hs"),
         category: p.get("category").map(str::to_string),
         since: p.get("since").map(str::to_string),
     };

@@ -52,17 +52,19 @@ pub fn parse_since(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Service
     })
 }
 
-/// HS codes a person typed, parsed.
+/// HS codes a person typed, parsed: each value may hold several codes
+/// (see [`HsCode::parse_list`]: `8517,62` is one code, 8517.62).
 pub fn parse_hs(hs: &[String]) -> Result<Vec<HsCode>, ServiceError> {
-    if hs.len() > MAX_HS_CODES {
-        return Err(ServiceError::invalid(format!(
-            "{} HS codes given: at most {MAX_HS_CODES} per query",
-            hs.len()
-        )));
+    let mut out = vec![];
+    for h in hs {
+        out.extend(HsCode::parse_list(h).map_err(ServiceError::Invalid)?);
+        if out.len() > MAX_HS_CODES {
+            return Err(ServiceError::invalid(format!(
+                "more than {MAX_HS_CODES} HS codes given: at most {MAX_HS_CODES} per query"
+            )));
+        }
     }
-    hs.iter()
-        .map(|h| HsCode::parse(h).map_err(ServiceError::Invalid))
-        .collect()
+    Ok(out)
 }
 
 /// The store filter for HS codes: each code's digits and its HS 2017/2022 equivalents'.
