@@ -9,6 +9,7 @@
 mod correlation;
 mod dates;
 mod hs;
+pub mod nomenclature;
 mod norm;
 mod origin;
 mod taxonomy;
