@@ -8,7 +8,9 @@
 
 mod correlation;
 mod dates;
+mod gist;
 mod hs;
+pub mod nomenclature;
 mod norm;
 mod origin;
 mod taxonomy;
@@ -16,6 +18,7 @@ mod wto;
 
 pub use correlation::{hs_correlated, hs_equivalents, HsVersion, Relation};
 pub use dates::effective_date;
+pub use gist::{gist, Gist};
 pub use hs::{extract_hs_codes, hs_digits, hs_overlap, normalize_hs};
 pub use norm::{contains_keyword, fold_public as fold};
 pub use origin::origins;
