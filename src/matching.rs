@@ -388,24 +388,43 @@ mod tests {
 
     #[test]
     fn hs_versions_are_equivalent() {
-        let c = case("C", "VN", &["8517.13"], &[], &["IMEI"], "open");
-        let (s, r) = m("VN", &tags(&["8517.12"], &[]), "", &c).unwrap();
+        // A one-to-one row of the published correlation: 3827.11 (HS 2022) = 3824.71 (HS 2017).
+        let c = case("C", "VN", &["3827.11"], &[], &[], "open");
+        let (s, r) = m("VN", &tags(&["3824.71"], &[]), "", &c).unwrap();
         assert_eq!(s, Strength::Direct);
-        assert!(r.starts_with("HS 8517.13 ≡ 8517.12 (HS 2017/2022)"), "{r}");
+        assert!(r.contains('≡'), "{r}");
         assert!(!r.contains('⊂'), "an equivalence is not a subset: {r}");
+        // 8517.13 and 8517.12 share goods (a split): related, not direct.
+        let c = case("C", "VN", &["8517.13"], &[], &["IMEI"], "open");
+        let (s, _) = m("VN", &tags(&["8517.12"], &[]), "", &c).unwrap();
+        assert_eq!(s, Strength::Related);
     }
 
     #[test]
-    fn every_correlated_code_reaches_a_case_on_the_other_version_and_back() {
-        let table = include_str!("../crates/classify/correlation/hs2017-hs2022.csv");
+    fn correlated_codes_reach_a_case_on_the_other_version_and_back() {
+        // Every 25th row of the published table, and every one-to-one row
+        // whose codes differ (a renumbering): a full pass takes minutes in a
+        // debug build.
+        let table = include_str!("../crates/classify/data/hs2017-hs2022-correlation.csv");
         let mut rows = 0;
-        for line in table.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-            let cols: Vec<&str> = line.splitn(4, ',').collect();
-            let (old, new, relation) = (cols[0], cols[1], cols[2]);
-            let expect = if relation == "part" {
-                Strength::Related
-            } else {
+        let lines = table
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .skip(1);
+        for (i, line) in lines.enumerate() {
+            let cols: Vec<&str> = line.split(',').map(str::trim).collect();
+            let (new, old, relation) = (cols[0], cols[1], cols[2]);
+            if new.starts_with("9999") || old.starts_with("9999") {
+                continue;
+            }
+            let renumbered = relation == "1:1" && new != old;
+            if i % 25 != 0 && !renumbered {
+                continue;
+            }
+            let expect = if relation == "1:1" {
                 Strength::Direct
+            } else {
+                Strength::Related
             };
             for (case_code, change_code) in [(old, new), (new, old)] {
                 let c = case("C", "TR", &[case_code], &[], &[], "open");
@@ -417,13 +436,13 @@ mod tests {
                     s <= expect,
                     "{case_code} vs {change_code} ({relation}): {s:?} {r}"
                 );
-                if relation == "equivalent" || relation == "split" {
-                    assert!(r.contains('≡') || r.contains('⊂') || r.contains('='), "{r}");
+                if renumbered {
+                    assert!(r.contains('≡'), "{r}");
                 }
             }
             rows += 1;
         }
-        assert!(rows > 100, "{rows} rows");
+        assert!(rows > 600, "{rows} rows");
     }
 
     #[test]
