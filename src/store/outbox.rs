@@ -21,7 +21,8 @@ pub struct Delivery {
     pub created_at: Option<DateTime<Utc>>,
 }
 
-pub async fn enqueue(
+/// Queue one delivery in the transaction that records what it is about.
+pub(super) async fn enqueue(
     tx: &mut super::Tx<'_>,
     channel: &str,
     kind: &str,
