@@ -1,7 +1,7 @@
 //! Cases in the store, and their matches with changes (recorded with a
 //! change, or when a case is matched back against the change log).
 
-use super::{ts, Store, Tx};
+use super::db::{ts, Store, Tx};
 use crate::model::{Case, CaseMatch, Change, Strength};
 use chrono::{DateTime, Utc};
 use sqlx::Row;

@@ -2,8 +2,9 @@
 //! and outbox rows, in the transaction of its poll or field report) and
 //! reading it back with every filter of the front ends.
 
-use super::{cases, outbox, parse_ts, stories, ts, Backend, ChangeRecord, Store, Tx};
-use crate::model::{Change, ChangeKind, Country, Tags};
+use super::db::{parse_ts, ts, Backend, Store, Tx};
+use super::{cases, outbox, stories};
+use crate::model::{Change, ChangeKind, ChangeRecord, Country, Tags};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 

@@ -5,7 +5,7 @@
 //! instance that dies leaves leases that expire, and the others take its
 //! sources over.
 
-use super::{ts, Store};
+use super::db::{parse_ts, ts, Store};
 use chrono::{DateTime, Utc};
 
 /// The plan of a source parked because it is not (or no longer) an enabled
@@ -72,7 +72,7 @@ impl Store {
             .fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(rows
             .into_iter()
-            .map(|(id, t)| (id, t.and_then(|t| super::parse_ts(&t))))
+            .map(|(id, t)| (id, t.and_then(|t| parse_ts(&t))))
             .collect())
     }
 
@@ -88,7 +88,7 @@ impl Store {
         .bind(PARKED)
         .fetch_one(&self.pool)
         .await?;
-        Ok(t.and_then(|t| super::parse_ts(&t)))
+        Ok(t.and_then(|t| parse_ts(&t)))
     }
 
     /// Make the store's plan match the configuration: a row for every

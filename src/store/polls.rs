@@ -3,9 +3,10 @@
 //! with their outbox rows, health alerts, state), and the health rows and
 //! fetch log the front ends show.
 
-use super::{changes, outbox, snapshots, ts, Backend, Health, PollOutcome, Store, Tx};
+use super::db::{parse_ts, ts, Backend, Store, Tx};
+use super::{changes, outbox, snapshots};
 use crate::health::{self, Standing, Transition, Verdict};
-use crate::model::SourceHealth;
+use crate::model::{HealthChange as Health, PollOutcome, SourceHealth};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -83,12 +84,8 @@ impl Store {
                 last_snapshot_id: r.get(2),
                 consecutive_failures: r.get(3),
                 down: r.get::<i64, _>(4) != 0,
-                next_poll_at: r
-                    .get::<Option<String>, _>(5)
-                    .and_then(|s| super::parse_ts(&s)),
-                last_poll_at: r
-                    .get::<Option<String>, _>(6)
-                    .and_then(|s| super::parse_ts(&s)),
+                next_poll_at: r.get::<Option<String>, _>(5).and_then(|s| parse_ts(&s)),
+                last_poll_at: r.get::<Option<String>, _>(6).and_then(|s| parse_ts(&s)),
                 last_hash: r.get(7),
                 suspect_hash: r.get(8),
                 body_hash: r.get(9),
@@ -187,17 +184,11 @@ impl Store {
             .into_iter()
             .map(|r| SourceHealth {
                 id: r.get(0),
-                last_poll_at: r
-                    .get::<Option<String>, _>(1)
-                    .and_then(|s| super::parse_ts(&s)),
-                last_success_at: r
-                    .get::<Option<String>, _>(2)
-                    .and_then(|s| super::parse_ts(&s)),
+                last_poll_at: r.get::<Option<String>, _>(1).and_then(|s| parse_ts(&s)),
+                last_success_at: r.get::<Option<String>, _>(2).and_then(|s| parse_ts(&s)),
                 last_error: r.get(3),
                 consecutive_failures: r.get(4),
-                next_poll_at: r
-                    .get::<Option<String>, _>(5)
-                    .and_then(|s| super::parse_ts(&s)),
+                next_poll_at: r.get::<Option<String>, _>(5).and_then(|s| parse_ts(&s)),
                 down: r.get::<i64, _>(6) != 0,
             })
             .collect())
@@ -229,7 +220,7 @@ impl Store {
         .bind(source_id)
         .fetch_one(&self.pool)
         .await?;
-        Ok(t.and_then(|t| super::parse_ts(&t)))
+        Ok(t.and_then(|t| parse_ts(&t)))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Review marks on changes: every mark is kept (the audit trail); a
 //! change shows its last.
 
-use super::{ts, Store};
+use super::db::{ts, Store};
 use crate::model::{Change, Review};
 use chrono::{DateTime, Utc};
 

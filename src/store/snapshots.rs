@@ -1,7 +1,7 @@
 //! Snapshots: the content a poll read, stored once per distinct content
 //! (by its hash) and compressed; a source's snapshots point at it.
 
-use super::{ts, Store, Tx};
+use super::db::{ts, Store, Tx};
 use crate::model::Content;
 use anyhow::Context;
 use chrono::{DateTime, Utc};

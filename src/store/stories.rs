@@ -2,8 +2,8 @@
 //! each is recorded (whether two titles name the same act is
 //! [`crate::story`]'s to say) and read back with each change.
 
-use super::{parse_ts, ts, Backend, ChangeRecord, Store, Tx};
-use crate::model::{Change, ChangeKind, StoryMember};
+use super::db::{parse_ts, ts, Backend, Store, Tx};
+use crate::model::{Change, ChangeKind, ChangeRecord, StoryMember};
 use chrono::{DateTime, Utc};
 
 /// The PostgreSQL advisory lock that serializes story linking ("rwstory").
