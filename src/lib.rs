@@ -9,7 +9,8 @@
 //! - `poll`: one poll, through the stages in pipeline order:
 //!   source (`config`, `rules`) -> `schedule` -> `fetch` -> `extract` ->
 //!   `normalize` -> `diff` -> `classify` -> `matching` -> `route` -> record (`store`)
-//! - `app` (the shared context), `store`, `events` + `metrics`, `model`, `util`
+//! - `app` (the shared context), `store`, `health` (the source-health policy
+//!   the store records), `events` + `metrics`, `model`, `util`
 
 pub mod app;
 pub mod canon;
@@ -22,6 +23,7 @@ pub mod diff;
 pub mod events;
 pub mod extract;
 pub mod fetch;
+pub mod health;
 pub mod journal;
 pub mod matching;
 pub mod metrics;

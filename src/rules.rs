@@ -9,7 +9,6 @@ use regex::Regex;
 use scraper::Selector;
 use serde::Deserialize;
 use serde_json_path::JsonPath;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `[source.extract]` as written.
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
@@ -207,12 +206,15 @@ pub struct CompiledRules {
     pub fingerprint: String,
 }
 
-static COMPILED: AtomicUsize = AtomicUsize::new(0);
+#[cfg(any(test, feature = "test-counters"))]
+static COMPILED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// How many rule sets were compiled since the process started (a test
-/// checks that polling never compiles again).
+/// checks that polling never compiles again). Counted for tests only
+/// (feature `test-counters`).
+#[cfg(any(test, feature = "test-counters"))]
 pub fn compile_count() -> usize {
-    COMPILED.load(Ordering::Relaxed)
+    COMPILED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 fn opt_css(key: &'static str, s: &Option<String>) -> Result<Option<Css>, RuleError> {
@@ -311,7 +313,8 @@ impl JsonRules {
 impl CompiledRules {
     /// Compile (and so validate) the rules of a source of `kind`.
     pub fn compile(kind: SourceKind, x: &ExtractRules) -> Result<CompiledRules, RuleError> {
-        COMPILED.fetch_add(1, Ordering::Relaxed);
+        #[cfg(any(test, feature = "test-counters"))]
+        COMPILED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let ignore = x
             .ignore
             .iter()

@@ -292,13 +292,10 @@ enabled = true
         let now = app.now();
         // Every source polled and planned for next year, but three.
         let ids: Vec<&str> = app.sources.all().iter().map(|s| s.id()).collect();
-        let later = crate::store::ts(now + chrono::Duration::days(300));
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE source_state SET next_poll_at = '{later}'"
-        )))
-        .execute(&app.store.pool)
-        .await
-        .unwrap();
+        app.store
+            .plan_every_source(now + chrono::Duration::days(300))
+            .await
+            .unwrap();
         for id in ["s7", "s1500", "s2999"] {
             app.store
                 .set_next_poll(id, now - chrono::Duration::seconds(5))

@@ -38,10 +38,13 @@ pub enum ExtractError {
     Rule(String),
 }
 
+#[cfg(any(test, feature = "test-counters"))]
 static EXTRACTIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// How many documents were extracted since the process started (a test
 /// checks that a body fetched again byte for byte is not parsed again).
+/// Counted for tests only (feature `test-counters`).
+#[cfg(any(test, feature = "test-counters"))]
 pub fn extraction_count() -> usize {
     EXTRACTIONS.load(std::sync::atomic::Ordering::Relaxed)
 }
@@ -56,6 +59,7 @@ pub fn extract(
     content_type: Option<&str>,
     url: &url::Url,
 ) -> Result<Content, ExtractError> {
+    #[cfg(any(test, feature = "test-counters"))]
     EXTRACTIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let is_pdf = kind == SourceKind::Pdf || body.starts_with(b"%PDF-");
     if !is_pdf && !rules.fail_if.is_empty() {

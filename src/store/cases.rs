@@ -1,7 +1,8 @@
-//! Cases in the store.
+//! Cases in the store, and their matches with changes (recorded with a
+//! change, or when a case is matched back against the change log).
 
-use super::{ts, Store};
-use crate::model::Case;
+use super::db::{ts, Store, Tx};
+use crate::model::{Case, CaseMatch, Change, Strength};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -95,19 +96,12 @@ impl Store {
     pub async fn add_case_matches(
         &self,
         case_id: &str,
-        matches: &[(i64, crate::model::Strength, String)],
+        matches: &[(i64, Strength, String)],
     ) -> anyhow::Result<usize> {
         let mut tx = self.pool.begin().await?;
         let mut n = 0;
         for (change_id, strength, reason) in matches {
-            n += sqlx::query("INSERT INTO case_matches (change_id, case_id, reason, strength) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
-                .bind(change_id)
-                .bind(case_id)
-                .bind(reason)
-                .bind(strength.as_str())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected() as usize;
+            n += insert_match(&mut tx, *change_id, case_id, reason, *strength).await? as usize;
         }
         tx.commit().await?;
         Ok(n)
@@ -121,4 +115,52 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    /// Each change's case matches, by case id.
+    pub(super) async fn attach_cases(&self, changes: &mut [Change]) -> anyhow::Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = changes.iter().map(|c| c.id.to_string()).collect();
+        let sql = format!(
+            "SELECT m.change_id, m.case_id, c.link, m.reason, m.strength FROM case_matches m
+             LEFT JOIN cases c ON c.id = m.case_id
+             WHERE m.change_id IN ({}) ORDER BY m.case_id",
+            ids.join(",")
+        );
+        let rows: Vec<(i64, String, Option<String>, String, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&self.pool)
+                .await?;
+        for (cid, case, link, reason, strength) in rows {
+            if let Some(c) = changes.iter_mut().find(|c| c.id == cid) {
+                c.cases.push(CaseMatch {
+                    id: case,
+                    link,
+                    strength: Strength::parse(&strength).unwrap_or_default(),
+                    reason,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Record that a change matches a case (once). Returns 1 when recorded, 0
+/// when it was already.
+pub(super) async fn insert_match(
+    tx: &mut Tx<'_>,
+    change_id: i64,
+    case_id: &str,
+    reason: &str,
+    strength: Strength,
+) -> anyhow::Result<u64> {
+    Ok(sqlx::query("INSERT INTO case_matches (change_id, case_id, reason, strength) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+        .bind(change_id)
+        .bind(case_id)
+        .bind(reason)
+        .bind(strength.as_str())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected())
 }

@@ -2,7 +2,7 @@
 //! one (typically SQLite → PostgreSQL), preserving ids, in batches, in one
 //! transaction on the target.
 
-use super::{Backend, Store};
+use super::db::{Backend, Store, Tx};
 use futures_util::TryStreamExt;
 use sqlx::Row;
 
@@ -286,7 +286,7 @@ impl Store {
 }
 
 async fn insert_batch(
-    tx: &mut super::Tx<'_>,
+    tx: &mut Tx<'_>,
     t: &Table,
     cols: &[&str],
     batch: Vec<Vec<Value>>,

@@ -1,10 +1,11 @@
-//! Source leases: several daemon instances share one database, and each due
-//! source is polled by exactly one of them. An instance claims due sources
+//! The plan (when each source is next due) and source leases: several
+//! daemon instances share one database, and each due source is polled by
+//! exactly one of them. An instance claims due sources
 //! for a while (the lease); recording the poll releases the lease. An
 //! instance that dies leaves leases that expire, and the others take its
 //! sources over.
 
-use super::{ts, Store};
+use super::db::{parse_ts, ts, Store};
 use chrono::{DateTime, Utc};
 
 /// The plan of a source parked because it is not (or no longer) an enabled
@@ -12,6 +13,19 @@ use chrono::{DateTime, Utc};
 pub const PARKED: &str = "9999-12-31T00:00:00.000000Z";
 
 impl Store {
+    /// Plan a source's next poll at `at`.
+    pub async fn set_next_poll(&self, source_id: &str, at: DateTime<Utc>) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO source_state (source_id, next_poll_at) VALUES ($1, $2)
+             ON CONFLICT(source_id) DO UPDATE SET next_poll_at = excluded.next_poll_at",
+        )
+        .bind(source_id)
+        .bind(ts(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Up to `limit` sources due at `now` (never polled, or their plan
     /// reached) and not leased to another instance, most overdue first, with
     /// their plans. Read through the `next_poll_at` index: the cost does not
@@ -53,11 +67,12 @@ impl Store {
                 .await?,
             );
         }
+        #[cfg(test)]
         self.scheduler_rows
             .fetch_add(rows.len() as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(rows
             .into_iter()
-            .map(|(id, t)| (id, t.and_then(|t| super::parse_ts(&t))))
+            .map(|(id, t)| (id, t.and_then(|t| parse_ts(&t))))
             .collect())
     }
 
@@ -73,7 +88,7 @@ impl Store {
         .bind(PARKED)
         .fetch_one(&self.pool)
         .await?;
-        Ok(t.and_then(|t| super::parse_ts(&t)))
+        Ok(t.and_then(|t| parse_ts(&t)))
     }
 
     /// Make the store's plan match the configuration: a row for every
@@ -121,12 +136,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok(park.len() as u64)
-    }
-
-    /// Rows the scheduler's queries have returned so far.
-    pub fn scheduler_rows_read(&self) -> u64 {
-        self.scheduler_rows
-            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Claim up to `limit` of `source_ids` that are due at `now` (never polled,
@@ -240,5 +249,24 @@ impl Store {
         .bind(ts(now))
         .fetch_all(&self.pool)
         .await?)
+    }
+}
+
+/// What the scheduler's tests look at.
+#[cfg(test)]
+impl Store {
+    /// Rows the scheduler's queries have returned so far.
+    pub(crate) fn scheduler_rows_read(&self) -> u64 {
+        self.scheduler_rows
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Plan every source's next poll at `at`, in one statement.
+    pub(crate) async fn plan_every_source(&self, at: DateTime<Utc>) -> anyhow::Result<()> {
+        sqlx::query("UPDATE source_state SET next_poll_at = $1")
+            .bind(ts(at))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

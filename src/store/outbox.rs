@@ -1,7 +1,7 @@
 //! The persistent outbox: deliveries queued in the transaction that records
 //! what they are about, claimed by senders, retried with backoff, never lost.
 
-use super::{parse_ts, ts, Store};
+use super::db::{parse_ts, ts, Store, Tx};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -21,8 +21,9 @@ pub struct Delivery {
     pub created_at: Option<DateTime<Utc>>,
 }
 
-pub async fn enqueue(
-    tx: &mut super::Tx<'_>,
+/// Queue one delivery in the transaction that records what it is about.
+pub(super) async fn enqueue(
+    tx: &mut Tx<'_>,
     channel: &str,
     kind: &str,
     change_id: Option<i64>,

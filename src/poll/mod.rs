@@ -1,0 +1,388 @@
+//! One poll of one source, top to bottom: fetch -> extract -> normalize ->
+//! diff -> classify -> match -> route -> record (with outbox rows) in one
+//! transaction.
+//!
+//! [`poll_source`] reads as that sequence: [`observe`] runs the stages, any
+//! of which may end the poll with its outcome (failed, not modified, the
+//! same bytes, the same content, held as suspect, changed); the store
+//! records the outcome and the poll reports it. `plan` says where and when
+//! a source is polled, `records` makes its changes ready to record.
+
+use crate::app::App;
+use crate::config::Source;
+use crate::events::{PollFinished, SourceHealthChanged};
+use crate::extract::{self, ExtractError};
+use crate::fetch::{FetchOutcome, Fetched, Fetcher, Validators};
+use crate::model::{Content, HealthChange, PollOutcome, PollStatus, SourceKind};
+use crate::normalize::content_hash;
+use crate::store::{PollRecord, PollResult, SourceState};
+use chrono::{DateTime, Utc};
+use std::time::Instant;
+
+mod plan;
+mod records;
+
+pub use plan::{jitter_within, next_due, source_url};
+pub use records::MAX_FOLLOW_PER_POLL;
+
+#[derive(Debug, Clone)]
+pub struct PollSummary {
+    pub source: String,
+    pub status: PollStatus,
+    pub change_ids: Vec<i64>,
+    pub health: Option<HealthChange>,
+    pub elapsed_ms: u64,
+}
+
+/// Poll one source now and record the outcome.
+pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSummary> {
+    let t0 = Instant::now();
+    let started_at = app.now();
+    let state = app.store.state(source.id()).await?;
+    let mut record = PollRecord {
+        source_id: source.id().to_string(),
+        jurisdiction: source.def.jurisdiction.to_string(),
+        started_at,
+        duration_ms: 0,
+        status: None,
+        bytes: None,
+        outcome: PollOutcome::NotModified,
+        expected_snapshot: state.last_snapshot_id,
+        body_hash: None,
+        next_poll_at: Some(next_due(app, source, started_at)),
+        down_after: app.config.health.failures_before_alert,
+        health_channels: app.health_channels(),
+    };
+    record.outcome = observe(app, source, &state, &mut record).await?;
+    let status = status_of(&record.outcome);
+    record.duration_ms = t0.elapsed().as_millis() as i64;
+    let recorded = app.store.record_poll(record).await?;
+    Ok(report(source, status, recorded, t0))
+}
+
+/// The stages of one poll, each of which may end it with its outcome:
+/// fetch (failed, or not modified), the very bytes last extracted, extract
+/// (failed), the same content, a sudden shrink (held as suspect), and at
+/// last the diff, its changes tagged, matched and routed. `record` takes
+/// the fetch's status, size and body hash on the way.
+async fn observe(
+    app: &App,
+    source: &Source,
+    state: &SourceState,
+    record: &mut PollRecord,
+) -> anyhow::Result<PollOutcome> {
+    let validators = stored_validators(state);
+    let f = match fetch_source(&app.fetcher, source, &validators, record.started_at).await {
+        Err(e) => return Ok(failed(e)),
+        Ok(FetchOutcome::NotModified { .. }) => {
+            record.status = Some(304);
+            return Ok(PollOutcome::NotModified);
+        }
+        Ok(FetchOutcome::Fetched(f)) => f,
+    };
+    record.status = Some(f.status as i64);
+    record.bytes = Some(f.body.len() as i64);
+    let body_hash = body_hash(source, &f.body);
+    let same_bytes = state.last_snapshot_id.is_some()
+        && state.suspect_hash.is_none()
+        && state.body_hash.as_deref() == Some(body_hash.as_str());
+    record.body_hash = Some(body_hash);
+    let etag = f.validators.etag.clone();
+    let last_modified = f.validators.last_modified.clone();
+    if same_bytes {
+        // The very bytes last extracted, under the same rules: no parsing.
+        return Ok(PollOutcome::Unchanged {
+            etag,
+            last_modified,
+        });
+    }
+    let content = match extract_content(app, source, state, f).await? {
+        Ok(content) => content,
+        Err(e) => return Ok(failed(e)),
+    };
+    let hash = content_hash(&content);
+    if state.last_hash.as_deref() == Some(hash.as_str()) {
+        return Ok(PollOutcome::Unchanged {
+            etag,
+            last_modified,
+        });
+    }
+    let previous = last_content(app, state).await?;
+    if let Some(reason) = held(state, previous.as_ref(), &content, &hash) {
+        return Ok(PollOutcome::Suspect { hash, reason });
+    }
+    let raw = crate::diff::diff(previous.as_ref(), &content, &source.def.name);
+    let changes = records::build_records(app, source, raw).await?;
+    Ok(PollOutcome::Changed {
+        content,
+        hash,
+        etag,
+        last_modified,
+        baseline: previous.is_none(),
+        changes,
+    })
+}
+
+/// The poll's events (each logged and counted) and its summary.
+fn report(source: &Source, status: PollStatus, recorded: PollResult, t0: Instant) -> PollSummary {
+    let id = source.id();
+    // Another poll of this source (another process, an instance sharing the
+    // database) was recorded meanwhile and reported what changed; this one
+    // recorded nothing but its fetch.
+    let status = if recorded.superseded {
+        tracing::info!(source = %id, "another poll of this source was recorded meanwhile; this one recorded only its fetch");
+        PollStatus::Unchanged
+    } else {
+        status
+    };
+    let elapsed_ms = t0.elapsed().as_millis() as u64;
+    PollFinished {
+        source: id,
+        url: &source.def.url,
+        status: &status,
+        elapsed_ms,
+        changes: recorded.change_ids.len(),
+    }
+    .emit();
+    if let Some(change) = recorded.health {
+        SourceHealthChanged {
+            source: id,
+            change,
+            error: match &status {
+                PollStatus::Failed(e) => Some(e),
+                _ => None,
+            },
+        }
+        .emit();
+    }
+    PollSummary {
+        source: id.to_string(),
+        status,
+        change_ids: recorded.change_ids,
+        health: recorded.health,
+        elapsed_ms,
+    }
+}
+
+/// The poll's result as its caller sees it.
+fn status_of(outcome: &PollOutcome) -> PollStatus {
+    match outcome {
+        PollOutcome::NotModified => PollStatus::NotModified,
+        PollOutcome::Unchanged { .. } => PollStatus::Unchanged,
+        PollOutcome::Changed { baseline: true, .. } => PollStatus::Baseline,
+        PollOutcome::Changed { changes, .. } => PollStatus::Changed(changes.len()),
+        PollOutcome::Failed { error } => PollStatus::Failed(error.clone()),
+        PollOutcome::Suspect { reason, .. } => PollStatus::Suspect(reason.clone()),
+    }
+}
+
+fn failed(e: impl std::fmt::Display) -> PollOutcome {
+    PollOutcome::Failed {
+        error: e.to_string(),
+    }
+}
+
+/// The validators of a conditional GET: none before the first snapshot, as
+/// a source without one must be fetched in full.
+fn stored_validators(state: &SourceState) -> Validators {
+    if state.last_snapshot_id.is_some() {
+        Validators {
+            etag: state.etag.clone(),
+            last_modified: state.last_modified.clone(),
+        }
+    } else {
+        Validators::default()
+    }
+}
+
+/// The source's document: fetched, or rendered in the browser for
+/// `render = "browser"` (always in full: a browser has no conditional GET).
+async fn fetch_source(
+    fetcher: &Fetcher,
+    source: &Source,
+    validators: &Validators,
+    now: DateTime<Utc>,
+) -> Result<FetchOutcome, crate::fetch::FetchError> {
+    let url = source_url(source, now);
+    match source.def.render {
+        Some(crate::config::Render::Browser) => fetcher
+            .render(&url, source.def.wait_for.as_deref())
+            .await
+            .map(FetchOutcome::Fetched),
+        None => fetcher.fetch(&url, validators).await,
+    }
+}
+
+/// The fetched body's hash under the source's rules: the same bytes under
+/// the same rules extract the same content.
+fn body_hash(source: &Source, body: &[u8]) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(source.rules.fingerprint.as_bytes());
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+/// Extract off the async threads (parsing is CPU work, and `scraper::Html`
+/// is not `Send`).
+async fn extract_blocking(
+    source: &Source,
+    f: Fetched,
+) -> Result<Result<Content, ExtractError>, tokio::task::JoinError> {
+    let kind = source.def.kind;
+    let rules = source.rules.clone();
+    tokio::task::spawn_blocking(move || {
+        extract::extract(
+            kind,
+            &rules,
+            &f.body,
+            f.content_type.as_deref(),
+            &f.final_url,
+        )
+    })
+    .await
+}
+
+/// The fetched document's content, or why it has none (see [`zero_items`]).
+async fn extract_content(
+    app: &App,
+    source: &Source,
+    state: &SourceState,
+    f: Fetched,
+) -> anyhow::Result<Result<Content, ExtractError>> {
+    let extracted = extract_blocking(source, f).await.unwrap_or_else(|_| {
+        Err(ExtractError::Rule(
+            "the extractor crashed on this document".into(),
+        ))
+    });
+    match extracted {
+        Err(ExtractError::NoItems(why)) => zero_items(app, source, state, why).await,
+        other => Ok(other),
+    }
+}
+
+/// The content of the source's last snapshot, if it has one.
+async fn last_content(app: &App, state: &SourceState) -> anyhow::Result<Option<Content>> {
+    match state.last_snapshot_id {
+        Some(sid) => app.store.snapshot_content(sid).await,
+        None => Ok(None),
+    }
+}
+
+/// A listing without items: a valid answer where the source says so
+/// (`may_be_empty`), a failed poll where the last snapshot had items (a
+/// broken page or query far more often than a source that emptied), and
+/// otherwise an empty feed, or the extraction error of a page or API.
+async fn zero_items(
+    app: &App,
+    source: &Source,
+    state: &SourceState,
+    why: String,
+) -> anyhow::Result<Result<Content, ExtractError>> {
+    let empty = Content::Items { items: vec![] };
+    if source.def.may_be_empty {
+        return Ok(Ok(empty));
+    }
+    let had = match last_content(app, state).await? {
+        Some(Content::Items { items }) => items.len(),
+        _ => 0,
+    };
+    Ok(if had > 0 {
+        Err(ExtractError::Emptied { had, why })
+    } else if source.def.kind == SourceKind::Feed {
+        Ok(empty)
+    } else {
+        Err(ExtractError::NoItems(why))
+    })
+}
+
+/// Why a listing that shrank suddenly is held, not diffed: until the next
+/// poll shows the same content again (then it is diffed).
+fn held(
+    state: &SourceState,
+    previous: Option<&Content>,
+    content: &Content,
+    hash: &str,
+) -> Option<String> {
+    match (previous, content) {
+        (Some(Content::Items { items: old }), Content::Items { items: new })
+            if state.suspect_hash.as_deref() != Some(hash) =>
+        {
+            suspect_shrink(old.len(), new.len())
+        }
+        _ => None,
+    }
+}
+
+/// A listing that loses more than half of its items (two at least) in one
+/// poll is held as suspect: far more often a page that broke than a mass
+/// withdrawal. The reason, as the source's health shows it.
+pub fn suspect_shrink(had: usize, has: usize) -> Option<String> {
+    let lost = had.saturating_sub(has);
+    (has > 0 && lost >= 2 && lost * 2 > had).then(|| {
+        format!(
+            "suspect: {has} items where the last snapshot had {had}; \
+             held until the next poll shows the same"
+        )
+    })
+}
+
+/// Poll many sources with bounded concurrency (per-host limits are in the fetcher).
+/// `on_done(done, total)` is called as each poll ends (a progress bar).
+pub async fn poll_many(
+    app: &App,
+    sources: Vec<Source>,
+    mut on_done: impl FnMut(usize, usize),
+) -> Vec<PollSummary> {
+    use futures_util::stream::{self, StreamExt};
+    let total = sources.len();
+    let conc = app.config.fetch.concurrency.max(1);
+    let mut done = 0usize;
+    let mut out = Vec::with_capacity(total);
+    let mut s = stream::iter(sources.into_iter().map(|src| {
+        let app = app.clone();
+        async move {
+            let id = src.id().to_string();
+            match poll_source(&app, &src).await {
+                Ok(s) => s,
+                Err(e) => PollSummary {
+                    source: id,
+                    status: PollStatus::Failed(format!("could not record the poll: {e:#}")),
+                    change_ids: vec![],
+                    health: None,
+                    elapsed_ms: 0,
+                },
+            }
+        }
+    }))
+    .buffer_unordered(conc);
+    while let Some(r) = s.next().await {
+        done += 1;
+        on_done(done, total);
+        out.push(r);
+    }
+    out.sort_by(|a, b| a.source.cmp(&b.source));
+    out
+}
+
+/// `sources test`: fetch one source and extract, storing nothing.
+pub async fn test_source(
+    fetcher: &Fetcher,
+    source: &Source,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Content> {
+    match fetch_source(fetcher, source, &Validators::default(), now).await? {
+        FetchOutcome::NotModified { .. } => {
+            anyhow::bail!("the server answered 304 to an unconditional request")
+        }
+        FetchOutcome::Fetched(f) => {
+            let may_be_empty = source.def.may_be_empty || source.def.kind == SourceKind::Feed;
+            match extract_blocking(source, f).await? {
+                Err(ExtractError::NoItems(_)) if may_be_empty => {
+                    Ok(Content::Items { items: vec![] })
+                }
+                c => Ok(c?),
+            }
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! The change log: recording a change (with its tags, case matches, story
+//! and outbox rows, in the transaction of its poll or field report) and
+//! reading it back with every filter of the front ends.
+
+use super::db::{parse_ts, ts, Backend, Store, Tx};
+use super::{cases, outbox, stories};
+use crate::model::{Change, ChangeKind, ChangeRecord, Country, Tags};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
+
+#[derive(Debug, Clone, Default)]
+pub struct ChangeFilter {
+    pub since: Option<DateTime<Utc>>,
+    /// The destination: changes of every jurisdiction that covers it.
+    pub country: Option<Country>,
+    pub category: Option<String>,
+    /// HS digits; matches by prefix both ways.
+    pub hs: Option<Vec<String>>,
+    pub source: Option<String>,
+    pub case_id: Option<String>,
+    pub query: Option<String>,
+    pub limit: Option<i64>,
+    /// Cursor: only changes with an id below this one.
+    pub before_id: Option<i64>,
+    pub ids: Option<Vec<i64>>,
+}
+
+/// Where a recorded change comes from.
+pub(super) struct Provenance<'a> {
+    pub source_id: &'a str,
+    pub jurisdiction: &'a str,
+    /// When it was detected (its poll's start, or the report's time).
+    pub at: DateTime<Utc>,
+    /// The snapshot its poll took; none for a field report.
+    pub snapshot_id: Option<i64>,
+    /// The person who reported it (a field report).
+    pub author: Option<&'a str>,
+}
+
+impl Store {
+    /// Record a change entered by a person (a field report).
+    pub async fn record_field_report(
+        &self,
+        jurisdiction: &str,
+        at: DateTime<Utc>,
+        rec: &ChangeRecord,
+        author: &str,
+    ) -> anyhow::Result<i64> {
+        let from = Provenance {
+            source_id: "field",
+            jurisdiction,
+            at,
+            snapshot_id: None,
+            author: Some(author),
+        };
+        let mut tx = self.pool.begin().await?;
+        let id = insert_change(&mut tx, self.backend, &from, rec).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn count_changes(&self) -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM changes")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// The text a change was detected in (the followed page's text, or the
+    /// item's), as stored with it.
+    pub async fn change_body(&self, id: i64) -> anyhow::Result<Option<String>> {
+        let b: Option<Option<String>> =
+            sqlx::query_scalar("SELECT body FROM changes WHERE id = CAST($1 AS BIGINT)")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(b.flatten())
+    }
+
+    pub async fn change(&self, id: i64) -> anyhow::Result<Option<Change>> {
+        let f = ChangeFilter {
+            ids: Some(vec![id]),
+            limit: Some(1),
+            ..Default::default()
+        };
+        Ok(self.changes(&f).await?.into_iter().next())
+    }
+
+    /// The change log, newest first, with every filter of the CLI; each
+    /// change with its case matches, its last review and its story.
+    pub async fn changes(&self, f: &ChangeFilter) -> anyhow::Result<Vec<Change>> {
+        let Some(query) = f.select(self.backend) else {
+            return Ok(vec![]);
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(query.text));
+        for b in &query.binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut out: Vec<Change> = rows
+            .into_iter()
+            .map(row_to_change)
+            .collect::<anyhow::Result<_>>()?;
+        self.attach_cases(&mut out).await?;
+        self.attach_reviews(&mut out).await?;
+        self.attach_stories(&mut out).await?;
+        Ok(out)
+    }
+}
+
+/// A query's text and its values, bound in order (all as text: numbers
+/// are cast in the SQL).
+struct Query {
+    text: String,
+    binds: Vec<String>,
+}
+
+impl Query {
+    /// Bind `v`; its placeholder.
+    fn bind(&mut self, v: String) -> String {
+        self.binds.push(v);
+        format!("${}", self.binds.len())
+    }
+
+    fn and(&mut self, clause: &str) {
+        self.text.push_str(" AND ");
+        self.text.push_str(clause);
+    }
+}
+
+impl ChangeFilter {
+    /// The query of the changes this filter lets through; None when it
+    /// lets none through (an empty list of ids).
+    fn select(&self, backend: Backend) -> Option<Query> {
+        let mut q = Query {
+            text: String::from(
+                "SELECT c.id, c.source_id, c.jurisdiction, c.detected_at, c.kind, c.title, c.link, c.excerpt,
+                    c.diff, c.categories, c.hs_codes, c.evidence, c.effective_date, c.author,
+                    c.deadline, c.excluded_hs_codes, c.chapters, c.member, c.origins, c.story_id
+             FROM changes c WHERE 1=1",
+            ),
+            binds: vec![],
+        };
+        if let Some(since) = self.since {
+            let ph = q.bind(ts(since));
+            q.and(&format!("c.detected_at >= {ph}"));
+        }
+        if let Some(country) = &self.country {
+            destination(&mut q, country);
+        }
+        if let Some(cat) = &self.category {
+            let ph = q.bind(cat.to_lowercase());
+            q.and(&format!(
+                "EXISTS (SELECT 1 FROM change_categories k WHERE k.change_id = c.id AND k.category = {ph})"
+            ));
+        }
+        if let Some(hs) = &self.hs {
+            hs_prefixes(&mut q, hs);
+        }
+        if let Some(src) = &self.source {
+            let ph = q.bind(src.clone());
+            q.and(&format!("c.source_id = {ph}"));
+        }
+        if let Some(case) = &self.case_id {
+            let ph = q.bind(case.clone());
+            q.and(&format!(
+                "EXISTS (SELECT 1 FROM case_matches m WHERE m.change_id = c.id AND m.case_id = {ph})"
+            ));
+        }
+        if let Some(text) = &self.query {
+            words(&mut q, text, backend);
+        }
+        if let Some(before) = self.before_id {
+            let ph = q.bind(before.to_string());
+            q.and(&format!("c.id < CAST({ph} AS BIGINT)"));
+        }
+        if let Some(ids) = &self.ids {
+            if ids.is_empty() {
+                return None;
+            }
+            let list: Vec<String> = ids
+                .iter()
+                .map(|i| format!("CAST({} AS BIGINT)", q.bind(i.to_string())))
+                .collect();
+            q.and(&format!("c.id IN ({})", list.join(",")));
+        }
+        q.text.push_str(" ORDER BY c.id DESC");
+        if let Some(l) = self.limit {
+            q.text.push_str(&format!(" LIMIT {}", l.max(0)));
+        }
+        Some(q)
+    }
+}
+
+/// Changes of every jurisdiction whose rules reach `country` (the model
+/// decides: itself, and the EU for a member state); a WTO notification
+/// covers its notifying member.
+fn destination(q: &mut Query, country: &Country) {
+    let phs: Vec<String> = country
+        .covered_by()
+        .into_iter()
+        .map(|j| q.bind(j.to_string()))
+        .collect();
+    let list = phs.join(", ");
+    q.and(&format!(
+        "(c.jurisdiction IN ({list}) OR (c.jurisdiction = 'WTO' AND c.member IN ({list})))"
+    ));
+}
+
+/// Changes with an HS code that one of `hs` starts, or that starts one of them.
+fn hs_prefixes(q: &mut Query, hs: &[String]) {
+    let ors: Vec<String> = hs
+        .iter()
+        .map(|code| {
+            let ph = q.bind(code.clone());
+            format!("(h.digits LIKE {ph} || '%' OR {ph} LIKE h.digits || '%')")
+        })
+        .collect();
+    if !ors.is_empty() {
+        q.and(&format!(
+            "EXISTS (SELECT 1 FROM change_hs h WHERE h.change_id = c.id AND ({}))",
+            ors.join(" OR ")
+        ));
+    }
+}
+
+/// Changes with every word of `text` in their title, excerpt, text or HS
+/// codes, ignoring ASCII case.
+fn words(q: &mut Query, text: &str, backend: Backend) {
+    let like = backend.like();
+    for word in text.split_whitespace() {
+        let ph = q.bind(format!(
+            "%{}%",
+            word.replace('%', "\\%").replace('_', "\\_")
+        ));
+        q.and(&format!(
+            "(c.title {like} {ph} ESCAPE '\\' OR c.excerpt {like} {ph} ESCAPE '\\' OR c.body {like} {ph} ESCAPE '\\' OR c.hs_codes {like} {ph} ESCAPE '\\')"
+        ));
+    }
+}
+
+fn row_to_change(r: sqlx::any::AnyRow) -> anyhow::Result<Change> {
+    let date = |i: usize| {
+        r.get::<Option<String>, _>(i)
+            .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+    };
+    let json = |i: usize| r.get::<String, _>(i);
+    let kind: String = r.get(4);
+    Ok(Change {
+        id: r.get(0),
+        source: r.get(1),
+        jurisdiction: r.get(2),
+        detected_at: parse_ts(&r.get::<String, _>(3)).unwrap_or_default(),
+        kind: ChangeKind::parse(&kind).unwrap_or(ChangeKind::Text),
+        title: r.get(5),
+        link: r.get(6),
+        excerpt: r.get(7),
+        diff: r.get(8),
+        categories: serde_json::from_str(&json(9))?,
+        hs_codes: serde_json::from_str(&json(10))?,
+        evidence: serde_json::from_str(&json(11))?,
+        effective_date: date(12),
+        author: r.get(13),
+        deadline: date(14),
+        excluded_hs_codes: serde_json::from_str(&json(15))?,
+        chapters: serde_json::from_str(&json(16))?,
+        member: r.get(17),
+        urgency: Default::default(),
+        review: Default::default(),
+        urgency_reasons: vec![],
+        story_id: r.get::<Option<i64>, _>(19).unwrap_or(r.get(0)),
+        also_reported_by: vec![],
+        origins: serde_json::from_str(&json(18))?,
+        cases: vec![],
+        url: String::new(),
+    })
+}
+
+/// Record one change: its row, its categories and HS codes for search,
+/// its case matches, its story, and an outbox row for each channel that
+/// wants it now (unless its story was already alerted there). Returns its id.
+pub(super) async fn insert_change(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    from: &Provenance<'_>,
+    rec: &ChangeRecord,
+) -> anyhow::Result<i64> {
+    // Before the id is drawn: see `stories::serialize`.
+    stories::serialize(tx, backend).await?;
+    let id = insert_row(tx, from, rec).await?;
+    index(tx, id, &rec.tags).await?;
+    for m in &rec.cases {
+        cases::insert_match(tx, id, &m.id, &m.reason, m.strength).await?;
+    }
+    let story = stories::link(tx, id, (from.source_id, from.jurisdiction), from.at, rec).await?;
+    queue_alerts(tx, id, story, rec, from.at).await?;
+    Ok(id)
+}
+
+async fn insert_row(
+    tx: &mut Tx<'_>,
+    from: &Provenance<'_>,
+    rec: &ChangeRecord,
+) -> anyhow::Result<i64> {
+    let c = &rec.change;
+    let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    Ok(sqlx::query_scalar(
+        "INSERT INTO changes (source_id, jurisdiction, detected_at, kind, item_key, title, link, excerpt, diff,
+             body, categories, hs_codes, evidence, effective_date, author, snapshot_id,
+             deadline, excluded_hs_codes, chapters, member, origins)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+         RETURNING id",
+    )
+    .bind(from.source_id)
+    .bind(from.jurisdiction)
+    .bind(ts(from.at))
+    .bind(c.kind.as_str())
+    .bind(&c.item_key)
+    .bind(&c.title)
+    .bind(&c.link)
+    .bind(&c.excerpt)
+    .bind(&c.diff)
+    .bind(&c.text)
+    .bind(serde_json::to_string(&rec.tags.categories)?)
+    .bind(serde_json::to_string(&rec.tags.hs_codes)?)
+    .bind(serde_json::to_string(&rec.tags.evidence)?)
+    .bind(day(rec.tags.effective_date))
+    .bind(from.author)
+    .bind(from.snapshot_id)
+    .bind(day(rec.tags.deadline))
+    .bind(serde_json::to_string(&rec.tags.excluded_hs_codes)?)
+    .bind(serde_json::to_string(&rec.tags.chapters)?)
+    .bind(&rec.tags.member)
+    .bind(serde_json::to_string(&rec.tags.origins)?)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// The change's categories and HS digits, as searched by [`ChangeFilter`].
+async fn index(tx: &mut Tx<'_>, id: i64, tags: &Tags) -> anyhow::Result<()> {
+    for cat in &tags.categories {
+        sqlx::query("INSERT INTO change_categories (change_id, category) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(cat)
+            .execute(&mut **tx)
+            .await?;
+    }
+    // Chapters are searchable as 2-digit codes: a check for 8524.11 finds "Fasıl 85".
+    for hs in tags.hs_codes.iter().chain(&tags.chapters) {
+        let digits: String = hs.chars().filter(|c| c.is_ascii_digit()).collect();
+        sqlx::query(
+            "INSERT INTO change_hs (change_id, digits) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(digits)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// An outbox row for each channel the change is routed to now. A story is
+/// alerted once per channel: the first of its changes to reach the channel
+/// is the alert (and lists the others when sent).
+async fn queue_alerts(
+    tx: &mut Tx<'_>,
+    id: i64,
+    story: i64,
+    rec: &ChangeRecord,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let payload = serde_json::json!({});
+    for ch in &rec.deliver_to {
+        if story != id && stories::alerted(tx, story, ch).await? {
+            tracing::info!(change = id, story, channel = %ch, "change joins a story already alerted on the channel: no second alert");
+            continue;
+        }
+        let key = format!("change:{id}:{ch}");
+        outbox::enqueue(tx, ch, "change", Some(id), &payload, &key, at).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,420 @@
+//! A source's polls: its state (validators, last snapshot, health), the
+//! recording of one poll in one transaction (fetch log, snapshot, changes
+//! with their outbox rows, health alerts, state), and the health rows and
+//! fetch log the front ends show.
+
+use super::db::{parse_ts, ts, Backend, Store, Tx};
+use super::{changes, outbox, snapshots};
+use crate::health::{self, Standing, Transition, Verdict};
+use crate::model::{HealthChange as Health, PollOutcome, SourceHealth};
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+#[derive(Debug, Clone, Default)]
+pub struct SourceState {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_snapshot_id: Option<i64>,
+    pub last_hash: Option<String>,
+    /// See [`PollRecord::body_hash`].
+    pub body_hash: Option<String>,
+    /// The content hash of a shrunken listing held as suspect by the last
+    /// poll, which the next poll confirms by showing it again.
+    pub suspect_hash: Option<String>,
+    pub consecutive_failures: i64,
+    pub down: bool,
+    pub next_poll_at: Option<DateTime<Utc>>,
+    pub last_poll_at: Option<DateTime<Utc>>,
+}
+
+/// One poll, as the poll hands it to the store to record.
+#[derive(Debug, Clone)]
+pub struct PollRecord {
+    pub source_id: String,
+    pub jurisdiction: String,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: i64,
+    pub status: Option<i64>,
+    pub bytes: Option<i64>,
+    pub outcome: PollOutcome,
+    /// The snapshot the poll's diff was computed from (`last_snapshot_id`
+    /// as [`Store::state`] read it; `None` before the first snapshot). A
+    /// successful poll is recorded only while the source still stands
+    /// there; otherwise another poll recorded in between and this one is
+    /// superseded (see [`PollResult::superseded`]).
+    pub expected_snapshot: Option<i64>,
+    /// The fetched body's hash (with the rules), kept after a successful
+    /// extraction so the same bytes are not parsed again.
+    pub body_hash: Option<String>,
+    pub next_poll_at: Option<DateTime<Utc>>,
+    /// Consecutive failures that make a source "down" (see [`health::transition`]).
+    pub down_after: i64,
+    /// Channels that receive source-health alerts.
+    pub health_channels: Vec<String>,
+}
+
+/// What recording a poll did.
+#[derive(Debug, Clone, Default)]
+pub struct PollResult {
+    pub change_ids: Vec<i64>,
+    pub health: Option<Health>,
+    /// Another poll of the source was recorded after this one read the
+    /// source's state: only this poll's fetch-log line was recorded (no
+    /// snapshot, no change, no alert, no state), since its diff was
+    /// computed from a snapshot that is no longer the last one.
+    pub superseded: bool,
+}
+
+impl Store {
+    pub async fn state(&self, source_id: &str) -> anyhow::Result<SourceState> {
+        let row = sqlx::query(
+            "SELECT s.etag, s.last_modified, s.last_snapshot_id, s.consecutive_failures, s.down,
+                    s.next_poll_at, s.last_poll_at, sn.content_hash, s.suspect_hash, s.body_hash
+             FROM source_state s LEFT JOIN snapshots sn ON sn.id = s.last_snapshot_id
+             WHERE s.source_id = $1",
+        )
+        .bind(source_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            None => SourceState::default(),
+            Some(r) => SourceState {
+                etag: r.get(0),
+                last_modified: r.get(1),
+                last_snapshot_id: r.get(2),
+                consecutive_failures: r.get(3),
+                down: r.get::<i64, _>(4) != 0,
+                next_poll_at: r.get::<Option<String>, _>(5).and_then(|s| parse_ts(&s)),
+                last_poll_at: r.get::<Option<String>, _>(6).and_then(|s| parse_ts(&s)),
+                last_hash: r.get(7),
+                suspect_hash: r.get(8),
+                body_hash: r.get(9),
+            },
+        })
+    }
+
+    /// Record one poll: fetch log, snapshot, changes, tags, case matches,
+    /// outbox rows, health alerts and source state, in one transaction.
+    /// Releases the source's lease (see [`Store::claim_due_sources`]). How
+    /// the source's health moves is [`health::transition`]'s decision; the
+    /// store asks it under the row lock, so that each poll of a source
+    /// counts from the one recorded before it, and records what it decided.
+    pub async fn record_poll(&self, rec: PollRecord) -> anyhow::Result<PollResult> {
+        let mut tx = self.pool.begin().await?;
+        let (standing, current) = lock_state(&mut tx, &rec.source_id).await?;
+        // A poll that read the state before another poll of the source was
+        // recorded diffed against a snapshot that is no longer the last:
+        // recording its changes would record them twice (or report stale
+        // ones). Only its fetch-log line is kept. A failure records no
+        // snapshot, so it is never stale.
+        let superseded =
+            !matches!(rec.outcome, PollOutcome::Failed { .. }) && current != rec.expected_snapshot;
+        log_fetch(&mut tx, &rec, superseded).await?;
+        if superseded {
+            tx.commit().await?;
+            return Ok(PollResult {
+                change_ids: vec![],
+                health: Some(Health::Same),
+                superseded: true,
+            });
+        }
+        let t = health::transition(standing, Verdict::of(&rec.outcome), rec.down_after);
+        let change_ids = match &rec.outcome {
+            PollOutcome::Failed { error } => {
+                save_failure(&mut tx, &rec, error, t.after).await?;
+                vec![]
+            }
+            PollOutcome::Suspect { hash, reason } => {
+                save_hold(&mut tx, &rec, hash, reason, t.after).await?;
+                vec![]
+            }
+            _ => self.save_answer(&mut tx, &rec, t.after).await?,
+        };
+        announce(&mut tx, &rec, &t).await?;
+        tx.commit().await?;
+        Ok(PollResult {
+            change_ids,
+            health: Some(t.change),
+            superseded: false,
+        })
+    }
+
+    /// A poll that read its source: the snapshot and changes it found (if
+    /// any), and the source moved on to them. Returns the changes' ids.
+    async fn save_answer(
+        &self,
+        tx: &mut Tx<'_>,
+        rec: &PollRecord,
+        after: Standing,
+    ) -> anyhow::Result<Vec<i64>> {
+        let mut snapshot = None;
+        let mut change_ids = vec![];
+        if let PollOutcome::Changed {
+            content,
+            hash,
+            changes,
+            ..
+        } = &rec.outcome
+        {
+            let snap = snapshots::insert(tx, &rec.source_id, hash, content, rec.started_at).await?;
+            snapshot = Some(snap);
+            let from = changes::Provenance {
+                source_id: &rec.source_id,
+                jurisdiction: &rec.jurisdiction,
+                at: rec.started_at,
+                snapshot_id: Some(snap),
+                author: None,
+            };
+            for c in changes {
+                change_ids.push(changes::insert_change(tx, self.backend, &from, c).await?);
+            }
+        }
+        move_on(tx, self.backend, rec, after, snapshot).await?;
+        Ok(change_ids)
+    }
+
+    pub async fn health(&self) -> anyhow::Result<Vec<SourceHealth>> {
+        let rows = sqlx::query(
+            "SELECT source_id, last_poll_at, last_success_at, last_error, consecutive_failures, next_poll_at, down
+             FROM source_state ORDER BY source_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SourceHealth {
+                id: r.get(0),
+                last_poll_at: r.get::<Option<String>, _>(1).and_then(|s| parse_ts(&s)),
+                last_success_at: r.get::<Option<String>, _>(2).and_then(|s| parse_ts(&s)),
+                last_error: r.get(3),
+                consecutive_failures: r.get(4),
+                next_poll_at: r.get::<Option<String>, _>(5).and_then(|s| parse_ts(&s)),
+                down: r.get::<i64, _>(6) != 0,
+            })
+            .collect())
+    }
+
+    /// The fetch log of a source, newest first: (outcome, error).
+    pub async fn fetch_log(
+        &self,
+        source_id: &str,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(String, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT outcome, error FROM fetch_log WHERE source_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(source_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// When a source's current run of failed polls began: the first failed
+    /// poll after its last poll that did not fail (None when the last poll worked).
+    pub async fn failing_since(&self, source_id: &str) -> anyhow::Result<Option<DateTime<Utc>>> {
+        let t: Option<String> = sqlx::query_scalar(
+            "SELECT MIN(started_at) FROM fetch_log WHERE source_id = $1 AND outcome = 'failed'
+             AND id > COALESCE((SELECT MAX(id) FROM fetch_log WHERE source_id = $2 AND outcome <> 'failed'), 0)",
+        )
+        .bind(source_id)
+        .bind(source_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(t.and_then(|t| parse_ts(&t)))
+    }
+}
+
+/// The source's state row, created if need be and locked until commit in
+/// the same statement: the polls of one source are recorded one after the
+/// other and each sees the one before (on PostgreSQL the upsert locks the
+/// row; on SQLite the write takes the database's lock). Returns the
+/// source's health standing and its last snapshot.
+async fn lock_state(tx: &mut Tx<'_>, source_id: &str) -> anyhow::Result<(Standing, Option<i64>)> {
+    let (failures, down, current): (i64, i64, Option<i64>) = sqlx::query_as(
+        "INSERT INTO source_state (source_id) VALUES ($1)
+         ON CONFLICT(source_id) DO UPDATE SET consecutive_failures = source_state.consecutive_failures
+         RETURNING consecutive_failures, down, last_snapshot_id",
+    )
+    .bind(source_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let standing = Standing {
+        consecutive_failures: failures,
+        down: down != 0,
+    };
+    Ok((standing, current))
+}
+
+/// The poll's line in the fetch log (a superseded poll counts as unchanged).
+async fn log_fetch(tx: &mut Tx<'_>, rec: &PollRecord, superseded: bool) -> anyhow::Result<()> {
+    let outcome = if superseded {
+        crate::model::UNCHANGED
+    } else {
+        rec.outcome.name()
+    };
+    let error = match &rec.outcome {
+        PollOutcome::Failed { error } => Some(error.as_str()),
+        PollOutcome::Suspect { reason, .. } => Some(reason.as_str()),
+        _ => None,
+    };
+    sqlx::query(
+        "INSERT INTO fetch_log (source_id, started_at, duration_ms, status, bytes, outcome, error)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&rec.source_id)
+    .bind(ts(rec.started_at))
+    .bind(rec.duration_ms)
+    .bind(rec.status)
+    .bind(rec.bytes)
+    .bind(outcome)
+    .bind(error)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A failed poll: the error and the health standing; the snapshot and the
+/// validators stay.
+async fn save_failure(
+    tx: &mut Tx<'_>,
+    rec: &PollRecord,
+    error: &str,
+    after: Standing,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE source_state SET last_poll_at = $1, last_error = $2, consecutive_failures = $3,
+         down = $4, next_poll_at = COALESCE($5, next_poll_at), lease_owner = NULL, lease_until = NULL
+         WHERE source_id = $6",
+    )
+    .bind(ts(rec.started_at))
+    .bind(error)
+    .bind(after.consecutive_failures)
+    .bind(i64::from(after.down))
+    .bind(rec.next_poll_at.map(ts))
+    .bind(&rec.source_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A poll held as suspect, a health warning: the held content's hash, so
+/// the next poll can confirm it. The snapshot, the validators (so the next
+/// poll fetches the content in full) and the failure count stay as they are.
+async fn save_hold(
+    tx: &mut Tx<'_>,
+    rec: &PollRecord,
+    hash: &str,
+    reason: &str,
+    after: Standing,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "UPDATE source_state SET last_poll_at = $1, last_error = $2, suspect_hash = $3,
+         consecutive_failures = $4, down = $5,
+         next_poll_at = COALESCE($6, next_poll_at), lease_owner = NULL, lease_until = NULL
+         WHERE source_id = $7",
+    )
+    .bind(ts(rec.started_at))
+    .bind(reason)
+    .bind(hash)
+    .bind(after.consecutive_failures)
+    .bind(i64::from(after.down))
+    .bind(rec.next_poll_at.map(ts))
+    .bind(&rec.source_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A poll that read its source moves the source on: validators (kept on a
+/// 304), body hash, last snapshot, health. Compare-and-set, under the row
+/// lock taken by [`lock_state`]: a second guard that this poll moves the
+/// source on from the snapshot it diffed against, and from no other.
+async fn move_on(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    rec: &PollRecord,
+    after: Standing,
+    snapshot: Option<i64>,
+) -> anyhow::Result<()> {
+    let (etag, last_modified) = match &rec.outcome {
+        PollOutcome::Unchanged {
+            etag,
+            last_modified,
+        }
+        | PollOutcome::Changed {
+            etag,
+            last_modified,
+            ..
+        } => (etag.as_deref(), last_modified.as_deref()),
+        _ => (None, None),
+    };
+    let keep_validators = matches!(rec.outcome, PollOutcome::NotModified);
+    let now = ts(rec.started_at);
+    let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE source_state SET last_poll_at = $1, last_success_at = $1, last_error = NULL,
+         suspect_hash = NULL,
+         consecutive_failures = $10, down = $11, next_poll_at = COALESCE($2, next_poll_at),
+         etag = CASE WHEN $3 THEN etag ELSE $4 END,
+         last_modified = CASE WHEN $3 THEN last_modified ELSE $5 END,
+         body_hash = CASE WHEN $3 THEN body_hash ELSE $7 END,
+         last_snapshot_id = COALESCE($8, last_snapshot_id),
+         lease_owner = NULL, lease_until = NULL
+         WHERE source_id = $6 AND last_snapshot_id {} $9",
+        backend.null_safe_eq()
+    )))
+    .bind(&now)
+    .bind(rec.next_poll_at.map(ts))
+    .bind(keep_validators)
+    .bind(etag)
+    .bind(last_modified)
+    .bind(&rec.source_id)
+    .bind(&rec.body_hash)
+    .bind(snapshot)
+    .bind(rec.expected_snapshot)
+    .bind(after.consecutive_failures)
+    .bind(i64::from(after.down))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if moved != 1 {
+        anyhow::bail!(
+            "source `{}` moved on from snapshot {:?} while its poll was recorded",
+            rec.source_id,
+            rec.expected_snapshot
+        );
+    }
+    Ok(())
+}
+
+/// Announce a health transition the policy decided (down, or back up) on
+/// every health channel, keyed so that it is announced once per channel.
+async fn announce(tx: &mut Tx<'_>, rec: &PollRecord, t: &Transition) -> anyhow::Result<()> {
+    let at = ts(rec.started_at);
+    let (source, jurisdiction) = (&rec.source_id, &rec.jurisdiction);
+    let (key_state, payload) = match t.change {
+        Health::Same => return Ok(()),
+        Health::WentDown => {
+            let error = match &rec.outcome {
+                PollOutcome::Failed { error } => Some(error),
+                _ => None,
+            };
+            let payload = serde_json::json!({
+                "source": source, "jurisdiction": jurisdiction, "state": "down",
+                "failures": t.run, "error": error, "at": at,
+            });
+            ("down", payload)
+        }
+        Health::Recovered => {
+            let payload = serde_json::json!({
+                "source": source, "jurisdiction": jurisdiction, "state": "recovered",
+                "failures": t.run, "at": at,
+            });
+            ("up", payload)
+        }
+    };
+    for ch in &rec.health_channels {
+        let key = format!("health:{source}:{key_state}:{at}:{ch}");
+        outbox::enqueue(tx, ch, "health", None, &payload, &key, rec.started_at).await?;
+    }
+    Ok(())
+}

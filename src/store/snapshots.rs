@@ -1,0 +1,113 @@
+//! Snapshots: the content a poll read, stored once per distinct content
+//! (by its hash) and compressed; a source's snapshots point at it.
+
+use super::db::{ts, Store, Tx};
+use crate::model::Content;
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+/// Marks a compressed snapshot body.
+const ZSTD_PREFIX: &str = "zstd:";
+/// zstd level for snapshot bodies: fast, and JSON listings shrink 5-10x.
+const BODY_ZSTD_LEVEL: i32 = 3;
+
+impl Store {
+    /// A stored snapshot body: zstd-compressed JSON (`zstd:` + base64, so it
+    /// fits the TEXT column of both backends), or plain JSON as stored
+    /// before compression.
+    fn encode_body(json: &str) -> anyhow::Result<String> {
+        use base64::Engine as _;
+        let z = zstd::bulk::compress(json.as_bytes(), BODY_ZSTD_LEVEL)?;
+        Ok(format!(
+            "{ZSTD_PREFIX}{}",
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(z)
+        ))
+    }
+
+    pub fn decode_body(stored: &str) -> anyhow::Result<String> {
+        use base64::Engine as _;
+        let Some(b64) = stored.strip_prefix(ZSTD_PREFIX) else {
+            return Ok(stored.to_string());
+        };
+        let z = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(b64)
+            .context("a stored snapshot is not valid base64")?;
+        let raw =
+            zstd::stream::decode_all(&z[..]).context("a stored snapshot does not decompress")?;
+        String::from_utf8(raw).context("a stored snapshot is not UTF-8")
+    }
+
+    pub async fn snapshot_content(&self, snapshot_id: i64) -> anyhow::Result<Option<Content>> {
+        let body: Option<String> = sqlx::query_scalar(
+            "SELECT c.body FROM snapshots s JOIN contents c ON c.hash = s.content_hash WHERE s.id = $1",
+        )
+        .bind(snapshot_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        body.map(|b| {
+            serde_json::from_str(&Store::decode_body(&b)?)
+                .context("a stored snapshot is not valid JSON")
+        })
+        .transpose()
+    }
+
+    pub async fn count_snapshots(&self, source_id: &str) -> anyhow::Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM snapshots WHERE source_id = $1")
+                .bind(source_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+}
+
+/// Record a snapshot of `source_id` taken at `at` (its content stored
+/// once, under its hash). Returns the snapshot's id.
+pub(super) async fn insert(
+    tx: &mut Tx<'_>,
+    source_id: &str,
+    hash: &str,
+    content: &Content,
+    at: DateTime<Utc>,
+) -> anyhow::Result<i64> {
+    let body = Store::encode_body(&serde_json::to_string(content)?)?;
+    sqlx::query("INSERT INTO contents (hash, body) VALUES ($1, $2) ON CONFLICT(hash) DO NOTHING")
+        .bind(hash)
+        .bind(&body)
+        .execute(&mut **tx)
+        .await?;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO snapshots (source_id, content_hash, taken_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(source_id)
+    .bind(hash)
+    .bind(ts(at))
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_bodies_are_compressed_and_old_ones_still_read() {
+        let json = serde_json::to_string(&serde_json::json!({"type": "items", "items":
+            (0..200).map(|i| serde_json::json!({"key": format!("link:https://a.example/{i}"), "title": "Telsiz ekipmanı duyurusu", "text": "GTİP 8517.62"})).collect::<Vec<_>>()}))
+        .unwrap();
+        let stored = Store::encode_body(&json).unwrap();
+        assert!(stored.starts_with("zstd:"));
+        assert!(
+            stored.len() * 4 < json.len(),
+            "{} vs {}",
+            stored.len(),
+            json.len()
+        );
+        assert_eq!(Store::decode_body(&stored).unwrap(), json);
+        assert_eq!(
+            Store::decode_body("{\"type\":\"text\",\"text\":\"x\"}").unwrap(),
+            "{\"type\":\"text\",\"text\":\"x\"}"
+        );
+        assert!(Store::decode_body("zstd:!!!").is_err());
+    }
+}

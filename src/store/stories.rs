@@ -1,0 +1,147 @@
+//! Stories: the changes of several sources that report one act, linked as
+//! each is recorded (whether two titles name the same act is
+//! [`crate::story`]'s to say) and read back with each change.
+
+use super::db::{parse_ts, ts, Backend, Store, Tx};
+use crate::model::{Change, ChangeKind, ChangeRecord, StoryMember};
+use chrono::{DateTime, Utc};
+
+/// The PostgreSQL advisory lock that serializes story linking ("rwstory").
+const STORY_LOCK: i64 = 0x0072_7773_746f_7279;
+
+/// Two sources recording the same act at once (the polls of one
+/// `regwatch poll`, or two instances) must see each other when their
+/// changes are linked into stories: on PostgreSQL, recording changes is
+/// serialized by a transaction-level lock held to commit, taken before
+/// the id is drawn, so ids follow the order of recording and the next
+/// transaction reads the change the one before committed. One lock for
+/// all: a lock per jurisdiction could deadlock two polls of WTO
+/// notifications of several members. SQLite serializes writers already
+/// (a poll holds the write lock from its first INSERT).
+pub(super) async fn serialize(tx: &mut Tx<'_>, backend: Backend) -> anyhow::Result<()> {
+    if backend == Backend::Postgres {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT pg_advisory_xact_lock({STORY_LOCK})"
+        )))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Link a just-inserted change to the story of the same act reported by
+/// another source (see [`crate::story`]), or start its own story. Returns
+/// the story id.
+pub(super) async fn link(
+    tx: &mut Tx<'_>,
+    id: i64,
+    (source_id, jurisdiction): (&str, &str),
+    at: DateTime<Utc>,
+    rec: &ChangeRecord,
+) -> anyhow::Result<i64> {
+    let mut story = id;
+    // A removal is not a report of an act; a person's field report is about
+    // practice, not a text, and always alerts on its own.
+    if rec.change.kind != ChangeKind::Removed && source_id != "field" {
+        let candidates = candidates(tx, id, (source_id, jurisdiction), at, rec).await?;
+        if let Some((found, why)) = crate::story::best_story(
+            &rec.change.title,
+            candidates.iter().map(|(s, t)| (*s, t.as_str())),
+        ) {
+            tracing::info!(change = id, story = found, why = ?why, "change reports the same act as an earlier one");
+            story = found;
+        }
+    }
+    sqlx::query("UPDATE changes SET story_id = $1 WHERE id = $2")
+        .bind(story)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(story)
+}
+
+/// The stories a change may join, as (story id, title): changes of other
+/// sources, recent, not removals, of the same rule jurisdiction (a WTO
+/// notification counts for its member), and of stories this source is not
+/// yet part of (a source's own follow-up, such as a modified entry, is
+/// never folded into a story it already told).
+async fn candidates(
+    tx: &mut Tx<'_>,
+    id: i64,
+    (source_id, jurisdiction): (&str, &str),
+    at: DateTime<Utc>,
+    rec: &ChangeRecord,
+) -> anyhow::Result<Vec<(i64, String)>> {
+    let rule = crate::model::rule_jurisdiction(jurisdiction, rec.tags.member.as_deref());
+    let same_rule = if rule == "WTO" {
+        "c.jurisdiction = 'WTO' AND c.member IS NULL"
+    } else {
+        "((c.jurisdiction = $4 AND c.jurisdiction <> 'WTO') OR (c.jurisdiction = 'WTO' AND c.member = $4))"
+    };
+    let sql = format!(
+        "SELECT c.story_id, c.title FROM changes c
+         WHERE c.detected_at >= $1 AND c.id <> $2 AND c.source_id <> $3 AND c.source_id <> 'field'
+           AND c.kind <> 'removed' AND c.story_id IS NOT NULL AND {same_rule}
+           AND NOT EXISTS (SELECT 1 FROM changes s WHERE s.story_id = c.story_id AND s.source_id = $3)
+         ORDER BY c.id DESC LIMIT {}",
+        crate::story::MAX_CANDIDATES
+    );
+    let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql))
+        .bind(ts(at - chrono::Duration::days(crate::story::WINDOW_DAYS)))
+        .bind(id)
+        .bind(source_id);
+    if rule != "WTO" {
+        q = q.bind(rule);
+    }
+    Ok(q.fetch_all(&mut **tx).await?)
+}
+
+/// Whether a change of `story` was already queued as an alert on `channel`.
+pub(super) async fn alerted(tx: &mut Tx<'_>, story: i64, channel: &str) -> anyhow::Result<bool> {
+    let hit: Option<i64> = sqlx::query_scalar(
+        "SELECT o.id FROM outbox o JOIN changes s ON s.id = o.change_id
+         WHERE s.story_id = $1 AND o.kind = 'change' AND o.channel = $2 LIMIT 1",
+    )
+    .bind(story)
+    .bind(channel)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(hit.is_some())
+}
+
+impl Store {
+    /// Each change's story members from other sources, oldest first.
+    pub(super) async fn attach_stories(&self, changes: &mut [Change]) -> anyhow::Result<()> {
+        // One query per 500 stories, on the story index.
+        let mut stories: Vec<i64> = changes.iter().map(|c| c.story_id).collect();
+        stories.sort_unstable();
+        stories.dedup();
+        for chunk in stories.chunks(500) {
+            let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+            let sql = format!(
+                "SELECT id, source_id, title, link, detected_at, story_id FROM changes
+                 WHERE story_id IN ({}) ORDER BY id",
+                list.join(",")
+            );
+            let rows: Vec<(i64, String, String, Option<String>, String, i64)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&self.pool)
+                    .await?;
+            for c in changes.iter_mut() {
+                c.also_reported_by.extend(
+                    rows.iter()
+                        .filter(|r| r.5 == c.story_id && r.0 != c.id)
+                        .map(|(id, src, title, link, at, _)| StoryMember {
+                            id: *id,
+                            source_id: src.clone(),
+                            title: title.clone(),
+                            link: link.clone(),
+                            detected_at: parse_ts(at).unwrap_or_default(),
+                            url: String::new(),
+                        }),
+                );
+            }
+        }
+        Ok(())
+    }
+}
