@@ -150,9 +150,7 @@ async fn run() {
                 category: None,
                 since: Some("90d".into()),
             };
-            let r = regwatch::services::check::check(&app, &q)
-                .await
-                .unwrap();
+            let r = regwatch::services::check::check(&app, &q).await.unwrap();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             if round == 0 {
                 found += r.changes.len();

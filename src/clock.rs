@@ -151,7 +151,12 @@ mod tests {
         let d = c.now() - Utc::now();
         assert!((d - Duration::days(365)).num_seconds().abs() < 5, "{d}");
         let c = Clock::parse("-12h").unwrap();
-        assert!((Utc::now() - c.now() - Duration::hours(12)).num_seconds().abs() < 5);
+        assert!(
+            (Utc::now() - c.now() - Duration::hours(12))
+                .num_seconds()
+                .abs()
+                < 5
+        );
         let c = Clock::parse("2030-01-02T03:04:05Z").unwrap();
         assert_eq!(c.today(), NaiveDate::from_ymd_opt(2030, 1, 2).unwrap());
         assert!(Clock::parse("+3y").is_err());

@@ -15,8 +15,7 @@ use crate::config::FetchConfig;
 use crate::util::redact;
 use crate::util::{backoff, error_chain, retry_after};
 use reqwest::header::{
-    CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
-    LOCATION,
+    CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
 };
 use reqwest::StatusCode;
 use std::collections::{HashMap, HashSet};
@@ -726,7 +725,6 @@ impl Fetcher {
         }
     }
 }
-
 
 /// The backoff before retry `attempt` of one fetch.
 fn fetch_backoff(base: Duration, attempt: u32) -> Duration {

@@ -265,7 +265,11 @@ mod tests {
         assert_eq!(s.next_after(late), None);
         let t0 = std::time::Instant::now();
         let never = Schedule::parse("0 0 31 2 *", "UTC").unwrap();
-        assert_eq!(never.next_after(crate::clock::Clock::at_date(2026, 6, 1).now()), None, "February has no 31st");
+        assert_eq!(
+            never.next_after(crate::clock::Clock::at_date(2026, 6, 1).now()),
+            None,
+            "February has no 31st"
+        );
         assert!(t0.elapsed() < std::time::Duration::from_secs(5));
     }
 

@@ -231,7 +231,10 @@ mod tests {
             Some(Duration::from_secs(120))
         );
         assert_eq!(parse_retry_after("soon", None), None);
-        assert_eq!(parse_retry_after("99999999999", None), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after("99999999999", None),
+            Some(MAX_RETRY_AFTER)
+        );
     }
 
     #[test]

@@ -239,7 +239,10 @@ impl Daemon {
         match self.live.reload(&self.config_path) {
             Ok((app, diff)) => {
                 if let Err(e) = reconcile(&app, app.now()).await {
-                    tracing::warn!(error = format!("{e:#}"), "could not re-plan the reloaded sources");
+                    tracing::warn!(
+                        error = format!("{e:#}"),
+                        "could not re-plan the reloaded sources"
+                    );
                 }
                 tracing::info!(
                     sources = app.sources.len(),

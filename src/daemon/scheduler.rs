@@ -244,18 +244,12 @@ enabled = true
         let app = app_with(TWO).await;
         let now = app.now();
         let mut s = Scheduler::new(1);
-        match s
-            .step(&app.store, &app.sources, now)
-            .await
-            .unwrap()
-        {
+        match s.step(&app.store, &app.sources, now).await.unwrap() {
             StepOutcome::Dispatch(v) => assert_eq!(v.len(), 1),
             o => panic!("{o:?}"),
         }
         assert!(matches!(
-            s.step(&app.store, &app.sources, now)
-                .await
-                .unwrap(),
+            s.step(&app.store, &app.sources, now).await.unwrap(),
             StepOutcome::Full
         ));
         // A finished poll that recorded its plan (next year) leaves only the other one due.
@@ -264,11 +258,7 @@ enabled = true
             .await
             .unwrap();
         s.finished("a", true, now);
-        match s
-            .step(&app.store, &app.sources, now)
-            .await
-            .unwrap()
-        {
+        match s.step(&app.store, &app.sources, now).await.unwrap() {
             StepOutcome::Dispatch(v) => assert_eq!(v[0].id(), "b"),
             o => panic!("{o:?}"),
         }
@@ -277,11 +267,7 @@ enabled = true
             .await
             .unwrap();
         s.finished("b", true, now);
-        match s
-            .step(&app.store, &app.sources, now)
-            .await
-            .unwrap()
-        {
+        match s.step(&app.store, &app.sources, now).await.unwrap() {
             StepOutcome::Idle { next_due } => assert_eq!(
                 next_due,
                 Some(
@@ -345,9 +331,7 @@ enabled = true
         s.finished("a", false, now);
         s.finished("b", false, now);
         assert!(matches!(
-            s.step(&app.store, &app.sources, now)
-                .await
-                .unwrap(),
+            s.step(&app.store, &app.sources, now).await.unwrap(),
             StepOutcome::Idle { next_due: Some(_) }
         ));
         let later = now + chrono::Duration::seconds(RECORD_RETRY + 1);

@@ -36,4 +36,3 @@ pub(crate) fn watchdog_interval() -> Option<Duration> {
     }
     (usec > 0).then(|| Duration::from_micros(usec / 2))
 }
-

@@ -524,7 +524,14 @@ pub(crate) mod tests {
     #[test]
     fn html_escapes_and_text_does_not() {
         let cs = vec![change(1, "TR", "telecom", "<script>alert(1)</script>")];
-        let v = digest_view("d", "http://rw", &cs, crate::clock::Clock::at_date(2026, 6, 1).now(), crate::clock::Clock::at_date(2026, 6, 1).now(), false);
+        let v = digest_view(
+            "d",
+            "http://rw",
+            &cs,
+            crate::clock::Clock::at_date(2026, 6, 1).now(),
+            crate::clock::Clock::at_date(2026, 6, 1).now(),
+            false,
+        );
         let r = render_email(&v, None).unwrap();
         assert!(!r.html.contains("<script>"), "{}", r.html);
         assert!(r.html.contains("&lt;script&gt;"));
@@ -557,7 +564,14 @@ pub(crate) mod tests {
     #[test]
     fn digest_puts_the_most_urgent_first_with_the_reason() {
         let cs = mixed_urgency();
-        let v = digest_view("d", "http://rw", &cs, crate::clock::Clock::at_date(2026, 6, 1).now(), crate::clock::Clock::at_date(2026, 6, 1).now(), false);
+        let v = digest_view(
+            "d",
+            "http://rw",
+            &cs,
+            crate::clock::Clock::at_date(2026, 6, 1).now(),
+            crate::clock::Clock::at_date(2026, 6, 1).now(),
+            false,
+        );
         assert_eq!(v.high, 1);
         let r = render_email(&v, None).unwrap();
         for body in [&r.text, &r.html] {

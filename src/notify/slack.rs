@@ -350,7 +350,13 @@ mod tests {
     #[test]
     fn digest_and_message_put_the_most_urgent_first_with_the_reason() {
         let cs = crate::notify::render::tests::mixed_urgency();
-        let m = digest_message(&cs, crate::clock::Clock::at_date(2026, 6, 1).now(), crate::clock::Clock::at_date(2026, 6, 1).now(), "http://rw/").to_string();
+        let m = digest_message(
+            &cs,
+            crate::clock::Clock::at_date(2026, 6, 1).now(),
+            crate::clock::Clock::at_date(2026, 6, 1).now(),
+            "http://rw/",
+        )
+        .to_string();
         let high = m.find("TR radio rule in force soon").unwrap();
         let low_tr = m.find("TR routine notice").unwrap();
         let vn = m.find("VN quiet notice").unwrap();
@@ -371,7 +377,12 @@ mod tests {
         let cs: Vec<Change> = (1..=120)
             .map(|i| change(i, if i % 2 == 0 { "TR" } else { "VN" }, "telecom", "x"))
             .collect();
-        let m = digest_message(&cs, crate::clock::Clock::at_date(2026, 6, 1).now(), crate::clock::Clock::at_date(2026, 6, 1).now(), "http://rw/?since=2026-11-24");
+        let m = digest_message(
+            &cs,
+            crate::clock::Clock::at_date(2026, 6, 1).now(),
+            crate::clock::Clock::at_date(2026, 6, 1).now(),
+            "http://rw/?since=2026-11-24",
+        );
         let blocks = m["blocks"].as_array().unwrap();
         assert_eq!(blocks.len(), MAX_BLOCKS);
         assert!(blocks.last().unwrap().to_string().contains("more"));
@@ -390,7 +401,13 @@ mod tests {
             m.contains("&lt;b&gt;Yönetmelik") && !m.contains("javascript:"),
             "{m}"
         );
-        let d = digest_message(&[c], crate::clock::Clock::at_date(2026, 6, 1).now(), crate::clock::Clock::at_date(2026, 6, 1).now(), "http://rw.example/").to_string();
+        let d = digest_message(
+            &[c],
+            crate::clock::Clock::at_date(2026, 6, 1).now(),
+            crate::clock::Clock::at_date(2026, 6, 1).now(),
+            "http://rw.example/",
+        )
+        .to_string();
         assert!(
             d.contains("Also reported by: <http://rw.example/changes/8|tr-ministry>"),
             "{d}"

@@ -169,4 +169,3 @@ pub async fn serve(
     while conns.join_next().await.is_some() {}
     Ok(())
 }
-

@@ -3,8 +3,8 @@
 //! is untrusted: pages are rendered by minijinja with HTML autoescape, and
 //! only http/https links from sources become clickable.
 
-use crate::config::{Config, Role};
 use crate::app::LiveApp;
+use crate::config::{Config, Role};
 use crate::services::changes::ChangeQuery;
 use crate::services::ServiceError;
 use axum::extract::{Request, State};

@@ -5,7 +5,6 @@ use super::{App, ServiceError};
 use crate::model::{Case, Country, HsCode};
 use crate::store::ChangeFilter;
 
-
 /// The columns of a cases CSV, in order.
 /// `origin` is optional.
 pub const CASE_COLUMNS: [&str; 10] = [

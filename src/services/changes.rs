@@ -45,12 +45,11 @@ pub fn parse_since(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Service
             .checked_mul(86_400)
             .and_then(chrono::Duration::try_seconds),
     };
-    d.and_then(|d| now.checked_sub_signed(d))
-        .ok_or_else(|| {
-            ServiceError::invalid(format!(
-                "`{s}` reaches back too far: give at most 100y (or a date)"
-            ))
-        })
+    d.and_then(|d| now.checked_sub_signed(d)).ok_or_else(|| {
+        ServiceError::invalid(format!(
+            "`{s}` reaches back too far: give at most 100y (or a date)"
+        ))
+    })
 }
 
 /// HS codes a person typed, parsed.

@@ -44,10 +44,7 @@ pub struct CheckItem {
 /// The pre-quote check: changes covering the destination that name an
 /// overlapping HS code (heading level or deeper, both HS versions), or, when
 /// asked, a category; with the coverage of the destination by the configured sources.
-pub async fn check(
-    app: &App,
-    q: &CheckQuery,
-) -> Result<CheckReport, ServiceError> {
+pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceError> {
     let dest = Country::parse(&q.country).map_err(ServiceError::Invalid)?;
     if q.hs.is_empty() && q.category.is_none() {
         return Err(ServiceError::invalid(

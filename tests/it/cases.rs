@@ -284,8 +284,10 @@ async fn backmatching_covers_only_the_last_90_days() {
         link: None,
         origin: None,
     };
-    app.store.upsert_case(&case, crate::helpers::now())
-        .await.unwrap();
+    app.store
+        .upsert_case(&case, crate::helpers::now())
+        .await
+        .unwrap();
     let n = regwatch::services::cases::backmatch(&app, &case)
         .await
         .unwrap();

@@ -49,9 +49,7 @@ fn page(n: std::ops::RangeInclusive<usize>) -> String {
 
 /// The health the source shows: (state, last error).
 async fn health(app: &regwatch::app::App, id: &str) -> (String, Option<String>) {
-    let rows = regwatch::services::sources::rows(app)
-        .await
-        .unwrap();
+    let rows = regwatch::services::sources::rows(app).await.unwrap();
     let r = rows.into_iter().find(|r| r.id == id).unwrap();
     (r.health.label().to_string(), r.last_error)
 }

@@ -306,8 +306,7 @@ async fn open_case(app: &App, id: &str, cc: &str, hs: &str) {
         link: Some(format!("https://cases.example.com/case/{id}")),
         origin: None,
     };
-    app.store.upsert_case(&c, app.now())
-        .await.unwrap();
+    app.store.upsert_case(&c, app.now()).await.unwrap();
 }
 
 async fn regwatch(config: &Path, args: &[&str]) -> (i32, String) {
@@ -641,7 +640,9 @@ async fn email_digest_is_grouped_escaped_and_cannot_inject_headers() {
     // Dates in this test are fixed ("effective 2027-01-01"): the clock is
     // pinned well before them, so urgency does not depend on the day it runs.
     let e = Env {
-        app: e.app.with_clock(regwatch::clock::Clock::at_date(2026, 6, 1)),
+        app: e
+            .app
+            .with_clock(regwatch::clock::Clock::at_date(2026, 6, 1)),
         ..e
     };
     open_case(&e.app, "CASE-7", "TR", "8517.62").await;
@@ -661,11 +662,15 @@ async fn email_digest_is_grouped_escaped_and_cannot_inject_headers() {
 
     e.app.clock.advance(chrono::Duration::days(2));
     assert_eq!(
-        regwatch::notify::run_digests(&e.app, e.app.now()).await.unwrap(),
+        regwatch::notify::run_digests(&e.app, e.app.now())
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(
-        regwatch::notify::run_digests(&e.app, e.app.now()).await.unwrap(),
+        regwatch::notify::run_digests(&e.app, e.app.now())
+            .await
+            .unwrap(),
         0,
         "never twice for a period"
     );

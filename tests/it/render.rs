@@ -75,9 +75,13 @@ async fn a_list_built_by_javascript_is_extracted_when_rendered() {
     let setup = Setup::new(&sources, &fetch_cfg(CHROMIUM));
     let app = setup.app().await;
 
-    let got = regwatch::poll::test_source(&app.fetcher, &setup.source("rendered"), crate::helpers::now())
-        .await
-        .unwrap();
+    let got = regwatch::poll::test_source(
+        &app.fetcher,
+        &setup.source("rendered"),
+        crate::helpers::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         titles(&got),
         [
@@ -145,9 +149,13 @@ fetch('/api/news.json').then(function (r) { return r.json(); }).then(function (d
     );
     let setup = Setup::new(&sources, &fetch_cfg(CHROMIUM));
     let app = setup.app().await;
-    let got = regwatch::poll::test_source(&app.fetcher, &setup.source("json-built"), crate::helpers::now())
-        .await
-        .unwrap();
+    let got = regwatch::poll::test_source(
+        &app.fetcher,
+        &setup.source("json-built"),
+        crate::helpers::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         titles(&got),
         [
@@ -200,9 +208,13 @@ fetch('{secret}').then(function (r) {{ return r.json(); }}).then(function (d) {{
     let sources = page_source("guarded", &srv.url("/page"), "render = \"browser\"\n");
     let setup = Setup::new(&sources, &fetch_cfg(CHROMIUM));
     let app = setup.app().await;
-    let got = regwatch::poll::test_source(&app.fetcher, &setup.source("guarded"), crate::helpers::now())
-        .await
-        .unwrap();
+    let got = regwatch::poll::test_source(
+        &app.fetcher,
+        &setup.source("guarded"),
+        crate::helpers::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(titles(&got), ["Own origin item", "Own JSON item"]);
     assert_eq!(
         other.hits("/secret"),
@@ -339,10 +351,11 @@ ul.innerHTML = s;
     let setup = Setup::new(&sources, &fetch_cfg_timeout(CHROMIUM, "3s"));
     let app = setup.app().await;
     let started = std::time::Instant::now();
-    let e = regwatch::poll::test_source(&app.fetcher, &setup.source("never"), crate::helpers::now())
-        .await
-        .unwrap_err()
-        .to_string();
+    let e =
+        regwatch::poll::test_source(&app.fetcher, &setup.source("never"), crate::helpers::now())
+            .await
+            .unwrap_err()
+            .to_string();
     assert!(
         e.contains("`wait_for` selector `#list li.never` matched nothing"),
         "{e}"

@@ -249,9 +249,14 @@ async fn a_panicking_handler_is_a_500_not_a_dropped_connection() {
         idle_timeout: Duration::from_secs(5),
         max_connections: 8,
     };
-    let server = tokio::spawn(regwatch::server::listen::serve(listener, router, limits, async {
-        let _ = rx.await;
-    }));
+    let server = tokio::spawn(regwatch::server::listen::serve(
+        listener,
+        router,
+        limits,
+        async {
+            let _ = rx.await;
+        },
+    ));
     let client = reqwest::Client::new();
     for _ in 0..3 {
         let r = client.get(format!("{base}/boom")).send().await.unwrap();

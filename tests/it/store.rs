@@ -858,21 +858,34 @@ fn case(id: &str, country: &str, hs: &[&str]) -> Case {
 async fn cases_upsert_close_backmatch(db: &TestDb) {
     let store = db.open().await;
     let c1 = case("C-1", "TR", &["8517"]);
-    assert!(store.upsert_case(&c1, crate::helpers::now())
-        .await.unwrap(), "new");
-    assert!(!store.upsert_case(&c1, crate::helpers::now())
-        .await.unwrap(), "unchanged");
+    assert!(
+        store.upsert_case(&c1, crate::helpers::now()).await.unwrap(),
+        "new"
+    );
+    assert!(
+        !store.upsert_case(&c1, crate::helpers::now()).await.unwrap(),
+        "unchanged"
+    );
     let mut c1b = c1.clone();
     c1b.hs_codes
         .push(regwatch::model::HsCode::parse("8471").unwrap());
-    assert!(store.upsert_case(&c1b, crate::helpers::now())
-        .await.unwrap(), "changed");
+    assert!(
+        store
+            .upsert_case(&c1b, crate::helpers::now())
+            .await
+            .unwrap(),
+        "changed"
+    );
     assert_eq!(store.case("C-1").await.unwrap(), Some(c1b.clone()));
     assert!(store.case("nope").await.unwrap().is_none());
-    store.upsert_case(&case("B-2", "DE", &[]), crate::helpers::now())
-        .await.unwrap();
-    store.upsert_case(&case("a-3", "US", &[]), crate::helpers::now())
-        .await.unwrap();
+    store
+        .upsert_case(&case("B-2", "DE", &[]), crate::helpers::now())
+        .await
+        .unwrap();
+    store
+        .upsert_case(&case("a-3", "US", &[]), crate::helpers::now())
+        .await
+        .unwrap();
     // Byte order on both backends: upper case before lower case.
     let all: Vec<String> = store
         .cases(None)
@@ -882,8 +895,14 @@ async fn cases_upsert_close_backmatch(db: &TestDb) {
         .map(|c| c.id)
         .collect();
     assert_eq!(all, vec!["B-2", "C-1", "a-3"]);
-    assert!(store.close_case("B-2", crate::helpers::now()).await.unwrap());
-    assert!(!store.close_case("missing", crate::helpers::now()).await.unwrap());
+    assert!(store
+        .close_case("B-2", crate::helpers::now())
+        .await
+        .unwrap());
+    assert!(!store
+        .close_case("missing", crate::helpers::now())
+        .await
+        .unwrap());
     let open: Vec<String> = store
         .open_cases()
         .await
@@ -1040,7 +1059,14 @@ async fn outbox_enqueue_claim_mark_retry(db: &TestDb) {
     // Limit.
     for i in 0..5 {
         store
-            .enqueue("slack", "change", None, &p, &format!("l{i}"), crate::helpers::now())
+            .enqueue(
+                "slack",
+                "change",
+                None,
+                &p,
+                &format!("l{i}"),
+                crate::helpers::now(),
+            )
             .await
             .unwrap();
     }
@@ -1068,9 +1094,16 @@ async fn outbox_racing_claims_never_share(db: &TestDb) {
     let s2 = db.open().await;
     let p = serde_json::json!({});
     for i in 0..60 {
-        s1.enqueue("slack", "change", None, &p, &format!("r{i}"), crate::helpers::now())
-            .await
-            .unwrap();
+        s1.enqueue(
+            "slack",
+            "change",
+            None,
+            &p,
+            &format!("r{i}"),
+            crate::helpers::now(),
+        )
+        .await
+        .unwrap();
     }
     let now = crate::helpers::now();
     let worker = |store: Store, owner: &'static str| async move {

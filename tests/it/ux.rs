@@ -50,8 +50,10 @@ pub async fn open_case(app: &App, id: &str, cc: &str, hs: &str) {
         link: None,
         origin: None,
     };
-    app.store.upsert_case(&c, crate::helpers::now())
-        .await.unwrap();
+    app.store
+        .upsert_case(&c, crate::helpers::now())
+        .await
+        .unwrap();
 }
 
 /// A source nobody answers at (a closed port on 127.0.0.1).
