@@ -618,7 +618,7 @@ async fn a_delivery_sent_again_after_a_crash_carries_the_same_key() {
     let mails = mails.lock().unwrap().clone();
     assert_eq!(mails.len(), 2);
     let from: lettre::message::Mailbox = "regwatch <regwatch@example.com>".parse().unwrap();
-    let want = regwatch::notify::email::message_id(&keys["mail"], &from);
+    let want = regwatch::notify::channels::email::message_id(&keys["mail"], &from);
     for m in &mails {
         let got = parse_mail(m).message_id().map(|s| format!("<{s}>"));
         assert_eq!(got.as_deref(), Some(want.as_str()));
