@@ -1,6 +1,6 @@
 //! `type = "email"`: SMTP with lettre, a multipart message (text + HTML)
 //! per alert from the editable digest templates (minijinja, autoescaped for
-//! `.html`), headers built with lettre's typed builders
+//! `.html`, each compiled once), headers built with lettre's typed builders
 //! only (untrusted text never reaches a header except the subject, which is
 //! put on one line and cut first).
 
@@ -14,7 +14,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 use std::time::Duration;
 
 pub const TYPE: ChannelType = ChannelType {
@@ -72,8 +72,9 @@ struct Email {
     to: Vec<Mailbox>,
     timeout: Duration,
     /// `templates = "dir"`, relative to the working directory or else to
-    /// the config file.
+    /// the config file; compiled at the first send.
     templates: Option<(PathBuf, PathBuf)>,
+    compiled: OnceLock<Result<Templates, String>>,
     transport: OnceLock<Result<Transport, String>>,
 }
 
@@ -111,6 +112,7 @@ fn build(ch: &ChannelConfig) -> Result<Box<dyn Channel>, ConfigError> {
         to: s.to,
         timeout: ch.timeout.0,
         templates: s.templates.map(|d| (d, ch.file().to_path_buf())),
+        compiled: OnceLock::new(),
         transport: OnceLock::new(),
     }))
 }
@@ -170,12 +172,20 @@ impl Email {
             Alert::Digest(d) => view(&d.changes, d.period_start, d.period_end, false),
             Alert::Health(h) => return Ok(render_health(h, m.base_url)?),
         };
-        let dir = self
-            .templates
-            .as_ref()
-            .map(|(d, config)| template_dir(d, config));
-        let r = render_email(&v, dir.as_deref())?;
+        let r = self.templates()?.render(&v)?;
         Ok((v.subject, r))
+    }
+
+    fn templates(&self) -> Result<&Templates, SendError> {
+        let Some((dir, config)) = &self.templates else {
+            return Templates::builtin();
+        };
+        self.compiled
+            .get_or_init(|| {
+                Templates::load(Some(&template_dir(dir, config))).map_err(|e| format!("{e:#}"))
+            })
+            .as_ref()
+            .map_err(|e| SendError::new(e.clone()))
     }
 }
 
@@ -201,35 +211,52 @@ pub struct Rendered {
     pub html: String,
 }
 
-/// Render the text and HTML digest from the channel's templates.
-pub fn render_email(view: &DigestView, dir: Option<&Path>) -> anyhow::Result<Rendered> {
-    let mut env = minijinja::Environment::new();
-    // `.html` templates escape every value; `.txt` ones print it as is.
-    env.set_auto_escape_callback(|name| {
-        if name.ends_with(".html") || name.ends_with(".htm") {
-            minijinja::AutoEscape::Html
-        } else {
-            minijinja::AutoEscape::None
+/// The digest templates (`digest.txt`, `digest.html`), compiled: the
+/// built-in ones once per process, a channel's own once per channel.
+pub struct Templates(minijinja::Environment<'static>);
+
+impl Templates {
+    pub fn builtin() -> Result<&'static Templates, SendError> {
+        static BUILTIN: LazyLock<Result<Templates, String>> =
+            LazyLock::new(|| Templates::load(None).map_err(|e| format!("{e:#}")));
+        BUILTIN.as_ref().map_err(|e| SendError::new(e.clone()))
+    }
+
+    /// The templates of `dir`; a file missing there is the built-in one.
+    pub fn load(dir: Option<&Path>) -> anyhow::Result<Templates> {
+        let mut env = minijinja::Environment::new();
+        // `.html` templates escape every value; `.txt` ones print it as is.
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") || name.ends_with(".htm") {
+                minijinja::AutoEscape::Html
+            } else {
+                minijinja::AutoEscape::None
+            }
+        });
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        for (name, fallback) in [("digest.html", DEFAULT_HTML), ("digest.txt", DEFAULT_TEXT)] {
+            let source = read_template(dir, name, fallback)?;
+            env.add_template_owned(name, source)
+                .map_err(|e| anyhow::anyhow!("template {name}: {e}"))?;
         }
-    });
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    let html = read_template(dir, "digest.html", DEFAULT_HTML)?;
-    let text = read_template(dir, "digest.txt", DEFAULT_TEXT)?;
-    env.add_template_owned("digest.html", html)
-        .map_err(|e| anyhow::anyhow!("template digest.html: {e}"))?;
-    env.add_template_owned("digest.txt", text)
-        .map_err(|e| anyhow::anyhow!("template digest.txt: {e}"))?;
-    let ctx = minijinja::Value::from_serialize(view);
-    let text = env
-        .get_template("digest.txt")?
-        .render(&ctx)
-        .map_err(|e| anyhow::anyhow!("template digest.txt: {e}"))?;
-    let html = env
-        .get_template("digest.html")?
-        .render(&ctx)
-        .map_err(|e| anyhow::anyhow!("template digest.html: {e}"))?;
-    Ok(Rendered { text, html })
+        Ok(Templates(env))
+    }
+
+    /// Render the text and HTML digest.
+    pub fn render(&self, view: &DigestView) -> anyhow::Result<Rendered> {
+        let ctx = minijinja::Value::from_serialize(view);
+        let render = |name: &str| {
+            self.0
+                .get_template(name)?
+                .render(&ctx)
+                .map_err(|e| anyhow::anyhow!("template {name}: {e}"))
+        };
+        Ok(Rendered {
+            text: render("digest.txt")?,
+            html: render("digest.html")?,
+        })
+    }
 }
 
 fn read_template(dir: Option<&Path>, name: &str, fallback: &'static str) -> anyhow::Result<String> {
@@ -265,11 +292,17 @@ const HEALTH_HTML: &str = "<!DOCTYPE html><html><body style=\"font-family:Arial,
 </body></html>
 ";
 
+static HEALTH: LazyLock<Result<minijinja::Environment<'static>, String>> = LazyLock::new(|| {
+    let mut env = minijinja::Environment::new();
+    env.add_template("health.txt", HEALTH_TXT)
+        .and_then(|()| env.add_template("health.html", HEALTH_HTML))
+        .map_err(|e| e.to_string())?;
+    Ok(env)
+});
+
 /// A source-health email: (subject, bodies).
 pub fn render_health(h: &Health, base_url: &str) -> anyhow::Result<(String, Rendered)> {
-    let mut env = minijinja::Environment::new();
-    env.add_template("health.txt", HEALTH_TXT)?;
-    env.add_template("health.html", HEALTH_HTML)?;
+    let env = HEALTH.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
     let ctx = minijinja::context! { h => minijinja::Value::from_serialize(h), sources_url => format!("{}/sources", base_url.trim_end_matches('/')) };
     let text = env.get_template("health.txt")?.render(&ctx)?;
     let html = env.get_template("health.html")?.render(&ctx)?;
@@ -374,6 +407,13 @@ mod tests {
     use super::*;
     use crate::notify::render::tests::{change, mixed_urgency, story_change};
 
+    fn render_email(v: &DigestView, dir: Option<&Path>) -> anyhow::Result<Rendered> {
+        match dir {
+            None => Ok(Templates::builtin()?.render(v)?),
+            Some(d) => Templates::load(Some(d))?.render(v),
+        }
+    }
+
     #[test]
     fn html_escapes_and_text_does_not() {
         let cs = vec![change(1, "TR", "telecom", "<script>alert(1)</script>")];
@@ -456,5 +496,13 @@ mod tests {
         let s: Settings = c.channels[0].settings().unwrap();
         assert_eq!(s.to.len(), 2);
         assert_eq!(s.from.unwrap().email.to_string(), "rw@example.com");
+    }
+
+    /// The built-in templates are compiled once for every send.
+    #[test]
+    fn the_built_in_templates_are_compiled_once() {
+        let a = Templates::builtin().unwrap() as *const Templates;
+        let b = Templates::builtin().unwrap() as *const Templates;
+        assert_eq!(a, b);
     }
 }
