@@ -4,6 +4,8 @@
 //! idempotency keys, digests and `sources check` come with it.
 
 pub mod email;
+#[cfg(test)]
+mod example;
 pub mod slack;
 pub mod teams;
 pub mod webhook;
@@ -11,7 +13,14 @@ pub mod webhook;
 use super::channel::{Channel, ChannelType};
 use crate::config::{ChannelConfig, Config, ConfigError};
 
-pub const TYPES: &[ChannelType] = &[email::TYPE, slack::TYPE, teams::TYPE, webhook::TYPE];
+pub const TYPES: &[ChannelType] = &[
+    email::TYPE,
+    slack::TYPE,
+    teams::TYPE,
+    webhook::TYPE,
+    #[cfg(test)]
+    example::TYPE,
+];
 
 /// The channel a `[[channel]]` table describes, made by its type from its
 /// own settings. Errors name the file, the line and the key.
