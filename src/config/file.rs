@@ -30,7 +30,11 @@ fn fmt_line(line: Option<usize>) -> String {
 }
 
 impl ConfigError {
-    pub fn invalid(path: &Path, line: Option<usize>, message: impl Into<String>) -> ConfigError {
+    pub(crate) fn invalid(
+        path: &Path,
+        line: Option<usize>,
+        message: impl Into<String>,
+    ) -> ConfigError {
         ConfigError::Invalid {
             path: path.display().to_string(),
             line,
