@@ -173,11 +173,17 @@ impl LiveApp {
         self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Load the configuration and sources again and switch to them; on an
-    /// error the running configuration stays.
-    pub fn reload(&self, config_path: &Path) -> anyhow::Result<(App, SourcesDiff)> {
+    /// Load the configuration and sources again, `check` what this context
+    /// cannot judge (the channels' own settings, read by `notify` above it),
+    /// and switch to them; on an error the running configuration stays.
+    pub fn reload(
+        &self,
+        config_path: &Path,
+        check: impl FnOnce(&Config) -> Result<(), crate::config::ConfigError>,
+    ) -> anyhow::Result<(App, SourcesDiff)> {
         let old = self.current();
         let new = old.reloaded(config_path)?;
+        check(&new.config)?;
         let diff = new.sources.diff(&old.sources);
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = new.clone();
         Ok((new, diff))

@@ -430,7 +430,10 @@ fn init_logging(cli: &Cli) {
 
 fn load_config(cli: &Cli) -> Result<Config, Failure> {
     let path = config::find_config(cli.config.as_deref())?;
-    Ok(Config::load(&path)?)
+    let cfg = Config::load(&path)?;
+    // Each channel's own settings are read by its type, in notify.
+    crate::notify::check_channels(&cfg)?;
+    Ok(cfg)
 }
 
 fn tagger(cfg: &Config) -> Result<Tagger, Failure> {

@@ -236,7 +236,10 @@ impl Daemon {
     /// running ones stay.
     async fn reload(&mut self) {
         sd_notify("RELOADING=1");
-        match self.live.reload(&self.config_path) {
+        match self
+            .live
+            .reload(&self.config_path, crate::notify::check_channels)
+        {
             Ok((app, diff)) => {
                 if let Err(e) = reconcile(&app, app.now()).await {
                     tracing::warn!(

@@ -1,15 +1,10 @@
-//! What every sender shows: the digest view (grouped by jurisdiction, then
-//! category), diff excerpts with added lines first, subjects, and the
-//! editable email templates (minijinja, autoescaped for `.html`).
+//! What every channel shows: the digest view (grouped by jurisdiction, then
+//! category, the most urgent first), diff excerpts with added lines first,
+//! subjects. How each channel lays it out is in its own file.
 
-use crate::config::EmailChannel;
 use crate::model::Change;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
-
-pub const DEFAULT_HTML: &str = include_str!("../../config/templates/digest.html");
-pub const DEFAULT_TEXT: &str = include_str!("../../config/templates/digest.txt");
 
 /// The longest mail subject we write; longer ones are cut with `…`.
 pub const MAX_SUBJECT_CHARS: usize = 180;
@@ -343,114 +338,6 @@ pub fn digest_view(
     }
 }
 
-/// The two bodies of an email.
-pub struct Rendered {
-    pub text: String,
-    pub html: String,
-}
-
-/// Where a channel's templates come from: `templates = "dir"` (relative to
-/// the working directory, else to the config file), else the built-in ones.
-pub fn template_dir(ch: &EmailChannel, config_path: &Path) -> Option<PathBuf> {
-    let d = ch.templates.as_ref()?;
-    if d.is_absolute() || d.exists() {
-        return Some(d.clone());
-    }
-    config_path
-        .parent()
-        .map(|p| p.join(d))
-        .filter(|p| p.exists())
-        .or_else(|| Some(d.clone()))
-}
-
-fn load_template(dir: Option<&Path>, name: &str, fallback: &'static str) -> anyhow::Result<String> {
-    if let Some(d) = dir {
-        let p = d.join(name);
-        if p.exists() {
-            return std::fs::read_to_string(&p)
-                .map_err(|e| anyhow::anyhow!("cannot read the template {}: {e}", p.display()));
-        }
-    }
-    Ok(fallback.to_string())
-}
-
-/// Render the text and HTML digest from the channel's templates.
-pub fn render_email(view: &DigestView, dir: Option<&Path>) -> anyhow::Result<Rendered> {
-    let mut env = minijinja::Environment::new();
-    // `.html` templates escape every value; `.txt` ones print it as is.
-    env.set_auto_escape_callback(|name| {
-        if name.ends_with(".html") || name.ends_with(".htm") {
-            minijinja::AutoEscape::Html
-        } else {
-            minijinja::AutoEscape::None
-        }
-    });
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    let html = load_template(dir, "digest.html", DEFAULT_HTML)?;
-    let text = load_template(dir, "digest.txt", DEFAULT_TEXT)?;
-    env.add_template_owned("digest.html", html)
-        .map_err(|e| anyhow::anyhow!("template digest.html: {e}"))?;
-    env.add_template_owned("digest.txt", text)
-        .map_err(|e| anyhow::anyhow!("template digest.txt: {e}"))?;
-    let ctx = minijinja::Value::from_serialize(view);
-    let text = env
-        .get_template("digest.txt")?
-        .render(&ctx)
-        .map_err(|e| anyhow::anyhow!("template digest.txt: {e}"))?;
-    let html = env
-        .get_template("digest.html")?
-        .render(&ctx)
-        .map_err(|e| anyhow::anyhow!("template digest.html: {e}"))?;
-    Ok(Rendered { text, html })
-}
-
-const HEALTH_TXT: &str = "{% if h.state == 'down' %}Source {{ h.source }} ({{ h.jurisdiction }}) is DOWN: {{ h.failures }} polls failed in a row (as of {{ h.at }}).
-
-Last error:
-    {{ h.error }}
-
-Nothing is lost meanwhile: changes are detected on the first poll that works again.
-{% else %}Source {{ h.source }} ({{ h.jurisdiction }}) has RECOVERED (as of {{ h.at }}).
-{% endif %}
-Source health: {{ sources_url }}
-";
-
-const HEALTH_HTML: &str = "<!DOCTYPE html><html><body style=\"font-family:Arial,Helvetica,sans-serif;\">
-{% if h.state == 'down' %}<h2 style=\"color:#b3261e;\">Source down: {{ h.source }} ({{ h.jurisdiction }})</h2>
-<p>{{ h.failures }} polls failed in a row (as of {{ h.at }}). Last error:</p>
-<pre style=\"white-space:pre-wrap;\">{{ h.error }}</pre>
-<p>Nothing is lost meanwhile: changes are detected on the first poll that works again.</p>
-{% else %}<h2 style=\"color:#1e7b34;\">Source recovered: {{ h.source }} ({{ h.jurisdiction }})</h2>
-<p>It answers again (as of {{ h.at }}).</p>
-{% endif %}<p><a href=\"{{ sources_url }}\">Source health in regwatch</a></p>
-</body></html>
-";
-
-/// A source-health email: (subject, bodies).
-pub fn render_health(h: &super::Health, base_url: &str) -> anyhow::Result<(String, Rendered)> {
-    let mut env = minijinja::Environment::new();
-    env.add_template("health.txt", HEALTH_TXT)?;
-    env.add_template("health.html", HEALTH_HTML)?;
-    let ctx = minijinja::context! { h => minijinja::Value::from_serialize(h), sources_url => format!("{}/sources", base_url.trim_end_matches('/')) };
-    let text = env.get_template("health.txt")?.render(&ctx)?;
-    let html = env.get_template("health.html")?.render(&ctx)?;
-    let subject = if h.state == "down" {
-        format!(
-            "regwatch: source {} ({}) is down",
-            one_line(&h.source),
-            one_line(&h.jurisdiction)
-        )
-    } else {
-        format!(
-            "regwatch: source {} ({}) recovered",
-            one_line(&h.source),
-            one_line(&h.jurisdiction)
-        )
-    };
-    Ok((cut(&subject, MAX_SUBJECT_CHARS).0, Rendered { text, html }))
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -521,25 +408,6 @@ pub(crate) mod tests {
         assert!(s.chars().count() <= MAX_SUBJECT_CHARS);
     }
 
-    #[test]
-    fn html_escapes_and_text_does_not() {
-        let cs = vec![change(1, "TR", "telecom", "<script>alert(1)</script>")];
-        let v = digest_view(
-            "d",
-            "http://rw",
-            &cs,
-            crate::clock::Clock::at_date(2026, 6, 1).now(),
-            crate::clock::Clock::at_date(2026, 6, 1).now(),
-            false,
-        );
-        let r = render_email(&v, None).unwrap();
-        assert!(!r.html.contains("<script>"), "{}", r.html);
-        assert!(r.html.contains("&lt;script&gt;"));
-        assert!(r.html.contains("a?x=1&amp;y=2"), "{}", r.html);
-        assert!(r.text.contains("<script>alert(1)</script>"));
-        assert!(r.text.contains("CASE-7"));
-    }
-
     /// Three changes, oldest first: a low one in VN, a low one in TR, and a
     /// high one in TR (effective in 5 days, a direct match on an open case).
     pub(crate) fn mixed_urgency() -> Vec<Change> {
@@ -559,33 +427,6 @@ pub(crate) mod tests {
         let mut low_vn2 = change(4, "VN", "pharma", "VN second notice");
         low_vn2.cases.clear();
         vec![low_vn, low_tr, high_tr, low_vn2]
-    }
-
-    #[test]
-    fn digest_puts_the_most_urgent_first_with_the_reason() {
-        let cs = mixed_urgency();
-        let v = digest_view(
-            "d",
-            "http://rw",
-            &cs,
-            crate::clock::Clock::at_date(2026, 6, 1).now(),
-            crate::clock::Clock::at_date(2026, 6, 1).now(),
-            false,
-        );
-        assert_eq!(v.high, 1);
-        let r = render_email(&v, None).unwrap();
-        for body in [&r.text, &r.html] {
-            let high = body.find("TR radio rule in force soon").unwrap();
-            let low_tr = body.find("TR routine notice").unwrap();
-            let vn = body.find("VN quiet notice").unwrap();
-            assert!(high < low_tr && low_tr < vn, "{body}");
-            assert!(
-                body.contains("effective in 5 days; direct match on open case CASE-7"),
-                "{body}"
-            );
-        }
-        assert!(r.text.contains("[HIGH] TR radio rule"), "{}", r.text);
-        assert!(r.text.contains("1 high-urgency change: listed first."));
     }
 
     #[test]
@@ -617,34 +458,5 @@ pub(crate) mod tests {
             },
         ];
         c
-    }
-
-    #[test]
-    fn every_email_part_lists_the_other_sources_of_the_story() {
-        let c = story_change();
-        let v = digest_view(
-            "mail",
-            "http://rw.example",
-            &[c],
-            crate::clock::Clock::at_date(2026, 6, 1).now(),
-            crate::clock::Clock::at_date(2026, 6, 1).now(),
-            true,
-        );
-        let r = render_email(&v, None).unwrap();
-        for body in [&r.text, &r.html] {
-            assert!(body.contains("Also reported by"), "{body}");
-            assert!(
-                body.contains("tr-ministry") && body.contains("wto-eping"),
-                "{body}"
-            );
-            assert!(!body.contains("javascript:"), "only web links: {body}");
-        }
-        assert!(
-            r.text.contains("(http://rw.example/changes/9)"),
-            "{}",
-            r.text
-        );
-        assert!(r.html.contains("changes&#x2f;9\">#9</a>"), "{}", r.html);
-        assert!(r.html.contains("&lt;b&gt;Yönetmelik"), "{}", r.html);
     }
 }

@@ -1,13 +1,82 @@
-//! Microsoft Teams through a Workflows incoming webhook: an Adaptive Card
-//! with the same content as the Slack message (title linked, tags,
-//! effective date, excerpt, affected cases, link to the change page).
-//! Polled text is escaped for the card's Markdown subset, and links are
-//! only ever http(s) (`util::safe_link`).
+//! `type = "teams"`: Microsoft Teams through a Workflows incoming webhook,
+//! an Adaptive Card with the same content as the Slack message (title
+//! linked, tags, effective date, excerpt, affected cases, link to the
+//! change page). Polled text is escaped for the card's Markdown subset, and
+//! links are only ever http(s) (`util::safe_link`).
 
-use super::render::{change_view, counts_by_jurisdiction, cut, fmt_time, one_line, ChangeView};
+use crate::config::{ChannelConfig, ConfigError, Needed, Secret};
 use crate::model::Change;
+use crate::notify::channel::{Alert, Channel, ChannelType, Health, Message, Preview, SendError};
+use crate::notify::http::Poster;
+use crate::notify::render::{
+    change_view, counts_by_jurisdiction, cut, fmt_time, one_line, ChangeView,
+};
 use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+use serde::Deserialize;
 use serde_json::{json, Value};
+
+pub const TYPE: ChannelType = ChannelType {
+    name: "teams",
+    build,
+};
+
+/// A Teams channel's own keys.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    #[serde(default)]
+    webhook_url: Option<Secret>,
+}
+
+struct Teams {
+    webhook_url: Needed<Secret>,
+    poster: Poster,
+}
+
+fn build(ch: &ChannelConfig) -> Result<Box<dyn Channel>, ConfigError> {
+    let s: Settings = ch.settings()?;
+    Ok(Box::new(Teams {
+        webhook_url: ch.needed(s.webhook_url, "webhook_url", "a teams channel needs `webhook_url` (the Workflows webhook; better: `webhook_url_env` naming an environment variable)")?,
+        poster: Poster::new(ch.timeout.0),
+    }))
+}
+
+/// The message for `m`, carrying its key.
+fn message(m: &Message<'_>) -> Value {
+    match m.alert {
+        Alert::Change(c) => change_message(c, m.key),
+        Alert::Digest(d) => digest_message(
+            &d.changes,
+            d.period_start,
+            d.period_end,
+            &m.log_url(d.period_start),
+            m.key,
+        ),
+        Alert::Health(h) => health_message(h, m.base_url, m.key),
+    }
+}
+
+impl Channel for Teams {
+    fn deliver<'a>(&'a self, m: &'a Message<'_>) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async move {
+            let url = self
+                .webhook_url
+                .as_ref()
+                .map_err(|e| SendError::new(e.clone()))?;
+            let body = serde_json::to_vec(&message(m)).unwrap_or_default();
+            let headers = [("Idempotency-Key", m.key.to_string())];
+            self.poster.post(url.expose(), body, &headers).await
+        })
+    }
+
+    fn preview(&self, m: &Message<'_>) -> Result<Preview, SendError> {
+        Ok(Preview {
+            text: serde_json::to_string_pretty(&message(m)).unwrap_or_default(),
+            html: None,
+        })
+    }
+}
 
 /// Cards over about 28 KB are refused by Teams; changes beyond this are left
 /// to the digest's link to the change log.
@@ -175,9 +244,8 @@ pub fn digest_message(
 }
 
 /// A source went down or recovered.
-pub fn health_message(p: &Value, base_url: &str, key: &str) -> Value {
-    let h = super::Health::from_payload(p);
-    let title = if h.state == "down" {
+pub fn health_message(h: &Health, base_url: &str, key: &str) -> Value {
+    let title = if h.is_down() {
         format!("regwatch: source {} is failing", h.source)
     } else {
         format!("regwatch: source {} recovered", h.source)

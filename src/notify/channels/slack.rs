@@ -1,14 +1,80 @@
-//! Slack incoming-webhook messages in Block Kit, within Slack's limits
-//! (header 150 chars, section text 3000, 50 blocks), with every polled
-//! string escaped for mrkdwn so `<!channel>` arrives as text.
+//! `type = "slack"`: an incoming webhook, messages in Block Kit within
+//! Slack's limits (header 150 chars, section text 3000, 50 blocks), with
+//! every polled string escaped for mrkdwn so `<!channel>` arrives as text.
 
-use super::render::{
+use crate::config::{ChannelConfig, ConfigError, Needed, Secret};
+use crate::model::Change;
+use crate::notify::channel::{Alert, Channel, ChannelType, Health, Message, Preview, SendError};
+use crate::notify::http::Poster;
+use crate::notify::render::{
     change_view, counts_by_jurisdiction, cut, fmt_time, high_count, in_digest_order,
     jurisdiction_order, one_line, ChangeView,
 };
-use crate::model::Change;
 use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+use serde::Deserialize;
 use serde_json::{json, Value};
+
+pub const TYPE: ChannelType = ChannelType {
+    name: "slack",
+    build,
+};
+
+/// A Slack channel's own keys.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    #[serde(default)]
+    webhook_url: Option<Secret>,
+}
+
+struct Slack {
+    webhook_url: Needed<Secret>,
+    poster: Poster,
+}
+
+fn build(ch: &ChannelConfig) -> Result<Box<dyn Channel>, ConfigError> {
+    let s: Settings = ch.settings()?;
+    Ok(Box::new(Slack {
+        webhook_url: ch.needed(s.webhook_url, "webhook_url", "a slack channel needs `webhook_url` (better: `webhook_url_env` naming an environment variable that is set)")?,
+        poster: Poster::new(ch.timeout.0),
+    }))
+}
+
+/// The message for `m`, without the delivery's key.
+fn message(m: &Message<'_>) -> Value {
+    match m.alert {
+        Alert::Change(c) => change_message(c),
+        Alert::Digest(d) => digest_message(
+            &d.changes,
+            d.period_start,
+            d.period_end,
+            &m.log_url(d.period_start),
+        ),
+        Alert::Health(h) => health_message(h, m.base_url),
+    }
+}
+
+impl Channel for Slack {
+    fn deliver<'a>(&'a self, m: &'a Message<'_>) -> BoxFuture<'a, Result<(), SendError>> {
+        Box::pin(async move {
+            let url = self
+                .webhook_url
+                .as_ref()
+                .map_err(|e| SendError::new(e.clone()))?;
+            let msg = with_dedup_key(message(m), m.key);
+            let body = serde_json::to_vec(&msg).unwrap_or_default();
+            self.poster.post(url.expose(), body, &[]).await
+        })
+    }
+
+    fn preview(&self, m: &Message<'_>) -> Result<Preview, SendError> {
+        Ok(Preview {
+            text: serde_json::to_string_pretty(&message(m)).unwrap_or_default(),
+            html: None,
+        })
+    }
+}
 
 pub const MAX_HEADER: usize = 150;
 pub const MAX_SECTION: usize = 3000;
@@ -285,14 +351,13 @@ pub fn digest_message(
 }
 
 /// A source went down or recovered.
-pub fn health_message(p: &Value, base_url: &str) -> Value {
-    let h = super::Health::from_payload(p);
+pub fn health_message(h: &Health, base_url: &str) -> Value {
     let title = match h.state.as_str() {
         "down" => format!("Source down: {} ({})", h.source, h.jurisdiction),
         _ => format!("Source recovered: {} ({})", h.source, h.jurisdiction),
     };
     let mut blocks = vec![header(&title)];
-    let body = if h.state == "down" {
+    let body = if h.is_down() {
         format!(
             "*{}* failed {} polls in a row (since {}).\nLast error:\n```{}```",
             esc(&h.source),
