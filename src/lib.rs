@@ -13,8 +13,8 @@
 
 pub mod app;
 pub mod classify;
-pub mod clock;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod diff;

@@ -1,8 +1,16 @@
 //! Commands and output formats (table, JSON, CSV).
 
+mod failure;
+mod output;
+
+use failure::usage;
+pub use failure::Failure;
+pub use output::Format;
+use output::{print_csv, print_json, print_json_line, print_rows, JsonLines};
+
 use crate::app::App;
 use crate::classify::Tagger;
-use crate::config::{self, Config, ConfigError, Source};
+use crate::config::{self, Config, Source};
 use crate::model::{Change, PollStatus};
 use crate::poll;
 use crate::services::changes::ChangeQuery;
@@ -17,7 +25,6 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
-use unicode_width::UnicodeWidthStr;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -65,13 +72,6 @@ impl ColorChoice {
             ColorChoice::Auto => std::io::stderr().is_terminal(),
         }
     }
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Csv,
 }
 
 #[derive(Subcommand, Debug)]
@@ -292,53 +292,6 @@ pub enum DbCmd {
     },
 }
 
-/// A failure with its exit status: 1 runtime, 2 bad usage or configuration.
-#[derive(Debug)]
-pub struct Failure {
-    pub code: u8,
-    pub error: anyhow::Error,
-}
-
-impl From<anyhow::Error> for Failure {
-    fn from(e: anyhow::Error) -> Self {
-        let code = if e.downcast_ref::<ConfigError>().is_some() {
-            2
-        } else {
-            1
-        };
-        Failure { code, error: e }
-    }
-}
-impl From<ConfigError> for Failure {
-    fn from(e: ConfigError) -> Self {
-        Failure {
-            code: 2,
-            error: e.into(),
-        }
-    }
-}
-
-/// Bad input is bad usage (2); a missing thing or a failure is a runtime failure (1).
-impl From<ServiceError> for Failure {
-    fn from(e: ServiceError) -> Self {
-        let code = match e {
-            ServiceError::Invalid(_) => 2,
-            ServiceError::NotFound(_) | ServiceError::Internal(_) => 1,
-        };
-        Failure {
-            code,
-            error: e.into(),
-        }
-    }
-}
-
-fn usage(msg: impl Into<String>) -> Failure {
-    Failure {
-        code: 2,
-        error: anyhow::anyhow!(msg.into()),
-    }
-}
-
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli);
@@ -434,10 +387,7 @@ fn load_config(cli: &Cli) -> Result<Config, Failure> {
 }
 
 fn tagger(cfg: &Config) -> Result<Tagger, Failure> {
-    Tagger::for_config(cfg).map_err(|e| Failure {
-        code: 2,
-        error: e.into(),
-    })
+    Tagger::for_config(cfg).map_err(Failure::bad_config)
 }
 
 async fn app(cfg: Config) -> Result<App, Failure> {
@@ -446,16 +396,8 @@ async fn app(cfg: Config) -> Result<App, Failure> {
     Ok(App::new(cfg, store, tagger)?)
 }
 
-fn format(cli: &Cli) -> Format {
-    cli.format.unwrap_or(if std::io::stdout().is_terminal() {
-        Format::Table
-    } else {
-        Format::Json
-    })
-}
-
 async fn dispatch(cli: Cli) -> Result<u8, Failure> {
-    let fmt = format(&cli);
+    let fmt = Format::resolve(cli.format);
     match &cli.command {
         Command::Init { dir } => init(dir.as_deref().unwrap_or(Path::new("."))),
         Command::Classify { text, lang } => classify(&cli, text.as_deref(), lang.as_deref()),
@@ -480,7 +422,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
                     cfg.fetch.browser
                 );
             }
-            print_content(&content, fmt);
+            print_content(&content, fmt)?;
             Ok(0)
         }
         cmd => {
@@ -627,15 +569,13 @@ async fn with_app(
             );
             // The summary is for people unless a format is asked for.
             match cli_format {
-                Some(Format::Json) => println!(
-                    "{}",
-                    serde_json::json!({"sources": rows, "polled": results.len(), "ok": ok,
-                        "failed": results.len() - ok, "changes": changes})
+                Some(Format::Json) => print_json_line(
+                    &serde_json::json!({"sources": rows, "polled": results.len(), "ok": ok,
+                        "failed": results.len() - ok, "changes": changes}),
                 ),
-                Some(Format::Csv) => print_rows(
+                Some(Format::Csv) => print_csv(
                     &rows,
                     &["source", "outcome", "changes", "detail", "elapsed_ms"],
-                    Format::Csv,
                 ),
                 _ => {
                     for r in &rows {
@@ -692,7 +632,7 @@ async fn with_app(
                     "last_error",
                 ],
                 fmt,
-            );
+            )?;
             Ok(0)
         }
         Command::Changes(a) => {
@@ -716,17 +656,14 @@ async fn with_app(
                 cursor: None,
             };
             let changes = services::changes::list_checked(&app, &q.checked(&app)?).await?;
-            print_changes(&changes, fmt);
+            print_changes(&changes, fmt)?;
             Ok(0)
         }
         Command::Show { id } => {
             let c = services::changes::one(&app, *id).await?;
             match fmt {
-                Format::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&c).map_err(anyhow::Error::from)?
-                ),
-                Format::Csv => print_changes(std::slice::from_ref(&c), Format::Csv),
+                Format::Json => print_json(&c)?,
+                Format::Csv => print_changes(std::slice::from_ref(&c), Format::Csv)?,
                 Format::Table => print_change_detail(&c),
             }
             Ok(0)
@@ -745,10 +682,7 @@ async fn with_app(
             };
             let report = services::check::check(&app, &q).await?;
             match fmt {
-                Format::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?
-                ),
+                Format::Json => print_json(&report)?,
                 Format::Csv => {
                     let rows: Vec<serde_json::Value> = report
                         .changes
@@ -760,7 +694,7 @@ async fn with_app(
                             "strength": c.strength.as_str(), "why": c.why, "url": c.change.url,
                         }))
                         .collect();
-                    print_rows(
+                    print_csv(
                         &rows,
                         &[
                             "id",
@@ -773,7 +707,6 @@ async fn with_app(
                             "why",
                             "url",
                         ],
-                        Format::Csv,
                     );
                 }
                 Format::Table => print_check(&report),
@@ -797,7 +730,7 @@ async fn with_app(
                 .iter()
                 .map(|c| serde_json::to_value(c).unwrap_or_default())
                 .collect();
-            print_rows(&rows, &services::cases::CASE_COLUMNS, fmt);
+            print_rows(&rows, &services::cases::CASE_COLUMNS, fmt)?;
             Ok(0)
         }
         Command::Review {
@@ -812,10 +745,7 @@ async fn with_app(
                 .unwrap_or_default();
             let c = services::reviews::mark(&app, *id, state, &by, note.as_deref()).await?;
             match fmt {
-                Format::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&c.review).map_err(anyhow::Error::from)?
-                ),
+                Format::Json => print_json(&c.review)?,
                 _ => println!(
                     "change #{id} marked {} by {} at {}{}",
                     c.review.state,
@@ -970,10 +900,7 @@ fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Fai
         .and_then(|p| Config::load(&p).ok())
     {
         Some(cfg) => tagger(&cfg)?,
-        None => Tagger::load(Path::new("config/taxonomy.toml")).map_err(|e| Failure {
-            code: 2,
-            error: e.into(),
-        })?,
+        None => Tagger::load(Path::new("config/taxonomy.toml")).map_err(Failure::bad_config)?,
     };
     let out = |title: &str, text: &str, lang: Option<&str>| {
         let c = tagger.taxonomy.classify(&regwatch_classify::Input {
@@ -1016,9 +943,9 @@ fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Fai
         match cli.format {
             Some(f @ (Format::Table | Format::Csv)) => {
                 evidence_cell(&mut v);
-                print_rows(&[v], &cols, f)
+                print_rows(&[v], &cols, f)?;
             }
-            _ => println!("{v}"),
+            _ => print_json_line(&v),
         }
         return Ok(0);
     }
@@ -1034,7 +961,7 @@ fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Fai
         lang: Option<String>,
     }
     let stdin = std::io::stdin();
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = JsonLines::stdout();
     let mut bad = 0;
     let table = matches!(cli.format, Some(Format::Table | Format::Csv));
     let mut rows = vec![];
@@ -1051,7 +978,7 @@ fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Fai
                     evidence_cell(&mut v);
                     rows.push(v);
                 } else {
-                    let _ = writeln!(stdout, "{v}");
+                    stdout.write(&v);
                 }
             }
             Err(e) => {
@@ -1061,14 +988,14 @@ fn classify(cli: &Cli, text: Option<&str>, lang: Option<&str>) -> Result<u8, Fai
                     i + 1
                 );
                 if !table {
-                    let _ = writeln!(stdout, "{}", serde_json::json!({"error": e.to_string()}));
+                    stdout.write(&serde_json::json!({"error": e.to_string()}));
                 }
             }
         }
     }
     drop(stdout);
     if let Some(f @ (Format::Table | Format::Csv)) = cli.format {
-        print_rows(&rows, &cols, f);
+        print_rows(&rows, &cols, f)?;
     }
     Ok(if bad > 0 { 1 } else { 0 })
 }
@@ -1177,67 +1104,9 @@ fn init(dir: &Path) -> Result<u8, Failure> {
     Ok(0)
 }
 
-// ---------- output ----------
-
-fn cell(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(a) => a.iter().map(cell).collect::<Vec<_>>().join(";"),
-        other => other.to_string(),
-    }
-}
-
-fn print_rows(rows: &[serde_json::Value], cols: &[&str], fmt: Format) {
-    match fmt {
-        Format::Json => println!("{}", serde_json::to_string_pretty(rows).unwrap_or_default()),
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
-            let _ = w.write_record(cols);
-            for r in rows {
-                let _ = w.write_record(cols.iter().map(|c| cell(&r[*c])));
-            }
-            let _ = w.flush();
-        }
-        Format::Table => {
-            let table: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
-                    cols.iter()
-                        .map(|c| crate::util::truncate(&cell(&r[*c]).replace('\n', " "), 60))
-                        .collect()
-                })
-                .collect();
-            let mut widths: Vec<usize> = cols.iter().map(|c| c.width()).collect();
-            for r in &table {
-                for (i, v) in r.iter().enumerate() {
-                    widths[i] = widths[i].max(v.width());
-                }
-            }
-            let line = |vals: Vec<String>| {
-                vals.iter()
-                    .enumerate()
-                    .map(|(i, v)| format!("{v}{}", " ".repeat(widths[i].saturating_sub(v.width()))))
-                    .collect::<Vec<_>>()
-                    .join("  ")
-                    .trim_end()
-                    .to_string()
-            };
-            println!("{}", line(cols.iter().map(|c| c.to_uppercase()).collect()));
-            for r in table {
-                println!("{}", line(r));
-            }
-        }
-    }
-}
-
-fn print_changes(changes: &[Change], fmt: Format) {
+fn print_changes(changes: &[Change], fmt: Format) -> Result<(), Failure> {
     if fmt == Format::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(changes).unwrap_or_default()
-        );
-        return;
+        return print_json(changes);
     }
     let rows: Vec<serde_json::Value> = changes
         .iter()
@@ -1279,7 +1148,7 @@ fn print_changes(changes: &[Change], fmt: Format) {
             "cases",
         ]
     };
-    print_rows(&rows, cols, fmt);
+    print_rows(&rows, cols, fmt)
 }
 
 fn print_change_detail(c: &Change) {
@@ -1434,10 +1303,9 @@ fn print_check(r: &CheckReport) {
     }
 }
 
-fn print_content(c: &crate::model::Content, fmt: Format) {
+fn print_content(c: &crate::model::Content, fmt: Format) -> Result<(), Failure> {
     if fmt == Format::Json {
-        println!("{}", serde_json::to_string_pretty(c).unwrap_or_default());
-        return;
+        return print_json(c);
     }
     if fmt == Format::Csv {
         let rows: Vec<serde_json::Value> = match c {
@@ -1447,8 +1315,8 @@ fn print_content(c: &crate::model::Content, fmt: Format) {
                 .collect(),
             crate::model::Content::Text { text } => vec![serde_json::json!({"text": text})],
         };
-        print_rows(&rows, &["key", "title", "link", "text"], Format::Csv);
-        return;
+        print_csv(&rows, &["key", "title", "link", "text"]);
+        return Ok(());
     }
     match c {
         crate::model::Content::Items { items } => {
@@ -1473,4 +1341,5 @@ fn print_content(c: &crate::model::Content, fmt: Format) {
             );
         }
     }
+    Ok(())
 }
