@@ -229,29 +229,32 @@ pub enum ReportCmd {
     #[command(
         after_help = "Example:\n  regwatch report add --country TR --hs 8517.13 --effective 2027-01-01 \\\n    --title \"Istanbul customs asks for BTK registration of phones\" --text \"Seen on three shipments this week\""
     )]
-    Add {
-        /// The destination where it was seen (TR, VN, MX, …)
-        #[arg(long, value_name = "CC")]
-        country: String,
-        /// HS codes it applies to (repeat for several)
-        #[arg(long, value_name = "CODE")]
-        hs: Vec<String>,
-        /// When it takes effect, if known: YYYY-MM-DD
-        #[arg(long, value_name = "DATE")]
-        effective: Option<String>,
-        /// What changed, in a line
-        #[arg(long)]
-        title: String,
-        /// What was seen, in full
-        #[arg(long)]
-        text: String,
-        /// Categories (repeat for several): electronics, telecom, medical
-        #[arg(long)]
-        category: Vec<String>,
-        /// Who saw it (default: $USER)
-        #[arg(long)]
-        author: Option<String>,
-    },
+    Add(ReportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// The destination where it was seen (TR, VN, MX, …)
+    #[arg(long, value_name = "CC")]
+    pub country: String,
+    /// HS codes it applies to (repeat for several)
+    #[arg(long, value_name = "CODE")]
+    pub hs: Vec<String>,
+    /// When it takes effect, if known: YYYY-MM-DD
+    #[arg(long, value_name = "DATE")]
+    pub effective: Option<String>,
+    /// What changed, in a line
+    #[arg(long)]
+    pub title: String,
+    /// What was seen, in full
+    #[arg(long)]
+    pub text: String,
+    /// Categories (repeat for several): electronics, telecom, medical
+    #[arg(long)]
+    pub category: Vec<String>,
+    /// Who saw it (default: $USER)
+    #[arg(long)]
+    pub author: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
