@@ -12,7 +12,7 @@ use crate::services::check::{CheckQuery, CheckReport};
 use crate::services::sources::Coverage;
 use chrono::{DateTime, Utc};
 
-/// `changes`: the log, filtered as the web list and the API filter it.
+/// `changes`: the log, with the filters the web list and the API take.
 pub async fn list(app: &App, a: &ChangesArgs, fmt: Format) -> Result<u8, Failure> {
     let q = ChangeQuery {
         since: a.since.clone(),
