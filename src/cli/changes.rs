@@ -1,0 +1,317 @@
+//! The change log from the command line: `changes` (the list), `show` (one
+//! change in full) and `check` (the pre-quote check).
+
+use super::args::ChangesArgs;
+use super::failure::Failure;
+use super::output::{print_csv, print_json, print_rows, Format};
+use crate::app::App;
+use crate::model::Change;
+use crate::services;
+use crate::services::changes::ChangeQuery;
+use crate::services::check::{CheckQuery, CheckReport};
+use crate::services::sources::Coverage;
+use chrono::{DateTime, Utc};
+
+/// `changes`: the log, with the filters the web list and the API take.
+pub async fn list(app: &App, a: &ChangesArgs, fmt: Format) -> Result<u8, Failure> {
+    let q = ChangeQuery {
+        since: a.since.clone(),
+        country: a.country.clone(),
+        category: a.category.clone(),
+        // `--hs 8517.62,8471.30` as the API's `hs=` takes it.
+        hs: a
+            .hs
+            .iter()
+            .flat_map(|h| h.split([',', ' ']))
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(str::to_string)
+            .collect(),
+        source: a.source.clone(),
+        case_id: a.case_id.clone(),
+        query: a.query.clone(),
+        limit: Some(a.limit),
+        cursor: None,
+    };
+    let changes = services::changes::list_checked(app, &q.checked(app)?).await?;
+    print_changes(&changes, fmt)?;
+    Ok(0)
+}
+
+/// `show ID`: one change with its diff, tags with evidence and matched cases.
+pub async fn show(app: &App, id: i64, fmt: Format) -> Result<u8, Failure> {
+    let c = services::changes::one(app, id).await?;
+    match fmt {
+        Format::Json => print_json(&c)?,
+        Format::Csv => print_changes(std::slice::from_ref(&c), Format::Csv)?,
+        Format::Table => print_change_detail(&c),
+    }
+    Ok(0)
+}
+
+/// `check --country CC --hs CODE`: the relevant changes for a product and
+/// destination, most urgent first; 1 when no source could be checked, so
+/// that silence is never read as an all-clear.
+pub async fn check(
+    app: &App,
+    country: &str,
+    hs: &[String],
+    category: Option<&str>,
+    since: &str,
+    fmt: Format,
+) -> Result<u8, Failure> {
+    let q = CheckQuery {
+        country: country.to_string(),
+        hs: hs.to_vec(),
+        category: category.map(str::to_string),
+        since: Some(since.to_string()),
+    };
+    let report = services::check::check(app, &q).await?;
+    match fmt {
+        Format::Json => print_json(&report)?,
+        Format::Csv => print_check_csv(&report),
+        Format::Table => print_check(&report),
+    }
+    // Never an all-clear when nothing could be checked.
+    if report.coverage.blind() {
+        if fmt != Format::Table {
+            eprintln!("{}", report.coverage.summary());
+        }
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// The check's changes as CSV rows, with the match strength and reason.
+fn print_check_csv(report: &CheckReport) {
+    let rows: Vec<serde_json::Value> = report
+        .changes
+        .iter()
+        .map(|c| serde_json::json!({
+            "id": c.change.id, "detected": c.change.detected_at.format("%Y-%m-%d %H:%M").to_string(),
+            "country": c.change.jurisdiction, "source": c.change.source, "title": c.change.title,
+            "effective": c.change.effective_date.map(|d| d.to_string()),
+            "strength": c.strength.as_str(), "why": c.why, "url": c.change.url,
+        }))
+        .collect();
+    print_csv(
+        &rows,
+        &[
+            "id",
+            "detected",
+            "country",
+            "source",
+            "title",
+            "effective",
+            "strength",
+            "why",
+            "url",
+        ],
+    );
+}
+
+/// Changes as rows: the table leaves out what only a spreadsheet wants
+/// (effective date, links); JSON is the change in full.
+fn print_changes(changes: &[Change], fmt: Format) -> Result<(), Failure> {
+    if fmt == Format::Json {
+        return print_json(changes);
+    }
+    let rows: Vec<serde_json::Value> = changes
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.id, "detected": c.detected_at.format("%Y-%m-%d %H:%M").to_string(), "source": c.source,
+                "country": c.jurisdiction, "kind": c.kind.as_str(), "title": c.title,
+                "categories": c.categories, "hs_codes": c.hs_codes,
+                "effective": c.effective_date.map(|d| d.to_string()),
+                "cases": c.cases.iter().map(|m| m.id.clone()).collect::<Vec<_>>(), "link": c.link, "url": c.url,
+            })
+        })
+        .collect();
+    let cols: &[&str] = if fmt == Format::Csv {
+        &[
+            "id",
+            "detected",
+            "source",
+            "country",
+            "kind",
+            "title",
+            "categories",
+            "hs_codes",
+            "effective",
+            "cases",
+            "link",
+            "url",
+        ]
+    } else {
+        &[
+            "id",
+            "detected",
+            "country",
+            "source",
+            "kind",
+            "title",
+            "categories",
+            "hs_codes",
+            "cases",
+        ]
+    };
+    print_rows(&rows, cols, fmt)
+}
+
+/// One change for a person: what, where, when, why it was tagged and
+/// matched, and its diff.
+fn print_change_detail(c: &Change) {
+    println!(
+        "#{} {} [{}] {}",
+        c.id,
+        c.kind.as_str(),
+        c.jurisdiction,
+        c.title
+    );
+    println!("source:    {}", c.source);
+    println!("detected:  {}", c.detected_at.to_rfc3339());
+    if let Some(d) = c.effective_date {
+        println!("effective: {d}");
+    }
+    if let Some(l) = &c.link {
+        println!("link:      {l}");
+    }
+    println!("page:      {}", c.url);
+    if let Some(a) = &c.author {
+        println!("reported by: {a}");
+    }
+    println!(
+        "categories: {}",
+        if c.categories.is_empty() {
+            "-".into()
+        } else {
+            c.categories.join(", ")
+        }
+    );
+    println!(
+        "hs codes:   {}",
+        if c.hs_codes.is_empty() {
+            "-".into()
+        } else {
+            c.hs_codes.join(", ")
+        }
+    );
+    for e in &c.evidence {
+        println!(
+            "  evidence: {} via {}: \"{}\"",
+            e.category, e.via, e.matched
+        );
+    }
+    for m in &c.cases {
+        println!(
+            "  case {}: {}{}",
+            m.id,
+            m.reason,
+            m.link
+                .as_deref()
+                .map(|l| format!(" <{l}>"))
+                .unwrap_or_default()
+        );
+    }
+    println!("\n{}", c.diff);
+}
+
+/// Which sources answered the check, and which failed or went stale.
+fn print_coverage(c: &Coverage) {
+    println!("Coverage: {}", c.summary());
+    let since = |t: Option<DateTime<Utc>>| match t {
+        Some(t) => format!("since {}", t.format("%Y-%m-%d %H:%M UTC")),
+        None => "never polled successfully".to_string(),
+    };
+    for g in &c.failing {
+        println!(
+            "  FAILING {} {}: {}",
+            g.id,
+            since(g.since),
+            crate::util::truncate(g.error.as_deref().unwrap_or("unknown error"), 200)
+        );
+    }
+    for g in &c.stale {
+        println!(
+            "  STALE   {} {}",
+            g.id,
+            match g.since {
+                Some(t) => format!("last success {}", t.format("%Y-%m-%d %H:%M UTC")),
+                None => "never polled successfully".to_string(),
+            }
+        );
+    }
+}
+
+/// The check for a person: coverage, what takes effect soon, then every
+/// relevant change, most urgent first.
+fn print_check(r: &CheckReport) {
+    println!(
+        "Pre-quote check: HS {} into {} since {}{}",
+        if r.hs_codes.is_empty() {
+            "-".into()
+        } else {
+            r.hs_codes
+                .iter()
+                .map(|h| h.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        r.country,
+        r.since.format("%Y-%m-%d"),
+        r.category
+            .as_deref()
+            .map(|c| format!(", category {c}"))
+            .unwrap_or_default()
+    );
+    print_coverage(&r.coverage);
+    if r.changes.is_empty() {
+        if r.coverage.blind() {
+            println!("\nNo recorded change matches, but nothing could be checked: see the sources above.");
+        } else if !r.coverage.failing.is_empty() || !r.coverage.stale.is_empty() {
+            println!("\nNo recorded change matches in the sources that answered; the failing and stale ones above may hold some.");
+        } else {
+            println!("\nNo recorded change matches. (Only sources regwatch watches are covered; see `regwatch sources list`.)");
+        }
+        return;
+    }
+    if !r.upcoming.is_empty() {
+        println!("\nTaking effect soon:");
+        for c in &r.upcoming {
+            println!(
+                "  {}  #{} [{}] {}\n      why: {}",
+                c.change
+                    .effective_date
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                c.change.id,
+                c.change.jurisdiction,
+                c.change.title,
+                c.why
+            );
+        }
+    }
+    println!("\nAll relevant changes, most urgent first:");
+    for c in &r.changes {
+        let urgent = if c.change.urgency_reasons.is_empty() {
+            String::new()
+        } else {
+            format!("\n      urgent: {}", c.change.urgency_reasons.join("; "))
+        };
+        println!(
+            "  {:<6}  {}  #{} [{}] {}{}{urgent}\n      why: {}\n      {}",
+            c.change.urgency.as_str().to_uppercase(),
+            c.change.detected_at.format("%Y-%m-%d"),
+            c.change.id,
+            c.change.source,
+            c.change.title,
+            c.change
+                .effective_date
+                .map(|d| format!(" (effective {d})"))
+                .unwrap_or_default(),
+            c.why,
+            c.change.url
+        );
+    }
+}

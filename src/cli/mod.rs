@@ -1,0 +1,129 @@
+//! The command line, the top floor: clap reads it (`args`), `main` sets up
+//! logging and the runtime, and `dispatch` hands each command to its
+//! function, one file per command group. A command builds what it answers
+//! and prints it through `output` (table, JSON, CSV); it fails with a
+//! [`Failure`] carrying the exit status.
+//!
+//! Commands that ask the store get the [`App`](crate::app::App) from
+//! `setup`; `init`, `classify`, `sources check` and `sources test` run
+//! without a store.
+
+mod args;
+mod cases;
+mod changes;
+mod classify;
+mod db;
+mod failure;
+mod init;
+mod logging;
+mod notify;
+mod output;
+mod poll;
+mod reports;
+mod setup;
+mod sources;
+
+pub use args::{Cli, Command};
+pub use failure::Failure;
+pub use output::Format;
+
+use crate::app::App;
+use crate::daemon::{self, RunOptions};
+use args::{CasesCmd, DbCmd, NotifyCmd, ReportCmd, SourcesCmd};
+use clap::Parser;
+use setup::{app, Offline};
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(&cli);
+    // The daemon spends its life waiting: two workers are plenty and keep RSS low
+    // (parsing runs on the blocking pool).
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if matches!(cli.command, Command::Run { .. }) {
+        builder.worker_threads(2).max_blocking_threads(8);
+    }
+    let rt = match builder.enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(dispatch(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("error: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// Each command to its function, with what it needs: the App (opened here,
+/// so a command that needs no store never opens one), its arguments and the
+/// output format.
+async fn dispatch(cli: Cli) -> Result<u8, Failure> {
+    let asked = cli.format;
+    let fmt = Format::resolve(asked);
+    let config = cli.config.as_deref();
+    match &cli.command {
+        Command::Init { dir } => init::init(dir.as_deref().unwrap_or(Path::new("."))),
+        Command::Classify { text, lang } => {
+            classify::classify(config, text.as_deref(), lang.as_deref(), asked)
+        }
+        Command::Sources(SourcesCmd::Check) => sources::check(&Offline::load(config)?),
+        Command::Sources(SourcesCmd::Test { id }) => {
+            sources::test(&Offline::load(config)?, id, fmt).await
+        }
+        Command::Sources(SourcesCmd::List) => sources::list(&app(config).await?, fmt).await,
+        Command::Run { listen } => run(app(config).await?, listen.clone()).await,
+        Command::Poll { sources } => poll::poll(&app(config).await?, sources, asked).await,
+        Command::Changes(a) => changes::list(&app(config).await?, a, fmt).await,
+        Command::Show { id } => changes::show(&app(config).await?, *id, fmt).await,
+        Command::Check {
+            country,
+            hs,
+            category,
+            since,
+        } => {
+            let app = app(config).await?;
+            changes::check(&app, country, hs, category.as_deref(), since, fmt).await
+        }
+        Command::Cases(CasesCmd::Import {
+            file,
+            close_missing,
+        }) => cases::import(&app(config).await?, file, *close_missing).await,
+        Command::Cases(CasesCmd::List { all }) => cases::list(&app(config).await?, *all, fmt).await,
+        Command::Cases(CasesCmd::Close { id }) => cases::close(&app(config).await?, id).await,
+        Command::Report(ReportCmd::Add(a)) => reports::add(&app(config).await?, a).await,
+        Command::Review {
+            id,
+            state,
+            note,
+            by,
+        } => {
+            let app = app(config).await?;
+            reports::review(&app, *id, state, note.as_deref(), by.as_deref(), fmt).await
+        }
+        Command::Digest {
+            channel,
+            preview,
+            output,
+        } => {
+            let app = app(config).await?;
+            notify::digest(&app, channel.as_deref(), *preview, output.as_deref()).await
+        }
+        Command::Notify(NotifyCmd::Retry) => notify::retry(&app(config).await?).await,
+        Command::Db(DbCmd::Migrate) => db::migrate(&app(config).await?).await,
+        Command::Db(DbCmd::Copy { to }) => db::copy(&app(config).await?, to).await,
+    }
+}
+
+/// `regwatch run`: the daemon until SIGTERM or SIGINT, listening on
+/// `listen` instead of `[server].listen` when given.
+async fn run(app: App, listen: Option<String>) -> Result<u8, Failure> {
+    let path = app.config.path.clone();
+    daemon::run(app, path, RunOptions { listen }).await?;
+    Ok(0)
+}

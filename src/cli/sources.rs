@@ -1,0 +1,211 @@
+//! `regwatch sources`: list with health, check the files, test one source.
+
+use super::failure::{usage, Failure};
+use super::output::{print_csv, print_json, print_rows, Format};
+use super::setup::{self, Offline};
+use crate::app::{App, Sources};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::fetch::Fetcher;
+use crate::model::Content;
+use crate::services;
+use chrono::{DateTime, Utc};
+
+/// `sources list`: schedule, last and next poll, health.
+pub async fn list(app: &App, fmt: Format) -> Result<u8, Failure> {
+    let now = app.now();
+    let minute = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+    let mut rows = vec![];
+    for (r, s) in services::sources::rows(app)
+        .await?
+        .into_iter()
+        .zip(app.sources.all())
+    {
+        let health = if r.consecutive_failures > 0 {
+            format!("{} ({} failures)", r.health.label(), r.consecutive_failures)
+        } else {
+            r.health.label().to_string()
+        };
+        rows.push(serde_json::json!({
+            "id": r.id, "jurisdiction": r.jurisdiction, "kind": r.kind,
+            "schedule": format!("{} {}", r.schedule, r.timezone),
+            "enabled": r.enabled,
+            "last_poll": minute(r.last_poll),
+            "last_success": minute(r.last_success),
+            "next_poll": minute(r.next_poll.or_else(|| s.schedule.next_after(now))),
+            "health": health,
+            "last_error": r.last_error,
+        }));
+    }
+    print_rows(
+        &rows,
+        &[
+            "id",
+            "jurisdiction",
+            "kind",
+            "schedule",
+            "last_poll",
+            "next_poll",
+            "health",
+            "last_error",
+        ],
+        fmt,
+    )?;
+    Ok(0)
+}
+
+/// `sources check`: validate every source and config file without
+/// fetching; warn about what works but should be fixed.
+pub fn check(offline: &Offline) -> Result<u8, Failure> {
+    let Offline {
+        config: cfg,
+        sources,
+    } = offline;
+    let tax = cfg.taxonomy_file();
+    if !tax.exists() {
+        eprintln!(
+            "warning: {} not found: the built-in taxonomy is used",
+            tax.display()
+        );
+    }
+    let cats = setup::tagger(cfg)?.taxonomy.category_names();
+    check_categories(cfg, sources, &cats)?;
+    warn_config(cfg);
+    let mut by: std::collections::BTreeMap<String, usize> = Default::default();
+    for s in sources.all() {
+        *by.entry(s.def.jurisdiction.to_string()).or_default() += 1;
+    }
+    let per: Vec<String> = by.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    println!(
+        "ok: {} and {} source(s) in {} ({} enabled; {}), taxonomy with {} categories, {} channel(s)",
+        cfg.path.display(),
+        sources.len(),
+        cfg.sources.dir.display(),
+        sources.enabled().count(),
+        per.join(", "),
+        cats.len(),
+        cfg.channels.len()
+    );
+    Ok(0)
+}
+
+/// Every category a source or a channel's filter names is in the taxonomy.
+fn check_categories(cfg: &Config, sources: &Sources, cats: &[String]) -> Result<(), Failure> {
+    for s in sources.all() {
+        for c in &s.def.categories {
+            if !cats.contains(&c.to_lowercase()) {
+                return Err(usage(format!(
+                    "{}: source `{}`: category `{c}` is not in the taxonomy ({})",
+                    s.file.display(),
+                    s.id(),
+                    cats.join(", ")
+                )));
+            }
+        }
+    }
+    for ch in &cfg.channels {
+        for c in &ch.filter.categories {
+            if !cats.contains(&c.to_lowercase()) {
+                return Err(usage(format!(
+                    "{}: channel `{}`: filter category `{c}` is not in the taxonomy",
+                    cfg.path.display(),
+                    ch.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Warnings about a config that loads but should be fixed: an example
+/// user agent, secrets without a value or written in the file.
+fn warn_config(cfg: &Config) {
+    if cfg.fetch.user_agent.contains("compliance@example.com") {
+        eprintln!(
+            "warning: {}: [fetch].user_agent still names compliance@example.com: say who you are (a team address), as authorities block anonymous or fake robots",
+            cfg.path.display()
+        );
+    }
+    for (key, why) in &cfg.unresolved {
+        eprintln!(
+            "warning: {}: `{key}` has no value ({why}): what needs it (a channel's sends, API writes) fails until it is set",
+            cfg.path.display()
+        );
+    }
+    for key in &cfg.plain_secrets {
+        eprintln!(
+            "warning: {}: `{key}` is a secret written in the file: prefer `{key}_env` (an environment variable) or `{key}_file` (a systemd credential)",
+            cfg.path.display()
+        );
+    }
+}
+
+/// `sources test ID`: fetch one source and print what would be extracted,
+/// storing nothing.
+pub async fn test(offline: &Offline, id: &str, fmt: Format) -> Result<u8, Failure> {
+    let cfg = &offline.config;
+    let src = setup::source(&offline.sources, id)?;
+    let fetcher = Fetcher::new(&cfg.fetch)?;
+    let content = crate::poll::test_source(&fetcher, src, Clock::from_env().now())
+        .await
+        .map_err(|e| Failure {
+            code: 1,
+            error: anyhow::anyhow!(
+                "source `{id}` ({}): {e:#}",
+                crate::util::redact(&src.def.url)
+            ),
+        })?;
+    if src.def.render.is_some() && fmt == Format::Table {
+        println!(
+            "rendered in the browser ([fetch].browser = \"{}\"), the DOM after its scripts ran:",
+            cfg.fetch.browser
+        );
+    }
+    print_content(&content, fmt)?;
+    Ok(0)
+}
+
+/// What a source yields: its items, or its block of text.
+fn print_content(c: &Content, fmt: Format) -> Result<(), Failure> {
+    match fmt {
+        Format::Json => print_json(c)?,
+        Format::Csv => {
+            let rows: Vec<serde_json::Value> = match c {
+                Content::Items { items } => items
+                    .iter()
+                    .map(|it| serde_json::json!({"key": it.key, "title": it.title, "link": it.link, "text": it.text}))
+                    .collect(),
+                Content::Text { text } => vec![serde_json::json!({"text": text})],
+            };
+            print_csv(&rows, &["key", "title", "link", "text"]);
+        }
+        Format::Table => print_content_text(c),
+    }
+    Ok(())
+}
+
+fn print_content_text(c: &Content) {
+    match c {
+        Content::Items { items } => {
+            println!("{} item(s):", items.len());
+            for (i, it) in items.iter().enumerate() {
+                println!("{:>3}. {}", i + 1, it.title);
+                if let Some(l) = &it.link {
+                    println!("     link: {l}");
+                }
+                let text = crate::util::truncate(&it.text.replace('\n', " / "), 200);
+                if !text.is_empty() && text != it.title {
+                    println!("     text: {text}");
+                }
+                println!("     key:  {}", it.key);
+            }
+        }
+        Content::Text { text } => {
+            println!(
+                "text block ({} characters):\n{}",
+                text.chars().count(),
+                text
+            );
+        }
+    }
+}
