@@ -5,9 +5,21 @@ use crate::app::App;
 use crate::config::Source;
 use chrono::{DateTime, Utc};
 
+/// `{today}`, `{today-7d}`, `{today:%d-%m-%Y}` in a source's URL (also
+/// percent-encoded, as a URL parser leaves them).
+static TODAY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?:\{|%7B)today(?:-(\d+)d)?(?::((?:%[A-Za-z]|[-/._ ,])+))?(?:\}|%7D)")
+        .expect("valid regex")
+});
+
+/// The date parts a URL's date format may use: year, month, day, day of
+/// year, month names.
+const DATE_PARTS: &str = "YymdejbB";
+
 /// The URL to fetch now: `{today}` and `{today-Nd}` in it become the date
-/// (YYYY-MM-DD) in the source's timezone, for sources addressed by date
-/// (today's extra issue, a window of the last N days).
+/// (YYYY-MM-DD, or the format after a colon: `{today:%d-%m-%Y}`) in the
+/// source's timezone, for sources addressed by date (today's extra issue, a
+/// window of the last N days).
 pub fn source_url(source: &Source, now: DateTime<Utc>) -> url::Url {
     let u = source.def.url.as_str();
     if !u.contains("{today") && !u.contains("%7Btoday") {
@@ -20,11 +32,19 @@ pub fn source_url(source: &Source, now: DateTime<Utc>) -> url::Url {
         .and_then(|t| t.parse().ok())
         .unwrap_or(chrono_tz::UTC);
     let today = now.with_timezone(&tz).date_naive();
-    let re = regex::Regex::new(r"(?:\{|%7B)today(?:-(\d+)d)?(?:\}|%7D)").expect("valid regex");
-    let out = re.replace_all(u, |c: &regex::Captures| {
+    let out = TODAY.replace_all(u, |c: &regex::Captures| {
         let back: i64 = c.get(1).and_then(|m| m.as_str().parse().ok()).unwrap_or(0);
+        let format = c
+            .get(2)
+            .map(|m| m.as_str())
+            .filter(|f| {
+                f.split('%')
+                    .skip(1)
+                    .all(|p| p.chars().next().is_some_and(|l| DATE_PARTS.contains(l)))
+            })
+            .unwrap_or("%Y-%m-%d");
         (today - chrono::Duration::days(back))
-            .format("%Y-%m-%d")
+            .format(format)
             .to_string()
     });
     url::Url::parse(&out).unwrap_or_else(|_| source.def.url.clone())
@@ -55,5 +75,42 @@ pub fn jitter_within(jitter: std::time::Duration, period: chrono::Duration) -> c
         chrono::Duration::milliseconds(rand::random_range(0..=max))
     } else {
         chrono::Duration::zero()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_urls_follow_the_source_timezone_and_format() {
+        let cfg = crate::config::ScheduleConfig::default();
+        let src = |url: &str| {
+            crate::config::parse_sources(
+                std::path::Path::new("s.toml"),
+                &format!("[[source]]\nid = \"s\"\nname = \"S\"\njurisdiction = \"MX\"\nkind = \"json\"\nurl = \"{url}\"\ntimezone = \"America/Mexico_City\"\n"),
+                &cfg,
+            )
+            .unwrap()
+            .remove(0)
+        };
+        // 03:00 UTC on 2 December is still 1 December in Mexico City.
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-02T03:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let u = |url: &str| source_url(&src(url), now).to_string();
+        assert_eq!(
+            u("https://a.gob.mx/notas/{today}"),
+            "https://a.gob.mx/notas/2026-12-01"
+        );
+        assert_eq!(
+            u("https://a.gob.mx/notas/{today:%d-%m-%Y}?from={today-7d:%d/%m/%Y}"),
+            "https://a.gob.mx/notas/01-12-2026?from=24/11/2026"
+        );
+        // A format with other parts falls back to the ISO date.
+        assert_eq!(
+            u("https://a.gob.mx/{today:%H}"),
+            "https://a.gob.mx/2026-12-01"
+        );
     }
 }
