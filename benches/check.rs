@@ -109,6 +109,10 @@ async fn run() {
                 next_poll_at: None,
                 down_after: 3,
                 health_channels: vec![],
+                url: String::new(),
+                moved_to: None,
+                rate_limited_until: None,
+                seen_keys: vec![],
             })
             .await
             .unwrap();

@@ -118,6 +118,42 @@ pub fn identity_keys(canon: &Canon, it: &Item) -> Vec<String> {
     keys
 }
 
+/// The items a poll saw arrive in a listing and leave it, by identity key:
+/// those arriving are asked of the source's memory (seen before?), and
+/// both are remembered.
+#[derive(Debug, Default)]
+pub struct Turnover {
+    /// Identity keys of the items not in the last snapshot (by key).
+    pub arriving: Vec<String>,
+    /// Identity keys to remember: the arriving and the leaving items'.
+    pub remember: Vec<String>,
+}
+
+impl Turnover {
+    pub fn of(canon: &Canon, old: Option<&Content>, new: &Content) -> Turnover {
+        let Content::Items { items: b } = new else {
+            return Turnover::default();
+        };
+        let a: &[Item] = match old {
+            Some(Content::Items { items }) => items,
+            _ => &[],
+        };
+        let old_keys: std::collections::HashSet<&str> = a.iter().map(|i| i.key.as_str()).collect();
+        let new_keys: std::collections::HashSet<&str> = b.iter().map(|i| i.key.as_str()).collect();
+        let mut t = Turnover::default();
+        for it in b.iter().filter(|i| !old_keys.contains(i.key.as_str())) {
+            t.arriving.extend(identity_keys(canon, it));
+        }
+        t.remember = t.arriving.clone();
+        for it in a.iter().filter(|i| !new_keys.contains(i.key.as_str())) {
+            t.remember.extend(identity_keys(canon, it));
+        }
+        t.remember.sort();
+        t.remember.dedup();
+        t
+    }
+}
+
 /// A hash of an item's title and text in canonical form.
 fn text_identity(canon: &Canon, it: &Item) -> String {
     let text = strip_title(&it.text, &it.title);
@@ -161,13 +197,16 @@ fn diff_text(a: &str, b: &str, source_name: &str, canon: &Canon) -> Vec<NewChang
     }]
 }
 
+/// One way of telling which item an item is.
+type Identity<'a> = &'a dyn Fn(&Item) -> Option<String>;
+
 /// Which old item each new item is, if any: by key, else by the identity of
 /// its link, else by its canonical title and text, else by its canonical
 /// title when only one old and one new item carry it.
 fn pair_items(canon: &Canon, a: &[Item], b: &[Item]) -> Vec<Option<usize>> {
     let mut taken = vec![false; a.len()];
     let mut pair: Vec<Option<usize>> = vec![None; b.len()];
-    let passes: [&dyn Fn(&Item) -> Option<String>; 4] = [
+    let passes: [Identity; 4] = [
         &|it| Some(it.key.clone()),
         &|it| it.link.as_deref().and_then(|l| canon.link(l)),
         &|it| Some(text_identity(canon, it)),

@@ -577,6 +577,11 @@ pub struct SourceHealth {
     pub consecutive_failures: i64,
     pub next_poll_at: Option<DateTime<Utc>>,
     pub down: bool,
+    /// Where the source's address now lives (permanent redirects followed),
+    /// shown until the source is edited.
+    pub moved_to: Option<String>,
+    /// The site asked us to wait (429/503 with Retry-After) until then.
+    pub rate_limited_until: Option<DateTime<Utc>>,
 }
 
 /// Tags of a change, from the classifier.
@@ -698,6 +703,10 @@ pub enum HealthState {
     Down,
     /// Polls work, but the last one was held as suspect (see `last_error`).
     Suspect,
+    /// The site asked us to wait (429/503 with Retry-After); polled again after that.
+    RateLimited,
+    /// Polls work through permanent redirects: the source should be updated.
+    Moved,
 }
 
 impl HealthState {
@@ -706,10 +715,12 @@ impl HealthState {
             _ if !enabled => HealthState::Disabled,
             None => HealthState::NeverPolled,
             Some(h) if h.down => HealthState::Down,
+            Some(h) if h.rate_limited_until.is_some() => HealthState::RateLimited,
             Some(h) if h.consecutive_failures > 0 => HealthState::Failing,
             // Only a suspect poll leaves an error behind without a failure.
             Some(h) if h.last_error.is_some() => HealthState::Suspect,
             Some(h) if h.last_success_at.is_none() => HealthState::NeverPolled,
+            Some(h) if h.moved_to.is_some() => HealthState::Moved,
             Some(_) => HealthState::Ok,
         }
     }
@@ -721,6 +732,8 @@ impl HealthState {
             HealthState::Failing => "failing",
             HealthState::Down => "down",
             HealthState::Suspect => "suspect",
+            HealthState::RateLimited => "rate limited",
+            HealthState::Moved => "moved",
         }
     }
 }

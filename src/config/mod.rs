@@ -28,7 +28,9 @@ pub use sections::{
     CasesConfig, Config, FetchConfig, HealthConfig, Role, ScheduleConfig, ServerConfig,
     SourcesConfig, StorageConfig, UserConfig,
 };
-pub use sources::{load_sources_dir, parse_sources, ExtractRules, Render, Source, SourceDef};
+pub use sources::{
+    load_sources_dir, parse_sources, ExtractRules, RedirectRule, Render, Source, SourceDef,
+};
 pub use values::{parse_duration, HumanDuration, MAX_DURATION};
 
 use file::TomlText;

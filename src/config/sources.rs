@@ -51,6 +51,23 @@ pub struct SourceDef {
     /// Free-form note for people (what the source covers, known quirks).
     #[serde(default)]
     pub notes: Option<String>,
+    /// What a redirect means: `follow` it (the default), or `empty`: a
+    /// redirect to another page means "nothing today" (a gazette's
+    /// extra-issue address on a day without one).
+    #[serde(default)]
+    pub redirect: Option<RedirectRule>,
+    /// This source's additions to the canonical comparison rules (tracking
+    /// parameters of its own, numbers compared by value, ...).
+    #[serde(default)]
+    pub canonical: Option<crate::canon::CanonRules>,
+}
+
+/// `redirect = "follow" | "empty"`.
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RedirectRule {
+    Follow,
+    Empty,
 }
 
 /// How a page is turned into a document before extraction.
@@ -76,9 +93,16 @@ pub struct Source {
     pub file: PathBuf,
     /// `def.extract`, compiled once at load.
     pub rules: Arc<CompiledRules>,
+    /// How this source's items and text are compared (the built-in rules,
+    /// numbers by value for JSON, plus `def.canonical`), compiled once.
+    pub canon: Arc<crate::canon::Canon>,
 }
 
 impl Source {
+    /// Whether a redirect to another page means "nothing today".
+    pub fn redirect_means_empty(&self) -> bool {
+        self.def.redirect == Some(RedirectRule::Empty)
+    }
     pub fn id(&self) -> &str {
         self.def.id.as_str()
     }
@@ -195,6 +219,7 @@ struct Reader<'s> {
     ids: HashSet<SourceId>,
     schedules: HashMap<(String, String), Schedule>,
     compiled: HashMap<String, Arc<CompiledRules>>,
+    canons: HashMap<String, Arc<crate::canon::Canon>>,
     sources: Vec<Source>,
 }
 
@@ -227,6 +252,7 @@ impl<'s> Reader<'s> {
             ids: HashSet::new(),
             schedules: HashMap::new(),
             compiled: HashMap::new(),
+            canons: HashMap::new(),
             sources: vec![],
         }
     }
@@ -302,11 +328,15 @@ impl<'s> Reader<'s> {
         let rules = self
             .rules(&def)
             .map_err(|e| at.invalid(&def, e.key, e.message))?;
+        let canon = self
+            .canon(&def)
+            .map_err(|m| at.invalid(&def, "canonical", m))?;
         self.sources.push(Source {
             def,
             schedule,
             file: at.text.path.to_path_buf(),
             rules,
+            canon,
         });
         Ok(())
     }
@@ -329,6 +359,23 @@ impl<'s> Reader<'s> {
         })?;
         self.schedules.insert(key, s.clone());
         Ok(s)
+    }
+
+    /// The source's comparison rules, compiled (shared by sources with the
+    /// same additions). JSON sources compare numbers by value unless they
+    /// say otherwise.
+    fn canon(&mut self, def: &SourceDef) -> Result<Arc<crate::canon::Canon>, String> {
+        let mut extra = def.canonical.clone().unwrap_or_default();
+        if def.kind == SourceKind::Json && extra.text.numbers.is_none() {
+            extra.text.numbers = Some(true);
+        }
+        let key = format!("{extra:?}");
+        if let Some(c) = self.canons.get(&key) {
+            return Ok(c.clone());
+        }
+        let c = crate::canon::Canon::with(Some(&extra))?;
+        self.canons.insert(key, c.clone());
+        Ok(c)
     }
 
     /// The source's extraction rules, compiled.

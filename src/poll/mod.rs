@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::config::Source;
 use crate::events::{PollFinished, SourceHealthChanged};
 use crate::extract::{self, ExtractError};
-use crate::fetch::{FetchOutcome, Fetched, Fetcher, Validators};
+use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Validators};
 use crate::model::{Content, HealthChange, PollOutcome, PollStatus, SourceKind};
 use crate::normalize::content_hash;
 use crate::store::{PollRecord, PollResult, SourceState};
@@ -52,6 +52,10 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
         next_poll_at: Some(next_due(app, source, started_at)),
         down_after: app.config.health.failures_before_alert,
         health_channels: app.health_channels(),
+        url: source.def.url.to_string(),
+        moved_to: None,
+        rate_limited_until: None,
+        seen_keys: vec![],
     };
     record.outcome = observe(app, source, &state, &mut record).await?;
     let status = status_of(&record.outcome);
@@ -72,15 +76,24 @@ async fn observe(
     record: &mut PollRecord,
 ) -> anyhow::Result<PollOutcome> {
     let validators = stored_validators(state);
-    let f = match fetch_source(&app.fetcher, source, &validators, record.started_at).await {
+    let url = source_url(source, record.started_at);
+    let f = match fetch_source(&app.fetcher, source, &url, &validators).await {
+        Err(FetchError::RateLimited(wait)) => return Ok(rate_limited(record, wait)),
         Err(e) => return Ok(failed(e)),
-        Ok(FetchOutcome::NotModified { .. }) => {
+        Ok(FetchOutcome::NotModified { moved_to, .. }) => {
             record.status = Some(304);
+            record.moved_to = moved_to.map(|u| u.to_string());
             return Ok(PollOutcome::NotModified);
         }
         Ok(FetchOutcome::Fetched(f)) => f,
     };
     record.status = Some(f.status as i64);
+    if source.redirect_means_empty() && f.final_url != url {
+        // A redirect to another page: nothing at this address today. The
+        // last snapshot stands (its items are not withdrawn).
+        tracing::debug!(source = %source.id(), to = %crate::util::redact(&f.final_url), "redirected: nothing today");
+        return Ok(PollOutcome::NotModified);
+    }
     record.bytes = Some(f.body.len() as i64);
     let body_hash = body_hash(source, &f.body);
     let same_bytes = state.last_snapshot_id.is_some()
@@ -111,7 +124,7 @@ async fn observe(
     if let Some(reason) = held(state, previous.as_ref(), &content, &hash) {
         return Ok(PollOutcome::Suspect { hash, reason });
     }
-    let raw = crate::diff::diff(previous.as_ref(), &content, &source.def.name);
+    let raw = diff_remembering(app, source, previous.as_ref(), &content, record).await?;
     let changes = records::build_records(app, source, raw).await?;
     Ok(PollOutcome::Changed {
         content,
@@ -121,6 +134,54 @@ async fn observe(
         baseline: previous.is_none(),
         changes,
     })
+}
+
+/// The diff against the last snapshot, with the source's comparison rules
+/// and its memory of items seen before (an act sliding back from page 2 is
+/// not new); what arrived and left is remembered with the poll.
+async fn diff_remembering(
+    app: &App,
+    source: &Source,
+    previous: Option<&Content>,
+    content: &Content,
+    record: &mut PollRecord,
+) -> anyhow::Result<Vec<crate::model::NewChange>> {
+    use crate::diff::{diff_in, identity_keys, DiffContext, Turnover};
+    let canon = &source.canon;
+    let turnover = Turnover::of(canon, previous, content);
+    let seen = if previous.is_some() {
+        app.store
+            .seen_among(source.id(), &turnover.arriving)
+            .await?
+    } else {
+        Default::default()
+    };
+    let seen_before = |it: &crate::model::Item| {
+        !seen.is_empty() && identity_keys(canon, it).iter().any(|k| seen.contains(k))
+    };
+    let ctx = DiffContext {
+        canon,
+        seen: &seen_before,
+    };
+    let raw = diff_in(previous, content, &source.def.name, &ctx);
+    record.seen_keys = turnover.remember;
+    Ok(raw)
+}
+
+/// A site that asked us to wait: a failed poll whose source (and host) is
+/// not asked again before then.
+fn rate_limited(record: &mut PollRecord, wait: std::time::Duration) -> PollOutcome {
+    let until =
+        record.started_at + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+    record.rate_limited_until = Some(until);
+    record.next_poll_at = Some(record.next_poll_at.map_or(until, |n| n.max(until)));
+    PollOutcome::Failed {
+        error: format!(
+            "rate limited by the site (HTTP 429/503): asked to wait {}s, not polled again before {}",
+            wait.as_secs(),
+            until.format("%Y-%m-%d %H:%M:%S UTC")
+        ),
+    }
 }
 
 /// The poll's events (each logged and counted) and its summary.
@@ -200,16 +261,15 @@ fn stored_validators(state: &SourceState) -> Validators {
 async fn fetch_source(
     fetcher: &Fetcher,
     source: &Source,
+    url: &url::Url,
     validators: &Validators,
-    now: DateTime<Utc>,
-) -> Result<FetchOutcome, crate::fetch::FetchError> {
-    let url = source_url(source, now);
+) -> Result<FetchOutcome, FetchError> {
     match source.def.render {
         Some(crate::config::Render::Browser) => fetcher
-            .render(&url, source.def.wait_for.as_deref())
+            .render(url, source.def.wait_for.as_deref())
             .await
             .map(FetchOutcome::Fetched),
-        None => fetcher.fetch(&url, validators).await,
+        None => fetcher.fetch(url, validators).await,
     }
 }
 
@@ -371,7 +431,8 @@ pub async fn test_source(
     source: &Source,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Content> {
-    match fetch_source(fetcher, source, &Validators::default(), now).await? {
+    let url = source_url(source, now);
+    match fetch_source(fetcher, source, &url, &Validators::default()).await? {
         FetchOutcome::NotModified { .. } => {
             anyhow::bail!("the server answered 304 to an unconditional request")
         }

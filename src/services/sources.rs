@@ -27,6 +27,14 @@ pub struct SourceRow {
     pub down: bool,
     #[serde(with = "opt_seconds")]
     pub next_poll: Option<DateTime<Utc>>,
+    /// Where permanent redirects lead: update the source's `url`.
+    pub moved_to: Option<String>,
+    /// The site asked us not to poll before then.
+    #[serde(with = "opt_seconds")]
+    pub rate_limited_until: Option<DateTime<Utc>>,
+    /// The health in a line a person can act on ("moved to …: update the
+    /// source", "rate limited until …"), when there is something to say.
+    pub note: Option<String>,
 }
 
 mod opt_seconds {
@@ -59,8 +67,27 @@ impl SourceRow {
             consecutive_failures: h.map(|h| h.consecutive_failures).unwrap_or(0),
             down: h.is_some_and(|h| h.down),
             next_poll: h.and_then(|h| h.next_poll_at),
+            moved_to: h.and_then(|h| h.moved_to.as_deref().map(crate::util::redact_urls_in)),
+            rate_limited_until: h.and_then(|h| h.rate_limited_until),
+            note: h.and_then(health_note),
         }
     }
+}
+
+/// What a person should know of a source's health beyond its state, in a line.
+fn health_note(h: &SourceHealth) -> Option<String> {
+    if let Some(t) = h.rate_limited_until {
+        return Some(format!(
+            "rate limited until {}: the site asked us to wait",
+            t.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+    h.moved_to.as_deref().map(|to| {
+        format!(
+            "moved to {}: update the source's url",
+            crate::util::redact_urls_in(to)
+        )
+    })
 }
 
 /// Every configured source with its health, in the order configured.
@@ -236,7 +263,9 @@ pub fn short_error(chain: &str) -> String {
         .filter(|w| w.len() == 3)
         .filter_map(|w| w.parse::<u16>().ok())
         .find(|c| (400..600).contains(c) && (l.contains("http") || l.contains("status")));
-    let s = if l.contains("connection refused") {
+    let s = if l.contains("rate limited") {
+        "the site asks us to wait (rate limited)".to_string()
+    } else if l.contains("connection refused") {
         "the site refused the connection".to_string()
     } else if l.contains("timed out") || l.contains("timeout") || l.contains("deadline") {
         "the site did not answer in time".to_string()

@@ -58,6 +58,9 @@ const TABLES: &[Table] = &[
             ("lease_until", Text),
             ("suspect_hash", Text),
             ("body_hash", Text),
+            ("moved_to", Text),
+            ("moved_from", Text),
+            ("rate_limited_until", Text),
         ],
         order_by: "source_id",
         serial: false,
@@ -181,6 +184,12 @@ const TABLES: &[Table] = &[
         ],
         order_by: "id",
         serial: true,
+    },
+    Table {
+        name: "seen_items",
+        columns: &[("source_id", Text), ("item_key", Text), ("last_seen", Text)],
+        order_by: "source_id, item_key",
+        serial: false,
     },
     Table {
         name: "digest_state",

@@ -51,7 +51,19 @@ pub struct PollRecord {
     pub down_after: i64,
     /// Channels that receive source-health alerts.
     pub health_channels: Vec<String>,
+    /// The source's configured address, as polled.
+    pub url: String,
+    /// Where permanent redirects led: the source has moved there.
+    pub moved_to: Option<String>,
+    /// A 429/503 with Retry-After: not before then.
+    pub rate_limited_until: Option<DateTime<Utc>>,
+    /// Identity keys of the items this poll saw arrive or leave, remembered
+    /// (see [`Store::seen_among`]).
+    pub seen_keys: Vec<String>,
 }
+
+/// How long the items a source showed are remembered.
+pub const SEEN_DAYS: i64 = 400;
 
 /// What recording a poll did.
 #[derive(Debug, Clone, Default)]
@@ -169,13 +181,15 @@ impl Store {
                 change_ids.push(changes::insert_change(tx, self.backend, &from, c).await?);
             }
         }
+        remember(tx, rec).await?;
         move_on(tx, self.backend, rec, after, snapshot).await?;
         Ok(change_ids)
     }
 
     pub async fn health(&self) -> anyhow::Result<Vec<SourceHealth>> {
         let rows = sqlx::query(
-            "SELECT source_id, last_poll_at, last_success_at, last_error, consecutive_failures, next_poll_at, down
+            "SELECT source_id, last_poll_at, last_success_at, last_error, consecutive_failures, next_poll_at, down,
+                    moved_to, rate_limited_until
              FROM source_state ORDER BY source_id",
         )
         .fetch_all(&self.pool)
@@ -190,8 +204,32 @@ impl Store {
                 consecutive_failures: r.get(4),
                 next_poll_at: r.get::<Option<String>, _>(5).and_then(|s| parse_ts(&s)),
                 down: r.get::<i64, _>(6) != 0,
+                moved_to: r.get(7),
+                rate_limited_until: r.get::<Option<String>, _>(8).and_then(|s| parse_ts(&s)),
             })
             .collect())
+    }
+
+    /// Which of `keys` this source showed at some earlier poll (within
+    /// [`SEEN_DAYS`]): an item that slides back into a listing is not new.
+    pub async fn seen_among(
+        &self,
+        source_id: &str,
+        keys: &[String],
+    ) -> anyhow::Result<std::collections::HashSet<String>> {
+        if keys.is_empty() {
+            return Ok(Default::default());
+        }
+        let list = serde_json::to_string(keys)?;
+        let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT item_key FROM seen_items WHERE source_id = $1 AND item_key {}",
+            self.backend.in_json_ids(2)
+        )))
+        .bind(source_id)
+        .bind(list)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(k,)| k).collect())
     }
 
     /// The fetch log of a source, newest first: (outcome, error).
@@ -283,7 +321,8 @@ async fn save_failure(
 ) -> anyhow::Result<()> {
     sqlx::query(
         "UPDATE source_state SET last_poll_at = $1, last_error = $2, consecutive_failures = $3,
-         down = $4, next_poll_at = COALESCE($5, next_poll_at), lease_owner = NULL, lease_until = NULL
+         down = $4, next_poll_at = COALESCE($5, next_poll_at), lease_owner = NULL, lease_until = NULL,
+         rate_limited_until = $7
          WHERE source_id = $6",
     )
     .bind(ts(rec.started_at))
@@ -292,6 +331,7 @@ async fn save_failure(
     .bind(i64::from(after.down))
     .bind(rec.next_poll_at.map(ts))
     .bind(&rec.source_id)
+    .bind(rec.rate_limited_until.map(ts))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -358,7 +398,11 @@ async fn move_on(
          last_modified = CASE WHEN $3 THEN last_modified ELSE $5 END,
          body_hash = CASE WHEN $3 THEN body_hash ELSE $7 END,
          last_snapshot_id = COALESCE($8, last_snapshot_id),
-         lease_owner = NULL, lease_until = NULL
+         lease_owner = NULL, lease_until = NULL, rate_limited_until = NULL,
+         moved_to = CASE WHEN $12 IS NOT NULL THEN $12
+                         WHEN moved_from = $13 THEN moved_to ELSE NULL END,
+         moved_from = CASE WHEN $12 IS NOT NULL THEN $13
+                           WHEN moved_from = $13 THEN moved_from ELSE NULL END
          WHERE source_id = $6 AND last_snapshot_id {} $9",
         backend.null_safe_eq()
     )))
@@ -373,6 +417,8 @@ async fn move_on(
     .bind(rec.expected_snapshot)
     .bind(after.consecutive_failures)
     .bind(i64::from(after.down))
+    .bind(&rec.moved_to)
+    .bind(&rec.url)
     .execute(&mut **tx)
     .await?
     .rows_affected();
@@ -383,6 +429,41 @@ async fn move_on(
             rec.expected_snapshot
         );
     }
+    Ok(())
+}
+
+/// Remember the identity keys of the items this poll saw arrive or leave,
+/// and forget those not seen for [`SEEN_DAYS`].
+async fn remember(tx: &mut Tx<'_>, rec: &PollRecord) -> anyhow::Result<()> {
+    if rec.seen_keys.is_empty() {
+        return Ok(());
+    }
+    let at = ts(rec.started_at);
+    for chunk in rec.seen_keys.chunks(500) {
+        let mut sql =
+            String::from("INSERT INTO seen_items (source_id, item_key, last_seen) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("($1, ${}, $2)", i + 3));
+        }
+        sql.push_str(
+            " ON CONFLICT (source_id, item_key) DO UPDATE SET last_seen = excluded.last_seen",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&rec.source_id)
+            .bind(&at);
+        for k in chunk {
+            q = q.bind(k);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    sqlx::query("DELETE FROM seen_items WHERE source_id = $1 AND last_seen < $2")
+        .bind(&rec.source_id)
+        .bind(ts(rec.started_at - chrono::Duration::days(SEEN_DAYS)))
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -217,6 +217,10 @@ fn poll(source: &str, jur: &str, at: DateTime<Utc>, outcome: PollOutcome) -> Pol
         next_poll_at: Some(at + Duration::minutes(15)),
         down_after: 2,
         health_channels: vec!["ops".into()],
+        url: String::new(),
+        moved_to: None,
+        rate_limited_until: None,
+        seen_keys: vec![],
     }
 }
 
