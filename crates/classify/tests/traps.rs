@@ -455,10 +455,10 @@ fn excluded_codes_chapters_and_dates_in_classification() {
         .iter()
         .any(|e| e.category == "electronics" && e.via == "hs" && e.matched == "85. fasıl"));
     assert_eq!(c.effective_date, NaiveDate::from_ymd_opt(2026, 4, 1));
-    assert_eq!(c.date_evidence.len(), 1);
-    assert_eq!(c.date_evidence[0].field, "effective");
+    assert_eq!(c.dates.len(), 1);
+    assert_eq!(c.dates[0].kind, "in_force");
     assert_eq!(
-        c.date_evidence[0].sentence,
+        c.dates[0].evidence,
         "Bu Karar yayımı tarihinden 30 gün sonra yürürlüğe girer."
     );
     // an excluded code alone gives no category
@@ -481,7 +481,7 @@ fn deadline_and_wto_member_in_classification() {
     assert_eq!(c.effective_date, None);
     let j = serde_json::to_string(&c).unwrap();
     assert!(j.contains(r#""deadline":"2026-06-09""#), "{j}");
-    assert!(j.contains(r#""field":"deadline""#), "{j}");
+    assert!(j.contains(r#""kind":"comment_deadline""#), "{j}");
     assert!(j.contains(r#""wto_member":"VN""#), "{j}");
     // the publication date in Input wins over classify_at's reference
     let c = TAX.classify_at(
