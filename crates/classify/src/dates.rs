@@ -284,6 +284,8 @@ enum Base {
 
 struct Relative {
     re: Regex,
+    /// Words the pattern needs (one of them), checked before running it.
+    need: &'static [&'static str],
     base: Base,
     /// Fixed offset in days; otherwise groups `n`, `unit` and optional `q`.
     fixed: Option<u32>,
@@ -299,12 +301,33 @@ static RELATIVE: LazyLock<Vec<Relative>> = LazyLock::new(|| {
     let unit = r"(?P<unit>days?|months?|years?|gun|ay|yil|dias|meses|mes|anos?|ngay|thang|nam)";
     let r = |s: String, base: Base, fixed: Option<u32>| Relative {
         limit: s.starts_with("dentro de") || s.starts_with("plazo"),
+        need: &[],
         re: Regex::new(&s).unwrap(),
         base,
         fixed,
     };
     let p = Base::Publication;
-    vec![
+    let needs: [&[&str]; 18] = [
+        &["yay"],
+        &["ngay"],
+        &["ngay"],
+        &["ngay"],
+        &["hieu luc"],
+        &["publicacion"],
+        &["dentro de"],
+        &["plazo"],
+        &["publication", "notification"],
+        &["publication"],
+        &["publicacion"],
+        &["publication"],
+        &["izleyen"],
+        &["yay"],
+        &["ayni tarihte"],
+        &["ngay"],
+        &["publicacion"],
+        &["publication", "immediate"],
+    ];
+    let rules = vec![
         // Turkish: "yayımı tarihinden altı ay sonra", "yayımından 30 gün sonra", "... 30 gün içinde"
         r(format!(r"yay[iı]m\w*\s+(?:tarihin\w*\s+)?(?:itibaren\s+)?(?P<n>{num})\s+(?P<q>is\s+)?{unit}\s+(?:sonra|icinde|icerisinde)"), p, None),
         // Vietnamese: "sau 45 ngày kể từ ngày ký", "hiệu lực sau 30 ngày"
@@ -317,7 +340,7 @@ static RELATIVE: LazyLock<Vec<Relative>> = LazyLock::new(|| {
         r(format!(r"dentro de (?:los\s+)?(?P<n>{num})\s+{unit}\s*(?P<q>naturales|habiles)?"), p, None),
         r(format!(r"plazo de\s+(?P<n>{num})\s+{unit}\s*(?P<q>naturales|habiles)?\s*(?:contados\s+)?(?:a partir de|siguientes a|posteriores a|despues de)\s+(?:la fecha de\s+)?(?:su|la)\s+publicacion"), p, None),
         // English: "six months after publication", "30 days after its publication", "within 60 days of publication"
-        r(format!(r"(?:within\s+)?(?P<n>{num})\s+(?P<q>calendar\s+|business\s+|working\s+)?{unit}\s+(?:after|following|from|of)\s+(?:the\s+)?(?:date\s+of\s+)?(?:its\s+|their\s+|this\s+notice'?s?\s+)?(?:publication|notification)"), p, None),
+        r(format!(r"(?:within\s+)?(?P<n>{num})\s+(?P<q>calendar\s+|business\s+|working\s+)?{unit}\s+(?:after|following|from|of)\s+(?:the\s+)?(?:date\s+of\s+)?(?:its\s+|their\s+|this\s+notice'?s?\s+)?(?:federal register\s+|official (?:journal|gazette)\s+)?(?:publication|notification)"), p, None),
         r(r"(?:twentieth|twenty)\s+day\s+following\s+(?:that of\s+)?its\s+publication".into(), p, Some(20)),
         // next day
         r(r"(?:dia\s+siguiente|dia\s+habil\s+siguiente)\s+(?:al\s+de|al|de)\s+(?:la fecha de\s+)?su\s+publicacion".into(), p, Some(1)),
@@ -329,7 +352,12 @@ static RELATIVE: LazyLock<Vec<Relative>> = LazyLock::new(|| {
         r(r"hieu luc\s+(?:thi hanh\s+)?(?:ke\s+)?tu\s+ngay\s+(?:ky|ban hanh)".into(), Base::Signing, Some(0)),
         r(r"(?:entrara|entra)\s+en\s+vigor\s+(?:el\s+)?(?:mismo\s+)?dia\s+de\s+su\s+publicacion".into(), p, Some(0)),
         r(r"(?:into force|effect|effective)\s+(?:on\s+)?(?:the\s+)?(?:day|date)\s+of\s+(?:its\s+)?publication|effective immediately|with immediate effect|upon (?:its\s+)?publication".into(), p, Some(0)),
-    ]
+    ];
+    rules
+        .into_iter()
+        .zip(needs)
+        .map(|(rule, need)| Relative { need, ..rule })
+        .collect()
 });
 
 /// Cheap pre-check: every relative pattern contains one of these.
@@ -390,6 +418,27 @@ static CUES_BEFORE: LazyLock<Vec<(Regex, Cue)>> = LazyLock::new(|| {
     .map(|(p, c)| (Regex::new(p).unwrap(), c))
     .collect()
 });
+
+/// Every cue before a date in one pattern, for one pass over the window;
+/// the kind of a match is then read from `CUES_BEFORE`.
+static CUE_ANY: LazyLock<Regex> = LazyLock::new(|| {
+    let alts: Vec<String> = CUES_BEFORE
+        .iter()
+        .map(|(r, _)| format!("(?:{})", r.as_str()))
+        .collect();
+    Regex::new(&alts.join("|")).unwrap()
+});
+
+/// The kind of a cue found by `CUE_ANY`: the first list it is whole in.
+fn cue_kind(m: &str) -> Option<Cue> {
+    CUES_BEFORE
+        .iter()
+        .find(|(re, _)| {
+            re.find(m)
+                .is_some_and(|x| x.start() == 0 && x.end() == m.len())
+        })
+        .map(|(_, c)| *c)
+}
 
 /// Cues after a date (Turkish word order, "onwards", "trở đi").
 static CUES_AFTER: LazyLock<Vec<(Regex, Cue)>> = LazyLock::new(|| {
@@ -746,8 +795,12 @@ pub(crate) fn read(
         let window = &t[from..d.start];
         let mut nearest: Option<(usize, usize, Cue)> = None; // (end, len, cue)
         let mut strongest: Option<Cue> = None;
-        for (re, cue) in CUES_BEFORE.iter() {
-            for m in re.find_iter(window) {
+        for m in CUE_ANY.find_iter(window) {
+            let Some(cue) = cue_kind(m.as_str()) else {
+                continue;
+            };
+            let cue = &cue;
+            {
                 let gap = &window[m.end()..];
                 if gap.contains(';') || !x.accents_ok(from + m.start(), from + m.end()) {
                     continue;
@@ -817,6 +870,9 @@ pub(crate) fn read(
     if relative_here && (pub_anchor.is_some() || sig_anchor.is_some()) {
         let mexican = t.contains("habil");
         for rel in RELATIVE.iter() {
+            if !rel.need.iter().any(|n| t.contains(n)) {
+                continue;
+            }
             for c in rel.re.captures_iter(t) {
                 let Some(m) = c.get(0) else { continue };
                 if !counts(m.start()) {

@@ -27,6 +27,9 @@ pub(crate) struct HsHit {
     /// A chapter inside a range, not written itself (86 in "chapters 84 to
     /// 87"): it is one of the text's chapters but not one of its codes.
     pub in_range: bool,
+    /// For the end of a range of chapters ("chapters 84 to 87", "84 ila
+    /// 85. fasıllar"): the chapter the range starts with.
+    pub range_from: Option<String>,
 }
 
 static RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[., \u{a0}]\d+)*").unwrap());
@@ -162,7 +165,7 @@ pub(crate) fn range_pairs(text: &str, hits: &[HsHit]) -> Vec<(usize, usize)> {
         if da.len() != db.len() || da >= db || da[..2] != db[..2] && da.len() > 4 {
             continue;
         }
-        if RANGE_GAP.is_match(&fold_strip(&text[a.end..b.start], true)) {
+        if RANGE_GAP.is_match(&fold_strip(&text[a.end..b.start], false)) {
             out.push((i, i + 1));
         }
     }
@@ -550,6 +553,7 @@ fn extract_hits_raw(text: &str) -> Vec<HsHit> {
                         excluded: false,
                         label: None,
                         in_range: false,
+                        range_from: None,
                     });
                 }
             }
@@ -563,6 +567,7 @@ fn extract_hits_raw(text: &str) -> Vec<HsHit> {
                 excluded: false,
                 label: None,
                 in_range: false,
+                range_from: None,
             });
         }
     }
@@ -655,21 +660,22 @@ fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
 /// The chapters of a list or range as written ("84 to 87", "84 y 85",
 /// "84-85"). Ranges wider than 20 chapters ("chapters 1-97", the whole
 /// nomenclature) name no chapter in particular and give none.
-fn chapter_list(list: &str) -> Vec<(u32, bool)> {
-    let mut out: Vec<(u32, bool)> = Vec::new();
+/// Each chapter: (number, inside a range, the start of the range it ends).
+fn chapter_list(list: &str) -> Vec<(u32, bool, Option<u32>)> {
+    let mut out: Vec<(u32, bool, Option<u32>)> = Vec::new();
     let mut range_open = false;
     for c in CHAPTER_ITEM.captures_iter(list) {
         if let Some(n) = c.get(1) {
             let n: u32 = n.as_str().parse().unwrap_or(0);
             match out.last().copied() {
-                Some((a, _)) if range_open => {
+                Some((a, _, _)) if range_open => {
                     if n <= a || n - a > 20 {
                         return Vec::new();
                     }
-                    out.extend((a + 1..n).map(|k| (k, true)));
-                    out.push((n, false));
+                    out.extend((a + 1..n).map(|k| (k, true, None)));
+                    out.push((n, false, Some(a)));
                 }
-                _ => out.push((n, false)),
+                _ => out.push((n, false, None)),
             }
             range_open = false;
         } else {
@@ -680,29 +686,35 @@ fn chapter_list(list: &str) -> Vec<(u32, bool)> {
 }
 
 fn chapter_hits(text: &str, hits: &mut Vec<HsHit>) {
-    let push =
-        |hits: &mut Vec<HsHit>, nums: Vec<(u32, bool)>, start: usize, end: usize, label: &str| {
-            for (n, in_range) in nums {
-                // chapters 98 and 99 (national special provisions) named
-                // alone are legal provisions, not goods
-                if !valid_chapter(n) || n > 97 {
-                    continue;
-                }
-                let code = format!("{n:02}");
-                if hits.iter().any(|h| h.start == start && h.code == code) {
-                    continue;
-                }
-                hits.push(HsHit {
-                    code,
-                    start,
-                    end,
-                    chapter: true,
-                    excluded: false,
-                    label: Some(label.to_string()),
-                    in_range,
-                });
+    let push = |hits: &mut Vec<HsHit>,
+                nums: Vec<(u32, bool, Option<u32>)>,
+                start: usize,
+                end: usize,
+                label: &str| {
+        for (n, in_range, from) in nums {
+            // chapters 98 and 99 (national special provisions) named
+            // alone are legal provisions, not goods
+            if !valid_chapter(n) || n > 97 {
+                continue;
             }
-        };
+            let code = format!("{n:02}");
+            if hits.iter().any(|h| h.start == start && h.code == code) {
+                continue;
+            }
+            hits.push(HsHit {
+                code,
+                start,
+                end,
+                chapter: true,
+                excluded: false,
+                label: Some(label.to_string()),
+                in_range,
+                range_from: from
+                    .filter(|a| valid_chapter(*a) && *a <= 97)
+                    .map(|a| format!("{a:02}")),
+            });
+        }
+    };
     for c in CHAPTER.captures_iter(text) {
         let (Some(all), Some(g)) = (c.get(0), c.get(1)) else {
             continue;

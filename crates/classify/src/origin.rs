@@ -194,6 +194,11 @@ static CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     .collect()
 });
 
+/// Words one of the origin cues needs: the cues run only when one is there.
+static ORIGIN_GATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"origin|mensel|mensei|originari|procedent|xuat xu|dumping|countervailing|safeguard|section 301").unwrap()
+});
+
 /// Any country name, for a name right after an exclusion word ("excepto
 /// Canadá y México", "except Mexico").
 static NAME: LazyLock<Regex> =
@@ -226,7 +231,13 @@ pub(crate) fn read(f: &Folded, reading: &Reading) -> (Vec<String>, Vec<String>) 
             v.push(c.to_string());
         }
     };
+    let cued = ORIGIN_GATE.is_match(t);
+    let excluding = reading.spans.iter().any(|s| s.2 == ClauseRole::Exclusion);
     for re in CUES.iter().chain(std::iter::once(&*EXEMPT_CUES)) {
+        let exempting = std::ptr::eq(re, &*EXEMPT_CUES);
+        if exempting && !excluding || !exempting && !cued {
+            continue;
+        }
         for cap in re.captures_iter(t) {
             let Some(name) = cap.name("c") else { continue };
             let Some(code) = code_of(name.as_str()) else {
@@ -234,7 +245,7 @@ pub(crate) fn read(f: &Folded, reading: &Reading) -> (Vec<String>, Vec<String>) 
             };
             if excluded_at(name.start()) {
                 push(&mut exempt, code);
-            } else if !std::ptr::eq(re, &*EXEMPT_CUES) {
+            } else if !exempting {
                 push(&mut origins, code);
             }
         }

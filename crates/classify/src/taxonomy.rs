@@ -1020,28 +1020,14 @@ impl Taxonomy {
                 ranges.push(r);
             }
         }
-        // chapter ranges ("chapters 84 to 87") by their two ends
-        let mut k = 0;
-        while k < hits.len() {
-            let h = &hits[k];
-            if h.chapter && !h.excluded {
-                let group: Vec<&HsHit> = hits[k..]
-                    .iter()
-                    .take_while(|o| o.chapter && o.start == h.start)
-                    .collect();
-                if group.iter().any(|o| o.in_range) {
-                    let written: Vec<&&HsHit> = group.iter().filter(|o| !o.in_range).collect();
-                    if let (Some(a), Some(b)) = (written.first(), written.last()) {
-                        let r = (a.code.clone(), b.code.clone());
-                        if a.code < b.code && !ranges.contains(&r) {
-                            ranges.push(r);
-                        }
-                    }
+        // chapter ranges ("chapters 84 to 87", "84 ila 85. fasıllar")
+        for h in hits.iter().filter(|h| h.chapter && !h.excluded) {
+            if let Some(from) = &h.range_from {
+                let r = (from.clone(), h.code.clone());
+                if !ranges.contains(&r) && !only_excluded.contains(from) {
+                    ranges.push(r);
                 }
-                k += group.len().max(1);
-                continue;
             }
-            k += 1;
         }
         HsRead {
             codes,
