@@ -400,8 +400,62 @@ impl Reading {
     }
 }
 
+/// Words that open a new phrase after a comma ("except 8517.62, from 1
+/// March": the list has ended): prepositions, relative words, verbs.
+const PHRASE_OPENERS: &[&str] = &[
+    "from",
+    "as",
+    "on",
+    "by",
+    "with",
+    "in",
+    "at",
+    "to",
+    "for",
+    "which",
+    "that",
+    "who",
+    "where",
+    "when",
+    "while",
+    "if",
+    "unless",
+    "until",
+    "since",
+    "shall",
+    "must",
+    "will",
+    "may",
+    "is",
+    "are",
+    "was",
+    "were",
+    "effective",
+    "apply",
+    "applies",
+    "desde",
+    "con",
+    "por",
+    "para",
+    "que",
+    "cuando",
+    "hasta",
+    "se",
+    "será",
+    "serán",
+    "entrará",
+    "aplicará",
+    "từ",
+    "kể",
+    "có",
+    "được",
+    "sẽ",
+    "theo",
+    "khi",
+];
+
 /// Whether a comma-separated segment continues a list: a number, a short
-/// item, or a last item after a conjunction.
+/// item that does not open a new phrase, or a last item after a conjunction.
 fn continues(seg: &[char]) -> bool {
     let s: String = seg.iter().collect();
     let s = s.trim();
@@ -412,6 +466,10 @@ fn continues(seg: &[char]) -> bool {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
+    let first = words.first().map(|w| w.to_lowercase()).unwrap_or_default();
+    if PHRASE_OPENERS.contains(&first.as_str()) {
+        return false;
+    }
     if words.len() <= 4 {
         return true;
     }

@@ -811,9 +811,9 @@ pub(crate) fn read(
                         nearest = Some(cand);
                     }
                 }
-                if matches!(cue, Cue::Applies | Cue::InForce | Cue::Ends)
-                    && strongest.is_none_or(|s| *cue > s)
-                {
+                // the nearest of the verbs decides a "from": "in force on
+                // 18 July 2024 and applies from 19 July 2026"
+                if matches!(cue, Cue::Applies | Cue::InForce | Cue::Ends) {
                     strongest = Some(*cue);
                 }
             }

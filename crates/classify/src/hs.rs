@@ -369,8 +369,10 @@ fn window_after(text: &str, end: usize, chars: usize) -> String {
     fold_strip(&tail[..e], false)
 }
 
-/// Extract codes from an NFC text, with byte spans.
-fn extract_hits_raw(text: &str) -> Vec<HsHit> {
+/// Every code-shaped number of an NFC text that reads as a goods code, with
+/// its byte span. Which of them the text excludes is the clause reader's to
+/// say.
+pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
     let mut hits: Vec<HsHit> = Vec::new();
     let masks = mask_spans(text);
     let masked = |a: usize, b: usize| masks.iter().any(|&(s, e)| a < e && s < b);
@@ -575,13 +577,6 @@ fn extract_hits_raw(text: &str) -> Vec<HsHit> {
     hits.retain(|h| !masked(h.start, h.end));
     hits.sort_by_key(|h| (h.start, h.code.len()));
     hits
-}
-
-/// Every code-shaped number of an NFC text that reads as a goods code, with
-/// its byte span. Which of them the text excludes is the clause reader's to
-/// say.
-pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
-    extract_hits_raw(text)
 }
 
 /// Digits and dots replaced by one shape: "85.01" -> "dd.dd".

@@ -629,3 +629,43 @@ fn chapter_ranges_in_classification() {
         .iter()
         .any(|e| e.via == "hs" && e.matched == "chapters 84 to 87"));
 }
+
+#[test]
+fn how_far_a_marker_reaches() {
+    // the list after "except" ends where a new phrase opens
+    let c = run(
+        "",
+        "The duty applies to goods classified under heading 8517, except those of subheading 8517.62, from 1 March 2026.",
+        "en",
+    );
+    assert_eq!(c.hs_codes, vec!["8517"]);
+    assert_eq!(c.excluded_hs_codes, vec!["8517.62"]);
+    assert_eq!(c.effective_date, NaiveDate::from_ymd_opt(2026, 3, 1));
+    // "but not" excludes; "but not limited to" does not
+    assert_eq!(
+        cats(
+            "",
+            "The rule applies to laptops and tablets, but not to mobile phones.",
+            "en"
+        ),
+        vec!["electronics"]
+    );
+    let c = run(
+        "",
+        "Importers of mobile phones, including but not limited to smartphones, must register IMEI numbers.",
+        "en",
+    );
+    assert_eq!(c.categories, vec!["telecom"]);
+    assert!(c.evidence.iter().all(|e| e.role.is_none()));
+    // a "from" takes the nearest verb before it
+    let c = run(
+        "",
+        "The Commission adopted Regulation (EU) 2024/1781 on ecodesign; it enters into force on 18 July 2024 and applies from 19 July 2026.",
+        "en",
+    );
+    assert_eq!(c.effective_date, NaiveDate::from_ymd_opt(2026, 7, 19));
+    assert_eq!(
+        c.dates.iter().map(|d| d.kind.as_str()).collect::<Vec<_>>(),
+        vec!["in_force", "applies"]
+    );
+}
