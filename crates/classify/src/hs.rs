@@ -330,13 +330,6 @@ pub fn hs_overlap(a: &str, b: &str) -> Option<String> {
     (even >= 4).then(|| format_digits(&a[..even]))
 }
 
-/// All HS codes in a text, normalized, deduplicated, in order of
-/// appearance; codes named only in an exclusion are left out (read by
-/// clause with the shipped taxonomy's markers).
-pub fn extract_hs_codes(text: &str) -> Vec<String> {
-    crate::taxonomy::builtin_ref().hs_codes_of(text).0
-}
-
 #[derive(Clone, Copy, PartialEq)]
 enum Need {
     /// Accepted on its form alone.
@@ -754,8 +747,15 @@ fn chapter_hits(text: &str, hits: &mut Vec<HsHit>) {
 mod tests {
     use super::*;
 
+    /// The codes a text names as codes, without reading its clauses.
     fn ex(s: &str) -> Vec<String> {
-        extract_hs_codes(s)
+        let mut out: Vec<String> = Vec::new();
+        for h in extract_hits(&crate::norm::nfc(s)) {
+            if !h.in_range && !out.contains(&h.code) {
+                out.push(h.code);
+            }
+        }
+        out
     }
 
     #[test]
@@ -874,11 +874,6 @@ mod tests {
         assert_eq!(hs_overlap("8517", "8518"), None);
     }
 
-    /// The codes named and the codes excluded, read by clause.
-    fn hits(s: &str) -> (Vec<String>, Vec<String>) {
-        crate::taxonomy::builtin_ref().hs_codes_of(s)
-    }
-
     #[test]
     fn numbers_in_urls_ids_timestamps_files_are_not_codes() {
         assert!(
@@ -917,53 +912,6 @@ mod tests {
         );
         // a bare 10-digit number without a cue is an id, not a code
         assert!(ex("call 8517130000 for help").is_empty());
-    }
-
-    #[test]
-    fn exclusions_in_four_languages() {
-        let (i, e) = hits("85.17 pozisyonundaki eşya (8517.62 alt pozisyonu hariç)");
-        assert_eq!(
-            (i, e),
-            (vec!["8517".to_string()], vec!["8517.62".to_string()])
-        );
-        let (i, e) = hits("8517.13 ve 8517.14 alt pozisyonları hariç olmak üzere 8517 pozisyonu");
-        assert_eq!(e, vec!["8517.13", "8517.14"]);
-        assert_eq!(i, vec!["8517"]);
-        let (i, e) = hits("8517 pozisyonu dışında kalan 85. fasıl eşyası");
-        assert_eq!((i, e), (vec!["85".to_string()], vec!["8517".to_string()]));
-        let (i, e) = hits("all goods of heading 8517, except 8517.62 and 8517.69, are covered");
-        assert_eq!(i, vec!["8517"]);
-        assert_eq!(e, vec!["8517.62", "8517.69"]);
-        let (_, e) = hits("goods other than those of subheading 8528.52");
-        assert_eq!(e, vec!["8528.52"]);
-        let (i, e) = hits("fracciones 8517.13.01 y 8517.14.01, excepto la fracción 8517.62.01");
-        assert_eq!(i, vec!["8517.13.01", "8517.14.01"]);
-        assert_eq!(e, vec!["8517.62.01"]);
-        let (_, e) = hits("con excepción de la subpartida 8471.30");
-        assert_eq!(e, vec!["8471.30"]);
-        let (i, e) = hits("hàng hóa thuộc nhóm 85.17, trừ mã HS 8517.62.59");
-        assert_eq!(i, vec!["8517"]);
-        assert_eq!(e, vec!["8517.62.59"]);
-        let (_, e) = hits("không bao gồm mã 8517.13.00");
-        assert_eq!(e, vec!["8517.13.00"]);
-        // scope: a later code in another clause is not excluded
-        let (i, e) = hits("except those of 8517.62; the duty on heading 8528 rises");
-        assert_eq!(e, vec!["8517.62"]);
-        assert_eq!(i, vec!["8528"]);
-        // "khấu trừ" (deduction) is no exclusion
-        let (i, e) = hits("khấu trừ thuế mã HS 8517.62");
-        assert!(e.is_empty());
-        assert_eq!(i, vec!["8517.62"]);
-        // excluded codes are not in extract_hs_codes
-        assert_eq!(ex("heading 8517 except 8517.62"), vec!["8517"]);
-        // chapters too: one inside a range, named again in an exclusion
-        let (i, e) = hits("chapters 84 to 86, excluding Chapter 85");
-        assert_eq!(e, vec!["85"]);
-        assert_eq!(i, vec!["84", "86"]);
-        // a code named in the scope and again in an exclusion (an exemption
-        // for some producers) stays a code of the measure
-        let (i, e) = hits("54.07 GTİP'li eşyaya önlem uygulanır. Belirli firmalarca üretilen 54.07 GTİP'li eşyaya önlem uygulanmaz.");
-        assert_eq!((i, e), (vec!["5407".to_string()], vec![]));
     }
 
     #[test]

@@ -18,10 +18,9 @@ mod wto;
 
 pub use clause::ClauseRole;
 pub use correlation::{hs_correlated, hs_equivalents, HsVersion, Relation};
-pub use dates::{add_business_days, effective_date, mexican_holiday};
-pub use hs::{extract_hs_codes, hs_digits, hs_in_range, hs_overlap, normalize_hs};
+pub use dates::{add_business_days, mexican_holiday};
+pub use hs::{hs_digits, hs_in_range, hs_overlap, normalize_hs};
 pub use norm::{contains_keyword, fold_public as fold};
-pub use origin::{exempt_origins, origins};
 pub use taxonomy::{Taxonomy, TaxonomyError};
 pub use wto::wto_member;
 
@@ -137,4 +136,50 @@ pub struct Evidence {
     /// term is shown, and tags nothing. Absent for evidence that counts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<ClauseRole>,
+}
+
+// Helpers that read a text with the shipped taxonomy, for callers without
+// one of their own.
+
+/// All HS codes in a text, normalized, deduplicated, in order of
+/// appearance; codes named only in an exclusion are left out.
+pub fn extract_hs_codes(text: &str) -> Vec<String> {
+    taxonomy::builtin_ref().hs_codes_of(text).0
+}
+
+/// The date a rule takes effect, when the text states it. `reference` is the
+/// publication date: it resolves "on its publication date", "al día
+/// siguiente de su publicación" and similar.
+pub fn effective_date(
+    text: &str,
+    lang: Option<&str>,
+    reference: chrono::NaiveDate,
+) -> Option<chrono::NaiveDate> {
+    taxonomy::builtin_ref()
+        .classify(&Input {
+            text,
+            lang,
+            published: Some(reference),
+            ..Default::default()
+        })
+        .effective_date
+}
+
+/// The origins an origin-specific measure names (ISO alpha-2), in order,
+/// leaving out the origins it exempts.
+pub fn origins(text: &str) -> Vec<String> {
+    read_builtin(text).origins
+}
+
+/// The origins a text exempts ("excepto las originarias de Canadá"): the
+/// measure covers every origin but these.
+pub fn exempt_origins(text: &str) -> Vec<String> {
+    read_builtin(text).exempt_origins
+}
+
+fn read_builtin(text: &str) -> Classification {
+    taxonomy::builtin_ref().classify(&Input {
+        text,
+        ..Default::default()
+    })
 }
