@@ -32,13 +32,29 @@ impl Tagger {
         }
     }
 
+    /// Tag a text whose publication date is not known: relative dates
+    /// ("yayımı tarihinde", "30 días hábiles siguientes a su publicación")
+    /// count from the publication date the text states, or give nothing.
     pub fn tag(&self, title: &str, text: &str, lang: Option<&str>, hints: &[String]) -> Tags {
+        self.tag_published(title, text, lang, hints, None)
+    }
+
+    /// Tag a text published on `published` (a feed item's published date):
+    /// relative dates the text does not anchor itself count from it.
+    pub fn tag_published(
+        &self,
+        title: &str,
+        text: &str,
+        lang: Option<&str>,
+        hints: &[String],
+        published: Option<chrono::NaiveDate>,
+    ) -> Tags {
         let c = self.taxonomy.classify(&Input {
             title,
             text,
             lang,
             hints,
-            ..Default::default()
+            published,
         });
         Tags {
             categories: c.categories,
@@ -49,10 +65,11 @@ impl Tagger {
             excluded_hs_codes: c.excluded_hs_codes,
             chapters: c.chapters,
             member: c.wto_member,
-            origins: regwatch_classify::origins(&format!("{title}\n{text}"))
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
+            origins: c.origins,
+            exempt_origins: c.exempt_origins,
+            hs_ranges: c.hs_ranges,
+            measures: c.measures,
+            dates: c.dates,
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The match stage: which open cases a change affects, each with a reason a
 //! person can check ("HS 8517.62 ⊂ 8517; destination TR").
 
-use crate::model::{Case, CaseMatch, Country, Strength, Tags};
-use regwatch_classify::{hs_digits, hs_equivalents, hs_overlap};
+use crate::model::{Case, CaseMatch, Country, Reach, Strength, Tags};
+use regwatch_classify::{hs_digits, hs_equivalents, hs_in_range, hs_overlap};
 
 /// How one case code relates to one change code.
 fn relate(change_hs: &str, case_hs: &str) -> Option<(Strength, usize, String)> {
@@ -54,13 +54,21 @@ fn relate(change_hs: &str, case_hs: &str) -> Option<(Strength, usize, String)> {
     })
 }
 
-/// Whether the change excludes this case code ("8517.62 hariç"): an excluded
-/// code, or one of its descendants.
+/// Whether the change excludes this case code ("8517.62 hariç", "other
+/// codes of this heading are not affected"): an excluded code or one of its
+/// descendants, unless the change names the case code, or an ancestor of it
+/// more precise than the exclusion, as affected (heading 8528 excluded,
+/// 8528.52 named: a case on 8528.52.00 is affected, one on 8528.71 is not).
 fn excluded(tags: &Tags, case_hs: &str) -> bool {
     let kd = hs_digits(case_hs);
     tags.excluded_hs_codes.iter().any(|x| {
         let xd = hs_digits(x);
-        xd.len() >= 4 && kd.starts_with(&xd)
+        xd.len() >= 4
+            && kd.starts_with(&xd)
+            && !tags.hs_codes.iter().any(|p| {
+                let pd = hs_digits(p);
+                pd.len() > xd.len() && pd.starts_with(&xd) && kd.starts_with(&pd)
+            })
     })
 }
 
@@ -89,13 +97,16 @@ pub fn match_case(
     }
     let j = effective_jurisdiction(jurisdiction, tags)?;
     let dest = Country::parse(&case.country).ok()?;
-    if !j.covers(&dest) {
+    let reach = j.reach(&dest, &tags.measures);
+    if reach == Reach::None {
         return None;
     }
     let dest_note = if j == dest && jurisdiction == j.as_str() {
         format!("destination {dest}")
     } else if jurisdiction == "WTO" {
         format!("destination {dest} (WTO notification of {j})")
+    } else if reach == Reach::Partly {
+        format!("destination {dest} (covered by {j} only for goods at risk of moving into the EU)")
     } else {
         format!("destination {dest} (covered by {j})")
     };
@@ -149,6 +160,23 @@ pub fn match_case(
                 }
             }
         }
+        // A range covers the codes inside it ("8528.42 to 8528.59" holds
+        // 8528.52), never its siblings outside (8528.71 is only related).
+        for (lo, hi) in &tags.hs_ranges {
+            if hs_in_range(case_hs, lo, hi) {
+                let depth = hs_digits(lo).len().min(hs_digits(hi).len());
+                let strength = if depth < 4 {
+                    Strength::Chapter
+                } else {
+                    Strength::Direct
+                };
+                offer(
+                    strength,
+                    depth,
+                    format!("HS {case_hs} ∈ {lo}–{hi}; {dest_note}"),
+                );
+            }
+        }
         for ch in &tags.chapters {
             if hs_digits(case_hs).starts_with(&hs_digits(ch)) {
                 offer(
@@ -196,20 +224,48 @@ pub fn match_case(
         return None;
     }
     let (strength, reason) = best.map(|(s, _, r)| (s, r))?;
-    // An origin-specific measure (a trade remedy on goods from China) affects
-    // only cases of that origin; a case of unknown origin is only related.
-    if tags.origins.is_empty() {
+    // EU duties reach Northern Ireland only for goods at risk: shown, not alerted.
+    let strength = if reach == Reach::Partly {
+        strength.max(Strength::Related)
+    } else {
+        strength
+    };
+    origin_rule(tags, case, strength, reason)
+}
+
+/// Origins: an origin-specific measure (a trade remedy on goods from China)
+/// affects only cases of that origin; an origin exemption ("excepto las
+/// originarias de Canadá") affects every origin but the exempt one. A case
+/// of unknown origin is only related to either.
+fn origin_rule(
+    tags: &Tags,
+    case: &Case,
+    strength: Strength,
+    reason: String,
+) -> Option<(Strength, String)> {
+    let same = |list: &[String], o: &str| list.iter().any(|x| x.eq_ignore_ascii_case(o));
+    if tags.origins.is_empty() && tags.exempt_origins.is_empty() {
         return Some((strength, reason));
     }
-    let named = tags.origins.join(", ");
+    let exempt = tags.exempt_origins.join(", ");
     match case.origin.as_deref() {
-        Some(o) if tags.origins.iter().any(|x| x.eq_ignore_ascii_case(o)) => {
-            Some((strength, format!("{reason}; origin {o}")))
-        }
-        Some(_) => None,
+        Some(o) if same(&tags.exempt_origins, o) => None,
+        Some(o) if !tags.origins.is_empty() && !same(&tags.origins, o) => None,
+        Some(o) if tags.origins.is_empty() => Some((
+            strength,
+            format!("{reason}; origin {o} (goods of {exempt} are exempt)"),
+        )),
+        Some(o) => Some((strength, format!("{reason}; origin {o}"))),
+        None if tags.origins.is_empty() => Some((
+            strength.max(Strength::Related),
+            format!("{reason}; goods of {exempt} are exempt, and the case gives no origin"),
+        )),
         None => Some((
             strength.max(Strength::Related),
-            format!("{reason}; on goods from {named}, and the case gives no origin"),
+            format!(
+                "{reason}; on goods from {}, and the case gives no origin",
+                tags.origins.join(", ")
+            ),
         )),
     }
 }
@@ -514,5 +570,131 @@ mod tests {
         assert!(Strength::Direct.at_least(Strength::Keyword));
         assert!(Strength::Chapter.at_least(Strength::Keyword));
         assert!(!Strength::Category.at_least(Strength::Keyword));
+    }
+
+    fn measures(t: &mut Tags, m: &[&str]) {
+        t.measures = m.iter().map(|s| s.to_string()).collect();
+    }
+
+    #[test]
+    fn a_range_matches_the_codes_inside_it_not_its_heading() {
+        // "subheadings 8528.42 to 8528.59": the ends are codes, the range is kept
+        let mut t = tags(&["8528.42", "8528.59"], &["electronics"]);
+        t.hs_ranges = vec![("8528.42".into(), "8528.59".into())];
+        let inside = case("IN", "TR", &["8528.52.00"], &[], &[], "open");
+        let (s, r) = m("TR", &t, "", &inside).unwrap();
+        assert_eq!(s, Strength::Direct);
+        assert!(r.contains("∈ 8528.42–8528.59"), "{r}");
+        // a sibling outside the range shares the heading only: related, never direct
+        let outside = case("OUT", "TR", &["8528.71"], &[], &[], "open");
+        assert_eq!(m("TR", &t, "", &outside).unwrap().0, Strength::Related);
+        // "85.01 a 85.04": headings inside
+        let mut t = tags(&["8501", "8504"], &[]);
+        t.hs_ranges = vec![("8501".into(), "8504".into())];
+        let c = case("C", "MX", &["8502.11"], &[], &[], "open");
+        assert_eq!(m("MX", &t, "", &c).unwrap().0, Strength::Direct);
+        let c = case("C", "MX", &["8505.11"], &[], &[], "open");
+        assert!(m("MX", &t, "", &c).is_none());
+        // a range of chapters is a chapter match
+        let mut t = tags(&["84", "87"], &[]);
+        t.hs_ranges = vec![("84".into(), "87".into())];
+        let c = case("C", "TR", &["8602.10"], &[], &[], "open");
+        assert_eq!(m("TR", &t, "", &c).unwrap().0, Strength::Chapter);
+    }
+
+    #[test]
+    fn other_codes_of_the_heading_not_affected() {
+        // "Subheading 8528.52 of heading 85.28 is affected; other codes of
+        // this heading are not affected."
+        let t = Tags {
+            hs_codes: vec!["8528".into(), "8528.52".into()],
+            excluded_hs_codes: vec!["8528".into()],
+            ..Default::default()
+        };
+        let named = case("N", "TR", &["8528.52.00"], &[], &[], "open");
+        assert_eq!(m("TR", &t, "", &named).unwrap().0, Strength::Direct);
+        let other = case("O", "TR", &["8528.71"], &[], &[], "open");
+        assert!(m("TR", &t, "", &other).is_none());
+        // "8517.62 hariç": never matches, with a keyword or a category either
+        let t = Tags {
+            hs_codes: vec!["8517".into()],
+            excluded_hs_codes: vec!["8517.62".into()],
+            categories: vec!["telecom".into()],
+            ..Default::default()
+        };
+        let router = case(
+            "R",
+            "TR",
+            &["8517.62.00"],
+            &["telecom"],
+            &["router"],
+            "open",
+        );
+        assert!(m("TR", &t, "router", &router).is_none());
+    }
+
+    #[test]
+    fn an_origin_exemption_covers_every_other_origin() {
+        // "excepto las originarias de Canadá"
+        let t = Tags {
+            hs_codes: vec!["7318.15".into()],
+            exempt_origins: vec!["CA".into()],
+            ..Default::default()
+        };
+        let mut c = case("C", "MX", &["7318.15"], &[], &[], "open");
+        c.origin = Some("CA".into());
+        assert!(
+            m("MX", &t, "", &c).is_none(),
+            "the exempt origin never matches"
+        );
+        c.origin = Some("CN".into());
+        let (s, r) = m("MX", &t, "", &c).unwrap();
+        assert_eq!(s, Strength::Direct);
+        assert!(r.ends_with("origin CN (goods of CA are exempt)"), "{r}");
+        c.origin = None;
+        let (s, r) = m("MX", &t, "", &c).unwrap();
+        assert_eq!(s, Strength::Related);
+        assert!(
+            r.contains("CA are exempt, and the case gives no origin"),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn territory_of_uk_and_eu_measures() {
+        let xi = case("XI", "XI", &["8517.13"], &[], &[], "open");
+        let gb = case("GB", "GB", &["8517.13"], &[], &[], "open");
+        // a UK tariff change reaches Northern Ireland
+        let mut t = tags(&["8517.13"], &[]);
+        measures(&mut t, &["tariff"]);
+        let (s, r) = m("GB", &t, "", &xi).unwrap();
+        assert_eq!(s, Strength::Direct);
+        assert!(r.ends_with("destination XI (covered by GB)"), "{r}");
+        // a UKCA rule covers Great Britain only
+        measures(&mut t, &["goods_rule", "ukca"]);
+        assert!(m("GB", &t, "", &xi).is_none());
+        assert_eq!(m("GB", &t, "", &gb).unwrap().0, Strength::Direct);
+        // an EU goods rule (RED, MDR, ecodesign) covers Northern Ireland
+        measures(&mut t, &["goods_rule"]);
+        assert_eq!(m("EU", &t, "", &xi).unwrap().0, Strength::Direct);
+        // EU duties reach it only for goods at risk: related
+        measures(&mut t, &["trade_defence", "tariff"]);
+        let (s, r) = m("EU", &t, "", &xi).unwrap();
+        assert_eq!(s, Strength::Related);
+        assert!(r.contains("only for goods at risk"), "{r}");
+        // and never Türkiye, customs union or not
+        let tr = case("TR", "TR", &["8517.13"], &[], &[], "open");
+        assert!(m("EU", &t, "", &tr).is_none());
+        measures(&mut t, &["goods_rule"]);
+        assert!(m("EU", &t, "", &tr).is_none());
+        // the table itself
+        let c = |s: &str| Country::parse(s).unwrap();
+        let k = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(c("GB").reach(&c("XI"), &k(&["tariff"])), Reach::Covers);
+        assert_eq!(c("GB").reach(&c("XI"), &k(&["ukca"])), Reach::None);
+        assert_eq!(c("EU").reach(&c("XI"), &k(&[])), Reach::Covers);
+        assert_eq!(c("EU").reach(&c("DE"), &k(&["tariff"])), Reach::Covers);
+        assert_eq!(c("EU").reach(&c("TR"), &k(&["tariff"])), Reach::None);
+        assert!(c("XI").covered_by().contains(&c("GB")));
     }
 }

@@ -81,9 +81,42 @@ impl Country {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-    /// Whether a rule of this jurisdiction applies to goods going to `dest`.
+    /// Whether a rule of this jurisdiction may apply to goods going to
+    /// `dest`, whatever kind of measure it is (channel filters and source
+    /// coverage): itself, the EU for its members and Northern Ireland, the
+    /// UK's tariff and customs measures for Northern Ireland. Matching asks
+    /// [`Country::reach`], which knows the kind of measure.
     pub fn covers(&self, dest: &Country) -> bool {
-        self == dest || (self.0 == "EU" && dest.follows_eu_goods_rules())
+        self == dest
+            || self.0 == "EU" && dest.follows_eu_goods_rules()
+            || self.0 == "GB" && dest.0 == "XI"
+    }
+    /// How a rule of this jurisdiction reaches goods going to `dest`, given
+    /// the kinds of measure the change is (`tariff`, `trade_defence`,
+    /// `goods_rule`, `ukca`; none known counts as a goods rule). The whole
+    /// table, with its reasons, is in docs/matching.md:
+    /// - a jurisdiction covers itself;
+    /// - the EU covers its member states, whatever the measure;
+    /// - EU goods rules (product safety, RED, MDR/IVDR, CE, ecodesign) cover
+    ///   Northern Ireland (`XI`, Windsor Framework); EU duties (tariff, trade
+    ///   defence) reach it only for goods at risk of moving into the EU:
+    ///   [`Reach::Partly`];
+    /// - UK tariff and customs measures (tariff, trade defence) cover `XI`;
+    ///   other UK rules (a UKCA rule) cover Great Britain only;
+    /// - nothing of the EU reaches Türkiye (`TR`), customs union or not.
+    pub fn reach(&self, dest: &Country, measures: &[String]) -> Reach {
+        if self == dest {
+            return Reach::Covers;
+        }
+        let is = |k: &str| measures.iter().any(|m| m == k);
+        let duties = is("tariff") || is("trade_defence");
+        match (self.0.as_str(), dest.0.as_str()) {
+            ("EU", d) if EU_MEMBERS.contains(&d) => Reach::Covers,
+            ("EU", "XI") if duties && !is("goods_rule") => Reach::Partly,
+            ("EU", "XI") => Reach::Covers,
+            ("GB", "XI") if duties => Reach::Covers,
+            _ => Reach::None,
+        }
     }
     /// Whether EU goods rules apply here: the member states, and Northern
     /// Ireland (`XI`, under the Windsor Framework).
@@ -98,8 +131,25 @@ impl Country {
         if self.follows_eu_goods_rules() {
             v.push(Country("EU".into()));
         }
+        // UK tariff and customs measures apply in Northern Ireland
+        if self.0 == "XI" {
+            v.push(Country("GB".into()));
+        }
         v
     }
+}
+
+/// How a rule reaches a destination ([`Country::reach`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The rule applies to goods going there.
+    Covers,
+    /// It applies there only to some goods (EU duties on goods at risk of
+    /// moving into the EU through Northern Ireland): a match is at most
+    /// `related`, shown and not alerted by default.
+    Partly,
+    /// It does not apply there.
+    None,
 }
 impl TryFrom<String> for Country {
     type Error = String;
@@ -519,6 +569,7 @@ impl Change {
             chapters: self.chapters.clone(),
             member: self.member.clone(),
             origins: self.origins.clone(),
+            ..Default::default()
         }
     }
 }
@@ -598,6 +649,18 @@ pub struct Tags {
     pub member: Option<String>,
     /// Origins an origin-specific measure names (ISO alpha-2).
     pub origins: Vec<String>,
+    /// Origins the measure exempts ("excepto las originarias de Canadá"):
+    /// it covers every other origin and never these.
+    pub exempt_origins: Vec<String>,
+    /// Ranges of codes by their two ends ("8528.42" to "8528.59"): the codes
+    /// inside match, not only the ends.
+    pub hs_ranges: Vec<(String, String)>,
+    /// What kind of measure the change is (`tariff`, `trade_defence`,
+    /// `goods_rule`, `ukca`), for territory ([`Country::reach`]).
+    pub measures: Vec<String>,
+    /// Every date of the text with its kind and sentence (`applies`,
+    /// `in_force`, `comment_deadline`, `transition_end`).
+    pub dates: Vec<regwatch_classify::DateFact>,
 }
 
 /// A change ready to be recorded: diffed, tagged, matched and routed.

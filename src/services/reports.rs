@@ -53,6 +53,7 @@ pub async fn add(app: &App, r: &FieldReport) -> Result<i64, ServiceError> {
                     category: c,
                     via: "hs".into(),
                     matched: n.clone(),
+                    ..Default::default()
                 });
             }
         }

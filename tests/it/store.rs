@@ -185,6 +185,7 @@ fn record(
                     category: c.to_string(),
                     via: "phrase".into(),
                     matched: "tariff".into(),
+                    ..Default::default()
                 })
                 .collect(),
             effective_date: chrono::NaiveDate::from_ymd_opt(2026, 4, 1),

@@ -950,10 +950,14 @@ mod tests {
             evidence: vec![],
             effective_date: None,
             deadline: None,
-            date_evidence: vec![],
+            dates: vec![],
             excluded_hs_codes: vec![],
+            hs_ranges: vec![],
             chapters: vec![],
             wto_member: None,
+            origins: vec![],
+            exempt_origins: vec![],
+            measures: vec![],
         }
     }
 

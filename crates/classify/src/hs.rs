@@ -19,34 +19,39 @@ pub(crate) struct HsHit {
     pub end: usize,
     /// A chapter reference ("Chapter 85", "84-85. fasıllar").
     pub chapter: bool,
-    /// The text excludes this code ("except 8517.62", "8517.62 hariç").
+    /// The text excludes this code ("except 8517.62", "8517.62 hariç"):
+    /// set by the clause reader (an exclusion clause).
     pub excluded: bool,
     /// For chapters: the reference as written ("Chapter 85").
     pub label: Option<String>,
     /// A chapter inside a range, not written itself (86 in "chapters 84 to
     /// 87"): it is one of the text's chapters but not one of its codes.
     pub in_range: bool,
+    /// For the end of a range of chapters ("chapters 84 to 87", "84 ila
+    /// 85. fasıllar"): the chapter the range starts with.
+    pub range_from: Option<String>,
 }
 
-static RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[. \u{a0}]\d+)*").unwrap());
+static RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[., \u{a0}]\d+)*").unwrap());
 
 /// Cue words that announce a tariff code, anywhere in the window before it.
 static CUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:^|[^\w])(?:hs|gtip|g\.\s?t\.\s?i\.\s?p\.?|headings?|subheadings?|tariff|tarife|codes?|cn|taric|commodity|nhom|phan nhom|ma so|ma hs|partidas?|subpartidas?|fraccion(?:es)?|arancelarias?|hts|htsus|ex|pozisyon\w*|positions?|chuong|fasil|chapters?|capitulos?)(?:[^\w]|$)",
+        r"(?:^|[^\w])(?:hs|gtip|gtp|g\.\s?t\.\s?i\.\s?p\.?|headings?|subheadings?|tariff|tarife|codes?|cn|taric|commodity|nhom|phan nhom|ma so|ma hs|partidas?|subpartidas?|fraccion(?:es)?|arancelarias?|hts|htsus|ex|pozisyon\w*|positions?|chuong|fasil|chapters?|capitulos?)(?:[^\w]|$)",
     )
     .unwrap()
 });
 
 /// Cue words right after a code: "85.17 pozisyonu", "8541.43 GTİP'lerinde".
 static CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[\s'’)]{0,3}(?:alt\s+)?(?:pozisyon|gtip|g\.t\.i\.p|nico|heading|hs\b)").unwrap()
+    Regex::new(r"^[\s'’)]{0,3}(?:alt\s+)?(?:pozisyon|gtip|gtp|g\.t\.i\.p|nico|heading|hs\b)")
+        .unwrap()
 });
 
 /// Tokens that make the following number a document, standard or law number.
 static HARD_REJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:[#№=]|(?:^|[^\w])(?:(?:document|status|procedure|additional procedure|reason|authori[sz]ation|country|currency|postal|zip|area|activity|message|error|response|return|security|ticket|reference|tracking|promo|discount|access|verification) codes?|bond|invoice|account|order|serial|lot|batch|container|awb|b/l|bl|fatura|hesap|tai khoan|cuenta|factura|pedimento|entry|id|ids|uuid|guid|ref|referans|ticket|token|session|build|version|cfr|form|en|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|yuzde|\$|€|£|₺))\s*[:.]?\s*$",
+        r"(?:[#№=]|(?:^|[^\w])(?:(?:document|status|procedure|additional procedure|reason|authori[sz]ation|country|currency|postal|zip|area|activity|message|error|response|return|security|ticket|reference|tracking|promo|discount|access|verification) codes?|bond|invoice|account|order|serial|lot|batch|container|awb|b/l|bl|fatura|hesap|tai khoan|cuenta|factura|pedimento|entry|id|ids|uuid|guid|ref|referans|ticket|token|session|build|version|cfr|form|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|yuzde|\$|€|£|₺))\s*[:.]?\s*$",
     )
     .unwrap()
 });
@@ -67,7 +72,7 @@ static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Gap between two codes of one list: "8471, 8473 and 8486".
 static LIST_GAP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:[\s,;()/&]|ex\b|and\b|or\b|ve\b|veya\b|ile\b|va\b|hoac\b|y\b|o\b|e\b|to\b|a\b|al\b|through\b|den\b|hasta\b|the\b)*$").unwrap()
+    Regex::new(r"^(?:[\s,;()/&]|ex\b|and\b|or\b|ve\b|veya\b|ile\b|ila\b|va\b|hoac\b|y\b|o\b|e\b|to\b|a\b|la\b|al\b|through\b|den\b|hasta\b|the\b)*$").unwrap()
 });
 
 /// "Chapter 85", "chapters 84 to 87", "capítulos 84 y 85", "Chương 85", "Fasıl 85".
@@ -137,45 +142,94 @@ fn mask_spans(text: &str) -> Vec<(usize, usize)> {
     if text.contains(':') {
         out.extend(CLOCK.find_iter(text).map(|m| (m.start(), m.end())));
     }
+    out.extend(crate::cite::citation_spans(text));
     out
 }
 
-/// Tariff words allowed between an exclusion word and the code it excludes.
-static FILLER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:the|those|that|goods|products|articles|items?|of|in|under|classified|classifiable|falling|within|entered|headings?|subheadings?|chapters?|tariff|codes?|hs|cn|taric|hts|htsus|commodity|numbers?|la|las|el|los|lo|de|del|fracci[oó]n(?:es)?|arancelarias?|partidas?|subpartidas?|cap[ií]tulos?|mercanc[ií]as|productos|bienes|que|se|clasifican|clasificad[oa]s|comprendid[oa]s|en|các|mặt|hàng|hóa|hoá|thuộc|nhóm|phân|mã|số|chương|ex)$").unwrap()
+/// Connectors between the two ends of a range: "8528.42 to 8528.59", "85.01
+/// a 85.04", "8501-8504", "partidas 2915 a la 2941", "8501 ila 8504", "từ
+/// nhóm 8501 đến 8504".
+static RANGE_GAP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:-|–|—|to|through|thru|a|a la|al|hasta|ila|den|den het|a partir de)\s*(?:(?:the\s+)?(?:sub)?headings?|(?:sub)?partidas?|fracci[oó]n(?:es)?|nhom|phan nhom|ma)?\s*$").unwrap()
 });
 
-/// Exclusion words before the code(s): English, Spanish, Vietnamese.
-static EXCL_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(?:^|[^\w])(except|excepting|excluding|exclusive of|other than|with the exception of|apart from|but not|excepto|exceptuando|con excepci[oó]n de|a excepci[oó]n de|salvo|excluyendo|excluidas?|excluidos?|ngoại trừ|ngoai tru|trừ|không bao gồm|khong bao gom|không áp dụng (?:đối )?với)\b",
-    )
-    .unwrap()
-});
-
-/// Whether the text between an exclusion word and a code keeps them in one
-/// phrase: tariff words ("of subheading", "la fracción", "mã HS") and at most
-/// two other words ("cables of CN code"), no clause break, no other number.
-fn exclusion_reaches(gap: &str) -> bool {
-    if gap.contains(['.', ';', '!', '?', '\n']) || gap.chars().any(|c| c.is_ascii_digit()) {
-        return false;
+/// Pairs of hits that are the two ends of a range (indices into `hits`).
+pub(crate) fn range_pairs(text: &str, hits: &[HsHit]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for i in 0..hits.len().saturating_sub(1) {
+        let (a, b) = (&hits[i], &hits[i + 1]);
+        if a.chapter || b.chapter || a.end > b.start {
+            continue;
+        }
+        let (da, db) = (hs_digits(&a.code), hs_digits(&b.code));
+        if da.len() != db.len() || da >= db || da[..2] != db[..2] && da.len() > 4 {
+            continue;
+        }
+        if RANGE_GAP.is_match(&fold_strip(&text[a.end..b.start], false)) {
+            out.push((i, i + 1));
+        }
     }
-    let words: Vec<&str> = gap
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let free = words
-        .iter()
-        .filter(|w| !FILLER.is_match(&w.to_lowercase()))
-        .count();
-    free == 0 || free <= 2 && !gap.contains(',')
+    out
 }
 
-/// Exclusion words after the code(s): Turkish "8517.62 alt pozisyonu hariç",
-/// "8517 dışında kalan", English "8517.62 is excluded".
-static EXCL_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+/// Whether `code` lies within the range `lo`..=`hi` (each end covering the
+/// codes under it): "8528.52" is in "8528.42".."8528.59"; "8528.71" is not;
+/// "8528" is not (it holds codes outside).
+pub fn hs_in_range(code: &str, lo: &str, hi: &str) -> bool {
+    let (c, l, h) = (hs_digits(code), hs_digits(lo), hs_digits(hi));
+    if c.len() < 2 || l.len() < 2 || h.len() < 2 {
+        return false;
+    }
+    let pad = |d: &str, fill: char| {
+        let mut s = d.to_string();
+        while s.len() < 12 {
+            s.push(fill);
+        }
+        s
+    };
+    pad(&c, '0') >= pad(&l, '0') && pad(&c, '9') <= pad(&h, '9')
+}
+
+/// Byte spans after a cue word and a colon, to the end of the sentence:
+/// every code-shaped number there is a listed code ("The following
+/// commodity codes have been created: 2903290010 Hexachlorobutadiene (CAS
+/// 87-68-3); 2903290090 Other; ...").
+fn colon_lists(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices(':') {
+        let before = window_before(text, i, 70);
+        let clause = before.rsplit(['.', ';', '\n']).next().unwrap_or("");
+        if !CUE_WORD.is_match(clause) {
+            continue;
+        }
+        let rest = &text[i + 1..];
+        let mut end = rest.len();
+        let b = rest.as_bytes();
+        for (j, &c) in b.iter().enumerate() {
+            if c == b'\n' {
+                end = j;
+                break;
+            }
+            if c == b'.' {
+                let next = rest[j + 1..].chars().next();
+                let after = rest[j + 1..].trim_start().chars().next();
+                if next.is_none_or(char::is_whitespace)
+                    && after.is_none_or(|c| c.is_uppercase() && !c.is_ascii_digit())
+                {
+                    end = j;
+                    break;
+                }
+            }
+        }
+        out.push((i + 1, i + 1 + end));
+    }
+    out
+}
+
+/// A cue word anywhere in a clause (for lists after a colon).
+static CUE_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:[\s,'’()]|\b(?:alt|pozisyon\w*|gtip\w*|g\.t\.i\.p\.?\w*|nolu|numara\w*|li|lu|esya\w*|urun\w*|tarife\w*|istatistik\w*|kod\w*|fasil\w*|is|are|goods|products)\b)*(?:haric|disinda|excluded)\b",
+        r"(?:^|[^\w])(?:hs|hts|htsus|gtip|gtp|(?:sub)?headings?|tariff (?:items?|lines?|codes?|numbers?)|commodity codes?|cn codes?|taric codes?|(?:sub)?partidas?|fracciones arancelarias|fraccion arancelaria|ma hs|ma so|pozisyon\w*)(?:[^\w]|$)",
     )
     .unwrap()
 });
@@ -276,22 +330,6 @@ pub fn hs_overlap(a: &str, b: &str) -> Option<String> {
     (even >= 4).then(|| format_digits(&a[..even]))
 }
 
-/// All HS codes in a text, normalized, deduplicated, in order of appearance.
-pub fn extract_hs_codes(text: &str) -> Vec<String> {
-    let nfc = crate::norm::nfc(text);
-    let mut seen = std::collections::HashSet::new();
-    let hits = extract_hits(&nfc);
-    let excluded: std::collections::HashSet<String> = hits
-        .iter()
-        .filter(|h| h.excluded)
-        .map(|h| h.code.clone())
-        .collect();
-    hits.into_iter()
-        .filter(|h| !h.in_range && !excluded.contains(&h.code) && seen.insert(h.code.clone()))
-        .map(|h| h.code)
-        .collect()
-}
-
 #[derive(Clone, Copy, PartialEq)]
 enum Need {
     /// Accepted on its form alone.
@@ -324,11 +362,18 @@ fn window_after(text: &str, end: usize, chars: usize) -> String {
     fold_strip(&tail[..e], false)
 }
 
-/// Extract codes from an NFC text, with byte spans.
-fn extract_hits_raw(text: &str) -> Vec<HsHit> {
+/// Every code-shaped number of an NFC text that reads as a goods code, with
+/// its byte span. Which of them the text excludes is the clause reader's to
+/// say.
+pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
     let mut hits: Vec<HsHit> = Vec::new();
     let masks = mask_spans(text);
     let masked = |a: usize, b: usize| masks.iter().any(|&(s, e)| a < e && s < b);
+    let lists = if text.contains(':') {
+        colon_lists(text)
+    } else {
+        Vec::new()
+    };
     // candidates that lacked only a cue, for a cue that follows the list
     let mut waiting: Vec<(String, usize, usize)> = Vec::new();
     let bytes = text.as_bytes();
@@ -345,7 +390,11 @@ fn extract_hits_raw(text: &str) -> Vec<HsHit> {
                 continue;
             }
             groups.push((gs, i, sep));
-            sep = if bytes[i] == b'.' { b'.' } else { b' ' };
+            sep = match bytes[i] {
+                b'.' => b'.',
+                b',' => b',',
+                _ => b' ',
+            };
             // NBSP is two bytes
             i += if bytes[i] == 0xc2 { 2 } else { 1 };
             gs = i;
@@ -382,6 +431,16 @@ fn extract_hits_raw(text: &str) -> Vec<HsHit> {
                     && (1..=12).contains(&digits[4..6].parse::<u32>().unwrap_or(0))
                     && (1..=31).contains(&digits[6..8].parse::<u32>().unwrap_or(0));
                 need = if datey { Need::CloseCue } else { Need::Nothing };
+            } else if len(k) == 4
+                && sep_at(k + 1) == b','
+                && len(k + 1) == 2
+                && (k + 2 >= n || sep_at(k + 2) != b',')
+            {
+                // a decimal comma: "8517,62" (never "8,517" or "31,716,747")
+                digits.push_str(&text[groups[k].0..groups[k].1]);
+                digits.push_str(&text[groups[k + 1].0..groups[k + 1].1]);
+                end_k = k + 2;
+                need = Need::Cue;
             } else if len(k) == 2 && sep_at(k + 1) == b'.' && len(k + 1) == 2 {
                 if sep_at(k + 2) == b'.' {
                     // a date (12.04.2016) or a version number: skip the chain
@@ -454,7 +513,7 @@ fn extract_hits_raw(text: &str) -> Vec<HsHit> {
             }
             let in_list = last_end.is_some_and(|le| {
                 le <= start && LIST_GAP.is_match(&fold_strip(&text[le..start], false))
-            });
+            }) || lists.iter().any(|&(a, b)| a <= start && end <= b);
             let ok = match need {
                 Need::Nothing => true,
                 Need::Cue => cue || in_list,
@@ -489,6 +548,7 @@ fn extract_hits_raw(text: &str) -> Vec<HsHit> {
                         excluded: false,
                         label: None,
                         in_range: false,
+                        range_from: None,
                     });
                 }
             }
@@ -502,6 +562,7 @@ fn extract_hits_raw(text: &str) -> Vec<HsHit> {
                 excluded: false,
                 label: None,
                 in_range: false,
+                range_from: None,
             });
         }
     }
@@ -511,80 +572,64 @@ fn extract_hits_raw(text: &str) -> Vec<HsHit> {
     hits
 }
 
-pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
-    let mut hits = extract_hits_raw(text);
-    mark_exclusions(text, &mut hits);
-    hits
+/// Digits and dots replaced by one shape: "85.01" -> "dd.dd".
+fn shape(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_digit() { 'd' } else { c })
+        .collect()
 }
 
-/// Mark the codes the text excludes: the code right after an exclusion word
-/// (only tariff words between them, same clause) and the codes listed with it
-/// ("except 8517.62 and 8517.69"); in Turkish the word follows the code(s)
-/// ("8517.13 ve 8517.14 alt pozisyonları hariç").
-fn mark_exclusions(text: &str, hits: &mut [HsHit]) {
-    let gap_is_list =
-        |a: usize, b: usize| a <= b && LIST_GAP.is_match(&fold_strip(&text[a..b], false));
-    for i in 0..hits.len() {
-        let (start, end) = (hits[i].start, hits[i].end);
-        let before = crate::norm::fold(&text[char_back(text, start, 70)..start], false);
-        let mut excluded = false;
-        if let Some(w) = EXCL_BEFORE
-            .captures_iter(&before)
-            .filter_map(|c| c.get(1))
-            .last()
+/// Whether the code at `start..end` is one end of a hyphenated range of two
+/// codes of the same shape ("8501-8504", "85.01–85.04"), not a document
+/// number or a date ("2012/DK-08/610", "2026-01-15").
+fn hyphen_range_end(text: &str, start: usize, end: usize) -> bool {
+    let me = shape(&text[start..end]);
+    let run = |s: &str| -> usize {
+        s.char_indices()
+            .find(|(_, c)| !(c.is_ascii_digit() || *c == '.'))
+            .map_or(s.len(), |(i, _)| i)
+    };
+    let tail = &text[end..];
+    if let Some(rest) = tail
+        .strip_prefix('-')
+        .or_else(|| tail.strip_prefix('–'))
+        .or_else(|| tail.strip_prefix('‐'))
+    {
+        let n = run(rest);
+        let other = rest[..n].trim_end_matches('.');
+        let after = rest[other.len()..].chars().next();
+        if shape(other) == me && !after.is_some_and(|c| c.is_alphanumeric() || "-/–".contains(c))
         {
-            // "khấu trừ" (deduct) is not "trừ" (except)
-            excluded = !before[..w.start()].trim_end().ends_with("khấu")
-                && exclusion_reaches(&before[w.end()..]);
+            return true;
         }
-        if !excluded && i > 0 && hits[i - 1].excluded && hits[i - 1].end <= start {
-            excluded = gap_is_list(hits[i - 1].end, start);
-        }
-        // ranges and lists of chapters share one span
-        if !excluded && i > 0 && hits[i - 1].excluded && hits[i - 1].start == start {
-            excluded = true;
-        }
-        if !excluded {
-            let after = fold_strip(&text[end..char_fwd(text, end, 50)], false);
-            if EXCL_AFTER.is_match(&after) {
-                excluded = true;
-                // the codes listed before it share the exclusion
-                let mut j = i;
-                while j > 0 {
-                    let (p, q) = (hits[j - 1].end, hits[j].start);
-                    if hits[j - 1].start == hits[j].start || gap_is_list(p, q) {
-                        hits[j - 1].excluded = true;
-                        j -= 1;
-                    } else {
-                        break;
-                    }
-                }
-            }
-        }
-        hits[i].excluded = excluded;
     }
-}
-
-/// The byte offset `chars` characters before `at`.
-fn char_back(text: &str, at: usize, chars: usize) -> usize {
-    text[..at]
-        .char_indices()
-        .rev()
-        .nth(chars.saturating_sub(1))
-        .map_or(0, |(i, _)| i)
-}
-
-/// The byte offset `chars` characters after `at`.
-fn char_fwd(text: &str, at: usize, chars: usize) -> usize {
-    text[at..]
-        .char_indices()
-        .nth(chars)
-        .map_or(text.len(), |(i, _)| at + i)
+    let head = &text[..start];
+    if let Some(h) = head
+        .strip_suffix('-')
+        .or_else(|| head.strip_suffix('–'))
+        .or_else(|| head.strip_suffix('‐'))
+    {
+        let n = h
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| c.is_ascii_digit() || *c == '.')
+            .last()
+            .map_or(h.len(), |(i, _)| i);
+        let other = &h[n..];
+        let before = h[..n].chars().next_back();
+        if shape(other) == me && !before.is_some_and(|c| c.is_alphanumeric() || "-/–.".contains(c))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
+    let range_end = hyphen_range_end(text, start, end);
     if let Some(p) = text[..start].chars().next_back() {
-        if p.is_alphanumeric() || "/-‐–.,_#=$€£¥₺@".contains(p) {
+        if p.is_alphanumeric() || "/-‐–.,_#=$€£¥₺@".contains(p) && !(range_end && "-‐–".contains(p))
+        {
             return false;
         }
     }
@@ -593,6 +638,7 @@ fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
     match it.next() {
         None => true,
         Some(c) if c.is_alphanumeric() || c == '/' || c == '%' => false,
+        Some('-' | '‐' | '–') if range_end => true,
         Some('-' | '‐' | '–') => !it.next().is_some_and(|c| c.is_alphanumeric()),
         Some(',' | '.') => !it.next().is_some_and(|c| c.is_ascii_digit()),
         Some(_) => !UNIT_AFTER.is_match(&window_after(text, end, 12)),
@@ -602,21 +648,22 @@ fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
 /// The chapters of a list or range as written ("84 to 87", "84 y 85",
 /// "84-85"). Ranges wider than 20 chapters ("chapters 1-97", the whole
 /// nomenclature) name no chapter in particular and give none.
-fn chapter_list(list: &str) -> Vec<(u32, bool)> {
-    let mut out: Vec<(u32, bool)> = Vec::new();
+/// Each chapter: (number, inside a range, the start of the range it ends).
+fn chapter_list(list: &str) -> Vec<(u32, bool, Option<u32>)> {
+    let mut out: Vec<(u32, bool, Option<u32>)> = Vec::new();
     let mut range_open = false;
     for c in CHAPTER_ITEM.captures_iter(list) {
         if let Some(n) = c.get(1) {
             let n: u32 = n.as_str().parse().unwrap_or(0);
             match out.last().copied() {
-                Some((a, _)) if range_open => {
+                Some((a, _, _)) if range_open => {
                     if n <= a || n - a > 20 {
                         return Vec::new();
                     }
-                    out.extend((a + 1..n).map(|k| (k, true)));
-                    out.push((n, false));
+                    out.extend((a + 1..n).map(|k| (k, true, None)));
+                    out.push((n, false, Some(a)));
                 }
-                _ => out.push((n, false)),
+                _ => out.push((n, false, None)),
             }
             range_open = false;
         } else {
@@ -627,27 +674,35 @@ fn chapter_list(list: &str) -> Vec<(u32, bool)> {
 }
 
 fn chapter_hits(text: &str, hits: &mut Vec<HsHit>) {
-    let push =
-        |hits: &mut Vec<HsHit>, nums: Vec<(u32, bool)>, start: usize, end: usize, label: &str| {
-            for (n, in_range) in nums {
-                if !valid_chapter(n) || n > 97 && n != 98 && n != 99 {
-                    continue;
-                }
-                let code = format!("{n:02}");
-                if hits.iter().any(|h| h.start == start && h.code == code) {
-                    continue;
-                }
-                hits.push(HsHit {
-                    code,
-                    start,
-                    end,
-                    chapter: true,
-                    excluded: false,
-                    label: Some(label.to_string()),
-                    in_range,
-                });
+    let push = |hits: &mut Vec<HsHit>,
+                nums: Vec<(u32, bool, Option<u32>)>,
+                start: usize,
+                end: usize,
+                label: &str| {
+        for (n, in_range, from) in nums {
+            // chapters 98 and 99 (national special provisions) named
+            // alone are legal provisions, not goods
+            if !valid_chapter(n) || n > 97 {
+                continue;
             }
-        };
+            let code = format!("{n:02}");
+            if hits.iter().any(|h| h.start == start && h.code == code) {
+                continue;
+            }
+            hits.push(HsHit {
+                code,
+                start,
+                end,
+                chapter: true,
+                excluded: false,
+                label: Some(label.to_string()),
+                in_range,
+                range_from: from
+                    .filter(|a| valid_chapter(*a) && *a <= 97)
+                    .map(|a| format!("{a:02}")),
+            });
+        }
+    };
     for c in CHAPTER.captures_iter(text) {
         let (Some(all), Some(g)) = (c.get(0), c.get(1)) else {
             continue;
@@ -692,8 +747,15 @@ fn chapter_hits(text: &str, hits: &mut Vec<HsHit>) {
 mod tests {
     use super::*;
 
+    /// The codes a text names as codes, without reading its clauses.
     fn ex(s: &str) -> Vec<String> {
-        extract_hs_codes(s)
+        let mut out: Vec<String> = Vec::new();
+        for h in extract_hits(&crate::norm::nfc(s)) {
+            if !h.in_range && !out.contains(&h.code) {
+                out.push(h.code);
+            }
+        }
+        out
     }
 
     #[test]
@@ -812,21 +874,6 @@ mod tests {
         assert_eq!(hs_overlap("8517", "8518"), None);
     }
 
-    fn hits(s: &str) -> (Vec<String>, Vec<String>) {
-        let h = extract_hits(s);
-        let inc = h
-            .iter()
-            .filter(|h| !h.excluded)
-            .map(|h| h.code.clone())
-            .collect();
-        let exc = h
-            .iter()
-            .filter(|h| h.excluded)
-            .map(|h| h.code.clone())
-            .collect();
-        (inc, exc)
-    }
-
     #[test]
     fn numbers_in_urls_ids_timestamps_files_are_not_codes() {
         assert!(
@@ -865,49 +912,6 @@ mod tests {
         );
         // a bare 10-digit number without a cue is an id, not a code
         assert!(ex("call 8517130000 for help").is_empty());
-    }
-
-    #[test]
-    fn exclusions_in_four_languages() {
-        let (i, e) = hits("85.17 pozisyonundaki eşya (8517.62 alt pozisyonu hariç)");
-        assert_eq!(
-            (i, e),
-            (vec!["8517".to_string()], vec!["8517.62".to_string()])
-        );
-        let (i, e) = hits("8517.13 ve 8517.14 alt pozisyonları hariç olmak üzere 8517 pozisyonu");
-        assert_eq!(e, vec!["8517.13", "8517.14"]);
-        assert_eq!(i, vec!["8517"]);
-        let (i, e) = hits("8517 pozisyonu dışında kalan 85. fasıl eşyası");
-        assert_eq!((i, e), (vec!["85".to_string()], vec!["8517".to_string()]));
-        let (i, e) = hits("all goods of heading 8517, except 8517.62 and 8517.69, are covered");
-        assert_eq!(i, vec!["8517"]);
-        assert_eq!(e, vec!["8517.62", "8517.69"]);
-        let (_, e) = hits("goods other than those of subheading 8528.52");
-        assert_eq!(e, vec!["8528.52"]);
-        let (i, e) = hits("fracciones 8517.13.01 y 8517.14.01, excepto la fracción 8517.62.01");
-        assert_eq!(i, vec!["8517.13.01", "8517.14.01"]);
-        assert_eq!(e, vec!["8517.62.01"]);
-        let (_, e) = hits("con excepción de la subpartida 8471.30");
-        assert_eq!(e, vec!["8471.30"]);
-        let (i, e) = hits("hàng hóa thuộc nhóm 85.17, trừ mã HS 8517.62.59");
-        assert_eq!(i, vec!["8517"]);
-        assert_eq!(e, vec!["8517.62.59"]);
-        let (_, e) = hits("không bao gồm mã 8517.13.00");
-        assert_eq!(e, vec!["8517.13.00"]);
-        // scope: a later code in another clause is not excluded
-        let (i, e) = hits("except those of 8517.62; the duty on heading 8528 rises");
-        assert_eq!(e, vec!["8517.62"]);
-        assert_eq!(i, vec!["8528"]);
-        // "khấu trừ" (deduction) is no exclusion
-        let (i, e) = hits("khấu trừ thuế mã HS 8517.62");
-        assert!(e.is_empty());
-        assert_eq!(i, vec!["8517.62"]);
-        // excluded codes are not in extract_hs_codes
-        assert_eq!(ex("heading 8517 except 8517.62"), vec!["8517"]);
-        // chapters too
-        let (i, e) = hits("chapters 84 and 85, excluding Chapter 85");
-        assert_eq!(e, vec!["85"]);
-        assert!(i.contains(&"84".to_string()));
     }
 
     #[test]

@@ -147,6 +147,43 @@ impl<'a> Folded<'a> {
         let b = self.offsets.get(c)?.2 as usize;
         self.stripped[b..].chars().next()
     }
+
+    /// Number of characters (runs of white space count as one).
+    pub fn len_chars(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// The NFC byte offset of char index `c` (the NFC length at the end).
+    pub fn nfc_byte(&self, c: usize) -> usize {
+        self.offsets[c.min(self.offsets.len() - 1)].0 as usize
+    }
+
+    /// The stripped byte offset of char index `c`.
+    pub fn stripped_byte(&self, c: usize) -> usize {
+        self.offsets[c.min(self.offsets.len() - 1)].2 as usize
+    }
+
+    /// The char index of an NFC byte offset: the char that starts there, or
+    /// the next one (inside a collapsed run of white space).
+    pub fn char_of_nfc_byte(&self, b: usize) -> usize {
+        self.offsets.partition_point(|o| (o.0 as usize) < b)
+    }
+
+    /// The text's characters as written (NFC, case kept), one per char
+    /// index; a run of white space that holds a line break is `'\n'`.
+    pub fn nfc_chars(&self) -> Vec<char> {
+        (0..self.len_chars())
+            .map(|i| {
+                let (a, b) = (self.offsets[i].0 as usize, self.offsets[i + 1].0 as usize);
+                let c = self.nfc[a..].chars().next().unwrap_or(' ');
+                if c.is_whitespace() && self.nfc[a..b].contains('\n') {
+                    '\n'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
 }
 
 /// A word character for boundary checks: letters, digits and combining marks.

@@ -3,9 +3,17 @@
 //! "có xuất xứ từ Trung Quốc", Section 301 actions on China. Only an origin
 //! named with such a cue counts: a country merely mentioned ("the EU and
 //! China discussed…") is no origin.
+//!
+//! An origin named inside an exclusion clause is an exemption: "excepto las
+//! originarias de Canadá", "except products of Mexico", "Meksika menşeli
+//! olanlar hariç". The measure then covers every other origin and never
+//! the exempt one.
 
 use regex::Regex;
 use std::sync::LazyLock;
+
+use crate::clause::{ClauseRole, Reading};
+use crate::norm::Folded;
 
 /// Country names as bulletins write them (folded), with ISO 3166-1 alpha-2.
 const NAMES: &[(&str, &str)] = &[
@@ -59,6 +67,95 @@ const NAMES: &[(&str, &str)] = &[
     ("rusya", "RU"),
     ("nga", "RU"),
     ("rusia", "RU"),
+    ("canada", "CA"),
+    ("kanada", "CA"),
+    ("united states of america", "US"),
+    ("estados unidos de america", "US"),
+    ("amerika birlesik devletleri", "US"),
+    ("the united states", "US"),
+    ("brazil", "BR"),
+    ("brasil", "BR"),
+    ("brezilya", "BR"),
+    ("united kingdom", "GB"),
+    ("reino unido", "GB"),
+    ("birlesik krallik", "GB"),
+    ("vuong quoc anh", "GB"),
+    ("laos", "LA"),
+    ("lao", "LA"),
+    ("cambodia", "KH"),
+    ("campuchia", "KH"),
+    ("camboya", "KH"),
+    ("kambocya", "KH"),
+    ("pakistan", "PK"),
+    ("bangladesh", "BD"),
+    ("philippines", "PH"),
+    ("filipinas", "PH"),
+    ("filipinler", "PH"),
+    ("singapore", "SG"),
+    ("singapur", "SG"),
+    ("hong kong", "HK"),
+    ("australia", "AU"),
+    ("avustralya", "AU"),
+    ("ukraine", "UA"),
+    ("ucrania", "UA"),
+    ("ukrayna", "UA"),
+    ("egypt", "EG"),
+    ("misir", "EG"),
+    ("south africa", "ZA"),
+    ("sudafrica", "ZA"),
+    ("argentina", "AR"),
+    ("arjantin", "AR"),
+    ("chile", "CL"),
+    ("sili", "CL"),
+    ("colombia", "CO"),
+    ("kolombiya", "CO"),
+    ("peru", "PE"),
+    ("switzerland", "CH"),
+    ("suiza", "CH"),
+    ("isvicre", "CH"),
+    ("norway", "NO"),
+    ("noruega", "NO"),
+    ("norvec", "NO"),
+    ("israel", "IL"),
+    ("iran", "IR"),
+    ("saudi arabia", "SA"),
+    ("arabia saudita", "SA"),
+    ("suudi arabistan", "SA"),
+    ("united arab emirates", "AE"),
+    ("birlesik arap emirlikleri", "AE"),
+    ("germany", "DE"),
+    ("alemania", "DE"),
+    ("almanya", "DE"),
+    ("duc", "DE"),
+    ("italy", "IT"),
+    ("italia", "IT"),
+    ("italya", "IT"),
+    ("france", "FR"),
+    ("francia", "FR"),
+    ("fransa", "FR"),
+    ("phap", "FR"),
+    ("spain", "ES"),
+    ("espana", "ES"),
+    ("ispanya", "ES"),
+    ("guatemala", "GT"),
+    ("honduras", "HN"),
+    ("nicaragua", "NI"),
+    ("costa rica", "CR"),
+    ("el salvador", "SV"),
+    ("panama", "PA"),
+    ("uruguay", "UY"),
+    ("paraguay", "PY"),
+    ("kazakhstan", "KZ"),
+    ("kazakistan", "KZ"),
+    ("azerbaijan", "AZ"),
+    ("azerbaycan", "AZ"),
+    ("myanmar", "MM"),
+    ("sri lanka", "LK"),
+    ("new zealand", "NZ"),
+    ("european union", "EU"),
+    ("union europea", "EU"),
+    ("avrupa birligi", "EU"),
+    ("lien minh chau au", "EU"),
 ];
 
 fn names_alt() -> String {
@@ -87,63 +184,92 @@ static CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         format!(r"\b(?P<c>{n})\w* mensel"),
         format!(r"\bmensei (?P<c>{n})\b"),
         // Spanish
-        format!(r"\boriginari[oa]s? de (?:la )?(?P<c>{n})\b"),
+        format!(r"\boriginari[oa]s? de (?:la |los |el )?(?:republica (?:popular |de )?(?:de )?)?(?P<c>{n})\b"),
+        format!(r"\bprocedentes? de (?:la |los |el )?(?P<c>{n})\b"),
         // Vietnamese
-        format!(r"\bxuat xu (?:tu )?(?P<c>{n})\b"),
+        format!(r"\bxuat xu (?:tu )?(?:nuoc )?(?:chdcnd |cong hoa )?(?P<c>{n})\b"),
     ]
     .iter()
     .filter_map(|re| Regex::new(re).ok())
     .collect()
 });
 
-/// The origins an origin-specific measure names (ISO alpha-2), in order.
-pub fn origins(text: &str) -> Vec<&'static str> {
-    // Case-blind, Turkish-aware, diacritics and hyphens dropped.
-    let folded = crate::norm::collapse(&crate::norm::fold_strip(text, true));
-    let mut out: Vec<&'static str> = vec![];
-    for re in CUES.iter() {
-        for cap in re.captures_iter(&folded) {
+/// Words one of the origin cues needs: the cues run only when one is there.
+static ORIGIN_GATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"origin|mensel|mensei|originari|procedent|xuat xu|dumping|countervailing|safeguard|section 301").unwrap()
+});
+
+/// Any country name, for a name right after an exclusion word ("excepto
+/// Canadá y México", "except Mexico").
+static NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"\b(?P<c>{})\b", names_alt())).unwrap());
+
+/// Exempting cues that name goods of a country only inside an exclusion:
+/// "except products of Mexico", "excepto los productos de Canadá".
+static EXEMPT_CUES: LazyLock<Regex> = LazyLock::new(|| {
+    let n = names_alt();
+    Regex::new(&format!(
+        r"\b(?:products?|goods|imports?|articles?|merchandise|productos?|mercancias|bienes|importaciones|esya\w*|urun\w*|hang hoa|san pham)\s+(?:of|from|de|del|de la|den|tu)\s+(?:the\s+|la\s+)?(?P<c>{n})\b"
+    ))
+    .unwrap()
+});
+
+fn code_of(name: &str) -> Option<&'static str> {
+    NAMES.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+}
+
+/// The origins a read text names and the origins it exempts (ISO alpha-2),
+/// in order of appearance.
+pub(crate) fn read(f: &Folded, reading: &Reading) -> (Vec<String>, Vec<String>) {
+    let t = f.stripped.as_str();
+    let mut origins: Vec<String> = Vec::new();
+    let mut exempt: Vec<String> = Vec::new();
+    let excluded_at =
+        |byte: usize| reading.role_at(f.char_at_stripped(byte)) == ClauseRole::Exclusion;
+    let push = |v: &mut Vec<String>, c: &str| {
+        if !v.iter().any(|x| x == c) {
+            v.push(c.to_string());
+        }
+    };
+    let cued = ORIGIN_GATE.is_match(t);
+    let excluding = reading.spans.iter().any(|s| s.2 == ClauseRole::Exclusion);
+    for re in CUES.iter().chain(std::iter::once(&*EXEMPT_CUES)) {
+        let exempting = std::ptr::eq(re, &*EXEMPT_CUES);
+        if exempting && !excluding || !exempting && !cued {
+            continue;
+        }
+        for cap in re.captures_iter(t) {
             let Some(name) = cap.name("c") else { continue };
-            if let Some((_, code)) = NAMES.iter().find(|(n, _)| *n == name.as_str()) {
-                if !out.contains(code) {
-                    out.push(code);
+            let Some(code) = code_of(name.as_str()) else {
+                continue;
+            };
+            if excluded_at(name.start()) {
+                push(&mut exempt, code);
+            } else if !exempting {
+                push(&mut origins, code);
+            }
+        }
+    }
+    // a country right after an exclusion word: "excepto Canadá y México"
+    for &(a, b, role) in &reading.spans {
+        if role != ClauseRole::Exclusion {
+            continue;
+        }
+        let (sa, sb) = (f.stripped_byte(a), f.stripped_byte(b));
+        let span = &t[sa..sb];
+        for cap in NAME.captures_iter(span) {
+            let Some(name) = cap.name("c") else { continue };
+            let lead = span[..name.start()]
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .count();
+            if lead <= 6 {
+                if let Some(code) = code_of(name.as_str()) {
+                    push(&mut exempt, code);
                 }
             }
         }
     }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origin_cues_in_four_languages() {
-        assert_eq!(
-            origins("Anti-dumping duty on certain steel products originating in the People's Republic of China"),
-            vec!["CN"]
-        );
-        assert_eq!(
-            origins("Çin Halk Cumhuriyeti menşeli cep telefonlarına ek gümrük vergisi"),
-            vec!["CN"]
-        );
-        assert_eq!(
-            origins("cuota compensatoria a las importaciones de productos originarias de la República Popular China"),
-            vec!["CN"]
-        );
-        assert_eq!(origins("hàng hóa có xuất xứ từ Trung Quốc"), vec!["CN"]);
-        assert_eq!(
-            origins("Notice of Action: Section 301 tariffs on products of China, list 4A"),
-            vec!["CN"]
-        );
-        assert_eq!(origins("Vietnam-origin solar cells"), vec!["VN"]);
-    }
-
-    #[test]
-    fn a_country_merely_named_is_no_origin() {
-        assert!(origins("The EU and China discussed trade in Geneva").is_empty());
-        assert!(origins("Çin'de düzenlenen fuar").is_empty());
-        assert!(origins("Telsiz ekipmanı ithalatında uygunluk belgesi").is_empty());
-    }
+    origins.retain(|o| !exempt.contains(o));
+    (origins, exempt)
 }

@@ -8,7 +8,8 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::hs::{extract_hits, hs_digits};
+use crate::clause::{parse_marker, ClauseRole, MarkerKind, Reading};
+use crate::hs::{extract_hits, format_digits, hs_digits, range_pairs, HsHit};
 use crate::norm::{fold, fold_strip, is_word, Folded};
 use crate::{Classification, Evidence, Input};
 
@@ -23,7 +24,41 @@ struct FileDoc {
     settings: SettingsDoc,
     #[serde(default)]
     category: Vec<CategoryDoc>,
+    /// Clause-role markers per language: `[clauses.en]`.
+    #[serde(default)]
+    clauses: BTreeMap<Spanned<String>, ClausesDoc>,
+    /// Words saying what kind of measure a notice is (for territory).
+    measures: Option<MeasuresDoc>,
 }
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ClausesDoc {
+    #[serde(default)]
+    exclusion: Vec<Spanned<String>>,
+    #[serde(default)]
+    citation: Vec<Spanned<String>>,
+    #[serde(default)]
+    background: Vec<Spanned<String>>,
+    #[serde(default)]
+    same_heading: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct MeasuresDoc {
+    #[serde(default)]
+    tariff: Vec<Spanned<String>>,
+    #[serde(default)]
+    trade_defence: Vec<Spanned<String>>,
+    #[serde(default)]
+    goods_rule: Vec<Spanned<String>>,
+    #[serde(default)]
+    ukca: Vec<Spanned<String>>,
+}
+
+/// The measure kinds, in the order `Classification::measures` lists them.
+const MEASURE_KINDS: &[&str] = &["tariff", "trade_defence", "goods_rule", "ukca"];
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -201,6 +236,10 @@ enum Role {
     Exclude,
     Rule(usize),
     Context(usize),
+    /// A clause-role marker ("except …", "… hariç").
+    Marker(MarkerKind),
+    /// A word of a measure kind (index into `MEASURE_KINDS`).
+    Measure(usize),
 }
 
 #[derive(Debug)]
@@ -262,14 +301,23 @@ struct PhraseSpec {
 }
 
 fn parse_phrase(ctx: &Ctx, p: &Spanned<String>, key: &str) -> Result<PhraseSpec, TaxonomyError> {
-    let raw = p.get_ref().trim();
+    phrase_spec(ctx, p.get_ref(), p.span(), key)
+}
+
+fn phrase_spec(
+    ctx: &Ctx,
+    raw: &str,
+    span: std::ops::Range<usize>,
+    key: &str,
+) -> Result<PhraseSpec, TaxonomyError> {
+    let raw = raw.trim();
     let (body, stem) = match raw.strip_suffix('*') {
         Some(b) => (b.trim_end(), true),
         None => (raw, false),
     };
     if body.is_empty() || body.contains('*') {
         return Err(ctx.err(
-            p.span(),
+            span.clone(),
             key,
             format!("phrase {raw:?} is empty or has a `*` inside it"),
             "write a word or phrase; `*` is allowed only at the very end, to match any ending",
@@ -277,7 +325,7 @@ fn parse_phrase(ctx: &Ctx, p: &Spanned<String>, key: &str) -> Result<PhraseSpec,
     }
     if !body.chars().any(char::is_alphanumeric) {
         return Err(ctx.err(
-            p.span(),
+            span,
             key,
             format!("phrase {raw:?} has no letters or digits"),
             "write a word or phrase",
@@ -510,6 +558,25 @@ impl Taxonomy {
             });
         }
 
+        // clause markers and measure words: the file's own, else the shipped
+        // file's (a taxonomy written before they existed reads by clause too)
+        if doc.clauses.is_empty() || doc.measures.is_none() {
+            let builtin: FileDoc = toml::from_str(BUILTIN)
+                .map_err(|e| toml_error(BUILTIN, "config/taxonomy.toml (shipped)", e))?;
+            let bctx = Ctx {
+                src: BUILTIN,
+                origin: "config/taxonomy.toml (shipped)",
+            };
+            if doc.clauses.is_empty() {
+                marker_specs(&bctx, &builtin.clauses, &mut specs)?;
+            }
+            if doc.measures.is_none() {
+                measure_specs(&bctx, builtin.measures.as_ref(), &mut specs)?;
+            }
+        }
+        marker_specs(&ctx, &doc.clauses, &mut specs)?;
+        measure_specs(&ctx, doc.measures.as_ref(), &mut specs)?;
+
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
         let mut metas: Vec<Vec<PatMeta>> = Vec::new();
@@ -613,15 +680,9 @@ impl Taxonomy {
     }
 
     /// Classify a notice. Relative dates ("30 days after its publication")
-    /// count from `input.published`; without it, from today (UTC).
+    /// count from the publication date the text states, else from
+    /// `input.published`; without either they give nothing.
     pub fn classify(&self, input: &Input) -> Classification {
-        self.classify_at(input, chrono::Utc::now().date_naive())
-    }
-
-    /// Classify a notice; `reference` stands in for its publication date when
-    /// `input.published` is `None`, for dates such as "on the day of its
-    /// publication" and for dates written without a year.
-    pub fn classify_at(&self, input: &Input, reference: chrono::NaiveDate) -> Classification {
         let full: String;
         let text: &str = if input.title.trim().is_empty() {
             input.text
@@ -631,75 +692,29 @@ impl Taxonomy {
             full = format!("{}\n{}", input.title, input.text);
             &full
         };
-        // offsets are kept in 32 bits: a text beyond 1 GiB is read up to there
-        let text = if text.len() > MAX_TEXT {
-            let mut cut = MAX_TEXT;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            &text[..cut]
+        let title_len = if input.title.trim().is_empty() {
+            0
         } else {
-            text
+            crate::norm::nfc(input.title).len().min(text.len())
         };
+        let text = cut(text);
         let lang = input.lang.map(|l| l.to_ascii_lowercase());
         let f = Folded::new(text, true);
+        let scan = self.scan(&f, lang.as_deref());
+        let reading = Reading::new(&f, &scan.markers);
         let nc = self.categories.len();
-
-        // ---- phrases: one pass
-        struct Hit<'m> {
-            meta: &'m PatMeta,
-            c0: usize,
-            c1: usize,
-        }
-        let mut hits: Vec<Hit> = Vec::new();
-        let mut present = vec![false; self.n_terms];
-        for m in self.automaton.find_overlapping_iter(f.stripped.as_str()) {
-            let c0 = f.char_at_stripped(m.start());
-            let c1 = f.char_at_stripped(m.end());
-            let before_word = f.stripped_char_before(c0).is_some_and(is_word);
-            let after_word = f.stripped_char_at(c1).is_some_and(is_word);
-            let mut folded_cache: Option<&str> = None;
-            for meta in &self.metas[m.pattern().as_usize()] {
-                if meta.left_word && before_word || meta.right_word && !meta.stem && after_word {
-                    continue;
-                }
-                let folded = *folded_cache.get_or_insert_with(|| f.folded_span(c0, c1));
-                if folded != meta.folded {
-                    // matched only once accents are ignored: allowed when the
-                    // text itself is written without accents ("thiet bi y te"),
-                    // never between two accented words ("điện từ" != "điện tử")
-                    let lang_ok = meta.lang.is_none() || lang.is_none() || lang == meta.lang;
-                    let plain = folded.is_ascii();
-                    if !meta.diacritic_insensitive || !lang_ok || !plain {
-                        continue;
-                    }
-                }
-                if let Some(exact) = &meta.exact {
-                    let span = f.nfc_span(c0, c1);
-                    let span: Vec<&str> = span
-                        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '‐' | '–'))
-                        .filter(|w| !w.is_empty())
-                        .collect();
-                    if !span.iter().copied().eq(exact.split(' ')) {
-                        continue;
-                    }
-                }
-                if let Role::Context(t) = meta.role {
-                    present[t] = true;
-                } else {
-                    hits.push(Hit { meta, c0, c1 });
-                }
-            }
-        }
+        let role_at = |c: usize| reading.role_at(c);
 
         // ---- exclusions, rules, containment
+        let hits = &scan.hits;
+        let present = &scan.present;
         let excl: Vec<(usize, usize, usize)> = hits
             .iter()
             .filter(|h| h.meta.role == Role::Exclude)
             .map(|h| (h.meta.cat, h.c0, h.c1))
             .collect();
         let mut kept: Vec<(usize, bool, usize, usize, &PatMeta)> = Vec::new(); // (cat, strong, c0, c1)
-        for h in &hits {
+        for h in hits {
             let strong = match h.meta.role {
                 Role::Strong => true,
                 Role::Weak => false,
@@ -739,22 +754,244 @@ impl Taxonomy {
             .collect();
 
         // ---- HS codes
-        let hs_hits = extract_hits(&f.nfc);
-        let mut hs_codes: Vec<String> = Vec::new();
-        let mut excluded_hs_codes: Vec<String> = Vec::new();
-        let mut chapters: Vec<String> = Vec::new();
-        for h in hs_hits.iter().filter(|h| h.excluded) {
-            if !excluded_hs_codes.contains(&h.code) {
-                excluded_hs_codes.push(h.code.clone());
+        let hs = self.read_hs(&f, &reading);
+
+        // ---- decide: only evidence from clauses that count
+        let hints: Vec<usize> = input
+            .hints
+            .iter()
+            .filter_map(|h| self.categories.iter().position(|c| c.name == h.trim()))
+            .collect();
+        let mut categories = Vec::new();
+        let mut evidence = Vec::new();
+        let mut shown: Vec<Evidence> = Vec::new();
+        for ci in 0..nc {
+            let counted = |c0: usize| role_at(c0).counts();
+            let strong = kept.iter().any(|k| k.0 == ci && k.1 && counted(k.2))
+                || hs.ev.iter().any(|e| e.0 == ci && e.1 && e.3.counts());
+            // variants of one word (monitor / monitors / monitör) count once: key on the first four letters
+            let mut weak: Vec<String> = kept
+                .iter()
+                .filter(|k| k.0 == ci && !k.1 && counted(k.2))
+                .map(|k| fold_strip(&k.4.folded, true).chars().take(4).collect())
+                .collect();
+            weak.sort_unstable();
+            weak.dedup();
+            // weak phrases never tag on their own, however many: they need
+            // an HS code of this category (a weak one such as a bare chapter
+            // 90 counts) or a strong phrase of this category beside them
+            let weak_hs = hs.ev.iter().any(|e| e.0 == ci && !e.1 && e.3.counts());
+            let n_weak = weak.len() + usize::from(weak_hs);
+            let hinted = hints.contains(&ci);
+            let tagged = strong || hinted || weak_hs && n_weak >= self.categories[ci].min_weak;
+            let name = &self.categories[ci].name;
+            if tagged {
+                categories.push(name.clone());
+            }
+            let mut list: Vec<Evidence> = Vec::new();
+            let mut push = |via: &str, matched: String, role: ClauseRole| {
+                let role = (!role.counts()).then_some(role);
+                if !list.iter().any(|e: &Evidence| {
+                    e.via == via
+                        && e.role == role
+                        && e.matched.to_lowercase() == matched.to_lowercase()
+                }) {
+                    list.push(Evidence {
+                        category: name.clone(),
+                        via: via.to_string(),
+                        matched,
+                        role,
+                    });
+                }
+            };
+            if hinted {
+                push("source", name.clone(), ClauseRole::Scope);
+            }
+            for e in hs.ev.iter().filter(|e| e.0 == ci) {
+                push("hs", e.2.clone(), e.3);
+            }
+            let mut ph: Vec<_> = kept.iter().filter(|k| k.0 == ci).collect();
+            ph.sort_by_key(|k| (!k.1, k.2));
+            for k in ph {
+                push("phrase", f.nfc_span(k.2, k.3).to_string(), role_at(k.2));
+            }
+            // what counts first; what does not is shown after, tagging nothing
+            for e in list {
+                if !tagged && e.role.is_none() {
+                    continue;
+                }
+                if e.role.is_none() {
+                    evidence.push(e);
+                } else {
+                    shown.push(e);
+                }
             }
         }
-        let mut hs_ev: Vec<(usize, bool, String)> = Vec::new();
-        for h in hs_hits.iter().filter(|h| !h.excluded) {
-            if excluded_hs_codes.contains(&h.code) {
+        evidence.extend(shown);
+
+        let (origins, exempt_origins) = crate::origin::read(&f, &reading);
+        let mut measures: Vec<String> = Vec::new();
+        for (k, c0) in &scan.measures {
+            let name = MEASURE_KINDS[*k].to_string();
+            if role_at(*c0).counts() && !measures.contains(&name) {
+                measures.push(name);
+            }
+        }
+        measures.sort_by_key(|m| MEASURE_KINDS.iter().position(|k| k == m));
+        let dates = crate::dates::read(&f, &reading, input.published, title_len);
+        Classification {
+            categories,
+            hs_codes: hs.codes,
+            evidence,
+            effective_date: dates.effective,
+            deadline: dates.deadline,
+            dates: dates.facts,
+            excluded_hs_codes: hs.excluded,
+            hs_ranges: hs.ranges,
+            chapters: hs.chapters,
+            wto_member: crate::wto::wto_member(text).map(str::to_string),
+            origins,
+            exempt_origins,
+            measures,
+        }
+    }
+
+    /// Classify a notice published on `reference` when `input.published`
+    /// is `None` (the input's own date wins).
+    pub fn classify_at(&self, input: &Input, reference: chrono::NaiveDate) -> Classification {
+        self.classify(&Input {
+            published: input.published.or(Some(reference)),
+            ..*input
+        })
+    }
+
+    /// The HS codes of a text and the codes it excludes, read by clause.
+    pub(crate) fn hs_codes_of(&self, text: &str) -> (Vec<String>, Vec<String>) {
+        let f = Folded::new(cut(text), true);
+        let scan = self.scan(&f, None);
+        let reading = Reading::new(&f, &scan.markers);
+        let hs = self.read_hs(&f, &reading);
+        (hs.codes, hs.excluded)
+    }
+
+    /// The one pass of the automaton: phrases, context terms, clause markers
+    /// and measure words.
+    fn scan<'s>(&'s self, f: &Folded, lang: Option<&str>) -> Scan<'s> {
+        let mut out = Scan {
+            hits: Vec::new(),
+            present: vec![false; self.n_terms],
+            markers: Vec::new(),
+            measures: Vec::new(),
+        };
+        for m in self.automaton.find_overlapping_iter(f.stripped.as_str()) {
+            let c0 = f.char_at_stripped(m.start());
+            let c1 = f.char_at_stripped(m.end());
+            let before_word = f.stripped_char_before(c0).is_some_and(is_word);
+            let after_word = f.stripped_char_at(c1).is_some_and(is_word);
+            let mut folded_cache: Option<&str> = None;
+            for meta in &self.metas[m.pattern().as_usize()] {
+                if meta.left_word && before_word || meta.right_word && !meta.stem && after_word {
+                    continue;
+                }
+                let folded = *folded_cache.get_or_insert_with(|| f.folded_span(c0, c1));
+                if folded != meta.folded {
+                    // matched only once accents are ignored: allowed when the
+                    // text itself is written without accents ("thiet bi y te"),
+                    // never between two accented words ("điện từ" != "điện tử")
+                    let lang_ok =
+                        meta.lang.is_none() || lang.is_none() || lang == meta.lang.as_deref();
+                    let plain = folded.is_ascii();
+                    if !meta.diacritic_insensitive || !lang_ok || !plain {
+                        continue;
+                    }
+                }
+                if let Some(exact) = &meta.exact {
+                    let span = f.nfc_span(c0, c1);
+                    let span: Vec<&str> = span
+                        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '‐' | '–'))
+                        .filter(|w| !w.is_empty())
+                        .collect();
+                    if !span.iter().copied().eq(exact.split(' ')) {
+                        continue;
+                    }
+                }
+                match meta.role {
+                    Role::Context(t) => out.present[t] = true,
+                    Role::Marker(kind) => {
+                        let mut end = c1;
+                        if meta.stem {
+                            while f.stripped_char_at(end).is_some_and(is_word) {
+                                end += 1;
+                            }
+                        }
+                        out.markers.push((c0, end, kind));
+                    }
+                    Role::Measure(k) => out.measures.push((k, c0)),
+                    _ => out.hits.push(Hit { meta, c0, c1 }),
+                }
+            }
+        }
+        out
+    }
+
+    /// The HS codes of a read text: which are named, which excluded (named
+    /// only in an exclusion, or the heading an exclusion refers back to),
+    /// the chapters, the ranges, and the category evidence of each code with
+    /// its clause's role.
+    fn read_hs(&self, f: &Folded, reading: &Reading) -> HsRead {
+        let mut hits = extract_hits(&f.nfc);
+        let role_of = |h: &HsHit| reading.role_at(f.char_of_nfc_byte(h.start));
+        let roles: Vec<ClauseRole> = hits.iter().map(role_of).collect();
+        // named outside an exclusion: a code the text applies (or cites)
+        let named: std::collections::HashSet<String> = hits
+            .iter()
+            .zip(&roles)
+            .filter(|(h, r)| !h.in_range && **r != ClauseRole::Exclusion)
+            .map(|(h, _)| h.code.clone())
+            .collect();
+        for (h, r) in hits.iter_mut().zip(&roles) {
+            h.excluded = *r == ClauseRole::Exclusion && !named.contains(&h.code);
+        }
+        let only_excluded: Vec<String> = hits
+            .iter()
+            .filter(|h| h.excluded)
+            .map(|h| h.code.clone())
+            .fold(Vec::new(), |mut v, c| {
+                if !v.contains(&c) {
+                    v.push(c);
+                }
+                v
+            });
+        let mut excluded = only_excluded.clone();
+        // "other codes of this heading are not affected": the heading of the
+        // code named before the exclusion
+        for &(a, b) in &reading.same_heading {
+            let inside = hits.iter().any(|h| {
+                let c = f.char_of_nfc_byte(h.start);
+                a <= c && c < b
+            });
+            if inside {
                 continue;
             }
-            if !h.in_range && !hs_codes.contains(&h.code) {
-                hs_codes.push(h.code.clone());
+            let before = hits.iter().rev().find(|h| {
+                !h.excluded && !h.chapter && f.char_of_nfc_byte(h.start) < a && h.code.len() >= 4
+            });
+            if let Some(h) = before {
+                let heading = format_digits(&hs_digits(&h.code)[..4]);
+                if !excluded.contains(&heading) {
+                    excluded.push(heading);
+                }
+            }
+        }
+        let mut codes: Vec<String> = Vec::new();
+        let mut chapters: Vec<String> = Vec::new();
+        let mut ev: Vec<(usize, bool, String, ClauseRole)> = Vec::new();
+        for (h, role) in hits.iter().zip(&roles) {
+            if h.excluded || only_excluded.contains(&h.code) {
+                continue;
+            }
+            if !h.in_range && !codes.contains(&h.code) {
+                codes.push(h.code.clone());
             }
             if h.chapter && !chapters.contains(&h.code) {
                 chapters.push(h.code.clone());
@@ -769,77 +1006,35 @@ impl Taxonomy {
             };
             for (ci, c) in self.categories.iter().enumerate() {
                 if let Some(k) = self.hs_kind(c, &d) {
-                    hs_ev.push((ci, k == HsKind::Strong, shown.clone()));
+                    ev.push((ci, k == HsKind::Strong, shown.clone(), *role));
                 }
             }
         }
-
-        // ---- decide
-        let hints: Vec<usize> = input
-            .hints
-            .iter()
-            .filter_map(|h| self.categories.iter().position(|c| c.name == h.trim()))
-            .collect();
-        let mut categories = Vec::new();
-        let mut evidence = Vec::new();
-        for ci in 0..nc {
-            let strong =
-                kept.iter().any(|k| k.0 == ci && k.1) || hs_ev.iter().any(|e| e.0 == ci && e.1);
-            // variants of one word (monitor / monitors / monitör) count once: key on the first four letters
-            let mut weak: Vec<String> = kept
-                .iter()
-                .filter(|k| k.0 == ci && !k.1)
-                .map(|k| fold_strip(&k.4.folded, true).chars().take(4).collect())
-                .collect();
-            weak.sort_unstable();
-            weak.dedup();
-            // weak phrases never tag on their own, however many: they need an
-            // HS code of this category (a weak one such as a bare chapter 90
-            // counts) or a strong phrase of this category beside them
-            let weak_hs = hs_ev.iter().any(|e| e.0 == ci && !e.1);
-            let n_weak = weak.len() + usize::from(weak_hs);
-            let hinted = hints.contains(&ci);
-            if !(strong || hinted || weak_hs && n_weak >= self.categories[ci].min_weak) {
+        let mut ranges: Vec<(String, String)> = Vec::new();
+        for (i, j) in range_pairs(&f.nfc, &hits) {
+            if hits[i].excluded || hits[j].excluded {
                 continue;
             }
-            let name = &self.categories[ci].name;
-            categories.push(name.clone());
-            let mut push = |via: &str, matched: String| {
-                if !evidence.iter().any(|e: &Evidence| {
-                    e.category == *name
-                        && e.via == via
-                        && e.matched.to_lowercase() == matched.to_lowercase()
-                }) {
-                    evidence.push(Evidence {
-                        category: name.clone(),
-                        via: via.to_string(),
-                        matched,
-                    });
-                }
-            };
-            if hinted {
-                push("source", name.clone());
-            }
-            for e in hs_ev.iter().filter(|e| e.0 == ci) {
-                push("hs", e.2.clone());
-            }
-            let mut ph: Vec<_> = kept.iter().filter(|k| k.0 == ci).collect();
-            ph.sort_by_key(|k| (!k.1, k.2));
-            for k in ph {
-                push("phrase", f.nfc_span(k.2, k.3).to_string());
+            let r = (hits[i].code.clone(), hits[j].code.clone());
+            if !ranges.contains(&r) {
+                ranges.push(r);
             }
         }
-        let dates = crate::dates::find_dates(text, input.published.or(Some(reference)));
-        Classification {
-            categories,
-            hs_codes,
-            evidence,
-            effective_date: dates.effective.as_ref().map(|d| d.date),
-            deadline: dates.deadline.as_ref().map(|d| d.date),
-            date_evidence: dates.evidence(),
-            excluded_hs_codes,
+        // chapter ranges ("chapters 84 to 87", "84 ila 85. fasıllar")
+        for h in hits.iter().filter(|h| h.chapter && !h.excluded) {
+            if let Some(from) = &h.range_from {
+                let r = (from.clone(), h.code.clone());
+                if !ranges.contains(&r) && !only_excluded.contains(from) {
+                    ranges.push(r);
+                }
+            }
+        }
+        HsRead {
+            codes,
+            excluded,
             chapters,
-            wto_member: crate::wto::wto_member(text).map(str::to_string),
+            ranges,
+            ev,
         }
     }
 
@@ -885,6 +1080,73 @@ impl Taxonomy {
     }
 }
 
+/// The clause-role markers of `[clauses.<lang>]` as automaton patterns.
+fn marker_specs(
+    ctx: &Ctx,
+    clauses: &BTreeMap<Spanned<String>, ClausesDoc>,
+    specs: &mut Vec<(PhraseSpec, PatMeta)>,
+) -> Result<(), TaxonomyError> {
+    for (lang, doc) in clauses {
+        let lang_s = lang.get_ref().trim().to_lowercase();
+        if lang_s.len() < 2 || lang_s.len() > 3 || !lang_s.chars().all(|c| c.is_ascii_lowercase()) {
+            return Err(ctx.err(
+                lang.span(),
+                "clauses",
+                format!("{lang_s:?} is not a language code"),
+                "use a two-letter ISO 639-1 code such as en, tr, vi, es: [clauses.en]",
+            ));
+        }
+        for (list, role, k) in [
+            (&doc.exclusion, Some(ClauseRole::Exclusion), "exclusion"),
+            (&doc.citation, Some(ClauseRole::Citation), "citation"),
+            (&doc.background, Some(ClauseRole::Background), "background"),
+            (&doc.same_heading, None, "same_heading"),
+        ] {
+            let key = format!("clauses.{lang_s}.{k}");
+            for p in list {
+                let m = parse_marker(p.get_ref()).map_err(|msg| {
+                    ctx.err(
+                        p.span(),
+                        &key,
+                        msg,
+                        "write the marker's words with `…` on the side its role reaches: \"except …\", \"… hariç\", or \"… has already …\" for the whole clause; \"!khấu trừ\" cancels a marker inside it",
+                    )
+                })?;
+                let kind = match role {
+                    None => MarkerKind::SameHeading,
+                    Some(_) if m.cancel => MarkerKind::Cancel,
+                    Some(r) => MarkerKind::Role(r, m.kind_reach),
+                };
+                let spec = phrase_spec(ctx, &m.body, p.span(), &key)?;
+                let meta = meta_for(&spec, Role::Marker(kind), usize::MAX, None, true);
+                specs.push((spec, meta));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The words of `[measures]` as automaton patterns.
+fn measure_specs(
+    ctx: &Ctx,
+    measures: Option<&MeasuresDoc>,
+    specs: &mut Vec<(PhraseSpec, PatMeta)>,
+) -> Result<(), TaxonomyError> {
+    let Some(m) = measures else { return Ok(()) };
+    for (k, list) in [&m.tariff, &m.trade_defence, &m.goods_rule, &m.ukca]
+        .into_iter()
+        .enumerate()
+    {
+        let key = format!("measures.{}", MEASURE_KINDS[k]);
+        for p in list {
+            let spec = parse_phrase(ctx, p, &key)?;
+            let meta = meta_for(&spec, Role::Measure(k), usize::MAX, None, true);
+            specs.push((spec, meta));
+        }
+    }
+    Ok(())
+}
+
 fn meta_for(
     spec: &PhraseSpec,
     role: Role,
@@ -908,4 +1170,48 @@ fn meta_for(
 /// The longest text classified (bytes); the rest of a longer one is ignored.
 const MAX_TEXT: usize = 1 << 30;
 
+/// A text cut to `MAX_TEXT` bytes (offsets are kept in 32 bits).
+fn cut(text: &str) -> &str {
+    if text.len() <= MAX_TEXT {
+        return text;
+    }
+    let mut c = MAX_TEXT;
+    while !text.is_char_boundary(c) {
+        c -= 1;
+    }
+    &text[..c]
+}
+
+struct Hit<'m> {
+    meta: &'m PatMeta,
+    c0: usize,
+    c1: usize,
+}
+
+/// What one pass of the automaton found.
+struct Scan<'m> {
+    hits: Vec<Hit<'m>>,
+    present: Vec<bool>,
+    markers: Vec<(usize, usize, MarkerKind)>,
+    /// (measure kind, first char)
+    measures: Vec<(usize, usize)>,
+}
+
+/// The HS codes of a text, read by clause.
+struct HsRead {
+    codes: Vec<String>,
+    excluded: Vec<String>,
+    chapters: Vec<String>,
+    ranges: Vec<(String, String)>,
+    /// (category, strong, shown as, role of the clause)
+    ev: Vec<(usize, bool, String, ClauseRole)>,
+}
+
 const BUILTIN: &str = include_str!("../../../config/taxonomy.toml");
+
+/// The shipped taxonomy, built once, for the helpers that read without a
+/// taxonomy of their own (`extract_hs_codes`, `origins`, `effective_date`).
+pub(crate) fn builtin_ref() -> &'static Taxonomy {
+    static T: std::sync::OnceLock<Taxonomy> = std::sync::OnceLock::new();
+    T.get_or_init(Taxonomy::builtin)
+}

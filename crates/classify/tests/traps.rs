@@ -455,10 +455,10 @@ fn excluded_codes_chapters_and_dates_in_classification() {
         .iter()
         .any(|e| e.category == "electronics" && e.via == "hs" && e.matched == "85. fasıl"));
     assert_eq!(c.effective_date, NaiveDate::from_ymd_opt(2026, 4, 1));
-    assert_eq!(c.date_evidence.len(), 1);
-    assert_eq!(c.date_evidence[0].field, "effective");
+    assert_eq!(c.dates.len(), 1);
+    assert_eq!(c.dates[0].kind, "in_force");
     assert_eq!(
-        c.date_evidence[0].sentence,
+        c.dates[0].evidence,
         "Bu Karar yayımı tarihinden 30 gün sonra yürürlüğe girer."
     );
     // an excluded code alone gives no category
@@ -481,7 +481,7 @@ fn deadline_and_wto_member_in_classification() {
     assert_eq!(c.effective_date, None);
     let j = serde_json::to_string(&c).unwrap();
     assert!(j.contains(r#""deadline":"2026-06-09""#), "{j}");
-    assert!(j.contains(r#""field":"deadline""#), "{j}");
+    assert!(j.contains(r#""kind":"comment_deadline""#), "{j}");
     assert!(j.contains(r#""wto_member":"VN""#), "{j}");
     // the publication date in Input wins over classify_at's reference
     let c = TAX.classify_at(
@@ -628,4 +628,142 @@ fn chapter_ranges_in_classification() {
         .evidence
         .iter()
         .any(|e| e.via == "hs" && e.matched == "chapters 84 to 87"));
+}
+
+#[test]
+fn how_far_a_marker_reaches() {
+    // the list after "except" ends where a new phrase opens
+    let c = run(
+        "",
+        "The duty applies to goods classified under heading 8517, except those of subheading 8517.62, from 1 March 2026.",
+        "en",
+    );
+    assert_eq!(c.hs_codes, vec!["8517"]);
+    assert_eq!(c.excluded_hs_codes, vec!["8517.62"]);
+    assert_eq!(c.effective_date, NaiveDate::from_ymd_opt(2026, 3, 1));
+    // "but not" excludes; "but not limited to" does not
+    assert_eq!(
+        cats(
+            "",
+            "The rule applies to laptops and tablets, but not to mobile phones.",
+            "en"
+        ),
+        vec!["electronics"]
+    );
+    let c = run(
+        "",
+        "Importers of mobile phones, including but not limited to smartphones, must register IMEI numbers.",
+        "en",
+    );
+    assert_eq!(c.categories, vec!["telecom"]);
+    assert!(c.evidence.iter().all(|e| e.role.is_none()));
+    // a "from" takes the nearest verb before it
+    let c = run(
+        "",
+        "The Commission adopted Regulation (EU) 2024/1781 on ecodesign; it enters into force on 18 July 2024 and applies from 19 July 2026.",
+        "en",
+    );
+    assert_eq!(c.effective_date, NaiveDate::from_ymd_opt(2026, 7, 19));
+    assert_eq!(
+        c.dates.iter().map(|d| d.kind.as_str()).collect::<Vec<_>>(),
+        vec!["in_force", "applies"]
+    );
+}
+
+/// The codes named and the codes excluded, read by clause.
+fn hits(s: &str) -> (Vec<String>, Vec<String>) {
+    let c = TAX.classify(&Input {
+        text: s,
+        ..Default::default()
+    });
+    (c.hs_codes, c.excluded_hs_codes)
+}
+
+#[test]
+fn exclusions_in_four_languages() {
+    let (i, e) = hits("85.17 pozisyonundaki eşya (8517.62 alt pozisyonu hariç)");
+    assert_eq!(
+        (i, e),
+        (vec!["8517".to_string()], vec!["8517.62".to_string()])
+    );
+    let (i, e) = hits("8517.13 ve 8517.14 alt pozisyonları hariç olmak üzere 8517 pozisyonu");
+    assert_eq!(e, vec!["8517.13", "8517.14"]);
+    assert_eq!(i, vec!["8517"]);
+    let (i, e) = hits("8517 pozisyonu dışında kalan 85. fasıl eşyası");
+    assert_eq!((i, e), (vec!["85".to_string()], vec!["8517".to_string()]));
+    let (i, e) = hits("all goods of heading 8517, except 8517.62 and 8517.69, are covered");
+    assert_eq!(i, vec!["8517"]);
+    assert_eq!(e, vec!["8517.62", "8517.69"]);
+    let (_, e) = hits("goods other than those of subheading 8528.52");
+    assert_eq!(e, vec!["8528.52"]);
+    let (i, e) = hits("fracciones 8517.13.01 y 8517.14.01, excepto la fracción 8517.62.01");
+    assert_eq!(i, vec!["8517.13.01", "8517.14.01"]);
+    assert_eq!(e, vec!["8517.62.01"]);
+    let (_, e) = hits("con excepción de la subpartida 8471.30");
+    assert_eq!(e, vec!["8471.30"]);
+    let (i, e) = hits("hàng hóa thuộc nhóm 85.17, trừ mã HS 8517.62.59");
+    assert_eq!(i, vec!["8517"]);
+    assert_eq!(e, vec!["8517.62.59"]);
+    let (_, e) = hits("không bao gồm mã 8517.13.00");
+    assert_eq!(e, vec!["8517.13.00"]);
+    // scope: a later code in another clause is not excluded
+    let (i, e) = hits("except those of 8517.62; the duty on heading 8528 rises");
+    assert_eq!(e, vec!["8517.62"]);
+    assert_eq!(i, vec!["8528"]);
+    // "khấu trừ" (deduction) is no exclusion
+    let (i, e) = hits("khấu trừ thuế mã HS 8517.62");
+    assert!(e.is_empty());
+    assert_eq!(i, vec!["8517.62"]);
+    // excluded codes are not in extract_hs_codes
+    assert_eq!(
+        regwatch_classify::extract_hs_codes("heading 8517 except 8517.62"),
+        vec!["8517"]
+    );
+    // chapters too: one inside a range, named again in an exclusion
+    let (i, e) = hits("chapters 84 to 86, excluding Chapter 85");
+    assert_eq!(e, vec!["85"]);
+    assert_eq!(i, vec!["84", "86"]);
+    // a code named in the scope and again in an exclusion (an exemption
+    // for some producers) stays a code of the measure
+    let (i, e) = hits("54.07 GTİP'li eşyaya önlem uygulanır. Belirli firmalarca üretilen 54.07 GTİP'li eşyaya önlem uygulanmaz.");
+    assert_eq!((i, e), (vec!["5407".to_string()], vec![]));
+}
+
+#[test]
+fn origin_cues_in_four_languages() {
+    assert_eq!(
+        regwatch_classify::origins("Anti-dumping duty on certain steel products originating in the People's Republic of China"),
+        vec!["CN"]
+    );
+    assert_eq!(
+        regwatch_classify::origins(
+            "Çin Halk Cumhuriyeti menşeli cep telefonlarına ek gümrük vergisi"
+        ),
+        vec!["CN"]
+    );
+    assert_eq!(
+        regwatch_classify::origins("cuota compensatoria a las importaciones de productos originarias de la República Popular China"),
+        vec!["CN"]
+    );
+    assert_eq!(
+        regwatch_classify::origins("hàng hóa có xuất xứ từ Trung Quốc"),
+        vec!["CN"]
+    );
+    assert_eq!(
+        regwatch_classify::origins(
+            "Notice of Action: Section 301 tariffs on products of China, list 4A"
+        ),
+        vec!["CN"]
+    );
+    assert_eq!(
+        regwatch_classify::origins("Vietnam-origin solar cells"),
+        vec!["VN"]
+    );
+}
+
+#[test]
+fn a_country_merely_named_is_no_origin() {
+    assert!(regwatch_classify::origins("The EU and China discussed trade in Geneva").is_empty());
+    assert!(regwatch_classify::origins("Çin'de düzenlenen fuar").is_empty());
+    assert!(regwatch_classify::origins("Telsiz ekipmanı ithalatında uygunluk belgesi").is_empty());
 }
