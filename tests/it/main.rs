@@ -11,6 +11,7 @@ mod exactly_once;
 mod fetch_policy;
 mod helpers;
 mod hostile_queries;
+mod listen_pressure;
 mod multi;
 mod notify;
 mod redaction;
