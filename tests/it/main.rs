@@ -22,6 +22,7 @@ mod server_limits;
 mod store;
 mod story;
 mod ux;
+mod web_sessions;
 
 /// A URL cut for an assertion message.
 pub fn util_trunc(s: &str) -> String {
