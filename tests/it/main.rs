@@ -9,6 +9,7 @@ mod daemon;
 mod emptiness;
 mod exactly_once;
 mod fetch_policy;
+mod fetch_proxy;
 mod helpers;
 mod hostile_queries;
 mod listen_pressure;
