@@ -167,7 +167,9 @@ fn diff_text(a: &str, b: &str, source_name: &str, canon: &Canon) -> Vec<NewChang
 fn pair_items(canon: &Canon, a: &[Item], b: &[Item]) -> Vec<Option<usize>> {
     let mut taken = vec![false; a.len()];
     let mut pair: Vec<Option<usize>> = vec![None; b.len()];
-    let passes: [&dyn Fn(&Item) -> Option<String>; 4] = [
+    /// One way of telling an item's identity.
+    type Identity<'a> = &'a dyn Fn(&Item) -> Option<String>;
+    let passes: [Identity; 4] = [
         &|it| Some(it.key.clone()),
         &|it| it.link.as_deref().and_then(|l| canon.link(l)),
         &|it| Some(text_identity(canon, it)),
