@@ -223,7 +223,7 @@ pub fn client_key(peer: Option<std::net::SocketAddr>, headers: &HeaderMap) -> St
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-            .last();
+            .next_back();
         if let Some(f) = forwarded {
             ip = f;
         }
@@ -276,16 +276,17 @@ mod tests {
     use crate::config::{Secret, UserConfig};
 
     fn cfg(users: &[(&str, &str, Role)]) -> Config {
-        let mut c = Config::default();
-        c.users = users
-            .iter()
-            .map(|(n, t, r)| UserConfig {
-                name: n.to_string(),
-                token: Some(Secret::new(t.to_string())),
-                role: *r,
-            })
-            .collect();
-        c
+        Config {
+            users: users
+                .iter()
+                .map(|(n, t, r)| UserConfig {
+                    name: n.to_string(),
+                    token: Some(Secret::new(t.to_string())),
+                    role: *r,
+                })
+                .collect(),
+            ..Config::default()
+        }
     }
 
     fn headers(set_cookie: &str) -> HeaderMap {
