@@ -266,12 +266,18 @@ impl Fetcher {
         Ok(Fetcher {
             client,
             guarded,
-            policy,
-            proxies,
+            policy: policy.clone(),
+            proxies: proxies.clone(),
             cfg: Arc::new(cfg.clone()),
             hosts: Arc::new(HostLimiter::default()),
             robots: Arc::new(Mutex::new(HashMap::new())),
-            browser: crate::render::Browser::new(cfg),
+            browser: crate::render::Browser::with_gates(
+                cfg,
+                Arc::new(gate::Gates {
+                    policy: policy.clone(),
+                    proxies: proxies.clone(),
+                }),
+            ),
         })
     }
 
@@ -723,6 +729,7 @@ const MAX_FETCH_BACKOFF: Duration = Duration::from_secs(60);
 /// How long a robots.txt is trusted before it is read again.
 const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
 
+pub(crate) mod gate;
 mod policy;
 mod proxy;
 mod robots;

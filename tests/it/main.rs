@@ -17,6 +17,7 @@ mod multi;
 mod notify;
 mod redaction;
 mod render;
+mod render_sockets;
 mod rendering;
 mod screens;
 mod server_limits;
