@@ -25,8 +25,10 @@ pub struct FieldReport {
     pub author: Option<String>,
 }
 
-/// The longest title, in characters: a title is one line saying what changed.
-pub const MAX_TITLE_CHARS: usize = 500;
+/// The longest title, in characters: a title is one line saying what
+/// changed, but an act's official title can be long (EU regulation titles
+/// run past 700 characters), and one may be pasted whole.
+pub const MAX_TITLE_CHARS: usize = 2_048;
 /// The longest text, in characters (the observation, a quote, a reference).
 pub const MAX_TEXT_CHARS: usize = 100_000;
 /// The longest author, category or HS code given, in characters.
@@ -187,7 +189,7 @@ mod tests {
         let long = "x".repeat(MAX_TITLE_CHARS + 1);
         let e = check_report(&report(&long, "")).unwrap_err().to_string();
         assert!(
-            e.contains("the title is 501 characters long: at most 500"),
+            e.contains("the title is 2049 characters long: at most 2048"),
             "{e}"
         );
         assert!(check_report(&report(&"é".repeat(MAX_TITLE_CHARS), "")).is_ok());

@@ -477,7 +477,7 @@ async fn a_field_report_is_capped_and_refuses_control_characters() {
     for (body, says) in [
         (
             serde_json::json!({"country": "TR", "title": huge, "text": "x"}),
-            "the title is 921600 characters long: at most 500",
+            "the title is 921600 characters long: at most 2048",
         ),
         (
             serde_json::json!({"country": "TR", "title": "fee\u{0}doubled", "text": "x"}),
@@ -519,7 +519,7 @@ async fn a_field_report_is_capped_and_refuses_control_characters() {
         "--country",
         "TR",
         "--title",
-        &"T".repeat(600),
+        &"T".repeat(2100),
         "--text",
         "x",
     ]);
