@@ -5,15 +5,21 @@
 //! `[fetch].browser_concurrency` pages render at once, each within
 //! `[fetch].timeout` and `[fetch].max_bytes`.
 //!
-//! Every request the page makes is paused (the `Fetch` domain) and let
-//! through only to the source's own origin or to public addresses: a page
-//! cannot make the browser reach loopback, private or link-local services.
+//! Every connection the page makes is held to the fetch policy (its own
+//! origin, `allow_hosts`, else public addresses only), twice: HTTP requests
+//! are paused (the `Fetch` domain) and refused before they are sent, and
+//! the page runs in a browser context of its own whose proxy is a gate on
+//! 127.0.0.1 (`fetch::gate`) that admits each connection, of any scheme,
+//! only when the policy does. The gate is what stops WebSockets, which the
+//! `Fetch` domain never sees; QUIC is off and WebRTC may not use UDP
+//! outside the proxy, so nothing leaves around it. A page cannot make the
+//! browser reach loopback, private or link-local services.
 
 use crate::config::FetchConfig;
+use crate::fetch::gate::Gates;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::collections::{HashSet, VecDeque};
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -55,7 +61,8 @@ pub struct Rendered {
     pub status: u16,
     pub html: String,
     pub final_url: url::Url,
-    /// Requests the page made that were refused (private addresses).
+    /// Requests and connections the page made that were refused by the
+    /// fetch policy (private addresses).
     pub blocked: Vec<String>,
 }
 
@@ -72,6 +79,8 @@ struct Inner {
     max_bytes: u64,
     slots: Semaphore,
     running: Mutex<Option<Running>>,
+    /// The fetch policy, as the proxy of each page's browser context.
+    gates: Arc<Gates>,
 }
 
 struct Running {
@@ -106,7 +115,16 @@ impl Drop for Running {
 static PROFILES: AtomicUsize = AtomicUsize::new(0);
 
 impl Browser {
+    /// The browser of `cfg`, held to its fetch policy, with the
+    /// environment's proxies upstream.
     pub fn new(cfg: &FetchConfig) -> Browser {
+        Browser::with_gates(
+            cfg,
+            Arc::new(Gates::new(cfg, crate::fetch::ProxySettings::from_env())),
+        )
+    }
+
+    pub(crate) fn with_gates(cfg: &FetchConfig, gates: Arc<Gates>) -> Browser {
         Browser {
             inner: Arc::new(Inner {
                 program: cfg.browser.clone(),
@@ -115,6 +133,7 @@ impl Browser {
                 max_bytes: cfg.max_bytes,
                 slots: Semaphore::new(cfg.browser_concurrency.max(1)),
                 running: Mutex::new(None),
+                gates,
             }),
         }
     }
@@ -136,6 +155,10 @@ impl Browser {
         let ws = self.endpoint(false).await?;
         let budget = self.inner.timeout;
         let deadline = Instant::now() + budget;
+        let gate =
+            self.inner.gates.open(url).await.map_err(|e| {
+                RenderError::Protocol(format!("the page's proxy did not start: {e}"))
+            })?;
         let run = async {
             let conn = match tokio_tungstenite::connect_async(ws.as_str()).await {
                 Ok((c, _)) => c,
@@ -153,13 +176,33 @@ impl Browser {
                 next: 0,
                 events: VecDeque::new(),
                 session: None,
-                origin: url.origin(),
+                own: url.clone(),
+                gates: self.inner.gates.clone(),
                 inflight: HashSet::new(),
                 last_net: Instant::now(),
                 blocked: vec![],
             };
+            // A context of its own: its own cookies and cache, and every
+            // connection through the page's gate (loopback included: the
+            // browser's implicit bypass of it is removed).
+            let context = cdp
+                .call(
+                    "Target.createBrowserContext",
+                    json!({
+                        "disposeOnDetach": true,
+                        "proxyServer": format!("http://{}", gate.addr),
+                        "proxyBypassList": "<-loopback>",
+                    }),
+                )
+                .await?["browserContextId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             let target = cdp
-                .call("Target.createTarget", json!({"url": "about:blank"}))
+                .call(
+                    "Target.createTarget",
+                    json!({"url": "about:blank", "browserContextId": context}),
+                )
                 .await?["targetId"]
                 .as_str()
                 .unwrap_or_default()
@@ -169,11 +212,19 @@ impl Browser {
             let _ = cdp
                 .call("Target.closeTarget", json!({"targetId": target}))
                 .await;
+            let _ = cdp
+                .call(
+                    "Target.disposeBrowserContext",
+                    json!({"browserContextId": context}),
+                )
+                .await;
             res
         };
-        let rendered = tokio::time::timeout(budget + Duration::from_secs(2), run)
+        let mut rendered = tokio::time::timeout(budget + Duration::from_secs(2), run)
             .await
             .map_err(|_| RenderError::Timeout(budget))??;
+        rendered.blocked.extend(gate.blocked());
+        drop(gate);
         if rendered.html.len() as u64 > self.inner.max_bytes {
             return Err(RenderError::TooLarge(self.inner.max_bytes));
         }
@@ -239,6 +290,10 @@ impl Browser {
             "--no-first-run",
             "--no-default-browser-check",
             "--mute-audio",
+            // Nothing around the page's proxy: no QUIC (HTTP/3,
+            // WebTransport), and WebRTC only over the proxy, never UDP.
+            "--disable-quic",
+            "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
             "--remote-debugging-address=127.0.0.1",
             "--remote-debugging-port=0",
         ])
@@ -312,7 +367,9 @@ struct Cdp {
     next: u64,
     events: VecDeque<Value>,
     session: Option<String>,
-    origin: url::Origin,
+    /// The page's own URL (its origin may be reached at any address).
+    own: url::Url,
+    gates: Arc<Gates>,
     inflight: HashSet<String>,
     last_net: Instant,
     blocked: Vec<String>,
@@ -372,7 +429,7 @@ impl Cdp {
                     let id = p["requestId"].as_str().unwrap_or_default().to_string();
                     let u = p["request"]["url"].as_str().unwrap_or_default().to_string();
                     self.last_net = Instant::now();
-                    if allowed(&self.origin, &u).await {
+                    if self.gates.page_may_fetch(&self.own, &u).await {
                         self.send("Fetch.continueRequest", json!({"requestId": id}))
                             .await?;
                     } else {
@@ -542,72 +599,18 @@ impl Cdp {
     }
 }
 
-/// Loopback, private, link-local, unspecified, shared (CGNAT) and unique-local addresses.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(a) => {
-            let o = a.octets();
-            a.is_loopback()
-                || a.is_private()
-                || a.is_link_local()
-                || a.is_unspecified()
-                || a.is_broadcast()
-                || (o[0] == 100 && (o[1] & 0xc0) == 64)
-        }
-        IpAddr::V6(a) => {
-            let s0 = a.segments()[0];
-            a.is_loopback()
-                || a.is_unspecified()
-                || (s0 & 0xfe00) == 0xfc00
-                || (s0 & 0xffc0) == 0xfe80
-                || a.to_ipv4_mapped().is_some_and(|v4| is_private(v4.into()))
-        }
-    }
-}
-
-/// Whether the page may have what `u` names: its own origin, inline data,
-/// or a public address.
-async fn allowed(origin: &url::Origin, u: &str) -> bool {
-    let Ok(u) = url::Url::parse(u) else {
-        return false;
-    };
-    match u.scheme() {
-        "data" | "blob" | "about" => return true,
-        "http" | "https" | "ws" | "wss" => {}
-        _ => return false,
-    }
-    if u.origin() == *origin {
-        return true;
-    }
-    match u.host() {
-        None => false,
-        Some(url::Host::Ipv4(a)) => !is_private(a.into()),
-        Some(url::Host::Ipv6(a)) => !is_private(a.into()),
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            if d == "localhost" || d.ends_with(".localhost") {
-                return false;
-            }
-            let port = u.port_or_known_default().unwrap_or(80);
-            let found = tokio::net::lookup_host(format!("{d}:{port}")).await;
-            match found {
-                Ok(mut addrs) => !addrs.any(|a| is_private(a.ip())),
-                // The browser will not reach it either.
-                Err(_) => true,
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[tokio::test]
     async fn only_the_own_origin_or_public_addresses() {
-        let own = url::Url::parse("http://127.0.0.1:8000/list")
-            .unwrap()
-            .origin();
+        let gates = Gates::new(&FetchConfig::default(), crate::fetch::ProxySettings::none());
+        let own = url::Url::parse("http://127.0.0.1:8000/list").unwrap();
+        let allowed = |own: &url::Url, u: &str| {
+            let (gates, own, u) = (&gates, own.clone(), u.to_string());
+            async move { gates.page_may_fetch(&own, &u).await }
+        };
         assert!(allowed(&own, "http://127.0.0.1:8000/items.json").await);
         assert!(!allowed(&own, "http://127.0.0.1:8001/secret").await);
         assert!(!allowed(&own, "http://localhost:8000/").await);

@@ -10,6 +10,13 @@
 //! checked on the addresses they RESOLVE to, in the DNS resolver of the
 //! client that makes such requests, so a name that resolves to a public
 //! address once and a private one later (DNS rebinding) is still refused.
+//!
+//! With a proxy (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, minus `NO_PROXY`)
+//! the proxy resolves the names it is given, so a name is checked here
+//! before it is handed over: `localhost`, `*.localhost`, and names the
+//! system resolver (hosts file, DNS) maps to a non-public address are
+//! refused; a name that does not resolve here is left to the proxy. The
+//! proxy's own address is exempt from the policy.
 
 use crate::config::FetchConfig;
 use crate::util::redact;
@@ -203,6 +210,7 @@ pub struct Fetcher {
     /// For requests that leave it: the resolver refuses non-public addresses.
     guarded: reqwest::Client,
     policy: Arc<AddressPolicy>,
+    proxies: Arc<Proxies>,
     cfg: Arc<FetchConfig>,
     hosts: Arc<HostLimiter>,
     /// robots.txt rules per origin, with the time they were read.
@@ -212,12 +220,20 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
+    /// The fetcher of `cfg`, with the environment's proxies.
     pub fn new(cfg: &FetchConfig) -> anyhow::Result<Fetcher> {
+        Fetcher::with_proxies(cfg, ProxySettings::from_env())
+    }
+
+    /// The fetcher of `cfg` with these proxies (tests give them here rather
+    /// than in the process's environment).
+    pub fn with_proxies(cfg: &FetchConfig, proxy: ProxySettings) -> anyhow::Result<Fetcher> {
         let policy = Arc::new(AddressPolicy::new(cfg));
+        let proxies = Arc::new(Proxies::new(proxy));
         // Redirects are followed in `fetch_once`, hop by hop, so each hop is
         // judged (and sent through the right client).
         let builder = || {
-            reqwest::Client::builder()
+            let b = reqwest::Client::builder()
                 .user_agent(cfg.user_agent.clone())
                 .timeout(cfg.timeout.0)
                 .connect_timeout(cfg.timeout.0.min(Duration::from_secs(10)))
@@ -226,6 +242,15 @@ impl Fetcher {
                 .brotli(true)
                 .deflate(true)
                 .pool_idle_timeout(Duration::from_secs(30))
+                // The proxies are ours to choose (the same rules as the
+                // environment's), so the checks know which requests they carry.
+                .no_proxy();
+            if proxies.any() {
+                let p = proxies.clone();
+                b.proxy(reqwest::Proxy::custom(move |u| p.for_url(u)))
+            } else {
+                b
+            }
         };
         let client = builder().build()?;
         let guarded = if cfg.allow_private {
@@ -234,17 +259,25 @@ impl Fetcher {
             builder()
                 .dns_resolver(Arc::new(GuardedResolver {
                     policy: policy.clone(),
+                    exempt: Arc::new(proxies.names().clone()),
                 }))
                 .build()?
         };
         Ok(Fetcher {
             client,
             guarded,
-            policy,
+            policy: policy.clone(),
+            proxies: proxies.clone(),
             cfg: Arc::new(cfg.clone()),
             hosts: Arc::new(HostLimiter::default()),
             robots: Arc::new(Mutex::new(HashMap::new())),
-            browser: crate::render::Browser::new(cfg),
+            browser: crate::render::Browser::with_gates(
+                cfg,
+                Arc::new(gate::Gates {
+                    policy: policy.clone(),
+                    proxies: proxies.clone(),
+                }),
+            ),
         })
     }
 
@@ -287,7 +320,7 @@ impl Fetcher {
         let first = if same_origin(url, trusted) {
             Hop::First
         } else {
-            self.check_target(url, Hop::Link)?;
+            self.check_target(url, Hop::Link).await?;
             Hop::Link
         };
         if self.cfg.robots_txt && !self.robots_allow(url, trusted).await {
@@ -354,8 +387,10 @@ impl Fetcher {
     }
 
     /// A request that leaves the trusted origin: its scheme, and its host
-    /// when that is an IP literal (names are checked when they resolve).
-    fn check_target(&self, url: &url::Url, hop: Hop) -> Result<(), FetchError> {
+    /// when that is an IP literal. Names are checked when they resolve,
+    /// except those a proxy will resolve (and a proxy's own name, which the
+    /// resolver lets through, when it is reached directly): those here.
+    async fn check_target(&self, url: &url::Url, hop: Hop) -> Result<(), FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::BadRedirect(format!(
                 "{} {} refused: only http and https are followed",
@@ -366,7 +401,8 @@ impl Fetcher {
         let ip = match url.host() {
             Some(url::Host::Ipv4(a)) => IpAddr::V4(a),
             Some(url::Host::Ipv6(a)) => IpAddr::V6(a),
-            _ => return Ok(()),
+            Some(url::Host::Domain(d)) => return self.check_name(url, d, hop).await,
+            None => return Ok(()),
         };
         let v4 = match ip {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4),
@@ -381,6 +417,28 @@ impl Fetcher {
             Some(reason) => Err(FetchError::Refused {
                 target: format!("{} {}", hop.what(), host_port(url)),
                 reason: reason.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// A host name that a proxy will resolve (or a proxy's own name reached
+    /// directly): refused when it is local or resolves here to a
+    /// non-public address.
+    async fn check_name(&self, url: &url::Url, host: &str, hop: Hop) -> Result<(), FetchError> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        if self.policy.allows_host(&host) {
+            return Ok(());
+        }
+        let proxied = self.proxies.for_url(url).is_some();
+        if !proxied && !self.proxies.names().contains(&host) {
+            return Ok(());
+        }
+        let port = url.port_or_known_default().unwrap_or(80);
+        match policy::proxied_name_refused(&host, port).await {
+            Some(reason) => Err(FetchError::Refused {
+                target: format!("{} {}", hop.what(), host_port(url)),
+                reason,
             }),
             None => Ok(()),
         }
@@ -530,7 +588,7 @@ impl Fetcher {
             }
             hop = Hop::Redirect;
             if !same_origin(&next, trusted) {
-                self.check_target(&next, hop)?;
+                self.check_target(&next, hop).await?;
             }
             current = next;
         }
@@ -671,11 +729,15 @@ const MAX_FETCH_BACKOFF: Duration = Duration::from_secs(60);
 /// How long a robots.txt is trusted before it is read again.
 const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
 
+pub(crate) mod gate;
 mod policy;
+mod proxy;
 mod robots;
 
 pub use policy::non_public;
 use policy::{AddressPolicy, AddressRefused, GuardedResolver};
+use proxy::Proxies;
+pub use proxy::ProxySettings;
 pub use robots::Robots;
 
 #[cfg(test)]
@@ -726,37 +788,38 @@ mod tests {
         }
     }
 
-    #[test]
-    fn literal_targets_are_checked_and_allow_hosts_permits() {
+    #[tokio::test]
+    async fn literal_targets_are_checked_and_allow_hosts_permits() {
         let f = Fetcher::new(&FetchConfig::default()).unwrap();
         let u = url::Url::parse("http://127.0.0.1:9999/x").unwrap();
-        let e = f.check_target(&u, Hop::Redirect).unwrap_err();
+        let e = f.check_target(&u, Hop::Redirect).await.unwrap_err();
         assert_eq!(
             e.to_string(),
             "redirect to 127.0.0.1:9999 refused: a private address (loopback); set [fetch].allow_private = true or allow_hosts to permit it"
         );
         let u6 = url::Url::parse("http://[::ffff:7f00:1]/").unwrap();
-        assert!(f.check_target(&u6, Hop::Link).is_err());
+        assert!(f.check_target(&u6, Hop::Link).await.is_err());
         let file = url::Url::parse("file:///etc/passwd").unwrap();
         assert!(f
             .check_target(&file, Hop::Redirect)
+            .await
             .unwrap_err()
             .to_string()
             .contains("only http and https"));
         let public = url::Url::parse("https://93.184.215.14/").unwrap();
-        assert!(f.check_target(&public, Hop::Link).is_ok());
+        assert!(f.check_target(&public, Hop::Link).await.is_ok());
         let cfg = FetchConfig {
             allow_hosts: vec!["127.0.0.1".into()],
             ..FetchConfig::default()
         };
         let f = Fetcher::new(&cfg).unwrap();
-        assert!(f.check_target(&u, Hop::Redirect).is_ok());
+        assert!(f.check_target(&u, Hop::Redirect).await.is_ok());
         let cfg = FetchConfig {
             allow_private: true,
             ..FetchConfig::default()
         };
         let f = Fetcher::new(&cfg).unwrap();
-        assert!(f.check_target(&u6, Hop::Redirect).is_ok());
+        assert!(f.check_target(&u6, Hop::Redirect).await.is_ok());
     }
 
     #[test]

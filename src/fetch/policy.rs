@@ -123,19 +123,42 @@ impl std::fmt::Display for AddressRefused {
 impl std::error::Error for AddressRefused {}
 
 /// The DNS resolver of requests that leave a source's origin: the system
-/// resolver, then only the public addresses it returned.
+/// resolver, then only the public addresses it returned. The proxies' own
+/// names (`exempt`) resolve as they are: reqwest resolves a proxy's name
+/// with this resolver too, and a proxy on the internal network is allowed.
 pub(crate) struct GuardedResolver {
     pub(crate) policy: Arc<AddressPolicy>,
+    pub(crate) exempt: Arc<HashSet<String>>,
+}
+
+/// Why a host name may not be handed to a proxy, which resolves it itself
+/// (so the resolver above never sees it): `localhost` and `*.localhost`,
+/// and a name that the system resolver (the hosts file, then DNS) maps to
+/// any non-public address; the proxy might pick that one. A name that does
+/// not resolve here is the proxy's to resolve (often the case behind one).
+pub(crate) async fn proxied_name_refused(host: &str, port: u16) -> Option<String> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") {
+        return Some("a local name (localhost)".into());
+    }
+    let addrs = tokio::net::lookup_host((host.as_str(), port)).await.ok()?;
+    for a in addrs {
+        if let Some(reason) = non_public(a.ip()) {
+            return Some(format!("it resolves to {reason} ({})", a.ip()));
+        }
+    }
+    None
 }
 
 impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let policy = self.policy.clone();
         let host = name.as_str().to_ascii_lowercase();
+        let exempt = self.exempt.contains(host.trim_end_matches('.'));
         Box::pin(async move {
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if policy.allows_host(&host) {
+            if exempt || policy.allows_host(&host) {
                 return Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs);
             }
             let (public, refused): (Vec<SocketAddr>, Vec<SocketAddr>) = addrs

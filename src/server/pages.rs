@@ -304,7 +304,7 @@ pub async fn change(
             (vec![], false)
         }
     };
-    let session = super::session::current(&headers);
+    let session = super::session::current(&app.config, &headers);
     let trail = services::reviews::trail(&app, c.id)
         .await
         .unwrap_or_default();
@@ -329,7 +329,13 @@ pub async fn change(
         diff => diff_lines(&c.diff),
         api_url => format!("/api/changes/{}", c.id),
     };
-    page(StatusCode::OK, "change.html", ctx)
+    let r = page(StatusCode::OK, "change.html", ctx);
+    // A signed-in view carries the session's CSRF token.
+    if session.is_some() {
+        no_store(r)
+    } else {
+        r
+    }
 }
 
 /// The coverage as pages show it: the summary sentence and times in UTC.
@@ -536,11 +542,38 @@ fn form(body: &str) -> std::collections::HashMap<String, String> {
         .collect()
 }
 
-/// Only a path on this site is a place to go back to.
-fn local_path(next: Option<&String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
-        _ => "/".to_string(),
+/// Where to go after signing in: `next` only when it is a path on this
+/// site. It is parsed by a URL parser against the server's base URL (as a
+/// browser would: tabs and newlines dropped, `\\` read as `/`), kept only
+/// when the result has the same origin, and re-serialized: the redirect
+/// goes to the parsed path and query, never to the text as given.
+/// Anything else goes to `/`.
+fn local_path(base_url: &str, next: Option<&str>) -> String {
+    let fallback = || "/".to_string();
+    let Some(next) = next else {
+        return fallback();
+    };
+    if !next.starts_with('/') {
+        return fallback();
+    }
+    let base = url::Url::parse(base_url)
+        .ok()
+        .filter(|b| b.has_host() && matches!(b.scheme(), "http" | "https"))
+        .unwrap_or_else(|| url::Url::parse("http://regwatch.invalid/").expect("a valid URL"));
+    let Ok(u) = base.join(next) else {
+        return fallback();
+    };
+    if u.origin() != base.origin() {
+        return fallback();
+    }
+    let path = u.path();
+    // `//host` in a Location header is another site.
+    if !path.starts_with('/') || path.starts_with("//") {
+        return fallback();
+    }
+    match u.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_string(),
     }
 }
 
@@ -548,49 +581,137 @@ fn see_other(to: &str, cookie: Option<String>) -> Response {
     let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response();
     if let Some(c) = cookie {
         if let Ok(v) = header::HeaderValue::from_str(&c) {
-            r.headers_mut().insert(header::SET_COOKIE, v);
+            r.headers_mut().append(header::SET_COOKIE, v);
         }
     }
+    no_store(r)
+}
+
+/// A response that must not be kept by a browser or a cache on the way (it
+/// carries a CSRF token, or a signed-in user's view).
+fn no_store(mut r: Response) -> Response {
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     r
 }
 
-/// `GET /signin`
-pub async fn signin_page(headers: axum::http::HeaderMap, RawQuery(q): RawQuery) -> Response {
-    let p = Params::parse(q.as_deref());
-    let who = super::session::current(&headers)
-        .map(|s| context! { name => s.name, role => s.role.as_str(), csrf => s.csrf });
-    page(
-        StatusCode::OK,
+/// The sign-in form with a fresh CSRF token (and its cookie).
+fn signin_form(
+    cfg: &crate::config::Config,
+    status: StatusCode,
+    next: String,
+    error: Option<&str>,
+) -> Response {
+    let (token, cookie) = super::session::signin_token(cfg);
+    let mut r = page(
+        status,
         "signin.html",
-        context! { title => "Sign in", who => who, next => local_path(p.get("next").map(str::to_string).as_ref()) },
-    )
+        context! { title => "Sign in", next => next, csrf => token, error => error },
+    );
+    if let Ok(v) = header::HeaderValue::from_str(&cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    no_store(r)
 }
 
-/// `POST /signin` (form: token, next)
-pub async fn signin(State(live): State<LiveApp>, body: String) -> Response {
+/// `GET /signin`
+pub async fn signin_page(
+    State(live): State<LiveApp>,
+    headers: axum::http::HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let app = live.current();
+    let p = Params::parse(q.as_deref());
+    let next = local_path(&app.config.server.base_url, p.get("next"));
+    match super::session::current(&app.config, &headers) {
+        Some(s) => no_store(page(
+            StatusCode::OK,
+            "signin.html",
+            context! { title => "Sign in", who => context! { name => s.name, role => s.role.as_str(), csrf => s.csrf } },
+        )),
+        None => signin_form(&app.config, StatusCode::OK, next, None),
+    }
+}
+
+/// `POST /signin` (form: token, next, csrf). The form's CSRF token must be
+/// the one issued with it; a client that gave [`MAX_FAILED_SIGNINS`] wrong
+/// tokens within the window is refused (429, `Retry-After`) until the
+/// oldest ages out, whatever it sends, while others sign in as usual.
+///
+/// [`MAX_FAILED_SIGNINS`]: super::session::MAX_FAILED_SIGNINS
+pub async fn signin(
+    State(live): State<LiveApp>,
+    headers: axum::http::HeaderMap,
+    ext: axum::http::Extensions,
+    body: String,
+) -> Response {
     let f = form(&body);
     let app = live.current();
-    let next = local_path(f.get("next"));
+    let next = local_path(
+        &app.config.server.base_url,
+        f.get("next").map(String::as_str),
+    );
+    if !super::session::signin_csrf_ok(&headers, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return signin_form(
+            &app.config,
+            StatusCode::FORBIDDEN,
+            next,
+            Some("This form has expired or did not come from this site: sign in again."),
+        );
+    }
+    let peer = ext
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let client = super::session::client_key(peer, &headers);
+    if let Err(wait) = super::session::signin_allowed(&client) {
+        let secs = wait.as_secs().max(1);
+        tracing::warn!(client = %client, "sign-in refused: too many wrong tokens");
+        let mut r = signin_form(
+            &app.config,
+            StatusCode::TOO_MANY_REQUESTS,
+            next,
+            Some(&format!(
+                "Too many wrong tokens from this address: try again in {} minutes.",
+                secs.div_ceil(60)
+            )),
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        return r;
+    }
     match super::session::sign_in(
         &app.config,
         f.get("token").map(String::as_str).unwrap_or(""),
     ) {
         Some(cookie) => see_other(&next, Some(cookie)),
-        None => page(
-            StatusCode::UNAUTHORIZED,
-            "signin.html",
-            context! { title => "Sign in", next => next, error => "This token is not one of the configured users' (nor the API token)." },
-        ),
+        None => {
+            super::session::signin_failed(&client);
+            tracing::info!(client = %client, "sign-in with a wrong token");
+            signin_form(
+                &app.config,
+                StatusCode::UNAUTHORIZED,
+                next,
+                Some("This token is not one of the configured users' (nor the API token)."),
+            )
+        }
     }
 }
 
-/// `POST /signout` (form: csrf)
-pub async fn signout(headers: axum::http::HeaderMap, body: String) -> Response {
+/// `POST /signout` (form: csrf). Without a session there is nothing to
+/// forge: the cookie is cleared.
+pub async fn signout(
+    State(live): State<LiveApp>,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> Response {
     let f = form(&body);
-    match super::session::current(&headers) {
+    match super::session::current(&live.current().config, &headers) {
         Some(s) if super::session::csrf_ok(&s, f.get("csrf").map(String::as_str).unwrap_or("")) => {
             see_other("/", Some(super::session::sign_out(&headers)))
         }
+        None => see_other("/", Some(super::session::sign_out(&headers))),
         _ => error_page(
             StatusCode::FORBIDDEN,
             "This form has expired: reload the page.",
@@ -612,7 +733,10 @@ pub async fn review(
         );
     };
     let f = form(&body);
-    let Some(s) = super::session::current(&headers) else {
+    let app = live.current();
+    // The role is the one the configuration gives now (a reload may have
+    // changed it since sign-in, which ends the session).
+    let Some(s) = super::session::current(&app.config, &headers) else {
         return see_other(&format!("/signin?next=/changes/{id}"), None);
     };
     if !super::session::csrf_ok(&s, f.get("csrf").map(String::as_str).unwrap_or("")) {
@@ -631,7 +755,6 @@ pub async fn review(
             ),
         );
     }
-    let app = live.current();
     let state = f.get("state").map(String::as_str).unwrap_or("");
     match services::reviews::mark(&app, id, state, &s.name, f.get("note").map(String::as_str)).await
     {
@@ -651,6 +774,42 @@ pub async fn review(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_is_a_path_of_this_site_or_home() {
+        let base = "http://127.0.0.1:8080";
+        for (given, want) in [
+            ("/changes/42", "/changes/42"),
+            ("/?country=TR&hs=8517.62", "/?country=TR&hs=8517.62"),
+            ("/changes/42#review", "/changes/42"),
+            ("/a/../changes/7", "/changes/7"),
+            ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),
+            ("/\t/evil.example", "/"),
+            ("/\t\t/evil.example", "/"),
+            ("/\n/evil.example", "/"),
+            ("/\r\n/evil.example", "/"),
+            ("//evil.example", "/"),
+            ("/\\evil.example", "/"),
+            ("/\\/evil.example", "/"),
+            ("\\\\evil.example", "/"),
+            ("/.//evil.example", "/"),
+            ("/./\\evil.example", "/"),
+            ("/\t/\t/evil.example", "/"),
+            ("javascript:alert(1)", "/"),
+            ("/javascript:alert(1)", "/javascript:alert(1)"),
+            ("http://evil.example/", "/"),
+            ("https://127.0.0.1:8080/x", "/"),
+            ("http://127.0.0.1:8080/x", "/"),
+            (" /x", "/"),
+            ("", "/"),
+        ] {
+            assert_eq!(local_path(base, Some(given)), want, "next = {given:?}");
+        }
+        assert_eq!(local_path(base, None), "/");
+        // A base URL that is not one still yields only local paths.
+        assert_eq!(local_path("not a url", Some("//evil.example")), "/");
+        assert_eq!(local_path("not a url", Some("/x?y=1")), "/x?y=1");
+    }
 
     #[test]
     fn templates_escape_source_text() {

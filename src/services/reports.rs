@@ -25,8 +25,82 @@ pub struct FieldReport {
     pub author: Option<String>,
 }
 
+/// The longest title, in characters: a title is one line saying what
+/// changed, but an act's official title can be long (EU regulation titles
+/// run past 700 characters), and one may be pasted whole.
+pub const MAX_TITLE_CHARS: usize = 2_048;
+/// The longest text, in characters (the observation, a quote, a reference).
+pub const MAX_TEXT_CHARS: usize = 100_000;
+/// The longest author, category or HS code given, in characters.
+pub const MAX_SHORT_CHARS: usize = 200;
+/// The most categories or HS codes one report may give.
+pub const MAX_LIST: usize = 100;
+
+/// A field of a report that is too long or carries a control character
+/// (NUL and the rest; tab is text, and so are a newline and a CRLF line end
+/// where `multiline`): the words
+/// of the refusal, naming the field and the fix.
+fn check_field(what: &str, value: &str, max: usize, multiline: bool) -> Result<(), ServiceError> {
+    let n = value.chars().count();
+    if n > max {
+        return Err(ServiceError::invalid(format!(
+            "the {what} is {n} characters long: at most {max} are accepted{}",
+            if what == "title" {
+                " (say in a line what changed; the details go in the text)"
+            } else {
+                ""
+            }
+        )));
+    }
+    let mut chars = value.chars().enumerate().peekable();
+    while let Some((i, c)) = chars.next() {
+        let allowed = match c {
+            '\t' => true,
+            '\n' => multiline,
+            '\r' => multiline && chars.peek().is_some_and(|(_, n)| *n == '\n'),
+            c => !c.is_control(),
+        };
+        if !allowed {
+            return Err(ServiceError::invalid(format!(
+                "the {what} contains a control character (U+{:04X}) at character {}: remove it{}",
+                c as u32,
+                i + 1,
+                if multiline { "" } else { " (it is one line)" }
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Every field within its length and free of control characters.
+fn check_report(r: &FieldReport) -> Result<(), ServiceError> {
+    // A newline in the title is folded into a space when it is stored.
+    check_field("title", &r.title, MAX_TITLE_CHARS, true)?;
+    check_field("text", &r.text, MAX_TEXT_CHARS, true)?;
+    check_field("country", &r.country, MAX_SHORT_CHARS, false)?;
+    if let Some(a) = &r.author {
+        check_field("author", a, MAX_SHORT_CHARS, false)?;
+    }
+    if let Some(e) = &r.effective {
+        check_field("effective date", e, MAX_SHORT_CHARS, false)?;
+    }
+    for (what, list) in [("HS codes", &r.hs), ("categories", &r.categories)] {
+        if list.len() > MAX_LIST {
+            return Err(ServiceError::invalid(format!(
+                "{} {what} given: at most {MAX_LIST} are accepted",
+                list.len()
+            )));
+        }
+        for v in list {
+            check_field(&format!("{what} entry"), v, MAX_SHORT_CHARS, false)?;
+        }
+    }
+    Ok(())
+}
+
 /// Record a field report; its change id.
 pub async fn add(app: &App, r: &FieldReport) -> Result<i64, ServiceError> {
+    check_report(r)?;
     let dest = Country::parse(&r.country).map_err(ServiceError::Invalid)?;
     if r.title.trim().is_empty() {
         return Err(ServiceError::invalid(
@@ -91,4 +165,55 @@ pub async fn add(app: &App, r: &FieldReport) -> Result<i64, ServiceError> {
         .await?;
     tracing::info!(change = id, country = %dest, author, "field report recorded");
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(title: &str, text: &str) -> FieldReport {
+        FieldReport {
+            country: "TR".into(),
+            title: title.into(),
+            text: text.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn lengths_are_capped_and_control_characters_refused() {
+        assert!(check_report(&report(
+            "IMEI fee doubled",
+            "Seen at Halkalı.\n\tLine two\r\n"
+        ))
+        .is_ok());
+        let long = "x".repeat(MAX_TITLE_CHARS + 1);
+        let e = check_report(&report(&long, "")).unwrap_err().to_string();
+        assert!(
+            e.contains("the title is 2049 characters long: at most 2048"),
+            "{e}"
+        );
+        assert!(check_report(&report(&"é".repeat(MAX_TITLE_CHARS), "")).is_ok());
+        let e = check_report(&report("a", &"y".repeat(MAX_TEXT_CHARS + 1)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the text is 100001 characters long"), "{e}");
+        let e = check_report(&report("fee\0doubled", ""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("the title contains a control character (U+0000) at character 4"),
+            "{e}"
+        );
+        for bad in ["a\u{1b}[31m", "a\u{7f}", "a\u{85}", "a\rb"] {
+            assert!(check_report(&report("t", bad)).is_err(), "{bad:?}");
+        }
+        assert!(check_report(&report("two\nlines", "")).is_ok());
+        let mut r = report("t", "");
+        r.author = Some("eve\0".into());
+        assert!(check_report(&r).is_err());
+        r.author = None;
+        r.categories = vec!["x".into(); MAX_LIST + 1];
+        assert!(check_report(&r).is_err());
+    }
 }

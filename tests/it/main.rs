@@ -9,18 +9,22 @@ mod daemon;
 mod emptiness;
 mod exactly_once;
 mod fetch_policy;
+mod fetch_proxy;
 mod helpers;
 mod hostile_queries;
+mod listen_pressure;
 mod multi;
 mod notify;
 mod redaction;
 mod render;
+mod render_sockets;
 mod rendering;
 mod screens;
 mod server_limits;
 mod store;
 mod story;
 mod ux;
+mod web_sessions;
 
 /// A URL cut for an assertion message.
 pub fn util_trunc(s: &str) -> String {

@@ -507,11 +507,23 @@ async fn reviewers_mark_changes_viewers_cannot_and_digests_can_skip_reviewed() {
     assert!(html.contains("not our product line"), "{html}");
     assert!(html.contains("Sign in to review"), "{html}");
 
-    // The web: sign in (cookie), then a CSRF-protected form.
+    // The web: sign in (cookie) with the sign-in form's own CSRF token,
+    // then a CSRF-protected form.
+    let form = http
+        .get(format!("http://{addr}/signin"))
+        .send()
+        .await
+        .unwrap();
+    let signin_cookie = form.headers()["set-cookie"].to_str().unwrap().to_string();
+    let signin_cookie = signin_cookie.split(';').next().unwrap().to_string();
+    let signin_csrf = signin_cookie.trim_start_matches("rw_signin=").to_string();
     let r = http
         .post(format!("http://{addr}/signin"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("token=rita-secret-token&next=/changes/{open}"))
+        .header("cookie", &signin_cookie)
+        .body(format!(
+            "token=rita-secret-token&next=/changes/{open}&csrf={signin_csrf}"
+        ))
         .send()
         .await
         .unwrap();
