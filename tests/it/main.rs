@@ -18,6 +18,7 @@ mod render;
 mod rendering;
 mod screens;
 mod server_limits;
+mod sources_edit;
 mod store;
 mod story;
 mod ux;
