@@ -21,6 +21,7 @@ mod server_limits;
 mod sources_edit;
 mod store;
 mod story;
+mod suggest;
 mod ux;
 
 /// A URL cut for an assertion message.
