@@ -105,7 +105,16 @@ impl Tbl<'_> {
                 t.remove(key);
             }
             Tbl::Inline(t) => {
-                t.remove(key);
+                let was_last = t.iter().last().is_some_and(|(k, _)| k == key);
+                if let Some(gone) = t.remove(key) {
+                    // `{ a = 1, b = 2 }` without `b` keeps its space before `}`.
+                    let space = gone.decor().suffix().cloned();
+                    if let (true, Some(space)) = (was_last, space) {
+                        if let Some((_, v)) = t.iter_mut().last() {
+                            v.decor_mut().set_suffix(space);
+                        }
+                    }
+                }
             }
         }
     }
@@ -373,6 +382,76 @@ mod tests {
         assert_eq!(
             doc.to_string(),
             "[[source]]\nid = \"a\" # keep\nname = \"N\"\n# about the url\nurl = \"u\"\nschedule = \"0 7 * * *\"\nnotes = \"n\"\n"
+        );
+    }
+
+    fn field(key: &str) -> &'static Field {
+        FIELDS.iter().find(|f| f.name() == key).unwrap()
+    }
+
+    #[test]
+    fn the_extract_table_comes_and_goes_with_its_keys() {
+        let text = "[[source]]\nid = \"a\"\nurl = \"u\"\n\n# b\n[[source]]\nid = \"b\"\n";
+        let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+        let t = doc["source"]
+            .as_array_of_tables_mut()
+            .unwrap()
+            .get_mut(0)
+            .unwrap();
+        let c = apply(t, &[(field("extract.item"), Some(Val::Str("li".into())))]);
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            doc.to_string(),
+            "[[source]]\nid = \"a\"\nurl = \"u\"\n[source.extract]\nitem = \"li\"\n\n# b\n[[source]]\nid = \"b\"\n"
+        );
+        let t = doc["source"]
+            .as_array_of_tables_mut()
+            .unwrap()
+            .get_mut(0)
+            .unwrap();
+        apply(t, &[(field("extract.item"), None)]);
+        assert_eq!(doc.to_string(), text);
+    }
+
+    #[test]
+    fn an_inline_extract_table_stays_inline() {
+        let text = "[[source]]\nid = \"a\"\nextract = { item = \"li\", follow = true } # kept\n";
+        let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+        let t = doc["source"]
+            .as_array_of_tables_mut()
+            .unwrap()
+            .get_mut(0)
+            .unwrap();
+        apply(
+            t,
+            &[
+                (field("extract.item"), Some(Val::Str("li.news".into()))),
+                (field("extract.follow"), None),
+            ],
+        );
+        assert_eq!(
+            doc.to_string(),
+            "[[source]]\nid = \"a\"\nextract = { item = \"li.news\" } # kept\n"
+        );
+    }
+
+    #[test]
+    fn a_changed_value_keeps_its_comments() {
+        let text =
+            "[[source]]\nid = \"a\"\n# why daily\nschedule   =   '0 7 * * *'   # Istanbul time\n";
+        let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+        let t = doc["source"]
+            .as_array_of_tables_mut()
+            .unwrap()
+            .get_mut(0)
+            .unwrap();
+        apply(
+            t,
+            &[(field("schedule"), Some(Val::Str("0 8 * * *".into())))],
+        );
+        assert_eq!(
+            doc.to_string(),
+            "[[source]]\nid = \"a\"\n# why daily\nschedule   =   \"0 8 * * *\"   # Istanbul time\n"
         );
     }
 }

@@ -576,3 +576,59 @@ fn a_draft_comes_from_json_as_the_api_sends_it() {
     assert_eq!(d.extract.item.as_deref(), Some("li"));
     assert!(serde_json::from_str::<SourceDraft>(r#"{"id":"x","bogus":1}"#).is_err());
 }
+
+#[test]
+fn redirect_is_written_as_given_and_validated_by_the_loader() {
+    // DESIGN.md has `redirect = "follow" | "empty"`; until the loader knows
+    // the key, the editor refuses it on its field rather than writing a
+    // file the daemon would not load.
+    let (_tmp, dir) = shipped_copy();
+    let ed = editor(&dir);
+    let mut d = page_draft("tr-mukerrer-2", "TR");
+    d.redirect = Some("empty".into());
+    match ed.add(&d, &stamp("ayse")) {
+        Ok(w) => assert!(read(&w.file).contains("redirect = \"empty\"")),
+        Err(EditError::Field { field, message }) => {
+            assert_eq!(field, "redirect", "{message}");
+            assert!(message.contains("redirect"), "{message}");
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn every_field_of_a_draft_has_a_name_errors_use() {
+    let names = regwatch::sources_edit::field_names();
+    for n in [
+        "id",
+        "name",
+        "jurisdiction",
+        "language",
+        "kind",
+        "url",
+        "schedule",
+        "timezone",
+        "categories",
+        "enabled",
+        "render",
+        "wait_for",
+        "may_be_empty",
+        "redirect",
+        "notes",
+        "extract.content",
+        "extract.exclude",
+        "extract.item",
+        "extract.item_title",
+        "extract.item_link",
+        "extract.item_text",
+        "extract.item_id",
+        "extract.ignore",
+        "extract.follow",
+        "extract.follow_content",
+        "extract.report",
+        "extract.fail_if",
+    ] {
+        assert!(names.iter().any(|x| x == n), "{n}");
+    }
+    assert_eq!(names.len(), 27);
+}
