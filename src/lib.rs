@@ -37,6 +37,7 @@ pub mod rules;
 pub mod schedule;
 pub mod server;
 pub mod services;
+pub mod sources_edit;
 pub mod starter;
 pub mod store;
 pub mod story;

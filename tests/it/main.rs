@@ -21,8 +21,10 @@ mod render_sockets;
 mod rendering;
 mod screens;
 mod server_limits;
+mod sources_edit;
 mod store;
 mod story;
+mod suggest;
 mod ux;
 mod web_sessions;
 
