@@ -168,73 +168,14 @@ pub fn extract(html: &str, rules: &PageRules, url: &url::Url) -> Result<Content,
         let text = normalize_text(&text.join("\n"));
         return Ok(Content::Text { text });
     };
-    let item_sel = &item_s.selector;
-    let title_sel = rules.item_title.as_ref().map(|c| &c.selector);
-    let link_sel = rules.item_link.as_ref().map(|c| &c.selector);
-    let text_sel = rules.item_text.as_ref().map(|c| &c.selector);
-    let heading = &*HEADING;
-    let anchor = &*ANCHOR;
     let mut items = vec![];
     let mut seen_nodes = HashSet::new();
     for root in &roots {
-        for it in root.select(item_sel) {
+        for it in root.select(&item_s.selector) {
             if is_excluded(it, &excluded) || !seen_nodes.insert(it.id()) {
                 continue;
             }
-            let text_all = element_text(it, &excluded);
-            let title = match &title_sel {
-                Some(s) => it
-                    .select(s)
-                    .next()
-                    .map(|t| normalize_inline(&element_text(t, &excluded)))
-                    .unwrap_or_default(),
-                None => it
-                    .select(heading)
-                    .next()
-                    .map(|t| normalize_inline(&element_text(t, &excluded)))
-                    .filter(|t| !t.is_empty())
-                    .unwrap_or_else(|| text_all.lines().next().unwrap_or("").to_string()),
-            };
-            let link_el = match &link_sel {
-                Some(s) => {
-                    if it.value().name() == "a" && s.matches(&it) {
-                        Some(it)
-                    } else {
-                        it.select(s).next()
-                    }
-                }
-                None => {
-                    if it.value().name() == "a" && it.value().attr("href").is_some() {
-                        Some(it)
-                    } else {
-                        it.select(anchor).next()
-                    }
-                }
-            };
-            let link = link_el
-                .and_then(|a| a.value().attr("href").or_else(|| a.value().attr("src")))
-                .and_then(|h| absolute(&base, h));
-            let text = match &text_sel {
-                Some(s) => it
-                    .select(s)
-                    .map(|t| element_text(t, &excluded))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                None => text_all.clone(),
-            };
-            if title.is_empty() && text.is_empty() {
-                continue;
-            }
-            // The key from the item's whole text, as it always was, so
-            // stored snapshots keep matching.
-            let key = item_key(None, link.as_deref(), &title, &text);
-            let text = strip_title(&text, &title);
-            items.push(Item {
-                key,
-                title,
-                link,
-                text,
-            });
+            items.extend(read_item(it, rules, &base, &excluded));
         }
     }
     if items.is_empty() {
@@ -244,6 +185,60 @@ pub fn extract(html: &str, rules: &PageRules, url: &url::Url) -> Result<Content,
         });
     }
     Ok(Content::Items { items })
+}
+
+/// One item element to an item: its title (the `item_title` selector, else
+/// its first heading, else its first line), link, text and key; `None` when
+/// it has neither title nor text.
+fn read_item(
+    it: ElementRef<'_>,
+    rules: &PageRules,
+    base: &url::Url,
+    excluded: &HashSet<NodeId>,
+) -> Option<Item> {
+    let text_all = element_text(it, excluded);
+    let first = |sel: &Selector| {
+        it.select(sel)
+            .next()
+            .map(|t| normalize_inline(&element_text(t, excluded)))
+    };
+    let title = match &rules.item_title {
+        Some(c) => first(&c.selector).unwrap_or_default(),
+        None => first(&HEADING)
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| text_all.lines().next().unwrap_or("").to_string()),
+    };
+    let is_link = |sel: &Selector| it.value().name() == "a" && sel.matches(&it);
+    let link_el = match &rules.item_link {
+        Some(c) if is_link(&c.selector) => Some(it),
+        Some(c) => it.select(&c.selector).next(),
+        None if it.value().name() == "a" && it.value().attr("href").is_some() => Some(it),
+        None => it.select(&ANCHOR).next(),
+    };
+    let link = link_el
+        .and_then(|a| a.value().attr("href").or_else(|| a.value().attr("src")))
+        .and_then(|h| absolute(base, h));
+    let text = match &rules.item_text {
+        Some(c) => it
+            .select(&c.selector)
+            .map(|t| element_text(t, excluded))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => text_all,
+    };
+    if title.is_empty() && text.is_empty() {
+        return None;
+    }
+    // The key from the item's whole text, as it always was, so stored
+    // snapshots keep matching.
+    let key = item_key(None, link.as_deref(), &title, &text);
+    let text = strip_title(&text, &title);
+    Some(Item {
+        key,
+        title,
+        link,
+        text,
+    })
 }
 
 /// The main text of a followed page: `content_selector`, else `main`,

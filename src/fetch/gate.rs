@@ -219,22 +219,7 @@ impl Gates {
         let request_line = lines.next().unwrap_or("");
         let mut words = request_line.split(' ');
         let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-        let (scheme, host, port, origin_form) = if method.eq_ignore_ascii_case("CONNECT") {
-            // https, wss, or ws through a tunnel: the scheme is not said.
-            let u = url::Url::parse(&format!("https://{target}/"))
-                .map_err(|_| std::io::Error::other("a bad CONNECT target"))?;
-            let port = u.port_or_known_default().unwrap_or(443);
-            ("https".to_string(), host_of(&u), port, None)
-        } else {
-            let u = url::Url::parse(target)
-                .map_err(|_| std::io::Error::other("not an absolute-form request"))?;
-            let path = match u.query() {
-                Some(q) => format!("{}?{q}", u.path()),
-                None => u.path().to_string(),
-            };
-            let port = u.port_or_known_default().unwrap_or(80);
-            (u.scheme().to_string(), host_of(&u), port, Some(path))
-        };
+        let (scheme, host, port, origin_form) = request_target(method, target)?;
         let route = match self.decide(own, &scheme, &host, port).await {
             Ok(r) => r,
             Err(reason) => {
@@ -252,23 +237,7 @@ impl Gates {
                 return Ok(());
             }
         };
-        // The browser's headers, less those about its link to this proxy.
-        let headers: Vec<String> = lines
-            .filter(|l| !l.is_empty())
-            .filter(|l| {
-                let name = l
-                    .split(':')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                !matches!(
-                    name.as_str(),
-                    "proxy-connection" | "proxy-authorization" | "connection" | "keep-alive"
-                )
-            })
-            .map(str::to_string)
-            .collect();
+        let headers = forwarded_headers(lines);
         let version = words.next().unwrap_or("HTTP/1.1");
         match route {
             Route::Direct(addrs) => {
@@ -316,6 +285,49 @@ impl Gates {
         }
         Ok(())
     }
+}
+
+/// Where a proxy request goes: scheme, host, port, and the origin-form path
+/// for a plain request (`None` for a CONNECT tunnel: https, wss, or ws
+/// through a tunnel, whose scheme is not said).
+fn request_target(
+    method: &str,
+    target: &str,
+) -> std::io::Result<(String, String, u16, Option<String>)> {
+    if method.eq_ignore_ascii_case("CONNECT") {
+        let u = url::Url::parse(&format!("https://{target}/"))
+            .map_err(|_| std::io::Error::other("a bad CONNECT target"))?;
+        let port = u.port_or_known_default().unwrap_or(443);
+        return Ok(("https".to_string(), host_of(&u), port, None));
+    }
+    let u = url::Url::parse(target)
+        .map_err(|_| std::io::Error::other("not an absolute-form request"))?;
+    let path = match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_string(),
+    };
+    let port = u.port_or_known_default().unwrap_or(80);
+    Ok((u.scheme().to_string(), host_of(&u), port, Some(path)))
+}
+
+/// The browser's headers, less those about its link to this proxy.
+fn forwarded_headers<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<String> {
+    lines
+        .filter(|l| !l.is_empty())
+        .filter(|l| {
+            let name = l
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            !matches!(
+                name.as_str(),
+                "proxy-connection" | "proxy-authorization" | "connection" | "keep-alive"
+            )
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 /// A head's lines as sent: each ended by CRLF, then the blank line.
