@@ -65,7 +65,8 @@ pub struct DiffContext<'a> {
 }
 
 /// Compare two snapshots with the built-in rules and no memory. `None` as
-/// `old` is the baseline: no change.
+/// `old` is the baseline: no change. (Polls compare through [`diff_in`].)
+#[cfg(test)]
 pub fn diff(old: Option<&Content>, new: &Content, source_name: &str) -> Vec<NewChange> {
     let canon = Canon::builtin();
     diff_in(
