@@ -59,7 +59,7 @@ async fn search_open_a_change_and_hostile_titles_stay_text() {
     let d = spawn_daemon(&tmp.0, &three_sources(&fx), "");
     let base = d.base.clone();
     let hostile = eventually(
-        Duration::from_secs(20),
+        Duration::from_secs(90),
         "the hostile change and a tagged one",
         || async {
             let v = get_json(&format!("{base}/api/changes?limit=100")).await;
