@@ -6,6 +6,7 @@ pub mod feed;
 pub mod json;
 pub mod page;
 pub mod pdf;
+pub mod stream;
 
 use crate::model::{Content, SourceKind};
 use crate::normalize::{apply_ignore, dedupe_keys};
