@@ -146,7 +146,7 @@ fn is_excluded(el: ElementRef<'_>, excluded: &HashSet<NodeId>) -> bool {
 /// it (`rules.stream`) and the document does not need the DOM, else on the
 /// DOM. Both give the same answer (tests/stream_equivalence.rs).
 pub fn extract(html: &str, rules: &PageRules, url: &url::Url) -> Result<Content, ExtractError> {
-    if let Some(plan) = &rules.stream {
+    if let Some(plan) = rules.stream.as_ref().filter(|_| *STREAM_ON) {
         match super::stream::extract(html, plan, url) {
             Ok(answer) => {
                 STREAMED.fetch_add(1, Ordering::Relaxed);
@@ -159,6 +159,11 @@ pub fn extract(html: &str, rules: &PageRules, url: &url::Url) -> Result<Content,
     }
     extract_dom(html, rules, url)
 }
+
+/// `REGWATCH_PAGE_STREAM=0` keeps every page on the DOM path (to compare,
+/// or should the stream ever be in doubt).
+static STREAM_ON: LazyLock<bool> =
+    LazyLock::new(|| std::env::var("REGWATCH_PAGE_STREAM").map_or(true, |v| v != "0"));
 
 static STREAMED: AtomicUsize = AtomicUsize::new(0);
 static FELL_BACK: AtomicUsize = AtomicUsize::new(0);

@@ -163,17 +163,17 @@ fn finish(c: collect::Collect<'_>, plan: &Plan, url: &url::Url) -> Result<Conten
 }
 
 /// Where the reader is between two tokens lol_html reported.
-enum State {
+enum State<'s> {
     Data,
-    /// Inside a raw-text element: until its end tag.
-    Raw(RawKind, String),
+    /// Inside a raw-text element (its name): until its end tag.
+    Raw(RawKind, Cow<'s, str>),
 }
 
 struct Reader<'s, S> {
     src: &'s str,
     /// Everything before this byte has been read.
     pos: usize,
-    state: State,
+    state: State<'s>,
     tree: TreeBuilder<'s, S>,
     /// The first bail, kept while lol_html unwinds.
     bail: Option<Bail>,
@@ -459,7 +459,7 @@ impl<'s, S: tree::Sink<'s>> Reader<'s, S> {
             attrs,
             self_closing: el.is_self_closing(),
         };
-        let name_for_raw = tag.name.to_string();
+        let name_for_raw = tag.name.clone();
         self.tree.start_tag(tag)?;
         if let Some(kind) = self.tree.switch.take() {
             self.state = State::Raw(kind, name_for_raw);
