@@ -63,3 +63,77 @@ pub fn children_usage() -> (f64, i64) {
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     (secs(ru.ru_utime) + secs(ru.ru_stime), ru.ru_maxrss)
 }
+
+/// One page of the poll-pass benchmark: 30-80 KB, a navigation block, a
+/// listing of 40 items and filler prose (`version` changes the first item).
+pub fn page(i: usize, version: usize) -> String {
+    let size = 30_000 + (i * 7919) % 50_000;
+    let mut s = String::from(
+        "<html><head><meta charset=\"utf-8\"><title>Duyurular</title></head><body><nav>",
+    );
+    for n in 0..30 {
+        s.push_str(&format!("<a href=\"/menu/{n}\">Menü {n}</a> "));
+    }
+    s.push_str("</nav><div id=\"list\"><ul>");
+    for n in 0..40 {
+        let v = if n == 0 { version } else { 0 };
+        s.push_str(&format!(
+            "<li><a href=\"/p{i}/duyuru-{n}-{v}\">Tıbbi cihaz ve telsiz ekipmanı duyurusu {n} sürüm {v}</a><p>GTİP 8517.62 ve 9018.19 kapsamındaki ürünler için açıklama {n}.</p></li>"
+        ));
+    }
+    s.push_str("</ul></div><footer>");
+    while s.len() < size {
+        s.push_str("<p>Bu sayfadaki bilgiler bilgilendirme amaçlıdır; resmî metin Resmî Gazete'de yayımlanan metindir.</p>");
+    }
+    s.push_str("</footer></body></html>");
+    s
+}
+
+/// CPU seconds (user + system) of this process so far.
+pub fn process_cpu() -> f64 {
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: clock_gettime writes into the struct we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+}
+
+/// What a child process did: its exit, output, CPU seconds and peak RSS.
+pub struct ChildRun {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+    pub cpu: f64,
+    pub max_rss_kb: i64,
+}
+
+/// Run a command to its end and read its own resource usage (`wait4`).
+// The child is reaped by `wait4` below, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+pub fn run_child(cmd: &mut std::process::Command) -> ChildRun {
+    use std::io::Read;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the child");
+    let mut stderr = child.stderr.take().unwrap();
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let mut stdout = String::new();
+    let _ = child.stdout.take().unwrap().read_to_string(&mut stdout);
+    let mut status = 0;
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 on our own child, writing into structs we own.
+    unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut ru) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    ChildRun {
+        ok: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        stdout,
+        stderr: err.join().unwrap_or_default(),
+        cpu: secs(ru.ru_utime) + secs(ru.ru_stime),
+        max_rss_kb: ru.ru_maxrss,
+    }
+}

@@ -24,30 +24,6 @@ struct Site {
     not_modified: AtomicUsize,
 }
 
-fn page(i: usize, version: usize) -> String {
-    // 30-80 KB: a navigation block, a listing of 40 items and filler prose.
-    let size = 30_000 + (i * 7919) % 50_000;
-    let mut s = String::from(
-        "<html><head><meta charset=\"utf-8\"><title>Duyurular</title></head><body><nav>",
-    );
-    for n in 0..30 {
-        s.push_str(&format!("<a href=\"/menu/{n}\">Menü {n}</a> "));
-    }
-    s.push_str("</nav><div id=\"list\"><ul>");
-    for n in 0..40 {
-        let v = if n == 0 { version } else { 0 };
-        s.push_str(&format!(
-            "<li><a href=\"/p{i}/duyuru-{n}-{v}\">Tıbbi cihaz ve telsiz ekipmanı duyurusu {n} sürüm {v}</a><p>GTİP 8517.62 ve 9018.19 kapsamındaki ürünler için açıklama {n}.</p></li>"
-        ));
-    }
-    s.push_str("</ul></div><footer>");
-    while s.len() < size {
-        s.push_str("<p>Bu sayfadaki bilgiler bilgilendirme amaçlıdır; resmî metin Resmî Gazete'de yayımlanan metindir.</p>");
-    }
-    s.push_str("</footer></body></html>");
-    s
-}
-
 fn feed(i: usize, version: usize) -> String {
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>Feed</title><link>http://x/</link><description>d</description>");
     for n in 0..30 {
@@ -102,7 +78,10 @@ fn main() {
     {
         let mut d = site.docs.lock().unwrap();
         for i in 0..PAGES {
-            d.insert(format!("/p{i}"), (format!("\"p{i}-0\""), page(i, 0)));
+            d.insert(
+                format!("/p{i}"),
+                (format!("\"p{i}-0\""), common::page(i, 0)),
+            );
         }
         for i in 0..FEEDS {
             d.insert(format!("/f{i}"), (format!("\"f{i}-0\""), feed(i, 0)));
@@ -141,51 +120,99 @@ fn main() {
     )
     .unwrap();
 
-    let run_pass = |label: &str| {
-        let (cpu0, _) = common::children_usage();
+    let set_version = |v: usize| {
+        let mut d = site.docs.lock().unwrap();
+        for i in (0..PAGES).step_by(10) {
+            d.insert(
+                format!("/p{i}"),
+                (format!("\"p{i}-{v}\""), common::page(i, v)),
+            );
+        }
+        for i in (0..FEEDS).step_by(10) {
+            d.insert(format!("/f{i}"), (format!("\"f{i}-{v}\""), feed(i, v)));
+        }
+    };
+    // One pass: (wall, CPU, peak RSS of this child, 200s, 304s, summary).
+    let run_pass = |stream: &str| {
         let ok0 = site.ok.load(Ordering::Relaxed);
         let nm0 = site.not_modified.load(Ordering::Relaxed);
         let t = Instant::now();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"))
-            .arg("--config")
-            .arg(&cfg)
-            .arg("poll")
-            .env("REGWATCH_LOG", "warn")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = common::run_child(
+            std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"))
+                .arg("--config")
+                .arg(&cfg)
+                .arg("poll")
+                .env("REGWATCH_LOG", "warn")
+                .env("REGWATCH_PAGE_STREAM", stream),
         );
+        assert!(out.ok, "{}", out.stderr);
         let wall = t.elapsed().as_secs_f64();
-        let (cpu1, rss) = common::children_usage();
-        let summary = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .last()
-            .unwrap_or("")
-            .to_string();
-        let row = format!(
-            "| {label} | {wall:.2} s | {:.2} s | {:.1} MB | {} | {} | {summary} |",
-            cpu1 - cpu0,
-            rss as f64 / 1024.0,
+        let summary = out.stdout.lines().last().unwrap_or("").to_string();
+        (
+            wall,
+            out.cpu,
+            out.max_rss_kb as f64 / 1024.0,
             site.ok.load(Ordering::Relaxed) - ok0,
             site.not_modified.load(Ordering::Relaxed) - nm0,
-        );
-        println!("{row}");
-        row
+            summary,
+        )
     };
-    let first = run_pass("first pass (baseline)");
-    {
-        let mut d = site.docs.lock().unwrap();
-        for i in (0..PAGES).step_by(10) {
-            d.insert(format!("/p{i}"), (format!("\"p{i}-1\""), page(i, 1)));
-        }
-        for i in (0..FEEDS).step_by(10) {
-            d.insert(format!("/f{i}"), (format!("\"f{i}-1\""), feed(i, 1)));
+    // Rounds of (DOM path, stream) one after the other, each on a fresh
+    // store: the first pass fetches everything, the second after 10 % of
+    // the documents changed.
+    const ROUNDS: usize = 3;
+    let variants = [
+        ("DOM path (`REGWATCH_PAGE_STREAM=0`)", "0"),
+        ("streaming", "1"),
+    ];
+    let mut runs: Vec<Vec<[(f64, f64, f64, usize, usize, String); 2]>> = vec![vec![], vec![]];
+    for _ in 0..ROUNDS {
+        for (v, (_, flag)) in variants.iter().enumerate() {
+            for f in ["db.sqlite", "db.sqlite-wal", "db.sqlite-shm"] {
+                let _ = std::fs::remove_file(root.join(f));
+            }
+            set_version(0);
+            let first = run_pass(flag);
+            set_version(1);
+            let second = run_pass(flag);
+            println!(
+                "{}: first {:.2} CPU-s, second {:.2} CPU-s",
+                variants[v].0, first.1, second.1
+            );
+            runs[v].push([first, second]);
         }
     }
-    let second = run_pass("second pass, 10 % changed");
+    let median = |mut xs: Vec<f64>| {
+        xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        xs[xs.len() / 2]
+    };
+    let mut rows = vec![];
+    for (v, (label, _)) in variants.iter().enumerate() {
+        for (k, pass) in ["first pass", "second pass, 10 % changed"]
+            .iter()
+            .enumerate()
+        {
+            let r = &runs[v];
+            let cpus: Vec<f64> = r.iter().map(|x| x[k].1).collect();
+            let (lo, hi) = (
+                cpus.iter().cloned().fold(f64::MAX, f64::min),
+                cpus.iter().cloned().fold(0.0, f64::max),
+            );
+            let last = &r[r.len() - 1][k];
+            rows.push(format!(
+                "| {label} | {pass} | {:.2} s | **{:.2} s** ({lo:.2}–{hi:.2}) | {:.1} MB | {} | {} | {} |",
+                median(r.iter().map(|x| x[k].0).collect()),
+                median(cpus.clone()),
+                median(r.iter().map(|x| x[k].2).collect()),
+                last.3,
+                last.4,
+                last.5,
+            ));
+        }
+    }
+    for row in &rows {
+        println!("{row}");
+    }
     let total_kb: usize = site
         .docs
         .lock()
@@ -204,8 +231,9 @@ fn main() {
         / 1024.0;
     println!("store after both passes: {store_mb:.1} MB");
     let body = format!(
-        "## Poll pass (issue 2)\n\n`cargo bench --bench poll_pass` on {}; {PAGES} HTML pages of 30-80 KB and {FEEDS} feeds ({total_kb} KB in all) from a local server; the release binary `regwatch poll` as a child process (peak RSS is the child's maximum resident set over both passes so far). `per_host_interval = 0s`, `per_host_concurrency = 16` because every source is on 127.0.0.1; the shipped defaults (2 per host, 1 s apart) would make this a test of politeness, not of the program.\n\n| pass | wall | CPU | peak RSS | 200 | 304 | summary |\n|---|---|---|---|---|---|---|\n{first}\n{second}\n\nStore after both passes (database and write-ahead log): {store_mb:.1} MB.\n\nTargets: issue 2, under 0.5 CPU-seconds per pass and under 40 MB peak RSS on a 2-core machine; issue 14 (scale), at most 0.25 CPU-seconds per pass, 30 MB peak RSS and a store of 10 MB.\n",
-        common::machine()
+        "## Poll pass (issue 2)\n\n`cargo bench --bench poll_pass` on {}; {PAGES} HTML pages of 30-80 KB and {FEEDS} feeds ({total_kb} KB in all) from a local server; the release binary `regwatch poll` as a child process, {ROUNDS} rounds of (DOM path, streaming) one after the other in the same run, each round on a fresh store; medians (min–max of CPU), peak RSS of each child. `per_host_interval = 0s`, `per_host_concurrency = 16` because every source is on 127.0.0.1; the shipped defaults (2 per host, 1 s apart) would make this a test of politeness, not of the program.\n\n| page extraction | pass | wall | CPU | peak RSS | 200 | 304 | summary |\n|---|---|---|---|---|---|---|---|\n{}\n\nStore after both passes (database and write-ahead log): {store_mb:.1} MB.\n\nTargets: issue 2, under 0.5 CPU-seconds per pass and under 40 MB peak RSS on a 2-core machine; issue 14 (scale), at most 0.25 CPU-seconds per pass, 30 MB peak RSS and a store of 10 MB.\n",
+        common::machine(),
+        rows.join("\n")
     );
     common::write_section("poll_pass", &body);
 }

@@ -174,6 +174,10 @@ pub struct PageRules {
     pub item_title: Option<Css>,
     pub item_link: Option<Css>,
     pub item_text: Option<Css>,
+    /// The same selectors for the streaming extractor, when every one of
+    /// them can be matched on a start tag and its ancestors (no `:has()`,
+    /// no sibling or positional pseudo-classes): decided here, once.
+    pub stream: Option<std::sync::Arc<crate::extract::stream::Plan>>,
 }
 
 /// The JSONPath expressions of a JSON source.
@@ -238,7 +242,7 @@ impl PageRules {
                 "`item_title`/`item_link` need `item` (the selector of one item)".into(),
             ));
         }
-        Ok(PageRules {
+        let mut rules = PageRules {
             content: opt_css("content", &x.content)?,
             exclude: x
                 .exclude
@@ -263,7 +267,10 @@ impl PageRules {
                         .and_then(|s| Css::parse("item_text", s))
                 })
                 .transpose()?,
-        })
+            stream: None,
+        };
+        rules.stream = crate::extract::stream::Plan::compile(&rules).map(std::sync::Arc::new);
+        Ok(rules)
     }
 }
 

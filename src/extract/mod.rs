@@ -6,6 +6,7 @@ pub mod feed;
 pub mod json;
 pub mod page;
 pub mod pdf;
+pub mod stream;
 pub mod suggest;
 
 use crate::model::{Content, SourceKind};

@@ -8,6 +8,7 @@ use crate::rules::{Css, PageRules};
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Node, Selector};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::LazyLock;
 
 /// A selector of the extractor itself (not a user's), parsed once.
@@ -22,10 +23,10 @@ static ANCHOR: LazyLock<Selector> = LazyLock::new(|| fixed("a[href]"));
 static MAIN: LazyLock<[Selector; 4]> =
     LazyLock::new(|| ["main", "article", "#content", "body"].map(fixed));
 
-const SKIP: &[&str] = &[
+pub(crate) const SKIP: &[&str] = &[
     "script", "style", "noscript", "template", "head", "svg", "iframe",
 ];
-const BLOCK: &[&str] = &[
+pub(crate) const BLOCK: &[&str] = &[
     "p",
     "div",
     "br",
@@ -141,7 +142,43 @@ fn is_excluded(el: ElementRef<'_>, excluded: &HashSet<NodeId>) -> bool {
     excluded.contains(&el.id()) || el.ancestors().any(|a| excluded.contains(&a.id()))
 }
 
+/// Extract a page: in one streaming pass when the source's selectors allow
+/// it (`rules.stream`) and the document does not need the DOM, else on the
+/// DOM. Both give the same answer (tests/stream_equivalence.rs).
 pub fn extract(html: &str, rules: &PageRules, url: &url::Url) -> Result<Content, ExtractError> {
+    if let Some(plan) = rules.stream.as_ref().filter(|_| *STREAM_ON) {
+        match super::stream::extract(html, plan, url) {
+            Ok(answer) => {
+                STREAMED.fetch_add(1, Ordering::Relaxed);
+                return answer;
+            }
+            Err(_) => {
+                FELL_BACK.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+    extract_dom(html, rules, url)
+}
+
+/// `REGWATCH_PAGE_STREAM=0` keeps every page on the DOM path (to compare,
+/// or should the stream ever be in doubt).
+static STREAM_ON: LazyLock<bool> =
+    LazyLock::new(|| std::env::var("REGWATCH_PAGE_STREAM").map_or(true, |v| v != "0"));
+
+static STREAMED: AtomicUsize = AtomicUsize::new(0);
+static FELL_BACK: AtomicUsize = AtomicUsize::new(0);
+
+/// Pages extracted by the stream, and pages of streamable sources that
+/// went to the DOM path, since the process started.
+pub fn stream_counts() -> (usize, usize) {
+    (
+        STREAMED.load(Ordering::Relaxed),
+        FELL_BACK.load(Ordering::Relaxed),
+    )
+}
+
+/// The DOM path: html5ever's tree, scraper's selectors.
+pub fn extract_dom(html: &str, rules: &PageRules, url: &url::Url) -> Result<Content, ExtractError> {
     let doc = Html::parse_document(html);
     let base = base_url(&doc, url);
     let excluded = excluded_ids(&doc, rules);

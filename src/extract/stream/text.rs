@@ -1,0 +1,292 @@
+//! Text as html5ever's tokenizer gives it: character references decoded
+//! (its own table and rules, `tokenizer/char_ref`), CR LF and lone CR read
+//! as LF, NUL replaced where the tokenizer replaces it. lol_html passes text
+//! and attribute values through as they are written.
+
+use std::borrow::Cow;
+
+/// How NUL characters come out of the text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Nul {
+    /// Left in place (the data state: the caller makes them tokens).
+    Keep,
+    /// U+FFFD (attribute values, RCDATA, RAWTEXT, script data).
+    Replace,
+}
+
+/// Decode `raw`: character references when `refs` (data and RCDATA text,
+/// attribute values when `in_attr`), newlines, NULs.
+pub fn decode(raw: &str, refs: bool, in_attr: bool, nul: Nul) -> Cow<'_, str> {
+    let needs = raw
+        .bytes()
+        .any(|b| (refs && b == b'&') || b == b'\r' || (b == 0 && nul == Nul::Replace));
+    if !needs {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    let mut start = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\r' => {
+                out.push_str(&raw[start..i]);
+                out.push('\n');
+                i += 1;
+                if bytes.get(i) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i;
+            }
+            0 if nul == Nul::Replace => {
+                out.push_str(&raw[start..i]);
+                out.push('\u{FFFD}');
+                i += 1;
+                start = i;
+            }
+            b'&' if refs => {
+                out.push_str(&raw[start..i]);
+                let (consumed, chars) = char_ref(&raw[i + 1..], in_attr);
+                match chars {
+                    Some((a, b)) => {
+                        out.push(a);
+                        if let Some(b) = b {
+                            out.push(b);
+                        }
+                        i += 1 + consumed;
+                        start = i;
+                    }
+                    None => {
+                        out.push('&');
+                        i += 1;
+                        start = i;
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&raw[start..]);
+    Cow::Owned(out)
+}
+
+type Chars = Option<(char, Option<char>)>;
+
+/// A character reference after its `&`: how many bytes it takes and what
+/// it stands for (`None`: the `&` is literal and nothing is consumed).
+fn char_ref(s: &str, in_attr: bool) -> (usize, Chars) {
+    let b = s.as_bytes();
+    match b.first() {
+        Some(c) if c.is_ascii_alphanumeric() => named(s, in_attr),
+        Some(b'#') => numeric(s),
+        _ => (0, None),
+    }
+}
+
+fn named(s: &str, in_attr: bool) -> (usize, Chars) {
+    let map = &html5ever::data::NAMED_ENTITIES;
+    // (end of the match in s, code points)
+    let mut matched: Option<(usize, (u32, u32))> = None;
+    for (i, c) in s.char_indices() {
+        let j = i + c.len_utf8();
+        match map.get(&s[..j]) {
+            // A whole name (it may go on to a longer one) or a prefix.
+            Some(&m) => {
+                if m.0 != 0 {
+                    matched = Some((j, m));
+                }
+            }
+            None => break,
+        }
+    }
+    let Some((len, (c1, c2))) = matched else {
+        // No entity: the `&` and the name are text (a bogus name, with or
+        // without `;`, is text too).
+        return (0, None);
+    };
+    let last = s[..len].chars().next_back();
+    let next = s[len..].chars().next();
+    if in_attr && last != Some(';') && next.is_some_and(|c| c == '=' || c.is_ascii_alphanumeric()) {
+        return (0, None);
+    }
+    let a = char::from_u32(c1).unwrap_or('\u{FFFD}');
+    let b = (c2 != 0).then(|| char::from_u32(c2).unwrap_or('\u{FFFD}'));
+    (len, Some((a, b)))
+}
+
+fn numeric(s: &str) -> (usize, Chars) {
+    let b = s.as_bytes();
+    let mut i = 1; // '#'
+    let base = match b.get(1) {
+        Some(b'x' | b'X') => {
+            i += 1;
+            16
+        }
+        _ => 10,
+    };
+    let mut num: u32 = 0;
+    let mut too_big = false;
+    let mut seen = false;
+    while let Some(&c) = b.get(i) {
+        let Some(d) = (c as char).to_digit(base) else {
+            break;
+        };
+        num = num.wrapping_mul(base);
+        if num > 0x10FFFF {
+            too_big = true;
+        }
+        num = num.wrapping_add(d);
+        seen = true;
+        i += 1;
+    }
+    if !seen {
+        return (0, None);
+    }
+    if b.get(i) == Some(&b';') {
+        i += 1;
+    }
+    let c = match num {
+        n if n > 0x10FFFF || too_big => '\u{FFFD}',
+        0x00 | 0xD800..=0xDFFF => '\u{FFFD}',
+        0x80..=0x9F => html5ever::data::C1_REPLACEMENTS[(num - 0x80) as usize]
+            .unwrap_or_else(|| char::from_u32(num).unwrap_or('\u{FFFD}')),
+        n => char::from_u32(n).unwrap_or('\u{FFFD}'),
+    };
+    (i, Some((c, None)))
+}
+
+/// ASCII-lowercase a tag or attribute name, borrowing when it already is.
+pub fn lower(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+pub fn is_tag_ws(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' ')
+}
+
+/// Where the end tag starting at `at` (`</` and an ASCII letter) ends,
+/// following the tokenizer's states through whatever attributes it has,
+/// and its name; `None` at the end of input inside it (no token).
+pub fn end_tag(src: &str, at: usize) -> Option<(usize, &str)> {
+    let b = src.as_bytes();
+    let name_start = at + 2;
+    let mut i = name_start;
+    while i < b.len() && !is_tag_ws(b[i]) && b[i] != b'/' && b[i] != b'>' {
+        i += 1;
+    }
+    let name = &src[name_start..i];
+    #[derive(Clone, Copy)]
+    enum St {
+        BeforeName,
+        Name,
+        AfterName,
+        BeforeValue,
+        Dq,
+        Sq,
+        Unquoted,
+        AfterQuoted,
+        SelfClosing,
+    }
+    let mut st = St::BeforeName;
+    // The tag-name state hands over like the before-attribute-name state.
+    while i < b.len() {
+        let c = b[i];
+        match st {
+            St::BeforeName => match c {
+                _ if is_tag_ws(c) => {}
+                b'/' => st = St::SelfClosing,
+                b'>' => return Some((i + 1, name)),
+                _ => st = St::Name,
+            },
+            St::Name => match c {
+                _ if is_tag_ws(c) => st = St::AfterName,
+                b'/' => st = St::SelfClosing,
+                b'>' => return Some((i + 1, name)),
+                b'=' => st = St::BeforeValue,
+                _ => {}
+            },
+            St::AfterName => match c {
+                _ if is_tag_ws(c) => {}
+                b'/' => st = St::SelfClosing,
+                b'=' => st = St::BeforeValue,
+                b'>' => return Some((i + 1, name)),
+                _ => st = St::Name,
+            },
+            St::BeforeValue => match c {
+                _ if is_tag_ws(c) => {}
+                b'"' => st = St::Dq,
+                b'\'' => st = St::Sq,
+                b'>' => return Some((i + 1, name)),
+                _ => st = St::Unquoted,
+            },
+            St::Dq => {
+                if c == b'"' {
+                    st = St::AfterQuoted;
+                }
+            }
+            St::Sq => {
+                if c == b'\'' {
+                    st = St::AfterQuoted;
+                }
+            }
+            St::Unquoted => match c {
+                _ if is_tag_ws(c) => st = St::BeforeName,
+                b'>' => return Some((i + 1, name)),
+                _ => {}
+            },
+            St::AfterQuoted => match c {
+                _ if is_tag_ws(c) => st = St::BeforeName,
+                b'/' => st = St::SelfClosing,
+                b'>' => return Some((i + 1, name)),
+                _ => {
+                    st = St::BeforeName;
+                    continue;
+                }
+            },
+            St::SelfClosing => match c {
+                b'>' => return Some((i + 1, name)),
+                _ => {
+                    st = St::BeforeName;
+                    continue;
+                }
+            },
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_decode_as_html5ever_does() {
+        let d = |s| decode(s, true, false, Nul::Keep).into_owned();
+        assert_eq!(d("a &amp; b"), "a & b");
+        assert_eq!(d("&notit; &notin;"), "¬it; ∉");
+        assert_eq!(
+            d("&#x41;&#66&#0;&#x80;&#xD800;&#1114112;"),
+            "AB\u{FFFD}€\u{FFFD}\u{FFFD}"
+        );
+        assert_eq!(d("&#; &#x; &bogus; & &"), "&#; &#x; &bogus; & &");
+        assert_eq!(d("a\r\nb\rc"), "a\nb\nc");
+        let a = |s| decode(s, true, true, Nul::Replace).into_owned();
+        assert_eq!(a("?a=1&amp;b=2&copy=3&copy;"), "?a=1&b=2&copy=3©");
+        assert_eq!(a("x\0y"), "x\u{FFFD}y");
+    }
+
+    #[test]
+    fn end_tags_end_where_the_tokenizer_ends_them() {
+        let s = "</div class=\"a>b\" x=y/>rest";
+        let (end, name) = end_tag(s, 0).unwrap();
+        assert_eq!(name, "div");
+        assert_eq!(&s[end..], "rest");
+        assert_eq!(end_tag("</p >x", 0), Some((5, "p")));
+        assert_eq!(end_tag("</p", 0), None);
+    }
+}
