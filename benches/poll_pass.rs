@@ -165,7 +165,8 @@ fn main() {
         ("DOM path (`REGWATCH_PAGE_STREAM=0`)", "0"),
         ("streaming", "1"),
     ];
-    let mut runs: Vec<Vec<[(f64, f64, f64, usize, usize, String); 2]>> = vec![vec![], vec![]];
+    type Pass = (f64, f64, f64, usize, usize, String);
+    let mut runs: Vec<Vec<[Pass; 2]>> = vec![vec![], vec![]];
     for _ in 0..ROUNDS {
         for (v, (_, flag)) in variants.iter().enumerate() {
             for f in ["db.sqlite", "db.sqlite-wal", "db.sqlite-shm"] {
