@@ -963,6 +963,13 @@ static APPLIES_WORD: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// A sentence giving the date goods entered from then on are subject to a
+/// measure.
+static GOODS_ENTERED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:entered|withdrawn from warehouse|imported)\b[^.;]{0,120}\bon or after\b")
+        .unwrap()
+});
+
 static YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:19|20)\d{2}\b").unwrap());
 
 /// Order the dates, drop repeats, and pick the effective date (the applies
@@ -1002,7 +1009,19 @@ fn choose(mut cands: Vec<Cand>, title: &str) -> DateRead {
         }
         of.first().copied()
     };
-    let effective = pick("applies").or_else(|| pick("in_force"));
+    // the date from which goods entered are subject to the rule ("effective
+    // with respect to goods entered for consumption ... on or after") is
+    // the rule's for goods, before any other date it applies from
+    let for_goods: Vec<NaiveDate> = facts
+        .iter()
+        .filter(|f| f.kind == "applies" && GOODS_ENTERED.is_match(&f.evidence))
+        .map(|f| f.date)
+        .collect();
+    let effective = match for_goods.as_slice() {
+        [one] => Some(*one),
+        _ => pick("applies"),
+    }
+    .or_else(|| pick("in_force"));
     let deadline = pick("comment_deadline").or_else(|| pick("transition_end"));
     DateRead {
         facts,

@@ -645,6 +645,16 @@ fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
     }
 }
 
+/// What follows a chapter of an act rather than of the nomenclature: "(its
+/// title) de la NOM ...", "of this Regulation", "del Reglamento", "của Luật",
+/// "bu Yönetmeliğin".
+static LEGAL_CHAPTER_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:\([^)]{0,80}\)\s*)?(?:,\s*)?(?:(?:de|en)\s+(?:la|el|esta|este|dicha|dicho|las|los)\s+(?:nom\b|norma|ley|reglamento|acuerdo|decreto|anexo|disposici[oó]n|resoluci[oó]n|lineamientos)|del\s+(?:reglamento|acuerdo|decreto|anexo|presente|c[oó]digo)|of\s+(?:the|this|that)\s+(?:act|regulation|directive|decree|standard|law|convention|agreement|annex|code|order|proclamation|rules)\b|(?:c[uủ]a|t[aạ]i)\s+(?:lu[aậ]t|ngh[iị] [dđ][iị]nh|th[oô]ng t[uư]|quy chu[aẩ]n|quy[eế]t [dđ][iị]nh)|(?:bu|i[sş]bu|anılan)\s+(?:y[oö]netmeli|kanun|tebli[gğ]|karar))",
+    )
+    .unwrap()
+});
+
 /// The chapters of a list or range as written ("84 to 87", "84 y 85",
 /// "84-85"). Ranges wider than 20 chapters ("chapters 1-97", the whole
 /// nomenclature) name no chapter in particular and give none.
@@ -713,6 +723,12 @@ fn chapter_hits(text: &str, hits: &mut Vec<HsHit>) {
             || tail.starts_with(|c: char| c.is_alphanumeric())
             || tail.starts_with('.') && tail[1..].starts_with(|c: char| c.is_ascii_digit())
         {
+            continue;
+        }
+        // a chapter of an act or a standard ("Capítulo 6 (Información
+        // comercial) de la NOM-139-SCFI-2012", "Chapter 3 of this
+        // Regulation", "Chương 2 của Luật") is no goods chapter
+        if LEGAL_CHAPTER_TAIL.is_match(tail) {
             continue;
         }
         push(
