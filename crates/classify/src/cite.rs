@@ -43,7 +43,17 @@ static CITATIONS: LazyLock<Vec<(&'static [&'static str], Regex)>> = LazyLock::ne
         // CBP messages, dockets, FCC and USTR numbers
         (
             &["csms"],
-            r"(?i)(?:^|[^\p{L}\p{N}_])CSMS\s*(?:#|No\.?|message)?\s*\d+",
+            r"(?i)(?:^|[^\p{L}\p{N}_])CSMS\s*(?:#|No\.?|message)?\s*\d+(?:\s*(?:,|and)\s*\d[\d-]*)*",
+        ),
+        // lists of message numbers: "Related messages: 51597300, 51515097, ..."
+        (
+            &["message"],
+            r"(?i)(?:^|[^\p{L}\p{N}_])messages?\s*(?:#|No\.?|Nos\.?)?\s*:?\s*\d[\d-]*(?:\s*(?:,|and)\s*\d[\d-]*)*",
+        ),
+        // EU registry references: "Ares(2025)216290", "C(2023) 1234", "COM(2022) 142"
+        (
+            &["("],
+            r"(?:^|[^\p{L}\p{N}_])(?:Ares|C|COM|SWD|SEC|JOIN|PE)\s*\(\d{4}\)\s*\d+",
         ),
         (
             &["docket", "dkt"],

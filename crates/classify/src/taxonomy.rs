@@ -1020,7 +1020,8 @@ impl Taxonomy {
                     // Chapters 03, 05, ... 84, 85, 86 ... classifications")
                     // is a catalogue of the tariff, not the goods of the
                     // rule: weak evidence, never enough on its own
-                    let strong = k == HsKind::Strong && (d.len() > 2 || many_chapters <= CHAPTER_LIST);
+                    let strong =
+                        k == HsKind::Strong && (d.len() > 2 || many_chapters <= CHAPTER_LIST);
                     ev.push((ci, strong, shown.clone(), *role));
                 }
             }
