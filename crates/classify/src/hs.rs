@@ -48,7 +48,9 @@ static CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
-/// Tokens that make the following number a document, standard or law number.
+/// Tokens that make the following number a document, standard or law number
+/// (on the same line: a title ending in "Tebliğ" or "Regulation" says
+/// nothing of the number that opens the text under it).
 static HARD_REJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?:[#№=]|(?:^|[^\w])(?:(?:document|status|procedure|additional procedure|reason|authori[sz]ation|country|currency|postal|zip|area|activity|message|error|response|return|security|ticket|reference|tracking|promo|discount|access|verification) codes?|bond|invoice|account|order|serial|lot|batch|container|awb|b/l|bl|fatura|hesap|tai khoan|cuenta|factura|pedimento|entry|id|ids|uuid|guid|ref|referans|ticket|token|session|build|version|cfr|form|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|yuzde|\$|€|£|₺))\s*[:.]?\s*$",
@@ -505,7 +507,10 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
             let before = window_before(text, start, 40);
             let cue_after = CUE_AFTER.is_match(&window_after(text, end, 20));
             let cue = CUE_BEFORE.is_match(&before) || cue_after;
-            if HARD_REJECT.is_match(&before) {
+            // on the number's own line: a title ending in "Tebliğ" says
+            // nothing of the code that opens the text under it
+            let line = text[..start].rfind('\n').map_or(0, |p| p + 1);
+            if HARD_REJECT.is_match(&window_before(&text[line..], start - line, 40)) {
                 continue;
             }
             if SOFT_REJECT.is_match(&before) && !cue {

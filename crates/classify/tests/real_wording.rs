@@ -881,3 +881,26 @@ fn message_lists_and_registry_references_are_not_codes() {
     );
     assert_eq!(c.hs_codes, vec!["8517.62.00"]);
 }
+
+#[test]
+fn a_title_ending_in_an_act_word_does_not_swallow_the_texts_first_code() {
+    for (title, text, lang) in [
+        (
+            "İthalatta Gözetim Uygulamasına İlişkin Tebliğ",
+            "8528.42 ila 8528.59 alt pozisyonlarındaki monitörlere ilave gümrük vergisi uygulanır.",
+            "tr",
+        ),
+        (
+            "Commission Implementing Regulation",
+            "8528.42 to 8528.59: monitors are subject to an additional duty.",
+            "en",
+        ),
+    ] {
+        let c = read(title, text, lang, None);
+        assert_eq!(c.hs_codes, vec!["8528.42", "8528.59"], "{title}");
+        assert_eq!(c.hs_ranges.len(), 1, "{title}");
+    }
+    // on the same line the word still makes the number a document number
+    let c = read("", "Tebliğ: 2020.4 sayılı karar", "tr", None);
+    assert!(c.hs_codes.is_empty(), "{:?}", c.hs_codes);
+}
