@@ -194,6 +194,7 @@ fn diff_text(a: &str, b: &str, source_name: &str, canon: &Canon) -> Vec<NewChang
         excerpt: crate::util::truncate(if added.is_empty() { &d } else { &added }, EXCERPT_CHARS),
         diff: d,
         text: added,
+        published: None,
     }]
 }
 
@@ -338,6 +339,7 @@ fn added(it: &Item) -> NewChange {
         excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
         diff: unified("", &item_body(it)),
         text: it.text.clone(),
+        published: it.published,
     }
 }
 
@@ -355,6 +357,7 @@ fn modified(prev: &Item, it: &Item) -> NewChange {
         ),
         diff: d,
         text: it.text.clone(),
+        published: it.published,
     }
 }
 
@@ -367,6 +370,7 @@ fn removed(it: &Item) -> NewChange {
         excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
         diff: unified(&item_body(it), ""),
         text: String::new(),
+        published: it.published,
     }
 }
 
@@ -380,6 +384,7 @@ mod tests {
             title: t.into(),
             link: Some(format!("https://a/{k}")),
             text: x.into(),
+            published: None,
         }
     }
 
@@ -442,6 +447,7 @@ mod tests {
                         title: t(i),
                         link: Some(link(i)),
                         text: format!("Karar {i} metni"),
+                        published: None,
                     })
                     .collect(),
             )

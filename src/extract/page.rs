@@ -234,6 +234,7 @@ pub fn extract(html: &str, rules: &PageRules, url: &url::Url) -> Result<Content,
                 title,
                 link,
                 text,
+                published: None,
             });
         }
     }

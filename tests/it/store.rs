@@ -150,6 +150,7 @@ fn content(keys: &[&str]) -> Content {
                 title: format!("Item {k}"),
                 link: Some(format!("https://example.invalid/{k}")),
                 text: format!("text of {k}"),
+                published: None,
             })
             .collect(),
     }
@@ -164,6 +165,7 @@ fn new_change(key: &str, title: &str, text: &str) -> NewChange {
         excerpt: format!("excerpt {title}"),
         diff: format!("+ {title}"),
         text: text.into(),
+        published: None,
     }
 }
 
