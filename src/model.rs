@@ -331,8 +331,10 @@ pub struct Item {
     pub text: String,
     /// The date the source gives the item (a feed entry's published or
     /// updated date): the anchor of the dates its text counts from
-    /// publication. Not part of what the item says: it is not diffed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// publication. Not part of what the item says: neither stored in the
+    /// snapshot nor hashed, so a feed that only re-dates an entry has not
+    /// changed.
+    #[serde(skip)]
     pub published: Option<NaiveDate>,
 }
 
