@@ -1,6 +1,7 @@
 //! One test per class of error found on real notices, each on real wording:
 //! passages quoted from the real development notices (their ids, dNN, refer
-//! to /work/shared/data/notices-real-dev.jsonl) or, where those have none,
+//! to the shared development set notices-real-dev.jsonl), to the real notice
+//! files of tests/data (en-N, tr-N, vi-N, es-N) or, where those have none,
 //! the wording quoted in issue 22.
 
 use chrono::NaiveDate;
