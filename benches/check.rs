@@ -69,6 +69,7 @@ async fn run() {
                     excerpt: "Conformity assessment and registration requirements change.".into(),
                     diff: "+Conformity assessment and registration requirements change.".into(),
                     text: "Conformity assessment and registration requirements change.".into(),
+                    published: None,
                 },
                 tags: Tags {
                     categories: vec![cat.into()],

@@ -195,6 +195,7 @@ fn diff_text(a: &str, b: &str, source_name: &str, canon: &Canon) -> Vec<NewChang
         excerpt: crate::util::truncate(if added.is_empty() { &d } else { &added }, EXCERPT_CHARS),
         diff: d,
         text: added,
+        published: None,
     }]
 }
 
@@ -339,6 +340,7 @@ fn added(it: &Item) -> NewChange {
         excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
         diff: unified("", &item_body(it)),
         text: it.text.clone(),
+        published: it.published,
     }
 }
 
@@ -356,6 +358,7 @@ fn modified(prev: &Item, it: &Item) -> NewChange {
         ),
         diff: d,
         text: it.text.clone(),
+        published: it.published,
     }
 }
 
@@ -368,6 +371,7 @@ fn removed(it: &Item) -> NewChange {
         excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
         diff: unified(&item_body(it), ""),
         text: String::new(),
+        published: it.published,
     }
 }
 
@@ -381,6 +385,7 @@ mod tests {
             title: t.into(),
             link: Some(format!("https://a/{k}")),
             text: x.into(),
+            published: None,
         }
     }
 
@@ -443,6 +448,7 @@ mod tests {
                         title: t(i),
                         link: Some(link(i)),
                         text: format!("Karar {i} metni"),
+                        published: None,
                     })
                     .collect(),
             )

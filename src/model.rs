@@ -329,6 +329,13 @@ pub struct Item {
     pub link: Option<String>,
     #[serde(default)]
     pub text: String,
+    /// The date the source gives the item (a feed entry's published or
+    /// updated date): the anchor of the dates its text counts from
+    /// publication. Not part of what the item says: neither stored in the
+    /// snapshot nor hashed, so a feed that only re-dates an entry has not
+    /// changed.
+    #[serde(skip)]
+    pub published: Option<NaiveDate>,
 }
 
 /// What a source said at one poll, after extraction and normalization.
@@ -379,6 +386,10 @@ pub struct NewChange {
     pub diff: String,
     /// The text the tagger reads (title excluded).
     pub text: String,
+    /// The date the source gives the item, or a field report's date: the
+    /// tagger counts "in force on publication" and "30 days after
+    /// publication" from it when the text states no date of its own.
+    pub published: Option<NaiveDate>,
 }
 
 /// How strongly a change affects a case, strongest first (DESIGN.md, "Match strength").
@@ -518,6 +529,23 @@ pub struct Change {
     /// The origins an origin-specific measure names ("originating in China").
     #[serde(default)]
     pub origins: Vec<String>,
+    /// Origins the measure exempts ("excepto las originarias de Canadá"):
+    /// it covers every other origin and never these.
+    #[serde(default)]
+    pub exempt_origins: Vec<String>,
+    /// Ranges of codes by their two ends (`["8528.42", "8528.59"]`): the
+    /// codes inside match, not only the ends.
+    #[serde(default)]
+    pub hs_ranges: Vec<(String, String)>,
+    /// What kind of measure it is (`tariff`, `trade_defence`, `goods_rule`,
+    /// `ukca`), for territory.
+    #[serde(default)]
+    pub measures: Vec<String>,
+    /// Every date of the text: `{kind, date, evidence}`, the kind one of
+    /// `applies`, `in_force`, `comment_deadline`, `transition_end`, the
+    /// evidence the sentence it came from.
+    #[serde(default)]
+    pub dates: Vec<regwatch_classify::DateFact>,
     /// Computed when the change is read (from its dates, its case matches
     /// and today), never stored: see `services::urgency`.
     #[serde(default)]
@@ -569,7 +597,10 @@ impl Change {
             chapters: self.chapters.clone(),
             member: self.member.clone(),
             origins: self.origins.clone(),
-            ..Default::default()
+            exempt_origins: self.exempt_origins.clone(),
+            hs_ranges: self.hs_ranges.clone(),
+            measures: self.measures.clone(),
+            dates: self.dates.clone(),
         }
     }
 }
@@ -635,8 +666,10 @@ pub struct SourceHealth {
     pub rate_limited_until: Option<DateTime<Utc>>,
 }
 
-/// Tags of a change, from the classifier.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Tags of a change, from the classifier. Stored whole with the change (as
+/// JSON, `changes.tags`); a field missing from a stored set is empty.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Tags {
     pub categories: Vec<String>,
     pub hs_codes: Vec<String>,

@@ -8,11 +8,12 @@ use crate::classify::Tagger;
 use serde_json::Value;
 use std::path::Path;
 
-const COLUMNS: [&str; 5] = [
+const COLUMNS: [&str; 6] = [
     "categories",
     "hs_codes",
     "effective_date",
     "deadline",
+    "dates",
     "evidence",
 ];
 
@@ -28,10 +29,11 @@ pub fn classify(
     let Some(t) = text else {
         return classify_stdin(&tagger, lang, asked);
     };
-    let mut v = tags(&tagger, "", t, lang);
+    let mut v = tags(&tagger, "", t, lang, None);
     match asked {
         Some(f @ (Format::Table | Format::Csv)) => {
             evidence_cell(&mut v);
+            dates_cell(&mut v);
             print_rows(&[v], &COLUMNS, f)?;
         }
         _ => print_json_line(&v),
@@ -48,18 +50,47 @@ fn tagger(config: Option<&Path>) -> Result<Tagger, Failure> {
     }
 }
 
-/// One text's tags with their evidence and dates.
-fn tags(tagger: &Tagger, title: &str, text: &str, lang: Option<&str>) -> Value {
+/// One text's tags with their evidence and dates (each with its kind and
+/// the sentence it came from); `published` anchors what the text counts
+/// from publication.
+fn tags(
+    tagger: &Tagger,
+    title: &str,
+    text: &str,
+    lang: Option<&str>,
+    published: Option<chrono::NaiveDate>,
+) -> Value {
     let c = tagger.taxonomy.classify(&regwatch_classify::Input {
         title,
         text,
         lang,
         hints: &[],
-        ..Default::default()
+        published,
     });
     serde_json::json!({"categories": c.categories, "hs_codes": c.hs_codes, "evidence": c.evidence,
-        "effective_date": c.effective_date, "deadline": c.deadline,
-        "excluded_hs_codes": c.excluded_hs_codes, "chapters": c.chapters})
+        "effective_date": c.effective_date, "deadline": c.deadline, "dates": c.dates,
+        "excluded_hs_codes": c.excluded_hs_codes, "chapters": c.chapters,
+        "hs_ranges": c.hs_ranges, "origins": c.origins, "exempt_origins": c.exempt_origins,
+        "measures": c.measures})
+}
+
+/// The dates as one `{kind} {date}: {sentence}` per date, for a table or
+/// CSV cell.
+fn dates_cell(v: &mut Value) {
+    let d: Vec<String> = v["dates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            format!(
+                "{} {}: {}",
+                d["kind"].as_str().unwrap_or(""),
+                d["date"].as_str().unwrap_or(""),
+                d["evidence"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    v["dates"] = serde_json::json!(d);
 }
 
 /// The evidence as one `{category} via {via}: {match}` per tag, for a table
@@ -92,6 +123,20 @@ struct In {
     summary: String,
     #[serde(default)]
     lang: Option<String>,
+    /// The publication date (YYYY-MM-DD), `date` as the notice files name
+    /// it: relative dates count from it.
+    #[serde(default, alias = "date")]
+    published: Option<String>,
+}
+
+/// A line's publication date: none, or YYYY-MM-DD.
+fn published(raw: Option<&str>) -> Result<Option<chrono::NaiveDate>, String> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| format!("\"published\": {s:?} is not a date: write it as 2026-03-01")),
+    }
 }
 
 /// Each JSON line of stdin, answered line by line (a bad line with an
@@ -111,12 +156,18 @@ fn classify_stdin(
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<In>(&line) {
-            Ok(x) => {
+        let parsed = serde_json::from_str::<In>(&line)
+            .map_err(|e| {
+                format!("not a JSON object {{\"title\",\"text\",\"lang\",\"published\"}}: {e}")
+            })
+            .and_then(|x| published(x.published.as_deref()).map(|p| (x, p)));
+        match parsed {
+            Ok((x, day)) => {
                 let body = if x.text.is_empty() { x.summary } else { x.text };
-                let mut v = tags(tagger, &x.title, &body, x.lang.as_deref().or(lang));
+                let mut v = tags(tagger, &x.title, &body, x.lang.as_deref().or(lang), day);
                 if table {
                     evidence_cell(&mut v);
+                    dates_cell(&mut v);
                     rows.push(v);
                 } else {
                     out.write(&v);
@@ -124,12 +175,9 @@ fn classify_stdin(
             }
             Err(e) => {
                 bad += 1;
-                eprintln!(
-                    "stdin line {}: not a JSON object {{\"title\",\"text\",\"lang\"}}: {e}",
-                    i + 1
-                );
+                eprintln!("stdin line {}: {e}", i + 1);
                 if !table {
-                    out.write(&serde_json::json!({"error": e.to_string()}));
+                    out.write(&serde_json::json!({"error": e}));
                 }
             }
         }

@@ -77,11 +77,15 @@ pub fn extract(body: &[u8], url: &url::Url) -> Result<Content, ExtractError> {
         let guid = (e.id != NO_ID && !e.id.trim().is_empty()).then_some(e.id.as_str());
         let key = item_key(guid, link.as_deref(), &title, &text);
         let text = strip_title(&text, &title);
+        // the entry's own date, as the anchor of dates counted from
+        // publication (not a date the text states)
+        let published = e.published.or(e.updated).map(|d| d.date_naive());
         items.push(Item {
             key,
             title,
             link,
             text,
+            published,
         });
     }
     Ok(Content::Items { items })

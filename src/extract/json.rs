@@ -176,6 +176,7 @@ fn record_item(rec: &Value, rules: &JsonRules, url: &url::Url) -> Item {
         title,
         link,
         text,
+        published: None,
     }
 }
 

@@ -275,6 +275,7 @@ fn read_item(
         title,
         link,
         text,
+        published: None,
     })
 }
 

@@ -372,6 +372,10 @@ pub(crate) mod tests {
             story_id: 0,
             also_reported_by: vec![],
             origins: vec![],
+            exempt_origins: vec![],
+            hs_ranges: vec![],
+            measures: vec![],
+            dates: vec![],
             cases: vec![CaseMatch {
                 id: "CASE-7".into(),
                 link: Some("https://cases/7".into()),

@@ -34,11 +34,14 @@ pub(super) async fn build_records(
                 follow_into(app, source, &link, &mut c).await;
             }
         }
-        let tags = app.tagger.tag(
+        // a feed item's published date anchors the dates its text counts
+        // from publication ("yayımı tarihinde", "30 días hábiles siguientes")
+        let tags = app.tagger.tag_published(
             &c.title,
             &c.text,
             Some(&source.def.language),
             &source.def.categories,
+            c.published,
         );
         let cases = crate::matching::match_change(
             source.def.jurisdiction.as_str(),

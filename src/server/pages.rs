@@ -317,6 +317,7 @@ pub async fn change(
         who => session.as_ref().map(|s| format!("{} ({})", s.name, s.role.as_str())),
         c => row(&c),
         deadline => c.deadline.map(|d| d.to_string()),
+        dates => c.dates.iter().map(|d| context! { kind => d.kind, label => date_label(&d.kind), date => d.date.to_string(), evidence => d.evidence }).collect::<Vec<_>>(),
         text => text,
         text_cut => text_cut,
         words => services::evidence::word_diff(&c.diff),
@@ -335,6 +336,17 @@ pub async fn change(
         no_store(r)
     } else {
         r
+    }
+}
+
+/// A date's kind as an officer reads it.
+fn date_label(kind: &str) -> &str {
+    match kind {
+        "applies" => "applies from",
+        "in_force" => "in force from",
+        "comment_deadline" => "comments due by",
+        "transition_end" => "transition ends",
+        other => other,
     }
 }
 

@@ -113,7 +113,11 @@ pub async fn add(app: &App, r: &FieldReport) -> Result<i64, ServiceError> {
         .map(str::trim)
         .filter(|a| !a.is_empty())
         .unwrap_or("unknown");
-    let mut tags = app.tagger.tag(&r.title, &r.text, None, &r.categories);
+    // the report's day anchors what it counts from publication
+    let reported = app.now().date_naive();
+    let mut tags = app
+        .tagger
+        .tag_published(&r.title, &r.text, None, &r.categories, Some(reported));
     for h in &r.hs {
         let n = HsCode::parse(h).map_err(ServiceError::Invalid)?;
         let n = n.as_str().to_string();
@@ -148,6 +152,7 @@ pub async fn add(app: &App, r: &FieldReport) -> Result<i64, ServiceError> {
         excerpt: crate::util::truncate(&text, 600),
         diff: crate::diff::unified("", &text),
         text,
+        published: Some(reported),
     };
     let open = app.store.open_cases().await?;
     let cases = crate::matching::match_change(dest.as_str(), &tags, &new.title, &new.text, &open);

@@ -135,7 +135,7 @@ impl ChangeFilter {
             text: String::from(
                 "SELECT c.id, c.source_id, c.jurisdiction, c.detected_at, c.kind, c.title, c.link, c.excerpt,
                     c.diff, c.categories, c.hs_codes, c.evidence, c.effective_date, c.author,
-                    c.deadline, c.excluded_hs_codes, c.chapters, c.member, c.origins, c.story_id
+                    c.deadline, c.excluded_hs_codes, c.chapters, c.member, c.origins, c.story_id, c.tags
              FROM changes c WHERE 1=1",
             ),
             binds: vec![],
@@ -245,6 +245,8 @@ fn row_to_change(r: sqlx::any::AnyRow) -> anyhow::Result<Change> {
     };
     let json = |i: usize| r.get::<String, _>(i);
     let kind: String = r.get(4);
+    let id: i64 = r.get(0);
+    let tags = stored_tags(id, r.get::<Option<String>, _>(20).as_deref());
     Ok(Change {
         id: r.get(0),
         source: r.get(1),
@@ -270,9 +272,26 @@ fn row_to_change(r: sqlx::any::AnyRow) -> anyhow::Result<Change> {
         story_id: r.get::<Option<i64>, _>(19).unwrap_or(r.get(0)),
         also_reported_by: vec![],
         origins: serde_json::from_str(&json(18))?,
+        exempt_origins: tags.exempt_origins,
+        hs_ranges: tags.hs_ranges,
+        measures: tags.measures,
+        dates: tags.dates,
         cases: vec![],
         url: String::new(),
     })
+}
+
+/// The whole tag set stored with a change. A change recorded before the
+/// set was stored (NULL) has only its columns; a set that cannot be read is
+/// logged and left out, and the change loads with its columns.
+fn stored_tags(id: i64, raw: Option<&str>) -> Tags {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Tags::default(),
+        Some(s) => serde_json::from_str(s).unwrap_or_else(|e| {
+            tracing::warn!(change = id, error = %e, "stored tags unreadable: the change loads without its dates, ranges and exempt origins");
+            Tags::default()
+        }),
+    }
 }
 
 /// Record one change: its row, its categories and HS codes for search,
@@ -306,8 +325,8 @@ async fn insert_row(
     Ok(sqlx::query_scalar(
         "INSERT INTO changes (source_id, jurisdiction, detected_at, kind, item_key, title, link, excerpt, diff,
              body, categories, hs_codes, evidence, effective_date, author, snapshot_id,
-             deadline, excluded_hs_codes, chapters, member, origins)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+             deadline, excluded_hs_codes, chapters, member, origins, tags)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
          RETURNING id",
     )
     .bind(from.source_id)
@@ -331,6 +350,7 @@ async fn insert_row(
     .bind(serde_json::to_string(&rec.tags.chapters)?)
     .bind(&rec.tags.member)
     .bind(serde_json::to_string(&rec.tags.origins)?)
+    .bind(serde_json::to_string(&rec.tags)?)
     .fetch_one(&mut **tx)
     .await?)
 }

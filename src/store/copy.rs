@@ -106,6 +106,7 @@ const TABLES: &[Table] = &[
             ("member", Text),
             ("origins", Text),
             ("story_id", Int),
+            ("tags", Text),
         ],
         order_by: "id",
         serial: true,

@@ -254,6 +254,7 @@ async fn backmatching_covers_only_the_last_90_days() {
             excerpt: "Older text".into(),
             diff: String::new(),
             text: "Older text".into(),
+            published: None,
         },
         tags: regwatch::store::Tags {
             categories: vec!["medical".into()],

@@ -25,6 +25,7 @@ mod sources_edit;
 mod store;
 mod story;
 mod suggest;
+mod tags;
 mod ux;
 mod web_sessions;
 

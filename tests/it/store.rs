@@ -150,6 +150,7 @@ fn content(keys: &[&str]) -> Content {
                 title: format!("Item {k}"),
                 link: Some(format!("https://example.invalid/{k}")),
                 text: format!("text of {k}"),
+                published: None,
             })
             .collect(),
     }
@@ -164,6 +165,7 @@ fn new_change(key: &str, title: &str, text: &str) -> NewChange {
         excerpt: format!("excerpt {title}"),
         diff: format!("+ {title}"),
         text: text.into(),
+        published: None,
     }
 }
 
@@ -189,6 +191,15 @@ fn record(
                 })
                 .collect(),
             effective_date: chrono::NaiveDate::from_ymd_opt(2026, 4, 1),
+            // the whole tag set is stored and copied (migration 0008)
+            dates: vec![regwatch_classify::DateFact {
+                kind: "applies".into(),
+                date: chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+                evidence: "Bu Tebliğ 1/4/2026 tarihinde yürürlüğe girer.".into(),
+            }],
+            hs_ranges: vec![("8528.42".into(), "8528.59".into())],
+            exempt_origins: vec!["MX".into()],
+            measures: vec!["tariff".into()],
             ..Default::default()
         },
         cases: cases
@@ -1374,6 +1385,11 @@ async fn copy_preserves_everything(db: &TestDb) {
         target.changes(&f).await.unwrap(),
         src.changes(&f).await.unwrap()
     );
+    // ... with the whole tag set each was recorded with
+    let copied = target.changes(&f).await.unwrap();
+    assert!(copied
+        .iter()
+        .all(|c| c.dates.len() == 1 && c.exempt_origins == ["MX"] && c.hs_ranges.len() == 1));
     assert_eq!(target.health().await.unwrap(), src.health().await.unwrap());
     let (sd, td) = (
         src.deliveries().await.unwrap(),

@@ -43,7 +43,17 @@ static CITATIONS: LazyLock<Vec<(&'static [&'static str], Regex)>> = LazyLock::ne
         // CBP messages, dockets, FCC and USTR numbers
         (
             &["csms"],
-            r"(?i)(?:^|[^\p{L}\p{N}_])CSMS\s*(?:#|No\.?|message)?\s*\d+",
+            r"(?i)(?:^|[^\p{L}\p{N}_])CSMS\s*(?:#|No\.?|message)?\s*\d+(?:\s*(?:,|and)\s*\d[\d-]*)*",
+        ),
+        // lists of message numbers: "Related messages: 51597300, 51515097, ..."
+        (
+            &["message"],
+            r"(?i)(?:^|[^\p{L}\p{N}_])messages?\s*(?:#|No\.?|Nos\.?)?\s*:?\s*\d[\d-]*(?:\s*(?:,|and)\s*\d[\d-]*)*",
+        ),
+        // EU registry references: "Ares(2025)216290", "C(2023) 1234", "COM(2022) 142"
+        (
+            &["("],
+            r"(?:^|[^\p{L}\p{N}_])(?:Ares|C|COM|SWD|SEC|JOIN|PE)\s*\(\d{4}\)\s*\d+",
         ),
         (
             &["docket", "dkt"],
@@ -166,18 +176,28 @@ static CITATIONS: LazyLock<Vec<(&'static [&'static str], Regex)>> = LazyLock::ne
         .collect()
 });
 
-/// Byte spans of the citations in an NFC text.
+/// Byte spans of the citations in an NFC text. A citation stays on its
+/// line: a title ending in "Implementing Regulation" or "Tebliğ" cites
+/// nothing with the code that opens the text under it.
 pub(crate) fn citation_spans(text: &str) -> Vec<(usize, usize)> {
     if !text.bytes().any(|b| b.is_ascii_digit()) {
         return Vec::new();
     }
     let lower = text.to_lowercase();
+    let shapes: Vec<&Regex> = CITATIONS
+        .iter()
+        .filter(|(needles, _)| needles.is_empty() || needles.iter().any(|n| lower.contains(n)))
+        .map(|(_, re)| re)
+        .collect();
     let mut out: Vec<(usize, usize)> = Vec::new();
-    for (needles, re) in CITATIONS.iter() {
-        if !needles.is_empty() && !needles.iter().any(|n| lower.contains(n)) {
-            continue;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.bytes().any(|b| b.is_ascii_digit()) {
+            for re in &shapes {
+                out.extend(re.find_iter(line).map(|m| (at + m.start(), at + m.end())));
+            }
         }
-        out.extend(re.find_iter(text).map(|m| (m.start(), m.end())));
+        at += line.len();
     }
     out
 }
@@ -222,6 +242,7 @@ mod tests {
             ("IR 2030 - UK Interface", "2030"),
             ("Executive Order 14257 of", "14257"),
             ("Mục 2 Chương II, Điều 91", "II"),
+            ("a\nthe Regulation 5 of these", "5"),
         ] {
             assert!(covered(t, n), "{n} in {t:?}: {:?}", citation_spans(t));
         }
@@ -236,6 +257,7 @@ mod tests {
             ("thuộc nhóm 85.17, phân nhóm 8517.62", "8517.62"),
             ("Chapter 85 of the tariff", "85"),
             ("partidas 2915 a la 2941", "2941"),
+            ("Implementing Regulation\n8528.42 to 8528.59", "8528.42"),
         ] {
             assert!(!covered(t, n), "{n} in {t:?}: {:?}", citation_spans(t));
         }

@@ -294,6 +294,15 @@ impl Reading {
                 }
                 Reach::Prev => (self.extend_prev(ch, m0, cs, k), m1),
             };
+            // a marker whose reach ends at a colon introduces a list ("shall
+            // not apply to: (a) ...; (b) ..."): the list, to the sentence's
+            // end, has the same role
+            let b = if b >= ce.min(ch.len()) && ce > 0 && ch.get(ce - 1) == Some(&':') {
+                let (_, se) = self.sentence_of(ce - 1);
+                se.max(b)
+            } else {
+                b
+            };
             if a >= b {
                 continue;
             }

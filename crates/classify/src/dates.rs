@@ -331,16 +331,16 @@ static RELATIVE: LazyLock<Vec<Relative>> = LazyLock::new(|| {
         // Turkish: "yayımı tarihinden altı ay sonra", "yayımından 30 gün sonra", "... 30 gün içinde"
         r(format!(r"yay[iı]m\w*\s+(?:tarihin\w*\s+)?(?:itibaren\s+)?(?P<n>{num})\s+(?P<q>is\s+)?{unit}\s+(?:sonra|icinde|icerisinde)"), p, None),
         // Vietnamese: "sau 45 ngày kể từ ngày ký", "hiệu lực sau 30 ngày"
-        r(format!(r"(?:hieu luc\s+(?:thi hanh\s+)?)?(?:sau|ke tu sau|trong vong|trong thoi han|trong)\s+(?P<n>{num})\s+{unit}(?P<q>\s+lam viec)?\s+(?:ke\s+)?tu\s+ngay\s+(?:ky|ban hanh)"), Base::Signing, None),
-        r(format!(r"(?:sau|ke tu sau|trong vong|trong thoi han|trong)\s+(?P<n>{num})\s+{unit}(?P<q>\s+lam viec)?\s+(?:ke\s+)?tu\s+ngay\s+(?:dang|cong bo|dang tai|thong bao)"), p, None),
-        r(format!(r"(?P<n>{num})\s+{unit}(?P<q>\s+lam viec)?\s+(?:ke\s+)?tu\s+ngay\s+(?:dang|cong bo|dang tai|thong bao)"), p, None),
-        r(format!(r"hieu luc\s+(?:thi hanh\s+)?(?:sau|ke tu sau)\s+(?P<n>{num})\s+{unit}"), p, None),
+        r(format!(r"(?:hieu luc\s+(?:thi hanh\s+)?)?(?:sau|ke tu sau|trong vong|trong thoi han|trong)\s+(?P<n>{num})\s+(?:\([^)]{{1,20}}\)\s+)?{unit}(?P<q>\s+lam viec)?,?\s+(?:ke\s+)?tu\s+ngay\s+(?:duoc\s+)?(?:ky|ban hanh)"), Base::Signing, None),
+        r(format!(r"(?:sau|ke tu sau|trong vong|trong thoi han|trong)\s+(?P<n>{num})\s+(?:\([^)]{{1,20}}\)\s+)?{unit}(?P<q>\s+lam viec)?,?\s+(?:ke\s+)?tu\s+ngay\s+(?:duoc\s+)?(?:dang|cong bo|dang tai|thong bao)"), p, None),
+        r(format!(r"(?P<n>{num})\s+(?:\([^)]{{1,20}}\)\s+)?{unit}(?P<q>\s+lam viec)?,?\s+(?:ke\s+)?tu\s+ngay\s+(?:duoc\s+)?(?:dang|cong bo|dang tai|thong bao)"), p, None),
+        r(format!(r"hieu luc\s+(?:thi hanh\s+)?(?:sau|ke tu sau)\s+(?P<n>{num})\s+(?:\([^)]{{1,20}}\)\s+)?{unit}"), p, None),
         // Spanish: "a los 30 días naturales siguientes a su publicación", "dentro de los 60 días naturales"
         r(format!(r"(?:(?:a los|despues de|transcurridos)\s+)?(?P<n>{num})\s+{unit}\s+(?P<q>naturales\s+|habiles\s+)?(?:siguientes|posteriores|contados|despues)?\s*(?:a partir del|a partir de|al de|del|a|de)\s+(?P<next>(?:el\s+)?dia\s+(?:habil\s+)?siguiente\s+(?:al de|al|a|de)\s+)?(?:la fecha de\s+)?(?:su|la)\s+publicacion"), p, None),
         r(format!(r"dentro de (?:los\s+)?(?P<n>{num})\s+{unit}\s*(?P<q>naturales|habiles)?"), p, None),
         r(format!(r"plazo de\s+(?P<n>{num})\s+{unit}\s*(?P<q>naturales|habiles)?\s*(?:contados\s+)?(?:a partir de|siguientes a|posteriores a|despues de)\s+(?:la fecha de\s+)?(?:su|la)\s+publicacion"), p, None),
         // English: "six months after publication", "30 days after its publication", "within 60 days of publication"
-        r(format!(r"(?:within\s+)?(?P<n>{num})\s+(?P<q>calendar\s+|business\s+|working\s+)?{unit}\s+(?:after|following|from|of)\s+(?:the\s+)?(?:date\s+of\s+)?(?:its\s+|their\s+|this\s+notice'?s?\s+)?(?:federal register\s+|official (?:journal|gazette)\s+)?(?:publication|notification)"), p, None),
+        r(format!(r"(?:within\s+)?(?P<n>{num})\s+(?P<q>calendar\s+|business\s+|working\s+)?{unit}\s+(?:after|following|from|of)\s+(?:the\s+)?(?:date\s+of\s+)?(?:its\s+|their\s+|this\s+notice'?s?\s+)?(?:federal register\s+|official (?:journal|gazette)\s+)?(?:(?:final\s+)?(?:rule|notice|order|regulation)'?s?\s+)?(?:publication|notification)"), p, None),
         r(r"(?:twentieth|twenty)\s+day\s+following\s+(?:that of\s+)?its\s+publication".into(), p, Some(20)),
         // next day
         r(r"(?:dia\s+siguiente|dia\s+habil\s+siguiente)\s+(?:al\s+de|al|de)\s+(?:la fecha de\s+)?su\s+publicacion".into(), p, Some(1)),
@@ -445,7 +445,7 @@ static CUES_AFTER: LazyLock<Vec<(Regex, Cue)>> = LazyLock::new(|| {
     [
         (r"^\s*(?:tarih\w*\s*)?(?:['’]?(?:e|a|ye|ya|ne|na)\s+)?kadar\b", Cue::End),
         (r"^[^.;]{0,40}?\byururlukten kalk", Cue::Ends),
-        (r"^\s*tarih\w*,?[^.;]{0,80}?\b(?:yay[iı]mlan|yay[iı]nlan)(?:arak|mis)\b[^.;]{0,30}?\byururluge gir", Cue::InForce),
+        (r"^\s*tarih\w*,?[^.;]{0,80}?\b(?:yay[iı]mlan|yay[iı]nlan)(?:an)?(?:arak|mis)\b[^.;]{0,30}?\byururluge gir", Cue::InForce),
         (r"^[^.;]{0,40}?\byururluge gir", Cue::InForce),
         (r"^[^.;]{0,40}?\b(?:gecerli olmak|uygulan\w*)", Cue::Applies),
         (r"^[^.;]{0,40}?\b(?:itibar\w*|onwards|tro di)", Cue::From),
@@ -458,7 +458,7 @@ static CUES_AFTER: LazyLock<Vec<(Regex, Cue)>> = LazyLock::new(|| {
 /// Right before a date, a publication statement: "Published: 15 February
 /// 2024", "Publication date:", "DOF: 19/12/2023", "Resmî Gazete 14 Şubat 2012".
 static PUBLISHED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\b(?:published(?: date)?|publication date|date of publication|publicad[oa] el|fecha de publicacion|dof|yayim tarihi|resmi gazete|ngay dang(?: cong bao)?)\s*:?\s*(?:on\s+)?)$").unwrap()
+    Regex::new(r"(?:\b(?:published(?: date)?|publication date|date of publication|publicad[oa] el|fecha de publicacion|dof|yayim tarihi|resmi gazete|ngay dang(?: cong bao)?|dang (?:tren )?cong bao(?: so [^\s,.;]+)?\s+ngay|published in the (?:federal register|official journal)(?: on)?)\s*:?\s*(?:on\s+)?)$").unwrap()
 });
 
 /// Right after a date, a publication statement of this text: "12 Şubat 2026
@@ -466,7 +466,7 @@ static PUBLISHED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 /// tarihli, 29845 sayılı Resmi Gazete'de yayımlanmış", "3.9.2019 EN
 /// Official Journal of the European Union" (not "... yayımlanan", a cited act).
 static PUBLISHED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:\s*tarih\w*,?\s*(?:ve\s*)?(?:\d+\s*(?:\(?mukerrer\)?\s*)?sayili\s*)?resmi gazete\S*\s*(?:ayrica\s+)?(?:yay[iı]mlan|yay[iı]nlan)(?:arak|mis|di)|\s*\|?\s*en\s*\|?\s*official journal of the european union)").unwrap()
+    Regex::new(r"^(?:\s*tarih\w*,?\s*(?:ve\s*)?(?:\d+\s*(?:\(?mukerrer\)?\s*)?sayili\s*)?resmi gazete\S*\s*(?:ayrica\s+)?(?:yay[iı]mlan|yay[iı]nlan)(?:an)?(?:arak|mis|di)|\s*\|?\s*en\s*\|?\s*official journal of the european union)").unwrap()
 });
 
 /// Right before a date, a signature or making statement: "Số: 37691/TB-CHQ,
@@ -758,7 +758,9 @@ pub(crate) fn read(
         (a, b) => a.or(b),
     };
     let pub_anchor = stated_pub.or(published);
-    let sig_anchor = stated_sig.or(pub_anchor);
+    // a signing date is before the gazette's: without a stated one, the
+    // source's own date stands in before the gazette date the text states
+    let sig_anchor = stated_sig.or(published).or(stated_pub);
 
     let mut cands: Vec<Cand> = Vec::new();
     // ---- dates written out
@@ -805,7 +807,15 @@ pub(crate) fn read(
                 if gap.contains(';') || !x.accents_ok(from + m.start(), from + m.end()) {
                     continue;
                 }
-                if gap.chars().count() <= 35 {
+                // a time of day between cue and date ("on or after 12:01
+                // a.m. eastern daylight time on May 20, 2019") is no distance
+                let gap_len = TIME_OF_DAY.replace_all(gap, " ").chars().count();
+                // "In force 7.12.2022": a status field of a register page
+                // (the act is in force now), not a date of entry into force
+                if *cue == Cue::InForce && m.as_str() == "in force" && gap.trim().is_empty() {
+                    continue;
+                }
+                if gap_len <= 35 {
                     let cand = (m.end(), m.len(), *cue);
                     if nearest.is_none_or(|n| (cand.0, cand.1) > (n.0, n.1)) {
                         nearest = Some(cand);
@@ -931,6 +941,13 @@ pub(crate) fn read(
     choose(cands, &t[..x.tb(f.char_of_nfc_byte(title)).min(t.len())])
 }
 
+/// A time of day with its zone: "12:01 a.m. eastern daylight time on",
+/// "11:59 p.m. EST", "a las 00:00 horas del".
+static TIME_OF_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b\d{1,2}[:.]\d{2}\s*(?:a\.?\s?m\.?|p\.?\s?m\.?|hrs?\.?|horas|saat)?\s*(?:(?:eastern|central|mountain|pacific|local|universal|greenwich mean)\s+)?(?:(?:standard|daylight|prevailing)\s+)?(?:time|est|edt|cet|cest|gmt|utc)?\b")
+        .unwrap()
+});
+
 /// Entry-into-force words: a period next to them is an entry into force
 /// even in a sentence that also speaks of a "plazo".
 static INTO_FORCE: LazyLock<Regex> = LazyLock::new(|| {
@@ -944,6 +961,13 @@ static APPLIES_WORD: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?:appl(?:y|ies|ied|icable)|aplica\w*|uygulan\w*|ap dung|effective|takes? effect)\b",
     )
     .unwrap()
+});
+
+/// A sentence giving the date goods entered from then on are subject to a
+/// measure.
+static GOODS_ENTERED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:entered|withdrawn from warehouse|imported)\b[^.;]{0,120}\bon or after\b")
+        .unwrap()
 });
 
 static YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:19|20)\d{2}\b").unwrap());
@@ -985,7 +1009,19 @@ fn choose(mut cands: Vec<Cand>, title: &str) -> DateRead {
         }
         of.first().copied()
     };
-    let effective = pick("applies").or_else(|| pick("in_force"));
+    // the date from which goods entered are subject to the rule ("effective
+    // with respect to goods entered for consumption ... on or after") is
+    // the rule's for goods, before any other date it applies from
+    let for_goods: Vec<NaiveDate> = facts
+        .iter()
+        .filter(|f| f.kind == "applies" && GOODS_ENTERED.is_match(&f.evidence))
+        .map(|f| f.date)
+        .collect();
+    let effective = match for_goods.as_slice() {
+        [one] => Some(*one),
+        _ => pick("applies"),
+    }
+    .or_else(|| pick("in_force"));
     let deadline = pick("comment_deadline").or_else(|| pick("transition_end"));
     DateRead {
         facts,

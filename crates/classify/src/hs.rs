@@ -48,7 +48,9 @@ static CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
-/// Tokens that make the following number a document, standard or law number.
+/// Tokens that make the following number a document, standard or law number
+/// (on the same line: a title ending in "Tebliğ" or "Regulation" says
+/// nothing of the number that opens the text under it).
 static HARD_REJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?:[#№=]|(?:^|[^\w])(?:(?:document|status|procedure|additional procedure|reason|authori[sz]ation|country|currency|postal|zip|area|activity|message|error|response|return|security|ticket|reference|tracking|promo|discount|access|verification) codes?|bond|invoice|account|order|serial|lot|batch|container|awb|b/l|bl|fatura|hesap|tai khoan|cuenta|factura|pedimento|entry|id|ids|uuid|guid|ref|referans|ticket|token|session|build|version|cfr|form|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|yuzde|\$|€|£|₺))\s*[:.]?\s*$",
@@ -505,7 +507,10 @@ pub(crate) fn extract_hits(text: &str) -> Vec<HsHit> {
             let before = window_before(text, start, 40);
             let cue_after = CUE_AFTER.is_match(&window_after(text, end, 20));
             let cue = CUE_BEFORE.is_match(&before) || cue_after;
-            if HARD_REJECT.is_match(&before) {
+            // on the number's own line: a title ending in "Tebliğ" says
+            // nothing of the code that opens the text under it
+            let line = text[..start].rfind('\n').map_or(0, |p| p + 1);
+            if HARD_REJECT.is_match(&window_before(&text[line..], start - line, 40)) {
                 continue;
             }
             if SOFT_REJECT.is_match(&before) && !cue {
@@ -645,6 +650,16 @@ fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
     }
 }
 
+/// What follows a chapter of an act rather than of the nomenclature: "(its
+/// title) de la NOM ...", "of this Regulation", "del Reglamento", "của Luật",
+/// "bu Yönetmeliğin".
+static LEGAL_CHAPTER_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*(?:\([^)]{0,80}\)\s*)?(?:,\s*)?(?:(?:de|en)\s+(?:la|el|esta|este|dicha|dicho|las|los)\s+(?:nom\b|norma|ley|reglamento|acuerdo|decreto|anexo|disposici[oó]n|resoluci[oó]n|lineamientos)|del\s+(?:reglamento|acuerdo|decreto|anexo|presente|c[oó]digo)|of\s+(?:the|this|that)\s+(?:act|regulation|directive|decree|standard|law|convention|agreement|annex|code|order|proclamation|rules)\b|(?:c[uủ]a|t[aạ]i)\s+(?:lu[aậ]t|ngh[iị] [dđ][iị]nh|th[oô]ng t[uư]|quy chu[aẩ]n|quy[eế]t [dđ][iị]nh)|(?:bu|i[sş]bu|anılan)\s+(?:y[oö]netmeli|kanun|tebli[gğ]|karar))",
+    )
+    .unwrap()
+});
+
 /// The chapters of a list or range as written ("84 to 87", "84 y 85",
 /// "84-85"). Ranges wider than 20 chapters ("chapters 1-97", the whole
 /// nomenclature) name no chapter in particular and give none.
@@ -713,6 +728,12 @@ fn chapter_hits(text: &str, hits: &mut Vec<HsHit>) {
             || tail.starts_with(|c: char| c.is_alphanumeric())
             || tail.starts_with('.') && tail[1..].starts_with(|c: char| c.is_ascii_digit())
         {
+            continue;
+        }
+        // a chapter of an act or a standard ("Capítulo 6 (Información
+        // comercial) de la NOM-139-SCFI-2012", "Chapter 3 of this
+        // Regulation", "Chương 2 của Luật") is no goods chapter
+        if LEGAL_CHAPTER_TAIL.is_match(tail) {
             continue;
         }
         push(

@@ -986,6 +986,16 @@ impl Taxonomy {
         let mut codes: Vec<String> = Vec::new();
         let mut chapters: Vec<String> = Vec::new();
         let mut ev: Vec<(usize, bool, String, ClauseRole)> = Vec::new();
+        let many_chapters = {
+            let mut c: Vec<&str> = hits
+                .iter()
+                .filter(|h| h.chapter && !h.excluded)
+                .map(|h| h.code.as_str())
+                .collect();
+            c.sort_unstable();
+            c.dedup();
+            c.len()
+        };
         for (h, role) in hits.iter().zip(&roles) {
             if h.excluded || only_excluded.contains(&h.code) {
                 continue;
@@ -1006,7 +1016,13 @@ impl Taxonomy {
             };
             for (ci, c) in self.categories.iter().enumerate() {
                 if let Some(k) = self.hs_kind(c, &d) {
-                    ev.push((ci, k == HsKind::Strong, shown.clone(), *role));
+                    // a chapter named alone among many ("report the regular
+                    // Chapters 03, 05, ... 84, 85, 86 ... classifications")
+                    // is a catalogue of the tariff, not the goods of the
+                    // rule: weak evidence, never enough on its own
+                    let strong =
+                        k == HsKind::Strong && (d.len() > 2 || many_chapters <= CHAPTER_LIST);
+                    ev.push((ci, strong, shown.clone(), *role));
                 }
             }
         }
@@ -1206,6 +1222,10 @@ struct HsRead {
     /// (category, strong, shown as, role of the clause)
     ev: Vec<(usize, bool, String, ClauseRole)>,
 }
+
+/// More chapters named alone than this make a list of the tariff's
+/// chapters, whose members are no evidence of a category on their own.
+const CHAPTER_LIST: usize = 4;
 
 const BUILTIN: &str = include_str!("../../../config/taxonomy.toml");
 

@@ -1,6 +1,7 @@
 //! One test per class of error found on real notices, each on real wording:
 //! passages quoted from the real development notices (their ids, dNN, refer
-//! to /work/shared/data/notices-real-dev.jsonl) or, where those have none,
+//! to the shared development set notices-real-dev.jsonl), to the real notice
+//! files of tests/data (en-N, tr-N, vi-N, es-N) or, where those have none,
 //! the wording quoted in issue 22.
 
 use chrono::NaiveDate;
@@ -579,4 +580,328 @@ fn staged_dates_follow_the_title() {
         None,
     );
     assert_eq!(c.effective_date, Some(d(2013, 1, 1)));
+}
+
+// ------------------------------------------- tuning on the real notice files
+// (ids refer to tests/data/notices-real-en.jsonl and notices-real-intl.jsonl)
+
+fn cats(c: &Classification) -> Vec<&str> {
+    c.categories.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn a_list_after_a_scope_out_colon_is_scoped_out() {
+    // en-29: "(e) external power supplies for medical devices" in the list
+    let c = read(
+        r#"Ecodesign requirements"#,
+        r#"This Regulation establishes ecodesign requirements related to electric power consumption in no-load condition and average active efficiency of external power supplies. 2. This Regulation shall not apply to: (a) voltage converters; (b) uninterruptible power supplies; (c) battery chargers; (d) halogen lighting converters; (e) external power supplies for medical devices; (f) external power supplies placed on the market no later than 30 June 2015 as a service part or spare part for an identical external power supply which was placed on the market not later than one year after this Regulation has come into force, under the condition that the service part or spare part, or its packaging, clearly indicates the primary load product(s) for which the spare part or service part is intended to be used with."#,
+        "en",
+        None,
+    );
+    assert_eq!(cats(&c), vec!["electronics"], "{:?}", c.evidence);
+    // en-34: "The regulations do not cover: ... medical devices ... desktop
+    // computers ... which do not have the capability to connect to cellular networks"
+    let c = read(
+        r#"Regulations: consumer connectable product security"#,
+        r#"Key announcements The UK’s consumer connectable product security regime came into effect on 29 April 2024. Businesses involved in the supply chains of these products need to be compliant with the new legislation from that date. What is covered The regulations apply to relevant consumer products that can connect to the internet or a network. The regulations do not cover: products made available for supply in Northern Ireland to which relevant legislation applies (legislation listed in Annex 2 of the Windsor Framework, and contains a free movement article) charge points for electric vehicles medical devices smart meter products desktop computers, laptop computers and tablet computers which do not have the capability to connect to cellular networks"#,
+        "en",
+        None,
+    );
+    assert_eq!(cats(&c), vec!["electronics"], "{:?}", c.evidence);
+    // en-25: "shall not apply to radio equipment to which ... applies: (a)
+    // Regulation (EU) 2017/745; (b) Regulation (EU) 2017/746."
+    let c = read(
+        r#"Commission Delegated Regulation (EU) 2022/30 of 29 October 2021 supplementing Directive 2014/53/EU of the European Parliament and of the Council with regard to the application of the essential requirements referred to in Article 3(3), points (d), (e) and (f), of that Directive"#,
+        r#"Article 1 The essential requirement set out in Article 3(3), point (e), of Directive 2014/53/EU shall apply to any of the following radio equipment, if that radio equipment is capable of processing, within the meaning of Article 4(2) of Regulation (EU) 2016/679, personal data, as defined in Article 4(1) of Regulation (EU) 2016/679, or traffic data or location data, as defined in Article 2, points (b) and (c), of Directive 2002/58/EC: (a) internet-connected radio equipment, other than the equipment referred to in points (b), (c) or (d); Article 2 By way of derogation from Article 1, the essential requirements set out in Article 3(3), points (d), (e) and (f), of Directive 2014/53/EU shall not apply to radio equipment to which either of the following Union legislation also applies: (a) Regulation (EU) 2017/745; (b) Regulation (EU) 2017/746."#,
+        "en",
+        None,
+    );
+    assert_eq!(cats(&c), vec!["telecom"], "{:?}", c.evidence);
+}
+
+#[test]
+fn agency_ministry_and_law_names_are_no_product() {
+    // en-52: the FCC's Wireless Telecommunications Bureau grants licences
+    let c = read(
+        r#"WIRELESS TELECOMMUNICATIONS BUREAU GRANTS BROADBAND PCS LICENSES"#,
+        r#"Released: February 16 2010 PUBLIC NOTICE DA 10-257 February 16, 2010 Auction 78 Report No. AUC-78 (Auction 78) On August 20, 2008, the Federal Communications Commission completed an auction of licenses in the Broadband Personal Communications Service (“Broadband PCS”) (Auction 78). After a preliminary review of the FCC long-form applications (FCC Form 601), the application listed in Attachment A to this Public Notice was accepted for filing. Furthermore, the Commission has received full payment, as required by section 1.2109(a) of its rules, for the licenses listed in Attachment A. Accordingly, by this Public Notice, we announce the grant of the licenses listed in Attachment A. We grant these licenses pursuant to Section 309(a) of the Communications Act, 47 U.S.C. § 309(a), and section 0.331 of the Commission’s rules, 47 C.F.R. § 0.331."#,
+        "en",
+        None,
+    );
+    assert!(c.categories.is_empty(), "{:?}", c.evidence);
+    // es-29: Comisión / Ley Federal de Telecomunicaciones, frequency bands
+    let c = read(
+        r#"RESOLUCIÓN DEL PLENO DE LA COMISION FEDERAL DE TELECOMUNICACIONES PARA CLASIFICAR CIERTAS BANDAS DE FRECUENCIAS CONFORME A LA LEY FEDERAL DE TELECOMUNICACIONES"#,
+        r#"PLENO DE LA COMISIÓN FEDERAL DE TELECOMUNICACIONES México, D.F. a 22 de julio de 2005 RESOLUCIÓN DEL PLENO DE LA COMISION FEDERAL DE TELECOMUNICACIONES PARA CLASIFICAR CIERTAS BANDAS DE FRECUENCIAS CONFORME A LA LEY FEDERAL DE TELECOMUNICACIONES. ANTECEDENTES I. Creación de la Comisión Federal de Telecomunicaciones. El artículo Décimo Primero (sic) transitorio de la Ley Federal de Telecomunicaciones (en lo sucesivo, la “Ley”), publicada en el Diario Oficial de la Federación el 7 de junio de 1995, dispone que el Ejecutivo Federal constituirá un órgano desconcentrado de la Secretaría de Comunicaciones y Transportes con autonomía técnica y operativa, el cual tendrá la organización y facultades necesarias para regular y promover el desarrollo eficiente de las telecomunicaciones en el país. II. Planteamientos de la industria sobre las bandas de 900 MHz, 2.4 y 5 GHz como bandas de uso libre."#,
+        "es",
+        None,
+    );
+    assert!(c.categories.is_empty(), "{:?}", c.evidence);
+    // vi-6: the Law on Radio Frequencies is spectrum law, not equipment
+    let c = read(
+        r#"Luật Tần số vô tuyến điện"#,
+        r#"Luật Tần số vô tuyến điện số 42/2009/QH12 ngày 04/12/2009 có hiệu lực từ ngày 01/07/2010."#,
+        "vi",
+        None,
+    );
+    assert!(c.categories.is_empty(), "{:?}", c.evidence);
+    // vi-19: used IT products; "Bộ Bưu chính viễn thông" is the old ministry
+    let c = read(
+        r#"Danh mục sản phẩm công nghệ thông tin đã qua sử dụng cấm nhập khẩu"#,
+        r#"được Bộ Thông tin và Truyền thông ban hành tại Thông tư số 43/2009/TT-BTTTT ngày 30/12/2009; áp dụng đối với thương nhân Việt Nam, tổ chức, cá nhân hoạt động có liên quan đến thương mại tham gia nhập khẩu hàng hóa là sản phẩm công nghệ thông tin đã qua sử dụng. Thông tư được đăng Công báo ngày 26/1/2010, có hiệu lực thi hành kể từ ngày 15/2/2010; thay thế Quyết định số 20/2006/QĐ-BBCVT ngày 30/6/2006 của Bộ Bưu chính viễn thông và Quyết định số 11/2007/QĐ-BBCVT ngày 24/5/2007 sửa đổi, bổ sung Quyết định số 20/2006/QĐ-BBCVT nói trên."#,
+        "vi",
+        None,
+    );
+    assert_eq!(cats(&c), vec!["electronics"], "{:?}", c.evidence);
+    // vi-14: numbering and spectrum of telecom networks: a service rule
+    let c = read(
+        r#"Nghị định 25/2011/NĐ-CP ngày 06 tháng 04 năm 2011, Chương V: Tài nguyên, quy chuẩn kỹ thuật, chất lượng và giá cước viễn thông"#,
+        r#"Chương V TÀI NGUYÊN, QUY CHUẨN KỸ THUẬT, CHẤT LƯỢNG VÀ GIÁ CƯỚC VIỄN THÔNG Điều 31. Phân bổ băng tần số, số thuê bao viễn thông 1. Để bảo đảm tần số vô tuyến điện, kho số viễn thông được sử dụng một cách có hiệu quả, băng tần số, số thuê bao viễn thông chỉ được phân bổ cho các doanh nghiệp có giấy phép thiết lập mạng viễn thông công cộng sau đây: a) Mạng viễn thông cố định mặt đất thiết lập trên phạm vi khu vực hoặc toàn quốc; b) Mạng viễn thông di động mặt đất thiết lập trên phạm vi toàn quốc; c) Mạng viễn thông cố định vệ tinh; d) Mạng viễn thông di động vệ tinh. Điều 32. Đổi số thuê bao viễn thông 1. Số thuê bao viễn thông là một chuỗi các chữ số (hoặc các ký tự) chỉ thị điểm kết cuối duy nhất trong mạng viễn thông bao gồm các thông tin cần thiết để định tuyến cuộc gọi tới điểm kết cuối đó."#,
+        "vi",
+        None,
+    );
+    assert!(c.categories.is_empty(), "{:?}", c.evidence);
+}
+
+#[test]
+fn chapters_in_a_catalogue_of_the_tariff_tag_nothing() {
+    // en-2: 38 chapters named alone, 84 and 85 among them
+    let c = read(
+        r#"CSMS # 54468100 - GUIDANCE: Extension of Section 301 China Product Exclusions"#,
+        r#"On December 21, 2022, United States Trade Representative (USTR) published 87 FR 78187, extending 352 previously reinstated Section 301 product exclusions for nine months, through September 30, 2023. Per the Annex to 87 FR 17380 and Federal Register notice 87 FR 78187, in addition to reporting the regular Chapters 03, 05, 16, 29, 34, 38, 39, 40, 42, 48, 50, 51, 52, 54, 55, 56, 57, 58, 60, 61, 62, 63, 65, 68, 69, 70, 73, 75, 76, 82, 83, 84, 85, 86, 87, 90, 91 and 94 classifications of the HTSUS for the imported merchandise, importers shall report the HTSUS classification 9903.88.67 (Articles, the product of China as provided for in U.S. notes 20(ttt)(i), 20(ttt)(ii), 20(ttt)(iii), and 20(ttt)(iv) to this subchapter, each covered by an exclusion granted by the USTR for imported merchandise subject to the exclusion)."#,
+        "en",
+        None,
+    );
+    assert!(c.categories.is_empty(), "{:?}", c.evidence);
+    assert!(c.chapters.contains(&"85".to_string()), "{:?}", c.chapters);
+    // one chapter named alone still is the goods of the rule
+    let c = read("", "Tariff changes for goods of Chapter 85.", "en", None);
+    assert_eq!(cats(&c), vec!["electronics"], "{:?}", c.evidence);
+}
+
+#[test]
+fn a_chapter_of_a_standard_is_no_goods_chapter() {
+    // es-22: "Capítulo 6 (Información comercial) de la NOM-139-SCFI-2012"
+    let c = read(
+        r#"Acuerdo que modifica el Anexo 2.4.1 del Acuerdo por el que la SE emite reglas y criterios de carácter general en materia de Comercio Exterior (artículos transitorios; Circular G-0328/12)"#,
+        r#"PRIMERO.- El presente Acuerdo (Anexo 2.4.1. del "Acuerdo por el que la SE emite reglas y criterios de carácter general en materia de Comercio Exterior") entrará en vigor el día siguiente al de su publicación en el DOF. SEGUNDO.- ... TERCERO.- A partir del 8 de septiembre de 2012, el encabezado de la fracción IV del Art. 3 del Anexo 2.4.1 será el siguiente: Capítulo 6 (Información comercial) de la NOM-139-SCFI-2012, Información Comercial-Etiquetado de extracto natural de vainilla (Vanilla spp.), derivados y sustitutos, publicada el 10/VII/2012. CUARTO.- Lo dispuesto en el Art. 3, fracc. VIII, para la fracción arancelaria 0407.21.01, únicamente, del Anexo 2.4.1, entrará en vigor cuando cesen los efectos de la contingencia sobre el virus de la Influenza Aviar tipo A, subtipo H7N3."#,
+        "es",
+        None,
+    );
+    assert_eq!(c.hs_codes, vec!["0407.21.01"], "{:?}", c.hs_codes);
+    for (text, lang) in [
+        (
+            "Chapter 3 of this Regulation sets out the obligations of importers.",
+            "en",
+        ),
+        ("Chương 2 của Luật này quy định về thiết bị.", "vi"),
+        (
+            "Bu Yönetmeliğin 4 üncü bölümü ile Fasıl 2 bu Yönetmeliğin ekidir.",
+            "tr",
+        ),
+    ] {
+        let c = read("", text, lang, None);
+        assert!(c.hs_codes.is_empty(), "{text}: {:?}", c.hs_codes);
+    }
+    // a goods chapter stays one
+    let c = read("", "las mercancías del Capítulo 85 de la TIGIE", "es", None);
+    assert_eq!(c.chapters, vec!["85"]);
+}
+
+#[test]
+fn a_time_of_day_between_cue_and_date() {
+    // en-8: "on or after 12:01 a.m. eastern daylight time on May 20, 2019"
+    let c = read(
+        r#"CSMS# 19-000252 - UPDATE: Termination of Section 232 Duty For Steel and Aluminum Products of Canada and MX"#,
+        r#"UPDATE: Effective for goods entered for consumption, or withdrawn from warehouse for consumption, on or after 12:01 a.m. eastern daylight time on May 20, 2019, the Section 232 duty on imports of steel and aluminum articles with a country of origin of Canada or Mexico will no longer be in effect. FILING INSTRUCTIONS: Imports of steel mill and aluminum articles with a country of origin of Canada or Mexico: Do not report Harmonized Tariff Schedule (HTS) classification 9903.80.01 or 9903.85.01. Steel Products Report the regular Chapter 72 or 73 HTS classification for the imported merchandise. Aluminum Products Report the regular Chapter 76 HTS classification for the imported merchandise. FOR FURTHER INFORMATION: See the May 2019 Proclamations on Adjusting Imports of Steel and Aluminum into the United States. Related CSMS No. 18-000240, 18-000258, 18-000372"#,
+        "en",
+        Some(d(2019, 5, 20)),
+    );
+    assert_eq!(c.effective_date, Some(d(2019, 5, 20)), "{:?}", kinds(&c));
+    // en-77: "effective as of 11:59 p.m. Eastern Standard Time on January 11, 2023"
+    let c = read(
+        r#"Notice of Termination of Arrival Restrictions Applicable to All Flights Carrying Persons Who Have Recently Traveled From or Were Otherwise Present Within Uganda"#,
+        r#"Since November 27, 2022, there have been no new confirmed Ebola disease cases reported in Uganda and two 21-day incubation periods have passed. Therefore, flight arrival restrictions are no longer required for flights to the United States carrying persons who have recently traveled from, or were otherwise present within, Uganda. Pursuant to 6 U.S.C. 112(a), 19 U.S.C. 1433(c), and 19 CFR 122.32, and effective as of 11:59 p.m. Eastern Standard Time on January 11, 2023, for all affected flights arriving at a United States airport, I hereby terminate the arrival restrictions applicable to flights to the United States carrying persons who have recently traveled from, or were otherwise present within, Uganda announced in the Arrival Restrictions document published at 87 FR 61488 (October 12, 2022)."#,
+        "en",
+        Some(d(2023, 1, 17)),
+    );
+    assert_eq!(c.effective_date, Some(d(2023, 1, 11)), "{:?}", kinds(&c));
+}
+
+#[test]
+fn the_date_goods_entered_are_subject_wins() {
+    // en-20: the proclamation's date in the background, the guidance's for goods entered
+    let c = read(
+        r#"CSMS # 65936570 - GUIDANCE: Section 232 Additional Steel Derivative Tariff Inclusion Products"#,
+        r#"BACKGROUND On February 10, 2025, the President issued Proclamation 10896, “Adjusting Imports of Steel into the United States,” under Section 232 of the Trade Expansion Act of 1962, as amended (19 U.S.C. 1862). This proclamation imposes a 25 percent ad valorem tariff on certain imports of steel articles and derivative steel articles from all countries, effective June 23, 2025. See 90 FR 11249 (March 5, 2025). ENTRY FILING INSTRUCTIONS This guidance provides instructions for importers, brokers, and filers on submitting entries to U.S. Customs and Border Protection (CBP) on certain steel derivative imports, effective with respect to goods entered for consumption, or withdrawn from warehouse for consumption, on or after 12:01 a.m. Eastern Daylight Time on August 18, 2025."#,
+        "en",
+        None,
+    );
+    assert_eq!(c.effective_date, Some(d(2025, 8, 18)), "{:?}", kinds(&c));
+}
+
+#[test]
+fn relative_dates_from_the_gazette_or_signing_date_the_text_states() {
+    // vi-11: "đăng Công báo ngày 12/3/2008 ... sau 15 ngày kể từ ngày đăng Công báo"
+    let c = read(
+        r#"Danh mục áp mã số HS hàng xuất khẩu, nhập khẩu chuyên ngành thủy sản"#,
+        r#"Ngày 28/2/2008, Bộ Nông nghiệp và Phát triển nông thôn đã ban hành Quyết định số 38/2008/QĐ-BNN về việc ban hành Danh mục áp mã số HS hàng hóa xuất khẩu, nhập khẩu chuyên ngành thủy sản, bao gồm Danh mục các giống thủy sản được phép nhập khẩu thông thường (Phụ lục 1); Danh mục thuốc thú y, sản phẩm xử lý, cải tạo môi trường dùng trong nuôi trồng thủy sản nhập khẩu thông thường (Phụ lục 2); Danh mục các mặt hàng phục vụ nuôi trồng thủy sản nhập khẩu có điều kiện (Phụ lục 3); Danh mục những loài thủy sản xuất khẩu có điều kiện (Phụ lục 4) và Danh mục những loài thủy sản cấm xuất khẩu (Phụ lục 5). Quyết định được đăng Công báo ngày 12/3/2008 (các số từ 169-174) và có hiệu lực thi hành sau 15 ngày kể từ ngày đăng Công báo."#,
+        "vi",
+        Some(d(2008, 2, 28)),
+    );
+    assert_eq!(c.effective_date, Some(d(2008, 3, 27)), "{:?}", kinds(&c));
+    // vi-26: "sau 07 (bảy) ngày kể từ ngày được ban hành", issued 18/03/2020
+    let c = read(
+        r#"Quyết định 880/QĐ-BCT ngày 18/03/2020: Áp dụng thuế CBPG tạm thời đối với SP plastic và SP bằng plastic có xuất xứ từ Trung Hoa, Thái Lan và Ma-lai-xi-a"#,
+        r#"Điều 1. Áp dụng thuế chống bán phá giá tạm thời đối với một số sản phẩm plastic và sản phẩm bằng plastic được làm từ các polyme từ propylen thuộc các mã HS sau: 3920.20.10 và 3920.20.91 có xuất xứ từ Cộng hòa Nhân dân Trung Hoa, Vương quốc Thái Lan và Ma-lai-xi-a (mã vụ việc: AD07) với nội dung chi tiết nêu tại Thông báo kèm theo Quyết định này. Điều 2. Quyết định này có hiệu lực thi hành sau 07 (bảy) ngày kể từ ngày được ban hành. Điều 3. Chánh Văn phòng Bộ, Cục trưởng Cục Phòng vệ thương mại và Thủ trưởng các đơn vị, các bên liên quan chịu trách nhiệm thi hành Quyết định này./."#,
+        "vi",
+        Some(d(2020, 3, 18)),
+    );
+    assert_eq!(c.effective_date, Some(d(2020, 3, 25)), "{:?}", kinds(&c));
+    // vi-20: "sau 45 ngày, kể từ ngày ký", signed 23/10/2009, gazette 11/11/2009
+    let c = read(
+        r#"Danh mục bổ sung thức ăn hỗn hợp dùng trong nuôi trồng thủy sản được phép lưu hành tại Việt Nam"#,
+        r#"bao gồm danh mục 1949 sản phẩm sản xuất trong nước, 263 sản phẩm nhập khẩu được ban hành kèm theo Thông tư số 67/2009/TT-BNNPTNT ngày 23/10/2009 của Bộ Nông nghiệp và Phát triển nông thôn. Thông tư được đăng Công báo ngày 11/11/2009 (các số từ 515-518), có hiệu lực thi hành sau 45 ngày, kể từ ngày ký."#,
+        "vi",
+        Some(d(2009, 10, 23)),
+    );
+    assert_eq!(c.effective_date, Some(d(2009, 12, 7)), "{:?}", kinds(&c));
+    // tr-4: "14/1/2021 tarihli ve 31364 sayılı Resmi Gazetede yayımlananarak yürürlüğe girmiştir"
+    let c = read(
+        r#"Hayvan Kaynaklı Dokular Kullanılarak İmal Edilen Tıbbi Cihazlara Dair Yönetmelik Resmi Gazetede Yayımlanarak Yürürlüğe Girmiştir"#,
+        r#"AB mevzuatına uyum kapsamında 722/2012 sayılı AB Komisyon Tüzüğü’ne paralel olarak hazırlanan Hayvan Kaynaklı Dokular Kullanılarak İmal Edilen Tıbbi Cihazlara Dair Yönetmelik 14/1/2021 tarihli ve 31364 sayılı Resmi Gazetede yayımlananarak yürürlüğe girmiştir. Bu yönetmelik ile hayvan kaynaklı dokular kullanılarak imal edilen tıbbi cihazlar ve vücuda yerleştirilebilir aktif tıbbi cihazlar bakımından 7/6/2011 tarihli ve 27957 sayılı Resmî Gazete’de yayımlanan Tıbbi Cihaz Yönetmeliği, 7/6/2011 tarihli ve 27957 sayılı Resmî Gazete’de yayımlanan Vücuda Yerleştirilebilir Aktif Tıbbi Cihazlar Yönetmeliğinde yer alan gerekliliklere ilişkin özel şartlar düzenlenmiştir. İlgili Yönetmelik Kurumumuz web sitesinde Mevzuat sekmesi altında yayımlanmıştır. TİTCK"#,
+        "tr",
+        None,
+    );
+    assert_eq!(c.effective_date, Some(d(2021, 1, 14)), "{:?}", kinds(&c));
+    // en-47: "take effect 30 days after the final rule publication date"
+    let c = read(
+        r#"Energy Conservation Program: Test Procedure for Battery Chargers"#,
+        r#"On August 6, 2015, the U.S. Department of Energy ("DOE") issued a notice of proposed rulemaking ("NOPR") to amend the test procedure for battery chargers. This final rule is based on that NOPR. The final rule amends the current test procedure, incorporating changes that will take effect 30 days after the final rule publication date. In summary, these changes update the battery selection criteria for multi-voltage, multi-capacity battery chargers, harmonize the instrumentation resolution and uncertainty requirements with the second edition of the International Electrotechnical Commission ("IEC") 62301 standard for measuring standby power, define and exclude back-up battery chargers from the testing requirements of this rulemaking,"#,
+        "en",
+        Some(d(2016, 5, 20)),
+    );
+    assert_eq!(c.effective_date, Some(d(2016, 6, 19)), "{:?}", kinds(&c));
+    // without the publication date nothing is counted
+    let c = read(
+        r#"Energy Conservation Program: Test Procedure for Battery Chargers"#,
+        r#"On August 6, 2015, the U.S. Department of Energy ("DOE") issued a notice of proposed rulemaking ("NOPR") to amend the test procedure for battery chargers. This final rule is based on that NOPR. The final rule amends the current test procedure, incorporating changes that will take effect 30 days after the final rule publication date. In summary, these changes update the battery selection criteria for multi-voltage, multi-capacity battery chargers, harmonize the instrumentation resolution and uncertainty requirements with the second edition of the International Electrotechnical Commission ("IEC") 62301 standard for measuring standby power, define and exclude back-up battery chargers from the testing requirements of this rulemaking,"#,
+        "en",
+        None,
+    );
+    assert_eq!(c.effective_date, None, "{:?}", kinds(&c));
+}
+
+#[test]
+fn dates_of_derogations_and_of_other_acts_are_not_the_acts() {
+    // en-81: "It shall apply from 26 May 2021. By way of derogation ...: (a)
+    // Articles 35 to 50 shall apply from 26 November 2017."
+    let c = read(
+        r#"Regulation (EU) 2017/745 of the European Parliament and of the Council: Article 123 Entry into force and date of application"#,
+        r#"Article 123: Entry into force and date of application 1. This Regulation shall enter into force on the twentieth day following that of its publication in the Official Journal of the European Union. 2. It shall apply from 26 May 2021. 3. By way of derogation from paragraph 2: (a) Articles 35 to 50 shall apply from 26 November 2017. (c) Article 102 shall apply from 26 May 2018; (d) without prejudice to the obligations of the Commission pursuant to Article 34, the obligations and requirements that relate to any of the electronic systems referred to in Article 33(2) shall apply from the date corresponding to 6 months from the date of publication of the notice referred to in Article 34(3), informing that the relevant electronic system is functional and meets the functional specifications drawn up pursuant to Article 34(1)."#,
+        "en",
+        None,
+    );
+    assert_eq!(c.effective_date, Some(d(2021, 5, 26)), "{:?}", kinds(&c));
+    // vi-2: the header of a consolidated text names the consolidated acts' dates
+    let c = read(
+        r#"Văn bản hợp nhất 04/VBHN-BYT năm 2024 Nghị định về quản lý thiết bị y tế"#,
+        r#"BỘ Y TẾ Số: 04/VBHN-BYT Hà Nội, ngày 03 tháng 6 năm 2024 NGHỊ ĐỊNH VỀ QUẢN LÝ THIẾT BỊ Y TẾ[1] Nghị định số 98/2021/NĐ-CP ngày 08 tháng 11 năm 2021 của Chính phủ về quản lý thiết bị y tế[2], có hiệu lực kể từ ngày 01 tháng 01 năm 2022 được sửa đổi, bổ sung bởi: Nghị định số 07/2023/NĐ-CP ngày 03 tháng 3 năm 2023 của Chính phủ sửa đổi, bổ sung một số điều của Nghị định số 98/2021/NĐ-CP ngày 08 tháng 11 năm 2021 của Chính phủ về quản lý thiết bị y tế[3], có hiệu lực kể từ ngày 03 tháng 3 năm 2023. Điều 1. Phạm vi điều chỉnh 1. Nghị định này quy định về việc quản lý thiết bị y tế[5] bao gồm: phân loại thiết bị y tế[6]; sản xuất, nghiên cứu lâm sàng, lưu hành, mua bán, xuất khẩu, nhập khẩu, cung cấp dịch vụ thiết bị y tế[7]; thông tin, quảng cáo thiết bị y tế[8]; quản lý giá thiết bị y tế[9] và quản lý, sử dụng thiết bị y tế[10] tại các cơ sở y tế."#,
+        "vi",
+        None,
+    );
+    assert_eq!(c.effective_date, None, "{:?}", kinds(&c));
+    // en-69: "In force 7.12.2022", a register's status field
+    let c = read(
+        r#"Directive (EU) 2022/2380 of the European Parliament and of the Council of 23 November 2022 amending Directive 2014/53/EU on the harmonisation of the laws of the Member States relating to the making available on the market of radio equipment"#,
+        r#"PE/44/2022/REV/1 OJ L 315, 7.12.2022, p. 30–43 (BG, ES, CS, DA, DE, ET, EL, EN, FR, GA, HR, IT, LV, LT, HU, MT, NL, PL, PT, RO, SK, SL, FI, SV) In force 7.12.2022 | EN | Official Journal of the European Union | L 315/30 | DIRECTIVE (EU) 2022/2380 OF THE EUROPEAN PARLIAMENT AND OF THE COUNCIL of 23 November 2022 amending Directive 2014/53/EU on the harmonisation of the laws of the Member States relating to the making available on the market of radio equipment (Text with EEA relevance) THE EUROPEAN PARLIAMENT AND THE COUNCIL OF THE EUROPEAN UNION, Having regard to the Treaty on the Functioning of the European Union, and in particular Article 114 thereof, Having regard to the proposal from the European Commission, Whereas: (1) One of the objectives of Directive 2014/53/EU of the European Parliament and of the Council is to ensure the proper functioning of the internal market."#,
+        "en",
+        Some(d(2022, 12, 7)),
+    );
+    assert_eq!(c.effective_date, None, "{:?}", kinds(&c));
+}
+
+#[test]
+fn sector_words_need_equipment_in_every_language() {
+    for (text, lang) in [
+        ("Rules on the quality of telecommunications services.", "en"),
+        (
+            "Telekomünikasyon hizmetlerinin kalitesine ilişkin usul ve esaslar.",
+            "tr",
+        ),
+        ("Quy định về chất lượng dịch vụ viễn thông.", "vi"),
+        (
+            "Lineamientos sobre la calidad de los servicios de telecomunicaciones.",
+            "es",
+        ),
+    ] {
+        let c = read("", text, lang, None);
+        assert!(c.categories.is_empty(), "{text}: {:?}", c.evidence);
+    }
+    for (text, lang) in [
+        (
+            "Requirements for telecommunications equipment placed on the market.",
+            "en",
+        ),
+        ("Telekomünikasyon cihazlarının piyasaya arzı.", "tr"),
+        ("Quy định về thiết bị viễn thông nhập khẩu.", "vi"),
+        (
+            "Requisitos para equipos de telecomunicaciones importados.",
+            "es",
+        ),
+    ] {
+        let c = read("", text, lang, None);
+        assert_eq!(cats(&c), vec!["telecom"], "{text}: {:?}", c.evidence);
+    }
+}
+
+#[test]
+fn message_lists_and_registry_references_are_not_codes() {
+    // en-7: "Related messages: 51597300, 51515097, ... 43043838, 19-000052"
+    let c = read(
+        "CSMS # 51787412 - GUIDANCE",
+        "For questions related to Section 301 entry-filing requirements, please refer to CSMS message 40969690 Information on Trade Remedy Questions and Resources. Related messages: 51597300, 51515097, 51469298, 43043838, 19-000052, 19-000332",
+        "en",
+        None,
+    );
+    assert!(c.hs_codes.is_empty(), "{:?}", c.hs_codes);
+    // en-73: the Commission's registry number "Ares(2025)216290"
+    let c = read(
+        "",
+        "Document Ares(2025)216290 Please be aware that this draft act does not constitute the final position of the institution.",
+        "en",
+        None,
+    );
+    assert!(c.hs_codes.is_empty(), "{:?}", c.hs_codes);
+    // a code after the list still is one
+    let c = read(
+        "",
+        "Related messages: 51597300, 51515097. Report HTS 8517.62.00 for the routers.",
+        "en",
+        None,
+    );
+    assert_eq!(c.hs_codes, vec!["8517.62.00"]);
+}
+
+#[test]
+fn a_title_ending_in_an_act_word_does_not_swallow_the_texts_first_code() {
+    for (title, text, lang) in [
+        (
+            "İthalatta Gözetim Uygulamasına İlişkin Tebliğ",
+            "8528.42 ila 8528.59 alt pozisyonlarındaki monitörlere ilave gümrük vergisi uygulanır.",
+            "tr",
+        ),
+        (
+            "Commission Implementing Regulation",
+            "8528.42 to 8528.59: monitors are subject to an additional duty.",
+            "en",
+        ),
+    ] {
+        let c = read(title, text, lang, None);
+        assert_eq!(c.hs_codes, vec!["8528.42", "8528.59"], "{title}");
+        assert_eq!(c.hs_ranges.len(), 1, "{title}");
+    }
+    // on the same line the word still makes the number a document number
+    let c = read("", "Tebliğ: 2020.4 sayılı karar", "tr", None);
+    assert!(c.hs_codes.is_empty(), "{:?}", c.hs_codes);
 }

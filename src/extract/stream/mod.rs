@@ -151,6 +151,7 @@ fn finish(c: collect::Collect<'_>, plan: &Plan, url: &url::Url) -> Result<Conten
             title,
             link,
             text,
+            published: None,
         });
     }
     if items.is_empty() {
