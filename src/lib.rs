@@ -23,6 +23,7 @@ pub mod diff;
 pub mod events;
 pub mod extract;
 pub mod fetch;
+pub mod gist;
 pub mod health;
 pub mod journal;
 pub mod matching;

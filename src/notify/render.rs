@@ -39,7 +39,20 @@ pub struct ChangeView {
     pub deadline: Option<String>,
     /// The other sources that reported the same act (its story), oldest first.
     pub also: Vec<AlsoView>,
+    /// The English gist of a notice not in English, shown beside its title.
+    pub gist: Option<GistView>,
 }
+
+/// A gist as messages show it: its label (what it is, and that it is not a
+/// translation) and its one line.
+#[derive(Debug, Clone, Serialize)]
+pub struct GistView {
+    pub label: String,
+    pub text: String,
+}
+
+/// Gists are cut here in messages (the change page shows them whole).
+pub const MAX_GIST_CHARS: usize = 600;
 
 /// Another source's report of the same act.
 #[derive(Debug, Clone, Serialize)]
@@ -152,6 +165,10 @@ pub fn change_view(c: &Change, excerpt_chars: usize) -> ChangeView {
                 url: m.url.clone(),
             })
             .collect(),
+        gist: c.gist.as_ref().map(|g| GistView {
+            label: crate::gist::label(g),
+            text: cut(&one_line(&g.text), MAX_GIST_CHARS).0,
+        }),
         excerpt_lines: excerpt.lines().map(str::to_string).collect(),
         excerpt,
         excerpt_cut,
@@ -371,6 +388,7 @@ pub(crate) mod tests {
             urgency_reasons: vec![],
             story_id: 0,
             also_reported_by: vec![],
+            gist: None,
             origins: vec![],
             cases: vec![CaseMatch {
                 id: "CASE-7".into(),

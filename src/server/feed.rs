@@ -171,6 +171,9 @@ fn entry(x: &mut String, base_url: &str, c: &Change) {
     if let Some(d) = c.effective_date {
         summary.push_str(&format!(", effective {d}"));
     }
+    if let Some(g) = &c.gist {
+        summary.push_str(&format!("\n{}: {}", crate::gist::label(g), g.text));
+    }
     for m in &c.cases {
         summary.push_str(&format!("\nCase {}: {}", m.id, m.reason));
     }
@@ -219,6 +222,7 @@ mod tests {
             urgency_reasons: vec![],
             story_id: 0,
             also_reported_by: vec![],
+            gist: None,
             origins: vec![],
             cases: vec![],
             author: None,

@@ -328,6 +328,17 @@ pub async fn change(
         also => also,
         diff => diff_lines(&c.diff),
         api_url => format!("/api/changes/{}", c.id),
+        gist => c.gist.as_ref().map(|g| context! {
+            label => crate::gist::label(g),
+            lang => g.lang,
+            text => g.text,
+            country => g.country,
+            issuer => g.issuer,
+            act_type => g.act_type,
+            action => g.action,
+            products => g.products,
+            dates => g.dates,
+        }),
     };
     let r = page(StatusCode::OK, "change.html", ctx);
     // A signed-in view carries the session's CSRF token.

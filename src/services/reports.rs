@@ -153,11 +153,14 @@ pub async fn add(app: &App, r: &FieldReport) -> Result<i64, ServiceError> {
     let cases = crate::matching::match_change(dest.as_str(), &tags, &new.title, &new.text, &open);
     let deliver_to =
         crate::route::immediate_routes(&app.config.channels, dest.as_str(), &tags, &cases);
+    // A report declares no language: its words tell (an English one has no gist).
+    let gist = crate::gist::of(&new.title, &new.text, None, dest.as_str(), &tags);
     let rec = ChangeRecord {
         change: new,
         tags,
         cases,
         deliver_to,
+        gist,
     };
     let id = app
         .store

@@ -201,6 +201,7 @@ fn record(
             })
             .collect(),
         deliver_to: to.iter().map(|s| s.to_string()).collect(),
+        gist: None,
     }
 }
 

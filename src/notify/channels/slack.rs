@@ -214,6 +214,12 @@ pub fn change_message(c: &Change) -> Value {
         meta.push_str(&format!("\n*Deadline:* {d}"));
     }
     blocks.push(section(fit(meta, &v.url)));
+    if let Some(g) = &v.gist {
+        blocks.push(section(fit(
+            format!("*{}*\n{}", esc(&g.label), esc(&g.text)),
+            &v.url,
+        )));
+    }
     if !v.excerpt.is_empty() {
         let mut body = format!("```{}```", esc(&v.excerpt));
         if v.excerpt_cut {
@@ -313,6 +319,9 @@ pub fn digest_message(
             }
             if let Some(e) = &v.effective_date {
                 t.push_str(&format!(" · *effective {e}*"));
+            }
+            if let Some(g) = &v.gist {
+                t.push_str(&format!("\n_Gist (not a translation):_ {}", esc(&g.text)));
             }
             if !v.cases.is_empty() {
                 let ids: Vec<String> = v

@@ -138,6 +138,9 @@ fn change_blocks(v: &ChangeView, body: &mut Vec<Value>) {
         None => format!("**{title}**"),
     };
     body.push(text(title));
+    if let Some(g) = &v.gist {
+        body.push(text(format!("**{}**\n\n{}", esc(&g.label), esc(&g.text))));
+    }
     let mut facts = vec![
         json!({"title": "Urgency", "value": if v.urgency_reasons.is_empty() { v.urgency.to_uppercase() } else { format!("{} — {}", v.urgency.to_uppercase(), esc(&v.urgency_reasons.join("; "))) }}),
         json!({"title": "Source", "value": esc(&v.source)}),
