@@ -187,7 +187,7 @@ pub fn detect_lang(title: &str, text: &str) -> Option<&'static str> {
         .zip(MARKS)
         .map(|(s, m)| (*s, m.lang))
         .collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0));
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
     let (best, lang) = ranked[0];
     (best >= 3 && best > ranked[1].0).then_some(lang)
 }

@@ -401,6 +401,44 @@ pub(crate) mod tests {
         }
     }
 
+    /// A Turkish change whose gist carries markup of every channel: HTML,
+    /// Slack mrkdwn and mentions, Markdown links, and a line break with a
+    /// mail header after it.
+    pub(crate) fn gist_change() -> Change {
+        let mut c = change(11, "TR", "telecom", "Yönetmelik <b>2026/1</b>");
+        c.gist = Some(crate::model::Gist {
+            lang: "tr".into(),
+            country: Some("Türkiye".into()),
+            issuer: Some("<!channel> Kurumu".into()),
+            act_type: Some("Regulation".into()),
+            action: None,
+            products: vec![],
+            dates: vec![],
+            text: "Türkiye · <!channel> <script>alert(1)</script> · **[click](javascript:alert(1))** · _x_ & y\r\nBcc: evil@example.com".into(),
+        });
+        c
+    }
+
+    #[test]
+    fn a_gist_is_one_labelled_line_in_every_view() {
+        let v = change_view(&gist_change(), 100);
+        let g = v.gist.unwrap();
+        assert_eq!(
+            g.label,
+            "English gist of the Turkish original (not a translation)"
+        );
+        assert!(
+            !g.text.contains('\r') && !g.text.contains('\n'),
+            "{}",
+            g.text
+        );
+        assert!(g.text.ends_with("& y Bcc: evil@example.com"), "{}", g.text);
+        // not in the subject: a gist never reaches a mail header
+        let s = immediate_subject(&gist_change());
+        assert!(!s.contains("Bcc") && !s.contains("gist"), "{s}");
+        assert!(change_view(&change(1, "TR", "", "t"), 100).gist.is_none());
+    }
+
     #[test]
     fn excerpt_puts_added_lines_first() {
         let c = change(1, "TR", "telecom", "t");

@@ -260,3 +260,310 @@ async fn a_field_report_gets_a_gist_when_written_in_turkish_and_none_in_english(
     let en = regwatch::services::changes::one(&app, en).await.unwrap();
     assert!(en.gist.is_none(), "{:?}", en.gist);
 }
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn chromium(profile: &Path, extra: &[String], url: &str) -> std::process::Output {
+    std::process::Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            "--force-prefers-color-scheme=light",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("run chromium")
+}
+
+/// Lays the change page out at 1280 px in an iframe (the real page runs no
+/// script and refuses framing, so its HTML is fetched and given as
+/// `srcdoc`, with its real stylesheet) and reports the gist block's
+/// geometry and style, and what became elements.
+const GIST_HARNESS: &str = r#"<!doctype html><html><body style="margin:0"><pre id="out">pending</pre>
+<iframe id="f" width="1280" height="1000" style="border:0"></iframe>
+<script>
+const f = document.getElementById('f');
+fetch("/changes/__ID__").then(r => r.text()).then(html => {
+  f.onload = () => {
+    const d = f.contentDocument, w = f.contentWindow;
+    const box = e => { if (!e) return null; const r = e.getBoundingClientRect(); return {left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height}; };
+    const g = d.getElementById('gist');
+    const cs = g ? w.getComputedStyle(g) : null;
+    const text = id => { const e = d.getElementById(id); return e ? e.textContent : null; };
+    document.getElementById('out').textContent = JSON.stringify({
+      iw: w.innerWidth,
+      gist: box(g), title: box(d.getElementById('title')), gist_text_box: box(d.getElementById('gist-text')),
+      display: cs && cs.display, visibility: cs && cs.visibility, border: cs && cs.borderLeftColor,
+      label: g && g.querySelector('h2').textContent,
+      title_text: text('title'), gist_text: text('gist-text'), issuer: text('gist-issuer'), act: text('gist-act'),
+      scripts: d.querySelectorAll('script').length,
+      injected: d.querySelectorAll('#title *, #gist b, #gist img, #gist script, #gist i').length,
+      lang_title: d.getElementById('title').getAttribute('lang'), lang_gist: g && g.getAttribute('lang'),
+    });
+  };
+  f.srcdoc = html;
+}, e => { document.getElementById('out').textContent = 'fetch failed: ' + e; });
+</script></body></html>"#;
+
+/// An 8-bit RGB or RGBA, non-interlaced PNG (what Chromium writes) as
+/// width, height and RGB pixels.
+fn decode_png(bytes: &[u8]) -> (usize, usize, Vec<[u8; 3]>) {
+    use std::io::Read;
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let (mut w, mut h, mut channels) = (0usize, 0usize, 0usize);
+    let mut idat = vec![];
+    let mut at = 8;
+    while at + 8 <= bytes.len() {
+        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        let kind = &bytes[at + 4..at + 8];
+        let data = &bytes[at + 8..at + 8 + len];
+        match kind {
+            b"IHDR" => {
+                w = u32::from_be_bytes(data[0..4].try_into().unwrap()) as usize;
+                h = u32::from_be_bytes(data[4..8].try_into().unwrap()) as usize;
+                assert_eq!(data[8], 8, "bit depth");
+                channels = match data[9] {
+                    2 => 3,
+                    6 => 4,
+                    t => panic!("colour type {t}"),
+                };
+                assert_eq!(data[12], 0, "interlaced");
+            }
+            b"IDAT" => idat.extend_from_slice(data),
+            _ => {}
+        }
+        at += 12 + len;
+    }
+    let mut raw = vec![];
+    flate2::read::ZlibDecoder::new(&idat[..])
+        .read_to_end(&mut raw)
+        .unwrap();
+    let stride = w * channels;
+    assert_eq!(raw.len(), h * (stride + 1), "image data size");
+    let mut out: Vec<u8> = vec![0; h * stride];
+    for y in 0..h {
+        let filter = raw[y * (stride + 1)];
+        let line = &raw[y * (stride + 1) + 1..(y + 1) * (stride + 1)];
+        for x in 0..stride {
+            let a = if x >= channels {
+                out[y * stride + x - channels] as i32
+            } else {
+                0
+            };
+            let b = if y > 0 {
+                out[(y - 1) * stride + x] as i32
+            } else {
+                0
+            };
+            let c = if x >= channels && y > 0 {
+                out[(y - 1) * stride + x - channels] as i32
+            } else {
+                0
+            };
+            let pred = match filter {
+                0 => 0,
+                1 => a,
+                2 => b,
+                3 => (a + b) / 2,
+                4 => {
+                    let p = a + b - c;
+                    let (pa, pb, pc) = ((p - a).abs(), (p - b).abs(), (p - c).abs());
+                    if pa <= pb && pa <= pc {
+                        a
+                    } else if pb <= pc {
+                        b
+                    } else {
+                        c
+                    }
+                }
+                f => panic!("filter {f}"),
+            };
+            out[y * stride + x] = (line[x] as i32 + pred) as u8;
+        }
+    }
+    let px = out.chunks(channels).map(|p| [p[0], p[1], p[2]]).collect();
+    (w, h, px)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_page_shows_the_gist_beside_the_original_and_escapes_it() {
+    if !Path::new(CHROMIUM).exists() {
+        eprintln!("SKIPPED browser test: {CHROMIUM} is missing (apt-get install chromium)");
+        return;
+    }
+    let s = Setup::new(&crate::ux::dead_source("tr-gazette", "TR"), "");
+    let app = s.app().await;
+    app.store.migrate().await.unwrap();
+    // A hostile Turkish report: markup in its title and text, and a gist
+    // carrying markup in every field (a name the glossary lacks is kept as
+    // written, so a gist can carry whatever the page wrote).
+    let title =
+        "<script>alert(1)</script> Yönetmelik: cep telefonları için <b>BTK</b> kayıt ücreti";
+    let text = "Bu Yönetmelik 1/1/2027 tarihinde yürürlüğe girer. GTİP 8517.13 <img src=x onerror=alert(2)>";
+    let tags = app.tagger.tag(title, text, Some("tr"), &[]);
+    let mut gist = regwatch::gist::of(title, text, Some("tr"), "TR", &tags).expect("a gist");
+    gist.issuer = Some("<img src=x onerror=alert(3)> Kurumu".into());
+    gist.act_type = Some("Regulation <b>2026/1</b>".into());
+    gist.text = format!(
+        "Türkiye · {} · {} · <script>alert(4)</script> · {}",
+        gist.issuer.as_deref().unwrap(),
+        gist.act_type.as_deref().unwrap(),
+        gist.products.join("; ")
+    );
+    let rec = regwatch::store::ChangeRecord {
+        change: regwatch::model::NewChange {
+            kind: regwatch::model::ChangeKind::Added,
+            item_key: None,
+            title: title.into(),
+            link: None,
+            excerpt: text.into(),
+            diff: format!("+{text}"),
+            text: text.into(),
+        },
+        tags,
+        cases: vec![],
+        deliver_to: vec![],
+        gist: Some(gist.clone()),
+    };
+    let id = app
+        .store
+        .record_field_report("TR", now(), &rec, "tester")
+        .await
+        .unwrap();
+
+    let shared = regwatch::app::LiveApp::new(s.app().await);
+    let router = regwatch::server::router(shared).route(
+        "/__gist",
+        axum::routing::get(move || async move {
+            axum::response::Html(GIST_HARNESS.replace("__ID__", &id.to_string()))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = format!("http://{addr}");
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("chromium");
+
+    // Geometry and escaping, in the DOM Chromium built.
+    let o = tokio::task::block_in_place(|| {
+        chromium(&profile, &["--dump-dom".into()], &format!("{base}/__gist"))
+    });
+    let dom = String::from_utf8_lossy(&o.stdout).to_string();
+    let at = dom
+        .find("<pre id=\"out\">")
+        .unwrap_or_else(|| panic!("{dom}"))
+        + 14;
+    let out = &dom[at..at + dom[at..].find("</pre>").unwrap()];
+    let out = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+        .replace("&quot;", "\"");
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["iw"], 1280, "{v}");
+    // The markup is text, and the page runs no script.
+    assert_eq!(v["scripts"], 0, "a script became an element: {v}");
+    assert_eq!(v["injected"], 0, "markup became elements: {v}");
+    assert_eq!(v["title_text"], title, "{v}");
+    assert_eq!(v["gist_text"], gist.text.as_str(), "{v}");
+    assert_eq!(v["issuer"], "<img src=x onerror=alert(3)> Kurumu", "{v}");
+    assert_eq!(v["act"], "Regulation <b>2026/1</b>", "{v}");
+    assert_eq!(
+        v["label"],
+        "English gist of the Turkish original (not a translation)"
+    );
+    assert_eq!(v["lang_title"], "tr");
+    assert_eq!(v["lang_gist"], "en");
+    // Laid out: visible, inside the page's width, right under the original title.
+    assert_eq!(v["display"], "block");
+    assert_eq!(v["visibility"], "visible");
+    let n = |k: &str, f: &str| v[k][f].as_f64().unwrap_or_else(|| panic!("{k}.{f}: {v}"));
+    assert!(
+        n("gist", "width") > 300.0 && n("gist", "height") > 40.0,
+        "{v}"
+    );
+    assert!(
+        n("gist", "left") >= 0.0 && n("gist", "right") <= 1280.0,
+        "{v}"
+    );
+    let gap = n("gist", "top") - n("title", "bottom");
+    assert!(
+        (0.0..60.0).contains(&gap),
+        "the gist is not beside the title: {v}"
+    );
+    assert!(n("gist", "bottom") < 1000.0, "above the fold: {v}");
+
+    // The screenshot: the gist block is painted where the DOM says.
+    // In the test's temp dir, or docs/img/ when REGWATCH_SCREENSHOTS=1
+    // (how the docs' pictures are made).
+    let png = if std::env::var("REGWATCH_SCREENSHOTS").is_ok() {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/img/change-gist-1280.png")
+    } else {
+        dir.path().join("change-gist-1280.png")
+    };
+    let o = tokio::task::block_in_place(|| {
+        chromium(
+            &profile,
+            &[
+                format!("--screenshot={}", png.display()),
+                "--window-size=1280,1000".into(),
+            ],
+            &format!("{base}/changes/{id}"),
+        )
+    });
+    let bytes = std::fs::read(&png).unwrap_or_else(|e| {
+        panic!(
+            "no screenshot {}: {e}: {}",
+            png.display(),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    let (w, h, px) = decode_png(&bytes);
+    assert_eq!((w, h), (1280, 1000));
+    let at = |x: f64, y: f64| px[(y as usize) * w + x as usize];
+    // Its left border, in the page's accent colour (#0b5cad).
+    let (gl, gt, gh) = (n("gist", "left"), n("gist", "top"), n("gist", "height"));
+    let border = at(gl + 2.0, gt + gh / 2.0);
+    let near = |p: [u8; 3], q: [u8; 3]| {
+        p.iter()
+            .zip(q)
+            .all(|(a, b)| (*a as i32 - b as i32).abs() < 40)
+    };
+    assert!(
+        near(border, [0x0b, 0x5c, 0xad]),
+        "border pixel {border:?} at {gl},{gt}: {v}"
+    );
+    // Its text is painted: dark pixels inside the gist line's box.
+    let b = &v["gist_text_box"];
+    let (x0, y0, x1, y1) = (
+        b["left"].as_f64().unwrap(),
+        b["top"].as_f64().unwrap(),
+        b["right"].as_f64().unwrap(),
+        b["bottom"].as_f64().unwrap(),
+    );
+    let mut dark = 0;
+    for y in (y0 as usize)..(y1 as usize).min(h) {
+        for x in (x0 as usize)..(x1 as usize).min(w) {
+            let p = px[y * w + x];
+            if (p[0] as u32 + p[1] as u32 + p[2] as u32) < 200 {
+                dark += 1;
+            }
+        }
+    }
+    assert!(
+        dark > 200,
+        "the gist's text is not painted ({dark} dark pixels): {v}"
+    );
+}

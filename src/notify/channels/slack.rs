@@ -402,6 +402,36 @@ mod tests {
     }
 
     #[test]
+    fn a_gist_is_labelled_and_escaped_in_messages_and_digests() {
+        let c = crate::notify::render::tests::gist_change();
+        for m in [
+            change_message(&c).to_string(),
+            digest_message(
+                std::slice::from_ref(&c),
+                c.detected_at,
+                c.detected_at,
+                "http://rw/",
+            )
+            .to_string(),
+        ] {
+            assert!(!m.contains("<!channel>") && !m.contains("<script>"), "{m}");
+            assert!(m.contains("&lt;!channel&gt; &lt;script&gt;"), "{m}");
+            assert!(m.contains("_x_ &amp; y Bcc"), "{m}");
+            assert!(m.contains("not a translation"), "{m}");
+        }
+        let m = change_message(&c);
+        // beside the title: the block right after it
+        assert_eq!(
+            m["blocks"][2]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .lines()
+                .next(),
+            Some("*English gist of the Turkish original (not a translation)*")
+        );
+    }
+
+    #[test]
     fn long_change_is_cut_not_rejected() {
         let mut c = change(1, "TR", "telecom", &"T".repeat(5000));
         c.diff = (0..2000).map(|i| format!("+line {i} <b>\n")).collect();
