@@ -97,6 +97,8 @@ struct Row {
     excerpt: String,
     urgency: &'static str,
     urgency_reasons: Vec<String>,
+    /// The English gist of a notice not in English, one line.
+    gist: Option<String>,
 }
 
 fn row(c: &Change) -> Row {
@@ -118,6 +120,7 @@ fn row(c: &Change) -> Row {
         excerpt: crate::util::truncate(&c.excerpt, 240),
         urgency: c.urgency.as_str(),
         urgency_reasons: c.urgency_reasons.clone(),
+        gist: c.gist.as_ref().map(|g| g.text.clone()),
     }
 }
 
@@ -838,6 +841,7 @@ mod tests {
             excerpt: "<script>x</script>".into(),
             urgency: "low",
             urgency_reasons: vec![],
+            gist: None,
         };
         let html = env()
             .get_template("change.html")

@@ -209,6 +209,26 @@ async fn notices_not_in_english_get_a_gist_shown_everywhere_and_english_ones_non
         .await
         .unwrap();
     assert_eq!(v["gist"]["text"], text.as_str(), "{v}");
+    // The web list and the check page: a line under each title.
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('/', "&#x2f;");
+    for path in ["/", "/check?country=VN&hs=8517.62"] {
+        let html = reqwest::get(format!("http://{addr}{path}"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(&format!(
+                "<span class=\"meta\">English gist (not a translation):</span> {escaped}</div>"
+            )),
+            "{path}: {html}"
+        );
+    }
     let atom = reqwest::get(format!("http://{addr}/feed.atom"))
         .await
         .unwrap()
