@@ -587,3 +587,42 @@ async fn a_change_page_shows_the_gist_beside_the_original_and_escapes_it() {
         "the gist's text is not painted ({dark} dark pixels): {v}"
     );
 }
+
+/// A change recorded before gists were kept has no `change_gists` row and
+/// loads without one; a stored gist that no longer reads leaves the change
+/// readable, without its gist.
+#[tokio::test]
+async fn old_changes_load_without_a_gist_and_a_broken_one_is_left_out() {
+    let s = Setup::new(&crate::ux::dead_source("tr-gazette", "TR"), "");
+    let app = s.app().await;
+    let title = "Gümrük idaresi cep telefonları için BTK kayıt belgesi istiyor";
+    let a = crate::ux::report(&app, "TR", "8517.13", None, title).await;
+    let b = crate::ux::report(&app, "TR", "8517.13", None, title).await;
+    for id in [a, b] {
+        assert!(regwatch::services::changes::one(&app, id)
+            .await
+            .unwrap()
+            .gist
+            .is_some());
+    }
+    let url = app.config.storage.url.clone();
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("DELETE FROM change_gists WHERE change_id = ?")
+        .bind(a)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE change_gists SET gist = '{not json' WHERE change_id = ?")
+        .bind(b)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    for id in [a, b] {
+        let c = regwatch::services::changes::one(&app, id).await.unwrap();
+        assert_eq!(c.title, title);
+        assert!(c.gist.is_none(), "{id}: {:?}", c.gist);
+        let v = serde_json::to_value(&c).unwrap();
+        assert!(v.get("gist").is_none(), "{v}");
+    }
+}
