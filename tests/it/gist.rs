@@ -279,6 +279,41 @@ async fn a_field_report_gets_a_gist_when_written_in_turkish_and_none_in_english(
     assert!(g.text.contains("applies from 2027-01-01"), "{}", g.text);
     let en = regwatch::services::changes::one(&app, en).await.unwrap();
     assert!(en.gist.is_none(), "{:?}", en.gist);
+
+    // Too few words to tell: no gist, unless the language is given.
+    let short = |lang: Option<&str>| regwatch::services::reports::FieldReport {
+        country: "TR".into(),
+        hs: vec!["8517.13".into()],
+        title: "IMEI ücreti arttı".into(),
+        lang: lang.map(str::to_string),
+        ..Default::default()
+    };
+    let mut gists = vec![];
+    for lang in [None, Some("tr"), Some("en")] {
+        let id = regwatch::services::reports::add(&app, &short(lang))
+            .await
+            .unwrap();
+        gists.push(
+            regwatch::services::changes::one(&app, id)
+                .await
+                .unwrap()
+                .gist,
+        );
+    }
+    assert!(gists[0].is_none(), "{:?}", gists[0]);
+    let g = gists[1].as_ref().expect("the given language gives a gist");
+    assert_eq!(g.lang, "tr");
+    assert!(g.text.contains("(8517.13)"), "{}", g.text);
+    assert!(gists[2].is_none(), "{:?}", gists[2]);
+    // A language that is not a tag is refused with the fix.
+    let e = regwatch::services::reports::add(&app, &short(Some("Turkish")))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("is not a language tag: write tr, vi, es or en"),
+        "{e}"
+    );
 }
 
 const CHROMIUM: &str = "/usr/bin/chromium";
