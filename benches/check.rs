@@ -80,6 +80,7 @@ async fn run() {
                 },
                 cases: vec![],
                 deliver_to: vec![],
+                gist: None,
             });
         }
         let started_at = now - chrono::Duration::hours((rnd(365 * 24)) as i64);

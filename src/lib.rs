@@ -23,6 +23,7 @@ pub(crate) mod diff;
 pub(crate) mod events;
 pub mod extract;
 pub mod fetch;
+pub mod gist;
 pub(crate) mod health;
 pub(crate) mod journal;
 pub(crate) mod matching;

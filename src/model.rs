@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-pub use regwatch_classify::Evidence;
+pub use regwatch_classify::{Evidence, Gist};
 
 /// A source id: a lowercase slug that never changes, since history hangs on it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -568,6 +568,11 @@ pub struct Change {
     /// The other changes of its story, oldest first (attached when read).
     #[serde(default)]
     pub also_reported_by: Vec<StoryMember>,
+    /// An offline English gist of a notice not in English (see
+    /// `docs/gist.md`); absent for English and for changes recorded before
+    /// gists were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gist: Option<Gist>,
 }
 
 /// Another source's change that reports the same act.
@@ -704,6 +709,8 @@ pub struct ChangeRecord {
     pub cases: Vec<CaseMatch>,
     /// Channels that want this change delivered immediately.
     pub deliver_to: Vec<String>,
+    /// The English gist of a notice not in English (`crate::gist`).
+    pub gist: Option<Gist>,
 }
 
 /// What one poll found, as the store records it.

@@ -255,6 +255,10 @@ pub struct ReportArgs {
     /// Who saw it (default: $USER)
     #[arg(long)]
     pub author: Option<String>,
+    /// The language it is written in (tr, vi, es, en), for its English gist
+    /// (default: read from its words)
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

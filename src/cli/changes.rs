@@ -169,6 +169,11 @@ fn print_change_detail(c: &Change) {
         c.jurisdiction,
         c.title
     );
+    if let Some(g) = &c.gist {
+        // Beside the original title above, labelled for what it is.
+        println!("{}:", crate::gist::label(g));
+        println!("  {}", crate::notify::render::one_line(&g.text));
+    }
     println!("source:    {}", c.source);
     println!("detected:  {}", c.detected_at.to_rfc3339());
     if let Some(d) = c.effective_date {
@@ -299,8 +304,20 @@ fn print_check(r: &CheckReport) {
         } else {
             format!("\n      urgent: {}", c.change.urgency_reasons.join("; "))
         };
+        let gist = c
+            .change
+            .gist
+            .as_ref()
+            .map(|g| {
+                format!(
+                    "\n      gist ({}, not a translation): {}",
+                    crate::gist::language_name(&g.lang),
+                    crate::notify::render::one_line(&g.text)
+                )
+            })
+            .unwrap_or_default();
         println!(
-            "  {:<6}  {}  #{} [{}] {}{}{urgent}\n      why: {}\n      {}",
+            "  {:<6}  {}  #{} [{}] {}{}{gist}{urgent}\n      why: {}\n      {}",
             c.change.urgency.as_str().to_uppercase(),
             c.change.detected_at.format("%Y-%m-%d"),
             c.change.id,

@@ -20,6 +20,7 @@ pub async fn add(app: &App, a: &ReportArgs) -> Result<u8, Failure> {
         text: a.text.clone(),
         categories: a.category.clone(),
         author: a.author.clone().or_else(|| std::env::var("USER").ok()),
+        lang: a.lang.clone(),
     };
     let id = services::reports::add(app, &report).await?;
     hand_to_outbox(app).await;

@@ -39,7 +39,20 @@ pub struct ChangeView {
     pub deadline: Option<String>,
     /// The other sources that reported the same act (its story), oldest first.
     pub also: Vec<AlsoView>,
+    /// The English gist of a notice not in English, shown beside its title.
+    pub gist: Option<GistView>,
 }
+
+/// A gist as messages show it: its label (what it is, and that it is not a
+/// translation) and its one line.
+#[derive(Debug, Clone, Serialize)]
+pub struct GistView {
+    pub label: String,
+    pub text: String,
+}
+
+/// Gists are cut here in messages (the change page shows them whole).
+pub const MAX_GIST_CHARS: usize = 600;
 
 /// Another source's report of the same act.
 #[derive(Debug, Clone, Serialize)]
@@ -152,6 +165,10 @@ pub fn change_view(c: &Change, excerpt_chars: usize) -> ChangeView {
                 url: m.url.clone(),
             })
             .collect(),
+        gist: c.gist.as_ref().map(|g| GistView {
+            label: crate::gist::label(g),
+            text: cut(&one_line(&g.text), MAX_GIST_CHARS).0,
+        }),
         excerpt_lines: excerpt.lines().map(str::to_string).collect(),
         excerpt,
         excerpt_cut,
@@ -371,6 +388,7 @@ pub(crate) mod tests {
             urgency_reasons: vec![],
             story_id: 0,
             also_reported_by: vec![],
+            gist: None,
             origins: vec![],
             exempt_origins: vec![],
             hs_ranges: vec![],
@@ -385,6 +403,44 @@ pub(crate) mod tests {
             author: None,
             url: format!("http://rw/changes/{id}"),
         }
+    }
+
+    /// A Turkish change whose gist carries markup of every channel: HTML,
+    /// Slack mrkdwn and mentions, Markdown links, and a line break with a
+    /// mail header after it.
+    pub(crate) fn gist_change() -> Change {
+        let mut c = change(11, "TR", "telecom", "Yönetmelik <b>2026/1</b>");
+        c.gist = Some(crate::model::Gist {
+            lang: "tr".into(),
+            country: Some("Türkiye".into()),
+            issuer: Some("<!channel> Kurumu".into()),
+            act_type: Some("Regulation".into()),
+            action: None,
+            products: vec![],
+            dates: vec![],
+            text: "Türkiye · <!channel> <script>alert(1)</script> · **[click](javascript:alert(1))** · _x_ & y\r\nBcc: evil@example.com".into(),
+        });
+        c
+    }
+
+    #[test]
+    fn a_gist_is_one_labelled_line_in_every_view() {
+        let v = change_view(&gist_change(), 100);
+        let g = v.gist.unwrap();
+        assert_eq!(
+            g.label,
+            "English gist of the Turkish original (not a translation)"
+        );
+        assert!(
+            !g.text.contains('\r') && !g.text.contains('\n'),
+            "{}",
+            g.text
+        );
+        assert!(g.text.ends_with("& y Bcc: evil@example.com"), "{}", g.text);
+        // not in the subject: a gist never reaches a mail header
+        let s = immediate_subject(&gist_change());
+        assert!(!s.contains("Bcc") && !s.contains("gist"), "{s}");
+        assert!(change_view(&change(1, "TR", "", "t"), 100).gist.is_none());
     }
 
     #[test]

@@ -56,11 +56,19 @@ pub(super) async fn build_records(
             &tags,
             &cases,
         );
+        let gist = crate::gist::of(
+            &c.title,
+            &c.text,
+            Some(&source.def.language),
+            source.def.jurisdiction.as_str(),
+            &tags,
+        );
         out.push(ChangeRecord {
             change: c,
             tags,
             cases,
             deliver_to,
+            gist,
         });
     }
     Ok(out)

@@ -171,6 +171,9 @@ fn entry(x: &mut String, base_url: &str, c: &Change) {
     if let Some(d) = c.effective_date {
         summary.push_str(&format!(", effective {d}"));
     }
+    if let Some(g) = &c.gist {
+        summary.push_str(&format!("\n{}: {}", crate::gist::label(g), g.text));
+    }
     for m in &c.cases {
         summary.push_str(&format!("\nCase {}: {}", m.id, m.reason));
     }
@@ -219,6 +222,16 @@ mod tests {
             urgency_reasons: vec![],
             story_id: 0,
             also_reported_by: vec![],
+            gist: Some(crate::model::Gist {
+                lang: "tr".into(),
+                country: None,
+                issuer: None,
+                act_type: None,
+                action: None,
+                products: vec![],
+                dates: vec![],
+                text: "Türkiye · <script>alert(1)</script> & ]]>".into(),
+            }),
             origins: vec![],
             exempt_origins: vec![],
             hs_ranges: vec![],
@@ -240,8 +253,18 @@ mod tests {
         );
         assert!(!x.contains("javascript:"));
         assert!(x.contains("<id>tag:regwatch.example,2026-01-02:change/7</id>"));
+        assert!(
+            x.contains("English gist of the Turkish original (not a translation): Türkiye · &lt;script&gt;alert(1)&lt;/script&gt; &amp; ]]&gt;"),
+            "{x}"
+        );
         let feed = feed_rs::parser::parse(x.as_bytes()).unwrap();
         assert_eq!(feed.entries.len(), 1);
+        assert!(feed.entries[0]
+            .summary
+            .as_ref()
+            .unwrap()
+            .content
+            .contains("Türkiye · <script>alert(1)</script> & ]]>"));
         assert_eq!(
             feed.entries[0].links[0].href,
             "http://regwatch.example:8080/changes/7"

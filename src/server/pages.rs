@@ -97,6 +97,8 @@ struct Row {
     excerpt: String,
     urgency: &'static str,
     urgency_reasons: Vec<String>,
+    /// The English gist of a notice not in English, one line.
+    gist: Option<String>,
 }
 
 fn row(c: &Change) -> Row {
@@ -118,6 +120,7 @@ fn row(c: &Change) -> Row {
         excerpt: crate::util::truncate(&c.excerpt, 240),
         urgency: c.urgency.as_str(),
         urgency_reasons: c.urgency_reasons.clone(),
+        gist: c.gist.as_ref().map(|g| g.text.clone()),
     }
 }
 
@@ -329,6 +332,17 @@ pub async fn change(
         also => also,
         diff => diff_lines(&c.diff),
         api_url => format!("/api/changes/{}", c.id),
+        gist => c.gist.as_ref().map(|g| context! {
+            label => crate::gist::label(g),
+            lang => g.lang,
+            text => g.text,
+            country => g.country,
+            issuer => g.issuer,
+            act_type => g.act_type,
+            action => g.action,
+            products => g.products,
+            dates => g.dates,
+        }),
     };
     let r = page(StatusCode::OK, "change.html", ctx);
     // A signed-in view carries the session's CSRF token.
@@ -839,6 +853,7 @@ mod tests {
             excerpt: "<script>x</script>".into(),
             urgency: "low",
             urgency_reasons: vec![],
+            gist: None,
         };
         let html = env()
             .get_template("change.html")

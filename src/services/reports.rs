@@ -23,6 +23,10 @@ pub struct FieldReport {
     pub categories: Vec<String>,
     #[serde(default)]
     pub author: Option<String>,
+    /// The language the report is written in (BCP 47: tr, vi, es, en), for
+    /// its English gist; read from its words when not given.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// The longest title, in characters: a title is one line saying what
@@ -72,6 +76,25 @@ fn check_field(what: &str, value: &str, max: usize, multiline: bool) -> Result<(
     Ok(())
 }
 
+/// A language tag as BCP 47 writes one: a primary subtag of 2 or 3 letters,
+/// then subtags of letters and digits ("tr", "es-MX", "vi").
+fn check_lang(l: &str) -> Result<(), ServiceError> {
+    let mut parts = l.split('-');
+    let primary = parts.next().unwrap_or("");
+    let ok = (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts
+            .all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if ok {
+        Ok(())
+    } else {
+        Err(ServiceError::invalid(format!(
+            "the language {:?} is not a language tag: write tr, vi, es or en (or leave it out: it is read from the text)",
+            crate::util::truncate(l, 40)
+        )))
+    }
+}
+
 /// Every field within its length and free of control characters.
 fn check_report(r: &FieldReport) -> Result<(), ServiceError> {
     // A newline in the title is folded into a space when it is stored.
@@ -83,6 +106,9 @@ fn check_report(r: &FieldReport) -> Result<(), ServiceError> {
     }
     if let Some(e) = &r.effective {
         check_field("effective date", e, MAX_SHORT_CHARS, false)?;
+    }
+    if let Some(l) = &r.lang {
+        check_lang(l)?;
     }
     for (what, list) in [("HS codes", &r.hs), ("categories", &r.categories)] {
         if list.len() > MAX_LIST {
@@ -115,9 +141,10 @@ pub async fn add(app: &App, r: &FieldReport) -> Result<i64, ServiceError> {
         .unwrap_or("unknown");
     // the report's day anchors what it counts from publication
     let reported = app.now().date_naive();
+    let lang = r.lang.as_deref().map(str::trim).filter(|l| !l.is_empty());
     let mut tags = app
         .tagger
-        .tag_published(&r.title, &r.text, None, &r.categories, Some(reported));
+        .tag_published(&r.title, &r.text, lang, &r.categories, Some(reported));
     for h in &r.hs {
         let n = HsCode::parse(h).map_err(ServiceError::Invalid)?;
         let n = n.as_str().to_string();
@@ -158,11 +185,14 @@ pub async fn add(app: &App, r: &FieldReport) -> Result<i64, ServiceError> {
     let cases = crate::matching::match_change(dest.as_str(), &tags, &new.title, &new.text, &open);
     let deliver_to =
         crate::route::immediate_routes(&app.config.channels, dest.as_str(), &tags, &cases);
+    // The language given, else its words tell (an English report has no gist).
+    let gist = crate::gist::of(&new.title, &new.text, lang, dest.as_str(), &tags);
     let rec = ChangeRecord {
         change: new,
         tags,
         cases,
         deliver_to,
+        gist,
     };
     let id = app
         .store
@@ -218,6 +248,19 @@ mod tests {
         r.author = Some("eve\0".into());
         assert!(check_report(&r).is_err());
         r.author = None;
+        for good in ["tr", "es-MX", "vi", "en"] {
+            r.lang = Some(good.into());
+            assert!(check_report(&r).is_ok(), "{good}");
+        }
+        for bad in ["turkish", "t", "tr_TR", "es-", "<b>", "tr\n"] {
+            r.lang = Some(bad.into());
+            let e = check_report(&r).unwrap_err().to_string();
+            assert!(
+                e.contains("is not a language tag: write tr, vi, es or en"),
+                "{bad}: {e}"
+            );
+        }
+        r.lang = None;
         r.categories = vec!["x".into(); MAX_LIST + 1];
         assert!(check_report(&r).is_err());
     }

@@ -3,7 +3,7 @@
 //! reading it back with every filter of the front ends.
 
 use super::db::{parse_ts, ts, Backend, Store, Tx};
-use super::{cases, outbox, stories};
+use super::{cases, gists, outbox, stories};
 use crate::model::{Change, ChangeKind, ChangeRecord, Country, Tags};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
@@ -103,6 +103,7 @@ impl Store {
         self.attach_cases(&mut out).await?;
         self.attach_reviews(&mut out).await?;
         self.attach_stories(&mut out).await?;
+        self.attach_gists(&mut out).await?;
         Ok(out)
     }
 }
@@ -278,6 +279,7 @@ fn row_to_change(r: sqlx::any::AnyRow) -> anyhow::Result<Change> {
         dates: tags.dates,
         cases: vec![],
         url: String::new(),
+        gist: None,
     })
 }
 
@@ -307,6 +309,7 @@ pub(super) async fn insert_change(
     stories::serialize(tx, backend).await?;
     let id = insert_row(tx, from, rec).await?;
     index(tx, id, &rec.tags).await?;
+    gists::insert(tx, id, rec.gist.as_ref()).await?;
     for m in &rec.cases {
         cases::insert_match(tx, id, &m.id, &m.reason, m.strength).await?;
     }

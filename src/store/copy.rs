@@ -124,6 +124,12 @@ const TABLES: &[Table] = &[
         serial: false,
     },
     Table {
+        name: "change_gists",
+        columns: &[("change_id", Int), ("lang", Text), ("gist", Text)],
+        order_by: "change_id",
+        serial: false,
+    },
+    Table {
         name: "cases",
         columns: &[
             ("id", Text),

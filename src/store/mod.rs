@@ -21,6 +21,7 @@ pub mod cases;
 mod changes;
 pub mod copy;
 mod db;
+mod gists;
 pub mod leases;
 pub mod outbox;
 mod polls;

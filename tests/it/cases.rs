@@ -263,6 +263,7 @@ async fn backmatching_covers_only_the_last_90_days() {
         },
         cases: vec![],
         deliver_to: vec![],
+        gist: None,
     };
     app.store
         .record_field_report(

@@ -10,6 +10,7 @@ mod emptiness;
 mod exactly_once;
 mod fetch_policy;
 mod fetch_proxy;
+mod gist;
 mod helpers;
 mod hostile_queries;
 mod listen_pressure;

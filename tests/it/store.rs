@@ -212,6 +212,7 @@ fn record(
             })
             .collect(),
         deliver_to: to.iter().map(|s| s.to_string()).collect(),
+        gist: None,
     }
 }
 
@@ -1335,13 +1336,27 @@ async fn populate(store: &Store) {
                 changed(
                     &["a", &key],
                     false,
-                    vec![record(
-                        new_change(&key, &format!("Tariff {i}"), "8517 duty"),
-                        &["tariff"],
-                        &["8517"],
-                        &["C-1"],
-                        &["slack"],
-                    )],
+                    vec![{
+                        let mut r = record(
+                            new_change(&key, &format!("Tariff {i}"), "8517 duty"),
+                            &["tariff"],
+                            &["8517"],
+                            &["C-1"],
+                            &["slack"],
+                        );
+                        // every other change with its English gist, copied with it
+                        if i % 2 == 0 {
+                            r.gist = regwatch::gist::of(
+                                &format!("Gümrük vergisi {i}"),
+                                "8517 pozisyonunda ek gümrük vergisi uygulanır",
+                                Some("tr"),
+                                "TR",
+                                &r.tags,
+                            );
+                            assert!(r.gist.is_some());
+                        }
+                        r
+                    }],
                 ),
             ))
             .await
@@ -1375,6 +1390,7 @@ async fn copy_preserves_everything(db: &TestDb) {
     let counts = src.copy_to(&target).await.unwrap();
     let by_table: std::collections::HashMap<&str, u64> = counts.iter().copied().collect();
     assert_eq!(by_table["changes"], 30);
+    assert_eq!(by_table["change_gists"], 15);
     assert_eq!(by_table["snapshots"], 31);
     assert_eq!(by_table["fetch_log"], 33);
     let src_counts = src.table_counts().await.unwrap();

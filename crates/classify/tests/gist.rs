@@ -455,3 +455,25 @@ fn every_gist_says_where_and_keeps_dates_from_the_tags() {
         }
     }
 }
+
+#[test]
+fn the_hs_descriptions_are_parsed_once_and_shared() {
+    // One table, built on first use (a `OnceLock` in nomenclature.rs): every
+    // call, from any thread, reads the same description at the same address.
+    let first = regwatch_classify::nomenclature::describe("8504.40").unwrap();
+    assert_eq!(first, "Electrical static converters");
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(|| {
+                regwatch_classify::nomenclature::describe("8504.40")
+                    .unwrap()
+                    .as_ptr() as usize
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), first.as_ptr() as usize);
+    }
+    let (_, headings, subheadings) = regwatch_classify::nomenclature::counts();
+    assert_eq!((headings, subheadings), (1228, 5612));
+}

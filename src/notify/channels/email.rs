@@ -434,6 +434,38 @@ mod tests {
     }
 
     #[test]
+    fn a_gist_is_labelled_in_both_parts_and_escaped_in_html() {
+        let cs = vec![crate::notify::render::tests::gist_change()];
+        let t = crate::clock::Clock::at_date(2026, 6, 1).now();
+        let v = digest_view("d", "http://rw", &cs, t, t, false);
+        let r = render_email(&v, None).unwrap();
+        assert!(
+            !r.html.contains("<script>") && !r.html.contains("<!channel>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("&lt;!channel&gt; &lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+            "{}",
+            r.html
+        );
+        assert!(r
+            .html
+            .contains("English gist of the Turkish original (not a translation)"));
+        assert!(
+            r.text.contains("  Gist:      Türkiye · <!channel>"),
+            "{}",
+            r.text
+        );
+        assert!(r
+            .text
+            .contains("(English gist of the Turkish original (not a translation))"));
+        // the gist is one line in the text part: no line of its own starts with a header
+        assert!(!r.text.lines().any(|l| l.starts_with("Bcc")), "{}", r.text);
+    }
+
+    #[test]
     fn digest_puts_the_most_urgent_first_with_the_reason() {
         let cs = mixed_urgency();
         let v = digest_view(

@@ -214,6 +214,12 @@ pub fn change_message(c: &Change) -> Value {
         meta.push_str(&format!("\n*Deadline:* {d}"));
     }
     blocks.push(section(fit(meta, &v.url)));
+    if let Some(g) = &v.gist {
+        blocks.push(section(fit(
+            format!("*{}*\n{}", esc(&g.label), esc(&g.text)),
+            &v.url,
+        )));
+    }
     if !v.excerpt.is_empty() {
         let mut body = format!("```{}```", esc(&v.excerpt));
         if v.excerpt_cut {
@@ -314,6 +320,9 @@ pub fn digest_message(
             if let Some(e) = &v.effective_date {
                 t.push_str(&format!(" · *effective {e}*"));
             }
+            if let Some(g) = &v.gist {
+                t.push_str(&format!("\n_Gist (not a translation):_ {}", esc(&g.text)));
+            }
             if !v.cases.is_empty() {
                 let ids: Vec<String> = v
                     .cases
@@ -390,6 +399,36 @@ mod tests {
         let m = change_message(&c).to_string();
         assert!(!m.contains("<!channel>"));
         assert!(m.contains("&lt;!channel&gt; &amp; &lt;script&gt;"));
+    }
+
+    #[test]
+    fn a_gist_is_labelled_and_escaped_in_messages_and_digests() {
+        let c = crate::notify::render::tests::gist_change();
+        for m in [
+            change_message(&c).to_string(),
+            digest_message(
+                std::slice::from_ref(&c),
+                c.detected_at,
+                c.detected_at,
+                "http://rw/",
+            )
+            .to_string(),
+        ] {
+            assert!(!m.contains("<!channel>") && !m.contains("<script>"), "{m}");
+            assert!(m.contains("&lt;!channel&gt; &lt;script&gt;"), "{m}");
+            assert!(m.contains("_x_ &amp; y Bcc"), "{m}");
+            assert!(m.contains("not a translation"), "{m}");
+        }
+        let m = change_message(&c);
+        // beside the title: the block right after it
+        assert_eq!(
+            m["blocks"][2]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .lines()
+                .next(),
+            Some("*English gist of the Turkish original (not a translation)*")
+        );
     }
 
     #[test]

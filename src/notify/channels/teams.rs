@@ -138,6 +138,9 @@ fn change_blocks(v: &ChangeView, body: &mut Vec<Value>) {
         None => format!("**{title}**"),
     };
     body.push(text(title));
+    if let Some(g) = &v.gist {
+        body.push(text(format!("**{}**\n\n{}", esc(&g.label), esc(&g.text))));
+    }
     let mut facts = vec![
         json!({"title": "Urgency", "value": if v.urgency_reasons.is_empty() { v.urgency.to_uppercase() } else { format!("{} — {}", v.urgency.to_uppercase(), esc(&v.urgency_reasons.join("; "))) }}),
         json!({"title": "Source", "value": esc(&v.source)}),
@@ -283,6 +286,43 @@ mod tests {
             "application/vnd.microsoft.card.adaptive"
         );
         assert_eq!(m["attachments"][0]["content"]["type"], "AdaptiveCard");
+    }
+
+    #[test]
+    fn a_gist_is_labelled_and_escaped() {
+        let c = crate::notify::render::tests::gist_change();
+        let m = change_message(&c, "change:11:teams");
+        let body = m["attachments"][0]["content"]["body"].as_array().unwrap();
+        let g = body
+            .iter()
+            .find_map(|b| {
+                b["text"]
+                    .as_str()
+                    .filter(|t| t.contains("not a translation"))
+            })
+            .expect("a gist block");
+        assert!(
+            g.starts_with("**English gist of the Turkish original \\(not a translation\\)**\n\n"),
+            "{g}"
+        );
+        assert!(!g.contains("](javascript"), "{g}");
+        assert!(
+            g.contains("\\*\\*\\[click\\]\\(javascript:alert\\(1\\)\\)\\*\\*"),
+            "{g}"
+        );
+        assert!(g.contains("\\<script\\>") && g.contains("\\_x\\_"), "{g}");
+        let d = digest_message(
+            std::slice::from_ref(&c),
+            c.detected_at,
+            c.detected_at,
+            "http://rw/",
+            "digest:1",
+        )
+        .to_string();
+        assert!(
+            d.contains("not a translation") && !d.contains("](javascript"),
+            "{d}"
+        );
     }
 
     #[test]
