@@ -21,6 +21,7 @@ pub mod cases;
 mod changes;
 pub mod copy;
 mod db;
+pub mod history;
 pub mod leases;
 pub mod outbox;
 mod polls;

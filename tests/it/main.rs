@@ -27,6 +27,7 @@ mod story;
 mod suggest;
 mod ux;
 mod web_sessions;
+mod web_sources;
 
 /// A URL cut for an assertion message.
 pub fn util_trunc(s: &str) -> String {

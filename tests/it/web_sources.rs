@@ -1,0 +1,689 @@
+//! Watching a new site without editing TOML: the source API and pages
+//! (add, edit, pause, preview with candidate selectors), a source's
+//! history and the diff of two snapshots, a channel's test message, the
+//! outbox, and the CLI's `sources add|edit|pause|resume`. The daemon's own
+//! HTTP stack on 127.0.0.1 over a live app the handlers reload; every peer
+//! (sites, Slack, Teams, webhook, SMTP) is local.
+
+use crate::helpers::{rss, FixtureServer, Reply, Setup};
+use regwatch::app::LiveApp;
+use std::time::Duration;
+
+pub const ADA: &str = "ada-admin-token-1";
+pub const VIC: &str = "vic-viewer-token-1";
+
+/// The head of `sources/tr.toml` before any write: comments that must survive.
+pub const TR_HEAD: &str = "# Türkiye — hand-written, keep these comments.\n\
+[[source]]\nid = \"tr-old\"   # the first one\nname = \"Eski\"\njurisdiction = \"TR\"\nkind = \"feed\"\n\
+url = \"http://127.0.0.1:9/old.xml\"\nschedule = \"0 * * * *\"\n# a trailing comment\n";
+
+/// A setup with ada (admin) and vic (viewer), tokens in files, and a
+/// hand-written `sources/tr.toml`.
+pub fn users_setup(extra: &str) -> Setup {
+    let users = "[server]\nbase_url = \"http://rw.test\"\n\n\
+         [[user]]\nname = \"ada\"\ntoken_file = \"TOKENS/ada\"\nrole = \"admin\"\n\n\
+         [[user]]\nname = \"vic\"\ntoken_file = \"TOKENS/vic\"\nrole = \"viewer\"\n";
+    let s = Setup::new("", &format!("{extra}\n{users}"));
+    std::fs::remove_file(s.root().join("sources/test.toml")).unwrap();
+    std::fs::write(s.root().join("sources/tr.toml"), TR_HEAD).unwrap();
+    let tokens = s.root().join("tokens");
+    std::fs::create_dir_all(&tokens).unwrap();
+    std::fs::write(tokens.join("ada"), ADA).unwrap();
+    std::fs::write(tokens.join("vic"), VIC).unwrap();
+    let cfg = std::fs::read_to_string(&s.config_path).unwrap();
+    std::fs::write(
+        &s.config_path,
+        cfg.replace("TOKENS", &tokens.display().to_string()),
+    )
+    .unwrap();
+    s
+}
+
+/// The daemon's routes on an ephemeral port, over a live app.
+pub async fn serve(s: &Setup) -> (LiveApp, String) {
+    let app = s.app().await;
+    app.store.migrate().await.unwrap();
+    let live = LiveApp::new(app);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let limits = regwatch::server::listen::ServerLimits {
+        header_timeout: Duration::from_secs(10),
+        idle_timeout: Duration::from_secs(10),
+        max_connections: 64,
+    };
+    let router = regwatch::server::router(live.clone());
+    tokio::spawn(regwatch::server::listen::serve(
+        listener,
+        router,
+        limits,
+        std::future::pending(),
+    ));
+    (live, base)
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn post_json(
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let mut r = http().post(format!("{base}{path}")).json(&body);
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    let r = r.send().await.unwrap();
+    let s = r.status().as_u16();
+    let t = r.text().await.unwrap();
+    (
+        s,
+        serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t)),
+    )
+}
+
+async fn put_json(
+    base: &str,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let r = http()
+        .put(format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or_default())
+}
+
+const LISTING: &str = "<html><body><nav><a href='/'>Ana sayfa</a><a href='/x'>İletişim</a></nav>\
+<main><h1>Duyurular</h1><ul class='list'>\
+<li><a href='/d/1'>Telsiz ekipmanı ithalatında yeni düzenleme</a> <span>01.12.2026</span></li>\
+<li><a href='/d/2'>Gümrük vergisi oranlarında değişiklik (GTİP 8517.62)</a> <span>28.11.2026</span></li>\
+<li><a href='/d/3'>Ürün güvenliği denetimlerine ilişkin tebliğ</a> <span>20.11.2026</span></li>\
+<li><a href='/d/4'>Elektrikli ev aletlerinde CE işareti duyurusu</a> <span>15.11.2026</span></li>\
+</ul></main><footer><a href='/k'>KVKK</a></footer></body></html>";
+
+fn page_draft(id: &str, url: &str) -> serde_json::Value {
+    serde_json::json!({"id": id, "name": "Ticaret duyurular", "jurisdiction": "tr", "language": "tr",
+        "kind": "page", "url": url, "extract": {"item": "ul.list > li"}})
+}
+
+// ---------------------------------------------------------------- API writes
+
+#[tokio::test]
+async fn an_admin_adds_a_source_the_file_gains_exactly_its_block_and_the_daemon_reloads_it() {
+    let fx = FixtureServer::start().await;
+    fx.set("/duyurular", Reply::html(LISTING));
+    let s = users_setup("");
+    let (live, base) = serve(&s).await;
+    assert!(live.current().sources.get("tr-ticaret").is_none());
+    let url = fx.url("/duyurular");
+
+    // No token: 401; a viewer: 403; nothing written either time.
+    let (st, _) = post_json(&base, "/api/sources", None, page_draft("tr-ticaret", &url)).await;
+    assert_eq!(st, 401);
+    let (st, v) = post_json(
+        &base,
+        "/api/sources",
+        Some(VIC),
+        page_draft("tr-ticaret", &url),
+    )
+    .await;
+    assert_eq!(st, 403, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("viewer"), "{v}");
+    assert_eq!(
+        std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap(),
+        TR_HEAD
+    );
+
+    let (st, v) = post_json(
+        &base,
+        "/api/sources",
+        Some(ADA),
+        page_draft("tr-ticaret", &url),
+    )
+    .await;
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["written"], true);
+    assert_eq!(v["file"], "tr.toml");
+    let text = std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap();
+    let added = text
+        .strip_prefix(TR_HEAD)
+        .expect("the old text is kept byte for byte");
+    assert_eq!(
+        added,
+        format!("\n[[source]]\nid = \"tr-ticaret\"\nname = \"Ticaret duyurular\"\njurisdiction = \"TR\"\nlanguage = \"tr\"\nkind = \"page\"\nurl = \"{url}\"\n[source.extract]\nitem = \"ul.list > li\"\n"),
+        "the diff is exactly the new block"
+    );
+    // The running configuration has it, and it is planned (due now).
+    let app = live.current();
+    let src = app
+        .sources
+        .get("tr-ticaret")
+        .expect("reloaded without restart");
+    assert_eq!(src.def.url.as_str(), url);
+    // The audit line names the admin.
+    let audit =
+        regwatch::sources_edit::read_audit_log(&s.root().join("sources/.audit.log")).unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].who, "ada");
+    assert_eq!(audit[0].id, "tr-ticaret");
+
+    // Edit (with the base the form was opened with), pause, resume: each reloads.
+    let (st, d) = {
+        let r = http()
+            .get(format!("{base}/api/sources/tr-ticaret/definition"))
+            .bearer_auth(ADA)
+            .send()
+            .await
+            .unwrap();
+        (
+            r.status().as_u16(),
+            r.json::<serde_json::Value>().await.unwrap(),
+        )
+    };
+    assert_eq!(st, 200, "{d}");
+    let mut changed = d["source"].clone();
+    changed["schedule"] = serde_json::json!("0 7 * * 1-5");
+    let (st, v) = put_json(
+        &base,
+        "/api/sources/tr-ticaret",
+        ADA,
+        serde_json::json!({"source": changed, "base": d["source"]}),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["changes"][0]["field"], "schedule");
+    assert_eq!(
+        live.current()
+            .sources
+            .get("tr-ticaret")
+            .unwrap()
+            .def
+            .schedule
+            .as_deref(),
+        Some("0 7 * * 1-5")
+    );
+    let (st, v) = post_json(
+        &base,
+        "/api/sources/tr-ticaret/pause",
+        Some(ADA),
+        serde_json::json!({"reason": "site rebuilt"}),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert!(
+        !live
+            .current()
+            .sources
+            .get("tr-ticaret")
+            .unwrap()
+            .def
+            .enabled
+    );
+    let text = std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap();
+    assert!(
+        text.contains("enabled = false # paused by ada on "),
+        "{text}"
+    );
+    assert!(text.starts_with(TR_HEAD));
+    let (st, _) = post_json(
+        &base,
+        "/api/sources/tr-ticaret/resume",
+        Some(ADA),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert!(
+        live.current()
+            .sources
+            .get("tr-ticaret")
+            .unwrap()
+            .def
+            .enabled
+    );
+    let (st, _) = post_json(
+        &base,
+        "/api/sources/tr-nope/pause",
+        Some(ADA),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(st, 404);
+    let audit =
+        regwatch::sources_edit::read_audit_log(&s.root().join("sources/.audit.log")).unwrap();
+    assert_eq!(audit.len(), 4, "add, edit, pause, resume: one line each");
+}
+
+#[tokio::test]
+async fn a_save_that_fails_validation_writes_nothing_and_names_the_field() {
+    let s = users_setup("");
+    let (live, base) = serve(&s).await;
+    let before = std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap();
+    let cases = [
+        (serde_json::json!({"schedule": "every day"}), "schedule"),
+        (serde_json::json!({"timezone": "Mars/Olympus"}), "timezone"),
+        (serde_json::json!({"kind": "website"}), "kind"),
+        (serde_json::json!({"url": "ftp://x.example/a"}), "url"),
+        (
+            serde_json::json!({"extract": {"item": "li[["}}),
+            "extract.item",
+        ),
+        (
+            serde_json::json!({"extract": {"ignore": ["(unclosed"]}}),
+            "extract.ignore",
+        ),
+        (serde_json::json!({"wait_for": "#x"}), "wait_for"),
+        (
+            serde_json::json!({"categories": ["astrology"]}),
+            "categories",
+        ),
+        (serde_json::json!({"id": "tr-old"}), "id"),
+        (
+            serde_json::json!({"jurisdiction": "Narnia"}),
+            "jurisdiction",
+        ),
+    ];
+    for (patch, field) in cases {
+        let mut d = page_draft("tr-new", "https://www.trade.gov.tr/duyurular");
+        for (k, v) in patch.as_object().unwrap() {
+            d[k] = v.clone();
+        }
+        let (st, v) = post_json(&base, "/api/sources", Some(ADA), d).await;
+        assert_eq!(st, 422, "{field}: {v}");
+        assert_eq!(v["field"], field, "{v}");
+        assert!(!v["message"].as_str().unwrap_or("").is_empty(), "{v}");
+    }
+    // An unknown key is a bad request, not a silently dropped setting.
+    let mut d = page_draft("tr-new", "https://www.trade.gov.tr/duyurular");
+    d["scedule"] = serde_json::json!("0 7 * * *");
+    let (st, v) = post_json(&base, "/api/sources", Some(ADA), d).await;
+    assert_eq!(st, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("scedule"), "{v}");
+    assert_eq!(
+        std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap(),
+        before
+    );
+    assert!(
+        !s.root().join("sources/.audit.log").exists()
+            || std::fs::read_to_string(s.root().join("sources/.audit.log"))
+                .unwrap()
+                .is_empty()
+    );
+    assert_eq!(
+        std::fs::read_dir(s.root().join("sources"))
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "toml"))
+            .count(),
+        1,
+        "no file created"
+    );
+    assert!(live.current().sources.get("tr-new").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_edits_of_one_file_lose_no_write() {
+    let s = users_setup("");
+    let (live, base) = serve(&s).await;
+    // Eight sources added at once into one file, and two edits of different
+    // fields of one source opened from the same form.
+    let adds = (0..8).map(|i| {
+        let base = base.clone();
+        tokio::spawn(async move {
+            post_json(
+                &base,
+                "/api/sources",
+                Some(ADA),
+                page_draft(
+                    &format!("tr-c{i}"),
+                    &format!("https://www.trade.gov.tr/c{i}"),
+                ),
+            )
+            .await
+        })
+    });
+    let opened = serde_json::json!({"id": "tr-old", "name": "Eski", "jurisdiction": "TR", "kind": "feed",
+        "url": "http://127.0.0.1:9/old.xml", "schedule": "0 * * * *"});
+    let mut a = opened.clone();
+    a["name"] = serde_json::json!("Eski (yeni adı)");
+    let mut b = opened.clone();
+    b["timezone"] = serde_json::json!("Europe/Istanbul");
+    let edits = [a, b].map(|d| {
+        let base = base.clone();
+        let opened = opened.clone();
+        tokio::spawn(async move {
+            put_json(
+                &base,
+                "/api/sources/tr-old",
+                ADA,
+                serde_json::json!({"source": d, "base": opened}),
+            )
+            .await
+        })
+    });
+    for h in adds {
+        let (st, v) = h.await.unwrap();
+        assert_eq!(st, 201, "{v}");
+    }
+    for h in edits {
+        let (st, v) = h.await.unwrap();
+        assert_eq!(st, 200, "{v}");
+    }
+    let text = std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap();
+    for i in 0..8 {
+        assert!(
+            text.contains(&format!("id = \"tr-c{i}\"")),
+            "tr-c{i} lost: {text}"
+        );
+    }
+    assert!(text.contains("name = \"Eski (yeni adı)\""), "{text}");
+    assert!(text.contains("timezone = \"Europe/Istanbul\""), "{text}");
+    assert!(text.starts_with("# Türkiye — hand-written, keep these comments.\n[[source]]\nid = \"tr-old\"   # the first one\n"), "{text}");
+    assert!(text.contains("# a trailing comment\n"), "{text}");
+    let app = live.current();
+    assert_eq!(app.sources.len(), 9);
+    assert_eq!(
+        app.sources.get("tr-old").unwrap().def.name,
+        "Eski (yeni adı)"
+    );
+}
+
+// ---------------------------------------------------------------- preview
+
+#[tokio::test]
+async fn preview_of_a_feed_a_page_a_json_api_and_a_pdf_stores_nothing() {
+    let fx = FixtureServer::start().await;
+    fx.set(
+        "/feed.xml",
+        Reply::xml(&rss(&[
+            ("g1", "Thông báo về thiết bị vô tuyến", "Mã HS 8517.62"),
+            ("g2", "Aviso: aranceles", "8471.30"),
+        ])),
+    );
+    fx.set("/duyurular", Reply::html(LISTING));
+    fx.set("/api.json", Reply::ok("application/json", br#"{"data":[{"titulo":"Acuerdo por el que se modifica la Tarifa","url":"https://dof.example/1"},{"titulo":"Decreto de aranceles","url":"https://dof.example/2"}]}"#.to_vec()));
+    let pdf = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/pdf/notice.pdf"
+    ))
+    .unwrap();
+    fx.set("/notice.pdf", Reply::ok("application/pdf", pdf));
+    let s = users_setup("");
+    let (live, base) = serve(&s).await;
+
+    let draft = |kind: &str, url: String, extract: serde_json::Value| serde_json::json!({"id": "p", "name": "P", "jurisdiction": "VN", "kind": kind, "url": url, "extract": extract});
+    // Feed
+    let (st, v) = post_json(
+        &base,
+        "/api/sources/preview",
+        Some(ADA),
+        draft("feed", fx.url("/feed.xml"), serde_json::json!({})),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["kind"], "items");
+    assert_eq!(v["count"], 2);
+    assert_eq!(v["items"][0]["title"], "Thông báo về thiết bị vô tuyến");
+    assert!(v["suggestions"].is_null(), "no selectors for a feed");
+
+    // Page without an item selector: one text, and candidates with counts and first titles.
+    let (st, v) = post_json(
+        &base,
+        "/api/sources/preview",
+        Some(ADA),
+        draft("page", fx.url("/duyurular"), serde_json::json!({})),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["kind"], "text");
+    assert!(
+        v["text"].as_str().unwrap().contains("Telsiz ekipmanı"),
+        "{v}"
+    );
+    let cands = v["suggestions"]["candidates"].as_array().unwrap();
+    let best = &cands[0];
+    assert_eq!(best["count"], 4, "{v}");
+    assert_eq!(
+        best["titles"][0],
+        "Telsiz ekipmanı ithalatında yeni düzenleme"
+    );
+    // Its selector, used, extracts exactly what the candidate showed.
+    let (st, v2) = post_json(
+        &base,
+        "/api/sources/preview",
+        Some(ADA),
+        draft(
+            "page",
+            fx.url("/duyurular"),
+            serde_json::json!({"item": best["item"]}),
+        ),
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert_eq!(v2["kind"], "items");
+    assert_eq!(v2["count"], 4, "{v2}");
+    assert_eq!(
+        v2["items"][1]["title"],
+        "Gümrük vergisi oranlarında değişiklik (GTİP 8517.62)"
+    );
+    // A selector that matches nothing: said plainly, candidates still offered.
+    let (st, v3) = post_json(
+        &base,
+        "/api/sources/preview",
+        Some(ADA),
+        draft(
+            "page",
+            fx.url("/duyurular"),
+            serde_json::json!({"item": "div.nothing"}),
+        ),
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert!(
+        v3["error"].as_str().unwrap_or("").contains("div.nothing"),
+        "{v3}"
+    );
+    assert!(!v3["suggestions"]["candidates"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // JSON API
+    let (st, v) = post_json(&base, "/api/sources/preview", Some(ADA), draft("json", fx.url("/api.json"), serde_json::json!({"item": "$.data[*]", "item_title": "$.titulo", "item_link": "$.url"}))).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["count"], 2, "{v}");
+    assert_eq!(
+        v["items"][0]["title"],
+        "Acuerdo por el que se modifica la Tarifa"
+    );
+
+    // PDF: its text.
+    let (st, v) = post_json(
+        &base,
+        "/api/sources/preview",
+        Some(ADA),
+        draft("pdf", fx.url("/notice.pdf"), serde_json::json!({})),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["kind"], "text", "{v}");
+    assert!(v["text"].as_str().unwrap().len() > 20, "{v}");
+
+    // A failed fetch is an answer, not a crash; a bad draft is an error on its field.
+    let (st, v) = post_json(
+        &base,
+        "/api/sources/preview",
+        Some(ADA),
+        draft("page", fx.url("/missing"), serde_json::json!({})),
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert!(v["error"].as_str().unwrap().contains("404"), "{v}");
+    let (st, v) = post_json(
+        &base,
+        "/api/sources/preview",
+        Some(ADA),
+        draft("page", "not a url".into(), serde_json::json!({})),
+    )
+    .await;
+    assert_eq!(st, 422);
+    assert_eq!(v["field"], "url", "{v}");
+    // A viewer may not make the daemon fetch.
+    let (st, _) = post_json(
+        &base,
+        "/api/sources/preview",
+        Some(VIC),
+        draft("feed", fx.url("/feed.xml"), serde_json::json!({})),
+    )
+    .await;
+    assert_eq!(st, 403);
+
+    // Nothing was stored, nothing written.
+    assert_eq!(live.current().store.count_snapshots("p").await.unwrap(), 0);
+    assert_eq!(
+        std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap(),
+        TR_HEAD
+    );
+}
+
+// ---------------------------------------------------------------- history
+
+#[tokio::test]
+async fn history_lists_snapshots_and_diffs_any_two_by_word() {
+    let fx = FixtureServer::start().await;
+    let a = "<html><body><main id='c'><p>Tarife: GTİP 8517.62 için gümrük vergisi yüzde 10 olarak uygulanır.</p></main></body></html>";
+    let b = "<html><body><main id='c'><p>Tarife: GTİP 8517.62 için gümrük vergisi yüzde 20 olarak uygulanır.</p></main></body></html>";
+    let c = "<html><body><main id='c'><p>Tarife: GTİP 8517.62 için gümrük vergisi yüzde 20 olarak uygulanır. Yürürlük: 01.01.2027.</p></main></body></html>";
+    fx.sequence(
+        "/tarife",
+        vec![Reply::html(a), Reply::html(b), Reply::html(c)],
+    );
+    let s = users_setup("");
+    let mut t = std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap();
+    t.push_str(&format!("\n[[source]]\nid = \"tr-tarife\"\nname = \"Tarife\"\njurisdiction = \"TR\"\nlanguage = \"tr\"\nkind = \"page\"\nurl = \"{}\"\n[source.extract]\ncontent = \"#c\"\n", fx.url("/tarife")));
+    std::fs::write(s.root().join("sources/tr.toml"), t).unwrap();
+    let (live, base) = serve(&s).await;
+    let app = live.current();
+    let src = app.sources.get("tr-tarife").unwrap().clone();
+    for _ in 0..3 {
+        regwatch::poll::poll_source(&app, &src).await.unwrap();
+    }
+    let v: serde_json::Value = reqwest::get(format!("{base}/api/sources/tr-tarife/snapshots"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let snaps = v["snapshots"].as_array().unwrap();
+    assert_eq!(snaps.len(), 3, "{v}");
+    let (newest, oldest) = (
+        snaps[0]["n"].as_i64().unwrap(),
+        snaps[2]["n"].as_i64().unwrap(),
+    );
+    assert!(newest > oldest, "newest first");
+    assert_eq!(snaps[0]["kind"], "text");
+    assert!(snaps[0]["size"].as_u64().unwrap() > snaps[2]["size"].as_u64().unwrap());
+    assert!(snaps[0]["taken_at"].as_str().unwrap().ends_with("UTC"));
+
+    let one: serde_json::Value =
+        reqwest::get(format!("{base}/api/sources/tr-tarife/snapshots/{oldest}"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert!(
+        one["content"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("yüzde 10"),
+        "{one}"
+    );
+
+    let d: serde_json::Value = reqwest::get(format!(
+        "{base}/api/sources/tr-tarife/diff?from={oldest}&to={newest}"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let pieces = d["diff"].as_array().unwrap();
+    let of = |tag: &str| {
+        pieces
+            .iter()
+            .filter(|p| p["tag"] == tag)
+            .map(|p| p["text"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    assert!(of("del").contains("10"), "{d}");
+    assert!(of("ins").contains("20"), "{d}");
+    assert!(of("ins").contains("Yürürlük"), "{d}");
+    assert!(of("same").contains("gümrük vergisi"), "{d}");
+    assert!(
+        !of("del").contains("gümrük"),
+        "a word diff, not a line diff: {d}"
+    );
+
+    // The page: the list with links to each snapshot, and the diff marked.
+    let page = reqwest::get(format!(
+        "{base}/sources/tr-tarife/history?from={oldest}&to={newest}"
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(page.matches("class=\"snapshot\"").count(), 3, "{page}");
+    assert!(
+        page.contains(&format!("/sources/tr-tarife/snapshots/{oldest}")),
+        "{page}"
+    );
+    assert!(page.contains("<ins class=\"add\">"), "{page}");
+    assert!(page.contains("<del class=\"del\">"), "{page}");
+    let one = reqwest::get(format!("{base}/sources/tr-tarife/snapshots/{oldest}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(one.contains("yüzde 10"), "{one}");
+
+    // Absurd requests get a clear answer.
+    let r = reqwest::get(format!("{base}/api/sources/tr-tarife/diff?from=abc&to=1"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("from=abc"));
+    let r = reqwest::get(format!(
+        "{base}/api/sources/tr-tarife/diff?from=999999&to={newest}"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = reqwest::get(format!("{base}/api/sources/nobody/snapshots"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // Another source's snapshot is not this one's.
+    let r = reqwest::get(format!("{base}/api/sources/tr-old/snapshots/{oldest}"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
