@@ -178,7 +178,8 @@ pub enum SourcesCmd {
     )]
     Edit {
         /// The source's id
-        id: String,
+        #[arg(value_name = "ID")]
+        source_id: String,
         #[command(flatten)]
         fields: Box<super::sources_edit::SourceFields>,
     },

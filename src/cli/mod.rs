@@ -78,8 +78,8 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             sources::test(&Offline::load(config)?, id, fmt).await
         }
         Command::Sources(SourcesCmd::Add(f)) => sources_edit::add(&Offline::load(config)?, f, fmt),
-        Command::Sources(SourcesCmd::Edit { id, fields }) => {
-            sources_edit::edit(&Offline::load(config)?, id, fields, fmt)
+        Command::Sources(SourcesCmd::Edit { source_id, fields }) => {
+            sources_edit::edit(&Offline::load(config)?, source_id, fields, fmt)
         }
         Command::Sources(SourcesCmd::Pause { id, reason }) => {
             sources_edit::pause(&Offline::load(config)?, id, reason.as_deref(), fmt)

@@ -401,7 +401,7 @@ pub fn test_change(app: &App, channel: &str, who: &str) -> anyhow::Result<crate:
         "id": 0,
         "source": "regwatch-test",
         "jurisdiction": "TEST",
-        "detected_at": now.timestamp(),
+        "detected_at": now.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         "kind": "added",
         "title": format!("TEST — regwatch test message for channel `{channel}` (no change happened)"),
         "link": app.config.server.base_url,

@@ -272,14 +272,14 @@ fn form_page(app: &App, status: StatusCode, v: FormView<'_>) -> Response {
     let base = v.base.map(|b| serde_json::to_string(b).unwrap_or_default());
     let preview = v.preview.map(|p| {
         let mut j = serde_json::to_value(&p).unwrap_or_default();
-        j["items"] = serde_json::to_value(
-            p.items
-                .iter()
-                .take(admin::PREVIEW_ITEMS)
-                .collect::<Vec<_>>(),
-        )
-        .unwrap_or_default();
+        j["items"] = p
+            .items
+            .iter()
+            .take(admin::PREVIEW_ITEMS)
+            .map(|it| serde_json::json!({"title": it.title, "link": it.link, "text": crate::util::truncate(&it.text, 200)}))
+            .collect();
         j["more"] = serde_json::json!(p.count.saturating_sub(admin::PREVIEW_ITEMS));
+        j["text_chars"] = serde_json::json!(p.text.as_deref().map(|t| t.chars().count()));
         j["text"] = serde_json::json!(p
             .text
             .as_deref()
@@ -810,5 +810,34 @@ pub async fn retry_post(State(live): State<LiveApp>, headers: HeaderMap, body: S
                 "The outbox could not be retried; see the daemon's log.",
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_source_form_renders_and_escapes_what_a_page_gave() {
+        let ctx = context! {
+            title => "Add a source", editing => false, action => "/sources/new",
+            v => values(&SourceDraft { name: "<b>x</b>".into(), ..Default::default() }),
+            errors => BTreeMap::from([("extract.item".to_string(), "bad <i>".to_string())]),
+            csrf => "c", who => "ada (admin)", categories => vec!["telecom"],
+            preview => serde_json::json!({"url": "http://a", "kind": "items", "count": 1,
+                "items": [{"key": "k", "title": "<img src=x>", "link": "http://a/1", "text": "some text"}],
+                "candidates": [{"item": "li.x", "count": 3, "titles": ["<script>"], "use": "{\"item\":\"li.x\"}"}]}),
+        };
+        let html = env()
+            .get_template("admin_source.html")
+            .and_then(|t| t.render(ctx))
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(html.contains("&lt;b&gt;x&lt;&#x2f;b&gt;"), "{html}");
+        assert!(html.contains("id=\"error-extract-item\""), "{html}");
+        assert!(
+            !html.contains("<img") && !html.contains("<script>"),
+            "{html}"
+        );
+        assert!(html.contains("name=\"use\""), "{html}");
     }
 }

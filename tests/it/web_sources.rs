@@ -687,3 +687,551 @@ async fn history_lists_snapshots_and_diffs_any_two_by_word() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+// ---------------------------------------------------------------- web pages
+
+/// The value of hidden/field `name="…" value="…"` in a page, unescaped as a browser reads it.
+pub fn attr_value(page: &str, marker: &str) -> Option<String> {
+    let at = page.find(marker)? + marker.len();
+    let raw = &page[at..at + page[at..].find('"')?];
+    Some(
+        raw.replace("&#x2f;", "/")
+            .replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// Sign in with `token`: the session cookie pair.
+pub async fn sign_in(base: &str, token: &str) -> String {
+    let c = http();
+    let r = c.get(format!("{base}/signin")).send().await.unwrap();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|p| p.starts_with("rw_signin="))
+        .unwrap();
+    let page = r.text().await.unwrap();
+    let csrf = attr_value(&page, "name=\"csrf\" value=\"").unwrap();
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", token)
+        .append_pair("next", "/")
+        .append_pair("csrf", &csrf)
+        .finish();
+    let r = c
+        .post(format!("{base}/signin"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|p| p.starts_with("rw_session="))
+        .unwrap()
+}
+
+async fn get_page(base: &str, path: &str, session: &str) -> (u16, String) {
+    let r = http()
+        .get(format!("{base}{path}"))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn post_form(
+    base: &str,
+    path: &str,
+    session: &str,
+    pairs: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    http()
+        .post(format!("{base}{path}"))
+        .header("cookie", session)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(s.finish())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_source_form_previews_offers_selectors_uses_one_and_saves_and_a_viewer_gets_no_form() {
+    let fx = FixtureServer::start().await;
+    fx.set("/duyurular", Reply::html(LISTING));
+    let s = users_setup("");
+    let (live, base) = serve(&s).await;
+    let url = fx.url("/duyurular");
+
+    // Not signed in: to the sign-in page. A viewer: 403 and no form.
+    let r = http()
+        .get(format!("{base}/sources/new"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/signin?next="));
+    let vic = sign_in(&base, VIC).await;
+    let (st, page) = get_page(&base, "/sources/new", &vic).await;
+    assert_eq!(st, 403);
+    assert!(!page.contains("id=\"source-form\""), "{page}");
+    assert!(page.contains("only admins"), "{page}");
+    let (st, _) = get_page(&base, "/sources/tr-old/edit", &vic).await;
+    assert_eq!(st, 403);
+
+    let ada = sign_in(&base, ADA).await;
+    let (st, page) = get_page(&base, "/sources/new", &ada).await;
+    assert_eq!(st, 200);
+    assert!(page.contains("id=\"source-form\""));
+    let csrf = attr_value(&page, "name=\"csrf\" value=\"").unwrap();
+    let fields = |extra: &[(&'static str, String)]| {
+        let mut v: Vec<(&'static str, String)> = vec![
+            ("csrf", csrf.clone()),
+            ("id", "tr-ticaret".into()),
+            ("name", "Ticaret — duyurular".into()),
+            ("jurisdiction", "TR".into()),
+            ("language", "tr".into()),
+            ("kind", "page".into()),
+            ("url", url.clone()),
+        ];
+        v.extend_from_slice(extra);
+        v
+    };
+    let send = |v: Vec<(&'static str, String)>| {
+        let base = base.clone();
+        let ada = ada.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = v.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(&base, "/sources/new", &ada, &pairs).await
+        }
+    };
+
+    // A forged form (no CSRF token) is refused.
+    let r = post_form(
+        &base,
+        "/sources/new",
+        &ada,
+        &[("action", "save"), ("id", "x")],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+
+    // Preview: the page as one text, and the candidates with counts and titles.
+    let r = send(fields(&[("action", "preview".into())])).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"preview\""), "{page}");
+    assert!(page.contains("id=\"candidates\""), "{page}");
+    assert!(page.contains("4 entries"), "{page}");
+    assert!(
+        page.contains("Telsiz ekipmanı ithalatında yeni düzenleme"),
+        "{page}"
+    );
+    let chosen = attr_value(&page, "name=\"use\" value=\"").expect("a candidate to use");
+
+    // One click on "Use this": the selector lands in the form, previewed again.
+    let r = send(fields(&[("use", chosen.clone())])).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    let item = attr_value(&page, "name=\"extract.item\" value=\"").unwrap();
+    assert!(!item.is_empty(), "{page}");
+    assert!(page.contains("<strong>4 items</strong>"), "{page}");
+    assert!(page.contains("Gümrük vergisi oranlarında değişiklik (GTİP 8517.62)"));
+
+    // Save with a bad schedule: the error beside the field, nothing written.
+    let r = send(fields(&[
+        ("action", "save".into()),
+        ("extract.item", item.clone()),
+        ("schedule", "every morning".into()),
+    ]))
+    .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"error-schedule\""), "{page}");
+    assert_eq!(
+        std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap(),
+        TR_HEAD
+    );
+
+    // Save: written, reloaded, and the edit page says so.
+    let r = send(fields(&[
+        ("action", "save".into()),
+        ("extract.item", item.clone()),
+    ]))
+    .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(to, "/sources/tr-ticaret/edit?saved=1");
+    let text = std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap();
+    assert!(text.starts_with(TR_HEAD), "{text}");
+    assert!(
+        text[TR_HEAD.len()..].contains(&format!("item = {}", toml_str(&item))),
+        "{text}"
+    );
+    assert!(live.current().sources.get("tr-ticaret").is_some());
+    let (st, page) = get_page(&base, &to, &ada).await;
+    assert_eq!(st, 200);
+    assert!(page.contains("id=\"notice\""), "{page}");
+
+    // Pause from the edit page, then resume.
+    let csrf2 = attr_value(&page, "name=\"csrf\" value=\"").unwrap();
+    let r = post_form(
+        &base,
+        "/sources/tr-ticaret/state",
+        &ada,
+        &[("csrf", &csrf2), ("do", "pause"), ("reason", "bakım")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        !live
+            .current()
+            .sources
+            .get("tr-ticaret")
+            .unwrap()
+            .def
+            .enabled
+    );
+    let (_, page) = get_page(&base, "/sources/tr-ticaret/edit", &ada).await;
+    assert!(page.contains("paused by ada on"), "{page}");
+    assert!(page.contains(": bakım"), "{page}");
+    let r = post_form(
+        &base,
+        "/sources/tr-ticaret/state",
+        &ada,
+        &[("csrf", &csrf2), ("do", "resume")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        live.current()
+            .sources
+            .get("tr-ticaret")
+            .unwrap()
+            .def
+            .enabled
+    );
+
+    // Edit: the name changes, nothing else in the file.
+    let (_, page) = get_page(&base, "/sources/tr-ticaret/edit", &ada).await;
+    let before = std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap();
+    let base_json = attr_value(&page, "name=\"base\" value=\"").unwrap();
+    let r = post_form(
+        &base,
+        "/sources/tr-ticaret/edit",
+        &ada,
+        &[
+            ("csrf", &csrf2),
+            ("base", &base_json),
+            ("action", "save"),
+            ("name", "Ticaret Bakanlığı duyuruları"),
+            ("jurisdiction", "TR"),
+            ("language", "tr"),
+            ("kind", "page"),
+            ("url", &url),
+            ("extract.item", &item),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let after = std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap();
+    assert_eq!(
+        after,
+        before.replace(
+            "name = \"Ticaret — duyurular\"",
+            "name = \"Ticaret Bakanlığı duyuruları\""
+        )
+    );
+}
+
+/// A TOML basic string as the editor writes it (for the selectors used here).
+fn toml_str(s: &str) -> String {
+    if s.contains('"') || s.contains('\\') {
+        format!("'{s}'")
+    } else {
+        format!("\"{s}\"")
+    }
+}
+
+// ---------------------------------------------------------------- channels
+
+/// A local receiver of POSTs: (path, body) of each, answered 200.
+async fn receiver() -> (
+    std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    std::net::SocketAddr,
+) {
+    let got: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>> = Default::default();
+    let g = got.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri, body: String| {
+        let g = g.clone();
+        async move {
+            g.lock().unwrap().push((uri.path().to_string(), body));
+            "ok"
+        }
+    });
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    (got, addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_channel_kind_sends_a_test_message_marked_as_a_test_and_the_outbox_shows_what_waits() {
+    let (got, addr) = receiver().await;
+    let port = crate::notify::free_port();
+    let mails = crate::notify::start_smtp(port);
+    let channels = format!(
+        "[[channel]]\nname = \"slack\"\ntype = \"slack\"\nwebhook_url = \"http://{addr}/slack\"\n\n\
+         [[channel]]\nname = \"teams\"\ntype = \"teams\"\nwebhook_url = \"http://{addr}/teams\"\n\n\
+         [[channel]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"http://{addr}/hook\"\nsecret = \"k\"\n\n\
+         [[channel]]\nname = \"mail\"\ntype = \"email\"\nsmtp_url = \"smtp://127.0.0.1:{port}\"\nfrom = \"regwatch@example.com\"\nto = [\"a@example.com\"]\n\n\
+         [[channel]]\nname = \"down\"\ntype = \"webhook\"\nurl = \"http://127.0.0.1:9/hook\"\nsecret = \"k\"\n"
+    );
+    let s = users_setup(&channels);
+    let (live, base) = serve(&s).await;
+    for (name, path) in [("slack", "/slack"), ("teams", "/teams"), ("hook", "/hook")] {
+        let (st, v) = post_json(
+            &base,
+            &format!("/api/channels/{name}/test"),
+            Some(ADA),
+            serde_json::json!({}),
+        )
+        .await;
+        assert_eq!(st, 200, "{name}: {v}");
+        let g = got.lock().unwrap().clone();
+        let (_, body) = g
+            .iter()
+            .rev()
+            .find(|(p, _)| p == path)
+            .unwrap_or_else(|| panic!("{name} got nothing: {g:?}"));
+        assert!(body.contains("TEST"), "{name}: {body}");
+        assert!(body.contains("test message"), "{name}: {body}");
+    }
+    let (st, v) = post_json(
+        &base,
+        "/api/channels/mail/test",
+        Some(ADA),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    let m = mails.lock().unwrap().clone();
+    assert_eq!(m.len(), 1);
+    let mail = crate::notify::parse_mail(&m[0]);
+    assert!(
+        mail.subject().unwrap_or("").contains("TEST"),
+        "{:?}",
+        mail.subject()
+    );
+    // A receiver that is down: the channel's own error, as a 502.
+    let (st, v) = post_json(
+        &base,
+        "/api/channels/down/test",
+        Some(ADA),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(st, 502, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("`down`"), "{v}");
+    // Unknown channel; a viewer.
+    let (st, v) = post_json(
+        &base,
+        "/api/channels/nope/test",
+        Some(ADA),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(st, 404);
+    assert!(v["error"].as_str().unwrap().contains("slack"), "{v}");
+    let (st, _) = post_json(
+        &base,
+        "/api/channels/slack/test",
+        Some(VIC),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(st, 403);
+    // A test message is not an alert: nothing was queued.
+    assert!(live.current().store.deliveries().await.unwrap().is_empty());
+
+    // The outbox: a field report queues one delivery per channel; "down" fails with its reason.
+    regwatch::services::reports::add(
+        &live.current(),
+        &regwatch::services::reports::FieldReport {
+            country: "TR".into(),
+            hs: vec!["8517.62".into()],
+            title: "Telsiz ithalatı durduruldu".into(),
+            text: "Gümrükte 8517.62 telsiz cihazları bekletiliyor".into(),
+            author: Some("ada".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let r = http()
+        .post(format!("{base}/api/outbox/retry"))
+        .bearer_auth(ADA)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = http()
+        .get(format!("{base}/api/outbox"))
+        .bearer_auth(ADA)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rows = v["deliveries"].as_array().unwrap();
+    assert_eq!(
+        rows.len(),
+        1,
+        "only the one to the channel that is down waits: {v}"
+    );
+    assert_eq!(rows[0]["channel"], "down");
+    assert_eq!(rows[0]["state"], "failed");
+    assert!(!rows[0]["reason"].as_str().unwrap_or("").is_empty(), "{v}");
+    let r = http()
+        .get(format!("{base}/api/outbox"))
+        .bearer_auth(VIC)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // The page.
+    let ada = sign_in(&base, ADA).await;
+    let (st, page) = get_page(&base, "/outbox", &ada).await;
+    assert_eq!(st, 200);
+    assert!(page.contains("class=\"failed\""), "{page}");
+    assert!(page.contains("id=\"retry\""), "{page}");
+    let (st, page) = get_page(&base, "/channels", &ada).await;
+    assert_eq!(st, 200);
+    assert_eq!(page.matches("Send a test message").count(), 5, "{page}");
+    let vic = sign_in(&base, VIC).await;
+    let (_, page) = get_page(&base, "/channels", &vic).await;
+    assert!(!page.contains("Send a test message</button>"), "{page}");
+    let (st, _) = get_page(&base, "/outbox", &vic).await;
+    assert_eq!(st, 403);
+}
+
+// ---------------------------------------------------------------- CLI
+
+#[test]
+fn the_cli_adds_edits_pauses_and_resumes_keeping_the_file_and_refusing_bad_input() {
+    let s = users_setup("");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"))
+            .arg("--config")
+            .arg(&s.config_path)
+            .args(args)
+            .env("USER", "ayse")
+            .env("REGWATCH_LOG", "warn")
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap(),
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    let file = s.root().join("sources/vn.toml");
+    let (code, out, err) = run(&[
+        "sources",
+        "add",
+        "--id",
+        "vn-customs",
+        "--name",
+        "Hải quan — thông báo",
+        "--jurisdiction",
+        "vn",
+        "--language",
+        "vi",
+        "--kind",
+        "page",
+        "--url",
+        "https://www.customs.gov.vn/thong-bao",
+        "--item",
+        "#content tbody > tr",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("vn-customs"), "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("name = \"Hải quan — thông báo\"\njurisdiction = \"VN\""),
+        "{text}"
+    );
+    // A bad schedule: exit 2, the option named, nothing written.
+    let (code, _, err) = run(&[
+        "sources",
+        "edit",
+        "vn-customs",
+        "--schedule",
+        "sáng mỗi ngày",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--schedule"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    let (code, _, err) = run(&[
+        "sources",
+        "edit",
+        "vn-customs",
+        "--schedule",
+        "0 8 * * 1-5",
+        "--timezone",
+        "Asia/Ho_Chi_Minh",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text2 = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text2.contains("schedule = \"0 8 * * 1-5\"\ntimezone = \"Asia/Ho_Chi_Minh\""),
+        "{text2}"
+    );
+    let (code, _, err) = run(&[
+        "sources",
+        "pause",
+        "vn-customs",
+        "--reason",
+        "trang đang bảo trì",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("# paused by ayse on "));
+    let (code, _, err) = run(&["sources", "resume", "vn-customs"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text2);
+    let (code, _, err) = run(&["sources", "pause", "vn-nope"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(&["sources", "edit", "vn-customs", "--unset", "url"]);
+    assert_eq!(code, 2, "{err}");
+    let audit =
+        regwatch::sources_edit::read_audit_log(&s.root().join("sources/.audit.log")).unwrap();
+    assert_eq!(
+        audit.iter().map(|a| a.who.as_str()).collect::<Vec<_>>(),
+        ["ayse"; 4]
+    );
+    // The TR file was never touched.
+    assert_eq!(
+        std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap(),
+        TR_HEAD
+    );
+}
