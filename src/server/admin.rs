@@ -510,8 +510,9 @@ pub async fn retry_now(app: &App) -> anyhow::Result<crate::notify::DeliveryRepor
 
 type ApiResult = Result<Response, ApiError>;
 
-/// Who an admin request is: a bearer token, or a signed-in admin's session
-/// (a session write also needs the CSRF token in `X-CSRF-Token`).
+/// Who an admin request is: an admin's bearer token (the `[server]` API
+/// token acts as an admin). The web pages sign in with a session instead
+/// (`admin_pages.rs`).
 fn admin(app: &App, headers: &HeaderMap) -> Result<String, ApiError> {
     require(&app.config, headers, Role::Admin)
 }
