@@ -565,6 +565,19 @@ async fn preview_of_a_feed_a_page_a_json_api_and_a_pdf_stores_nothing() {
 
 #[tokio::test]
 async fn history_lists_snapshots_and_diffs_any_two_by_word() {
+    history_on(None).await;
+}
+
+/// The history's queries on PostgreSQL too, when `REGWATCH_TEST_PG` names a server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_on_postgresql() {
+    if let Some(db) = crate::store::TestDb::postgres().await {
+        history_on(Some(&db.url)).await;
+        db.cleanup().await;
+    }
+}
+
+async fn history_on(store_url: Option<&str>) {
     let fx = FixtureServer::start().await;
     let a = "<html><body><main id='c'><p>Tarife: GTİP 8517.62 için gümrük vergisi yüzde 10 olarak uygulanır.</p></main></body></html>";
     let b = "<html><body><main id='c'><p>Tarife: GTİP 8517.62 için gümrük vergisi yüzde 20 olarak uygulanır.</p></main></body></html>";
@@ -577,6 +590,18 @@ async fn history_lists_snapshots_and_diffs_any_two_by_word() {
     let mut t = std::fs::read_to_string(s.root().join("sources/tr.toml")).unwrap();
     t.push_str(&format!("\n[[source]]\nid = \"tr-tarife\"\nname = \"Tarife\"\njurisdiction = \"TR\"\nlanguage = \"tr\"\nkind = \"page\"\nurl = \"{}\"\n[source.extract]\ncontent = \"#c\"\n", fx.url("/tarife")));
     std::fs::write(s.root().join("sources/tr.toml"), t).unwrap();
+    if let Some(url) = store_url {
+        let cfg = std::fs::read_to_string(&s.config_path).unwrap();
+        let line = cfg
+            .lines()
+            .find(|l| l.starts_with("url = \"sqlite://"))
+            .unwrap();
+        std::fs::write(
+            &s.config_path,
+            cfg.replacen(line, &format!("url = \"{url}\""), 1),
+        )
+        .unwrap();
+    }
     let (live, base) = serve(&s).await;
     let app = live.current();
     let src = app.sources.get("tr-tarife").unwrap().clone();
