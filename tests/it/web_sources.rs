@@ -1260,3 +1260,67 @@ fn the_cli_adds_edits_pauses_and_resumes_keeping_the_file_and_refusing_bad_input
         TR_HEAD
     );
 }
+
+/// The list is empty in the markup and built by a script after load.
+const JS_LIST: &str = r#"<html><body><main><h1>Thông báo</h1><ul id="list"></ul></main>
+<script>
+const titles = ["Thông báo về thiết bị vô tuyến điện", "Quy định mới về mã HS 8517.62", "Hướng dẫn kiểm tra chuyên ngành"];
+const ul = document.getElementById("list");
+setTimeout(() => {
+  titles.forEach((t, i) => {
+    const li = document.createElement("li");
+    li.className = "notice";
+    const a = document.createElement("a");
+    a.href = "/tb/" + (i + 1);
+    a.textContent = t;
+    li.appendChild(a);
+    ul.appendChild(li);
+  });
+}, 100);
+</script></body></html>"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_renders_a_javascript_page_in_the_browser_and_suggests_its_list() {
+    if !std::path::Path::new("/usr/bin/chromium").exists() {
+        eprintln!("SKIPPED: /usr/bin/chromium is missing (apt-get install chromium)");
+        return;
+    }
+    let fx = FixtureServer::start().await;
+    fx.set("/thong-bao", Reply::html(JS_LIST));
+    let s = users_setup(
+        "[fetch]\ntimeout = \"20s\"\nper_host_interval = \"0s\"\nretries = 0\nrobots_txt = false\nmax_bytes = 200_000\nbrowser = \"/usr/bin/chromium\"\nbrowser_concurrency = 1\n\n[schedule]\njitter = \"0s\"\n",
+    );
+    let (_live, base) = serve(&s).await;
+    let draft = |render: bool| {
+        let mut d = serde_json::json!({"id": "vn-tb", "name": "Thông báo", "jurisdiction": "VN", "language": "vi",
+            "kind": "page", "url": fx.url("/thong-bao")});
+        if render {
+            d["render"] = serde_json::json!("browser");
+            d["wait_for"] = serde_json::json!("#list li");
+        }
+        d
+    };
+    // Fetched plainly, the list is not there: no candidate.
+    let (st, v) = post_json(&base, "/api/sources/preview", Some(ADA), draft(false)).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["rendered"], false);
+    assert!(
+        v["suggestions"]["candidates"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{v}"
+    );
+    // Rendered, as a poll of this draft would: the script's list, as candidates.
+    let (st, v) = post_json(&base, "/api/sources/preview", Some(ADA), draft(true)).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["rendered"], true);
+    assert!(v["error"].is_null(), "{v}");
+    let c = &v["suggestions"]["candidates"][0];
+    assert_eq!(c["count"], 3, "{v}");
+    assert_eq!(c["titles"][1], "Quy định mới về mã HS 8517.62", "{v}");
+    assert!(
+        v["text"].as_str().unwrap().contains("thiết bị vô tuyến"),
+        "{v}"
+    );
+}
