@@ -167,6 +167,35 @@ pub enum SourcesCmd {
         /// The source's id
         id: String,
     },
+    /// Add a source to sources/<jurisdiction>.toml (validated first; comments and layout kept)
+    #[command(
+        after_help = "Example:\n  regwatch sources add --id tr-ticaret-duyurular --name 'Ticaret duyurular' --jurisdiction TR --language tr --kind page --url https://www.trade.gov.tr/duyurular --item 'ul.list > li'"
+    )]
+    Add(Box<super::sources_edit::SourceFields>),
+    /// Change a source: only the keys given (and --unset ones) change
+    #[command(
+        after_help = "Example:\n  regwatch sources edit tr-ticaret-duyurular --schedule '0 7 * * 1-5' --unset timezone"
+    )]
+    Edit {
+        /// The source's id
+        #[arg(value_name = "ID")]
+        source_id: String,
+        #[command(flatten)]
+        fields: Box<super::sources_edit::SourceFields>,
+    },
+    /// Stop polling a source for now (enabled = false, marked with who, when and why)
+    Pause {
+        /// The source's id
+        id: String,
+        /// Why, for colleagues
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Poll a paused or disabled source again
+    Resume {
+        /// The source's id
+        id: String,
+    },
 }
 
 #[derive(clap::Args, Debug, Default)]

@@ -22,6 +22,7 @@ mod poll;
 mod reports;
 mod setup;
 mod sources;
+mod sources_edit;
 
 pub use args::{Cli, Command};
 pub use failure::Failure;
@@ -75,6 +76,16 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Sources(SourcesCmd::Check) => sources::check(&Offline::load(config)?),
         Command::Sources(SourcesCmd::Test { id }) => {
             sources::test(&Offline::load(config)?, id, fmt).await
+        }
+        Command::Sources(SourcesCmd::Add(f)) => sources_edit::add(&Offline::load(config)?, f, fmt),
+        Command::Sources(SourcesCmd::Edit { source_id, fields }) => {
+            sources_edit::edit(&Offline::load(config)?, source_id, fields, fmt)
+        }
+        Command::Sources(SourcesCmd::Pause { id, reason }) => {
+            sources_edit::pause(&Offline::load(config)?, id, reason.as_deref(), fmt)
+        }
+        Command::Sources(SourcesCmd::Resume { id }) => {
+            sources_edit::resume(&Offline::load(config)?, id, fmt)
         }
         Command::Sources(SourcesCmd::List) => sources::list(&app(config).await?, fmt).await,
         Command::Run { listen } => run(app(config).await?, listen.clone()).await,

@@ -14,6 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
+mod admin;
+mod admin_pages;
 mod api;
 mod feed;
 pub mod listen;
@@ -60,10 +62,44 @@ fn routes(live: LiveApp) -> Router {
         .route("/api/changes/{id}", get(api::change))
         .route("/api/changes/{id}/review", post(api::review))
         .route("/api/check", get(api::check))
-        .route("/api/sources", get(api::sources))
         .route("/api/cases", get(api::cases).post(api::post_cases))
         .route("/api/cases/{id}/close", post(api::close_case))
         .route("/api/reports", post(api::post_report))
+        .route("/api/sources", get(api::sources).post(admin::post_source))
+        .route("/api/sources/preview", post(admin::post_preview))
+        .route("/api/sources/{id}", axum::routing::put(admin::put_source))
+        .route("/api/sources/{id}/definition", get(admin::get_definition))
+        .route("/api/sources/{id}/pause", post(admin::pause_source))
+        .route("/api/sources/{id}/resume", post(admin::resume_source))
+        .route("/api/sources/{id}/disable", post(admin::disable_source))
+        .route("/api/sources/{id}/enable", post(admin::enable_source))
+        .route("/api/sources/{id}/snapshots", get(admin::snapshots))
+        .route("/api/sources/{id}/snapshots/{n}", get(admin::snapshot))
+        .route("/api/sources/{id}/diff", get(admin::diff))
+        .route("/api/channels/{name}/test", post(admin::channel_test))
+        .route("/api/outbox", get(admin::get_outbox))
+        .route("/api/outbox/retry", post(admin::post_retry))
+        .route(
+            "/sources/new",
+            get(admin_pages::new_form).post(admin_pages::new_post),
+        )
+        .route(
+            "/sources/{id}/edit",
+            get(admin_pages::edit_form).post(admin_pages::edit_post),
+        )
+        .route("/sources/{id}/state", post(admin_pages::state_post))
+        .route("/sources/{id}/history", get(admin_pages::history))
+        .route(
+            "/sources/{id}/snapshots/{n}",
+            get(admin_pages::snapshot_page),
+        )
+        .route("/channels", get(admin_pages::channels))
+        .route(
+            "/channels/{name}/test",
+            post(admin_pages::channel_test_post),
+        )
+        .route("/outbox", get(admin_pages::outbox_page))
+        .route("/outbox/retry", post(admin_pages::retry_post))
         .fallback(pages::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(
             MAX_BODY_BYTES as usize,

@@ -384,6 +384,33 @@ impl SourcesEditor {
         }
     }
 
+    /// The source a draft describes, compiled as the loader compiles it
+    /// (rules, schedule), without writing or locking anything: what a
+    /// "Preview" fetches with. Errors come back on the draft's field. The
+    /// id may still be empty (a form being filled): `preview` stands in.
+    pub fn source_of(&self, draft: &SourceDraft) -> Result<crate::config::Source, EditError> {
+        let mut draft = canonical(draft);
+        if draft.id.trim().is_empty() {
+            draft.id = "preview".into();
+        }
+        SourceId::parse(&draft.id).map_err(|m| EditError::field("id", m))?;
+        let file = self.file_for(&draft.jurisdiction)?;
+        let text = patch::new_block(&draft.values());
+        let path = file.display().to_string();
+        match crate::config::parse_sources(&file, &text, &self.schedule) {
+            Ok(mut v) if v.len() == 1 => Ok(v.remove(0)),
+            Ok(_) => Err(EditError::field("id", "the draft is not one source")),
+            Err(crate::config::ConfigError::Invalid { line, message, .. }) => {
+                Err(validate::map_error(&text, &draft.id, line, message, &path))
+            }
+            Err(e) => Err(EditError::Invalid {
+                file: path,
+                line: None,
+                message: e.to_string(),
+            }),
+        }
+    }
+
     /// Add a new source: a `[[source]]` block appended to its
     /// jurisdiction's file (created, with a header comment, if absent).
     /// Refused when the id is taken in any file.

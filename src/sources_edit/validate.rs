@@ -93,7 +93,13 @@ fn field_in_message(message: &str) -> Option<String> {
 
 /// A load error of the edited file, as an error on a field of the edited
 /// source when it is one.
-fn map_error(text: &str, id: &str, line: Option<usize>, message: String, path: &str) -> EditError {
+pub(crate) fn map_error(
+    text: &str,
+    id: &str,
+    line: Option<usize>,
+    message: String,
+    path: &str,
+) -> EditError {
     let message = message.trim().to_string();
     // Shown beside the field, a message need not name the source.
     let prefix = format!("source `{id}`: ");

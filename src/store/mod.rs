@@ -22,6 +22,7 @@ mod changes;
 pub mod copy;
 mod db;
 mod gists;
+pub mod history;
 pub mod leases;
 pub mod outbox;
 mod polls;

@@ -29,6 +29,8 @@ mod suggest;
 mod tags;
 mod ux;
 mod web_sessions;
+mod web_sources;
+mod web_sources_browser;
 
 /// A URL cut for an assertion message.
 pub fn util_trunc(s: &str) -> String {

@@ -1,0 +1,843 @@
+//! The web side of `admin.rs`: the source form (add and edit, with its
+//! preview and candidate item selectors), pause / resume / disable, a
+//! source's history with a word diff of any two snapshots, the channels
+//! with their "send test" button, and the outbox with "retry now".
+//!
+//! No script runs in these pages (the CSP forbids it): "use this
+//! selector" is a submit button that carries the candidate, and the
+//! server answers with the form filled and previewed again. Writes need a
+//! signed-in admin and the session's CSRF token; a viewer gets no form.
+
+use super::admin::{self, SourceOp};
+use super::session::{self, Session};
+use crate::app::{App, LiveApp};
+use crate::config::Role;
+use crate::sources_edit::{EditError, ExtractDraft, OneOrMany, SourceDraft, SourceState};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use minijinja::{context, Environment};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, src) in [
+            ("base.html", include_str!("templates/base.html")),
+            ("error.html", include_str!("templates/error.html")),
+            (
+                "admin_source.html",
+                include_str!("templates/admin_source.html"),
+            ),
+            (
+                "admin_history.html",
+                include_str!("templates/admin_history.html"),
+            ),
+            (
+                "admin_snapshot.html",
+                include_str!("templates/admin_snapshot.html"),
+            ),
+            (
+                "admin_channels.html",
+                include_str!("templates/admin_channels.html"),
+            ),
+            (
+                "admin_outbox.html",
+                include_str!("templates/admin_outbox.html"),
+            ),
+        ] {
+            env.add_template(name, src)
+                .expect("the embedded templates are valid");
+        }
+        env
+    })
+}
+
+/// A page; signed-in views are never cached (they carry a CSRF token).
+fn page(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
+    match env().get_template(name).and_then(|t| t.render(ctx)) {
+        Ok(html) => (
+            status,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            html,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(template = name, error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error: see the daemon's log",
+            )
+                .into_response()
+        }
+    }
+}
+
+fn error_page(status: StatusCode, message: &str) -> Response {
+    page(
+        status,
+        "error.html",
+        context! { title => status.canonical_reason().unwrap_or("Error"), message },
+    )
+}
+
+fn see_other(to: &str) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, to.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+    )
+        .into_response()
+}
+
+fn form(body: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn field<'a>(f: &'a [(String, String)], key: &str) -> &'a str {
+    f.iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// The signed-in admin, or the page to answer instead: sign in first, or
+/// 403 for another role (no form).
+#[allow(clippy::result_large_err)] // the page to answer instead
+fn admin_session(app: &App, headers: &HeaderMap, here: &str) -> Result<Session, Response> {
+    let Some(s) = session::current(&app.config, headers) else {
+        return Err(see_other(&format!(
+            "/signin?next={}",
+            url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>()
+        )));
+    };
+    if s.role < Role::Admin {
+        return Err(error_page(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "{} is a {}: only admins add or change sources, send test messages and retry the outbox.",
+                s.name,
+                s.role.as_str()
+            ),
+        ));
+    }
+    Ok(s)
+}
+
+/// A posted form of a signed-in admin with its CSRF token.
+#[allow(clippy::result_large_err)]
+fn admin_post(
+    app: &App,
+    headers: &HeaderMap,
+    f: &[(String, String)],
+    here: &str,
+) -> Result<Session, Response> {
+    let s = admin_session(app, headers, here)?;
+    if !session::csrf_ok(&s, field(f, "csrf")) {
+        return Err(error_page(
+            StatusCode::FORBIDDEN,
+            "This form has expired: reload the page and try again.",
+        ));
+    }
+    Ok(s)
+}
+
+fn opt(v: &str) -> Option<String> {
+    let v = v.trim();
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+/// One value per line (blank lines dropped).
+fn lines(v: &str) -> Vec<String> {
+    v.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn one_or_many(v: &str) -> Option<OneOrMany> {
+    let l = lines(v);
+    match l.len() {
+        0 => None,
+        1 => Some(OneOrMany::One(l[0].clone())),
+        _ => Some(OneOrMany::Many(l)),
+    }
+}
+
+fn show_one_or_many(v: &Option<OneOrMany>) -> String {
+    match v {
+        None => String::new(),
+        Some(OneOrMany::One(s)) => s.clone(),
+        Some(OneOrMany::Many(l)) => l.join("\n"),
+    }
+}
+
+/// The draft a posted form describes. Keys the form does not show
+/// (`item_text`, `item_id`, `follow_content`, `report`, `redirect`) are
+/// carried in the hidden `base` draft of an edit, so an edit keeps them.
+pub fn draft_of(f: &[(String, String)], keep: Option<&SourceDraft>) -> SourceDraft {
+    let keep_x = keep.map(|k| k.extract.clone()).unwrap_or_default();
+    SourceDraft {
+        id: field(f, "id").trim().to_string(),
+        name: field(f, "name").trim().to_string(),
+        jurisdiction: field(f, "jurisdiction").trim().to_string(),
+        language: opt(field(f, "language")),
+        kind: field(f, "kind").trim().to_string(),
+        url: field(f, "url").trim().to_string(),
+        schedule: opt(field(f, "schedule")),
+        timezone: opt(field(f, "timezone")),
+        categories: field(f, "categories")
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect(),
+        enabled: keep.map(|k| k.enabled).unwrap_or(true),
+        render: (field(f, "render") == "browser").then(|| "browser".to_string()),
+        wait_for: opt(field(f, "wait_for")),
+        may_be_empty: field(f, "may_be_empty") == "true",
+        redirect: keep.and_then(|k| k.redirect.clone()),
+        notes: opt(field(f, "notes")),
+        extract: ExtractDraft {
+            content: opt(field(f, "extract.content")),
+            exclude: lines(field(f, "extract.exclude")),
+            item: opt(field(f, "extract.item")),
+            item_title: one_or_many(field(f, "extract.item_title")),
+            item_link: opt(field(f, "extract.item_link")),
+            item_text: keep_x.item_text,
+            item_id: keep_x.item_id,
+            ignore: lines(field(f, "extract.ignore")),
+            follow: field(f, "extract.follow") == "true",
+            follow_content: keep_x.follow_content,
+            report: keep_x.report,
+            fail_if: lines(field(f, "extract.fail_if")),
+        },
+    }
+}
+
+/// The form's values as the template shows them.
+fn values(d: &SourceDraft) -> serde_json::Value {
+    serde_json::json!({
+        "id": d.id, "name": d.name, "jurisdiction": d.jurisdiction,
+        "language": d.language.clone().unwrap_or_default(), "kind": d.kind, "url": d.url,
+        "schedule": d.schedule.clone().unwrap_or_default(), "timezone": d.timezone.clone().unwrap_or_default(),
+        "categories": d.categories.join(", "), "render": d.render.is_some(),
+        "wait_for": d.wait_for.clone().unwrap_or_default(), "may_be_empty": d.may_be_empty,
+        "notes": d.notes.clone().unwrap_or_default(),
+        "content": d.extract.content.clone().unwrap_or_default(),
+        "exclude": d.extract.exclude.join("\n"),
+        "item": d.extract.item.clone().unwrap_or_default(),
+        "item_title": show_one_or_many(&d.extract.item_title),
+        "item_link": d.extract.item_link.clone().unwrap_or_default(),
+        "ignore": d.extract.ignore.join("\n"),
+        "follow": d.extract.follow,
+        "fail_if": d.extract.fail_if.join("\n"),
+    })
+}
+
+/// Everything the source form shows.
+struct FormView<'a> {
+    session: &'a Session,
+    draft: &'a SourceDraft,
+    /// The draft an edit form was opened with (`None`: a new source).
+    base: Option<&'a SourceDraft>,
+    state: Option<&'a SourceState>,
+    file: Option<String>,
+    errors: BTreeMap<String, String>,
+    error: Option<String>,
+    notice: Option<String>,
+    preview: Option<admin::Preview>,
+}
+
+fn form_page(app: &App, status: StatusCode, v: FormView<'_>) -> Response {
+    let editing = v.base.is_some();
+    let action = if editing {
+        format!(
+            "/sources/{}/edit",
+            url::form_urlencoded::byte_serialize(v.draft.id.as_bytes()).collect::<String>()
+        )
+    } else {
+        "/sources/new".to_string()
+    };
+    let base = v.base.map(|b| serde_json::to_string(b).unwrap_or_default());
+    let preview = v.preview.map(|p| {
+        let mut j = serde_json::to_value(&p).unwrap_or_default();
+        j["items"] = p
+            .items
+            .iter()
+            .take(admin::PREVIEW_ITEMS)
+            .map(|it| serde_json::json!({"title": it.title, "link": it.link, "text": crate::util::truncate(&it.text, 200)}))
+            .collect();
+        j["more"] = serde_json::json!(p.count.saturating_sub(admin::PREVIEW_ITEMS));
+        j["text_chars"] = serde_json::json!(p.text.as_deref().map(|t| t.chars().count()));
+        j["text"] = serde_json::json!(p
+            .text
+            .as_deref()
+            .map(|t| crate::util::truncate(t, admin::PREVIEW_TEXT_CHARS)));
+        if let Some(s) = &p.suggestions {
+            j["candidates"] = s
+                .candidates
+                .iter()
+                .map(|c| {
+                    let mut x = serde_json::to_value(c).unwrap_or_default();
+                    x["use"] = serde_json::json!(serde_json::json!({
+                        "item": c.item, "item_title": c.item_title, "item_link": c.item_link,
+                        "content": s.content,
+                    })
+                    .to_string());
+                    x
+                })
+                .collect();
+        }
+        j
+    });
+    let state = v.state.map(|s| match s {
+        SourceState::Enabled => serde_json::json!({"state": "enabled", "label": "watched"}),
+        SourceState::Disabled => serde_json::json!({"state": "disabled", "label": "disabled"}),
+        SourceState::Paused { by, since, reason } => serde_json::json!({
+            "state": "paused",
+            "label": format!("paused by {by} on {since}{}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()),
+        }),
+    });
+    page(
+        status,
+        "admin_source.html",
+        context! {
+            title => if editing { format!("Edit source {}", v.draft.id) } else { "Add a source".to_string() },
+            editing => editing,
+            action => action,
+            v => values(v.draft),
+            base => base,
+            file => v.file,
+            state => state,
+            errors => v.errors,
+            error => v.error,
+            notice => v.notice,
+            preview => preview,
+            csrf => v.session.csrf.clone(),
+            who => format!("{} ({})", v.session.name, v.session.role.as_str()),
+            categories => app.tagger.taxonomy.category_names(),
+        },
+    )
+}
+
+/// An edit error as the form shows it: on its field, or above the form.
+fn form_errors(e: &EditError) -> (BTreeMap<String, String>, Option<String>) {
+    match e {
+        EditError::Field { field, message } => (
+            BTreeMap::from([(field.clone(), message.clone())]),
+            Some(format!("Not saved: {field}: {message}")),
+        ),
+        other => (BTreeMap::new(), Some(format!("Not saved: {other}"))),
+    }
+}
+
+/// `GET /sources/new`
+pub async fn new_form(State(live): State<LiveApp>, headers: HeaderMap) -> Response {
+    let app = live.current();
+    let s = match admin_session(&app, &headers, "/sources/new") {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let draft = SourceDraft {
+        kind: "page".into(),
+        ..Default::default()
+    };
+    form_page(
+        &app,
+        StatusCode::OK,
+        FormView {
+            session: &s,
+            draft: &draft,
+            base: None,
+            state: None,
+            file: None,
+            errors: BTreeMap::new(),
+            error: None,
+            notice: None,
+            preview: None,
+        },
+    )
+}
+
+/// Apply a candidate's rules (the `use` button's value) to the draft.
+fn apply_candidate(draft: &mut SourceDraft, chosen: &str) {
+    let Ok(c) = serde_json::from_str::<serde_json::Value>(chosen) else {
+        return;
+    };
+    let s = |k: &str| c.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    draft.extract.item = s("item");
+    draft.extract.item_title = s("item_title").map(OneOrMany::One);
+    draft.extract.item_link = s("item_link");
+    if draft.extract.content.is_none() {
+        draft.extract.content = s("content");
+    }
+}
+
+/// The buttons of the source form: `preview`, `use` (a candidate, then
+/// preview), `save`.
+async fn handle_form(
+    live: &LiveApp,
+    headers: &HeaderMap,
+    body: &str,
+    editing: Option<String>,
+) -> Response {
+    let app = live.current();
+    let f = form(body);
+    let here = match &editing {
+        Some(id) => format!("/sources/{id}/edit"),
+        None => "/sources/new".into(),
+    };
+    let s = match admin_post(&app, headers, &f, &here) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let base: Option<SourceDraft> = editing
+        .as_ref()
+        .and_then(|_| serde_json::from_str(field(&f, "base")).ok());
+    if editing.is_some() && base.is_none() {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "This form lost the values it was opened with: reload the edit page and try again.",
+        );
+    }
+    let mut draft = draft_of(&f, base.as_ref());
+    if let Some(id) = &editing {
+        // The id never changes; the form does not offer it.
+        draft.id = id.clone();
+    }
+    let chosen = field(&f, "use");
+    if !chosen.is_empty() {
+        apply_candidate(&mut draft, chosen);
+    }
+    let found_state = match &editing {
+        Some(id) => {
+            let ed = admin::editor(&app);
+            let id = id.clone();
+            tokio::task::spawn_blocking(move || ed.read(&id))
+                .await
+                .ok()
+                .and_then(Result::ok)
+        }
+        None => None,
+    };
+    let view = |errors, error, notice, preview| FormView {
+        session: &s,
+        draft: &draft,
+        base: base.as_ref(),
+        state: found_state.as_ref().map(|f| &f.state),
+        file: found_state
+            .as_ref()
+            .and_then(|f| f.file.file_name())
+            .map(|f| f.to_string_lossy().to_string()),
+        errors,
+        error,
+        notice,
+        preview,
+    };
+    if field(&f, "action") == "save" && chosen.is_empty() {
+        let op = match &editing {
+            Some(id) => SourceOp::Edit {
+                id: id.clone(),
+                draft: draft.clone(),
+                base: base.clone(),
+            },
+            None => SourceOp::Add(draft.clone()),
+        };
+        return match admin::write(live, &s.name, op).await {
+            Ok(w) => see_other(&format!(
+                "/sources/{}/edit?saved={}",
+                url::form_urlencoded::byte_serialize(w.id.as_bytes()).collect::<String>(),
+                if w.written { "1" } else { "0" }
+            )),
+            Err(e) => {
+                let status = admin::edit_status(&e);
+                let (errors, error) = form_errors(&e);
+                form_page(&app, status, view(errors, error, None, None))
+            }
+        };
+    }
+    // Preview (also after a candidate was chosen): one fetch, nothing stored.
+    match admin::preview(&app, &draft).await {
+        Ok(p) => form_page(
+            &app,
+            StatusCode::OK,
+            view(BTreeMap::new(), None, None, Some(p)),
+        ),
+        Err(e) => {
+            let (errors, error) = form_errors(&e);
+            let error = error.map(|m| m.replacen("Not saved", "Cannot preview", 1));
+            form_page(
+                &app,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                view(errors, error, None, None),
+            )
+        }
+    }
+}
+
+/// `POST /sources/new` (form: the source's fields, csrf, action = preview | save, or use = a candidate)
+pub async fn new_post(State(live): State<LiveApp>, headers: HeaderMap, body: String) -> Response {
+    handle_form(&live, &headers, &body, None).await
+}
+
+/// `GET /sources/{id}/edit`
+pub async fn edit_form(
+    State(live): State<LiveApp>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let app = live.current();
+    let s = match admin_session(&app, &headers, &format!("/sources/{id}/edit")) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let ed = admin::editor(&app);
+    let read_id = id.clone();
+    let found = match tokio::task::spawn_blocking(move || ed.read(&read_id)).await {
+        Ok(Ok(f)) => f,
+        Ok(Err(EditError::UnknownId { .. })) => {
+            return error_page(
+                StatusCode::NOT_FOUND,
+                &format!("There is no source `{id}`."),
+            )
+        }
+        Ok(Err(e)) => return error_page(admin::edit_status(&e), &e.to_string()),
+        Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let p = super::Params::parse(q.as_deref());
+    let notice = match p.get("saved") {
+        Some("1") => {
+            Some("Saved: the file was written and the running daemon reloaded it.".to_string())
+        }
+        Some(_) => Some("Nothing to save: the source already says this.".to_string()),
+        None => p.get("done").map(|d| format!("Done: {d}.")),
+    };
+    form_page(
+        &app,
+        StatusCode::OK,
+        FormView {
+            session: &s,
+            draft: &found.draft,
+            base: Some(&found.draft),
+            state: Some(&found.state),
+            file: found
+                .file
+                .file_name()
+                .map(|f| f.to_string_lossy().to_string()),
+            errors: BTreeMap::new(),
+            error: None,
+            notice,
+            preview: None,
+        },
+    )
+}
+
+/// `POST /sources/{id}/edit`
+pub async fn edit_post(
+    State(live): State<LiveApp>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    handle_form(&live, &headers, &body, Some(id)).await
+}
+
+/// `POST /sources/{id}/state` (form: csrf, do = pause | resume | disable | enable, reason)
+pub async fn state_post(
+    State(live): State<LiveApp>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let app = live.current();
+    let f = form(&body);
+    let s = match admin_post(&app, &headers, &f, &format!("/sources/{id}/edit")) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (op, done) = match field(&f, "do") {
+        "pause" => (
+            SourceOp::Pause {
+                id: id.clone(),
+                reason: opt(field(&f, "reason")),
+            },
+            "paused",
+        ),
+        "resume" => (SourceOp::Resume(id.clone()), "resumed"),
+        "disable" => (SourceOp::Disable(id.clone()), "disabled"),
+        "enable" => (SourceOp::Enable(id.clone()), "enabled"),
+        other => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                &format!("`{other}` is not an action: pause, resume, disable or enable"),
+            )
+        }
+    };
+    match admin::write(&live, &s.name, op).await {
+        Ok(_) => see_other(&format!(
+            "/sources/{}/edit?done={done}",
+            url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
+        )),
+        Err(e) => error_page(admin::edit_status(&e), &e.to_string()),
+    }
+}
+
+/// `GET /sources/{id}/history[?from=N&to=M]`: the snapshots, and the word
+/// diff of two when asked.
+pub async fn history(
+    State(live): State<LiveApp>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let app = live.current();
+    let list = match app.store.snapshots_of(&id, admin::HISTORY_LIMIT).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "history failed");
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The history cannot be read right now.",
+            );
+        }
+    };
+    if list.is_empty() && app.sources.get(&id).is_none() {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            &format!("There is no source `{id}`."),
+        );
+    }
+    let rows: Vec<admin::SnapshotRow> = list.iter().map(admin::snapshot_row).collect();
+    let p = super::Params::parse(q.as_deref());
+    let (mut diff, mut error, mut pair) = (None, None, None);
+    if p.get("from").is_some() || p.get("to").is_some() {
+        match admin::diff_params(q.as_deref()) {
+            Ok((from, to)) => match admin::snapshot_diff(&app, &id, from, to).await {
+                Ok((a, b, pieces)) => {
+                    pair = Some(context! { from => a, to => b });
+                    diff = Some(pieces);
+                }
+                Err(e) => error = Some(e.1),
+            },
+            Err(e) => error = Some(e.1),
+        }
+    } else if rows.len() >= 2 {
+        // The last two, by default.
+        if let Ok((a, b, pieces)) = admin::snapshot_diff(&app, &id, rows[1].n, rows[0].n).await {
+            pair = Some(context! { from => a, to => b });
+            diff = Some(pieces);
+        }
+    }
+    let name = app.sources.get(&id).map(|s| s.def.name.clone());
+    page(
+        if error.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
+        "admin_history.html",
+        context! {
+            title => format!("History of {id}"),
+            id => id, name => name, rows => rows, diff => diff, pair => pair, error => error,
+            from => p.get("from").unwrap_or(""), to => p.get("to").unwrap_or(""),
+        },
+    )
+}
+
+/// `GET /sources/{id}/snapshots/{n}`: one snapshot as it was read.
+pub async fn snapshot_page(
+    State(live): State<LiveApp>,
+    Path((id, n)): Path<(String, String)>,
+) -> Response {
+    let app = live.current();
+    let Ok(n) = n.parse::<i64>() else {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            "There is no snapshot with this number.",
+        );
+    };
+    match app.store.snapshot_of(&id, n).await {
+        Ok(Some(s)) => {
+            let row = admin::snapshot_row(&s);
+            let content = serde_json::to_value(&s.content).unwrap_or_default();
+            page(
+                StatusCode::OK,
+                "admin_snapshot.html",
+                context! { title => format!("{id} snapshot {n}"), id => id, s => row, content => content },
+            )
+        }
+        Ok(None) => error_page(
+            StatusCode::NOT_FOUND,
+            &format!("Source `{id}` has no snapshot {n}."),
+        ),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "snapshot page failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The snapshot cannot be read right now.",
+            )
+        }
+    }
+}
+
+/// `GET /channels`: the channels; an admin gets a "send test" button on each.
+pub async fn channels(
+    State(live): State<LiveApp>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let app = live.current();
+    let s = session::current(&app.config, &headers);
+    let p = super::Params::parse(q.as_deref());
+    channels_page(
+        &app,
+        s.as_ref(),
+        StatusCode::OK,
+        p.get("sent")
+            .map(|c| format!("A test message went to `{c}`: check that it arrived.")),
+        None,
+    )
+}
+
+fn channels_page(
+    app: &App,
+    s: Option<&Session>,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let rows: Vec<minijinja::Value> = app
+        .config
+        .channels
+        .iter()
+        .map(|c| context! { name => c.name, kind => c.kind, mode => format!("{:?}", c.mode).to_lowercase() })
+        .collect();
+    page(
+        status,
+        "admin_channels.html",
+        context! {
+            title => "Channels", rows => rows, notice => notice, error => error,
+            can_test => s.is_some_and(|s| s.role >= Role::Admin),
+            csrf => s.map(|s| s.csrf.clone()),
+        },
+    )
+}
+
+/// `POST /channels/{name}/test` (form: csrf)
+pub async fn channel_test_post(
+    State(live): State<LiveApp>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let app = live.current();
+    let f = form(&body);
+    let s = match admin_post(&app, &headers, &f, "/channels") {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match admin::send_test(&app, &name, &s.name).await {
+        Ok(_) => see_other(&format!(
+            "/channels?sent={}",
+            url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+        )),
+        Err(e) => channels_page(&app, Some(&s), e.0, None, Some(e.1)),
+    }
+}
+
+/// `GET /outbox`: what waits to be delivered, and what failed with why (admin).
+pub async fn outbox_page(
+    State(live): State<LiveApp>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let app = live.current();
+    let s = match admin_session(&app, &headers, "/outbox") {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let p = super::Params::parse(q.as_deref());
+    let notice = p.get("delivered").map(|n| {
+        format!(
+            "Retried now: {n} delivered, {} failed again.",
+            p.get("failed").unwrap_or("0")
+        )
+    });
+    match admin::outbox(&app).await {
+        Ok(rows) => page(
+            StatusCode::OK,
+            "admin_outbox.html",
+            context! { title => "Outbox", rows => rows, csrf => s.csrf, notice => notice },
+        ),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "outbox page failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The outbox cannot be read right now.",
+            )
+        }
+    }
+}
+
+/// `POST /outbox/retry` (form: csrf)
+pub async fn retry_post(State(live): State<LiveApp>, headers: HeaderMap, body: String) -> Response {
+    let app = live.current();
+    let f = form(&body);
+    if let Err(r) = admin_post(&app, &headers, &f, "/outbox") {
+        return r;
+    }
+    match admin::retry_now(&app).await {
+        Ok(r) => see_other(&format!(
+            "/outbox?delivered={}&failed={}",
+            r.delivered,
+            r.failed.len()
+        )),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "retry failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The outbox could not be retried; see the daemon's log.",
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_source_form_renders_and_escapes_what_a_page_gave() {
+        let ctx = context! {
+            title => "Add a source", editing => false, action => "/sources/new",
+            v => values(&SourceDraft { name: "<b>x</b>".into(), ..Default::default() }),
+            errors => BTreeMap::from([("extract.item".to_string(), "bad <i>".to_string())]),
+            csrf => "c", who => "ada (admin)", categories => vec!["telecom"],
+            preview => serde_json::json!({"url": "http://a", "kind": "items", "count": 1,
+                "items": [{"key": "k", "title": "<img src=x>", "link": "http://a/1", "text": "some text"}],
+                "candidates": [{"item": "li.x", "count": 3, "titles": ["<script>"], "use": "{\"item\":\"li.x\"}"}]}),
+        };
+        let html = env()
+            .get_template("admin_source.html")
+            .and_then(|t| t.render(ctx))
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(html.contains("&lt;b&gt;x&lt;&#x2f;b&gt;"), "{html}");
+        assert!(html.contains("id=\"error-extract-item\""), "{html}");
+        assert!(
+            !html.contains("<img") && !html.contains("<script>"),
+            "{html}"
+        );
+        assert!(html.contains("name=\"use\""), "{html}");
+    }
+}
