@@ -16,6 +16,7 @@ mod listen_pressure;
 mod multi;
 mod notify;
 mod officer_a;
+mod officer_a_browser;
 mod redaction;
 mod render;
 mod render_sockets;
