@@ -730,3 +730,102 @@ async fn the_digest_starts_with_the_sources_that_are_down_in_the_channels_timezo
         .unwrap()
         .contains("No change in this period in the sources that answered."));
 }
+
+/// Dispositions, review filters, the unread count, saved notices and the
+/// copy of both new tables, on SQLite and (when `REGWATCH_TEST_PG` is set)
+/// PostgreSQL.
+async fn officer_store(db: &crate::store::TestDb) {
+    let s = officer_setup("");
+    let store = db.open().await;
+    let app = App::new(s.config(), store, regwatch::classify::Tagger::builtin())
+        .unwrap()
+        .with_clock(clock());
+    let b = book(&app).await;
+    assert_eq!(app.store.count_new().await.unwrap(), 3);
+    regwatch::services::reviews::mark(&app, b.medical, "reviewed", "rita", None)
+        .await
+        .unwrap();
+    regwatch::services::reviews::mark(&app, b.imei, "dismissed", "rita", None)
+        .await
+        .unwrap();
+    assert_eq!(app.store.count_new().await.unwrap(), 1);
+    let f = regwatch::store::ChangeFilter {
+        new_only: true,
+        ..Default::default()
+    };
+    let fresh: Vec<i64> = app
+        .store
+        .changes(&f)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(fresh, [b.radio]);
+    for st in ["affects", "done"] {
+        regwatch::services::reviews::dispose(&app, b.radio, "ANT-2", st, "rita", Some("n"))
+            .await
+            .unwrap();
+    }
+    let c = regwatch::services::changes::one(&app, b.radio)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = c.cases.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["ANT-1", "ANT-2"], "strongest first");
+    assert_eq!(c.cases[1].disposition.state, "done");
+    assert_eq!(c.cases[1].client, "Anadolu Telekom");
+    assert_eq!(c.cases[0].disposition.state, "open");
+    assert_eq!(
+        regwatch::services::reviews::dispositions(&app, b.radio)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    regwatch::services::clients::save_notice(&app, "medika", "first", "rita")
+        .await
+        .unwrap();
+    regwatch::services::clients::save_notice(&app, "Medika", "second", "olga")
+        .await
+        .unwrap();
+    let n = regwatch::services::clients::saved_notice(&app, "MEDIKA")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (n.client.as_str(), n.body.as_str(), n.by.as_str()),
+        ("Medika", "second", "olga")
+    );
+    let l = regwatch::services::clients::list(&app, None, false)
+        .await
+        .unwrap();
+    assert_eq!(l.len(), 2);
+    // The copy keeps both tables.
+    let target_db = crate::store::TestDb::sqlite();
+    let target = target_db.open().await;
+    let counts = app.store.copy_to(&target).await.unwrap();
+    let by: std::collections::HashMap<&str, u64> = counts.iter().copied().collect();
+    assert_eq!(by["dispositions"], 2);
+    assert_eq!(by["client_notices"], 2);
+    assert_eq!(
+        target.latest_notice("Medika").await.unwrap().unwrap().body,
+        "second"
+    );
+}
+
+mod officer_store {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let db = crate::store::TestDb::sqlite();
+        super::officer_store(&db).await;
+        db.cleanup().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(db) = crate::store::TestDb::postgres().await {
+            super::officer_store(&db).await;
+            db.cleanup().await;
+        }
+    }
+}
