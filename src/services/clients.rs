@@ -324,11 +324,14 @@ pub async fn notice(app: &App, name: &str, since: Option<&str>) -> Result<Notice
                 .collect::<Vec<_>>()
                 .join(" "),
             jurisdiction: c.jurisdiction.clone(),
-            source: app
-                .sources
-                .get(&c.source)
-                .map(|s| s.def.name.clone())
-                .unwrap_or_else(|| c.source.clone()),
+            source: if c.source == "field" {
+                "seen in practice, not yet published (a field report)".to_string()
+            } else {
+                app.sources
+                    .get(&c.source)
+                    .map(|s| s.def.name.clone())
+                    .unwrap_or_else(|| c.source.clone())
+            },
             link: c.link.clone(),
             url: c.url.clone(),
             detected: c.detected_at.format("%Y-%m-%d").to_string(),
