@@ -155,6 +155,7 @@ async fn run() {
                 hs: vec![hs.to_string()],
                 category: None,
                 since: Some("90d".into()),
+                ..Default::default()
             };
             let r = regwatch::services::check::check(&app, &q).await.unwrap();
             times.push(t.elapsed().as_secs_f64() * 1000.0);

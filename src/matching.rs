@@ -283,9 +283,11 @@ pub fn match_change(
         .filter_map(|c| {
             match_case(jurisdiction, tags, title, text, c).map(|(strength, reason)| CaseMatch {
                 id: c.id.clone(),
+                client: c.client.clone(),
                 link: c.link.clone(),
                 strength,
                 reason,
+                disposition: Default::default(),
             })
         })
         .collect()

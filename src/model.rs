@@ -486,15 +486,46 @@ impl Default for Review {
 pub const REVIEW_STATES: &[&str] = &["new", "reviewed", "dismissed"];
 
 /// Why a change affects a case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CaseMatch {
     pub id: String,
+    /// The case's client (empty when the case is unknown or has none).
+    #[serde(default)]
+    pub client: String,
     #[serde(default)]
     pub link: Option<String>,
     #[serde(default)]
     pub strength: Strength,
     pub reason: String,
+    /// A reviewer's latest word on this change for this case.
+    #[serde(default)]
+    pub disposition: Disposition,
 }
+
+/// A reviewer's mark on one case of a change (DESIGN.md: `disposition`):
+/// `open` until someone says it `affects` the case, is `not_affected` or `done`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Disposition {
+    pub state: String,
+    pub by: Option<String>,
+    #[serde(default)]
+    pub at: Option<String>,
+    pub note: Option<String>,
+}
+
+impl Default for Disposition {
+    fn default() -> Self {
+        Disposition {
+            state: "open".into(),
+            by: None,
+            at: None,
+            note: None,
+        }
+    }
+}
+
+/// The states a disposition can mark (`open` takes a mark back).
+pub const DISPOSITION_STATES: &[&str] = &["open", "affects", "not_affected", "done"];
 
 /// A recorded change, in the JSON shape DESIGN.md fixes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

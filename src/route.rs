@@ -83,6 +83,7 @@ mod tests {
             link: None,
             strength,
             reason: "r".into(),
+            ..Default::default()
         }
     }
 

@@ -104,6 +104,9 @@ pub enum Command {
         /// How far back: 30d, 12h, 2w, 6m or a date (2026-01-31)
         #[arg(long, default_value = "90d", value_name = "PERIOD")]
         since: String,
+        /// Only changes nobody reviewed yet
+        #[arg(long)]
+        new: bool,
     },
     /// Classify texts: JSON lines {"title","text","lang"} on stdin, or --text
     #[command(
@@ -123,12 +126,19 @@ pub enum Command {
     /// Field reports: rules seen changing in practice before they are published
     #[command(subcommand)]
     Report(ReportCmd),
-    /// Mark a change reviewed, dismissed or new again, with a note (kept as an audit trail)
+    /// Mark a change reviewed, dismissed or new again, with a note (kept as an
+    /// audit trail); with --case, whether it affects that case
+    #[command(
+        after_help = "Examples:\n  regwatch review 42 --state reviewed --note \"read, nothing for us\"\n  regwatch review 42 --case CASE-7 --state affects --note \"needs a new certificate\""
+    )]
     Review {
         id: i64,
-        /// reviewed, dismissed or new
+        /// reviewed, dismissed or new; with --case: affects, not_affected, done or open
         #[arg(long)]
         state: String,
+        /// Mark the change for this one case (a disposition) instead of as a whole
+        #[arg(long = "case", value_name = "CASE")]
+        case_id: Option<String>,
         #[arg(long)]
         note: Option<String>,
         /// Who reviews (default: $USER)
@@ -147,6 +157,12 @@ pub enum Command {
         #[arg(long, value_name = "DIR", requires = "preview")]
         output: Option<PathBuf>,
     },
+    /// Clients: their open cases and the changes hitting them; a draft notice to one
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  regwatch clients\n  regwatch clients \"Anadolu Telekom\" --new\n  regwatch clients notice \"Anadolu Telekom\" --since 30d --output notice.md\n  regwatch --format html clients notice \"Anadolu Telekom\" --output notice.html"
+    )]
+    Clients(ClientsArgs),
     /// The outbox
     #[command(subcommand)]
     Notify(NotifyCmd),
@@ -224,6 +240,9 @@ pub struct ChangesArgs {
     /// At most this many, newest first
     #[arg(long, default_value_t = 50)]
     pub limit: i64,
+    /// Only changes nobody reviewed yet
+    #[arg(long)]
+    pub new: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -288,6 +307,45 @@ pub struct ReportArgs {
     /// (default: read from its words)
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ClientsArgs {
+    #[command(subcommand)]
+    pub cmd: Option<ClientsCmd>,
+    /// One client (its name as the cases give it; case is ignored)
+    pub name: Option<String>,
+    /// How far back: 90d (default), 30d, 2w or a date (2026-01-31)
+    #[arg(long, value_name = "PERIOD")]
+    pub since: Option<String>,
+    /// Only changes nobody reviewed yet
+    #[arg(long)]
+    pub new: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClientsCmd {
+    /// A draft notice to a client: the changes hitting its open cases, bad
+    /// news first, each with an empty "what we will do" (Markdown; --format html)
+    Notice {
+        /// The client
+        name: String,
+        /// How far back: 30d (default), 2w or a date (2026-01-31)
+        #[arg(long, value_name = "PERIOD")]
+        since: Option<String>,
+        /// Write it to this file instead of printing it
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Print the last saved notice instead of a fresh draft
+        #[arg(long, conflicts_with = "save")]
+        saved: bool,
+        /// Save the notice in this file (the edited text) as the client's, with who and when
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
+        /// Who saves it (default: $USER)
+        #[arg(long, requires = "save")]
+        by: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -32,6 +32,7 @@ pub async fn list(app: &App, a: &ChangesArgs, fmt: Format) -> Result<u8, Failure
         query: a.query.clone(),
         limit: Some(a.limit),
         cursor: None,
+        new_only: a.new,
     };
     let changes = services::changes::list_checked(app, &q.checked(app)?).await?;
     print_changes(&changes, fmt)?;
@@ -44,7 +45,7 @@ pub async fn show(app: &App, id: i64, fmt: Format) -> Result<u8, Failure> {
     match fmt {
         Format::Json => print_json(&c)?,
         Format::Csv => print_changes(std::slice::from_ref(&c), Format::Csv)?,
-        Format::Table => print_change_detail(&c),
+        Format::Table | Format::Html => print_change_detail(&c),
     }
     Ok(0)
 }
@@ -58,6 +59,7 @@ pub async fn check(
     hs: &[String],
     category: Option<&str>,
     since: &str,
+    new_only: bool,
     fmt: Format,
 ) -> Result<u8, Failure> {
     let q = CheckQuery {
@@ -65,12 +67,13 @@ pub async fn check(
         hs: hs.to_vec(),
         category: category.map(str::to_string),
         since: Some(since.to_string()),
+        new_only,
     };
     let report = services::check::check(app, &q).await?;
     match fmt {
         Format::Json => print_json(&report)?,
         Format::Csv => print_check_csv(&report),
-        Format::Table => print_check(&report),
+        Format::Table | Format::Html => print_check(&report),
     }
     // Never an all-clear when nothing could be checked.
     if report.coverage.blind() {
@@ -92,6 +95,7 @@ fn print_check_csv(report: &CheckReport) {
             "country": c.change.jurisdiction, "source": c.change.source, "title": c.change.title,
             "effective": c.change.effective_date.map(|d| d.to_string()),
             "strength": c.strength.as_str(), "why": c.why, "url": c.change.url,
+            "review": review_cell(&c.change),
         }))
         .collect();
     print_csv(
@@ -105,6 +109,7 @@ fn print_check_csv(report: &CheckReport) {
             "effective",
             "strength",
             "why",
+            "review",
             "url",
         ],
     );
@@ -125,6 +130,7 @@ fn print_changes(changes: &[Change], fmt: Format) -> Result<(), Failure> {
                 "categories": c.categories, "hs_codes": c.hs_codes,
                 "effective": c.effective_date.map(|d| d.to_string()),
                 "cases": c.cases.iter().map(|m| m.id.clone()).collect::<Vec<_>>(), "link": c.link, "url": c.url,
+                "review": review_cell(c),
             })
         })
         .collect();
@@ -140,6 +146,7 @@ fn print_changes(changes: &[Change], fmt: Format) -> Result<(), Failure> {
             "hs_codes",
             "effective",
             "cases",
+            "review",
             "link",
             "url",
         ]
@@ -154,9 +161,18 @@ fn print_changes(changes: &[Change], fmt: Format) -> Result<(), Failure> {
             "categories",
             "hs_codes",
             "cases",
+            "review",
         ]
     };
     print_rows(&rows, cols, fmt)
+}
+
+/// A change's review state as a cell: `new`, or `reviewed (rita)`.
+fn review_cell(c: &Change) -> String {
+    match &c.review.by {
+        Some(by) if c.review.state != "new" => format!("{} ({by})", c.review.state),
+        _ => c.review.state.clone(),
+    }
 }
 
 /// One change for a person: what, where, when, why it was tagged and
@@ -183,6 +199,15 @@ fn print_change_detail(c: &Change) {
         println!("link:      {l}");
     }
     println!("page:      {}", c.url);
+    println!(
+        "review:    {}{}",
+        review_cell(c),
+        c.review
+            .note
+            .as_deref()
+            .map(|n| format!(": {n}"))
+            .unwrap_or_default()
+    );
     if let Some(a) = &c.author {
         println!("reported by: {a}");
     }
@@ -210,8 +235,20 @@ fn print_change_detail(c: &Change) {
     }
     for m in &c.cases {
         println!(
-            "  case {}: {}{}",
+            "  case {}{} ({}, {}{}): {}{}",
             m.id,
+            if m.client.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", m.client)
+            },
+            m.strength.as_str(),
+            m.disposition.state,
+            m.disposition
+                .by
+                .as_deref()
+                .map(|b| format!(" by {b}"))
+                .unwrap_or_default(),
             m.reason,
             m.link
                 .as_deref()
@@ -317,8 +354,11 @@ fn print_check(r: &CheckReport) {
             })
             .unwrap_or_default();
         println!(
-            "  {:<6}  {}  #{} [{}] {}{}{gist}{urgent}\n      why: {}\n      {}",
+            "  {:<6}  {:<9} {}  #{} [{}] {}{}{gist}{urgent}
+      why: {}
+      {}",
             c.change.urgency.as_str().to_uppercase(),
+            review_cell(&c.change),
             c.change.detected_at.format("%Y-%m-%d"),
             c.change.id,
             c.change.source,

@@ -12,6 +12,7 @@ mod args;
 mod cases;
 mod changes;
 mod classify;
+mod clients;
 mod db;
 mod failure;
 mod init;
@@ -30,7 +31,7 @@ pub use output::Format;
 
 use crate::app::App;
 use crate::daemon::{self, RunOptions};
-use args::{CasesCmd, DbCmd, NotifyCmd, ReportCmd, SourcesCmd};
+use args::{CasesCmd, ClientsCmd, DbCmd, NotifyCmd, ReportCmd, SourcesCmd};
 use clap::Parser;
 use setup::{app, Offline};
 use std::path::Path;
@@ -68,6 +69,19 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
     let asked = cli.format;
     let fmt = Format::resolve(asked);
     let config = cli.config.as_deref();
+    if asked == Some(Format::Html)
+        && !matches!(
+            &cli.command,
+            Command::Clients(args::ClientsArgs {
+                cmd: Some(ClientsCmd::Notice { .. }),
+                ..
+            })
+        )
+    {
+        return Err(failure::usage(
+            "--format html is only for `clients notice`: use table, json or csv here",
+        ));
+    }
     match &cli.command {
         Command::Init { dir } => init::init(dir.as_deref().unwrap_or(Path::new("."))),
         Command::Classify { text, lang } => {
@@ -97,9 +111,10 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
             hs,
             category,
             since,
+            new,
         } => {
             let app = app(config).await?;
-            changes::check(&app, country, hs, category.as_deref(), since, fmt).await
+            changes::check(&app, country, hs, category.as_deref(), since, *new, fmt).await
         }
         Command::Cases(CasesCmd::Import {
             file,
@@ -111,12 +126,24 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Review {
             id,
             state,
+            case_id: Some(case),
+            note,
+            by,
+        } => {
+            let app = app(config).await?;
+            clients::dispose(&app, *id, case, state, note.as_deref(), by.as_deref(), fmt).await
+        }
+        Command::Review {
+            id,
+            state,
+            case_id: None,
             note,
             by,
         } => {
             let app = app(config).await?;
             reports::review(&app, *id, state, note.as_deref(), by.as_deref(), fmt).await
         }
+        Command::Clients(a) => clients::run(&app(config).await?, a, asked, fmt).await,
         Command::Digest {
             channel,
             preview,

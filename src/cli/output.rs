@@ -15,6 +15,8 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    /// Only for `clients notice` (a notice as an HTML document).
+    Html,
 }
 
 impl Format {
@@ -33,7 +35,7 @@ pub fn print_rows(rows: &[Value], cols: &[&str], fmt: Format) -> Result<(), Fail
     match fmt {
         Format::Json => print_json(rows)?,
         Format::Csv => print_csv(rows, cols),
-        Format::Table => print_table(rows, cols),
+        Format::Table | Format::Html => print_table(rows, cols),
     }
     Ok(())
 }

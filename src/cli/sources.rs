@@ -179,7 +179,7 @@ fn print_content(c: &Content, fmt: Format) -> Result<(), Failure> {
             };
             print_csv(&rows, &["key", "title", "link", "text"]);
         }
-        Format::Table => print_content_text(c),
+        Format::Table | Format::Html => print_content_text(c),
     }
     Ok(())
 }

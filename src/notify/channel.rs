@@ -80,11 +80,40 @@ impl Alert {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Digest {
     pub period_start: DateTime<Utc>,
     pub period_end: DateTime<Utc>,
     pub changes: Vec<Change>,
+    /// The sources that are down as the digest is sent (bad news first).
+    pub failing: Vec<DownSource>,
+    /// The channel's IANA timezone: times in the message are in it.
+    pub timezone: String,
+    /// Per client, the changes of the period that hit its open cases.
+    pub clients: Vec<ClientHits>,
+}
+
+/// A source that could not be polled, as a digest reports it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DownSource {
+    pub id: String,
+    pub name: String,
+    /// Failing since (None: never polled successfully).
+    pub since: Option<DateTime<Utc>>,
+    /// The error in a few words.
+    pub error: String,
+}
+
+/// One client's share of a digest.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClientHits {
+    pub name: String,
+    /// The changes (ids) hitting its open cases.
+    pub changes: Vec<i64>,
+    /// Its open cases they hit.
+    pub cases: Vec<String>,
+    /// Of the changes, how many are high urgency.
+    pub high: usize,
 }
 
 /// A `health` delivery's payload, as queued by the store.

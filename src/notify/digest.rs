@@ -3,7 +3,7 @@
 //! delivery in the outbox, rendered when it is sent. Periods missed while
 //! regwatch was stopped are merged into one.
 
-use super::channel::{Alert, Digest, Message};
+use super::channel::{Alert, ClientHits, Digest, DownSource, Message};
 use super::channels;
 use crate::app::App;
 use crate::config::{ChannelConfig, ChannelMode};
@@ -78,7 +78,9 @@ async fn period_changes(
             let j = crate::model::rule_jurisdiction(&c.jurisdiction, c.member.as_deref());
             crate::route::filter_passes(ch, j, &c.categories, &c.cases)
         })
-        // A channel may leave out what a person already reviewed or dismissed.
+        // Dismissed changes are left out; a channel may also leave out
+        // what a person already reviewed.
+        .filter(|c| c.review.state != "dismissed")
         .filter(|c| !ch.skip_reviewed || c.review.state == "new")
         .collect();
     v.sort_by_key(|c| c.id);
@@ -87,6 +89,101 @@ async fn period_changes(
     let mut stories = std::collections::HashSet::new();
     v.retain(|c| stories.insert(c.story_id));
     Ok(v)
+}
+
+/// The timezone of a channel's messages: its `timezone`, else the
+/// server's (`[schedule].timezone`).
+pub fn channel_timezone(app: &App, ch: Option<&ChannelConfig>) -> String {
+    ch.and_then(|c| c.timezone.clone())
+        .unwrap_or_else(|| app.config.schedule.timezone.clone())
+}
+
+/// The sources down now, the longest down first.
+async fn failing_sources(app: &App, now: DateTime<Utc>) -> anyhow::Result<Vec<DownSource>> {
+    let cov = crate::services::sources::coverage(app, None, now - chrono::Duration::days(30))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut v: Vec<DownSource> = cov
+        .failing
+        .into_iter()
+        .map(|g| DownSource {
+            error: g
+                .error
+                .as_deref()
+                .map(crate::services::sources::short_error)
+                .unwrap_or_else(|| "no successful poll yet".into()),
+            id: g.id,
+            name: g.name,
+            since: g.since,
+        })
+        .collect();
+    v.sort_by(|a, b| a.since.cmp(&b.since).then_with(|| a.id.cmp(&b.id)));
+    Ok(v)
+}
+
+/// Per client, the changes hitting its open cases, the most high-urgency first.
+async fn client_hits(app: &App, changes: &[Change]) -> anyhow::Result<Vec<ClientHits>> {
+    let open: std::collections::HashSet<String> = app
+        .store
+        .open_cases()
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let mut m: std::collections::BTreeMap<String, ClientHits> = Default::default();
+    for c in changes {
+        for k in c.cases.iter().filter(|k| open.contains(&k.id)) {
+            let name = k.client.trim();
+            if name.is_empty() {
+                continue;
+            }
+            let e = m.entry(name.to_string()).or_insert_with(|| ClientHits {
+                name: name.to_string(),
+                changes: vec![],
+                cases: vec![],
+                high: 0,
+            });
+            if !e.changes.contains(&c.id) {
+                e.changes.push(c.id);
+                if c.urgency == crate::model::Urgency::High {
+                    e.high += 1;
+                }
+            }
+            if !e.cases.contains(&k.id) {
+                e.cases.push(k.id.clone());
+            }
+        }
+    }
+    let mut v: Vec<ClientHits> = m.into_values().collect();
+    v.sort_by(|a, b| {
+        b.high
+            .cmp(&a.high)
+            .then_with(|| b.changes.len().cmp(&a.changes.len()))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    Ok(v)
+}
+
+/// A digest as it is sent: its changes (dismissed ones left out, even if
+/// dismissed after the period closed), the sources down now, the clients
+/// hit, and the channel's timezone.
+pub(super) async fn assemble(
+    app: &App,
+    channel: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    mut changes: Vec<Change>,
+) -> anyhow::Result<Digest> {
+    changes.retain(|c| c.review.state != "dismissed");
+    let ch = app.config.channels.iter().find(|c| c.name == channel);
+    Ok(Digest {
+        period_start: start,
+        period_end: end,
+        failing: failing_sources(app, app.now()).await?,
+        clients: client_hits(app, &changes).await?,
+        timezone: channel_timezone(app, ch),
+        changes,
+    })
 }
 
 /// Where a channel's next period starts: the end of the last one, else
@@ -113,7 +210,14 @@ async fn close_period(
 ) -> anyhow::Result<usize> {
     let changes = period_changes(app, ch, start, end).await?;
     let n = changes.len();
-    if n == 0 && !ch.send_empty {
+    // A period without a change still goes out while a source is down:
+    // silence must not hide a blind spot.
+    let down = if n == 0 {
+        failing_sources(app, end).await?.len()
+    } else {
+        0
+    };
+    if n == 0 && down == 0 && !ch.send_empty {
         if !app.store.close_digest_period(&ch.name, end, None).await? {
             return Ok(0);
         }
@@ -210,7 +314,8 @@ pub(super) async fn close_now(
         let start = period_start(app, ch, &s, now).await?;
         if preview {
             let changes = period_changes(app, ch, start, now).await?;
-            out.push_str(&preview_one(app, ch, changes, start, now, html_dir)?);
+            let d = assemble(app, &ch.name, start, now, changes).await?;
+            out.push_str(&preview_one(app, ch, d, html_dir)?);
         } else {
             let n = close_period(app, ch, start, now).await?;
             queued += n;
@@ -232,25 +337,19 @@ pub(super) async fn close_now(
 fn preview_one(
     app: &App,
     ch: &ChannelConfig,
-    changes: Vec<Change>,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    d: Digest,
     html_dir: Option<&std::path::Path>,
 ) -> anyhow::Result<String> {
     let head = format!(
         "# channel {} ({}), {} change(s), {} → {}\n",
         ch.name,
         ch.kind,
-        changes.len(),
-        super::render::fmt_time(start),
-        super::render::fmt_time(end)
+        d.changes.len(),
+        super::render::fmt_time(d.period_start),
+        super::render::fmt_time(d.period_end)
     )
     .to_lowercase();
-    let alert = Alert::Digest(Digest {
-        period_start: start,
-        period_end: end,
-        changes,
-    });
+    let alert = Alert::Digest(d);
     let message = Message {
         alert: &alert,
         key: "preview",

@@ -300,11 +300,11 @@ async fn load(app: &App, d: &Delivery) -> Result<Alert, SendError> {
             let p: DigestPayload = serde_json::from_value(d.payload.clone()).map_err(|e| {
                 SendError::new(format!("a digest delivery with an unreadable payload: {e}"))
             })?;
-            Ok(Alert::Digest(channel::Digest {
-                period_start: p.period_start,
-                period_end: p.period_end,
-                changes: changes_by_id(app, &p.change_ids).await?,
-            }))
+            let changes = changes_by_id(app, &p.change_ids).await?;
+            digest::assemble(app, &d.channel, p.period_start, p.period_end, changes)
+                .await
+                .map(Alert::Digest)
+                .map_err(|e| SendError::new(format!("{e:#}")))
         }
         "health" => Ok(Alert::Health(Health::from_payload(&d.payload))),
         k => Err(SendError::new(format!("unknown delivery kind `{k}`"))),

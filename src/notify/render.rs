@@ -41,6 +41,31 @@ pub struct ChangeView {
     pub also: Vec<AlsoView>,
     /// The English gist of a notice not in English, shown beside its title.
     pub gist: Option<GistView>,
+    /// `new`, `reviewed` (marked in digests) or `dismissed`, and by whom.
+    pub review: String,
+    pub review_by: Option<String>,
+}
+
+/// A source down, as a digest's first section shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DownView {
+    pub id: String,
+    pub name: String,
+    /// Down since, in the channel's timezone (None: never polled successfully).
+    pub since: Option<String>,
+    pub error: String,
+    /// Its page in regwatch.
+    pub url: String,
+}
+
+/// A client hit by a digest's changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientLine {
+    pub name: String,
+    pub changes: usize,
+    pub high: usize,
+    pub cases: Vec<String>,
+    pub url: String,
 }
 
 /// A gist as messages show it: its label (what it is, and that it is not a
@@ -67,6 +92,8 @@ pub struct AlsoView {
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseView {
     pub id: String,
+    /// The case's client (empty when none).
+    pub client: String,
     pub link: Option<String>,
     pub strength: &'static str,
     pub reason: String,
@@ -101,12 +128,33 @@ pub struct DigestView {
     pub groups: Vec<JurisdictionGroup>,
     pub base_url: String,
     pub log_url: String,
+    /// Sources down as the digest is sent: the first section.
+    pub failing: Vec<DownView>,
+    /// Per client, what hits its open cases.
+    pub clients: Vec<ClientLine>,
+    /// The timezone the message's times are in.
+    pub timezone: String,
+    /// How many changes a person already reviewed (marked as such).
+    pub reviewed: usize,
 }
 
 pub use crate::util::{cut, safe_link};
 
 pub fn fmt_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// `t` in the IANA timezone `tz` (`2026-12-02 10:15 Europe/Istanbul`); UTC
+/// (and a name that is not a timezone) as [`fmt_time`].
+pub fn fmt_time_in(t: DateTime<Utc>, tz: &str) -> String {
+    match tz.parse::<chrono_tz::Tz>() {
+        Ok(z) if z != chrono_tz::UTC && z != chrono_tz::Etc::UTC => format!(
+            "{} {}",
+            t.with_timezone(&z).format("%Y-%m-%d %H:%M"),
+            z.name()
+        ),
+        _ => fmt_time(t),
+    }
 }
 
 /// The diff as a person wants to read it: what was added first, then what
@@ -169,6 +217,8 @@ pub fn change_view(c: &Change, excerpt_chars: usize) -> ChangeView {
             label: crate::gist::label(g),
             text: cut(&one_line(&g.text), MAX_GIST_CHARS).0,
         }),
+        review: c.review.state.clone(),
+        review_by: c.review.by.clone(),
         excerpt_lines: excerpt.lines().map(str::to_string).collect(),
         excerpt,
         excerpt_cut,
@@ -177,6 +227,7 @@ pub fn change_view(c: &Change, excerpt_chars: usize) -> ChangeView {
             .iter()
             .map(|m| CaseView {
                 id: m.id.clone(),
+                client: m.client.clone(),
                 link: safe_link(m.link.as_deref()),
                 strength: m.strength.as_str(),
                 reason: m.reason.clone(),
@@ -352,7 +403,86 @@ pub fn digest_view(
         groups,
         log_url: format!("{base}/?since={}", start.format("%Y-%m-%d")),
         base_url: base,
+        failing: vec![],
+        clients: vec![],
+        timezone: "UTC".into(),
+        reviewed: changes
+            .iter()
+            .filter(|c| c.review.state == "reviewed")
+            .count(),
     }
+}
+
+/// A digest's view as its channel sends it: the changes grouped as in
+/// [`digest_view`], the sources down first, the clients hit, and every
+/// time in the channel's timezone.
+pub fn digest_view_of(channel: &str, base_url: &str, d: &super::channel::Digest) -> DigestView {
+    let mut v = digest_view(
+        channel,
+        base_url,
+        &d.changes,
+        d.period_start,
+        d.period_end,
+        false,
+    );
+    let tz = if d.timezone.is_empty() {
+        "UTC"
+    } else {
+        d.timezone.as_str()
+    };
+    v.timezone = tz.to_string();
+    v.period_start = fmt_time_in(d.period_start, tz);
+    v.period_end = fmt_time_in(d.period_end, tz);
+    for g in &mut v.groups {
+        for cat in &mut g.categories {
+            for cv in &mut cat.changes {
+                if let Some(c) = d.changes.iter().find(|c| c.id == cv.id) {
+                    cv.detected_at = fmt_time_in(c.detected_at, tz);
+                }
+            }
+        }
+    }
+    if !d.failing.is_empty() {
+        let n = d.failing.len();
+        v.subject = cut(
+            &format!(
+                "{} · {n} source{} down",
+                v.subject,
+                if n == 1 { "" } else { "s" }
+            ),
+            MAX_SUBJECT_CHARS,
+        )
+        .0;
+    }
+    let base = v.base_url.clone();
+    v.failing = d
+        .failing
+        .iter()
+        .map(|s| DownView {
+            url: format!("{base}/sources/{}", s.id),
+            id: s.id.clone(),
+            name: one_line(&s.name),
+            since: s.since.map(|t| fmt_time_in(t, tz)),
+            error: one_line(&s.error),
+        })
+        .collect();
+    v.clients = d
+        .clients
+        .iter()
+        .map(|k| ClientLine {
+            url: format!(
+                "{base}/clients/{}",
+                url::form_urlencoded::byte_serialize(k.name.as_bytes())
+                    .collect::<String>()
+                    .replace('+', "%20")
+            ),
+            name: one_line(&k.name),
+            changes: k.changes.len(),
+            high: k.high,
+            cases: k.cases.clone(),
+        })
+        .collect();
+    v
 }
 
 #[cfg(test)]
@@ -399,6 +529,7 @@ pub(crate) mod tests {
                 link: Some("https://cases/7".into()),
                 strength: crate::model::Strength::Direct,
                 reason: "HS 8517.62 ⊂ 8517; destination TR".into(),
+                ..Default::default()
             }],
             author: None,
             url: format!("http://rw/changes/{id}"),

@@ -48,6 +48,7 @@ pub async fn check(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> ApiRes
         hs: p.raw_all("hs"),
         category: p.get("category").map(str::to_string),
         since: p.get("since").map(str::to_string),
+        new_only: p.flag("new"),
     };
     Ok(Json(services::check::check(&app, &q).await?).into_response())
 }

@@ -17,8 +17,10 @@ use axum::Router;
 mod admin;
 mod admin_pages;
 mod api;
+mod clients;
 mod feed;
 pub mod listen;
+pub mod nav;
 mod pages;
 mod session;
 
@@ -100,7 +102,28 @@ fn routes(live: LiveApp) -> Router {
         )
         .route("/outbox", get(admin_pages::outbox_page))
         .route("/outbox/retry", post(admin_pages::retry_post))
+        .route("/clients", get(clients::list_page))
+        .route("/clients/{name}", get(clients::client_page))
+        .route(
+            "/clients/{name}/notice",
+            get(clients::notice_page).post(clients::save_notice_form),
+        )
+        .route(
+            "/changes/{id}/cases/{case}/disposition",
+            post(clients::disposition_form),
+        )
+        .route("/api/clients", get(clients::api_list))
+        .route("/api/clients/{name}", get(clients::api_client))
+        .route(
+            "/api/clients/{name}/notice",
+            get(clients::api_notice).post(clients::api_save_notice),
+        )
+        .route(
+            "/api/changes/{id}/cases/{case}/disposition",
+            post(clients::api_disposition),
+        )
         .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(live.clone(), nav::layer))
         .layer(axum::extract::DefaultBodyLimit::max(
             MAX_BODY_BYTES as usize,
         ))
@@ -189,6 +212,13 @@ impl Params {
             .find(|(k, v)| k == key && !v.trim().is_empty())
             .map(|(_, v)| v.trim())
     }
+    /// Whether `key` is set to a yes (`1`, `true`, `yes`, `on`: a checkbox).
+    pub fn flag(&self, key: &str) -> bool {
+        matches!(
+            self.get(key).map(str::to_ascii_lowercase).as_deref(),
+            Some("1" | "true" | "yes" | "on")
+        )
+    }
     /// Every value of `key`, split on commas and spaces.
     pub fn all(&self, key: &str) -> Vec<String> {
         self.0
@@ -243,6 +273,7 @@ impl Params {
                 .map(str::to_string),
             limit: self.get("limit").map(|l| l.parse::<i64>().unwrap_or(0)),
             cursor: self.get("cursor").map(str::to_string),
+            new_only: self.flag("new"),
         }
     }
 }
@@ -330,7 +361,7 @@ pub fn identify(cfg: &Config, token: &str) -> Option<(String, Role)> {
 }
 
 /// Whether any write credential is configured at all.
-fn writes_configured(cfg: &Config) -> bool {
+pub(crate) fn writes_configured(cfg: &Config) -> bool {
     cfg.server
         .api_token
         .as_ref()

@@ -29,6 +29,9 @@ fn env() -> &'static Environment<'static> {
             ("signin.html", include_str!("templates/signin.html")),
             ("coverage.html", include_str!("templates/coverage.html")),
             ("error.html", include_str!("templates/error.html")),
+            ("clients.html", include_str!("templates/clients.html")),
+            ("client.html", include_str!("templates/client.html")),
+            ("notice.html", include_str!("templates/notice.html")),
         ] {
             env.add_template(name, src)
                 .expect("the embedded templates are valid");
@@ -37,7 +40,9 @@ fn env() -> &'static Environment<'static> {
     })
 }
 
-fn page(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
+pub(super) fn page(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
+    // Every page's header: who is signed in, and the unread count.
+    let ctx = context! { nav => super::nav::current(), ..ctx };
     match env().get_template(name).and_then(|t| t.render(ctx)) {
         Ok(html) => (
             status,
@@ -56,7 +61,7 @@ fn page(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
     }
 }
 
-fn error_page(status: StatusCode, message: &str) -> Response {
+pub(super) fn error_page(status: StatusCode, message: &str) -> Response {
     page(
         status,
         "error.html",
@@ -83,7 +88,7 @@ pub async fn not_found() -> Response {
 
 /// A change as the list shows it.
 #[derive(Serialize)]
-struct Row {
+pub(super) struct Row {
     id: i64,
     title: String,
     detected: String,
@@ -99,9 +104,22 @@ struct Row {
     urgency_reasons: Vec<String>,
     /// The English gist of a notice not in English, one line.
     gist: Option<String>,
+    /// `new`, `reviewed` or `dismissed`, and by whom.
+    review: String,
+    review_by: Option<String>,
+    /// The clients of the matched cases, once each.
+    clients: Vec<String>,
 }
 
-fn row(c: &Change) -> Row {
+pub(super) fn row(c: &Change) -> Row {
+    let mut clients: Vec<String> = c
+        .cases
+        .iter()
+        .map(|m| m.client.clone())
+        .filter(|k| !k.is_empty())
+        .collect();
+    clients.sort();
+    clients.dedup();
     Row {
         id: c.id,
         title: if c.title.trim().is_empty() {
@@ -121,6 +139,9 @@ fn row(c: &Change) -> Row {
         urgency: c.urgency.as_str(),
         urgency_reasons: c.urgency_reasons.clone(),
         gist: c.gist.as_ref().map(|g| g.text.clone()),
+        review: c.review.state.clone(),
+        review_by: c.review.by.clone(),
+        clients,
     }
 }
 
@@ -207,6 +228,7 @@ pub async fn index(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> Respon
             since => since,
             source => p.get("source").unwrap_or(""),
             case => p.get("case").unwrap_or(""),
+            new => p.flag("new"),
         },
         categories => app.tagger.taxonomy.category_names(),
         periods => periods,
@@ -282,10 +304,19 @@ pub async fn change(
             );
         }
     };
+    let marks = services::reviews::dispositions(&app, c.id)
+        .await
+        .unwrap_or_default();
     let cases: Vec<minijinja::Value> = c
         .cases
         .iter()
-        .map(|m| context! { id => m.id, strength => m.strength.as_str(), reason => m.reason, href => safe_href(m.link.as_deref()) })
+        .map(|m| {
+            let trail: Vec<&crate::model::Disposition> =
+                marks.iter().filter(|(k, _)| *k == m.id).map(|(_, d)| d).collect();
+            let mut d = serde_json::to_value(&m.disposition).unwrap_or_default();
+            d["label"] = serde_json::json!(super::clients::disposition_label(&m.disposition.state));
+            context! { id => m.id, client => m.client, strength => m.strength.as_str(), reason => m.reason, href => safe_href(m.link.as_deref()), disposition => d, trail => trail }
+        })
         .collect();
     let also: Vec<minijinja::Value> = c
         .also_reported_by
@@ -329,6 +360,7 @@ pub async fn change(
         author => c.author,
         evidence => evidence,
         cases => cases,
+        dispositions => super::clients::DISPOSITION_CHOICES,
         also => also,
         diff => diff_lines(&c.diff),
         api_url => format!("/api/changes/{}", c.id),
@@ -417,6 +449,7 @@ pub async fn check(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> Respon
         hs => p.raw_all("hs").join(", "),
         category => p.get("category").unwrap_or("").to_lowercase(),
         since => p.get("since").unwrap_or(""),
+        new => p.flag("new"),
     };
     let categories = app.tagger.taxonomy.category_names();
     let Some(country) = p.get("country") else {
@@ -431,6 +464,7 @@ pub async fn check(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> Respon
         hs: p.raw_all("hs"),
         category: p.get("category").map(str::to_string),
         since: p.get("since").map(str::to_string),
+        new_only: p.flag("new"),
     };
     match services::check::check(&app, &q).await {
         Ok(r) => {
@@ -562,7 +596,7 @@ pub async fn source(State(live): State<LiveApp>, Path(id): Path<String>) -> Resp
     )
 }
 
-fn form(body: &str) -> std::collections::HashMap<String, String> {
+pub(super) fn form(body: &str) -> std::collections::HashMap<String, String> {
     url::form_urlencoded::parse(body.as_bytes())
         .into_owned()
         .collect()
@@ -603,7 +637,7 @@ fn local_path(base_url: &str, next: Option<&str>) -> String {
     }
 }
 
-fn see_other(to: &str, cookie: Option<String>) -> Response {
+pub(super) fn see_other(to: &str, cookie: Option<String>) -> Response {
     let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response();
     if let Some(c) = cookie {
         if let Ok(v) = header::HeaderValue::from_str(&c) {
@@ -854,6 +888,9 @@ mod tests {
             urgency: "low",
             urgency_reasons: vec![],
             gist: None,
+            review: "new".into(),
+            review_by: None,
+            clients: vec![],
         };
         let html = env()
             .get_template("change.html")

@@ -84,6 +84,8 @@ pub struct ChangeQuery {
     pub query: Option<String>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+    /// Only changes nobody reviewed yet.
+    pub new_only: bool,
 }
 
 /// A category a person typed, checked against the taxonomy; the error
@@ -246,6 +248,7 @@ impl ChangeQuery {
             limit: Some(limit),
             before_id,
             ids: None,
+            new_only: self.new_only,
         })
     }
 }

@@ -15,6 +15,8 @@ pub struct CheckQuery {
     pub category: Option<String>,
     /// Default: 90d.
     pub since: Option<String>,
+    /// Only changes nobody reviewed yet (`--new`, `new=true`).
+    pub new_only: bool,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -111,6 +113,10 @@ pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceErro
         .cloned()
         .collect();
     upcoming.sort_by_key(|c| c.change.effective_date);
+    if q.new_only {
+        changes.retain(|c| c.change.review.state == "new");
+        upcoming.retain(|c| c.change.review.state == "new");
+    }
     let coverage = super::sources::coverage(app, Some(&dest), since).await?;
     Ok(CheckReport {
         coverage,

@@ -123,25 +123,33 @@ impl Store {
         }
         let ids: Vec<String> = changes.iter().map(|c| c.id.to_string()).collect();
         let sql = format!(
-            "SELECT m.change_id, m.case_id, c.link, m.reason, m.strength FROM case_matches m
+            "SELECT m.change_id, m.case_id, c.link, m.reason, m.strength, c.client FROM case_matches m
              LEFT JOIN cases c ON c.id = m.case_id
              WHERE m.change_id IN ({}) ORDER BY m.case_id",
             ids.join(",")
         );
-        let rows: Vec<(i64, String, Option<String>, String, String)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .fetch_all(&self.pool)
-                .await?;
-        for (cid, case, link, reason, strength) in rows {
+        type Row = (i64, String, Option<String>, String, String, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        for (cid, case, link, reason, strength, client) in rows {
             if let Some(c) = changes.iter_mut().find(|c| c.id == cid) {
                 c.cases.push(CaseMatch {
                     id: case,
+                    client: client.unwrap_or_default(),
                     link,
                     strength: Strength::parse(&strength).unwrap_or_default(),
                     reason,
+                    disposition: Default::default(),
                 });
             }
         }
+        // Strongest first, then by case id.
+        for c in changes.iter_mut() {
+            c.cases
+                .sort_by(|a, b| a.strength.cmp(&b.strength).then_with(|| a.id.cmp(&b.id)));
+        }
+        self.attach_dispositions(changes).await?;
         Ok(())
     }
 }

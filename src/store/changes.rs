@@ -23,7 +23,13 @@ pub struct ChangeFilter {
     /// Cursor: only changes with an id below this one.
     pub before_id: Option<i64>,
     pub ids: Option<Vec<i64>>,
+    /// Only changes nobody reviewed yet (`--new`, `new=true`).
+    pub new_only: bool,
 }
+
+/// The SQL condition on `c` (a change) that nobody reviewed it yet: its
+/// latest review mark is `new`, or it has none.
+pub(super) const UNREVIEWED: &str = "COALESCE((SELECT r.state FROM reviews r WHERE r.change_id = c.id ORDER BY r.id DESC LIMIT 1), 'new') = 'new'";
 
 /// Where a recorded change comes from.
 pub(super) struct Provenance<'a> {
@@ -169,6 +175,9 @@ impl ChangeFilter {
         }
         if let Some(text) = &self.query {
             words(&mut q, text, backend);
+        }
+        if self.new_only {
+            q.and(UNREVIEWED);
         }
         if let Some(before) = self.before_id {
             let ph = q.bind(before.to_string());

@@ -193,6 +193,32 @@ const TABLES: &[Table] = &[
         serial: true,
     },
     Table {
+        name: "dispositions",
+        columns: &[
+            ("id", Int),
+            ("change_id", Int),
+            ("case_id", Text),
+            ("state", Text),
+            ("by_user", Text),
+            ("at", Text),
+            ("note", Text),
+        ],
+        order_by: "id",
+        serial: true,
+    },
+    Table {
+        name: "client_notices",
+        columns: &[
+            ("id", Int),
+            ("client", Text),
+            ("body", Text),
+            ("by_user", Text),
+            ("at", Text),
+        ],
+        order_by: "id",
+        serial: true,
+    },
+    Table {
         name: "seen_items",
         columns: &[("source_id", Text), ("item_key", Text), ("last_seen", Text)],
         order_by: "source_id, item_key",

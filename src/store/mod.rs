@@ -21,6 +21,7 @@ pub mod cases;
 mod changes;
 pub mod copy;
 mod db;
+pub mod dispositions;
 mod gists;
 pub mod history;
 pub mod leases;

@@ -16,6 +16,8 @@ mod hostile_queries;
 mod listen_pressure;
 mod multi;
 mod notify;
+mod officer_a;
+mod officer_a_browser;
 mod redaction;
 mod render;
 mod render_sockets;

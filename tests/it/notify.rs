@@ -705,7 +705,10 @@ async fn email_digest_is_grouped_escaped_and_cannot_inject_headers() {
         "untagged changes are grouped too: {text}"
     );
     assert!(!text.contains(&"x".repeat(400)), "long titles are cut");
-    assert!(text.contains("CASE-7 (direct): HS 8517.62"), "{text}");
+    assert!(
+        text.contains("CASE-7 · ACME (direct): HS 8517.62"),
+        "{text}"
+    );
     assert!(text.contains("Effective: 2027-01-01"), "{text}");
     assert!(text.contains(&format!("{BASE}/changes/")), "{text}");
     // HTML: untrusted text escaped; the case linked.

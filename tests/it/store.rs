@@ -209,6 +209,7 @@ fn record(
                 link: None,
                 strength: regwatch::model::Strength::Direct,
                 reason: format!("hs match for {id}"),
+                ..Default::default()
             })
             .collect(),
         deliver_to: to.iter().map(|s| s.to_string()).collect(),

@@ -169,7 +169,7 @@ impl Email {
                 c.detected_at,
                 true,
             ),
-            Alert::Digest(d) => view(&d.changes, d.period_start, d.period_end, false),
+            Alert::Digest(d) => crate::notify::render::digest_view_of(&self.name, m.base_url, d),
             Alert::Health(h) => return Ok(render_health(h, m.base_url)?),
         };
         let r = self.templates()?.render(&v)?;

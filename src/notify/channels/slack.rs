@@ -45,12 +45,16 @@ fn build(ch: &ChannelConfig) -> Result<Box<dyn Channel>, ConfigError> {
 fn message(m: &Message<'_>) -> Value {
     match m.alert {
         Alert::Change(c) => change_message(c),
-        Alert::Digest(d) => digest_message(
-            &d.changes,
-            d.period_start,
-            d.period_end,
-            &m.log_url(d.period_start),
-        ),
+        Alert::Digest(d) => {
+            let mut v = digest_message(
+                &d.changes,
+                d.period_start,
+                d.period_end,
+                &m.log_url(d.period_start),
+            );
+            down_first(&mut v, d, m.base_url);
+            v
+        }
         Alert::Health(h) => health_message(h, m.base_url),
     }
 }
@@ -359,6 +363,50 @@ pub fn digest_message(
     json!({"text": esc(&title), "blocks": blocks, "unfurl_links": false})
 }
 
+/// Bad news first: the sources down as the digest is sent, right under its
+/// header (which, since when in the channel's timezone, why), within
+/// Slack's block limit.
+fn down_first(v: &mut Value, d: &crate::notify::channel::Digest, base_url: &str) {
+    if d.failing.is_empty() {
+        return;
+    }
+    let base = base_url.trim_end_matches('/');
+    let n = d.failing.len();
+    let mut t = format!(
+        ":warning: *{n} source{} down*: changes there are not seen",
+        if n == 1 { "" } else { "s" }
+    );
+    for s in d.failing.iter().take(10) {
+        let since = match s.since {
+            Some(t) => format!(
+                "since {}",
+                crate::notify::render::fmt_time_in(t, &d.timezone)
+            ),
+            None => "never polled successfully".to_string(),
+        };
+        t.push_str(&format!(
+            "\n• {} {since}: {}",
+            link(&format!("{base}/sources/{}", s.id), &s.name),
+            esc(&s.error)
+        ));
+    }
+    if n > 10 {
+        t.push_str(&format!(
+            "\n…and {} more: {}",
+            n - 10,
+            link(&format!("{base}/sources"), "source health")
+        ));
+    }
+    if let Some(blocks) = v.get_mut("blocks").and_then(Value::as_array_mut) {
+        if blocks.len() >= MAX_BLOCKS && blocks.len() >= 3 {
+            // Room for it: drop the last change shown before the tail line.
+            blocks.remove(blocks.len() - 2);
+        }
+        let at = blocks.len().min(1);
+        blocks.insert(at, section(fit(t, &format!("{base}/sources"))));
+    }
+}
+
 /// A source went down or recovered.
 pub fn health_message(h: &Health, base_url: &str) -> Value {
     let title = match h.state.as_str() {
@@ -449,6 +497,39 @@ mod tests {
             }
         }
         assert!(m.to_string().contains("|more>"));
+    }
+
+    #[test]
+    fn a_digest_starts_with_the_sources_that_are_down() {
+        let now = crate::clock::Clock::at_date(2026, 6, 1).now();
+        let d = crate::notify::channel::Digest {
+            period_start: now,
+            period_end: now,
+            changes: crate::notify::render::tests::mixed_urgency(),
+            failing: vec![crate::notify::channel::DownSource {
+                id: "tr-gazete".into(),
+                name: "Resmî <Gazete>".into(),
+                since: Some(now),
+                error: "DNS: no such host".into(),
+            }],
+            timezone: "Europe/Istanbul".into(),
+            clients: vec![],
+        };
+        let mut v = digest_message(&d.changes, now, now, "http://rw/");
+        let before = v["blocks"].as_array().unwrap().len();
+        down_first(&mut v, &d, "http://rw");
+        let blocks = v["blocks"].as_array().unwrap();
+        assert_eq!(blocks.len(), before + 1);
+        let t = blocks[1]["text"]["text"].as_str().unwrap();
+        assert!(t.starts_with(":warning: *1 source down*"), "{t}");
+        assert!(
+            t.contains("<http://rw/sources/tr-gazete|Resmî &lt;Gazete&gt;> since 2026-06-01 03:00 Europe/Istanbul: DNS: no such host"),
+            "{t}"
+        );
+        // Full digests keep within Slack's block limit.
+        let mut full = json!({"blocks": vec![json!({}); MAX_BLOCKS]});
+        down_first(&mut full, &d, "http://rw");
+        assert_eq!(full["blocks"].as_array().unwrap().len(), MAX_BLOCKS);
     }
 
     #[test]
