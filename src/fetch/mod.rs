@@ -46,6 +46,14 @@ pub enum FetchError {
     RateLimited(Duration),
     #[error("could not connect: {0}")]
     Connect(String),
+    /// The name of the host did not resolve here: this machine's network or
+    /// name resolution (or the proxy it needs), far more often than the site.
+    #[error("DNS: could not resolve `{host}`: {advice} ({detail})")]
+    Dns {
+        host: String,
+        advice: String,
+        detail: String,
+    },
     #[error("robots.txt of {0} disallows this URL for our user agent")]
     Robots(String),
     #[error("empty body")]
@@ -72,6 +80,7 @@ impl FetchError {
             FetchError::RateLimited(_)
             | FetchError::Timeout(_)
             | FetchError::Connect(_)
+            | FetchError::Dns { .. }
             | FetchError::Body(_) => true,
             _ => false,
         }
@@ -652,7 +661,12 @@ impl Fetcher {
         } else if e.is_redirect() {
             FetchError::TooManyRedirects(self.cfg.max_redirects)
         } else if e.is_connect() {
-            FetchError::Connect(error_chain(&e))
+            let chain = error_chain(&e);
+            if looks_like_dns(&chain) {
+                self.dns_error(url, chain)
+            } else {
+                FetchError::Connect(chain)
+            }
         } else if e.is_decode() {
             FetchError::Body(format!(
                 "could not decompress the body: {}",
@@ -660,6 +674,25 @@ impl Fetcher {
             ))
         } else {
             FetchError::Body(error_chain(&e))
+        }
+    }
+
+    /// A name that did not resolve: what it means and what to do, with the
+    /// proxy in mind (one is set, or one may be what this machine needs).
+    fn dns_error(&self, url: &url::Url, detail: String) -> FetchError {
+        let host = url.host_str().unwrap_or("").to_string();
+        let advice = match self.proxies.for_url(url) {
+            Some(p) => format!(
+                "the network or name resolution failed; HTTPS_PROXY/HTTP_PROXY is set ({}): check that the proxy's name resolves and that it answers",
+                crate::util::redact_urls_in(&p)
+            ),
+            None if self.proxies.any() => "the network or name resolution of this machine failed; a proxy is set but NO_PROXY excludes this host: check NO_PROXY, or the machine's DNS".to_string(),
+            None => "the network or name resolution of this machine failed (no proxy is set): check the connection and DNS, and if this machine reaches the internet only through a proxy, set HTTPS_PROXY".to_string(),
+        };
+        FetchError::Dns {
+            host,
+            advice,
+            detail,
         }
     }
 
@@ -712,6 +745,22 @@ impl Fetcher {
             _ => Robots::default(),
         }
     }
+}
+
+/// Whether a connection error is a name that did not resolve.
+fn looks_like_dns(chain: &str) -> bool {
+    let l = chain.to_lowercase();
+    [
+        "dns error",
+        "failed to lookup address",
+        "name or service not known",
+        "temporary failure in name resolution",
+        "nodename nor servname",
+        "no address associated with hostname",
+        "no such host",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
 }
 
 /// The backoff before retry `attempt` of one fetch.
