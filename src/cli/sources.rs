@@ -16,10 +16,11 @@ use chrono::{DateTime, Utc};
 /// moved, a site that asked us to wait, a failing source) is said under the
 /// table in full, never cut.
 pub async fn list(app: &App, fmt: Format) -> Result<u8, Failure> {
-    let now = app.now();
     let minute = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
     let mut rows = vec![];
     let listed = services::sources::rows(app).await?;
+    // After the rows: a never-polled source's next poll is their "now".
+    let now = app.now();
     for r in &listed {
         let health = if r.consecutive_failures > 0 {
             format!("{} ({} failures)", r.health.label(), r.consecutive_failures)

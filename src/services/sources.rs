@@ -90,7 +90,7 @@ impl SourceRow {
             .filter(|_| s.def.enabled),
             moved_to: h.and_then(|h| h.moved_to.as_deref().map(crate::util::redact_urls_in)),
             rate_limited_until: h.and_then(|h| h.rate_limited_until),
-            note: h.and_then(|h| note_of(h)),
+            note: h.and_then(note_of),
             error_kind: kind,
             short_error: h
                 .and_then(|h| h.last_error.as_deref())
