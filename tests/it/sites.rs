@@ -446,6 +446,39 @@ async fn tracking_parameters_and_cache_busters_are_no_change() {
         "{:?}",
         kinds(&changes(&app).await)
     );
+    // Cache-busters of names no list knows, told by their value (a Unix
+    // time), and trackers of other tools.
+    srv.set(
+        "/list",
+        Reply::html(&listing(&[
+            (
+                "Resolución 1",
+                "/nota.php?codigo=5701&v=1764633600",
+                "aranceles",
+            ),
+            (
+                "Resolución 2",
+                "/nota.php?t=1764633600123&codigo=5702",
+                "NOM",
+            ),
+            (
+                "Resolución 3",
+                "/nota.php?codigo=5703&pk_campaign=news&_hsenc=p2A",
+                "cupos",
+            ),
+            (
+                "Resolución 4",
+                "/nota.php?codigo=5704&stamp=1764640000&gbraid=0AA",
+                "padrón",
+            ),
+        ])),
+    );
+    poll_source(&app, &src).await.unwrap();
+    assert!(
+        changes(&app).await.is_empty(),
+        "{:?}",
+        kinds(&changes(&app).await)
+    );
     // The document's own parameter still tells documents apart.
     srv.set(
         "/list",
