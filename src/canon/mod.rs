@@ -202,6 +202,11 @@ impl Canon {
                 path = re.replace_all(&path, "").into_owned();
             }
         }
+        // `/a/` and `/a` name the same page (sites add and drop the slash
+        // when they move, to https among others).
+        while path.len() > 1 && path.ends_with('/') {
+            path.pop();
+        }
         if path.is_empty() {
             path.push('/');
         }
@@ -318,6 +323,8 @@ mod tests {
             assert_eq!(l(same), base, "{same}");
         }
         assert_ne!(l("https://www.ticaret.gov.tr/duyurular/a?id=4"), base);
+        assert_eq!(l("https://a.gov/x/y/"), l("http://a.gov/x/y"));
+        assert_eq!(l("https://a.gov/"), l("https://a.gov"));
         // A cache-buster of any name, by its value (a Unix time).
         for same in [
             "https://www.ticaret.gov.tr/duyurular/a?id=3&v=1764633600",

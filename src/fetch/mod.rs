@@ -509,10 +509,14 @@ impl Fetcher {
             if let Some(d) = asked {
                 turn.slot.defer(d);
             }
+            if status == StatusCode::TOO_MANY_REQUESTS && asked.is_none() {
+                // "Too many requests" without saying how long: asking again
+                // within the poll would be more of the same. The host waits
+                // a minute.
+                turn.slot.defer(DEFAULT_429_WAIT);
+            }
             if status == StatusCode::TOO_MANY_REQUESTS || asked.is_some() {
-                return Err(FetchError::RateLimited(
-                    asked.unwrap_or(fetch_backoff(self.cfg.retry_backoff.0, 2)),
-                ));
+                return Err(FetchError::RateLimited(asked.unwrap_or(DEFAULT_429_WAIT)));
             }
         }
         if !status.is_success() {
@@ -771,6 +775,9 @@ fn fetch_backoff(base: Duration, attempt: u32) -> Duration {
 /// The longest Retry-After waited inside one poll; a longer one ends the
 /// poll as rate limited, and the source and its host wait until then.
 pub const MAX_INLINE_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// How long a host that answered 429 without `Retry-After` is left alone.
+pub const DEFAULT_429_WAIT: Duration = Duration::from_secs(60);
 
 /// The longest pause between two attempts of one fetch.
 const MAX_FETCH_BACKOFF: Duration = Duration::from_secs(60);

@@ -42,8 +42,10 @@ pub struct PollSummary {
 pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSummary> {
     let t0 = Instant::now();
     let started_at = app.now();
-    if let Some(why) = deferred(app, source, started_at).await? {
-        // Not asked at all: nothing fetched, nothing recorded.
+    if let Some((until, why)) = deferred(app, source, started_at).await? {
+        // Not asked at all: nothing fetched, nothing recorded; planned
+        // again when the wait is over.
+        app.store.defer_source(source.id(), until).await?;
         return Ok(PollSummary {
             source: source.id().to_string(),
             status: PollStatus::Deferred(why.clone()),
@@ -89,7 +91,7 @@ async fn deferred(
     app: &App,
     source: &Source,
     now: DateTime<Utc>,
-) -> anyhow::Result<Option<String>> {
+) -> anyhow::Result<Option<(DateTime<Utc>, String)>> {
     let host = |s: &Source| s.def.url.host_str().map(str::to_ascii_lowercase);
     let mine = host(source);
     let health = app.store.health().await?;
@@ -110,10 +112,11 @@ async fn deferred(
         } else {
             format!("the site (its host, for source `{id}`)")
         };
-        format!(
+        let why = format!(
             "rate limited until {}: {whom} asked us to wait (HTTP 429/503 Retry-After); not asked before then",
             t.format("%Y-%m-%d %H:%M:%S UTC")
-        )
+        );
+        (t, why)
     }))
 }
 

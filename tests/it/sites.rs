@@ -1351,3 +1351,42 @@ async fn a_field_report_is_recorded_under_the_poster_s_name() {
     assert_eq!(r.status(), 201);
     assert_eq!(author_of(r.json().await.unwrap()).as_deref(), Some("rita"));
 }
+
+#[tokio::test]
+async fn a_429_without_retry_after_is_not_hammered_either() {
+    let srv = FixtureServer::start().await;
+    srv.sequence(
+        "/a.json",
+        vec![
+            Reply::status(429),
+            Reply::ok("application/json", r#"[{"id": 1, "title": "Aviso"}]"#),
+        ],
+    );
+    let setup = Setup::new(
+        &source_toml(
+            "limited",
+            "json",
+            &srv.url("/a.json"),
+            "item = \"$[*]\"\nitem_title = \"$.title\"\n",
+        ),
+        RATE_FETCH,
+    );
+    let clock = Clock::fixed(now());
+    let app = setup.app().await.with_clock(clock.clone());
+    let s = poll_source(&app, &setup.source("limited")).await.unwrap();
+    assert!(matches!(s.status, PollStatus::Failed(_)), "{:?}", s.status);
+    assert_eq!(srv.hits("/a.json"), 1, "retries = 3 does not ask again");
+    let r = row(&app, "limited").await;
+    assert_eq!(r.health, HealthState::RateLimited);
+    let s = poll_source(&app, &setup.source("limited")).await.unwrap();
+    assert!(
+        matches!(s.status, PollStatus::Deferred(_)),
+        "{:?}",
+        s.status
+    );
+    clock.advance(chrono::Duration::seconds(61));
+    let later = setup.app().await.with_clock(clock.clone());
+    let s = poll_source(&later, &setup.source("limited")).await.unwrap();
+    assert_eq!(s.status, PollStatus::Baseline);
+    assert_eq!(srv.hits("/a.json"), 2);
+}
