@@ -879,6 +879,42 @@ mod tests {
     }
 
     #[test]
+    fn a_name_that_does_not_resolve_says_network_and_proxy() {
+        assert!(looks_like_dns(
+            "client error (Connect): dns error: failed to lookup address information: Name or service not known"
+        ));
+        assert!(looks_like_dns(
+            "dns error: Temporary failure in name resolution"
+        ));
+        assert!(!looks_like_dns(
+            "tcp connect error: Connection refused (os error 111)"
+        ));
+        let u = url::Url::parse("https://www.resmigazete.gov.tr/").unwrap();
+        let direct = Fetcher::with_proxies(&FetchConfig::default(), ProxySettings::none()).unwrap();
+        let e = direct.dns_error(&u, "dns error: x".into()).to_string();
+        assert!(
+            e.starts_with("DNS: could not resolve `www.resmigazete.gov.tr`"),
+            "{e}"
+        );
+        assert!(e.contains("network or name resolution"), "{e}");
+        assert!(e.contains("set HTTPS_PROXY"), "{e}");
+        let proxied = Fetcher::with_proxies(
+            &FetchConfig::default(),
+            ProxySettings {
+                https: Some("http://user:secret@proxy.corp:3128".into()),
+                ..ProxySettings::none()
+            },
+        )
+        .unwrap();
+        let e = proxied.dns_error(&u, "dns error: x".into()).to_string();
+        assert!(e.contains("HTTPS_PROXY/HTTP_PROXY is set"), "{e}");
+        assert!(e.contains("proxy.corp"), "{e}");
+        assert!(!e.contains("secret"), "credentials never shown: {e}");
+        let kind = crate::services::sources::error_kind(&e);
+        assert_eq!(kind, crate::services::sources::ErrorKind::Dns);
+    }
+
+    #[test]
     fn robots_groups_and_longest_match() {
         let r = Robots::parse(
             "User-agent: *\nDisallow: /nota_detalle.php?\nDisallow: /private/\nAllow: /private/public\n\nUser-agent: other\nDisallow: /\n",
