@@ -46,6 +46,7 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
         // Not asked at all: nothing fetched, nothing recorded; planned
         // again when the wait is over.
         app.store.defer_source(source.id(), until).await?;
+        tracing::info!(source = %source.id(), outcome = crate::model::DEFERRED, reason = %why, "poll deferred: the site asked us to wait");
         return Ok(PollSummary {
             source: source.id().to_string(),
             status: PollStatus::Deferred(why.clone()),
