@@ -698,6 +698,10 @@ pub struct SourceHealth {
     /// Where the source's address now lives (permanent redirects followed),
     /// shown until the source is edited.
     pub moved_to: Option<String>,
+    /// The address the move was seen from: when the source's configured
+    /// `url` is no longer this one, it was edited and the move is old news.
+    #[serde(default)]
+    pub moved_from: Option<String>,
     /// The site asked us to wait (429/503 with Retry-After) until then.
     pub rate_limited_until: Option<DateTime<Utc>>,
 }
@@ -793,6 +797,7 @@ pub const UNCHANGED: &str = "unchanged";
 pub const NOT_MODIFIED: &str = "not_modified";
 pub const FAILED: &str = "failed";
 pub const SUSPECT: &str = "suspect";
+pub const DEFERRED: &str = "deferred";
 
 /// A poll's result as the caller sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -804,6 +809,10 @@ pub enum PollStatus {
     Failed(String),
     /// Held as suspect (a health warning): nothing recorded but the hold.
     Suspect(String),
+    /// Not asked: the site (or its host) asked us to wait until a time that
+    /// has not come (429/503 with Retry-After). Nothing fetched, nothing
+    /// recorded; the reason, for the summary.
+    Deferred(String),
 }
 
 impl PollStatus {
@@ -815,6 +824,7 @@ impl PollStatus {
             PollStatus::NotModified => NOT_MODIFIED,
             PollStatus::Failed(_) => FAILED,
             PollStatus::Suspect(_) => SUSPECT,
+            PollStatus::Deferred(_) => DEFERRED,
         }
     }
 }

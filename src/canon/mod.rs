@@ -32,6 +32,11 @@ pub struct LinkRules {
     pub path_params: Vec<String>,
     #[serde(default)]
     pub path_drop: Vec<String>,
+    /// Drop a parameter whose value is a Unix time, whatever its name.
+    pub drop_time_values: Option<bool>,
+    /// Names never dropped for their value (`*` matches any run).
+    #[serde(default)]
+    pub keep_names: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
@@ -54,6 +59,8 @@ pub struct Canon {
     drop_prefix: Vec<String>,
     path_params: HashSet<String>,
     path_drop: Vec<Regex>,
+    drop_time_values: bool,
+    keep_names: Vec<Regex>,
     fold: HashMap<char, String>,
     numbers: bool,
 }
@@ -88,6 +95,8 @@ impl Canon {
                 l.drop_query.extend(x.link.drop_query.iter().cloned());
                 l.path_params.extend(x.link.path_params.iter().cloned());
                 l.path_drop.extend(x.link.path_drop.iter().cloned());
+                l.drop_time_values = x.link.drop_time_values.or(l.drop_time_values);
+                l.keep_names.extend(x.link.keep_names.iter().cloned());
                 rules.text.fold.extend(x.text.fold.iter().cloned());
                 rules.text.numbers = x.text.numbers.or(rules.text.numbers);
                 Ok(Arc::new(Canon::compile(&rules)?))
@@ -114,6 +123,22 @@ impl Canon {
             .iter()
             .map(|p| Regex::new(p).map_err(|e| format!("path_drop `{p}` is not a regex: {e}")))
             .collect::<Result<_, _>>()?;
+        let keep_names = r
+            .link
+            .keep_names
+            .iter()
+            .map(|p| {
+                let body = p
+                    .trim()
+                    .to_ascii_lowercase()
+                    .split('*')
+                    .map(regex::escape)
+                    .collect::<Vec<_>>()
+                    .join(".*");
+                Regex::new(&format!("^{body}$"))
+                    .map_err(|e| format!("keep_names `{p}` is not a pattern: {e}"))
+            })
+            .collect::<Result<_, _>>()?;
         let mut fold = HashMap::new();
         for (from, to) in &r.text.fold {
             let mut cs = from.chars();
@@ -136,6 +161,8 @@ impl Canon {
                 .map(|p| p.trim().to_ascii_lowercase())
                 .collect(),
             path_drop,
+            drop_time_values: r.link.drop_time_values.unwrap_or(false),
+            keep_names,
             fold,
             numbers: r.text.numbers.unwrap_or(false),
         })
@@ -146,9 +173,13 @@ impl Canon {
         self.numbers
     }
 
-    fn drops(&self, name: &str) -> bool {
+    fn drops(&self, name: &str, value: &str) -> bool {
         let n = name.to_ascii_lowercase();
-        self.drop_exact.contains(&n) || self.drop_prefix.iter().any(|p| n.starts_with(p))
+        self.drop_exact.contains(&n)
+            || self.drop_prefix.iter().any(|p| n.starts_with(p))
+            || (self.drop_time_values
+                && is_unix_time(value)
+                && !self.keep_names.iter().any(|k| k.is_match(&n)))
     }
 
     /// The identity of a link: the document it names, whatever the scheme,
@@ -171,12 +202,17 @@ impl Canon {
                 path = re.replace_all(&path, "").into_owned();
             }
         }
+        // `/a/` and `/a` name the same page (sites add and drop the slash
+        // when they move, to https among others).
+        while path.len() > 1 && path.ends_with('/') {
+            path.pop();
+        }
         if path.is_empty() {
             path.push('/');
         }
         let mut kept: Vec<(String, String)> = u
             .query_pairs()
-            .filter(|(k, _)| !self.drops(k))
+            .filter(|(k, v)| !self.drops(k, v))
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         kept.sort();
@@ -246,6 +282,23 @@ impl Canon {
     }
 }
 
+/// A Unix time in seconds (10 digits) or milliseconds (13 digits) between
+/// 2001 and 2036: what cache-busters and "last updated" stamps put in links.
+fn is_unix_time(v: &str) -> bool {
+    let v = v.trim();
+    if !v.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let Ok(n) = v.parse::<u64>() else {
+        return false;
+    };
+    match v.len() {
+        10 => (1_000_000_000..2_100_000_000).contains(&n),
+        13 => (1_000_000_000_000..2_100_000_000_000).contains(&n),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +323,21 @@ mod tests {
             assert_eq!(l(same), base, "{same}");
         }
         assert_ne!(l("https://www.ticaret.gov.tr/duyurular/a?id=4"), base);
+        assert_eq!(l("https://a.gov/x/y/"), l("http://a.gov/x/y"));
+        assert_eq!(l("https://a.gov/"), l("https://a.gov"));
+        // A cache-buster of any name, by its value (a Unix time).
+        for same in [
+            "https://www.ticaret.gov.tr/duyurular/a?id=3&v=1764633600",
+            "https://www.ticaret.gov.tr/duyurular/a?t=1764633600123&id=3",
+            "https://www.ticaret.gov.tr/duyurular/a?id=3&sesskey=x9&_dc=1764633600123",
+        ] {
+            assert_eq!(l(same), base, "{same}");
+        }
+        // Names that identify keep their value, however it looks.
+        assert_ne!(l("https://a.gov/x?docid=1764633600"), l("https://a.gov/x"));
+        assert_ne!(l("https://a.gov/x?codigo=1764633600"), l("https://a.gov/x"));
+        assert_ne!(l("https://a.gov/x?id=1764633600"), l("https://a.gov/x"));
+        assert_ne!(l("https://a.gov/x?v=2"), l("https://a.gov/x"));
         assert_ne!(l("https://www.ticaret.gov.tr/duyurular/b?id=3"), base);
         // Parameter order does not matter; other parameters stay.
         assert_eq!(l("https://a.gov/x?b=2&a=1"), l("https://a.gov/x?a=1&b=2"));

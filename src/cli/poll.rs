@@ -109,9 +109,21 @@ fn row(r: &PollSummary) -> Value {
         PollStatus::NotModified => "304".to_string(),
         PollStatus::Failed(e) => e.clone(),
         PollStatus::Suspect(w) => w.clone(),
+        PollStatus::Deferred(why) => why.clone(),
+    };
+    // What the source's health asks of a person (moved, rate limited), said
+    // on its line until it is done.
+    let said = |n: &str| {
+        detail.contains(n) || (n.starts_with("rate limited") && detail.contains("rate limited"))
+    };
+    let detail = match r.note.as_deref() {
+        Some(n) if said(n) => detail,
+        Some(n) if detail.is_empty() => n.to_string(),
+        Some(n) => format!("{detail}; {n}"),
+        None => detail,
     };
     serde_json::json!({
         "source": r.source, "outcome": r.status.name(), "changes": r.change_ids,
-        "detail": detail, "elapsed_ms": r.elapsed_ms,
+        "detail": detail, "elapsed_ms": r.elapsed_ms, "note": r.note,
     })
 }

@@ -11,20 +11,25 @@ use crate::model::Content;
 use crate::services;
 use chrono::{DateTime, Utc};
 
-/// `sources list`: schedule, last and next poll, health.
+/// `sources list`: schedule, last and next poll, health. The last error is
+/// shortened by meaning (its kind first); what needs doing (a source that
+/// moved, a site that asked us to wait, a failing source) is said under the
+/// table in full, never cut.
 pub async fn list(app: &App, fmt: Format) -> Result<u8, Failure> {
-    let now = app.now();
     let minute = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
     let mut rows = vec![];
-    for (r, s) in services::sources::rows(app)
-        .await?
-        .into_iter()
-        .zip(app.sources.all())
-    {
+    let listed = services::sources::rows(app).await?;
+    // After the rows: a never-polled source's next poll is their "now".
+    let now = app.now();
+    for r in &listed {
         let health = if r.consecutive_failures > 0 {
             format!("{} ({} failures)", r.health.label(), r.consecutive_failures)
         } else {
             r.health.label().to_string()
+        };
+        let next_poll = match r.next_poll {
+            Some(t) if t <= now => Some("due now".to_string()),
+            t => minute(t),
         };
         rows.push(serde_json::json!({
             "id": r.id, "jurisdiction": r.jurisdiction, "kind": r.kind,
@@ -32,9 +37,15 @@ pub async fn list(app: &App, fmt: Format) -> Result<u8, Failure> {
             "enabled": r.enabled,
             "last_poll": minute(r.last_poll),
             "last_success": minute(r.last_success),
-            "next_poll": minute(r.next_poll.or_else(|| s.schedule.next_after(now))),
+            "next_poll": next_poll,
             "health": health,
-            "last_error": r.last_error,
+            "last_error": if fmt == Format::Table { r.short_error.clone() } else { r.last_error.clone() },
+            "short_error": r.short_error,
+            "error_kind": r.error_kind,
+            "note": r.note,
+            "advice": r.advice,
+            "moved_to": r.moved_to,
+            "rate_limited_until": minute(r.rate_limited_until),
         }));
     }
     print_rows(
@@ -51,7 +62,31 @@ pub async fn list(app: &App, fmt: Format) -> Result<u8, Failure> {
         ],
         fmt,
     )?;
+    if fmt == Format::Table {
+        print_to_do(&listed);
+    }
     Ok(0)
+}
+
+/// Under the table: each source that needs something, bad news first, with
+/// its note or error and what to do, whole.
+fn print_to_do(rows: &[services::sources::SourceRow]) {
+    let mut todo: Vec<&services::sources::SourceRow> = rows
+        .iter()
+        .filter(|r| r.enabled && (r.note.is_some() || r.short_error.is_some()))
+        .collect();
+    todo.sort_by_key(|r| r.rank());
+    if todo.is_empty() {
+        return;
+    }
+    println!();
+    for r in todo {
+        let what = r.note.as_deref().or(r.short_error.as_deref()).unwrap_or("");
+        println!("{}: {what}", r.id);
+        if let Some(a) = &r.advice {
+            println!("  {a}");
+        }
+    }
 }
 
 /// `sources check`: validate every source and config file without

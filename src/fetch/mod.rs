@@ -46,6 +46,14 @@ pub enum FetchError {
     RateLimited(Duration),
     #[error("could not connect: {0}")]
     Connect(String),
+    /// The name of the host did not resolve here: this machine's network or
+    /// name resolution (or the proxy it needs), far more often than the site.
+    #[error("DNS: could not resolve `{host}`: {advice} ({detail})")]
+    Dns {
+        host: String,
+        advice: String,
+        detail: String,
+    },
     #[error("robots.txt of {0} disallows this URL for our user agent")]
     Robots(String),
     #[error("empty body")]
@@ -72,6 +80,7 @@ impl FetchError {
             FetchError::RateLimited(_)
             | FetchError::Timeout(_)
             | FetchError::Connect(_)
+            | FetchError::Dns { .. }
             | FetchError::Body(_) => true,
             _ => false,
         }
@@ -500,10 +509,14 @@ impl Fetcher {
             if let Some(d) = asked {
                 turn.slot.defer(d);
             }
+            if status == StatusCode::TOO_MANY_REQUESTS && asked.is_none() {
+                // "Too many requests" without saying how long: asking again
+                // within the poll would be more of the same. The host waits
+                // a minute.
+                turn.slot.defer(DEFAULT_429_WAIT);
+            }
             if status == StatusCode::TOO_MANY_REQUESTS || asked.is_some() {
-                return Err(FetchError::RateLimited(
-                    asked.unwrap_or(fetch_backoff(self.cfg.retry_backoff.0, 2)),
-                ));
+                return Err(FetchError::RateLimited(asked.unwrap_or(DEFAULT_429_WAIT)));
             }
         }
         if !status.is_success() {
@@ -652,7 +665,12 @@ impl Fetcher {
         } else if e.is_redirect() {
             FetchError::TooManyRedirects(self.cfg.max_redirects)
         } else if e.is_connect() {
-            FetchError::Connect(error_chain(&e))
+            let chain = error_chain(&e);
+            if looks_like_dns(&chain) {
+                self.dns_error(url, chain)
+            } else {
+                FetchError::Connect(chain)
+            }
         } else if e.is_decode() {
             FetchError::Body(format!(
                 "could not decompress the body: {}",
@@ -660,6 +678,25 @@ impl Fetcher {
             ))
         } else {
             FetchError::Body(error_chain(&e))
+        }
+    }
+
+    /// A name that did not resolve: what it means and what to do, with the
+    /// proxy in mind (one is set, or one may be what this machine needs).
+    fn dns_error(&self, url: &url::Url, detail: String) -> FetchError {
+        let host = url.host_str().unwrap_or("").to_string();
+        let advice = match self.proxies.for_url(url) {
+            Some(p) => format!(
+                "the network or name resolution failed; HTTPS_PROXY/HTTP_PROXY is set ({}): check that the proxy's name resolves and that it answers",
+                crate::util::redact_urls_in(&p)
+            ),
+            None if self.proxies.any() => "the network or name resolution of this machine failed; a proxy is set but NO_PROXY excludes this host: check NO_PROXY, or the machine's DNS".to_string(),
+            None => "the network or name resolution of this machine failed (no proxy is set): check the connection and DNS, and if this machine reaches the internet only through a proxy, set HTTPS_PROXY".to_string(),
+        };
+        FetchError::Dns {
+            host,
+            advice,
+            detail,
         }
     }
 
@@ -714,6 +751,22 @@ impl Fetcher {
     }
 }
 
+/// Whether a connection error is a name that did not resolve.
+fn looks_like_dns(chain: &str) -> bool {
+    let l = chain.to_lowercase();
+    [
+        "dns error",
+        "failed to lookup address",
+        "name or service not known",
+        "temporary failure in name resolution",
+        "nodename nor servname",
+        "no address associated with hostname",
+        "no such host",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+}
+
 /// The backoff before retry `attempt` of one fetch.
 fn fetch_backoff(base: Duration, attempt: u32) -> Duration {
     backoff(base, attempt, MAX_FETCH_BACKOFF)
@@ -722,6 +775,9 @@ fn fetch_backoff(base: Duration, attempt: u32) -> Duration {
 /// The longest Retry-After waited inside one poll; a longer one ends the
 /// poll as rate limited, and the source and its host wait until then.
 pub const MAX_INLINE_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// How long a host that answered 429 without `Retry-After` is left alone.
+pub const DEFAULT_429_WAIT: Duration = Duration::from_secs(60);
 
 /// The longest pause between two attempts of one fetch.
 const MAX_FETCH_BACKOFF: Duration = Duration::from_secs(60);
@@ -820,6 +876,42 @@ mod tests {
         };
         let f = Fetcher::new(&cfg).unwrap();
         assert!(f.check_target(&u6, Hop::Redirect).await.is_ok());
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_says_network_and_proxy() {
+        assert!(looks_like_dns(
+            "client error (Connect): dns error: failed to lookup address information: Name or service not known"
+        ));
+        assert!(looks_like_dns(
+            "dns error: Temporary failure in name resolution"
+        ));
+        assert!(!looks_like_dns(
+            "tcp connect error: Connection refused (os error 111)"
+        ));
+        let u = url::Url::parse("https://www.resmigazete.gov.tr/").unwrap();
+        let direct = Fetcher::with_proxies(&FetchConfig::default(), ProxySettings::none()).unwrap();
+        let e = direct.dns_error(&u, "dns error: x".into()).to_string();
+        assert!(
+            e.starts_with("DNS: could not resolve `www.resmigazete.gov.tr`"),
+            "{e}"
+        );
+        assert!(e.contains("network or name resolution"), "{e}");
+        assert!(e.contains("set HTTPS_PROXY"), "{e}");
+        let proxied = Fetcher::with_proxies(
+            &FetchConfig::default(),
+            ProxySettings {
+                https: Some("http://user:secret@proxy.corp:3128".into()),
+                ..ProxySettings::none()
+            },
+        )
+        .unwrap();
+        let e = proxied.dns_error(&u, "dns error: x".into()).to_string();
+        assert!(e.contains("HTTPS_PROXY/HTTP_PROXY is set"), "{e}");
+        assert!(e.contains("proxy.corp"), "{e}");
+        assert!(!e.contains("secret"), "credentials never shown: {e}");
+        let kind = crate::services::sources::error_kind(&e);
+        assert_eq!(kind, crate::services::sources::ErrorKind::Dns);
     }
 
     #[test]

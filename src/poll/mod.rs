@@ -32,12 +32,30 @@ pub struct PollSummary {
     pub change_ids: Vec<i64>,
     pub health: Option<HealthChange>,
     pub elapsed_ms: u64,
+    /// What a person should do about the source beyond this poll's outcome
+    /// ("moved to …: update the source", "rate limited until …"), as its
+    /// health says after the poll.
+    pub note: Option<String>,
 }
 
 /// Poll one source now and record the outcome.
 pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSummary> {
     let t0 = Instant::now();
     let started_at = app.now();
+    if let Some((until, why)) = deferred(app, source, started_at).await? {
+        // Not asked at all: nothing fetched, nothing recorded; planned
+        // again when the wait is over.
+        app.store.defer_source(source.id(), until).await?;
+        tracing::info!(source = %source.id(), outcome = crate::model::DEFERRED, reason = %why, "poll deferred: the site asked us to wait");
+        return Ok(PollSummary {
+            source: source.id().to_string(),
+            status: PollStatus::Deferred(why.clone()),
+            change_ids: vec![],
+            health: None,
+            elapsed_ms: t0.elapsed().as_millis() as u64,
+            note: Some(why),
+        });
+    }
     let state = app.store.state(source.id()).await?;
     let mut record = PollRecord {
         source_id: source.id().to_string(),
@@ -61,7 +79,56 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
     let status = status_of(&record.outcome);
     record.duration_ms = t0.elapsed().as_millis() as i64;
     let recorded = app.store.record_poll(record).await?;
-    Ok(report(source, status, recorded, t0))
+    let mut summary = report(source, status, recorded, t0);
+    summary.note = note_after(app, source).await?;
+    Ok(summary)
+}
+
+/// Why `source` must not be asked now, if it must not: it, or another
+/// source on its host, was told by the site to wait (429/503 with
+/// Retry-After) until a time still to come. Read from the store, so a
+/// second `regwatch poll`, or another instance, waits as well.
+async fn deferred(
+    app: &App,
+    source: &Source,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<(DateTime<Utc>, String)>> {
+    let host = |s: &Source| s.def.url.host_str().map(str::to_ascii_lowercase);
+    let mine = host(source);
+    let health = app.store.health().await?;
+    let mut until: Option<(DateTime<Utc>, String)> = None;
+    for h in &health {
+        let Some(t) = h.rate_limited_until.filter(|t| *t > now) else {
+            continue;
+        };
+        let same = h.id == source.id()
+            || (mine.is_some() && app.sources.get(&h.id).and_then(host) == mine);
+        if same && until.as_ref().is_none_or(|(u, _)| t > *u) {
+            until = Some((t, h.id.clone()));
+        }
+    }
+    Ok(until.map(|(t, id)| {
+        let whom = if id == source.id() {
+            "the site".to_string()
+        } else {
+            format!("the site (its host, for source `{id}`)")
+        };
+        let why = format!(
+            "rate limited until {}: {whom} asked us to wait (HTTP 429/503 Retry-After); not asked before then",
+            t.format("%Y-%m-%d %H:%M:%S UTC")
+        );
+        (t, why)
+    }))
+}
+
+/// The source's health note after a poll (see [`crate::services::sources`]).
+async fn note_after(app: &App, source: &Source) -> anyhow::Result<Option<String>> {
+    let health = app.store.health().await?;
+    let now = app.now();
+    Ok(health
+        .iter()
+        .find(|h| h.id == source.id())
+        .and_then(|h| crate::services::sources::health_note(source, h, now)))
 }
 
 /// The stages of one poll, each of which may end it with its outcome:
@@ -82,7 +149,9 @@ async fn observe(
         Err(e) => return Ok(failed(e)),
         Ok(FetchOutcome::NotModified { moved_to, .. }) => {
             record.status = Some(304);
-            record.moved_to = moved_to.map(|u| u.to_string());
+            if !source.redirect_means_empty() {
+                record.moved_to = moved_to.map(|u| u.to_string());
+            }
             return Ok(PollOutcome::NotModified);
         }
         Ok(FetchOutcome::Fetched(f)) => f,
@@ -90,10 +159,12 @@ async fn observe(
     record.status = Some(f.status as i64);
     if source.redirect_means_empty() && f.final_url != url {
         // A redirect to another page: nothing at this address today. The
-        // last snapshot stands (its items are not withdrawn).
+        // last snapshot stands (its items are not withdrawn), and the
+        // address has not moved.
         tracing::debug!(source = %source.id(), to = %crate::util::redact(&f.final_url), "redirected: nothing today");
         return Ok(PollOutcome::NotModified);
     }
+    record.moved_to = f.moved_to.as_ref().map(|u| u.to_string());
     record.bytes = Some(f.body.len() as i64);
     let body_hash = body_hash(source, &f.body);
     let same_bytes = state.last_snapshot_id.is_some()
@@ -222,6 +293,7 @@ fn report(source: &Source, status: PollStatus, recorded: PollResult, t0: Instant
         change_ids: recorded.change_ids,
         health: recorded.health,
         elapsed_ms,
+        note: None,
     }
 }
 
@@ -411,6 +483,7 @@ pub async fn poll_many(
                     change_ids: vec![],
                     health: None,
                     elapsed_ms: 0,
+                    note: None,
                 },
             }
         }

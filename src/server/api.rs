@@ -134,13 +134,11 @@ pub async fn post_report(
     body: String,
 ) -> ApiResult {
     let app = live.current();
-    authorize(&app.config, &headers)?;
+    let (user, role) = poster(&app.config, &headers, crate::config::Role::Reviewer)?;
     let mut r: FieldReport = serde_json::from_str(&body).map_err(|e| {
         ApiError::bad(format!("{e}: send {{\"country\", \"title\", \"text\", \"hs\": [...], \"categories\": [...], \"effective\": \"YYYY-MM-DD\", \"author\"}}"))
     })?;
-    if r.author.as_deref().is_none_or(|a| a.trim().is_empty()) {
-        r.author = Some("api".into());
-    }
+    r.author = Some(report_author(&user, role, r.author.as_deref())?);
     let id = services::reports::add(&app, &r).await?;
     let c = match services::changes::one(&app, id).await {
         Ok(c) => Some(c),
@@ -152,6 +150,74 @@ pub async fn post_report(
         Json(json!({"id": id, "url": app.config.server.change_url(id), "change": c})),
     )
         .into_response())
+}
+
+/// Who posts a write: the bearer token's user, else the signed-in web
+/// session's user (the session's CSRF token in `X-CSRF-Token`), with at
+/// least `role`. Without either, the bearer token's answer (401/403).
+fn poster(
+    cfg: &crate::config::Config,
+    headers: &HeaderMap,
+    role: crate::config::Role,
+) -> Result<(String, crate::config::Role), ApiError> {
+    if super::bearer(headers).is_none() {
+        if let Some(s) = super::session::current(cfg, headers) {
+            let given = headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !super::session::csrf_ok(&s, given) {
+                return Err(ApiError(
+                    StatusCode::FORBIDDEN,
+                    "a write from a signed-in session needs its CSRF token in `X-CSRF-Token` (or send `Authorization: Bearer <token>`)".into(),
+                ));
+            }
+            if s.role < role {
+                return Err(ApiError(
+                    StatusCode::FORBIDDEN,
+                    format!(
+                        "{} is a {}: this needs a {}",
+                        s.name,
+                        s.role.as_str(),
+                        role.as_str()
+                    ),
+                ));
+            }
+            return Ok((s.name, s.role));
+        }
+    }
+    let name = super::require(cfg, headers, role)?;
+    let found = super::bearer(headers)
+        .and_then(|t| super::identify(cfg, t))
+        .map(|(_, r)| r)
+        .unwrap_or(role);
+    Ok((name, found))
+}
+
+/// The author a field report is recorded with: the poster, always. An
+/// admin may enter a report someone else saw (a colleague on the phone from
+/// the border): it is recorded as "NAME (entered by ADMIN)". Anyone else
+/// can name only themselves: a report is never recorded under the name of
+/// a person who did not post it.
+fn report_author(
+    user: &str,
+    role: crate::config::Role,
+    given: Option<&str>,
+) -> Result<String, ApiError> {
+    let given = given.map(str::trim).filter(|a| !a.is_empty());
+    match given {
+        None => Ok(user.to_string()),
+        Some(a) if a.eq_ignore_ascii_case(user) => Ok(user.to_string()),
+        Some(a) if role >= crate::config::Role::Admin => Ok(format!("{a} (entered by {user})")),
+        Some(a) => Err(ApiError(
+            StatusCode::FORBIDDEN,
+            format!(
+                "`author` is \"{}\" but you are {user}: a {} records field reports in their own name (leave `author` out); an admin may enter a report for someone else",
+                crate::util::truncate(a, 60),
+                role.as_str()
+            ),
+        )),
+    }
 }
 
 /// `POST /api/changes/{id}/review` `{"state": "reviewed"|"dismissed"|"new", "note": "…"}`

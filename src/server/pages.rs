@@ -517,9 +517,12 @@ fn source_value(
 ) -> serde_json::Value {
     let mut v = serde_json::to_value(r).unwrap_or_default();
     v["href"] = serde_json::json!(safe_href(Some(&r.url)));
-    v["stale"] = serde_json::json!(stale.contains(&r.id));
-    v["short_error"] =
-        serde_json::json!(r.last_error.as_deref().map(services::sources::short_error));
+    let is_stale = stale.contains(&r.id);
+    v["stale"] = serde_json::json!(is_stale);
+    // Bad news first: down, failing, rate limited, suspect, moved, stale,
+    // never polled, ok, disabled.
+    let rank = u32::from(r.rank()) * 2;
+    v["rank"] = serde_json::json!(if is_stale && rank > 8 { 9 } else { rank });
     for (key, t) in [
         ("last_success", r.last_success),
         ("last_poll", r.last_poll),
@@ -541,7 +544,9 @@ async fn source_rows(
     let now = app.now();
     let cov = services::sources::coverage(&app, None, now - chrono::Duration::days(30)).await?;
     let stale: std::collections::HashSet<String> = cov.stale.iter().map(|g| g.id.clone()).collect();
-    let rows = rows.iter().map(|r| source_value(r, &stale, now)).collect();
+    let mut rows: Vec<serde_json::Value> =
+        rows.iter().map(|r| source_value(r, &stale, now)).collect();
+    rows.sort_by_key(|v| v["rank"].as_u64().unwrap_or(u64::MAX));
     Ok((rows, cov.failing.len(), cov.stale.len()))
 }
 

@@ -215,6 +215,23 @@ impl Store {
         Ok(claimed.into_iter().map(|(id, _)| id).collect())
     }
 
+    /// A source not polled because its site asked us to wait until `until`
+    /// (see `poll::poll_source`): planned no earlier than then, and its
+    /// lease given up, as a recorded poll would.
+    pub async fn defer_source(&self, source_id: &str, until: DateTime<Utc>) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE source_state SET lease_owner = NULL, lease_until = NULL,
+             next_poll_at = CASE WHEN next_poll_at IS NULL OR next_poll_at < $2 THEN $2
+                                 ELSE next_poll_at END
+             WHERE source_id = $1",
+        )
+        .bind(source_id)
+        .bind(ts(until))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Give up `owner`'s lease on a source without recording a poll (the
     /// poll was cancelled). A lease held by another owner is left alone.
     pub async fn release_source(&self, owner: &str, source_id: &str) -> anyhow::Result<()> {

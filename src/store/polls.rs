@@ -189,7 +189,7 @@ impl Store {
     pub async fn health(&self) -> anyhow::Result<Vec<SourceHealth>> {
         let rows = sqlx::query(
             "SELECT source_id, last_poll_at, last_success_at, last_error, consecutive_failures, next_poll_at, down,
-                    moved_to, rate_limited_until
+                    moved_to, rate_limited_until, moved_from
              FROM source_state ORDER BY source_id",
         )
         .fetch_all(&self.pool)
@@ -206,6 +206,7 @@ impl Store {
                 down: r.get::<i64, _>(6) != 0,
                 moved_to: r.get(7),
                 rate_limited_until: r.get::<Option<String>, _>(8).and_then(|s| parse_ts(&s)),
+                moved_from: r.get(9),
             })
             .collect())
     }

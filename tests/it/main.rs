@@ -24,6 +24,7 @@ mod render_sockets;
 mod rendering;
 mod screens;
 mod server_limits;
+mod sites;
 mod sources_edit;
 mod store;
 mod story;

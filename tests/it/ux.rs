@@ -260,7 +260,10 @@ async fn one_source_answering_checks_with_the_failing_one_named_in_cli_api_and_p
         .await
         .unwrap();
     assert!(html.contains("2 sources, 1 failing, 0 stale."), "{html}");
-    assert!(html.contains("the site refused the connection"), "{html}");
+    assert!(
+        html.contains("connection refused: nothing answers there"),
+        "{html}"
+    );
     assert!(
         html.contains("just now") || html.contains("minute"),
         "{html}"
