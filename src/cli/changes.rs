@@ -18,15 +18,9 @@ pub async fn list(app: &App, a: &ChangesArgs, fmt: Format) -> Result<u8, Failure
         since: a.since.clone(),
         country: a.country.clone(),
         category: a.category.clone(),
-        // `--hs 8517.62,8471.30` as the API's `hs=` takes it.
-        hs: a
-            .hs
-            .iter()
-            .flat_map(|h| h.split([',', ' ']))
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .map(str::to_string)
-            .collect(),
+        // As the API's `hs=` takes it: `8517,62` is 8517.62, never 8517
+        // and chapter 62 (see `HsCode::parse_list`).
+        hs: a.hs.iter().cloned().collect(),
         source: a.source.clone(),
         case_id: a.case_id.clone(),
         query: a.query.clone(),
@@ -75,7 +69,7 @@ pub async fn check(
     // Never an all-clear when nothing could be checked.
     if report.coverage.blind() {
         if fmt != Format::Table {
-            eprintln!("{}", report.coverage.summary());
+            eprintln!("{}", report.answer);
         }
         return Ok(1);
     }
@@ -266,13 +260,13 @@ fn print_check(r: &CheckReport) {
             .unwrap_or_default()
     );
     print_coverage(&r.coverage);
+    if let Some(w) = r.coverage.watched_since {
+        println!("Watched since {}", w.format("%Y-%m-%d %H:%M UTC"));
+    }
+    println!("\n{}", r.answer);
     if r.changes.is_empty() {
-        if r.coverage.blind() {
-            println!("\nNo recorded change matches, but nothing could be checked: see the sources above.");
-        } else if !r.coverage.failing.is_empty() || !r.coverage.stale.is_empty() {
-            println!("\nNo recorded change matches in the sources that answered; the failing and stale ones above may hold some.");
-        } else {
-            println!("\nNo recorded change matches. (Only sources regwatch watches are covered; see `regwatch sources list`.)");
+        if r.coverage.sources > 0 && !r.coverage.blind() {
+            println!("(Only sources regwatch watches are covered; see `regwatch sources list`.)");
         }
         return;
     }

@@ -183,8 +183,8 @@ pub async fn index(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> Respon
     let coverage = coverage_view(&live, &p).await;
     let charts = volume.as_ref().map(|v| {
         context! {
-            country => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by country", &v.weeks, &v.by_country)),
-            category => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by category", &v.weeks, &v.by_category)),
+            country => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by country", &v.weeks, &v.by_country, v.unwatched)),
+            category => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by category", &v.weeks, &v.by_category, v.unwatched)),
         }
     });
     let export_q = p.query_without(&["cursor", "format"]);
@@ -343,6 +343,9 @@ fn coverage_value(c: &services::sources::Coverage) -> serde_json::Value {
     let mut v = serde_json::to_value(c).unwrap_or_default();
     v["summary"] = serde_json::json!(c.summary());
     v["blind"] = serde_json::json!(c.blind());
+    v["watched_since"] = serde_json::json!(c
+        .watched_since
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()));
     for key in ["failing", "stale"] {
         let list = match key {
             "failing" => &c.failing,
