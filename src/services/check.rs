@@ -155,6 +155,15 @@ fn minute(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// A period's start: its date, with the time when it is not midnight.
+fn start(t: DateTime<Utc>) -> String {
+    if t.time() == chrono::NaiveTime::MIN {
+        t.format("%Y-%m-%d").to_string()
+    } else {
+        minute(t)
+    }
+}
+
 /// What the check found, in words a compliance officer can quote: bad
 /// news first (subjects nobody watches, sources that could not answer),
 /// and a "no recorded change" always says since when it was watched.
@@ -195,22 +204,16 @@ pub fn answer(r: &CheckReport) -> String {
     } else {
         // Since when the subjects asked about were watched (the earliest
         // source covering one of them), else the destination.
-        let watched = if r.subjects.is_empty() {
-            cov.watched_since
-        } else {
-            r.subjects
-                .iter()
-                .filter_map(|s| cov.subjects.get(s).and_then(|c| c.watched_since))
-                .min()
-        };
+        let watched = r
+            .subjects
+            .iter()
+            .filter_map(|s| cov.subjects.get(s).and_then(|c| c.watched_since))
+            .min()
+            .or(cov.watched_since);
         let from = match watched {
             Some(w) if w > r.since => format!("since {}, when watching began", minute(w)),
-            Some(w) => format!(
-                "since {} (watched since {})",
-                r.since.format("%Y-%m-%d"),
-                minute(w)
-            ),
-            None => format!("since {}", r.since.format("%Y-%m-%d")),
+            Some(w) => format!("since {} (watched since {})", start(r.since), minute(w)),
+            None => format!("since {}", start(r.since)),
         };
         out.push(format!("No recorded change for {what} {from}."));
     }

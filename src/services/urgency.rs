@@ -33,7 +33,10 @@ pub const MEDIUM_DAYS: i64 = 30;
 /// Spanish words with their suffixes.
 const SEVERE: &[(&str, &str)] = &[
     // English
-    ("ban", r"\b(?:bans?|banned|banning|prohibit(?:s|ed|ion|ing)?|embargo(?:es)?)\b"),
+    (
+        "ban",
+        r"\b(?:bans?|banned|banning|prohibit(?:s|ed|ion|ing)?|embargo(?:es)?)\b",
+    ),
     ("suspension", r"\b(?:suspen(?:d|ds|ded|ding|sion))\b"),
     ("new fee", r"\b(?:fees?|levy|levies|surcharges?)\b"),
     // Turkish: yasak, yasağı, yasaklandı; askıya alınmıştır; durduruldu; ücret, harç
@@ -41,9 +44,15 @@ const SEVERE: &[(&str, &str)] = &[
     ("suspension", r"\baskiya al\w*|\bdurduru\w*"),
     ("new fee", r"\bucret\w*|\bharc(?:i|lar\w*)?\b"),
     // Vietnamese: cấm nhập khẩu, tạm dừng, tạm ngừng, đình chỉ, phí, lệ phí
-    ("ban", r"\b(?:lenh cam|cam (?:nhap khau|xuat khau|luu thong|kinh doanh|su dung))\b"),
+    (
+        "ban",
+        r"\b(?:lenh cam|cam (?:nhap khau|xuat khau|luu thong|kinh doanh|su dung))\b",
+    ),
     ("suspension", r"\b(?:tam dung|tam ngung|dinh chi)\b"),
-    ("new fee", r"\b(?:le phi|thu phi|muc (?:thu )?phi|phi (?:moi|dang ky|kiem tra|chung nhan))\b"),
+    (
+        "new fee",
+        r"\b(?:le phi|thu phi|muc (?:thu )?phi|phi (?:moi|dang ky|kiem tra|chung nhan))\b",
+    ),
     // Spanish: prohíbe, prohibición, suspende, suspensión, tasa, tarifa, derecho de trámite
     ("ban", r"\b(?:prohib\w*|veda)\b"),
     ("suspension", r"\bsuspend\w*|\bsuspension\w*"),
@@ -59,8 +68,7 @@ static SEVERE_RE: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
         .map(|(what, re)| (*what, Regex::new(re).expect("severe-measure pattern")))
         .collect()
 });
-static LIFTED_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(LIFTED).expect("lifted pattern"));
+static LIFTED_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(LIFTED).expect("lifted pattern"));
 
 /// Whether the change's title or excerpt announces a ban, a suspension or a
 /// new fee, and which with the words that say it.
@@ -96,13 +104,10 @@ pub fn assess(
     today: NaiveDate,
 ) -> (Urgency, Vec<String>) {
     let unreviewed = c.review.state == "new";
-    let dates: Vec<(&str, i64)> = [
-        ("applies", c.effective_date),
-        ("deadline", c.deadline),
-    ]
-    .into_iter()
-    .filter_map(|(k, d)| d.map(|d| (k, (d - today).num_days())))
-    .collect();
+    let dates: Vec<(&str, i64)> = [("applies", c.effective_date), ("deadline", c.deadline)]
+        .into_iter()
+        .filter_map(|(k, d)| d.map(|d| (k, (d - today).num_days())))
+        .collect();
     let open: Vec<_> = c
         .cases
         .iter()
@@ -207,7 +212,10 @@ mod tests {
         c.effective_date = Some(day(2026, 12, 13));
         let (u, r) = assess(&c, &open, today);
         assert_eq!(u, Urgency::High);
-        assert_eq!(r, vec!["applies in 12 days", "direct match on open case CASE-7"]);
+        assert_eq!(
+            r,
+            vec!["applies in 12 days", "direct match on open case CASE-7"]
+        );
         // A chapter match with a comment deadline on day 14: still high.
         let mut c = on_case(Strength::Chapter);
         c.deadline = Some(day(2026, 12, 15));
@@ -249,11 +257,20 @@ mod tests {
         let open: HashSet<String> = ["CASE-7".to_string()].into();
         for (title, what) in [
             ("Import ban on used mobile phones", "ban"),
-            ("Cep telefonları için IMEI kayıt ücreti belirlendi", "new fee"),
-            ("Kullanılmış cihazların ithalatı askıya alınmıştır", "suspension"),
+            (
+                "Cep telefonları için IMEI kayıt ücreti belirlendi",
+                "new fee",
+            ),
+            (
+                "Kullanılmış cihazların ithalatı askıya alınmıştır",
+                "suspension",
+            ),
             ("Tạm dừng nhập khẩu thiết bị phát sóng", "suspension"),
             ("Quy định mức lệ phí chứng nhận hợp quy", "new fee"),
-            ("Se prohíbe la importación de teléfonos reacondicionados", "ban"),
+            (
+                "Se prohíbe la importación de teléfonos reacondicionados",
+                "ban",
+            ),
             ("Nueva tasa por trámite de homologación", "new fee"),
         ] {
             let mut c = on_case(Strength::Direct);
@@ -289,7 +306,10 @@ mod tests {
         c.effective_date = Some(day(2026, 12, 31));
         let (u, r) = assess(&c, &open, today);
         assert_eq!(u, Urgency::Medium);
-        assert_eq!(r, vec!["applies in 30 days", "keyword match on open case CASE-7"]);
+        assert_eq!(
+            r,
+            vec!["applies in 30 days", "keyword match on open case CASE-7"]
+        );
         c.effective_date = Some(day(2027, 1, 1));
         assert_eq!(assess(&c, &open, today).0, Urgency::Low);
         // Even a ban is not high on a keyword match.

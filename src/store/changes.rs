@@ -276,7 +276,10 @@ impl Store {
             tx.commit().await?;
         }
         if done > 0 {
-            tracing::info!(changes = done, "filled the folded search text of older changes");
+            tracing::info!(
+                changes = done,
+                "filled the folded search text of older changes"
+            );
         }
         Ok(done)
     }

@@ -17,11 +17,10 @@ impl Store {
     pub async fn watched_since(
         &self,
     ) -> anyhow::Result<std::collections::HashMap<String, DateTime<Utc>>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT source_id, MIN(taken_at) FROM snapshots GROUP BY source_id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT source_id, MIN(taken_at) FROM snapshots GROUP BY source_id")
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
             .into_iter()
             .filter_map(|(id, at)| super::db::parse_ts(&at).map(|t| (id, t)))

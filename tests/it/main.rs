@@ -15,6 +15,7 @@ mod hostile_queries;
 mod listen_pressure;
 mod multi;
 mod notify;
+mod officer_b;
 mod redaction;
 mod render;
 mod render_sockets;

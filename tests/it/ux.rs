@@ -74,7 +74,14 @@ async fn the_web_list_puts_the_most_urgent_first_with_the_reason() {
     let soon = (crate::helpers::now() + chrono::Duration::days(5))
         .format("%Y-%m-%d")
         .to_string();
-    let urgent = report(&app, "TR", "8517.62", Some(&soon), "Telsiz cihazları yeni kural").await;
+    let urgent = report(
+        &app,
+        "TR",
+        "8517.62",
+        Some(&soon),
+        "Telsiz cihazları yeni kural",
+    )
+    .await;
     // Newer, and only a field report on another product.
     let calm = report(&app, "TR", "3004.90", None, "İlaç etiketleri").await;
     assert!(calm > urgent);
