@@ -540,6 +540,28 @@ pub struct Change {
     /// The other changes of its story, oldest first (attached when read).
     #[serde(default)]
     pub also_reported_by: Vec<StoryMember>,
+    /// A reviewer's corrections of its tags, oldest first (attached when
+    /// read); the change shows the values of the latest.
+    #[serde(default)]
+    pub corrections: Vec<Correction>,
+}
+
+/// The tags a reviewer may correct, as they were before or after a correction.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CorrectedTags {
+    pub categories: Vec<String>,
+    pub hs_codes: Vec<String>,
+    pub effective_date: Option<NaiveDate>,
+}
+
+/// A reviewer's correction of a change's tags: who, when, why, before, after.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Correction {
+    pub by: String,
+    pub at: String,
+    pub reason: String,
+    pub before: CorrectedTags,
+    pub after: CorrectedTags,
 }
 
 /// Another source's change that reports the same act.

@@ -371,6 +371,7 @@ pub(crate) mod tests {
             urgency_reasons: vec![],
             story_id: 0,
             also_reported_by: vec![],
+            corrections: vec![],
             origins: vec![],
             cases: vec![CaseMatch {
                 id: "CASE-7".into(),

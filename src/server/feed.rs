@@ -219,6 +219,7 @@ mod tests {
             urgency_reasons: vec![],
             story_id: 0,
             also_reported_by: vec![],
+            corrections: vec![],
             origins: vec![],
             cases: vec![],
             author: None,

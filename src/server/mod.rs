@@ -59,6 +59,7 @@ fn routes(live: LiveApp) -> Router {
         .route("/api/changes", get(api::changes))
         .route("/api/changes/{id}", get(api::change))
         .route("/api/changes/{id}/review", post(api::review))
+        .route("/api/changes/{id}/correction", post(api::correction))
         .route("/api/check", get(api::check))
         .route("/api/sources", get(api::sources))
         .route("/api/cases", get(api::cases).post(api::post_cases))

@@ -327,6 +327,7 @@ pub async fn change(
         cases => cases,
         also => also,
         diff => diff_lines(&c.diff),
+        corrections => c.corrections,
         api_url => format!("/api/changes/{}", c.id),
     };
     let r = page(StatusCode::OK, "change.html", ctx);

@@ -103,6 +103,7 @@ impl Store {
         self.attach_cases(&mut out).await?;
         self.attach_reviews(&mut out).await?;
         self.attach_stories(&mut out).await?;
+        self.attach_corrections(&mut out).await?;
         Ok(out)
     }
 }
@@ -316,6 +317,7 @@ fn row_to_change(r: sqlx::any::AnyRow) -> anyhow::Result<Change> {
         urgency_reasons: vec![],
         story_id: r.get::<Option<i64>, _>(19).unwrap_or(r.get(0)),
         also_reported_by: vec![],
+        corrections: vec![],
         origins: serde_json::from_str(&json(18))?,
         cases: vec![],
         url: String::new(),

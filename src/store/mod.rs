@@ -20,6 +20,7 @@ pub use polls::{PollRecord, PollResult, SourceState};
 pub mod cases;
 mod changes;
 pub mod copy;
+pub mod corrections;
 mod db;
 pub mod leases;
 pub mod outbox;

@@ -480,3 +480,167 @@ async fn hs_8517_comma_62_is_one_code_in_the_cli_the_api_and_the_page() {
         assert!(!text.contains("Hazır giyim"), "{args:?}: {text}");
     }
 }
+
+/// A setup with a reviewer `rita` and a viewer `vic` (tokens in files).
+fn with_users(sources: &str) -> (tempfile::TempDir, Setup) {
+    let dir = tempfile::tempdir().unwrap();
+    let (rt, vt) = (dir.path().join("r.token"), dir.path().join("v.token"));
+    std::fs::write(&rt, "rita-secret-token").unwrap();
+    std::fs::write(&vt, "vic-secret-token").unwrap();
+    let extra = format!(
+        "[[user]]\nname = \"rita\"\ntoken_file = \"{}\"\nrole = \"reviewer\"\n\n\
+         [[user]]\nname = \"vic\"\ntoken_file = \"{}\"\nrole = \"viewer\"\n",
+        rt.display(),
+        vt.display()
+    );
+    (dir, Setup::new(sources, &extra))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_corrects_a_tag_with_a_reason_originals_kept_audited_shown_and_exported() {
+    let (_d, s) = with_users(&crate::ux::dead_source("tr-gazette", "TR"));
+    let (app, addr) = serve_at(&s, "2026-11-20T16:00:00Z").await;
+    let id = crate::ux::report(
+        &app,
+        "TR",
+        "8517.62",
+        Some("2027-01-01"),
+        "=Telsiz cihazları kuralı",
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let url = format!("http://{addr}/api/changes/{id}/correction");
+    let body = serde_json::json!({
+        "hs_codes": ["8517,13"],
+        "effective_date": "2027-02-01",
+        "reason": "The text scopes out 8517.62; the date is the transition end"
+    });
+    // A viewer may not; nobody may without a reason; a bad date is named.
+    let r = http
+        .post(&url)
+        .bearer_auth("vic-secret-token")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "{}", r.text().await.unwrap());
+    let r = http
+        .post(&url)
+        .bearer_auth("rita-secret-token")
+        .json(&serde_json::json!({"hs_codes": ["8517.13"], "reason": " "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("give a reason"));
+    let r = http
+        .post(&url)
+        .bearer_auth("rita-secret-token")
+        .json(&serde_json::json!({"effective_date": "1/2/2027", "reason": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("write YYYY-MM-DD"));
+    let r = http
+        .post(format!("http://{addr}/api/changes/99999/correction"))
+        .bearer_auth("rita-secret-token")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    let r = http
+        .post(&url)
+        .bearer_auth("rita-secret-token")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let v: serde_json::Value = reqwest::get(format!("http://{addr}/api/changes/{id}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["hs_codes"], serde_json::json!(["8517.13"]), "{v}");
+    assert_eq!(v["effective_date"], "2027-02-01", "{v}");
+    let k = &v["corrections"][0];
+    assert_eq!(k["by"], "rita");
+    assert_eq!(
+        k["before"]["hs_codes"],
+        serde_json::json!(["8517.62"]),
+        "the original is kept: {v}"
+    );
+    assert_eq!(k["before"]["effective_date"], "2027-01-01");
+    assert!(k["reason"].as_str().unwrap().contains("scopes out"));
+    // The search index follows: the corrected code finds it, the wrong one not.
+    let find = |hs: &'static str| {
+        let addr = addr;
+        async move {
+            let v: serde_json::Value = reqwest::get(format!("http://{addr}/api/changes?hs={hs}"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["changes"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(find("8517.13").await, 1);
+    assert_eq!(find("8517.62").await, 0);
+    // The change page shows it.
+    let html = reqwest::get(format!("http://{addr}/changes/{id}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"corrections\""), "{html}");
+    assert!(
+        html.contains("HS 8517.62 → <strong>8517.13</strong>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("effective 2027-01-01 → <strong>2027-02-01</strong>"),
+        "{html}"
+    );
+
+    // Exported as CSV (formula-safe) and JSON lines.
+    let (code, csv, err) = tokio::task::block_in_place(|| {
+        run_at(
+            &s,
+            "2026-11-20T16:00:00Z",
+            &["corrections", "export", "--format", "csv"],
+        )
+    });
+    assert_eq!(code, 0, "{err}");
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("change_id,source,jurisdiction,title,by,at,reason,"));
+    let row = lines.next().unwrap();
+    assert!(row.contains(",'=Telsiz cihazları kuralı,rita,"), "{row}");
+    assert!(
+        row.contains(",8517.62,8517.13,2027-01-01,2027-02-01"),
+        "{row}"
+    );
+    let (code, jsonl, err) = tokio::task::block_in_place(|| {
+        run_at(
+            &s,
+            "2026-11-20T16:00:00Z",
+            &["corrections", "export", "--format", "json"],
+        )
+    });
+    assert_eq!(code, 0, "{err}");
+    let l: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(l.len(), 1);
+    assert_eq!(l[0]["change_id"].as_i64(), Some(id));
+    assert_eq!(l[0]["after"]["hs_codes"], serde_json::json!(["8517.13"]));
+}
