@@ -544,6 +544,11 @@ pub struct Change {
     /// read); the change shows the values of the latest.
     #[serde(default)]
     pub corrections: Vec<Correction>,
+    /// Practice before publication: the days between a field report of its
+    /// story and the first official change that reported the same act
+    /// (attached when read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_days: Option<i64>,
 }
 
 /// The tags a reviewer may correct, as they were before or after a correction.

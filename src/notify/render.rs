@@ -372,6 +372,7 @@ pub(crate) mod tests {
             story_id: 0,
             also_reported_by: vec![],
             corrections: vec![],
+            lead_days: None,
             origins: vec![],
             cases: vec![CaseMatch {
                 id: "CASE-7".into(),

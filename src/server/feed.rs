@@ -220,6 +220,7 @@ mod tests {
             story_id: 0,
             also_reported_by: vec![],
             corrections: vec![],
+            lead_days: None,
             origins: vec![],
             cases: vec![],
             author: None,

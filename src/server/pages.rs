@@ -328,6 +328,8 @@ pub async fn change(
         also => also,
         diff => diff_lines(&c.diff),
         corrections => c.corrections,
+        lead_days => c.lead_days,
+        is_field => c.source == "field",
         api_url => format!("/api/changes/{}", c.id),
     };
     let r = page(StatusCode::OK, "change.html", ctx);

@@ -318,6 +318,7 @@ fn row_to_change(r: sqlx::any::AnyRow) -> anyhow::Result<Change> {
         story_id: r.get::<Option<i64>, _>(19).unwrap_or(r.get(0)),
         also_reported_by: vec![],
         corrections: vec![],
+        lead_days: None,
         origins: serde_json::from_str(&json(18))?,
         cases: vec![],
         url: String::new(),

@@ -644,3 +644,90 @@ async fn a_reviewer_corrects_a_tag_with_a_reason_originals_kept_audited_shown_an
     assert_eq!(l[0]["change_id"].as_i64(), Some(id));
     assert_eq!(l[0]["after"]["hs_codes"], serde_json::json!(["8517.13"]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn practice_before_publication_joins_the_field_report_and_shows_the_lead_time() {
+    let fx = FixtureServer::start().await;
+    let item = |guid: &str, title: &str| (guid.to_string(), title.to_string());
+    let feed = |items: &[(String, String)]| {
+        let v: Vec<(&str, &str, &str)> = items
+            .iter()
+            .map(|(g, t)| (g.as_str(), t.as_str(), "Telsiz ekipmanı 8517.13"))
+            .collect();
+        Reply::xml(&crate::helpers::rss(&v))
+    };
+    let old = item("a0", "Duyuru: kurum içi atamalar");
+    fx.set("/gazete.xml", feed(std::slice::from_ref(&old)));
+    let sources = format!(
+        "[[source]]\nid = \"tr-gazette\"\nname = \"Resmî Gazete\"\njurisdiction = \"TR\"\nlanguage = \"tr\"\n\
+         kind = \"feed\"\nurl = \"{}\"\nschedule = \"0 * * * *\"\n",
+        fx.url("/gazete.xml")
+    );
+    let s = Setup::new(&sources, "");
+    let run = |clock: &str, args: &[&str]| {
+        let (code, out, err) = tokio::task::block_in_place(|| run_at(&s, clock, args));
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+        out
+    };
+    run("2026-11-01T08:00:00Z", &["poll"]);
+    // Seen at the border on 2 November…
+    run(
+        "2026-11-02T10:00:00Z",
+        &[
+            "report",
+            "add",
+            "--country",
+            "TR",
+            "--hs",
+            "8517.13",
+            "--author",
+            "ayse",
+            "--title",
+            "Telsiz Ekipmanları Yönetmeliği 2026/31 gümrükte uygulanıyor",
+            "--text",
+            "İstanbul gümrüğü IMEI kayıt belgesi istiyor",
+        ],
+    );
+    // …published on 14 November.
+    fx.set(
+        "/gazete.xml",
+        feed(&[
+            old,
+            item("a1", "Telsiz Ekipmanları Yönetmeliği 2026/31 yayımlandı"),
+        ]),
+    );
+    run("2026-11-14T08:00:00Z", &["poll"]);
+    let all: serde_json::Value = serde_json::from_str(&run(
+        "2026-11-14T09:00:00Z",
+        &["changes", "--format", "json"],
+    ))
+    .unwrap();
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 2, "{all:#?}");
+    let field = all.iter().find(|c| c["source"] == "field").unwrap();
+    let official = all.iter().find(|c| c["source"] == "tr-gazette").unwrap();
+    assert_eq!(
+        field["story_id"], official["story_id"],
+        "one story: {all:#?}"
+    );
+    assert_eq!(field["lead_days"], 12, "{field:#}");
+    assert_eq!(official["lead_days"], 12, "{official:#}");
+
+    let (_app, addr) = serve_at(&s, "2026-11-14T09:00:00Z").await;
+    for (c, words) in [
+        (official, "seen at the border 12 days before publication"),
+        (
+            field,
+            "saw it at the border 12 days before the official text was published",
+        ),
+    ] {
+        let html = reqwest::get(format!("http://{addr}/changes/{}", c["id"]))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("id=\"lead-time\""), "{html}");
+        assert!(html.contains(words), "{words}: {html}");
+    }
+}
