@@ -28,8 +28,50 @@ pub async fn list(app: &App, a: &ChangesArgs, fmt: Format) -> Result<u8, Failure
         cursor: None,
     };
     let changes = services::changes::list_checked(app, &q.checked(app)?).await?;
+    if changes.is_empty() {
+        // Never a bare header: say why nothing is listed (on stderr when
+        // the output is for a program).
+        let why = why_empty(app).await?;
+        if fmt == Format::Table {
+            println!("{why}");
+            return Ok(0);
+        }
+        eprintln!("{why}");
+    }
     print_changes(&changes, fmt)?;
     Ok(0)
+}
+
+/// Why the change log shows nothing: no source configured, every source
+/// failing, only baselines so far, or filters that match nothing.
+async fn why_empty(app: &App) -> Result<String, Failure> {
+    let total = app.store.count_changes().await?;
+    let cov = services::sources::coverage(app, None, chrono::DateTime::<Utc>::MIN_UTC).await?;
+    let failing = cov.failing.len();
+    Ok(if total > 0 {
+        "No change matches these filters.".to_string()
+    } else if cov.sources == 0 {
+        "No change recorded: no source is enabled. Add sources under sources/ (see docs/sources.md and the catalogue in sources/), then `regwatch poll`.".to_string()
+    } else if cov.succeeded == 0 && failing > 0 {
+        format!(
+            "No change recorded, and none can be: {} of the {} sources failed and none has ever been polled successfully. This is not an all-clear; see `regwatch sources list` for each error.",
+            failing, cov.sources
+        )
+    } else if cov.succeeded == 0 {
+        format!(
+            "No change recorded yet: none of the {} sources has been polled. Run `regwatch poll` (or `regwatch run`).",
+            cov.sources
+        )
+    } else {
+        let down = if failing > 0 {
+            format!(" {failing} source(s) are failing: see `regwatch sources list`.")
+        } else {
+            String::new()
+        };
+        format!(
+            "No change recorded yet: a source's first poll is its baseline, and changes appear from the next poll on.{down}"
+        )
+    })
 }
 
 /// `show ID`: one change with its diff, tags with evidence and matched cases.

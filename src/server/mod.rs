@@ -342,8 +342,10 @@ pub fn require(cfg: &Config, headers: &HeaderMap, role: Role) -> Result<String, 
             Some((name, r)) => Err(ApiError(
                 StatusCode::FORBIDDEN,
                 format!(
-                    "{name} is a {}: this needs a {} (change `role` under [[user]])",
+                    "{name} is {} {}: this needs {} {} (change `role` under [[user]])",
+                    article(r.as_str()),
                     r.as_str(),
+                    article(role.as_str()),
                     role.as_str()
                 ),
             )),
@@ -445,5 +447,14 @@ mod tests {
             p.query_without(&["cursor", "limit"]),
             "country=tr&category=Telecom&hs=8517.62&since=30d"
         );
+    }
+}
+
+/// "a" or "an" before a role's name ("an admin", "a reviewer").
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }

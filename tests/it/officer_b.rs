@@ -731,3 +731,165 @@ async fn practice_before_publication_joins_the_field_report_and_shows_the_lead_t
         assert!(html.contains(words), "{words}: {html}");
     }
 }
+
+// ---------------------------------------------------------------- a newcomer's first hour
+
+#[test]
+fn the_starter_config_says_true_defaults_and_puts_server_limits_under_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"))
+        .args(["init"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    let cfg = std::fs::read_to_string(dir.path().join("config/regwatch.toml")).unwrap();
+    // skip_reviewed defaults to false, and the starter says so.
+    assert!(cfg.contains("# skip_reviewed = false"), "{cfg}");
+    assert!(!cfg.contains("# skip_reviewed = true"), "{cfg}");
+    // The connection limits belong to [server], not to the [[user]] example.
+    let server = cfg.find("[server]").unwrap();
+    let user = cfg.find("# [[user]]").unwrap();
+    let cases = cfg.find("[cases]").unwrap();
+    for key in ["header_timeout", "idle_timeout", "max_connections"] {
+        let at = cfg.find(&format!("# {key} =")).unwrap();
+        assert!(server < at && at < user, "{key} under [server]: {cfg}");
+    }
+    assert!(user < cases);
+    // Uncommenting every line of the [server] section and the [[user]] example loads.
+    let mut live = String::new();
+    let mut section = "";
+    for line in cfg.lines() {
+        if line.starts_with('[') {
+            section = line;
+        }
+        let uncomment = section == "[server]"
+            && (line.starts_with("# header_timeout")
+                || line.starts_with("# idle_timeout")
+                || line.starts_with("# max_connections")
+                || line.starts_with("# [[user]]")
+                || line.starts_with("# name = \"ayse\"")
+                || line.starts_with("# token_env = \"REGWATCH_TOKEN_AYSE\"")
+                || line.starts_with("# role = \"reviewer\""));
+        live.push_str(if uncomment { &line[2..] } else { line });
+        live.push('\n');
+    }
+    assert!(live.contains("\nheader_timeout = \"10s\""), "{live}");
+    std::fs::write(dir.path().join("config/regwatch.toml"), &live).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"))
+        .args(["sources", "check"])
+        .current_dir(dir.path())
+        .env("REGWATCH_TOKEN_AYSE", "a-long-enough-token-for-ayse")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "the uncommented starter loads: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // No example case-system address is live by default.
+    let loaded = regwatch::config::Config::load(&dir.path().join("config/regwatch.toml")).unwrap();
+    assert_eq!(loaded.cases.link, "");
+}
+
+#[test]
+fn a_case_without_a_configured_case_system_has_no_example_link() {
+    let s = Setup::new(&crate::ux::dead_source("tr-gazette", "TR"), "");
+    let file = s.root().join("cases.csv");
+    std::fs::write(
+        &file,
+        "id,client,title,country,hs_codes,categories,keywords,status,link\nC-1,Acme,phones,TR,8517.13,,,open,\n",
+    )
+    .unwrap();
+    let o = s.run(&["cases", "import", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{o:?}");
+    let o = s.run(&["cases", "list", "--format", "json"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(!text.contains("example.com"), "{text}");
+}
+
+#[test]
+fn a_missing_sign_in_token_is_said_to_break_that_users_sign_in() {
+    let s = Setup::new(
+        &crate::ux::dead_source("tr-gazette", "TR"),
+        "[[user]]\nname = \"ayse\"\ntoken_env = \"RW_NO_SUCH_TOKEN_VAR\"\nrole = \"reviewer\"\n",
+    );
+    let o = s.run(&["sources", "check"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("RW_NO_SUCH_TOKEN_VAR"), "{err}");
+    assert!(err.contains("that user's sign-in"), "{err}");
+    assert!(!err.contains("channel's sends"), "{err}");
+}
+
+#[test]
+fn review_of_a_change_that_does_not_exist_says_so_before_asking_who() {
+    let s = Setup::new(&crate::ux::dead_source("tr-gazette", "TR"), "");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"))
+        .arg("--config")
+        .arg(&s.config_path)
+        .args(["review", "999", "--state", "reviewed"])
+        .env_remove("USER")
+        .env("REGWATCH_LOG", "warn")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("no change #999"), "{err}");
+    assert!(!err.contains("say who reviews"), "{err}");
+}
+
+#[test]
+fn a_period_in_words_lists_every_unit_months_included() {
+    let s = Setup::new(&crate::ux::dead_source("tr-gazette", "TR"), "");
+    let o = s.run(&["changes", "--since", "3months"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("`3months` is not a period"), "{err}");
+    assert!(err.contains("m (months)") && err.contains("3m"), "{err}");
+}
+
+#[test]
+fn changes_on_an_empty_store_with_every_source_failing_says_so() {
+    let sources = format!(
+        "{}{}",
+        crate::ux::dead_source("tr-gazette", "TR"),
+        crate::ux::dead_source("vn-customs", "VN")
+    );
+    let s = Setup::new(&sources, "");
+    let o = s.run(&["changes", "--format", "table"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("none of the 2 sources has been polled"),
+        "{out}"
+    );
+    let _ = s.run(&["poll"]);
+    let o = s.run(&["changes", "--format", "table"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success());
+    assert!(
+        out.contains("2 of the 2 sources failed and none has ever been polled successfully"),
+        "{out}"
+    );
+    assert!(out.contains("not an all-clear"), "{out}");
+    // JSON stays a JSON array; the reason goes to stderr.
+    let o = s.run(&["changes", "--format", "json"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "[]");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("none has ever been polled"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_refused_an_admin_action_reads_an_admin() {
+    let (_d, s) = with_users(&crate::ux::dead_source("tr-gazette", "TR"));
+    let (_app, addr) = serve_at(&s, "2026-11-20T16:00:00Z").await;
+    let r = reqwest::Client::new()
+        .post(format!("http://{addr}/api/cases"))
+        .bearer_auth("vic-secret-token")
+        .header("content-type", "application/json")
+        .body("[]")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let t = r.text().await.unwrap();
+    assert!(t.contains("vic is a viewer: this needs an admin"), "{t}");
+}
