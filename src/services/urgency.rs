@@ -30,7 +30,9 @@ pub const MEDIUM_DAYS: i64 = 30;
 /// The words of a ban, a suspension or a new fee, per language, matched on
 /// the folded title and excerpt (see [`crate::story::fold`]: lower case,
 /// no diacritics, Turkish ı/İ as i, đ as d). Whole words; Turkish and
-/// Spanish words with their suffixes.
+/// Spanish words with their suffixes. Vietnamese text is read with the
+/// Vietnamese words only: folded, its syllables look like English words
+/// ("văn bản" → "van ban", "ban hành": to issue).
 const SEVERE: &[(&str, &str)] = &[
     // English
     (
@@ -59,15 +61,43 @@ const SEVERE: &[(&str, &str)] = &[
     ("new fee", r"\b(?:tasas?|tarifas?|derechos? de tramite)\b"),
 ];
 
+/// Vietnamese: cấm nhập khẩu, tạm dừng, tạm ngừng, đình chỉ, lệ phí.
+const SEVERE_VI: &[(&str, &str)] = &[
+    (
+        "ban",
+        r"\b(?:lenh cam|cam (?:nhap khau|xuat khau|luu thong|kinh doanh|su dung))\b",
+    ),
+    ("suspension", r"\b(?:tam dung|tam ngung|dinh chi)\b"),
+    (
+        "new fee",
+        r"\b(?:le phi|thu phi|muc (?:thu )?phi|phi (?:moi|dang ky|kiem tra|chung nhan))\b",
+    ),
+];
+
+/// Letters only Vietnamese writes (among the four languages): ơ, ư, ă, đ and
+/// the tone marks stacked on vowels.
+fn is_vietnamese(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(
+            c.to_lowercase().next().unwrap_or(c),
+            'ơ' | 'ư' | 'ă' | 'đ' | 'ạ'..='ỹ'
+        )
+    })
+}
+
 /// Lifting a ban or a fee is good news: never "act this week" on its own.
 const LIFTED: &str = r"\b(?:lift(?:s|ed|ing)?|repeal(?:s|ed)?|abolish(?:es|ed)?|kaldir\w*|levant\w*|deroga\w*|elimina\w*|bai bo|go bo|bo (?:lenh|quy dinh))\b";
 
-static SEVERE_RE: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
-    SEVERE
-        .iter()
+type Patterns = Vec<(&'static str, Regex)>;
+
+fn compile(list: &[(&'static str, &str)]) -> Patterns {
+    list.iter()
         .map(|(what, re)| (*what, Regex::new(re).expect("severe-measure pattern")))
         .collect()
-});
+}
+
+static SEVERE_RE: LazyLock<Patterns> = LazyLock::new(|| compile(SEVERE));
+static SEVERE_VI_RE: LazyLock<Patterns> = LazyLock::new(|| compile(SEVERE_VI));
 static LIFTED_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(LIFTED).expect("lifted pattern"));
 
 /// Whether the change's title or excerpt announces a ban, a suspension or a
@@ -78,7 +108,12 @@ pub fn severe_measure(c: &Change) -> Option<(&'static str, String)> {
         if LIFTED_RE.is_match(&folded) {
             continue;
         }
-        for (what, re) in SEVERE_RE.iter() {
+        let patterns = if is_vietnamese(text) {
+            &*SEVERE_VI_RE
+        } else {
+            &*SEVERE_RE
+        };
+        for (what, re) in patterns.iter() {
             if let Some(m) = re.find(&folded) {
                 return Some((what, m.as_str().to_string()));
             }
@@ -290,6 +325,8 @@ mod tests {
             "Se levanta la prohibición de importación",
             "Bãi bỏ lệnh cấm nhập khẩu",
             "Banking rules for importers",
+            // Folded Vietnamese looks like English: "văn bản", "ban hành" are no ban.
+            "Công văn 32168/TB-CHQ ban hành văn bản hướng dẫn",
         ] {
             let mut c = on_case(Strength::Direct);
             c.title = title.into();

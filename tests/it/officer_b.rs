@@ -893,3 +893,134 @@ async fn a_viewer_refused_an_admin_action_reads_an_admin() {
     let t = r.text().await.unwrap();
     assert!(t.contains("vic is a viewer: this needs an admin"), "{t}");
 }
+
+// ---------------------------------------------------------------- urgency on the shipped fixtures
+
+/// Six open cases of an importer of record (four destinations, three subjects).
+fn six_open_cases() -> Vec<regwatch::model::Case> {
+    let case = |id: &str, client: &str, cc: &str, hs: &str| regwatch::model::Case {
+        id: id.into(),
+        client: client.into(),
+        title: String::new(),
+        country: cc.into(),
+        hs_codes: vec![regwatch::model::HsCode::parse(hs).unwrap()],
+        categories: vec![],
+        keywords: vec![],
+        status: "open".into(),
+        link: None,
+        origin: None,
+    };
+    vec![
+        case("C-1", "Anadolu Telekom", "TR", "8517.62"),
+        case("C-2", "Anadolu Telekom", "TR", "8517.13"),
+        case("C-3", "Ege Medikal", "TR", "9018.90"),
+        case("C-4", "Saigon Devices", "VN", "8517.62"),
+        case("C-5", "Norte Electrónica", "MX", "8528.72"),
+        case("C-6", "Thames Retail", "GB", "8471.30"),
+    ]
+}
+
+/// Every item of every catalogue fixture as a change (tagged, matched with
+/// the six cases), assessed on 2026-10-01: the urgency distribution
+/// docs/urgency.md shows. Print it with
+/// `cargo test --test it officer_b::urgency_distribution -- --nocapture`.
+#[test]
+fn urgency_distribution_on_the_catalogue_fixtures() {
+    use regwatch::model::{Strength, Urgency};
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+    let tagger = regwatch::classify::Tagger::builtin();
+    let cases = six_open_cases();
+    let open: std::collections::HashSet<String> = cases.iter().map(|c| c.id.clone()).collect();
+    let all = crate::catalogue::catalogue();
+    let mut seen = std::collections::HashSet::new();
+    let (mut counts, mut strong, mut total) = ([0usize; 3], 0usize, 0usize);
+    let mut highs = vec![];
+    for (id, rel) in crate::catalogue::FIXTURES {
+        let Some(src) = all.iter().find(|s| s.id() == *id) else {
+            continue;
+        };
+        let bytes = std::fs::read(crate::catalogue::fixture(rel)).unwrap();
+        let Ok(content) =
+            regwatch::extract::extract(src.def.kind, &src.rules, &bytes, None, &src.def.url)
+        else {
+            continue;
+        };
+        let items: Vec<(String, String)> = match content {
+            regwatch::model::Content::Items { items } => {
+                items.into_iter().map(|i| (i.title, i.text)).collect()
+            }
+            regwatch::model::Content::Text { text } => vec![(String::new(), text)],
+        };
+        for (title, text) in items {
+            // A fixture shared by several sources counts once per jurisdiction.
+            if !seen.insert((
+                src.def.jurisdiction.to_string(),
+                title.clone(),
+                text.clone(),
+            )) {
+                continue;
+            }
+            let tags = tagger.tag(&title, &text, Some(&src.def.language), &src.def.categories);
+            let matches = regwatch::matching::match_change(
+                src.def.jurisdiction.as_str(),
+                &tags,
+                &title,
+                &text,
+                &cases,
+            );
+            let c: regwatch::model::Change = serde_json::from_value(serde_json::json!({
+                "id": total as i64 + 1, "source": id, "jurisdiction": src.def.jurisdiction.to_string(),
+                "detected_at": "2026-09-30T08:00:00Z", "kind": "added", "title": title,
+                "link": null, "excerpt": regwatch::util::truncate(&text, 600), "diff": "",
+                "categories": tags.categories, "hs_codes": tags.hs_codes, "evidence": [],
+                "effective_date": tags.effective_date, "deadline": tags.deadline,
+                "excluded_hs_codes": [], "chapters": [], "member": null, "origins": [],
+                "cases": matches,
+            }))
+            .unwrap();
+            total += 1;
+            if c.cases
+                .iter()
+                .any(|m| matches!(m.strength, Strength::Direct | Strength::Chapter))
+            {
+                strong += 1;
+            }
+            let (u, reasons) = regwatch::services::urgency::assess(&c, &open, today);
+            counts[match u {
+                Urgency::High => 0,
+                Urgency::Medium => 1,
+                Urgency::Low => 2,
+            }] += 1;
+            if u != Urgency::Low {
+                highs.push(format!(
+                    "{} {id}: {} — {}",
+                    u.as_str(),
+                    regwatch::util::truncate(&title, 70),
+                    reasons.join("; ")
+                ));
+            }
+            if u == Urgency::High {
+                // Act this week: a strong match on an open case, always.
+                assert!(
+                    c.cases
+                        .iter()
+                        .any(|m| matches!(m.strength, Strength::Direct | Strength::Chapter)),
+                    "{title}: {reasons:?}"
+                );
+            }
+        }
+    }
+    println!("| urgency | changes |\n|---|---|");
+    for (name, n) in ["high", "medium", "low"].iter().zip(counts) {
+        println!("| {name} | {n} |");
+    }
+    println!("| total | {total} |\n\nstrong (direct or chapter) matches on an open case: {strong} (all HIGH under the previous rule)\n");
+    for h in &highs {
+        println!("- {h}");
+    }
+    assert!(total > 100, "the fixtures hold {total} items");
+    assert!(
+        counts[0] <= strong,
+        "high is a subset of the strong matches"
+    );
+}
