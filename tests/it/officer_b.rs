@@ -1024,3 +1024,112 @@ fn urgency_distribution_on_the_catalogue_fixtures() {
         "high is a subset of the strong matches"
     );
 }
+
+// ---------------------------------------------------------------- in a real browser
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The DOM after load, as headless Chromium serializes it.
+fn dom_of(profile: &std::path::Path, url: &str) -> String {
+    let out = std::process::Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        dom.contains("</html>"),
+        "chromium produced no DOM for {url}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dom
+}
+
+/// The text of the element with `id`, tags stripped.
+fn text_of(dom: &str, id: &str) -> Option<String> {
+    let at = dom.find(&format!("id=\"{id}\""))?;
+    let open = at + dom[at..].find('>')? + 1;
+    let tag_start = dom[..at].rfind('<')? + 1;
+    let name: String = dom[tag_start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let close = open + dom[open..].find(&format!("</{name}>"))?;
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in dom[open..close].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    Some(out.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_check_page_shows_watched_since_and_a_subject_with_no_source() {
+    if !std::path::Path::new(CHROMIUM).exists() {
+        eprintln!("SKIPPED browser test: {CHROMIUM} is missing (apt-get install chromium)");
+        return;
+    }
+    let (_fx, s) = watched_telecom_tr().await;
+    let (_app, addr) = serve_at(&s, "2026-11-20T16:00:00Z").await;
+    let profile = tempfile::tempdir().unwrap();
+    // The check form, as a person submits it (a GET form: the URL it produces).
+    let form =
+        tokio::task::block_in_place(|| dom_of(profile.path(), &format!("http://{addr}/check")));
+    assert!(form.contains("id=\"check\""), "{form}");
+    let dom = tokio::task::block_in_place(|| {
+        dom_of(
+            profile.path(),
+            &format!("http://{addr}/check?country=TR&hs=9018%2C90&category=&since="),
+        )
+    });
+    let unwatched = text_of(&dom, "unwatched").unwrap_or_else(|| panic!("{dom}"));
+    assert_eq!(
+        unwatched,
+        "No source covers medical goods into TR: this is not an all-clear for medical goods."
+    );
+    let since = text_of(&dom, "watched-since").unwrap_or_else(|| panic!("{dom}"));
+    assert!(
+        since.starts_with("Watched since 2026-11-20 14:52 UTC (TR)"),
+        "{since}"
+    );
+    let answer = text_of(&dom, "answer").unwrap_or_else(|| panic!("{dom}"));
+    assert!(
+        answer.ends_with("No recorded change for HS 9018.90 into TR since 2026-11-20 14:52 UTC, when watching began."),
+        "{answer}"
+    );
+    // The unwatched subject comes before the coverage and the answer: bad news first.
+    let (u, c, a) = (
+        dom.find("id=\"unwatched\"").unwrap(),
+        dom.find("id=\"coverage\"").unwrap(),
+        dom.find("id=\"answer\"").unwrap(),
+    );
+    assert!(u < c && c < a, "{dom}");
+    // A watched subject: no warning, the same "since".
+    let dom = tokio::task::block_in_place(|| {
+        dom_of(
+            profile.path(),
+            &format!("http://{addr}/check?country=TR&category=telecom"),
+        )
+    });
+    assert!(text_of(&dom, "unwatched").is_none(), "{dom}");
+    assert!(text_of(&dom, "answer")
+        .unwrap()
+        .contains("No recorded change for telecom goods into TR since 2026-11-20 14:52 UTC"));
+}
