@@ -412,6 +412,15 @@ async fn metrics(axum::extract::State(live): axum::extract::State<LiveApp>) -> R
         .into_response()
 }
 
+/// "a" or "an" before a role's name ("an admin", "a reviewer").
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,14 +456,5 @@ mod tests {
             p.query_without(&["cursor", "limit"]),
             "country=tr&category=Telecom&hs=8517.62&since=30d"
         );
-    }
-}
-
-/// "a" or "an" before a role's name ("an admin", "a reviewer").
-fn article(word: &str) -> &'static str {
-    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
     }
 }

@@ -19,6 +19,19 @@ pub struct CorrectionRow {
     pub correction: Correction,
 }
 
+/// change id, source, jurisdiction, title, by, at, reason, before, after.
+type ExportRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
 impl Store {
     /// Record a correction and point the search index at its values.
     /// False when there is no such change.
@@ -88,17 +101,7 @@ impl Store {
 
     /// Every correction, oldest first, with its change (the export).
     pub async fn all_corrections(&self) -> anyhow::Result<Vec<CorrectionRow>> {
-        let rows: Vec<(
-            i64,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-        )> = sqlx::query_as(
+        let rows: Vec<ExportRow> = sqlx::query_as(
             "SELECT k.change_id, c.source_id, c.jurisdiction, c.title, k.by_user, k.at, k.reason,
                         k.before_tags, k.after_tags
                  FROM corrections k JOIN changes c ON c.id = k.change_id ORDER BY k.id",

@@ -577,17 +577,14 @@ async fn a_reviewer_corrects_a_tag_with_a_reason_originals_kept_audited_shown_an
     assert_eq!(k["before"]["effective_date"], "2027-01-01");
     assert!(k["reason"].as_str().unwrap().contains("scopes out"));
     // The search index follows: the corrected code finds it, the wrong one not.
-    let find = |hs: &'static str| {
-        let addr = addr;
-        async move {
-            let v: serde_json::Value = reqwest::get(format!("http://{addr}/api/changes?hs={hs}"))
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            v["changes"].as_array().unwrap().len()
-        }
+    let find = |hs: &'static str| async move {
+        let v: serde_json::Value = reqwest::get(format!("http://{addr}/api/changes?hs={hs}"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["changes"].as_array().unwrap().len()
     };
     assert_eq!(find("8517.13").await, 1);
     assert_eq!(find("8517.62").await, 0);
