@@ -216,7 +216,11 @@ impl HsCode {
     /// digits each are a list (`8517 8471`).
     pub fn parse_list(s: &str) -> Result<Vec<HsCode>, String> {
         let mut out = vec![];
-        for piece in s.split([';', '|', '\n']).flat_map(|p| p.split(", ")) {
+        for piece in s
+            .split([';', '|', '\n'])
+            .flat_map(|p| p.split(", "))
+            .flat_map(split_commas)
+        {
             let mut code = String::new();
             for tok in piece.split_whitespace() {
                 let continues = !code.is_empty()
@@ -268,6 +272,27 @@ impl HsCode {
         v
     }
 }
+/// A comma without a space between codes: a decimal comma when what
+/// follows is two digits after a heading or longer (`8517,62` is 8517.62,
+/// `8517,62,00` 8517.62.00); otherwise a list separator (`0101,0102`,
+/// `8517.62,8471.30`).
+fn split_commas(piece: &str) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for (i, part) in piece.split(',').enumerate() {
+        let two = part.len() >= 2
+            && part.as_bytes()[..2].iter().all(u8::is_ascii_digit)
+            && !part.as_bytes().get(2).is_some_and(u8::is_ascii_digit);
+        match out.last_mut() {
+            Some(code) if i > 0 && two && hs_digit_count(code) >= 4 => {
+                code.push(',');
+                code.push_str(part);
+            }
+            _ => out.push(part.to_string()),
+        }
+    }
+    out
+}
+
 fn hs_digit_count(s: &str) -> usize {
     s.bytes().filter(u8::is_ascii_digit).count()
 }
@@ -604,6 +629,33 @@ pub struct Change {
     /// gists were kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gist: Option<Gist>,
+    /// A reviewer's corrections of its tags, oldest first (attached when
+    /// read); the change shows the values of the latest.
+    #[serde(default)]
+    pub corrections: Vec<Correction>,
+    /// Practice before publication: the days between a field report of its
+    /// story and the first official change that reported the same act
+    /// (attached when read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_days: Option<i64>,
+}
+
+/// The tags a reviewer may correct, as they were before or after a correction.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CorrectedTags {
+    pub categories: Vec<String>,
+    pub hs_codes: Vec<String>,
+    pub effective_date: Option<NaiveDate>,
+}
+
+/// A reviewer's correction of a change's tags: who, when, why, before, after.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Correction {
+    pub by: String,
+    pub at: String,
+    pub reason: String,
+    pub before: CorrectedTags,
+    pub after: CorrectedTags,
 }
 
 /// Another source's change that reports the same act.
@@ -927,6 +979,11 @@ mod tests {
         assert_eq!(one("8517;8471"), vec!["8517", "8471"]);
         assert_eq!(one("8517, 8471.30"), vec!["8517", "8471.30"]);
         assert_eq!(one("8517 8471"), vec!["8517", "8471"]);
+        // A comma without a space: decimal before two digits, else a list.
+        assert_eq!(one("8517,62,8471,30"), vec!["8517.62", "8471.30"]);
+        assert_eq!(one("8517.62,8471.30"), vec!["8517.62", "8471.30"]);
+        assert_eq!(one("0101,0102"), vec!["0101", "0102"]);
+        assert_eq!(one("8517,62,00"), vec!["8517.62.00"]);
         // A chapter only when written alone.
         assert_eq!(one("85"), vec!["85"]);
         assert!(HsCode::parse_list("8517,6x").is_err());

@@ -4,6 +4,11 @@
 pub const CONFIG: &str = include_str!("../config/regwatch.toml");
 
 pub const SOURCES: &str = r#"# Example sources: one file per jurisdiction is the convention (tr.toml, vn.toml, ...).
+# These three are examples only. The catalogue (about 80 sources: official gazettes,
+# customs, telecom and medical regulators of TR, VN, MX, GB, the EU, the US and WTO
+# notifications) is the `sources/` folder of the regwatch repository and release
+# archive: copy the files of your destinations next to this one, then
+# `regwatch sources check`. A destination without a source is never watched.
 # Try a source without storing anything:  regwatch sources test ID
 # Every key: docs/sources.md. A feed, a page and a JSON API:
 

@@ -24,6 +24,9 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Only changes detected this many days before a change can be its story.
 pub const WINDOW_DAYS: i64 = 14;
+/// A field report (practice seen before any text) can be this many days
+/// older than the official change that joins its story.
+pub const FIELD_WINDOW_DAYS: i64 = 120;
 /// At most this many recent changes are compared with a new one.
 pub const MAX_CANDIDATES: i64 = 500;
 /// Token-set (Jaccard) similarity that makes two titles the same act.

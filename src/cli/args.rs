@@ -126,6 +126,9 @@ pub enum Command {
     /// Field reports: rules seen changing in practice before they are published
     #[command(subcommand)]
     Report(ReportCmd),
+    /// Reviewers' corrections of tags (categories, HS codes, dates): export them for tuning the tagger
+    #[command(subcommand)]
+    Corrections(CorrectionsCmd),
     /// Mark a change reviewed, dismissed or new again, with a note (kept as an
     /// audit trail); with --case, whether it affects that case
     #[command(
@@ -365,4 +368,14 @@ pub enum DbCmd {
         #[arg(long, value_name = "URL")]
         to: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CorrectionsCmd {
+    /// Every correction with its change, before and after, who, when and why
+    /// (--format csv: formula-safe CSV; --format json: JSON lines)
+    #[command(
+        after_help = "Examples:\n  regwatch corrections export --format csv > corrections.csv\n  regwatch corrections export --format json > corrections.jsonl"
+    )]
+    Export,
 }

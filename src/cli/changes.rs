@@ -18,15 +18,9 @@ pub async fn list(app: &App, a: &ChangesArgs, fmt: Format) -> Result<u8, Failure
         since: a.since.clone(),
         country: a.country.clone(),
         category: a.category.clone(),
-        // `--hs 8517.62,8471.30` as the API's `hs=` takes it.
-        hs: a
-            .hs
-            .iter()
-            .flat_map(|h| h.split([',', ' ']))
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .map(str::to_string)
-            .collect(),
+        // As the API's `hs=` takes it: `8517,62` is 8517.62, never 8517
+        // and chapter 62 (see `HsCode::parse_list`).
+        hs: a.hs.iter().cloned().collect(),
         source: a.source.clone(),
         case_id: a.case_id.clone(),
         query: a.query.clone(),
@@ -35,8 +29,50 @@ pub async fn list(app: &App, a: &ChangesArgs, fmt: Format) -> Result<u8, Failure
         new_only: a.new,
     };
     let changes = services::changes::list_checked(app, &q.checked(app)?).await?;
+    if changes.is_empty() {
+        // Never a bare header: say why nothing is listed (on stderr when
+        // the output is for a program).
+        let why = why_empty(app).await?;
+        if fmt == Format::Table {
+            println!("{why}");
+            return Ok(0);
+        }
+        eprintln!("{why}");
+    }
     print_changes(&changes, fmt)?;
     Ok(0)
+}
+
+/// Why the change log shows nothing: no source configured, every source
+/// failing, only baselines so far, or filters that match nothing.
+async fn why_empty(app: &App) -> Result<String, Failure> {
+    let total = app.store.count_changes().await?;
+    let cov = services::sources::coverage(app, None, chrono::DateTime::<Utc>::MIN_UTC).await?;
+    let failing = cov.failing.len();
+    Ok(if total > 0 {
+        "No change matches these filters.".to_string()
+    } else if cov.sources == 0 {
+        "No change recorded: no source is enabled. Add sources under sources/ (see docs/sources.md and the catalogue in sources/), then `regwatch poll`.".to_string()
+    } else if cov.succeeded == 0 && failing > 0 {
+        format!(
+            "No change recorded, and none can be: {} of the {} sources failed and none has ever been polled successfully. This is not an all-clear; see `regwatch sources list` for each error.",
+            failing, cov.sources
+        )
+    } else if cov.succeeded == 0 {
+        format!(
+            "No change recorded yet: none of the {} sources has been polled. Run `regwatch poll` (or `regwatch run`).",
+            cov.sources
+        )
+    } else {
+        let down = if failing > 0 {
+            format!(" {failing} source(s) are failing: see `regwatch sources list`.")
+        } else {
+            String::new()
+        };
+        format!(
+            "No change recorded yet: a source's first poll is its baseline, and changes appear from the next poll on.{down}"
+        )
+    })
 }
 
 /// `show ID`: one change with its diff, tags with evidence and matched cases.
@@ -78,7 +114,7 @@ pub async fn check(
     // Never an all-clear when nothing could be checked.
     if report.coverage.blind() {
         if fmt != Format::Table {
-            eprintln!("{}", report.coverage.summary());
+            eprintln!("{}", report.answer);
         }
         return Ok(1);
     }
@@ -308,13 +344,13 @@ fn print_check(r: &CheckReport) {
             .unwrap_or_default()
     );
     print_coverage(&r.coverage);
+    if let Some(w) = r.coverage.watched_since {
+        println!("Watched since {}", w.format("%Y-%m-%d %H:%M UTC"));
+    }
+    println!("\n{}", r.answer);
     if r.changes.is_empty() {
-        if r.coverage.blind() {
-            println!("\nNo recorded change matches, but nothing could be checked: see the sources above.");
-        } else if !r.coverage.failing.is_empty() || !r.coverage.stale.is_empty() {
-            println!("\nNo recorded change matches in the sources that answered; the failing and stale ones above may hold some.");
-        } else {
-            println!("\nNo recorded change matches. (Only sources regwatch watches are covered; see `regwatch sources list`.)");
+        if r.coverage.sources > 0 && !r.coverage.blind() {
+            println!("(Only sources regwatch watches are covered; see `regwatch sources list`.)");
         }
         return;
     }

@@ -13,6 +13,7 @@ mod cases;
 mod changes;
 mod classify;
 mod clients;
+mod corrections;
 mod db;
 mod failure;
 mod init;
@@ -31,7 +32,7 @@ pub use output::Format;
 
 use crate::app::App;
 use crate::daemon::{self, RunOptions};
-use args::{CasesCmd, ClientsCmd, DbCmd, NotifyCmd, ReportCmd, SourcesCmd};
+use args::{CasesCmd, ClientsCmd, CorrectionsCmd, DbCmd, NotifyCmd, ReportCmd, SourcesCmd};
 use clap::Parser;
 use setup::{app, Offline};
 use std::path::Path;
@@ -123,6 +124,9 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Cases(CasesCmd::List { all }) => cases::list(&app(config).await?, *all, fmt).await,
         Command::Cases(CasesCmd::Close { id }) => cases::close(&app(config).await?, id).await,
         Command::Report(ReportCmd::Add(a)) => reports::add(&app(config).await?, a).await,
+        Command::Corrections(CorrectionsCmd::Export) => {
+            corrections::export(&app(config).await?, fmt).await
+        }
         Command::Review {
             id,
             state,

@@ -41,6 +41,8 @@ pub async fn review(
     by: Option<&str>,
     fmt: Format,
 ) -> Result<u8, Failure> {
+    // A change that does not exist is said first, whoever reviews.
+    services::changes::one(app, id).await?;
     let by = by
         .map(str::to_string)
         .or_else(|| std::env::var("USER").ok())

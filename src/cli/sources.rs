@@ -152,6 +152,20 @@ fn check_categories(cfg: &Config, sources: &Sources, cats: &[String]) -> Result<
     Ok(())
 }
 
+/// What a secret without a value breaks, by its key: a user's sign-in, the
+/// API's writes, or a channel's sends.
+fn what_needs(key: &str) -> &'static str {
+    if key.starts_with("user") {
+        "that user's sign-in (web and bearer token)"
+    } else if key.starts_with("server.") {
+        "what uses the server token (API writes)"
+    } else if key.starts_with("channel") {
+        "that channel's sends"
+    } else {
+        "what needs it"
+    }
+}
+
 /// Warnings about a config that loads but should be fixed: an example
 /// user agent, secrets without a value or written in the file.
 fn warn_config(cfg: &Config) {
@@ -163,8 +177,9 @@ fn warn_config(cfg: &Config) {
     }
     for (key, why) in &cfg.unresolved {
         eprintln!(
-            "warning: {}: `{key}` has no value ({why}): what needs it (a channel's sends, API writes) fails until it is set",
-            cfg.path.display()
+            "warning: {}: `{key}` has no value ({why}): {} fails until it is set",
+            cfg.path.display(),
+            what_needs(key)
         );
     }
     for key in &cfg.plain_secrets {

@@ -226,7 +226,9 @@ pub struct CasesConfig {
 impl Default for CasesConfig {
     fn default() -> Self {
         CasesConfig {
-            link: "https://cases.example.com/case/{id}".into(),
+            // No link unless the team's case system is configured: an
+            // example address must never appear in pages and digests.
+            link: String::new(),
             backmatch_days: 90,
         }
     }

@@ -519,6 +519,8 @@ pub(crate) mod tests {
             story_id: 0,
             also_reported_by: vec![],
             gist: None,
+            corrections: vec![],
+            lead_days: None,
             origins: vec![],
             exempt_origins: vec![],
             hs_ranges: vec![],

@@ -248,6 +248,30 @@ pub async fn review(
     Ok(Json(json!({"id": id, "review": c.review})).into_response())
 }
 
+/// `POST /api/changes/{id}/correction` `{"categories"?, "hs_codes"?,
+/// "effective_date"?, "reason"}` with a reviewer's (or an admin's) token:
+/// the tagger's original is kept, the correction audited.
+pub async fn correction(
+    State(live): State<LiveApp>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> ApiResult {
+    let app = live.current();
+    let by = super::require(&app.config, &headers, crate::config::Role::Reviewer)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError(StatusCode::NOT_FOUND, format!("no change `{id}`")))?;
+    let input: services::corrections::CorrectionInput =
+        serde_json::from_str(&body).map_err(|e| {
+            ApiError::bad(format!(
+                "{e}: send {{\"categories\": [..], \"hs_codes\": [..], \"effective_date\": \"YYYY-MM-DD\"|null, \"reason\": \"…\"}} (any of the first three)"
+            ))
+        })?;
+    let c = services::corrections::correct(&app, id, &input, &by).await?;
+    Ok(Json(json!({"id": id, "change": c})).into_response())
+}
+
 /// The change log as CSV (`?format=csv`), one row per change.
 fn csv_response(changes: &[crate::model::Change]) -> Response {
     let mut w = csv::Writer::from_writer(vec![]);

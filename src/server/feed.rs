@@ -232,6 +232,8 @@ mod tests {
                 dates: vec![],
                 text: "Türkiye · <script>alert(1)</script> & ]]>".into(),
             }),
+            corrections: vec![],
+            lead_days: None,
             origins: vec![],
             exempt_origins: vec![],
             hs_ranges: vec![],

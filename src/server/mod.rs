@@ -63,6 +63,7 @@ fn routes(live: LiveApp) -> Router {
         .route("/api/changes", get(api::changes))
         .route("/api/changes/{id}", get(api::change))
         .route("/api/changes/{id}/review", post(api::review))
+        .route("/api/changes/{id}/correction", post(api::correction))
         .route("/api/check", get(api::check))
         .route("/api/cases", get(api::cases).post(api::post_cases))
         .route("/api/cases/{id}/close", post(api::close_case))
@@ -415,8 +416,10 @@ pub fn require(cfg: &Config, headers: &HeaderMap, role: Role) -> Result<String, 
             Some((name, r)) => Err(ApiError(
                 StatusCode::FORBIDDEN,
                 format!(
-                    "{name} is a {}: this needs a {} (change `role` under [[user]])",
+                    "{name} is {} {}: this needs {} {} (change `role` under [[user]])",
+                    article(r.as_str()),
                     r.as_str(),
+                    article(role.as_str()),
                     role.as_str()
                 ),
             )),
@@ -481,6 +484,15 @@ async fn metrics(axum::extract::State(live): axum::extract::State<LiveApp>) -> R
         crate::metrics::render(),
     )
         .into_response()
+}
+
+/// "a" or "an" before a role's name ("an admin", "a reviewer").
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 #[cfg(test)]

@@ -207,8 +207,8 @@ pub async fn index(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> Respon
     let coverage = coverage_view(&live, &p).await;
     let charts = volume.as_ref().map(|v| {
         context! {
-            country => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by country", &v.weeks, &v.by_country)),
-            category => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by category", &v.weeks, &v.by_category)),
+            country => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by country", &v.weeks, &v.by_country, v.unwatched)),
+            category => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by category", &v.weeks, &v.by_category, v.unwatched)),
         }
     });
     let export_q = p.query_without(&["cursor", "format"]);
@@ -363,6 +363,9 @@ pub async fn change(
         dispositions => super::clients::DISPOSITION_CHOICES,
         also => also,
         diff => diff_lines(&c.diff),
+        corrections => c.corrections,
+        lead_days => c.lead_days,
+        is_field => c.source == "field",
         api_url => format!("/api/changes/{}", c.id),
         gist => c.gist.as_ref().map(|g| context! {
             label => crate::gist::label(g),
@@ -401,6 +404,9 @@ fn coverage_value(c: &services::sources::Coverage) -> serde_json::Value {
     let mut v = serde_json::to_value(c).unwrap_or_default();
     v["summary"] = serde_json::json!(c.summary());
     v["blind"] = serde_json::json!(c.blind());
+    v["watched_since"] = serde_json::json!(c
+        .watched_since
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()));
     for key in ["failing", "stale"] {
         let list = match key {
             "failing" => &c.failing,

@@ -16,7 +16,8 @@ pub const MAX_HS_CODES: usize = 50;
 /// The longest text filter (query, source, case, category, country, cursor), in characters.
 pub const MAX_FILTER_CHARS: usize = 200;
 
-const PERIOD_HINT: &str = "write e.g. 30d, 12h, 2w or a date 2026-01-31";
+const PERIOD_HINT: &str =
+    "write a number and a unit: h (hours), d (days), w (weeks), m (months), y (years), e.g. 30d, 12h, 2w, 3m, 1y; or a date 2026-01-31";
 
 /// `30d`, `12h`, `2w`, `6m` (months), `1y` or a date, as the start of a period.
 pub fn parse_since(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ServiceError> {

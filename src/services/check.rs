@@ -32,6 +32,15 @@ pub struct CheckReport {
     /// Everything relevant, bad news first: most urgent, then the strongest
     /// match, then newest.
     pub changes: Vec<CheckItem>,
+    /// The subjects (taxonomy categories) the check is about: the category
+    /// asked for, else those of the HS codes.
+    pub subjects: Vec<String>,
+    /// Of those, the ones no enabled source of the destination watches.
+    pub unwatched: Vec<String>,
+    /// The answer in one or two sentences, bad news first: never an
+    /// unqualified "nothing changed" (since when watched, which subjects
+    /// no source covers, whether anything could be checked).
+    pub answer: String,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -118,7 +127,21 @@ pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceErro
         upcoming.retain(|c| c.change.review.state == "new");
     }
     let coverage = super::sources::coverage(app, Some(&dest), since).await?;
-    Ok(CheckReport {
+    let mut subjects: Vec<String> = match &category {
+        Some(c) => vec![c.clone()],
+        None => hs
+            .iter()
+            .flat_map(|h| app.tagger.taxonomy.categories_for_hs(h.as_str()))
+            .collect(),
+    };
+    subjects.sort();
+    subjects.dedup();
+    let unwatched: Vec<String> = subjects
+        .iter()
+        .filter(|s| coverage.subjects.get(*s).is_none_or(|c| c.sources == 0))
+        .cloned()
+        .collect();
+    let mut r = CheckReport {
         coverage,
         country: dest.to_string(),
         hs_codes: hs,
@@ -126,5 +149,86 @@ pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceErro
         since,
         upcoming,
         changes,
-    })
+        subjects,
+        unwatched,
+        answer: String::new(),
+    };
+    r.answer = answer(&r);
+    Ok(r)
+}
+
+fn minute(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// A period's start: its date, with the time when it is not midnight.
+fn start(t: DateTime<Utc>) -> String {
+    if t.time() == chrono::NaiveTime::MIN {
+        t.format("%Y-%m-%d").to_string()
+    } else {
+        minute(t)
+    }
+}
+
+/// What the check found, in words a compliance officer can quote: bad
+/// news first (subjects nobody watches, sources that could not answer),
+/// and a "no recorded change" always says since when it was watched.
+pub fn answer(r: &CheckReport) -> String {
+    let what = {
+        let mut parts = vec![];
+        if !r.hs_codes.is_empty() {
+            let codes: Vec<&str> = r.hs_codes.iter().map(HsCode::as_str).collect();
+            parts.push(format!("HS {}", codes.join(", ")));
+        }
+        if let Some(c) = &r.category {
+            parts.push(format!("{c} goods"));
+        }
+        format!("{} into {}", parts.join(" / "), r.country)
+    };
+    let mut out = vec![];
+    for s in &r.unwatched {
+        out.push(format!(
+            "No source covers {s} goods into {}: regwatch cannot see {s} rules there, so this is not an all-clear for {s} goods.",
+            r.country
+        ));
+    }
+    let cov = &r.coverage;
+    if cov.sources == 0 || cov.blind() {
+        out.push(format!(
+            "No change could be checked for {what}: {}",
+            cov.summary()
+        ));
+        return out.join(" ");
+    }
+    let n = r.changes.len();
+    if n > 0 {
+        out.push(format!(
+            "{n} recorded change{} for {what} since {}, most urgent first.",
+            if n == 1 { "" } else { "s" },
+            r.since.format("%Y-%m-%d")
+        ));
+    } else {
+        // Since when the subjects asked about were watched (the earliest
+        // source covering one of them), else the destination.
+        let watched = r
+            .subjects
+            .iter()
+            .filter_map(|s| cov.subjects.get(s).and_then(|c| c.watched_since))
+            .min()
+            .or(cov.watched_since);
+        let from = match watched {
+            Some(w) if w > r.since => format!("since {}, when watching began", minute(w)),
+            Some(w) => format!("since {} (watched since {})", start(r.since), minute(w)),
+            None => format!("since {}", start(r.since)),
+        };
+        out.push(format!("No recorded change for {what} {from}."));
+    }
+    if !cov.failing.is_empty() || !cov.stale.is_empty() {
+        out.push(format!(
+            "{} of the {} covering sources could not answer: changes there may be missing.",
+            cov.failing.len() + cov.stale.len(),
+            cov.sources
+        ));
+    }
+    out.join(" ")
 }

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod changes;
 pub mod check;
 pub mod clients;
+pub mod corrections;
 pub mod evidence;
 pub mod reports;
 pub mod reviews;

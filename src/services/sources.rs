@@ -188,6 +188,23 @@ pub struct Coverage {
     pub stale: Vec<Gap>,
     /// The covering sources' ids.
     pub ids: Vec<String>,
+    /// When watching began: the first successful poll of the earliest
+    /// covering source (None: no covering source ever answered).
+    #[serde(with = "opt_seconds")]
+    pub watched_since: Option<DateTime<Utc>>,
+    /// Every category of the taxonomy: how many covering sources watch it
+    /// (a source covers the categories of its `categories` key, or all when
+    /// it has none), how many of those are healthy, and since when.
+    pub subjects: std::collections::BTreeMap<String, Subject>,
+}
+
+/// The coverage of one subject (a category of the taxonomy).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Subject {
+    pub sources: usize,
+    pub healthy: usize,
+    #[serde(with = "opt_seconds")]
+    pub watched_since: Option<DateTime<Utc>>,
 }
 
 /// A source that could not answer: failing since when, or stale since its
@@ -280,6 +297,7 @@ pub async fn coverage(
     let by_id: std::collections::HashMap<&str, &SourceHealth> =
         health.iter().map(|h| (h.id.as_str(), h)).collect();
     let now = app.now();
+    let first = app.store.watched_since().await?;
     let mut c = Coverage {
         country: dest.map(|d| d.to_string()),
         sources: 0,
@@ -288,6 +306,14 @@ pub async fn coverage(
         failing: vec![],
         stale: vec![],
         ids: vec![],
+        watched_since: None,
+        subjects: app
+            .tagger
+            .taxonomy
+            .category_names()
+            .into_iter()
+            .map(|n| (n, Subject::default()))
+            .collect(),
     };
     for s in app.sources.all() {
         if !s.def.enabled || dest.is_some_and(|d| !covers(&s.def.jurisdiction, d)) {
@@ -295,6 +321,12 @@ pub async fn coverage(
         }
         c.sources += 1;
         c.ids.push(s.id().to_string());
+        let began = first.get(s.id()).copied();
+        let earliest = |a: Option<DateTime<Utc>>| match (a, began) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        c.watched_since = earliest(c.watched_since);
         let h = by_id.get(s.id()).map(|h| current(s, h, now));
         let h = h.as_ref();
         let last_ok = h.and_then(|h| h.last_success_at);
@@ -307,16 +339,28 @@ pub async fn coverage(
             since,
             error,
         };
-        match HealthState::of(true, h) {
+        let healthy = match HealthState::of(true, h) {
             HealthState::Failing | HealthState::Down | HealthState::Suspect => {
                 let since = app.store.failing_since(s.id()).await?.or(last_ok);
                 c.failing
                     .push(gap(since, h.and_then(|h| h.last_error.clone())));
+                false
             }
             _ if last_ok.is_none_or(|t| now - t > stale_after(s, now)) => {
                 c.stale.push(gap(last_ok, None));
+                false
             }
-            _ => c.healthy += 1,
+            _ => {
+                c.healthy += 1;
+                true
+            }
+        };
+        for (name, sub) in c.subjects.iter_mut() {
+            if s.def.categories.is_empty() || s.def.categories.iter().any(|k| k == name) {
+                sub.sources += 1;
+                sub.healthy += usize::from(healthy);
+                sub.watched_since = earliest(sub.watched_since);
+            }
         }
     }
     Ok(c)

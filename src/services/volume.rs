@@ -29,6 +29,12 @@ pub struct Volume {
     /// How many changes match the filters in the period.
     pub total: usize,
     pub capped: bool,
+    /// When watching began for the filtered destination (else for any
+    /// source): the first successful poll; None when nothing was watched yet.
+    pub watched_since: Option<String>,
+    /// How many of the first weeks end before watching began: drawn as
+    /// "not watched", never as weeks without changes.
+    pub unwatched: usize,
 }
 
 fn monday(d: NaiveDate) -> NaiveDate {
@@ -121,7 +127,32 @@ pub async fn weekly(app: &App, q: &Checked) -> Result<Volume, ServiceError> {
             w,
         );
     }
+    // Watching began with the first poll of the earliest source covering
+    // the destination (or any source): weeks that ended before were not
+    // watched, which is not the same as quiet.
+    let began = {
+        let first = app.store.watched_since().await?;
+        app.sources
+            .all()
+            .iter()
+            .filter(|s| {
+                q.filter
+                    .country
+                    .as_ref()
+                    .is_none_or(|d| super::sources::covers(&s.def.jurisdiction, d))
+            })
+            .filter_map(|s| first.get(s.id()).copied())
+            .min()
+    };
+    let unwatched = match began {
+        None => n,
+        Some(b) => (0..n)
+            .take_while(|i| first + Duration::days(7 * *i as i64 + 7) <= b.date_naive())
+            .count(),
+    };
     Ok(Volume {
+        watched_since: began.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+        unwatched,
         weeks,
         by_country: series(countries, n),
         by_category: series(categories, n),
@@ -134,7 +165,7 @@ pub async fn weekly(app: &App, q: &Checked) -> Result<Volume, ServiceError> {
 /// A stacked bar chart as SVG: no script, no font, no style attribute
 /// (colours come from the page's stylesheet classes `s0`…`s5`). Every
 /// text is escaped.
-pub fn svg(title: &str, weeks: &[String], series: &[Series]) -> String {
+pub fn svg(title: &str, weeks: &[String], series: &[Series], unwatched: usize) -> String {
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -165,6 +196,15 @@ pub fn svg(title: &str, weeks: &[String], series: &[Series]) -> String {
         w - pad,
         h - pad
     ));
+    for (i, week) in weeks.iter().enumerate().take(unwatched) {
+        out.push_str(&format!(
+            "<rect class=\"unwatched\" x=\"{:.1}\" y=\"{pad}\" width=\"{:.1}\" height=\"{:.1}\"><title>the week of {}: not watched yet</title></rect>",
+            pad + i as f64 * bw + 1.0,
+            (bw - 2.0).max(1.0),
+            h - 2.0 * pad,
+            esc(week)
+        ));
+    }
     for (i, week) in weeks.iter().enumerate() {
         let mut y = h - pad;
         for (k, s) in series.iter().enumerate() {

@@ -110,6 +110,7 @@ impl Store {
         self.attach_reviews(&mut out).await?;
         self.attach_stories(&mut out).await?;
         self.attach_gists(&mut out).await?;
+        self.attach_corrections(&mut out).await?;
         Ok(out)
     }
 }
@@ -137,7 +138,7 @@ impl Query {
 impl ChangeFilter {
     /// The query of the changes this filter lets through; None when it
     /// lets none through (an empty list of ids).
-    fn select(&self, backend: Backend) -> Option<Query> {
+    fn select(&self, _backend: Backend) -> Option<Query> {
         let mut q = Query {
             text: String::from(
                 "SELECT c.id, c.source_id, c.jurisdiction, c.detected_at, c.kind, c.title, c.link, c.excerpt,
@@ -174,7 +175,7 @@ impl ChangeFilter {
             ));
         }
         if let Some(text) = &self.query {
-            words(&mut q, text, backend);
+            words(&mut q, text);
         }
         if self.new_only {
             q.and(UNREVIEWED);
@@ -234,17 +235,64 @@ fn hs_prefixes(q: &mut Query, hs: &[String]) {
 }
 
 /// Changes with every word of `text` in their title, excerpt, text or HS
-/// codes, ignoring ASCII case.
-fn words(q: &mut Query, text: &str, backend: Backend) {
-    let like = backend.like();
-    for word in text.split_whitespace() {
+/// codes, folding case and diacritics in every language (the stored
+/// `search_text` is folded the same way: see [`search_text`]).
+fn words(q: &mut Query, text: &str) {
+    for word in crate::story::fold(text).split_whitespace() {
         let ph = q.bind(format!(
             "%{}%",
-            word.replace('%', "\\%").replace('_', "\\_")
+            word.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
         ));
-        q.and(&format!(
-            "(c.title {like} {ph} ESCAPE '\\' OR c.excerpt {like} {ph} ESCAPE '\\' OR c.body {like} {ph} ESCAPE '\\' OR c.hs_codes {like} {ph} ESCAPE '\\')"
-        ));
+        q.and(&format!("c.search_text LIKE {ph} ESCAPE '\\'"));
+    }
+}
+
+/// The folded text a change is searched in: its title, excerpt, text and
+/// HS codes, case and diacritics folded (`ısıtıcı`, `ISITICI` → `isitici`;
+/// `thiết bị` → `thiet bi`; `señal` → `senal`).
+pub(super) fn search_text(title: &str, excerpt: &str, body: &str, hs_codes: &[String]) -> String {
+    crate::story::fold(&format!(
+        "{title}\n{excerpt}\n{body}\n{}",
+        hs_codes.join(" ")
+    ))
+}
+
+impl Store {
+    /// Fill the folded search text of changes recorded before it existed
+    /// (run at start, after the migrations; a no-op once done).
+    pub(super) async fn fill_search_text(&self) -> anyhow::Result<u64> {
+        let mut done = 0u64;
+        loop {
+            let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+                "SELECT id, title, excerpt, body, hs_codes FROM changes
+                 WHERE search_text IS NULL ORDER BY id LIMIT 500",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            let mut tx = self.pool.begin().await?;
+            for (id, title, excerpt, body, hs) in rows {
+                let hs: Vec<String> = serde_json::from_str(&hs).unwrap_or_default();
+                sqlx::query("UPDATE changes SET search_text = $1 WHERE id = $2")
+                    .bind(search_text(&title, &excerpt, &body, &hs))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                done += 1;
+            }
+            tx.commit().await?;
+        }
+        if done > 0 {
+            tracing::info!(
+                changes = done,
+                "filled the folded search text of older changes"
+            );
+        }
+        Ok(done)
     }
 }
 
@@ -281,6 +329,8 @@ fn row_to_change(r: sqlx::any::AnyRow) -> anyhow::Result<Change> {
         urgency_reasons: vec![],
         story_id: r.get::<Option<i64>, _>(19).unwrap_or(r.get(0)),
         also_reported_by: vec![],
+        corrections: vec![],
+        lead_days: None,
         origins: serde_json::from_str(&json(18))?,
         exempt_origins: tags.exempt_origins,
         hs_ranges: tags.hs_ranges,
@@ -337,8 +387,8 @@ async fn insert_row(
     Ok(sqlx::query_scalar(
         "INSERT INTO changes (source_id, jurisdiction, detected_at, kind, item_key, title, link, excerpt, diff,
              body, categories, hs_codes, evidence, effective_date, author, snapshot_id,
-             deadline, excluded_hs_codes, chapters, member, origins, tags)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+             deadline, excluded_hs_codes, chapters, member, origins, tags, search_text)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
          RETURNING id",
     )
     .bind(from.source_id)
@@ -363,6 +413,12 @@ async fn insert_row(
     .bind(&rec.tags.member)
     .bind(serde_json::to_string(&rec.tags.origins)?)
     .bind(serde_json::to_string(&rec.tags)?)
+    .bind(search_text(
+        &c.title,
+        &c.excerpt,
+        &c.text,
+        &rec.tags.hs_codes,
+    ))
     .fetch_one(&mut **tx)
     .await?)
 }

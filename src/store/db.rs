@@ -70,15 +70,6 @@ impl Backend {
             Backend::Sqlite => "IS",
         }
     }
-
-    /// Case-insensitive LIKE: SQLite's LIKE ignores ASCII case; PostgreSQL's
-    /// ILIKE on "C"-collated columns does the same.
-    pub(super) fn like(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "LIKE",
-            Backend::Postgres => "ILIKE",
-        }
-    }
 }
 
 /// A transaction on either backend.
@@ -224,6 +215,9 @@ impl Store {
             }
         }
         .context("applying database migrations")?;
+        self.fill_search_text()
+            .await
+            .context("filling the folded search text")?;
         Ok(())
     }
 

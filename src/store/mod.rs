@@ -20,6 +20,7 @@ pub use polls::{PollRecord, PollResult, SourceState};
 pub mod cases;
 mod changes;
 pub mod copy;
+pub mod corrections;
 mod db;
 pub mod dispositions;
 mod gists;

@@ -12,6 +12,21 @@ const ZSTD_PREFIX: &str = "zstd:";
 const BODY_ZSTD_LEVEL: i32 = 3;
 
 impl Store {
+    /// When watching each source began: its first snapshot (the baseline of
+    /// its first successful poll), by source id.
+    pub async fn watched_since(
+        &self,
+    ) -> anyhow::Result<std::collections::HashMap<String, DateTime<Utc>>> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT source_id, MIN(taken_at) FROM snapshots GROUP BY source_id")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, at)| super::db::parse_ts(&at).map(|t| (id, t)))
+            .collect())
+    }
+
     /// A stored snapshot body: zstd-compressed JSON (`zstd:` + base64, so it
     /// fits the TEXT column of both backends), or plain JSON as stored
     /// before compression.

@@ -61,7 +61,8 @@ pub(super) async fn link(
 }
 
 /// The stories a change may join, as (story id, title): changes of other
-/// sources, recent, not removals, of the same rule jurisdiction (a WTO
+/// sources, recent (a field report: within [`crate::story::FIELD_WINDOW_DAYS`],
+/// practice often runs weeks ahead of the text), not removals, of the same rule jurisdiction (a WTO
 /// notification counts for its member), and of stories this source is not
 /// yet part of (a source's own follow-up, such as a modified entry, is
 /// never folded into a story it already told).
@@ -80,12 +81,20 @@ async fn candidates(
     };
     let sql = format!(
         "SELECT c.story_id, c.title FROM changes c
-         WHERE c.detected_at >= $1 AND c.id <> $2 AND c.source_id <> $3 AND c.source_id <> 'field'
+         WHERE c.id <> $2 AND c.source_id <> $3
+           AND (c.detected_at >= $1 OR (c.source_id = 'field' AND c.detected_at >= $5))
            AND c.kind <> 'removed' AND c.story_id IS NOT NULL AND {same_rule}
            AND NOT EXISTS (SELECT 1 FROM changes s WHERE s.story_id = c.story_id AND s.source_id = $3)
          ORDER BY c.id DESC LIMIT {}",
         crate::story::MAX_CANDIDATES
     );
+    // Placeholders in order of binding: $4 (the rule) comes last when used,
+    // so the field window is bound as $5 only then; else it takes $4.
+    let sql = if rule == "WTO" {
+        sql.replace("$5", "$4")
+    } else {
+        sql
+    };
     let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql))
         .bind(ts(at - chrono::Duration::days(crate::story::WINDOW_DAYS)))
         .bind(id)
@@ -93,14 +102,20 @@ async fn candidates(
     if rule != "WTO" {
         q = q.bind(rule);
     }
+    q = q.bind(ts(
+        at - chrono::Duration::days(crate::story::FIELD_WINDOW_DAYS)
+    ));
     Ok(q.fetch_all(&mut **tx).await?)
 }
 
 /// Whether a change of `story` was already queued as an alert on `channel`.
+/// A field report's alert does not count: when the official text follows
+/// what was seen in practice, the publication is news and is alerted.
 pub(super) async fn alerted(tx: &mut Tx<'_>, story: i64, channel: &str) -> anyhow::Result<bool> {
     let hit: Option<i64> = sqlx::query_scalar(
         "SELECT o.id FROM outbox o JOIN changes s ON s.id = o.change_id
-         WHERE s.story_id = $1 AND o.kind = 'change' AND o.channel = $2 LIMIT 1",
+         WHERE s.story_id = $1 AND o.kind = 'change' AND o.channel = $2
+           AND s.source_id <> 'field' LIMIT 1",
     )
     .bind(story)
     .bind(channel)
@@ -140,8 +155,29 @@ impl Store {
                             url: String::new(),
                         }),
                 );
+                c.lead_days = lead_days(c);
             }
         }
         Ok(())
     }
+}
+
+/// Practice before publication: how many days a field report of the story
+/// saw the act before the first official change reported it (None when
+/// the story has no field report, no official change, or the text came first).
+pub fn lead_days(c: &Change) -> Option<i64> {
+    let first = |want_field: bool| {
+        std::iter::once((c.source.as_str(), c.detected_at))
+            .chain(
+                c.also_reported_by
+                    .iter()
+                    .map(|m| (m.source_id.as_str(), m.detected_at)),
+            )
+            .filter(|(s, _)| (*s == "field") == want_field)
+            .map(|(_, t)| t)
+            .min()
+    };
+    let (seen, published) = (first(true)?, first(false)?);
+    let days = (published.date_naive() - seen.date_naive()).num_days();
+    (days > 0).then_some(days)
 }

@@ -16,9 +16,10 @@ CASE-6,Acme,Bad row,Atlantis,8517,,,open,\n";
 async fn poll_import_cases_and_see_matches_in_changes_and_check() {
     let srv = FixtureServer::start().await;
     srv.set("/feed.xml", Reply::xml(&rss(&[("1", "Eski", "x")])));
+    // The team's case system (no link is made without one).
     let setup = Setup::new(
         &source_toml("tr-feed", "feed", &srv.url("/feed.xml"), ""),
-        "",
+        "[cases]\nlink = \"https://cases.example.com/case/{id}\"\n",
     );
     assert!(setup.run(&["poll"]).status.success());
     srv.set(

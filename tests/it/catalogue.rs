@@ -18,7 +18,7 @@ use regwatch::model::{ChangeKind, Content, SourceKind};
 
 /// Every enabled source and the fixture its rules are run over: what one poll
 /// of it would answer. Several sources share one layout (one fixture).
-const FIXTURES: &[(&str, &str)] = &[
+pub const FIXTURES: &[(&str, &str)] = &[
     // TR
     ("tr-resmi-gazete", "tr/resmigazete-home-fihrist.html"),
     ("tr-ticaret-duyurular", "tr/ticaret-duyurular-list.html"),
@@ -220,11 +220,11 @@ fn fixtures_dir() -> PathBuf {
     manifest_dir().join("tests/fixtures/sources")
 }
 
-fn fixture(rel: &str) -> PathBuf {
+pub fn fixture(rel: &str) -> PathBuf {
     fixtures_dir().join(rel)
 }
 
-fn catalogue() -> Vec<Source> {
+pub fn catalogue() -> Vec<Source> {
     let dir = manifest_dir().join("sources");
     load_sources_dir(&dir, &ScheduleConfig::default())
         .unwrap_or_else(|e| panic!("the shipped catalogue {} does not load: {e}", dir.display()))

@@ -18,6 +18,7 @@ mod multi;
 mod notify;
 mod officer_a;
 mod officer_a_browser;
+mod officer_b;
 mod redaction;
 mod render;
 mod render_sockets;

@@ -69,8 +69,19 @@ async fn the_web_list_puts_the_most_urgent_first_with_the_reason() {
     let s = Setup::new(&dead_source("tr-gazette", "TR"), "");
     let (app, addr) = serve(&s).await;
     open_case(&app, "CASE-7", "TR", "8517.62").await;
-    // Older, and urgent: a direct match on an open case.
-    let urgent = report(&app, "TR", "8517.62", None, "Telsiz cihazları yeni kural").await;
+    // Older, and urgent: a direct match on an open case, applying in 5 days
+    // (DESIGN.md: high = act this week).
+    let soon = (crate::helpers::now() + chrono::Duration::days(5))
+        .format("%Y-%m-%d")
+        .to_string();
+    let urgent = report(
+        &app,
+        "TR",
+        "8517.62",
+        Some(&soon),
+        "Telsiz cihazları yeni kural",
+    )
+    .await;
     // Newer, and only a field report on another product.
     let calm = report(&app, "TR", "3004.90", None, "İlaç etiketleri").await;
     assert!(calm > urgent);
@@ -98,8 +109,9 @@ async fn the_web_list_puts_the_most_urgent_first_with_the_reason() {
         .await
         .unwrap();
     assert_eq!(j["urgency"], "high", "{j}");
+    assert_eq!(j["urgency_reasons"][0], "applies in 5 days", "{j}");
     assert_eq!(
-        j["urgency_reasons"][0], "direct match on open case CASE-7",
+        j["urgency_reasons"][1], "direct match on open case CASE-7",
         "{j}"
     );
 }
