@@ -18,6 +18,19 @@ pub(crate) fn validate(cfg: &Config, file: &TomlText<'_>) -> Result<(), ConfigEr
             "[cases].backmatch_days must be between 0 and 3650".into(),
         ));
     }
+    let c = &cfg.cases;
+    for (key, ok) in [
+        ("max_file_bytes", c.max_file_bytes > 0),
+        ("max_rows", c.max_rows > 0),
+        ("max_cell_bytes", c.max_cell_bytes >= 256),
+    ] {
+        if !ok {
+            return Err(err(
+                &["cases", key],
+                format!("[cases].{key} is too small: remove it for the default, or give a larger number"),
+            ));
+        }
+    }
     channels(cfg)
 }
 

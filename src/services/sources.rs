@@ -95,11 +95,24 @@ pub async fn rows(app: &App) -> Result<Vec<SourceRow>, ServiceError> {
     let health = app.store.health().await?;
     let by_id: std::collections::HashMap<&str, &SourceHealth> =
         health.iter().map(|h| (h.id.as_str(), h)).collect();
+    let storage = crate::health::storage_failure();
     Ok(app
         .sources
         .all()
         .iter()
-        .map(|s| SourceRow::of(s, by_id.get(s.id()).copied()))
+        .map(|s| {
+            let mut row = SourceRow::of(s, by_id.get(s.id()).copied());
+            // Whatever the site answers, nothing is recorded: not "ok".
+            if let (Some(f), true) = (&storage, row.enabled) {
+                row.health = HealthState::StorageFailing;
+                row.note = Some(format!(
+                    "storage failing since {}: the database refuses writes ({}); free disk space or fix the database; the next poll after that records what was missed",
+                    f.since.format("%Y-%m-%d %H:%M UTC"),
+                    crate::util::truncate(&f.reason, 160)
+                ));
+            }
+            row
+        })
         .collect())
 }
 
