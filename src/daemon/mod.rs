@@ -187,7 +187,7 @@ fn has_content(text: &str) -> bool {
 /// Why the files a reload would read look like a write caught half-way
 /// (an empty config file or sources file: every key would fall back to its
 /// default, every `[[user]]` and channel silently gone), if they do.
-fn unsafe_to_reload(config_path: &std::path::Path, old: &crate::config::Config) -> Option<String> {
+fn unsafe_to_reload(config_path: &std::path::Path, old: &App) -> Option<String> {
     match std::fs::read_to_string(config_path) {
         Ok(t) if !has_content(&t) => {
             return Some(format!(
@@ -197,7 +197,7 @@ fn unsafe_to_reload(config_path: &std::path::Path, old: &crate::config::Config) 
         }
         _ => {}
     }
-    let dir = &old.sources.dir;
+    let dir = &old.config.sources.dir;
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|d| {
             d.filter_map(|e| e.ok().map(|e| e.path()))
@@ -207,7 +207,10 @@ fn unsafe_to_reload(config_path: &std::path::Path, old: &crate::config::Config) 
         .unwrap_or_default();
     files.sort();
     for f in files {
-        if let Ok(t) = std::fs::read_to_string(&f) {
+        // Only a file the running sources came from: one left empty on
+        // purpose stays allowed.
+        let had_sources = old.sources.all().iter().any(|s| s.file == f);
+        if let (true, Ok(t)) = (had_sources, std::fs::read_to_string(&f)) {
             if !has_content(&t) {
                 return Some(format!(
                     "{} is empty (a write caught half-way?): save it whole, or remove the file, and send SIGHUP again",
@@ -331,6 +334,7 @@ impl Daemon {
             Ok((id, Ok(_))) => {
                 self.sched.finished(&id, true, now);
                 if let Some(f) = crate::health::storage_ok() {
+                    self.sched.storage_recovered();
                     tracing::warn!(
                         since = %f.since,
                         failed_writes = f.failed_writes,
@@ -360,7 +364,7 @@ impl Daemon {
     async fn reload(&mut self) {
         sd_notify("RELOADING=1");
         let old = self.live.current();
-        if let Some(why) = unsafe_to_reload(&self.config_path, &old.config) {
+        if let Some(why) = unsafe_to_reload(&self.config_path, &old) {
             tracing::error!(
                 reason = %why,
                 "reload refused: keeping the previous configuration and sources"

@@ -10,6 +10,7 @@ mod emptiness;
 mod exactly_once;
 mod fetch_policy;
 mod fetch_proxy;
+mod harden2;
 mod helpers;
 mod hostile_queries;
 mod listen_pressure;
