@@ -299,7 +299,10 @@ mod tests {
         }];
         let m = change_message(&c, "change:1:teams").to_string();
         assert!(!m.contains("](https://evil.example"), "{m}");
-        assert!(m.contains("https://gazette.example/a%29%5BPay%20here%5D%28https://evil.example"), "{m}");
+        assert!(
+            m.contains("https://gazette.example/a%29%5BPay%20here%5D%28https://evil.example"),
+            "{m}"
+        );
         for bad in ["http://[::1]/a", "https://x.example/(a)"] {
             let l = crate::util::safe_link(Some(bad)).unwrap();
             assert!(!l[8..].contains(['(', ')']), "{l}");
