@@ -49,11 +49,10 @@ pub async fn import(app: &App, file: &Path, close_missing: bool) -> Result<u8, F
             return;
         }
         *l = Instant::now();
-        let pct = if size > 0 {
-            format!(" ({}%)", p.bytes * 100 / size)
-        } else {
-            String::new()
-        };
+        let pct = (p.bytes * 100)
+            .checked_div(size)
+            .map(|n| format!(" ({n}%)"))
+            .unwrap_or_default();
         eprint!(
             "\r{shown}: {} row(s), {} of {} MB{pct}   ",
             p.rows,

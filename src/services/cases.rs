@@ -261,6 +261,8 @@ pub struct CaseParser<'a> {
 }
 
 /// What the reader hands on, in order.
+// Almost every value is a row: boxing it would allocate once more per row.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Parsed {
     /// The header was read: the separator found and the columns ignored.
