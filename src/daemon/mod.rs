@@ -249,7 +249,13 @@ impl Daemon {
             tokio::time::interval(watchdog.unwrap_or(Duration::from_secs(3600)));
         watchdog_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let wake = self.step().await;
+            // A step claims due sources in the store: a store that hangs (a
+            // lock held, a disk that does not answer) must not hold SIGTERM.
+            let wake = tokio::select! {
+                w = self.step() => w,
+                _ = signals.term.recv() => { tracing::info!("SIGTERM: shutting down"); return; }
+                _ = signals.int.recv() => { tracing::info!("SIGINT: shutting down"); return; }
+            };
             if wake.is_zero() {
                 // Dispatched: look again at once (more may be due than workers were free).
                 tokio::task::yield_now().await;
