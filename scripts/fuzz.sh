@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 SECS=${1:?usage: scripts/fuzz.sh SECONDS [TARGET...]}
 shift
-TARGETS=${*:-"extract_feed extract_page extract_json extract_pdf hs_codes dates config_sources schedule cases"}
+TARGETS=${*:-"extract_feed extract_page extract_json extract_pdf hs_codes dates config_sources schedule cases links"}
 # -s none: the code under test is safe Rust; without ASan the fuzzer runs about
 # twice as fast. Debug assertions and overflow checks stay on (cargo-fuzz's default).
 FLAGS="-s none"

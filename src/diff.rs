@@ -37,7 +37,7 @@ fn item_body(it: &Item) -> String {
     }
     // Only http(s) links are shown: a `javascript:` or `data:` link from a
     // polled page is left out of the diff, as out of every other output.
-    if let Some(l) = crate::util::safe_link(it.link.as_deref()) {
+    if let Some(l) = crate::util::http_link(it.link.as_deref()) {
         s.push_str("\n<");
         s.push_str(&l);
         s.push('>');
@@ -336,7 +336,7 @@ fn added(it: &Item) -> NewChange {
         kind: ChangeKind::Added,
         item_key: Some(it.key.clone()),
         title: it.title.clone(),
-        link: crate::util::safe_link(it.link.as_deref()),
+        link: crate::util::http_link(it.link.as_deref()),
         excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
         diff: unified("", &item_body(it)),
         text: it.text.clone(),
@@ -351,7 +351,7 @@ fn modified(prev: &Item, it: &Item) -> NewChange {
         kind: ChangeKind::Modified,
         item_key: Some(it.key.clone()),
         title: it.title.clone(),
-        link: crate::util::safe_link(it.link.as_deref()),
+        link: crate::util::http_link(it.link.as_deref()),
         excerpt: crate::util::truncate(
             if added.is_empty() { &it.text } else { &added },
             EXCERPT_CHARS,
@@ -367,7 +367,7 @@ fn removed(it: &Item) -> NewChange {
         kind: ChangeKind::Removed,
         item_key: Some(it.key.clone()),
         title: it.title.clone(),
-        link: crate::util::safe_link(it.link.as_deref()),
+        link: crate::util::http_link(it.link.as_deref()),
         excerpt: crate::util::truncate(&it.text, EXCERPT_CHARS),
         diff: unified(&item_body(it), ""),
         text: String::new(),

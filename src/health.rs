@@ -188,3 +188,116 @@ mod tests {
         );
     }
 }
+
+/// The store refusing writes (a full disk, a read-only or broken database
+/// file): health of the whole daemon, not of one source. Kept per process,
+/// since the store is shared by every context a reload makes; set by the
+/// first write that fails, cleared by the first that succeeds again.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StorageFailure {
+    pub since: chrono::DateTime<chrono::Utc>,
+    /// The store's last error, in a line.
+    pub reason: String,
+    /// Writes (poll records) refused since.
+    pub failed_writes: u64,
+    /// Whether the alert of the failure could be queued when it began (the
+    /// store may refuse that too: then the recovery alert says so).
+    pub alerted: bool,
+}
+
+fn storage_state() -> &'static std::sync::Mutex<Option<StorageFailure>> {
+    static S: std::sync::OnceLock<std::sync::Mutex<Option<StorageFailure>>> =
+        std::sync::OnceLock::new();
+    S.get_or_init(Default::default)
+}
+
+/// Whether an error comes from the database (rather than a source, a
+/// timeout or a bug).
+pub fn is_storage_error(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<sqlx::Error>().is_some())
+}
+
+/// A write failed: true when this starts a failure (announce it).
+pub fn storage_failed(now: chrono::DateTime<chrono::Utc>, reason: &str) -> bool {
+    let mut s = storage_state().lock().unwrap_or_else(|p| p.into_inner());
+    match s.as_mut() {
+        Some(f) => {
+            f.failed_writes += 1;
+            f.reason = reason.to_string();
+            false
+        }
+        None => {
+            *s = Some(StorageFailure {
+                since: now,
+                reason: reason.to_string(),
+                failed_writes: 1,
+                alerted: false,
+            });
+            true
+        }
+    }
+}
+
+/// The failure's alert was queued.
+pub fn storage_alerted() {
+    if let Some(f) = storage_state()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_mut()
+    {
+        f.alerted = true;
+    }
+}
+
+/// A write succeeded: the failure it ends, if one was going on.
+pub fn storage_ok() -> Option<StorageFailure> {
+    storage_state()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+}
+
+/// The failure going on, if any.
+pub fn storage_failure() -> Option<StorageFailure> {
+    storage_state()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+}
+
+/// The health alert's payload for the store failing (`down`) or writing
+/// again (`recovered`), in the shape of a source's health alert, so every
+/// channel renders it.
+pub fn storage_alert(
+    f: &StorageFailure,
+    recovered_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> serde_json::Value {
+    let since = f.since.format("%Y-%m-%d %H:%M:%S UTC");
+    let (state, error, at) = match recovered_at {
+        None => (
+            "down",
+            format!(
+                "the database refuses writes: {}. Polls are not recorded until it accepts them again (free disk space, check the database file's permissions); nothing is lost: the next poll of each source then records what was missed",
+                f.reason
+            ),
+            f.since,
+        ),
+        Some(t) => (
+            "recovered",
+            format!(
+                "the database accepts writes again; it refused {} write(s) since {since}{}",
+                f.failed_writes,
+                if f.alerted { "" } else { " (the alert could not be queued then)" }
+            ),
+            t,
+        ),
+    };
+    serde_json::json!({
+        "source": "regwatch storage",
+        "jurisdiction": "all sources",
+        "state": state,
+        "failures": f.failed_writes,
+        "error": error,
+        "at": at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    })
+}

@@ -123,6 +123,23 @@ impl Country {
     pub fn follows_eu_goods_rules(&self) -> bool {
         self.0 == "XI" || EU_MEMBERS.contains(&self.0.as_str())
     }
+    /// Every destination this jurisdiction's rules may reach (by
+    /// [`Country::reach`], for some measure): itself; for the EU its member
+    /// states and Northern Ireland (`XI`); for the UK Northern Ireland.
+    /// What matching asks the store for, so it reads only the cases that
+    /// can match.
+    pub fn reaches(&self) -> Vec<Country> {
+        let mut v = vec![self.clone()];
+        match self.0.as_str() {
+            "EU" => {
+                v.extend(EU_MEMBERS.iter().map(|m| Country((*m).to_string())));
+                v.push(Country("XI".into()));
+            }
+            "GB" => v.push(Country("XI".into())),
+            _ => {}
+        }
+        v
+    }
     /// Every jurisdiction whose rules apply to goods going to this
     /// destination: itself, and the EU for a member state. The one place
     /// membership is decided (the store's filters ask here too).
@@ -903,6 +920,8 @@ pub enum HealthState {
     RateLimited,
     /// Polls work through permanent redirects: the source should be updated.
     Moved,
+    /// The store refuses writes: this source's polls are not recorded.
+    StorageFailing,
 }
 
 impl HealthState {
@@ -930,6 +949,7 @@ impl HealthState {
             HealthState::Suspect => "suspect",
             HealthState::RateLimited => "rate limited",
             HealthState::Moved => "moved",
+            HealthState::StorageFailing => "storage failing",
         }
     }
 }

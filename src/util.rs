@@ -20,11 +20,44 @@ pub fn truncate(s: &str, max: usize) -> String {
     cut(s, max).0
 }
 
-/// A link from a polled source or a config, kept only when it is http(s):
-/// `javascript:`, `data:`, `file:` and relative links are dropped.
+/// A link from a polled source, a case export or a config, kept only when
+/// it is http(s): `javascript:`, `data:`, `file:` and relative links are
+/// dropped. What is kept is parsed and re-serialized, and after the host
+/// the characters that end or break a link in Markdown, Slack mrkdwn or
+/// HTML (`( ) [ ] < > | " ' \` and backquote) are percent-encoded, so the
+/// link can be put inside `[text](link)`, `<link|text>` or an attribute
+/// and stay one link to the same address.
 pub fn safe_link(link: Option<&str>) -> Option<String> {
-    let u = url::Url::parse(link?.trim()).ok()?;
-    matches!(u.scheme(), "http" | "https").then(|| u.to_string())
+    let u = http_url(link?)?;
+    let s = u.as_str();
+    let at = u[..url::Position::BeforePath].len();
+    let mut out = String::with_capacity(s.len() + 8);
+    out.push_str(&s[..at]);
+    for ch in s[at..].chars() {
+        match ch {
+            '(' | ')' | '[' | ']' | '<' | '>' | '|' | '"' | '\'' | '\\' | '`' | ' ' => {
+                out.push_str(&format!("%{:02X}", ch as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// A link kept only when it is http(s) with a host, parsed and
+/// re-serialized but otherwise as written: what extraction stores (item
+/// keys and links compare with what earlier snapshots stored), while
+/// [`safe_link`] is for putting a link into a message or a page.
+pub fn http_link(link: Option<&str>) -> Option<String> {
+    http_url(link?).map(String::from)
+}
+
+fn http_url(link: &str) -> Option<url::Url> {
+    let u = url::Url::parse(link.trim()).ok()?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none_or(str::is_empty) {
+        return None;
+    }
+    Some(u)
 }
 
 /// Query parameters whose values are credentials.

@@ -252,7 +252,7 @@ pub struct ChangesArgs {
 pub enum CasesCmd {
     /// Import or update cases from CSV or JSON (idempotent by case id)
     #[command(
-        after_help = "CSV columns: id,client,title,country,hs_codes,categories,keywords,status,link[,origin]\n(lists inside a cell separated by ;). JSON: an array of objects with the same keys.\nExample:\n  regwatch cases import open-cases.csv --close-missing"
+        after_help = "CSV columns: id,client,title,country,hs_codes,categories,keywords,status,link[,origin]\n(lists inside a cell separated by ;). Separated by , ; or tab, with or without a BOM, CRLF or LF,\nas spreadsheets save them; other columns are ignored (and named). JSON: an array of objects with the same keys.\nOne transaction: an import that fails changes nothing. Caps: [cases] max_file_bytes, max_rows, max_cell_bytes.\nExample:\n  regwatch cases import open-cases.csv --close-missing"
     )]
     Import {
         /// A CSV or JSON export of the case system
@@ -271,6 +271,13 @@ pub enum CasesCmd {
     Close {
         /// The case's id
         id: String,
+    },
+    /// Every case as CSV, as `cases import` reads it (formula-safe: a cell
+    /// starting with = + - @ tab or CR is written with a leading ')
+    Export {
+        /// Write here instead of standard output
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
 }
 

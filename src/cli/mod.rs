@@ -54,7 +54,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match rt.block_on(dispatch(cli)) {
+    let r = rt.block_on(dispatch(cli));
+    // Work still on the blocking pool (a page being parsed, a store call
+    // that hangs) does not hold the exit: SIGTERM's stop stays bounded.
+    rt.shutdown_timeout(std::time::Duration::from_millis(500));
+    match r {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
             eprintln!("error: {:#}", f.error);
@@ -123,6 +127,9 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         }) => cases::import(&app(config).await?, file, *close_missing).await,
         Command::Cases(CasesCmd::List { all }) => cases::list(&app(config).await?, *all, fmt).await,
         Command::Cases(CasesCmd::Close { id }) => cases::close(&app(config).await?, id).await,
+        Command::Cases(CasesCmd::Export { output }) => {
+            cases::export(&app(config).await?, output.as_deref()).await
+        }
         Command::Report(ReportCmd::Add(a)) => reports::add(&app(config).await?, a).await,
         Command::Corrections(CorrectionsCmd::Export) => {
             corrections::export(&app(config).await?, fmt).await

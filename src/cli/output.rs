@@ -67,12 +67,17 @@ impl JsonLines {
 }
 
 /// Every CSV answer of the CLI goes through here: a header of `cols`, then a
-/// record per row.
+/// record per row. Text cells are made spreadsheet-safe like the API's
+/// (one starting with = + - @ tab or CR gets a leading `'`), since polled
+/// titles and case cells are untrusted and a CSV is opened in a spreadsheet.
 pub fn print_csv(rows: &[Value], cols: &[&str]) {
     let mut w = csv::Writer::from_writer(std::io::stdout());
     let _ = w.write_record(cols);
     for r in rows {
-        let _ = w.write_record(cols.iter().map(|c| cell(&r[*c])));
+        let _ = w.write_record(cols.iter().map(|c| match &r[*c] {
+            Value::Number(n) => n.to_string(),
+            v => crate::services::cases::spreadsheet_safe(&cell(v)),
+        }));
     }
     let _ = w.flush();
 }

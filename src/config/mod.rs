@@ -112,6 +112,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_user_one_name_one_token() {
+        let two = |a: &str, b: &str| {
+            format!("[[user]]\nname = \"{a}\"\ntoken = \"t-1\"\n\n[[user]]\nname = \"{b}\"\ntoken = \"{}\"\n", if a == b { "t-2" } else { "t-1" })
+        };
+        let e = Config::from_str(Path::new("c.toml"), &two("ayse", "ayse"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.toml:6") && e.contains("named `ayse`"), "{e}");
+        let e = Config::from_str(Path::new("c.toml"), &two("ayse", "mehmet"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the same token"), "{e}");
+        assert!(!e.contains("t-1"), "the token itself is never shown: {e}");
+        let ok = "[[user]]\nname = \"ayse\"\ntoken = \"t-1\"\n\n[[user]]\nname = \"mehmet\"\ntoken = \"t-2\"\n";
+        assert!(Config::from_str(Path::new("c.toml"), ok).is_ok());
+    }
+
+    #[test]
     fn config_defaults_and_env_secrets() {
         std::env::set_var("RW_TEST_SLACK", "https://hooks.example/secret-token");
         let text = r#"

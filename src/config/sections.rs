@@ -222,6 +222,12 @@ pub struct CasesConfig {
     pub link: String,
     /// How far back a new or updated case is matched against changes.
     pub backmatch_days: i64,
+    /// An import refuses a file larger than this (bytes).
+    pub max_file_bytes: u64,
+    /// An import refuses a file with more rows than this.
+    pub max_rows: u64,
+    /// A cell larger than this (bytes) makes its row bad.
+    pub max_cell_bytes: usize,
 }
 impl Default for CasesConfig {
     fn default() -> Self {
@@ -230,6 +236,9 @@ impl Default for CasesConfig {
             // example address must never appear in pages and digests.
             link: String::new(),
             backmatch_days: 90,
+            max_file_bytes: 512 * 1024 * 1024,
+            max_rows: 5_000_000,
+            max_cell_bytes: 64 * 1024,
         }
     }
 }

@@ -18,10 +18,89 @@ pub(crate) fn validate(cfg: &Config, file: &TomlText<'_>) -> Result<(), ConfigEr
             "[cases].backmatch_days must be between 0 and 3650".into(),
         ));
     }
+    users(cfg, &err)?;
+    let c = &cfg.cases;
+    for (key, ok) in [
+        ("max_file_bytes", c.max_file_bytes > 0),
+        ("max_rows", c.max_rows > 0),
+        ("max_cell_bytes", c.max_cell_bytes >= 256),
+    ] {
+        if !ok {
+            return Err(err(
+                &["cases", key],
+                format!("[cases].{key} is too small: remove it for the default, or give a larger number"),
+            ));
+        }
+    }
     channels(cfg)
 }
 
 type Err<'a> = dyn Fn(&[&str], String) -> ConfigError + 'a;
+
+/// A user is one person: two `[[user]]` with one name, or one token for
+/// two identities (two users, or a user and the `[server]` API token),
+/// would make reviews and audit lines name the wrong person.
+fn users(cfg: &Config, err: &Err<'_>) -> Result<(), ConfigError> {
+    let api = cfg
+        .server
+        .api_token
+        .as_ref()
+        .map(|t| t.expose().trim().to_string())
+        .filter(|t| !t.is_empty());
+    for (i, u) in cfg.users.iter().enumerate() {
+        let at = i.to_string();
+        if let Some(j) = cfg.users[..i].iter().position(|o| o.name == u.name) {
+            return Err(err(
+                &["user", &at, "name"],
+                format!(
+                    "two [[user]] are named `{}` (the {} and the {}): a name is one person; rename one",
+                    u.name,
+                    ordinal(j + 1),
+                    ordinal(i + 1)
+                ),
+            ));
+        }
+        let Some(tok) = u
+            .token
+            .as_ref()
+            .map(|t| t.expose().trim().to_string())
+            .filter(|t| !t.is_empty())
+        else {
+            continue;
+        };
+        if let Some(o) = cfg.users[..i]
+            .iter()
+            .find(|o| o.token.as_ref().is_some_and(|t| t.expose().trim() == tok))
+        {
+            return Err(err(
+                &["user", &at, "name"],
+                format!(
+                    "`{}` and `{}` have the same token: a token identifies one person; give each their own",
+                    o.name, u.name
+                ),
+            ));
+        }
+        if api.as_deref() == Some(tok.as_str()) {
+            return Err(err(
+                &["user", &at, "name"],
+                format!(
+                    "`{}` has the [server] API token as their token: give them their own",
+                    u.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn ordinal(n: usize) -> String {
+    match n {
+        1 => "1st".into(),
+        2 => "2nd".into(),
+        3 => "3rd".into(),
+        n => format!("{n}th"),
+    }
+}
 
 fn storage_and_fetch(cfg: &Config, err: &Err<'_>) -> Result<(), ConfigError> {
     let url = &cfg.storage.url;

@@ -34,6 +34,10 @@ const MAX_IDLE: Duration = Duration::from_secs(10);
 const POLL_GRACE: Duration = Duration::from_millis(2500);
 /// Then the HTTP server gets this long to close its connections.
 const SERVER_GRACE: Duration = Duration::from_secs(1);
+/// And the store this long to release the source leases. With the 0.5 s
+/// left to the notifier, SIGTERM ends the process within about 5 s
+/// whatever is in flight (docs/daemon.md).
+const RELEASE_GRACE: Duration = Duration::from_secs(1);
 
 /// Options of `regwatch run` that are not in the config file.
 #[derive(Debug, Clone, Default)]
@@ -137,6 +141,106 @@ pub async fn run(app: App, config_path: PathBuf, opts: RunOptions) -> anyhow::Re
     Ok(())
 }
 
+/// Queue the store's health alert on every health channel, if the store
+/// takes it (a failing store may not: the recovery alert then says so).
+async fn storage_alert(
+    app: App,
+    f: crate::health::StorageFailure,
+    recovered_at: Option<chrono::DateTime<chrono::Utc>>,
+) {
+    let payload = crate::health::storage_alert(&f, recovered_at);
+    let state = if recovered_at.is_some() {
+        "recovered"
+    } else {
+        "down"
+    };
+    let mut queued = true;
+    for ch in app.health_channels() {
+        let key = format!(
+            "health:storage:{state}:{}:{ch}",
+            f.since.format("%Y%m%dT%H%M%S%.6f")
+        );
+        let r = tokio::time::timeout(
+            Duration::from_secs(5),
+            app.store
+                .enqueue(&ch, "health", None, &payload, &key, app.now()),
+        )
+        .await;
+        if !matches!(r, Ok(Ok(()))) {
+            queued = false;
+            tracing::warn!(channel = %ch, state, "could not queue the storage health alert");
+        }
+    }
+    if queued && recovered_at.is_none() {
+        crate::health::storage_alerted();
+    }
+}
+
+/// Text with something in it besides blanks and `#` comments.
+fn has_content(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim();
+        !l.is_empty() && !l.starts_with('#')
+    })
+}
+
+/// Why the files a reload would read look like a write caught half-way
+/// (an empty config file or sources file: every key would fall back to its
+/// default, every `[[user]]` and channel silently gone), if they do.
+fn unsafe_to_reload(config_path: &std::path::Path, old: &App) -> Option<String> {
+    match std::fs::read_to_string(config_path) {
+        Ok(t) if !has_content(&t) => {
+            return Some(format!(
+                "{} is empty (a write caught half-way?): save it whole and send SIGHUP again",
+                config_path.display()
+            ))
+        }
+        _ => {}
+    }
+    let dir = &old.config.sources.dir;
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    for f in files {
+        // Only a file the running sources came from: one left empty on
+        // purpose stays allowed.
+        let had_sources = old.sources.all().iter().any(|s| s.file == f);
+        if let (true, Ok(t)) = (had_sources, std::fs::read_to_string(&f)) {
+            if !has_content(&t) {
+                return Some(format!(
+                    "{} is empty (a write caught half-way?): save it whole, or remove the file, and send SIGHUP again",
+                    f.display()
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// A reloaded configuration that lost every user and channel the running
+/// one had, from a file that does not end its last line: a truncated write,
+/// not an edit.
+fn lost_everything(
+    config_path: &std::path::Path,
+    had: (usize, usize),
+    new: &crate::config::Config,
+) -> Option<String> {
+    let truncated = std::fs::read(config_path)
+        .map(|b| !b.is_empty() && !b.ends_with(b"\n"))
+        .unwrap_or(false);
+    (had != (0, 0) && new.users.is_empty() && new.channels.is_empty() && truncated).then(|| {
+        format!(
+            "the file ends in the middle of a line and has none of the {} user(s) and {} channel(s) running now: it looks truncated; save it whole and send SIGHUP again",
+            had.0, had.1
+        )
+    })
+}
+
 impl Daemon {
     /// Schedule, reap and answer signals until SIGTERM or SIGINT.
     async fn run_loop(&mut self, signals: &mut Signals) {
@@ -145,7 +249,13 @@ impl Daemon {
             tokio::time::interval(watchdog.unwrap_or(Duration::from_secs(3600)));
         watchdog_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let wake = self.step().await;
+            // A step claims due sources in the store: a store that hangs (a
+            // lock held, a disk that does not answer) must not hold SIGTERM.
+            let wake = tokio::select! {
+                w = self.step() => w,
+                _ = signals.term.recv() => { tracing::info!("SIGTERM: shutting down"); return; }
+                _ = signals.int.recv() => { tracing::info!("SIGINT: shutting down"); return; }
+            };
             if wake.is_zero() {
                 // Dispatched: look again at once (more may be due than workers were free).
                 tokio::task::yield_now().await;
@@ -218,15 +328,38 @@ impl Daemon {
         });
     }
 
-    /// A worker ended.
+    /// A worker ended. A poll the store refused to record makes the whole
+    /// daemon unhealthy (`/healthz` 503, every source "storage failing")
+    /// until a poll is recorded again; both ends are announced on the
+    /// health channels when the store takes the alert.
     fn finished(&mut self, done: Result<Worker, tokio::task::JoinError>) {
         self.polls_done += 1;
-        let now = self.live.current().now();
+        let app = self.live.current();
+        let now = app.now();
         match done {
-            Ok((id, Ok(_))) => self.sched.finished(&id, true, now),
+            Ok((id, Ok(_))) => {
+                self.sched.finished(&id, true, now);
+                if let Some(f) = crate::health::storage_ok() {
+                    self.sched.storage_recovered();
+                    tracing::warn!(
+                        since = %f.since,
+                        failed_writes = f.failed_writes,
+                        "the store accepts writes again"
+                    );
+                    tokio::spawn(storage_alert(app, f, Some(now)));
+                }
+            }
             Ok((id, Err(e))) => {
                 tracing::error!(source = %id, error = format!("{e:#}"), "the poll could not be recorded; retrying in {RECORD_RETRY}s");
                 self.sched.finished(&id, false, now);
+                if crate::health::is_storage_error(&e) {
+                    let reason = crate::util::truncate(&format!("{e:#}"), 300);
+                    if crate::health::storage_failed(now, &reason) {
+                        if let Some(f) = crate::health::storage_failure() {
+                            tokio::spawn(storage_alert(app, f, None));
+                        }
+                    }
+                }
             }
             Err(e) => tracing::error!(error = %e, "a poll task was cancelled"),
         }
@@ -236,10 +369,30 @@ impl Daemon {
     /// running ones stay.
     async fn reload(&mut self) {
         sd_notify("RELOADING=1");
-        match self
-            .live
-            .reload(&self.config_path, crate::notify::check_channels)
-        {
+        let old = self.live.current();
+        if let Some(why) = unsafe_to_reload(&self.config_path, &old) {
+            tracing::error!(
+                reason = %why,
+                "reload refused: keeping the previous configuration and sources"
+            );
+            sd_notify(&format!(
+                "READY=1\nSTATUS=watching {} source(s); http on {}; last reload refused: {why}",
+                old.sources.len(),
+                self.addr
+            ));
+            return;
+        }
+        let had = (old.config.users.len(), old.config.channels.len());
+        match self.live.reload(&self.config_path, |c| {
+            crate::notify::check_channels(c)?;
+            lost_everything(&self.config_path, had, c).map_or(Ok(()), |why| {
+                Err(crate::config::ConfigError::invalid(
+                    &self.config_path,
+                    None,
+                    why,
+                ))
+            })
+        }) {
             Ok((app, diff)) => {
                 if let Err(e) = reconcile(&app, app.now()).await {
                     tracing::warn!(
@@ -287,19 +440,26 @@ impl Daemon {
             }
         }
         // Leases of abandoned polls: other instances may take the sources now.
-        match self
-            .live
-            .current()
-            .store
-            .release_all_sources(&self.sched.owner)
-            .await
-        {
-            Ok(n) if n > 0 => tracing::info!(released = n, "source leases released"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(
+        // Bounded too: a store that hangs (a full disk, a lock) does not
+        // hold the stop; unreleased leases simply expire.
+        let release = tokio::time::timeout(
+            RELEASE_GRACE,
+            self.live
+                .current()
+                .store
+                .release_all_sources(&self.sched.owner),
+        )
+        .await;
+        match release {
+            Ok(Ok(n)) if n > 0 => tracing::info!(released = n, "source leases released"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(
                 error = format!("{e:#}"),
                 "could not release source leases; they expire"
             ),
+            Err(_) => {
+                tracing::warn!("the store did not release the source leases in time; they expire")
+            }
         }
     }
 }

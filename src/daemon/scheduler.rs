@@ -64,6 +64,8 @@ pub struct Scheduler {
     pub lease: chrono::Duration,
     in_flight: HashSet<String>,
     retry_at: HashMap<String, DateTime<Utc>>,
+    /// Refused records in a row, per source (the retry pause grows with them).
+    record_failures: HashMap<String, u32>,
 }
 
 impl Scheduler {
@@ -74,6 +76,7 @@ impl Scheduler {
             lease: chrono::Duration::minutes(10),
             in_flight: HashSet::new(),
             retry_at: HashMap::new(),
+            record_failures: HashMap::new(),
         }
     }
 
@@ -146,15 +149,30 @@ impl Scheduler {
     }
 
     /// A poll ended. `recorded` is false when the store could not record it:
-    /// the source is then retried after a pause instead of at once.
+    /// the source is then retried after a pause instead of at once, 2 s
+    /// after the first such failure, doubling up to [`RECORD_RETRY`], so a
+    /// store that comes back (space freed) is noticed within seconds.
     pub fn finished(&mut self, source_id: &str, recorded: bool, now: DateTime<Utc>) {
         self.in_flight.remove(source_id);
-        if !recorded {
-            self.retry_at.insert(
-                source_id.to_string(),
-                now + chrono::Duration::seconds(RECORD_RETRY),
-            );
+        if recorded {
+            self.record_failures.remove(source_id);
+            return;
         }
+        let n = self
+            .record_failures
+            .entry(source_id.to_string())
+            .or_insert(0);
+        *n += 1;
+        let wait = (2i64 << (*n - 1).min(6)).min(RECORD_RETRY);
+        self.retry_at
+            .insert(source_id.to_string(), now + chrono::Duration::seconds(wait));
+    }
+
+    /// The store writes again: every source held back by a refused record
+    /// is polled at once, so its next poll records what the refused ones saw.
+    pub fn storage_recovered(&mut self) {
+        self.retry_at.clear();
+        self.record_failures.clear();
     }
 }
 
@@ -335,6 +353,43 @@ enabled = true
         assert!(
             matches!(s.step(&app.store, &app.sources, later).await.unwrap(), StepOutcome::Dispatch(v) if v.len() == 2)
         );
+    }
+
+    #[tokio::test]
+    async fn the_pause_after_refused_records_grows_and_ends_when_the_store_recovers() {
+        let app = app_with(TWO).await;
+        let now = app.now();
+        let mut s = Scheduler::new(4);
+        let secs = chrono::Duration::seconds;
+        assert!(matches!(
+            s.step(&app.store, &app.sources, now).await.unwrap(),
+            StepOutcome::Dispatch(v) if v.len() == 2
+        ));
+        // 2 s, then 4 s, 8 s, … up to RECORD_RETRY.
+        for (i, wait) in [2, 4, 8, 16].into_iter().enumerate() {
+            let t = now + secs(100 * i as i64);
+            s.finished("a", false, t);
+            s.finished("b", true, t);
+            let early = s
+                .step(&app.store, &app.sources, t + secs(wait - 1))
+                .await
+                .unwrap();
+            assert!(
+                matches!(&early, StepOutcome::Dispatch(v) if v.iter().all(|x| x.id() != "a")),
+                "{early:?}"
+            );
+            s.finished("b", true, t);
+            assert!(matches!(
+                s.step(&app.store, &app.sources, t + secs(wait)).await.unwrap(),
+                StepOutcome::Dispatch(v) if v.iter().any(|x| x.id() == "a")
+            ));
+        }
+        s.finished("a", false, now + secs(1000));
+        s.storage_recovered();
+        assert!(matches!(
+            s.step(&app.store, &app.sources, now + secs(1000)).await.unwrap(),
+            StepOutcome::Dispatch(v) if v.iter().any(|x| x.id() == "a")
+        ));
     }
 
     #[tokio::test]

@@ -125,7 +125,7 @@ pub fn absolute(base: &url::Url, href: &str) -> Option<String> {
     if href.is_empty() || href.starts_with('#') {
         return None;
     }
-    crate::util::safe_link(Some(base.join(href).ok()?.as_str()))
+    crate::util::http_link(Some(base.join(href).ok()?.as_str()))
 }
 
 fn excluded_ids(doc: &Html, rules: &PageRules) -> HashSet<NodeId> {

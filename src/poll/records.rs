@@ -22,7 +22,10 @@ pub(super) async fn build_records(
 ) -> anyhow::Result<Vec<ChangeRecord>> {
     let mut out = Vec::with_capacity(raw.len());
     let mut followed = 0usize;
-    let open_cases = app.store.open_cases().await?;
+    // The open cases each jurisdiction's rules can reach, read once a poll
+    // through the store's index (not every case).
+    let mut reachable: std::collections::HashMap<String, Vec<crate::model::Case>> =
+        Default::default();
     for mut c in raw {
         if !source.reports(c.kind) {
             continue;
@@ -43,13 +46,15 @@ pub(super) async fn build_records(
             &source.def.categories,
             c.published,
         );
-        let cases = crate::matching::match_change(
-            source.def.jurisdiction.as_str(),
-            &tags,
-            &c.title,
-            &c.text,
-            &open_cases,
-        );
+        let j = source.def.jurisdiction.as_str();
+        let key = crate::matching::effective_jurisdiction(j, &tags)
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        if !reachable.contains_key(&key) {
+            let open = crate::services::cases::reachable_cases(app, j, &tags).await?;
+            reachable.insert(key.clone(), open);
+        }
+        let cases = crate::matching::match_change(j, &tags, &c.title, &c.text, &reachable[&key]);
         let deliver_to = immediate_routes(
             &app.config.channels,
             source.def.jurisdiction.as_str(),

@@ -59,12 +59,34 @@ pub async fn sources(State(live): State<LiveApp>) -> ApiResult {
     Ok(Json(json!({"sources": rows})).into_response())
 }
 
-/// `GET /api/cases` (open cases; `?all=true` for every case)
-pub async fn cases(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> ApiResult {
+/// `GET /api/cases` (open cases; `?all=true` for every case), a page at a
+/// time: `?limit=N` (100 by default, at most 1000) and `?cursor=` the
+/// `next` of the page before. Client names are confidential: once any
+/// token or user is configured, only a viewer (token or web session) reads.
+pub async fn cases(
+    State(live): State<LiveApp>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     let app = live.current();
+    super::require_reader(&app.config, &headers)?;
     let p = Params::parse(q.as_deref());
     let all = matches!(p.get("all"), Some("1" | "true" | "yes"));
-    Ok(Json(json!({"cases": cases::list(&app, all).await?})).into_response())
+    let limit = match p.get("limit") {
+        None => 100,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=cases::MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad(format!(
+                    "limit must be a number from 1 to {}",
+                    cases::MAX_PAGE
+                ))
+            })?,
+    };
+    let (page, next) = cases::page(&app, all, p.get("cursor"), limit).await?;
+    Ok(Json(json!({"cases": page, "next": next})).into_response())
 }
 
 fn row_errors(bad: &[RowError]) -> Vec<Value> {
@@ -107,11 +129,11 @@ pub async fn post_cases(
     }
     tracing::info!(
         cases = r.read,
-        updated = r.updated.len(),
+        updated = r.updated,
         matched = r.matched,
         "cases posted"
     );
-    Ok(Json(json!({"received": r.read, "updated": r.updated, "matches": r.matched, "errors": row_errors(&r.bad)}))
+    Ok(Json(json!({"received": r.rows, "updated": r.updated_ids, "matches": r.matched, "errors": row_errors(&r.bad)}))
         .into_response())
 }
 
@@ -290,19 +312,13 @@ fn csv_response(changes: &[crate::model::Change]) -> Response {
         "url",
     ]);
     for c in changes {
-        // A cell starting with = + - @ is text, not a formula, in a spreadsheet.
-        let cell = |s: &str| {
-            if s.starts_with(['=', '+', '-', '@']) {
-                format!("'{s}")
-            } else {
-                s.to_string()
-            }
-        };
+        // A cell starting with = + - @ tab CR is text, not a formula, in a spreadsheet.
+        let cell = crate::services::cases::spreadsheet_safe;
         let _ = w.write_record([
             c.id.to_string(),
             c.detected_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             c.jurisdiction.clone(),
-            c.source.clone(),
+            cell(&c.source),
             c.urgency.as_str().to_string(),
             cell(&c.title),
             c.categories.join(";"),

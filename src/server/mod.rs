@@ -427,6 +427,25 @@ pub fn require(cfg: &Config, headers: &HeaderMap, role: Role) -> Result<String, 
     }
 }
 
+/// Reads of confidential data (cases, client names): free while no token
+/// and no user is configured; after that a viewer's bearer token or web
+/// session (401 otherwise, with what to send).
+pub fn require_reader(cfg: &Config, headers: &HeaderMap) -> Result<(), ApiError> {
+    if !writes_configured(cfg) && cfg.users.is_empty() {
+        return Ok(());
+    }
+    if session::current(cfg, headers).is_some() {
+        return Ok(());
+    }
+    if bearer(headers).is_none() {
+        return Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "cases are confidential: send `Authorization: Bearer <token>` (a viewer's, reviewer's or admin's) or sign in at /signin".into(),
+        ));
+    }
+    require(cfg, headers, Role::Viewer).map(|_| ())
+}
+
 /// Writes to cases and reports need an admin's token.
 pub fn authorize(cfg: &Config, headers: &HeaderMap) -> Result<(), ApiError> {
     require(cfg, headers, Role::Admin).map(|_| ())
@@ -434,6 +453,20 @@ pub fn authorize(cfg: &Config, headers: &HeaderMap) -> Result<(), ApiError> {
 
 async fn healthz(axum::extract::State(live): axum::extract::State<LiveApp>) -> Response {
     let app = live.current();
+    // A store that answers reads but refuses writes (a full disk) is not
+    // healthy: polls are not being recorded.
+    if let Some(f) = crate::health::storage_failure() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "storage failing since {}: {} write(s) refused; last error: {}\n",
+                f.since.format("%Y-%m-%dT%H:%M:%SZ"),
+                f.failed_writes,
+                f.reason
+            ),
+        )
+            .into_response();
+    }
     match app.store.ping().await {
         Ok(_) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {

@@ -274,13 +274,12 @@ pub fn with_urls(cfg: &Config, mut changes: Vec<Change>) -> Vec<Change> {
 /// (computed at read time, see [`super::urgency`]).
 pub async fn finish(app: &App, mut changes: Vec<Change>) -> Result<Vec<Change>, ServiceError> {
     if !changes.iter().all(|c| c.cases.is_empty()) {
-        let open = app
-            .store
-            .open_cases()
-            .await?
-            .into_iter()
-            .map(|c| c.id)
+        // Only the matched cases are asked about (not every open case).
+        let matched: Vec<&str> = changes
+            .iter()
+            .flat_map(|c| c.cases.iter().map(|m| m.id.as_str()))
             .collect();
+        let open = app.store.open_among(&matched).await?;
         super::urgency::annotate(&mut changes, &open, app.clock.today());
     } else {
         super::urgency::annotate(&mut changes, &Default::default(), app.clock.today());

@@ -100,10 +100,12 @@ impl SourceRow {
         }
     }
 
-    /// Where the row goes in a list read top-down, bad news first: down,
-    /// failing, rate limited, suspect, moved, never polled, ok, disabled.
+    /// Where the row goes in a list read top-down, bad news first: storage
+    /// failing (nothing is recorded), down, failing, rate limited, suspect,
+    /// moved, never polled, ok, disabled.
     pub fn rank(&self) -> u8 {
         match self.health {
+            HealthState::StorageFailing => 0,
             HealthState::Down => 0,
             HealthState::Failing => 1,
             HealthState::RateLimited => 2,
@@ -162,11 +164,24 @@ pub async fn rows(app: &App) -> Result<Vec<SourceRow>, ServiceError> {
     let by_id: std::collections::HashMap<&str, &SourceHealth> =
         health.iter().map(|h| (h.id.as_str(), h)).collect();
     let now = app.now();
+    let storage = crate::health::storage_failure();
     Ok(app
         .sources
         .all()
         .iter()
-        .map(|s| SourceRow::of(s, by_id.get(s.id()).copied(), now))
+        .map(|s| {
+            let mut row = SourceRow::of(s, by_id.get(s.id()).copied(), now);
+            // Whatever the site answers, nothing is recorded: not "ok".
+            if let (Some(f), true) = (&storage, row.enabled) {
+                row.health = HealthState::StorageFailing;
+                row.note = Some(format!(
+                    "storage failing since {}: the database refuses writes ({}); free disk space or fix the database; the next poll after that records what was missed",
+                    f.since.format("%Y-%m-%d %H:%M UTC"),
+                    crate::util::truncate(&f.reason, 160)
+                ));
+            }
+            row
+        })
         .collect())
 }
 

@@ -82,6 +82,81 @@ impl Store {
         self.cases(Some("open")).await
     }
 
+    /// The open cases going to one of `countries`, through the
+    /// (status, country) index.
+    pub async fn open_cases_in(
+        &self,
+        countries: &[crate::model::Country],
+    ) -> anyhow::Result<Vec<Case>> {
+        let ids: Vec<&str> = countries.iter().map(|c| c.as_str()).collect();
+        let sql = format!(
+            "SELECT * FROM cases WHERE status = 'open' AND country {} ORDER BY id",
+            self.backend.in_json_ids(1)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(serde_json::to_string(&ids)?)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(row_to_case).collect()
+    }
+
+    /// Which of these case ids are open cases.
+    pub async fn open_among(
+        &self,
+        ids: &[&str],
+    ) -> anyhow::Result<std::collections::HashSet<String>> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let sql = format!(
+            "SELECT id FROM cases WHERE status = 'open' AND id {}",
+            self.backend.in_json_ids(1)
+        );
+        let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(serde_json::to_string(ids)?)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// One page of cases in id order: `limit` of them after the id `after`.
+    pub async fn cases_page(
+        &self,
+        status: Option<&str>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Case>> {
+        let rows = sqlx::query(
+            "SELECT * FROM cases WHERE ($1 = '' OR status = $1) AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(status.unwrap_or(""))
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(row_to_case).collect()
+    }
+
+    /// Start an import of cases: everything it writes is one transaction,
+    /// committed by [`CaseImport::commit`] (dropped, it is rolled back).
+    /// With `track_seen`, the ids it imports are noted so that the open
+    /// cases it did not name can be closed.
+    pub async fn begin_case_import(&self, track_seen: bool) -> anyhow::Result<CaseImport> {
+        let mut tx = self.pool.begin().await?;
+        if track_seen {
+            sqlx::query("CREATE TEMPORARY TABLE IF NOT EXISTS import_seen (id TEXT PRIMARY KEY)")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM import_seen")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(CaseImport {
+            tx,
+            backend: self.backend,
+        })
+    }
+
     pub async fn close_case(&self, id: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
         let n = sqlx::query("UPDATE cases SET status = 'closed', updated_at = $1 WHERE id = $2")
             .bind(ts(now))
@@ -150,6 +225,150 @@ impl Store {
                 .sort_by(|a, b| a.strength.cmp(&b.strength).then_with(|| a.id.cmp(&b.id)));
         }
         self.attach_dispositions(changes).await?;
+        Ok(())
+    }
+}
+
+/// An import of cases in progress: one transaction.
+pub struct CaseImport {
+    tx: Tx<'static>,
+    backend: super::db::Backend,
+}
+
+/// A case as one element of a batch's JSON.
+fn case_json(c: &Case) -> anyhow::Result<serde_json::Value> {
+    Ok(serde_json::json!({
+        "id": c.id, "client": c.client, "title": c.title, "country": c.country,
+        "hs_codes": serde_json::to_string(&c.hs_codes)?,
+        "categories": serde_json::to_string(&c.categories)?,
+        "keywords": serde_json::to_string(&c.keywords)?,
+        "status": c.status, "link": c.link, "origin": c.origin,
+    }))
+}
+
+impl CaseImport {
+    /// Insert or update a batch of cases (distinct ids) in one statement;
+    /// the ids of those that were new or changed.
+    pub async fn upsert(
+        &mut self,
+        cases: &[&Case],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<std::collections::HashSet<String>> {
+        if cases.is_empty() {
+            return Ok(Default::default());
+        }
+        let batch = serde_json::Value::Array(
+            cases
+                .iter()
+                .map(|c| case_json(c))
+                .collect::<anyhow::Result<_>>()?,
+        );
+        const COLS: [&str; 9] = [
+            "client",
+            "title",
+            "country",
+            "hs_codes",
+            "categories",
+            "keywords",
+            "status",
+            "link",
+            "origin",
+        ];
+        let (from, field): (&str, fn(&str) -> String) = match self.backend {
+            super::db::Backend::Sqlite => {
+                ("json_each($1)", |k| format!("json_extract(value, '$.{k}')"))
+            }
+            super::db::Backend::Postgres => ("json_array_elements($1::json) AS value", |k| {
+                format!("value->>'{k}'")
+            }),
+        };
+        let same = self.backend.null_safe_eq();
+        let sql = format!(
+            "INSERT INTO cases (id, {cols}, updated_at)
+             SELECT {id}, {vals}, $2 FROM {from} WHERE true
+             ON CONFLICT(id) DO UPDATE SET {sets}, updated_at = excluded.updated_at
+             WHERE NOT ({unchanged})
+             RETURNING id",
+            cols = COLS.join(", "),
+            id = field("id"),
+            vals = COLS.iter().map(|k| field(k)).collect::<Vec<_>>().join(", "),
+            sets = COLS
+                .iter()
+                .map(|k| format!("{k} = excluded.{k}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            unchanged = COLS
+                .iter()
+                .map(|k| format!("cases.{k} {same} excluded.{k}"))
+                .collect::<Vec<_>>()
+                .join(" AND "),
+        );
+        let ids: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(batch.to_string())
+            .bind(ts(now))
+            .fetch_all(&mut *self.tx)
+            .await?;
+        Ok(ids.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Note the ids of a batch as named by the import.
+    pub async fn seen(&mut self, cases: &[&Case]) -> anyhow::Result<()> {
+        let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        let sql = format!(
+            "INSERT INTO import_seen (id) {} ON CONFLICT DO NOTHING",
+            self.backend.json_ids(1)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(serde_json::to_string(&ids)?)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Forget the matches of these cases (before matching them again).
+    pub async fn clear_matches(&mut self, cases: &[&Case]) -> anyhow::Result<()> {
+        if cases.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        let sql = format!(
+            "DELETE FROM case_matches WHERE case_id {}",
+            self.backend.in_json_ids(1)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(serde_json::to_string(&ids)?)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Record matches of existing changes to a case.
+    pub async fn add_matches(
+        &mut self,
+        case_id: &str,
+        matches: &[(i64, Strength, String)],
+    ) -> anyhow::Result<usize> {
+        let mut n = 0;
+        for (change_id, strength, reason) in matches {
+            n += insert_match(&mut self.tx, *change_id, case_id, reason, *strength).await? as usize;
+        }
+        Ok(n)
+    }
+
+    /// Close the open cases the import did not name; how many.
+    pub async fn close_unseen(&mut self, now: DateTime<Utc>) -> anyhow::Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE cases SET status = 'closed', updated_at = $1
+             WHERE status = 'open' AND id NOT IN (SELECT id FROM import_seen)",
+        )
+        .bind(ts(now))
+        .execute(&mut *self.tx)
+        .await?
+        .rows_affected())
+    }
+
+    pub async fn commit(self) -> anyhow::Result<()> {
+        self.tx.commit().await?;
         Ok(())
     }
 }

@@ -45,10 +45,14 @@ async fn poll_import_cases_and_see_matches_in_changes_and_check() {
         "a bad row makes the import exit 1 but keeps the good rows"
     );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 7") && err.contains("Atlantis"), "{err}");
+    assert!(
+        err.contains("cases.csv:7: ") && err.contains("Atlantis"),
+        "{err}"
+    );
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(
-        summary.contains("5 case(s) read, 5 new or updated"),
+        // Six rows read (the bad one counted: #24), five imported.
+        summary.contains("6 case(s) read, 5 new or updated"),
         "{summary}"
     );
     // Re-import: idempotent.

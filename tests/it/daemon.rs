@@ -573,7 +573,18 @@ async fn run_polls_on_schedule_serves_changes_reloads_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
-    let cases = get_json(&format!("{base}/api/cases")).await;
+    // Cases are confidential: with a token configured, reads need one too.
+    let (s, _) = get(&format!("{base}/api/cases")).await;
+    assert_eq!(s, 401);
+    let cases: serde_json::Value = http
+        .get(format!("{base}/api/cases"))
+        .bearer_auth("t0ken-for-tests")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(cases["cases"][0]["id"], "CASE-7");
     let matched = get_json(&format!("{base}/api/changes?case=CASE-7")).await;
     assert!(

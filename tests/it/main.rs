@@ -11,6 +11,7 @@ mod exactly_once;
 mod fetch_policy;
 mod fetch_proxy;
 mod gist;
+mod harden2;
 mod helpers;
 mod hostile_queries;
 mod listen_pressure;

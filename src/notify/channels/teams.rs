@@ -288,6 +288,35 @@ mod tests {
         assert_eq!(m["attachments"][0]["content"]["type"], "AdaptiveCard");
     }
 
+    /// A polled link or a case link with `)` or `]` in it stays one link to
+    /// the same address: no second, attacker-worded link in the card.
+    #[test]
+    fn a_link_cannot_close_its_markdown_and_open_another() {
+        let mut c = crate::notify::render::tests::change(1, "TR", "telecom", "t");
+        c.link = Some("https://gazette.example/a)[Pay here](https://evil.example".into());
+        c.cases = vec![crate::model::CaseMatch {
+            id: "CASE-1".into(),
+            link: Some("https://crm.example/c/1)](https://evil.example/x".into()),
+            strength: crate::model::Strength::Direct,
+            reason: "HS 8517.13".into(),
+            ..Default::default()
+        }];
+        let m = change_message(&c, "change:1:teams").to_string();
+        assert!(!m.contains("](https://evil.example"), "{m}");
+        assert!(
+            m.contains("https://gazette.example/a%29%5BPay%20here%5D%28https://evil.example"),
+            "{m}"
+        );
+        for bad in ["http://[::1]/a", "https://x.example/(a)"] {
+            let l = crate::util::safe_link(Some(bad)).unwrap();
+            assert!(!l[8..].contains(['(', ')']), "{l}");
+        }
+        assert_eq!(
+            crate::util::safe_link(Some("http://[::1]:8080/a")).as_deref(),
+            Some("http://[::1]:8080/a")
+        );
+    }
+
     #[test]
     fn a_gist_is_labelled_and_escaped() {
         let c = crate::notify::render::tests::gist_change();
