@@ -120,7 +120,10 @@ impl Browser {
     pub fn new(cfg: &FetchConfig) -> Browser {
         Browser::with_gates(
             cfg,
-            Arc::new(Gates::new(cfg, crate::fetch::ProxySettings::from_env())),
+            Arc::new(Gates::new(
+                cfg,
+                crate::fetch::proxy::ProxySettings::from_env(),
+            )),
         )
     }
 
@@ -605,7 +608,10 @@ mod tests {
 
     #[tokio::test]
     async fn only_the_own_origin_or_public_addresses() {
-        let gates = Gates::new(&FetchConfig::default(), crate::fetch::ProxySettings::none());
+        let gates = Gates::new(
+            &FetchConfig::default(),
+            crate::fetch::proxy::ProxySettings::none(),
+        );
         let own = url::Url::parse("http://127.0.0.1:8000/list").unwrap();
         let allowed = |own: &url::Url, u: &str| {
             let (gates, own, u) = (&gates, own.clone(), u.to_string());

@@ -269,7 +269,18 @@ impl PageRules {
                 .transpose()?,
             stream: None,
         };
-        rules.stream = crate::extract::stream::Plan::compile(&rules).map(std::sync::Arc::new);
+        fn text(c: &Option<Css>) -> Option<&str> {
+            c.as_ref().map(|c| c.text.as_str())
+        }
+        let written = crate::extract::stream::Selectors {
+            content: text(&rules.content),
+            exclude: rules.exclude.iter().map(|c| c.text.as_str()).collect(),
+            item: text(&rules.item),
+            item_title: text(&rules.item_title),
+            item_link: text(&rules.item_link),
+            item_text: text(&rules.item_text),
+        };
+        rules.stream = crate::extract::stream::Plan::compile(&written).map(std::sync::Arc::new);
         Ok(rules)
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod charset;
 pub mod feed;
+mod html;
 pub mod json;
 pub mod page;
 pub mod pdf;

@@ -23,46 +23,8 @@ static ANCHOR: LazyLock<Selector> = LazyLock::new(|| fixed("a[href]"));
 static MAIN: LazyLock<[Selector; 4]> =
     LazyLock::new(|| ["main", "article", "#content", "body"].map(fixed));
 
-pub(crate) const SKIP: &[&str] = &[
-    "script", "style", "noscript", "template", "head", "svg", "iframe",
-];
-pub(crate) const BLOCK: &[&str] = &[
-    "p",
-    "div",
-    "br",
-    "li",
-    "ul",
-    "ol",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "tr",
-    "table",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "blockquote",
-    "pre",
-    "dd",
-    "dt",
-    "dl",
-    "hr",
-    "form",
-    "td",
-    "th",
-    "main",
-    "aside",
-    "nav",
-    "figure",
-    "figcaption",
-    "address",
-    "center",
-    "option",
-];
+pub use super::html::absolute;
+use super::html::{BLOCK, SKIP};
 
 /// The visible text of an element, skipping excluded subtrees, with line
 /// breaks at block elements.
@@ -118,14 +80,6 @@ fn base_url(doc: &Html, url: &url::Url) -> url::Url {
         .and_then(|b| b.value().attr("href"))
         .and_then(|h| url.join(h.trim()).ok())
         .unwrap_or_else(|| url.clone())
-}
-
-pub fn absolute(base: &url::Url, href: &str) -> Option<String> {
-    let href = href.trim();
-    if href.is_empty() || href.starts_with('#') {
-        return None;
-    }
-    crate::util::http_link(Some(base.join(href).ok()?.as_str()))
 }
 
 fn excluded_ids(doc: &Html, rules: &PageRules) -> HashSet<NodeId> {

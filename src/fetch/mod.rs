@@ -787,7 +787,7 @@ const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
 
 pub(crate) mod gate;
 mod policy;
-mod proxy;
+pub(crate) mod proxy;
 mod robots;
 
 pub use policy::non_public;

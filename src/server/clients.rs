@@ -17,22 +17,7 @@ use axum::Json;
 use minijinja::context;
 use serde_json::json;
 
-/// The dispositions a reviewer can choose, with the words a page shows.
-pub const DISPOSITION_CHOICES: &[(&str, &str)] = &[
-    ("open", "open (not assessed yet)"),
-    ("affects", "affects this case"),
-    ("not_affected", "does not affect this case"),
-    ("done", "done (dealt with)"),
-];
-
-/// How a page words a disposition state.
-pub fn disposition_label(state: &str) -> &'static str {
-    DISPOSITION_CHOICES
-        .iter()
-        .find(|(s, _)| *s == state)
-        .map(|(_, l)| *l)
-        .unwrap_or("open (not assessed yet)")
-}
+use super::pages::disposition_label;
 
 fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes())

@@ -314,7 +314,7 @@ pub async fn change(
             let trail: Vec<&crate::model::Disposition> =
                 marks.iter().filter(|(k, _)| *k == m.id).map(|(_, d)| d).collect();
             let mut d = serde_json::to_value(&m.disposition).unwrap_or_default();
-            d["label"] = serde_json::json!(super::clients::disposition_label(&m.disposition.state));
+            d["label"] = serde_json::json!(disposition_label(&m.disposition.state));
             context! { id => m.id, client => m.client, strength => m.strength.as_str(), reason => m.reason, href => safe_href(m.link.as_deref()), disposition => d, trail => trail }
         })
         .collect();
@@ -360,7 +360,7 @@ pub async fn change(
         author => c.author,
         evidence => evidence,
         cases => cases,
-        dispositions => super::clients::DISPOSITION_CHOICES,
+        dispositions => DISPOSITION_CHOICES,
         also => also,
         diff => diff_lines(&c.diff),
         corrections => c.corrections,
@@ -840,6 +840,23 @@ pub async fn review(
             )
         }
     }
+}
+
+/// The dispositions a reviewer can choose, with the words a page shows.
+pub const DISPOSITION_CHOICES: &[(&str, &str)] = &[
+    ("open", "open (not assessed yet)"),
+    ("affects", "affects this case"),
+    ("not_affected", "does not affect this case"),
+    ("done", "done (dealt with)"),
+];
+
+/// How a page words a disposition state.
+pub fn disposition_label(state: &str) -> &'static str {
+    DISPOSITION_CHOICES
+        .iter()
+        .find(|(s, _)| *s == state)
+        .map(|(_, l)| *l)
+        .unwrap_or("open (not assessed yet)")
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 use super::select::Sel;
 use super::tree::{Bail, Node, Ns, Sink, R};
 use super::{Plan, ANCHOR, BASE, BODY, HEADING};
-use crate::extract::page::{BLOCK, SKIP};
+use crate::extract::html::{BLOCK, SKIP};
 use crate::normalize::{collapse_spaces, normalize_inline, normalize_text};
 use selectors::matching::SelectorCaches;
 

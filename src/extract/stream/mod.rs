@@ -33,7 +33,6 @@ pub mod tree;
 use crate::extract::ExtractError;
 use crate::model::{Content, Item};
 use crate::normalize::{item_key, normalize_text, strip_title};
-use crate::rules::PageRules;
 use lol_html::html_content::{Comment, Doctype, Element};
 use select::Sel;
 use std::borrow::Cow;
@@ -68,29 +67,40 @@ pub(crate) static HEADING: LazyLock<Sel> = LazyLock::new(|| fixed("h1, h2, h3, h
 pub(crate) static ANCHOR: LazyLock<Sel> = LazyLock::new(|| fixed("a[href]"));
 pub(crate) static BASE: LazyLock<Sel> = LazyLock::new(|| fixed("base[href]"));
 
+/// A page source's selectors as written (the keys of its rules).
+pub struct Selectors<'a> {
+    pub content: Option<&'a str>,
+    pub exclude: Vec<&'a str>,
+    pub item: Option<&'a str>,
+    pub item_title: Option<&'a str>,
+    pub item_link: Option<&'a str>,
+    pub item_text: Option<&'a str>,
+}
+
 impl Plan {
-    /// The plan of a page source, `None` when a selector needs the DOM.
-    pub fn compile(rules: &PageRules) -> Option<Plan> {
-        let one = |c: &Option<crate::rules::Css>| -> Option<Option<Sel>> {
+    /// The plan of a page source's selectors (as written), `None` when one
+    /// of them needs the DOM.
+    pub fn compile(rules: &Selectors<'_>) -> Option<Plan> {
+        let one = |c: Option<&str>| -> Option<Option<Sel>> {
             match c {
                 None => Some(None),
-                Some(c) => Sel::parse(&c.text).map(Some),
+                Some(c) => Sel::parse(c).map(Some),
             }
         };
         let plan = Plan {
-            content: one(&rules.content)?,
+            content: one(rules.content)?,
             exclude: rules
                 .exclude
                 .iter()
-                .map(|c| Sel::parse(&c.text))
+                .map(|c| Sel::parse(c))
                 .collect::<Option<_>>()?,
-            item: one(&rules.item)?,
-            title: one(&rules.item_title)?,
-            link: one(&rules.item_link)?,
-            text: one(&rules.item_text)?,
+            item: one(rules.item)?,
+            title: one(rules.item_title)?,
+            link: one(rules.item_link)?,
+            text: one(rules.item_text)?,
             case_or_ns: false,
-            content_src: rules.content.as_ref().map(|c| c.text.clone()),
-            item_src: rules.item.as_ref().map(|c| c.text.clone()),
+            content_src: rules.content.map(str::to_string),
+            item_src: rules.item.map(str::to_string),
         };
         let case_or_ns = [
             &plan.content,
@@ -140,7 +150,7 @@ fn finish(c: collect::Collect<'_>, plan: &Plan, url: &url::Url) -> Result<Conten
     let mut items = vec![];
     for out in c.items {
         let (title, link, text) = out.parts(plan);
-        let link = link.and_then(|h| crate::extract::page::absolute(&base, &h));
+        let link = link.and_then(|h| crate::extract::html::absolute(&base, &h));
         if title.is_empty() && text.is_empty() {
             continue;
         }
