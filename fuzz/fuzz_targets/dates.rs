@@ -23,6 +23,14 @@ fuzz_target!(|data: &[u8]| {
         ..Default::default()
     };
     let _ = tax.classify_at(&input, published);
-    let _ = regwatch::services::changes::parse_since(s);
+    // A fixed "now", and the ends of the calendar: a period must never
+    // overflow whatever the clock says.
+    for now in [
+        chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
+        chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        chrono::DateTime::<chrono::Utc>::MAX_UTC,
+    ] {
+        let _ = regwatch::services::changes::parse_since(s, now);
+    }
     let _ = regwatch::config::parse_duration(s);
 });
