@@ -12,9 +12,9 @@
 //! instances never poll one source at once; an instance that dies leaves
 //! leases that expire, and the others take its sources over.
 
-use crate::app::{App, Sources};
+use crate::app::Sources;
 use crate::config::{Config, Source};
-use crate::poll;
+pub use crate::poll::reconcile;
 use crate::store::Store;
 use crate::util::instance_id;
 use chrono::{DateTime, Utc};
@@ -176,52 +176,10 @@ impl Scheduler {
     }
 }
 
-/// Bring stored plans in line with the schedules: a plan later than the
-/// schedule's next run (the schedule was made more frequent, or the source
-/// is new) is moved to the schedule's next run.
-pub async fn reconcile(app: &App, now: DateTime<Utc>) -> anyhow::Result<usize> {
-    let sources = app.sources.all();
-    let enabled: Vec<String> = sources
-        .iter()
-        .filter(|s| s.def.enabled)
-        .map(|s| s.id().to_string())
-        .collect();
-    let parked = app.store.sync_planned_sources(&enabled).await?;
-    if parked > 0 {
-        tracing::debug!(
-            parked,
-            "sources not enabled in the configuration are not planned"
-        );
-    }
-    let planned: HashMap<String, Option<DateTime<Utc>>> = app
-        .store
-        .health()
-        .await?
-        .into_iter()
-        .map(|h| (h.id, h.next_poll_at))
-        .collect();
-    let jitter = chrono::Duration::from_std(app.config.schedule.jitter.0).unwrap_or_default();
-    let mut moved = 0;
-    for s in sources.iter().filter(|s| s.def.enabled) {
-        let Some(Some(plan)) = planned.get(s.id()) else {
-            continue;
-        };
-        let Some(next) = s.schedule.next_after(now) else {
-            continue;
-        };
-        if *plan > next + jitter + chrono::Duration::seconds(1) {
-            app.store
-                .set_next_poll(s.id(), poll::next_due(app, s, now))
-                .await?;
-            moved += 1;
-        }
-    }
-    Ok(moved)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::App;
     use crate::clock::Clock;
     use std::path::Path;
 

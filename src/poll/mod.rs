@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use std::time::Instant;
 
 mod plan;
+pub use plan::reconcile;
 mod records;
 
 pub use plan::{jitter_within, next_due, source_url};

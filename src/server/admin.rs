@@ -108,7 +108,7 @@ pub async fn write(live: &LiveApp, who: &str, op: SourceOp) -> Result<Written, E
 pub async fn reload(live: &LiveApp) -> anyhow::Result<()> {
     let path = live.current().config.path.clone();
     let (app, diff) = live.reload(&path, crate::notify::check_channels)?;
-    if let Err(e) = crate::daemon::scheduler::reconcile(&app, app.now()).await {
+    if let Err(e) = crate::poll::reconcile(&app, app.now()).await {
         tracing::warn!(
             error = format!("{e:#}"),
             "could not re-plan the reloaded sources"
