@@ -138,6 +138,7 @@ pub struct DigestView {
     pub reviewed: usize,
 }
 
+pub use crate::services::evidence::{diff_excerpt, one_line};
 pub use crate::util::{cut, safe_link};
 
 pub fn fmt_time(t: DateTime<Utc>) -> String {
@@ -155,34 +156,6 @@ pub fn fmt_time_in(t: DateTime<Utc>, tz: &str) -> String {
         ),
         _ => fmt_time(t),
     }
-}
-
-/// The diff as a person wants to read it: what was added first, then what
-/// was removed; the stored excerpt when there is no diff.
-pub fn diff_excerpt(c: &Change, max_chars: usize) -> (String, bool) {
-    let mut added = vec![];
-    let mut removed = vec![];
-    for l in c.diff.lines() {
-        if l.starts_with("+++") || l.starts_with("---") || l.starts_with("@@") {
-            continue;
-        }
-        if let Some(a) = l.strip_prefix('+') {
-            if !a.trim().is_empty() {
-                added.push(format!("+ {}", a.trim_end()));
-            }
-        } else if let Some(r) = l.strip_prefix('-') {
-            if !r.trim().is_empty() {
-                removed.push(format!("- {}", r.trim_end()));
-            }
-        }
-    }
-    let text = if added.is_empty() && removed.is_empty() {
-        c.excerpt.trim().to_string()
-    } else {
-        added.extend(removed);
-        added.join("\n")
-    };
-    cut(&text, max_chars)
 }
 
 pub fn change_view(c: &Change, excerpt_chars: usize) -> ChangeView {
@@ -234,21 +207,6 @@ pub fn change_view(c: &Change, excerpt_chars: usize) -> ChangeView {
             })
             .collect(),
     }
-}
-
-/// Collapse every run of whitespace and control characters into one space.
-pub fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for w in s
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-    out
 }
 
 /// `TR 4, VN 3`, biggest first.

@@ -265,7 +265,7 @@ pub async fn notice(app: &App, name: &str, since: Option<&str>) -> Result<Notice
             left_out.push(format!(
                 "#{} {} (dismissed by {})",
                 c.id,
-                crate::notify::render::one_line(&c.title),
+                super::evidence::one_line(&c.title),
                 c.review.by.as_deref().unwrap_or("a reviewer")
             ));
             continue;
@@ -293,7 +293,7 @@ pub async fn notice(app: &App, name: &str, since: Option<&str>) -> Result<Notice
             left_out.push(format!(
                 "#{} {} (every case marked not affected or done)",
                 c.id,
-                crate::notify::render::one_line(&c.title)
+                super::evidence::one_line(&c.title)
             ));
             continue;
         }
@@ -310,11 +310,11 @@ pub async fn notice(app: &App, name: &str, since: Option<&str>) -> Result<Notice
                 c.detected_at.format("%Y-%m-%d")
             ));
         }
-        let (what, _) = crate::notify::render::diff_excerpt(c, 600);
+        let (what, _) = super::evidence::diff_excerpt(c, 600);
         items.push(NoticeItem {
             n: items.len() + 1,
             id: c.id,
-            title: crate::notify::render::one_line(&c.title),
+            title: super::evidence::one_line(&c.title),
             urgency: c.urgency.as_str(),
             reasons: c.urgency_reasons.clone(),
             what: what

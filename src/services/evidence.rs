@@ -162,6 +162,49 @@ pub async fn marked_text(app: &App, c: &Change) -> Result<(Vec<Segment>, bool), 
     Ok((highlight(&text, &needles(c)), cut))
 }
 
+/// The diff as a person wants to read it: what was added first, then what
+/// was removed; the stored excerpt when there is no diff.
+pub fn diff_excerpt(c: &Change, max_chars: usize) -> (String, bool) {
+    let mut added = vec![];
+    let mut removed = vec![];
+    for l in c.diff.lines() {
+        if l.starts_with("+++") || l.starts_with("---") || l.starts_with("@@") {
+            continue;
+        }
+        if let Some(a) = l.strip_prefix('+') {
+            if !a.trim().is_empty() {
+                added.push(format!("+ {}", a.trim_end()));
+            }
+        } else if let Some(r) = l.strip_prefix('-') {
+            if !r.trim().is_empty() {
+                removed.push(format!("- {}", r.trim_end()));
+            }
+        }
+    }
+    let text = if added.is_empty() && removed.is_empty() {
+        c.excerpt.trim().to_string()
+    } else {
+        added.extend(removed);
+        added.join("\n")
+    };
+    crate::util::cut(&text, max_chars)
+}
+
+/// Collapse every run of whitespace and control characters into one space.
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
