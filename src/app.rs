@@ -11,7 +11,7 @@ use crate::store::Store;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// The configured sources, in file order, with an index by id.
 #[derive(Debug, Default)]
@@ -161,16 +161,36 @@ impl App {
 /// notifier and HTTP handlers; replaced as a whole by a reload, so a
 /// request or a poll always sees one consistent configuration.
 #[derive(Clone)]
-pub struct LiveApp(Arc<RwLock<App>>);
+pub struct LiveApp(Arc<RwLock<App>>, Arc<Mutex<Option<std::time::Instant>>>);
+
+/// How long a successful write probe of `/healthz` stands for the next ones.
+const WRITE_PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl LiveApp {
     pub fn new(app: App) -> LiveApp {
-        LiveApp(Arc::new(RwLock::new(app)))
+        LiveApp(Arc::new(RwLock::new(app)), Default::default())
     }
 
     /// The context as it is now.
     pub fn current(&self) -> App {
         self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Whether the store takes a write (`/healthz`): a successful probe
+    /// stands for a few seconds, so polling the endpoint does not write on
+    /// every request; a failed one is tried again at the next request.
+    pub async fn store_takes_writes(&self) -> anyhow::Result<()> {
+        let fresh =
+            |at: &Option<std::time::Instant>| at.is_some_and(|t| t.elapsed() < WRITE_PROBE_EVERY);
+        if fresh(&self.1.lock().unwrap_or_else(|p| p.into_inner())) {
+            return Ok(());
+        }
+        let app = self.current();
+        app.store
+            .probe_write(&crate::util::instance_id(), app.now())
+            .await?;
+        *self.1.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+        Ok(())
     }
 
     /// Load the configuration and sources again, `check` what this context

@@ -8,6 +8,7 @@
 //! SIGTERM drains. The notifier ([`notifier`]) and the HTTP server
 //! ([`crate::server`]) run beside it over the same live context.
 
+mod guard;
 mod notifier;
 pub mod scheduler;
 mod systemd;
@@ -73,6 +74,8 @@ struct Daemon {
     workers: JoinSet<Worker>,
     budget: Duration,
     polls_done: u64,
+    /// What the configuration's files held at the last load.
+    loaded: guard::Loaded,
 }
 
 /// Run the daemon until SIGTERM or SIGINT.
@@ -118,6 +121,7 @@ pub async fn run(app: App, config_path: PathBuf, opts: RunOptions) -> anyhow::Re
         sched: Scheduler::new(app.config.fetch.concurrency)
             .leasing(instance_id(), source_lease(&app.config)),
         budget: poll_budget(&app.config),
+        loaded: guard::Loaded::take(&config_path, &app),
         live,
         config_path,
         addr,
@@ -174,71 +178,6 @@ async fn storage_alert(
     if queued && recovered_at.is_none() {
         crate::health::storage_alerted();
     }
-}
-
-/// Text with something in it besides blanks and `#` comments.
-fn has_content(text: &str) -> bool {
-    text.lines().any(|l| {
-        let l = l.trim();
-        !l.is_empty() && !l.starts_with('#')
-    })
-}
-
-/// Why the files a reload would read look like a write caught half-way
-/// (an empty config file or sources file: every key would fall back to its
-/// default, every `[[user]]` and channel silently gone), if they do.
-fn unsafe_to_reload(config_path: &std::path::Path, old: &App) -> Option<String> {
-    match std::fs::read_to_string(config_path) {
-        Ok(t) if !has_content(&t) => {
-            return Some(format!(
-                "{} is empty (a write caught half-way?): save it whole and send SIGHUP again",
-                config_path.display()
-            ))
-        }
-        _ => {}
-    }
-    let dir = &old.config.sources.dir;
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    for f in files {
-        // Only a file the running sources came from: one left empty on
-        // purpose stays allowed.
-        let had_sources = old.sources.all().iter().any(|s| s.file == f);
-        if let (true, Ok(t)) = (had_sources, std::fs::read_to_string(&f)) {
-            if !has_content(&t) {
-                return Some(format!(
-                    "{} is empty (a write caught half-way?): save it whole, or remove the file, and send SIGHUP again",
-                    f.display()
-                ));
-            }
-        }
-    }
-    None
-}
-
-/// A reloaded configuration that lost every user and channel the running
-/// one had, from a file that does not end its last line: a truncated write,
-/// not an edit.
-fn lost_everything(
-    config_path: &std::path::Path,
-    had: (usize, usize),
-    new: &crate::config::Config,
-) -> Option<String> {
-    let truncated = std::fs::read(config_path)
-        .map(|b| !b.is_empty() && !b.ends_with(b"\n"))
-        .unwrap_or(false);
-    (had != (0, 0) && new.users.is_empty() && new.channels.is_empty() && truncated).then(|| {
-        format!(
-            "the file ends in the middle of a line and has none of the {} user(s) and {} channel(s) running now: it looks truncated; save it whole and send SIGHUP again",
-            had.0, had.1
-        )
-    })
 }
 
 impl Daemon {
@@ -370,7 +309,7 @@ impl Daemon {
     async fn reload(&mut self) {
         sd_notify("RELOADING=1");
         let old = self.live.current();
-        if let Some(why) = unsafe_to_reload(&self.config_path, &old) {
+        if let Some(why) = self.loaded.check(&self.config_path, &old) {
             tracing::error!(
                 reason = %why,
                 "reload refused: keeping the previous configuration and sources"
@@ -385,7 +324,7 @@ impl Daemon {
         let had = (old.config.users.len(), old.config.channels.len());
         match self.live.reload(&self.config_path, |c| {
             crate::notify::check_channels(c)?;
-            lost_everything(&self.config_path, had, c).map_or(Ok(()), |why| {
+            guard::lost_everything(&self.config_path, had, c).map_or(Ok(()), |why| {
                 Err(crate::config::ConfigError::invalid(
                     &self.config_path,
                     None,
@@ -394,6 +333,7 @@ impl Daemon {
             })
         }) {
             Ok((app, diff)) => {
+                self.loaded = guard::Loaded::take(&self.config_path, &app);
                 if let Err(e) = reconcile(&app, app.now()).await {
                     tracing::warn!(
                         error = format!("{e:#}"),

@@ -467,11 +467,22 @@ async fn healthz(axum::extract::State(live): axum::extract::State<LiveApp>) -> R
         )
             .into_response();
     }
-    match app.store.ping().await {
-        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+    if let Err(e) = app.store.ping().await {
+        tracing::error!(error = %e, "health check: the database does not answer");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response();
+    }
+    // Reads answered; a full disk still refuses writes (nothing polled yet
+    // would have noticed).
+    match live.store_takes_writes().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
-            tracing::error!(error = %e, "health check: the database does not answer");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+            let reason = crate::util::truncate(&format!("{e:#}"), 300);
+            tracing::error!(error = %reason, "health check: the database refuses writes");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("storage failing: a write was refused: {reason}\n"),
+            )
+                .into_response()
         }
     }
 }

@@ -245,6 +245,12 @@ const TABLES: &[Table] = &[
         order_by: "channel",
         serial: false,
     },
+    Table {
+        name: "liveness",
+        columns: &[("instance", Text), ("at", Text)],
+        order_by: "instance",
+        serial: false,
+    },
 ];
 
 /// Bound parameters per INSERT (SQLite allows 32766, PostgreSQL 65535).

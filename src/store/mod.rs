@@ -26,6 +26,7 @@ pub mod dispositions;
 mod gists;
 pub mod history;
 pub mod leases;
+mod liveness;
 pub mod outbox;
 mod polls;
 mod reviews;

@@ -461,3 +461,115 @@ async fn a_reload_over_an_empty_config_keeps_the_running_one() {
     assert_eq!(status(None).await, 401);
     assert_eq!(status(Some("viewer-token-2")).await, 200);
 }
+
+/// A SIGHUP that finds a sources file cut short at a line boundary (it
+/// still parses: the sources after the cut are simply missing) keeps the
+/// running sources and names the file, the line and what would be lost; a
+/// second SIGHUP over the very same file is a deliberate deletion and
+/// applies it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_over_a_sources_file_cut_at_a_line_boundary_keeps_the_running_sources() {
+    let tmp = TempDir::new("h2-cut");
+    let yearly = "0 0 1 1 *";
+    let full: String = (0..6)
+        .map(|i| {
+            source_toml(
+                &format!("cut-{i}"),
+                "feed",
+                "http://127.0.0.1:9/f.xml",
+                yearly,
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let d = spawn_daemon(&tmp.0, &full, "");
+    let count = || async {
+        reqwest::get(format!("{}/api/sources", d.base))
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()["sources"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count().await, 6);
+    // Cut before the fourth source: the file ends at a line boundary,
+    // parses, and holds three sources.
+    let at = full.match_indices("[[source]]").nth(3).unwrap().0;
+    let cut = &full[..at];
+    assert!(cut.ends_with('\n'));
+    let file = tmp.0.join("sources/fixture.toml");
+    std::fs::write(&file, cut).unwrap();
+    d.signal("HUP");
+    let log = eventually(Duration::from_secs(20), "the refused reload", || {
+        let l = d.log();
+        async move { l.contains("reload refused").then_some(l) }
+    })
+    .await;
+    assert!(log.contains("fixture.toml now stops at line"), "{log}");
+    assert!(
+        log.contains("3 source(s) after it (cut-3, cut-4, cut-5)"),
+        "{log}"
+    );
+    assert_eq!(count().await, 6, "the running sources are kept");
+    // The same file again: a deliberate deletion of the end.
+    d.signal("HUP");
+    eventually(
+        Duration::from_secs(20),
+        "the second SIGHUP applied",
+        || async { (count().await == 3).then_some(()) },
+    )
+    .await;
+    assert!(
+        d.log().contains("applied on a second SIGHUP"),
+        "{}",
+        d.log()
+    );
+}
+
+/// With nothing due to poll, a store that answers reads but refuses writes
+/// is still seen: `/healthz` writes a liveness row (at most every few
+/// seconds) and answers 503 with the store's reason while the write is
+/// refused, 200 again once it is taken. The full disk is faked as above: a
+/// trigger raising SQLite's own message on the liveness row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_probes_a_write_even_when_nothing_polls() {
+    let tmp = TempDir::new("h2-probe");
+    let sources = source_toml("quiet", "feed", "http://127.0.0.1:9/f.xml", "0 0 1 1 *");
+    let d = spawn_daemon(&tmp.0, &sources, "");
+    let base = d.base.clone();
+    let (s, _) = crate::daemon::get(&format!("{base}/healthz")).await;
+    assert_eq!(s, 200);
+    let pool = sqlite(&tmp.0.join("db.sqlite")).await;
+    for op in ["INSERT", "UPDATE"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE TRIGGER full_disk_{op} BEFORE {op} ON liveness BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let why = eventually(Duration::from_secs(20), "healthz 503", || {
+        let base = base.clone();
+        async move {
+            let (s, body) = crate::daemon::get(&format!("{base}/healthz")).await;
+            (s == 503).then_some(body)
+        }
+    })
+    .await;
+    assert!(
+        why.contains("storage failing") && why.contains("disk is full"),
+        "{why}"
+    );
+    for op in ["INSERT", "UPDATE"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER full_disk_{op}")))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let (s, body) = crate::daemon::get(&format!("{base}/healthz")).await;
+    assert_eq!(s, 200, "{body}");
+    pool.close().await;
+}
