@@ -5,7 +5,7 @@
 //! confidential: once any token or user is configured, reading them needs
 //! a viewer's token or session.
 
-use super::pages::{error_page, form, page, row, see_other};
+use super::pages::{error_page, form, page, reviewer_form, row, see_other};
 use super::{require, writes_configured, ApiError, Params};
 use crate::app::LiveApp;
 use crate::config::Role;
@@ -35,9 +35,14 @@ fn may_read(live: &LiveApp, headers: &HeaderMap) -> bool {
         || require(cfg, headers, Role::Viewer).is_ok()
 }
 
+/// The sign-in form's address, coming back to `next`.
+fn signin_to(next: &str) -> String {
+    format!("/signin?next={}", enc(next))
+}
+
 /// A page that needs a signed-in viewer: to the sign-in form, and back.
 fn to_signin(next: &str) -> Response {
-    see_other(&format!("/signin?next={}", enc(next)), None)
+    see_other(&signin_to(next), None)
 }
 
 fn api_reader(live: &LiveApp, headers: &HeaderMap) -> Result<(), ApiError> {
@@ -222,25 +227,17 @@ pub async fn save_notice_form(
     let f = form(&body);
     let app = live.current();
     let back = format!("/clients/{}/notice", enc(&name));
-    let Some(s) = super::session::current(&app.config, &headers) else {
-        return to_signin(&back);
+    let s = match reviewer_form(
+        &app.config,
+        &headers,
+        &f,
+        &signin_to(&back),
+        "This form has expired: reload the page and try again (copy your text first).",
+        "save client notices",
+    ) {
+        Ok(s) => s,
+        Err(r) => return r,
     };
-    if !super::session::csrf_ok(&s, f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "This form has expired: reload the page and try again (copy your text first).",
-        );
-    }
-    if s.role < Role::Reviewer {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            &format!(
-                "{} is a {}: only reviewers and admins save client notices.",
-                s.name,
-                s.role.as_str()
-            ),
-        );
-    }
     let text = f.get("text").map(String::as_str).unwrap_or("");
     match services::clients::save_notice(&app, &name, text, &s.name).await {
         Ok(_) => see_other(&back, None),
@@ -264,25 +261,17 @@ pub async fn disposition_form(
     };
     let f = form(&body);
     let app = live.current();
-    let Some(s) = super::session::current(&app.config, &headers) else {
-        return to_signin(&format!("/changes/{id}"));
+    let s = match reviewer_form(
+        &app.config,
+        &headers,
+        &f,
+        &signin_to(&format!("/changes/{id}")),
+        "This form has expired: reload the page and try again.",
+        "mark cases",
+    ) {
+        Ok(s) => s,
+        Err(r) => return r,
     };
-    if !super::session::csrf_ok(&s, f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "This form has expired: reload the page and try again.",
-        );
-    }
-    if s.role < Role::Reviewer {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            &format!(
-                "{} is a {}: only reviewers and admins mark cases.",
-                s.name,
-                s.role.as_str()
-            ),
-        );
-    }
     let state = f.get("state").map(String::as_str).unwrap_or("");
     match services::reviews::dispose(
         &app,
@@ -372,21 +361,13 @@ pub async fn api_disposition(
     body: String,
 ) -> ApiResult {
     let app = live.current();
-    let by = require(&app.config, &headers, Role::Reviewer)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError(StatusCode::NOT_FOUND, format!("no change `{id}`")))?;
-    #[derive(serde::Deserialize)]
-    struct Mark {
-        state: String,
-        #[serde(default)]
-        note: Option<String>,
-    }
-    let m: Mark = serde_json::from_str(&body).map_err(|e| {
-        ApiError::bad(format!(
-            "{e}: send {{\"state\": \"affects\"|\"not_affected\"|\"done\"|\"open\", \"note\": \"…\"}}"
-        ))
-    })?;
+    let (by, id, m) = super::api::reviewer_mark(
+        &app.config,
+        &headers,
+        &id,
+        &body,
+        "\"affects\"|\"not_affected\"|\"done\"|\"open\"",
+    )?;
     let c = services::reviews::dispose(&app, id, &case, &m.state, &by, m.note.as_deref()).await?;
     let d = c
         .cases

@@ -12,7 +12,8 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::{
-    disposition_label, error_page, form, no_store, page, row, see_other, DISPOSITION_CHOICES,
+    disposition_label, error_page, form, no_store, page, reviewer_form, row, see_other,
+    DISPOSITION_CHOICES,
 };
 
 #[derive(Serialize)]
@@ -214,27 +215,17 @@ pub async fn review(
     };
     let f = form(&body);
     let app = live.current();
-    // The role is the one the configuration gives now (a reload may have
-    // changed it since sign-in, which ends the session).
-    let Some(s) = crate::server::session::current(&app.config, &headers) else {
-        return see_other(&format!("/signin?next=/changes/{id}"), None);
+    let s = match reviewer_form(
+        &app.config,
+        &headers,
+        &f,
+        &format!("/signin?next=/changes/{id}"),
+        "This form has expired: reload the page and try again.",
+        "mark changes",
+    ) {
+        Ok(s) => s,
+        Err(r) => return r,
     };
-    if !crate::server::session::csrf_ok(&s, f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "This form has expired: reload the page and try again.",
-        );
-    }
-    if s.role < crate::config::Role::Reviewer {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            &format!(
-                "{} is a {}: only reviewers and admins mark changes.",
-                s.name,
-                s.role.as_str()
-            ),
-        );
-    }
     let state = f.get("state").map(String::as_str).unwrap_or("");
     match services::reviews::mark(&app, id, state, &s.name, f.get("note").map(String::as_str)).await
     {

@@ -173,6 +173,40 @@ pub(super) fn see_other(to: &str, cookie: Option<String>) -> Response {
     no_store(r)
 }
 
+/// The signed-in reviewer (or admin) who posted form `f` with the
+/// session's CSRF token, or the page to answer instead: to `signin` when
+/// nobody is signed in; 403 when the form has expired (`expired` says what
+/// to do) or for a viewer (`only` names what only reviewers and admins do).
+/// The role is the one the configuration gives now (a reload may have
+/// changed it since sign-in, which ends the session).
+#[allow(clippy::result_large_err)] // the page to answer instead
+pub(super) fn reviewer_form(
+    cfg: &crate::config::Config,
+    headers: &axum::http::HeaderMap,
+    f: &std::collections::HashMap<String, String>,
+    signin: &str,
+    expired: &str,
+    only: &str,
+) -> Result<super::session::Session, Response> {
+    let Some(s) = super::session::current(cfg, headers) else {
+        return Err(see_other(signin, None));
+    };
+    if !super::session::csrf_ok(&s, f.get("csrf").map(String::as_str).unwrap_or("")) {
+        return Err(error_page(StatusCode::FORBIDDEN, expired));
+    }
+    if s.role < crate::config::Role::Reviewer {
+        return Err(error_page(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "{} is a {}: only reviewers and admins {only}.",
+                s.name,
+                s.role.as_str()
+            ),
+        ));
+    }
+    Ok(s)
+}
+
 /// A response that must not be kept by a browser or a cache on the way (it
 /// carries a CSRF token, or a signed-in user's view).
 fn no_store(mut r: Response) -> Response {
