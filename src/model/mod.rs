@@ -5,9 +5,9 @@
 
 mod case;
 mod change;
-mod health;
 mod hs;
 mod ids;
+mod outcome;
 mod review;
 mod source;
 
@@ -15,12 +15,12 @@ pub use case::{Case, CaseMatch, Strength};
 pub use change::{
     Change, ChangeKind, ChangeRecord, CorrectedTags, Correction, NewChange, StoryMember, Tags,
 };
-pub use health::{
+pub use hs::{HsCode, HsLevel};
+pub use ids::{rule_jurisdiction, Country, Reach, SourceId, EU_MEMBERS};
+pub use outcome::{
     HealthChange, HealthState, PollOutcome, PollStatus, SourceHealth, BASELINE, CHANGED, DEFERRED,
     FAILED, NOT_MODIFIED, SUSPECT, UNCHANGED,
 };
-pub use hs::{HsCode, HsLevel};
-pub use ids::{rule_jurisdiction, Country, Reach, SourceId, EU_MEMBERS};
 pub use regwatch_classify::{Evidence, Gist};
 pub use review::{Disposition, Review, Urgency, DISPOSITION_STATES, REVIEW_STATES};
 pub use source::{Content, Item, SourceKind};

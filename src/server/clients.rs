@@ -9,6 +9,7 @@ use super::pages::{error_page, form, page, reviewer_form, row, see_other};
 use super::{require, writes_configured, ApiError, Params};
 use crate::app::LiveApp;
 use crate::config::Role;
+use crate::services::clients::{Notice, SavedNotice};
 use crate::services::{self, ServiceError};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -167,12 +168,8 @@ pub async fn notice_page(
     let app = live.current();
     let p = Params::parse(q.as_deref());
     let since = p.get("since");
-    let n = match services::clients::notice(&app, &name, since).await {
-        Ok(n) => n,
-        Err(e) => return service_page(e, "client notice"),
-    };
-    let saved = match services::clients::saved_notice(&app, &n.client).await {
-        Ok(s) => s,
+    let (n, saved, title) = match notice_and_saved(&app, &name, since).await {
+        Ok(v) => v,
         Err(e) => return service_page(e, "client notice"),
     };
     // The saved text wins unless the draft is asked for.
@@ -180,7 +177,6 @@ pub async fn notice_page(
         (Some(s), false) => s.body.clone(),
         _ => n.markdown.clone(),
     };
-    let title = format!("Notice to {}", n.client);
     match p.get("format") {
         Some("md") | Some("markdown") => {
             return (
@@ -215,6 +211,19 @@ pub async fn notice_page(
             csrf => session.as_ref().map(|s| s.csrf.clone()),
         },
     )
+}
+
+/// The draft notice to a client, the text last saved as the client's, and
+/// the notice's title: what the notice page and the API both show.
+async fn notice_and_saved(
+    app: &crate::app::App,
+    name: &str,
+    since: Option<&str>,
+) -> Result<(Notice, Option<SavedNotice>, String), ServiceError> {
+    let n = services::clients::notice(app, name, since).await?;
+    let saved = services::clients::saved_notice(app, &n.client).await?;
+    let title = format!("Notice to {}", n.client);
+    Ok((n, saved, title))
 }
 
 /// `POST /clients/{name}/notice` (form: text, csrf), for a signed-in reviewer.
@@ -326,9 +335,8 @@ pub async fn api_notice(
     api_reader(&live, &headers)?;
     let app = live.current();
     let p = Params::parse(q.as_deref());
-    let n = services::clients::notice(&app, &name, p.get("since")).await?;
-    let saved = services::clients::saved_notice(&app, &n.client).await?;
-    let html = services::clients::markdown_to_html(&format!("Notice to {}", n.client), &n.markdown);
+    let (n, saved, title) = notice_and_saved(&app, &name, p.get("since")).await?;
+    let html = services::clients::markdown_to_html(&title, &n.markdown);
     Ok(Json(json!({"notice": n, "html": html, "saved": saved})).into_response())
 }
 

@@ -7,7 +7,7 @@
 
 use super::{App, ServiceError};
 use crate::model::{Case, Change, Urgency};
-use crate::store::dispositions::SavedNotice;
+pub use crate::store::dispositions::SavedNotice;
 use crate::store::ChangeFilter;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
