@@ -4,7 +4,7 @@
 use crate::app::{App, LiveApp};
 use crate::server::admin::{self, SourceOp};
 use crate::server::session::Session;
-use crate::sources_edit::{EditError, ExtractDraft, OneOrMany, SourceDraft, SourceState};
+use crate::sources_edit::{EditError, ExtractDraft, Found, OneOrMany, SourceDraft, SourceState};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -277,17 +277,7 @@ async fn handle_form(
     if !chosen.is_empty() {
         apply_candidate(&mut draft, chosen);
     }
-    let found_state = match &editing {
-        Some(id) => {
-            let ed = admin::editor(&app);
-            let id = id.clone();
-            tokio::task::spawn_blocking(move || ed.read(&id))
-                .await
-                .ok()
-                .and_then(Result::ok)
-        }
-        None => None,
-    };
+    let found_state = stored(&app, editing.as_deref()).await;
     let view = |errors, error, notice, preview| FormView {
         session: &s,
         draft: &draft,
@@ -341,6 +331,17 @@ async fn handle_form(
             )
         }
     }
+}
+
+/// The source an edit form is about, as its file holds it now (its state
+/// and file); `None` for a new source or one that cannot be read.
+async fn stored(app: &App, editing: Option<&str>) -> Option<Found> {
+    let id = editing?.to_string();
+    let ed = admin::editor(app);
+    tokio::task::spawn_blocking(move || ed.read(&id))
+        .await
+        .ok()
+        .and_then(Result::ok)
 }
 
 /// `POST /sources/new` (form: the source's fields, csrf, action = preview | save, or use = a candidate)
