@@ -61,22 +61,11 @@ pub async fn index(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> Respon
     } else {
         format!("/feed.atom?{base_q}")
     };
-    let mut since = p.get("since").unwrap_or("").to_string();
-    let mut periods: Vec<(String, String)> = PERIODS
-        .iter()
-        .map(|(v, l)| (v.to_string(), l.to_string()))
-        .collect();
-    if !since.is_empty() && !periods.iter().any(|(v, _)| *v == since) {
-        periods.push((since.clone(), format!("since {since}")));
-    }
-    since = since.trim().to_string();
+    let since = p.get("since").unwrap_or("");
+    let periods = periods(since);
+    let since = since.trim().to_string();
     let coverage = coverage_view(&live, &p).await;
-    let charts = volume.as_ref().map(|v| {
-        context! {
-            country => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by country", &v.weeks, &v.by_country, v.unwatched)),
-            category => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by category", &v.weeks, &v.by_category, v.unwatched)),
-        }
-    });
+    let charts = volume.as_ref().map(charts);
     let export_q = p.query_without(&["cursor", "format"]);
     let sep = if export_q.is_empty() { "" } else { "&" };
     let ctx = context! {
@@ -113,4 +102,25 @@ pub async fn index(State(live): State<LiveApp>, RawQuery(q): RawQuery) -> Respon
         "index.html",
         ctx,
     )
+}
+
+/// The periods the form offers: the usual ones, and the one asked when it
+/// is another (`since 2026-01-01`).
+fn periods(since: &str) -> Vec<(String, String)> {
+    let mut periods: Vec<(String, String)> = PERIODS
+        .iter()
+        .map(|(v, l)| (v.to_string(), l.to_string()))
+        .collect();
+    if !since.is_empty() && !periods.iter().any(|(v, _)| *v == since) {
+        periods.push((since.to_string(), format!("since {since}")));
+    }
+    periods
+}
+
+/// The weekly volume charts, by country and by category (SVG).
+fn charts(v: &services::volume::Volume) -> minijinja::Value {
+    context! {
+        country => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by country", &v.weeks, &v.by_country, v.unwatched)),
+        category => minijinja::Value::from_safe_string(services::volume::svg("Changes per week by category", &v.weeks, &v.by_category, v.unwatched)),
+    }
 }
