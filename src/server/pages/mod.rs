@@ -3,7 +3,7 @@
 //! templates are compiled into the binary.
 //!
 //! This file holds what every page shares (the template environment, the
-//! page frame, a change as the list shows it, form and redirect helpers);
+//! page frame, a change as the list shows it, form reading and redirects);
 //! each group of pages has its own file.
 
 mod change;
