@@ -9,6 +9,7 @@ use super::failure::{usage, Failure};
 use super::output::{print_json, print_rows, Format};
 use crate::app::App;
 use crate::services;
+use crate::services::clients::ClientView;
 use std::path::Path;
 
 fn who(by: Option<&str>) -> String {
@@ -98,102 +99,110 @@ async fn one(
     let v = services::clients::one(app, name, since, new).await?;
     match fmt {
         Format::Json => print_json(&v)?,
-        Format::Csv => {
-            let rows: Vec<serde_json::Value> = v
-                .changes
-                .iter()
-                .flat_map(|c| {
-                    c.cases.iter().map(move |m| {
-                        serde_json::json!({
-                            "change": c.id, "urgency": c.urgency.as_str(), "review": c.review.state,
-                            "detected": c.detected_at.format("%Y-%m-%d %H:%M").to_string(),
-                            "country": c.jurisdiction, "title": c.title,
-                            "effective": c.effective_date.map(|d| d.to_string()),
-                            "case": m.id, "strength": m.strength.as_str(), "reason": m.reason,
-                            "disposition": m.disposition.state, "url": c.url,
-                        })
-                    })
-                })
-                .collect();
-            print_rows(
-                &rows,
-                &[
-                    "change",
-                    "urgency",
-                    "review",
-                    "detected",
-                    "country",
-                    "title",
-                    "effective",
-                    "case",
-                    "strength",
-                    "reason",
-                    "disposition",
-                    "url",
-                ],
-                fmt,
-            )?;
-        }
-        Format::Table | Format::Html => {
-            println!(
-                "{}: {} open case(s), {} change(s) since {}{}",
-                v.name,
-                v.cases.len(),
-                v.changes.len(),
-                v.since.format("%Y-%m-%d"),
-                if new { " nobody reviewed yet" } else { "" }
-            );
-            for k in &v.cases {
-                println!(
-                    "  case {}: {} → {} (HS {})",
-                    k.id,
-                    k.title,
-                    k.country,
-                    k.hs_codes
-                        .iter()
-                        .map(|h| h.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-            }
-            if v.changes.is_empty() {
-                println!("\nNo change hits these cases in the period.");
-            } else {
-                println!("\nMost urgent first:");
-            }
-            for c in &v.changes {
-                println!(
-                    "  {:<6} {:<9} #{} [{}] {}{}",
-                    c.urgency.as_str().to_uppercase(),
-                    c.review.state,
-                    c.id,
-                    c.jurisdiction,
-                    c.title,
-                    c.effective_date
-                        .map(|d| format!(" (effective {d})"))
-                        .unwrap_or_default()
-                );
-                if !c.urgency_reasons.is_empty() {
-                    println!("      urgent: {}", c.urgency_reasons.join("; "));
-                }
-                for m in &c.cases {
-                    println!(
-                        "      case {} ({}, {}): {}",
-                        m.id,
-                        m.strength.as_str(),
-                        m.disposition.state,
-                        m.reason
-                    );
-                }
-                println!("      {}", c.url);
-            }
-            if let Some(n) = &v.notice {
-                println!("\nLast notice saved by {} at {}.", n.by, n.at);
-            }
-            println!("Draft a notice: regwatch clients notice \"{}\"", v.name);
-        }
+        Format::Csv => print_hits(&v, fmt)?,
+        Format::Table | Format::Html => print_client(&v, new),
     }
     Ok(0)
+}
+
+/// One row per change and case it hits, for a spreadsheet.
+fn print_hits(v: &ClientView, fmt: Format) -> Result<(), Failure> {
+    let rows: Vec<serde_json::Value> = v
+        .changes
+        .iter()
+        .flat_map(|c| {
+            c.cases.iter().map(move |m| {
+                serde_json::json!({
+                    "change": c.id, "urgency": c.urgency.as_str(), "review": c.review.state,
+                    "detected": c.detected_at.format("%Y-%m-%d %H:%M").to_string(),
+                    "country": c.jurisdiction, "title": c.title,
+                    "effective": c.effective_date.map(|d| d.to_string()),
+                    "case": m.id, "strength": m.strength.as_str(), "reason": m.reason,
+                    "disposition": m.disposition.state, "url": c.url,
+                })
+            })
+        })
+        .collect();
+    print_rows(
+        &rows,
+        &[
+            "change",
+            "urgency",
+            "review",
+            "detected",
+            "country",
+            "title",
+            "effective",
+            "case",
+            "strength",
+            "reason",
+            "disposition",
+            "url",
+        ],
+        fmt,
+    )?;
+    Ok(())
+}
+
+/// The client's cases, then the changes hitting them with why, most urgent
+/// first, and how to draft a notice.
+fn print_client(v: &ClientView, new: bool) {
+    println!(
+        "{}: {} open case(s), {} change(s) since {}{}",
+        v.name,
+        v.cases.len(),
+        v.changes.len(),
+        v.since.format("%Y-%m-%d"),
+        if new { " nobody reviewed yet" } else { "" }
+    );
+    for k in &v.cases {
+        println!(
+            "  case {}: {} → {} (HS {})",
+            k.id,
+            k.title,
+            k.country,
+            k.hs_codes
+                .iter()
+                .map(|h| h.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if v.changes.is_empty() {
+        println!("\nNo change hits these cases in the period.");
+    } else {
+        println!("\nMost urgent first:");
+    }
+    for c in &v.changes {
+        println!(
+            "  {:<6} {:<9} #{} [{}] {}{}",
+            c.urgency.as_str().to_uppercase(),
+            c.review.state,
+            c.id,
+            c.jurisdiction,
+            c.title,
+            c.effective_date
+                .map(|d| format!(" (effective {d})"))
+                .unwrap_or_default()
+        );
+        if !c.urgency_reasons.is_empty() {
+            println!("      urgent: {}", c.urgency_reasons.join("; "));
+        }
+        for m in &c.cases {
+            println!(
+                "      case {} ({}, {}): {}",
+                m.id,
+                m.strength.as_str(),
+                m.disposition.state,
+                m.reason
+            );
+        }
+        println!("      {}", c.url);
+    }
+    if let Some(n) = &v.notice {
+        println!("\nLast notice saved by {} at {}.", n.by, n.at);
+    }
+    println!("Draft a notice: regwatch clients notice \"{}\"", v.name);
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -624,32 +624,41 @@ async fn switch(live: &LiveApp, who: &str, op: SourceOp) -> ApiResult {
 
 /// `POST /api/sources/{id}/resume`
 pub async fn resume_source(
-    State(live): State<LiveApp>,
-    Path(id): Path<String>,
+    live: State<LiveApp>,
+    id: Path<String>,
     headers: HeaderMap,
 ) -> ApiResult {
-    let who = admin(&live.current(), &headers)?;
-    switch(&live, &who, SourceOp::Resume(id)).await
+    switch_by_admin(live, id, headers, SourceOp::Resume).await
 }
 
 /// `POST /api/sources/{id}/disable`
 pub async fn disable_source(
-    State(live): State<LiveApp>,
-    Path(id): Path<String>,
+    live: State<LiveApp>,
+    id: Path<String>,
     headers: HeaderMap,
 ) -> ApiResult {
-    let who = admin(&live.current(), &headers)?;
-    switch(&live, &who, SourceOp::Disable(id)).await
+    switch_by_admin(live, id, headers, SourceOp::Disable).await
 }
 
 /// `POST /api/sources/{id}/enable`
 pub async fn enable_source(
+    live: State<LiveApp>,
+    id: Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    switch_by_admin(live, id, headers, SourceOp::Enable).await
+}
+
+/// A switch that takes no body (resume, disable, enable): an admin's, on
+/// the source the path names.
+async fn switch_by_admin(
     State(live): State<LiveApp>,
     Path(id): Path<String>,
     headers: HeaderMap,
+    op: fn(String) -> SourceOp,
 ) -> ApiResult {
     let who = admin(&live.current(), &headers)?;
-    switch(&live, &who, SourceOp::Enable(id)).await
+    switch(&live, &who, op(id)).await
 }
 
 /// `POST /api/sources/preview`: `{source definition}` → what one fetch

@@ -251,21 +251,13 @@ pub async fn review(
     body: String,
 ) -> ApiResult {
     let app = live.current();
-    let by = super::require(&app.config, &headers, crate::config::Role::Reviewer)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError(StatusCode::NOT_FOUND, format!("no change `{id}`")))?;
-    #[derive(serde::Deserialize)]
-    struct Mark {
-        state: String,
-        #[serde(default)]
-        note: Option<String>,
-    }
-    let m: Mark = serde_json::from_str(&body).map_err(|e| {
-        ApiError::bad(format!(
-            "{e}: send {{\"state\": \"reviewed\"|\"dismissed\"|\"new\", \"note\": \"…\"}}"
-        ))
-    })?;
+    let (by, id, m) = reviewer_mark(
+        &app.config,
+        &headers,
+        &id,
+        &body,
+        "\"reviewed\"|\"dismissed\"|\"new\"",
+    )?;
     let c = services::reviews::mark(&app, id, &m.state, &by, m.note.as_deref()).await?;
     Ok(Json(json!({"id": id, "review": c.review})).into_response())
 }
@@ -280,10 +272,7 @@ pub async fn correction(
     body: String,
 ) -> ApiResult {
     let app = live.current();
-    let by = super::require(&app.config, &headers, crate::config::Role::Reviewer)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError(StatusCode::NOT_FOUND, format!("no change `{id}`")))?;
+    let (by, id) = reviewer_on_change(&app.config, &headers, &id)?;
     let input: services::corrections::CorrectionInput =
         serde_json::from_str(&body).map_err(|e| {
             ApiError::bad(format!(
@@ -292,6 +281,47 @@ pub async fn correction(
         })?;
     let c = services::corrections::correct(&app, id, &input, &by).await?;
     Ok(Json(json!({"id": id, "change": c})).into_response())
+}
+
+/// A reviewer's (or an admin's) name from the bearer token, and the change
+/// number of the path: 404 for one that is not a number.
+pub(super) fn reviewer_on_change(
+    cfg: &crate::config::Config,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(String, i64), ApiError> {
+    let by = super::require(cfg, headers, crate::config::Role::Reviewer)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError(StatusCode::NOT_FOUND, format!("no change `{id}`")))?;
+    Ok((by, id))
+}
+
+/// A mark a reviewer posts on a change (its review, or its disposition for
+/// a case): `{"state": …, "note": "…"}`.
+#[derive(serde::Deserialize)]
+pub(super) struct Mark {
+    pub state: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Who posts a mark on which change, and the mark; `states` lists the
+/// states the error message offers.
+pub(super) fn reviewer_mark(
+    cfg: &crate::config::Config,
+    headers: &HeaderMap,
+    id: &str,
+    body: &str,
+    states: &str,
+) -> Result<(String, i64, Mark), ApiError> {
+    let (by, id) = reviewer_on_change(cfg, headers, id)?;
+    let m: Mark = serde_json::from_str(body).map_err(|e| {
+        ApiError::bad(format!(
+            "{e}: send {{\"state\": {states}, \"note\": \"…\"}}"
+        ))
+    })?;
+    Ok((by, id, m))
 }
 
 /// The change log as CSV (`?format=csv`), one row per change.

@@ -5,10 +5,11 @@
 //! confidential: once any token or user is configured, reading them needs
 //! a viewer's token or session.
 
-use super::pages::{error_page, form, page, row, see_other};
+use super::pages::{error_page, form, page, reviewer_form, row, see_other};
 use super::{require, writes_configured, ApiError, Params};
 use crate::app::LiveApp;
 use crate::config::Role;
+use crate::services::clients::{Notice, SavedNotice};
 use crate::services::{self, ServiceError};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -35,9 +36,14 @@ fn may_read(live: &LiveApp, headers: &HeaderMap) -> bool {
         || require(cfg, headers, Role::Viewer).is_ok()
 }
 
+/// The sign-in form's address, coming back to `next`.
+fn signin_to(next: &str) -> String {
+    format!("/signin?next={}", enc(next))
+}
+
 /// A page that needs a signed-in viewer: to the sign-in form, and back.
 fn to_signin(next: &str) -> Response {
-    see_other(&format!("/signin?next={}", enc(next)), None)
+    see_other(&signin_to(next), None)
 }
 
 fn api_reader(live: &LiveApp, headers: &HeaderMap) -> Result<(), ApiError> {
@@ -162,12 +168,8 @@ pub async fn notice_page(
     let app = live.current();
     let p = Params::parse(q.as_deref());
     let since = p.get("since");
-    let n = match services::clients::notice(&app, &name, since).await {
-        Ok(n) => n,
-        Err(e) => return service_page(e, "client notice"),
-    };
-    let saved = match services::clients::saved_notice(&app, &n.client).await {
-        Ok(s) => s,
+    let (n, saved, title) = match notice_and_saved(&app, &name, since).await {
+        Ok(v) => v,
         Err(e) => return service_page(e, "client notice"),
     };
     // The saved text wins unless the draft is asked for.
@@ -175,7 +177,6 @@ pub async fn notice_page(
         (Some(s), false) => s.body.clone(),
         _ => n.markdown.clone(),
     };
-    let title = format!("Notice to {}", n.client);
     match p.get("format") {
         Some("md") | Some("markdown") => {
             return (
@@ -212,6 +213,19 @@ pub async fn notice_page(
     )
 }
 
+/// The draft notice to a client, the text last saved as the client's, and
+/// the notice's title: what the notice page and the API both show.
+async fn notice_and_saved(
+    app: &crate::app::App,
+    name: &str,
+    since: Option<&str>,
+) -> Result<(Notice, Option<SavedNotice>, String), ServiceError> {
+    let n = services::clients::notice(app, name, since).await?;
+    let saved = services::clients::saved_notice(app, &n.client).await?;
+    let title = format!("Notice to {}", n.client);
+    Ok((n, saved, title))
+}
+
 /// `POST /clients/{name}/notice` (form: text, csrf), for a signed-in reviewer.
 pub async fn save_notice_form(
     State(live): State<LiveApp>,
@@ -222,25 +236,17 @@ pub async fn save_notice_form(
     let f = form(&body);
     let app = live.current();
     let back = format!("/clients/{}/notice", enc(&name));
-    let Some(s) = super::session::current(&app.config, &headers) else {
-        return to_signin(&back);
+    let s = match reviewer_form(
+        &app.config,
+        &headers,
+        &f,
+        &signin_to(&back),
+        "This form has expired: reload the page and try again (copy your text first).",
+        "save client notices",
+    ) {
+        Ok(s) => s,
+        Err(r) => return r,
     };
-    if !super::session::csrf_ok(&s, f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "This form has expired: reload the page and try again (copy your text first).",
-        );
-    }
-    if s.role < Role::Reviewer {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            &format!(
-                "{} is a {}: only reviewers and admins save client notices.",
-                s.name,
-                s.role.as_str()
-            ),
-        );
-    }
     let text = f.get("text").map(String::as_str).unwrap_or("");
     match services::clients::save_notice(&app, &name, text, &s.name).await {
         Ok(_) => see_other(&back, None),
@@ -264,25 +270,17 @@ pub async fn disposition_form(
     };
     let f = form(&body);
     let app = live.current();
-    let Some(s) = super::session::current(&app.config, &headers) else {
-        return to_signin(&format!("/changes/{id}"));
+    let s = match reviewer_form(
+        &app.config,
+        &headers,
+        &f,
+        &signin_to(&format!("/changes/{id}")),
+        "This form has expired: reload the page and try again.",
+        "mark cases",
+    ) {
+        Ok(s) => s,
+        Err(r) => return r,
     };
-    if !super::session::csrf_ok(&s, f.get("csrf").map(String::as_str).unwrap_or("")) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "This form has expired: reload the page and try again.",
-        );
-    }
-    if s.role < Role::Reviewer {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            &format!(
-                "{} is a {}: only reviewers and admins mark cases.",
-                s.name,
-                s.role.as_str()
-            ),
-        );
-    }
     let state = f.get("state").map(String::as_str).unwrap_or("");
     match services::reviews::dispose(
         &app,
@@ -337,9 +335,8 @@ pub async fn api_notice(
     api_reader(&live, &headers)?;
     let app = live.current();
     let p = Params::parse(q.as_deref());
-    let n = services::clients::notice(&app, &name, p.get("since")).await?;
-    let saved = services::clients::saved_notice(&app, &n.client).await?;
-    let html = services::clients::markdown_to_html(&format!("Notice to {}", n.client), &n.markdown);
+    let (n, saved, title) = notice_and_saved(&app, &name, p.get("since")).await?;
+    let html = services::clients::markdown_to_html(&title, &n.markdown);
     Ok(Json(json!({"notice": n, "html": html, "saved": saved})).into_response())
 }
 
@@ -372,21 +369,13 @@ pub async fn api_disposition(
     body: String,
 ) -> ApiResult {
     let app = live.current();
-    let by = require(&app.config, &headers, Role::Reviewer)?;
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError(StatusCode::NOT_FOUND, format!("no change `{id}`")))?;
-    #[derive(serde::Deserialize)]
-    struct Mark {
-        state: String,
-        #[serde(default)]
-        note: Option<String>,
-    }
-    let m: Mark = serde_json::from_str(&body).map_err(|e| {
-        ApiError::bad(format!(
-            "{e}: send {{\"state\": \"affects\"|\"not_affected\"|\"done\"|\"open\", \"note\": \"…\"}}"
-        ))
-    })?;
+    let (by, id, m) = super::api::reviewer_mark(
+        &app.config,
+        &headers,
+        &id,
+        &body,
+        "\"affects\"|\"not_affected\"|\"done\"|\"open\"",
+    )?;
     let c = services::reviews::dispose(&app, id, &case, &m.state, &by, m.note.as_deref()).await?;
     let d = c
         .cases

@@ -3,7 +3,7 @@
 use super::changes::{finish, parse_hs, parse_since};
 use super::sources::Coverage;
 use super::{App, ServiceError};
-use crate::model::{Change, Country, HsCode, Strength};
+use crate::model::{Case, Change, Country, HsCode, Strength};
 use crate::store::ChangeFilter;
 use chrono::{DateTime, Utc};
 
@@ -70,52 +70,9 @@ pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceErro
     let since = parse_since(q.since.as_deref().unwrap_or("90d"), app.now())?;
     let hs = parse_hs(&q.hs)?;
     let probe = super::changes::probe_case(&dest, &hs, category.as_deref());
-    // Narrow in SQL by destination, period and heading, then match in Rust
-    // with reasons: the same matching as a change-log search by country and HS.
-    let headings = super::changes::heading_filter(&hs);
-    let base = ChangeFilter {
-        since: Some(since),
-        country: Some(dest.clone()),
-        ..Default::default()
-    };
-    let mut candidates: Vec<Change> = vec![];
-    if !headings.is_empty() {
-        let f = ChangeFilter {
-            hs: Some(headings),
-            ..base.clone()
-        };
-        candidates.extend(app.store.changes(&f).await?);
-    }
-    if let Some(c) = &category {
-        let f = ChangeFilter {
-            category: Some(c.clone()),
-            ..base.clone()
-        };
-        for ch in app.store.changes(&f).await? {
-            if !candidates.iter().any(|x| x.id == ch.id) {
-                candidates.push(ch);
-            }
-        }
-    }
-    candidates.sort_by_key(|c| std::cmp::Reverse(c.id));
+    let candidates = candidates(app, &dest, since, &hs, category.as_deref()).await?;
     let today = app.clock.today();
-    let mut changes = vec![];
-    for ch in finish(app, candidates).await? {
-        if let Some((strength, why)) = super::changes::match_probe(&ch, &probe) {
-            changes.push(CheckItem {
-                change: ch,
-                strength,
-                why,
-            });
-        }
-    }
-    changes.sort_by(|a, b| {
-        a.change
-            .urgency
-            .cmp(&b.change.urgency)
-            .then_with(|| a.strength.cmp(&b.strength))
-            .then_with(|| b.change.id.cmp(&a.change.id))
-    });
+    let mut changes = matching(app, candidates, &probe).await?;
     let mut upcoming: Vec<CheckItem> = changes
         .iter()
         .filter(|c| c.change.effective_date.is_some_and(|d| d >= today))
@@ -127,15 +84,7 @@ pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceErro
         upcoming.retain(|c| c.change.review.state == "new");
     }
     let coverage = super::sources::coverage(app, Some(&dest), since).await?;
-    let mut subjects: Vec<String> = match &category {
-        Some(c) => vec![c.clone()],
-        None => hs
-            .iter()
-            .flat_map(|h| app.tagger.taxonomy.categories_for_hs(h.as_str()))
-            .collect(),
-    };
-    subjects.sort();
-    subjects.dedup();
+    let subjects = subjects(app, &hs, category.as_deref());
     let unwatched: Vec<String> = subjects
         .iter()
         .filter(|s| coverage.subjects.get(*s).is_none_or(|c| c.sources == 0))
@@ -155,6 +104,88 @@ pub async fn check(app: &App, q: &CheckQuery) -> Result<CheckReport, ServiceErro
     };
     r.answer = answer(&r);
     Ok(r)
+}
+
+/// The changes that may bear on the product: those covering the
+/// destination since `since` that name one of the codes' headings or the
+/// category, newest first. Narrowed in SQL by destination, period and
+/// heading; [`matching`] then decides with reasons.
+async fn candidates(
+    app: &App,
+    dest: &Country,
+    since: DateTime<Utc>,
+    hs: &[HsCode],
+    category: Option<&str>,
+) -> Result<Vec<Change>, ServiceError> {
+    let headings = super::changes::heading_filter(hs);
+    let base = ChangeFilter {
+        since: Some(since),
+        country: Some(dest.clone()),
+        ..Default::default()
+    };
+    let mut candidates: Vec<Change> = vec![];
+    if !headings.is_empty() {
+        let f = ChangeFilter {
+            hs: Some(headings),
+            ..base.clone()
+        };
+        candidates.extend(app.store.changes(&f).await?);
+    }
+    if let Some(c) = category {
+        let f = ChangeFilter {
+            category: Some(c.to_string()),
+            ..base.clone()
+        };
+        for ch in app.store.changes(&f).await? {
+            if !candidates.iter().any(|x| x.id == ch.id) {
+                candidates.push(ch);
+            }
+        }
+    }
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.id));
+    Ok(candidates)
+}
+
+/// The candidates the probe matches, with how strongly and why: the same
+/// matching as a change-log search by country and HS. Most urgent first,
+/// then strongest, then newest.
+async fn matching(
+    app: &App,
+    candidates: Vec<Change>,
+    probe: &Case,
+) -> Result<Vec<CheckItem>, ServiceError> {
+    let mut changes = vec![];
+    for ch in finish(app, candidates).await? {
+        if let Some((strength, why)) = super::changes::match_probe(&ch, probe) {
+            changes.push(CheckItem {
+                change: ch,
+                strength,
+                why,
+            });
+        }
+    }
+    changes.sort_by(|a, b| {
+        a.change
+            .urgency
+            .cmp(&b.change.urgency)
+            .then_with(|| a.strength.cmp(&b.strength))
+            .then_with(|| b.change.id.cmp(&a.change.id))
+    });
+    Ok(changes)
+}
+
+/// The categories the check is about: the one asked, else those of the codes.
+fn subjects(app: &App, hs: &[HsCode], category: Option<&str>) -> Vec<String> {
+    let mut subjects: Vec<String> = match category {
+        Some(c) => vec![c.to_string()],
+        None => hs
+            .iter()
+            .flat_map(|h| app.tagger.taxonomy.categories_for_hs(h.as_str()))
+            .collect(),
+    };
+    subjects.sort();
+    subjects.dedup();
+    subjects
 }
 
 fn minute(t: DateTime<Utc>) -> String {

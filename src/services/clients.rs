@@ -7,7 +7,7 @@
 
 use super::{App, ServiceError};
 use crate::model::{Case, Change, Urgency};
-use crate::store::dispositions::SavedNotice;
+pub use crate::store::dispositions::SavedNotice;
 use crate::store::ChangeFilter;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -270,25 +270,7 @@ pub async fn notice(app: &App, name: &str, since: Option<&str>) -> Result<Notice
             ));
             continue;
         }
-        let kept: Vec<NoticeCase> = c
-            .cases
-            .iter()
-            .filter(|m| !matches!(m.disposition.state.as_str(), "not_affected" | "done"))
-            .map(|m| {
-                let case = cases.iter().find(|k| k.id == m.id);
-                NoticeCase {
-                    id: m.id.clone(),
-                    title: case.map(|k| k.title.clone()).unwrap_or_default(),
-                    country: case.map(|k| k.country.clone()).unwrap_or_default(),
-                    hs_codes: case
-                        .map(|k| k.hs_codes.iter().map(|h| h.as_str().to_string()).collect())
-                        .unwrap_or_default(),
-                    strength: m.strength.as_str(),
-                    reason: m.reason.clone(),
-                    disposition: m.disposition.state.clone(),
-                }
-            })
-            .collect();
+        let kept = notice_cases(c, &cases);
         if kept.is_empty() {
             left_out.push(format!(
                 "#{} {} (every case marked not affected or done)",
@@ -297,47 +279,7 @@ pub async fn notice(app: &App, name: &str, since: Option<&str>) -> Result<Notice
             ));
             continue;
         }
-        let mut when = vec![];
-        if let Some(d) = c.effective_date {
-            when.push(format!("applies from {d}"));
-        }
-        if let Some(d) = c.deadline {
-            when.push(format!("deadline {d}"));
-        }
-        if when.is_empty() {
-            when.push(format!(
-                "no date stated in the text (published or seen {})",
-                c.detected_at.format("%Y-%m-%d")
-            ));
-        }
-        let (what, _) = super::evidence::diff_excerpt(c, 600);
-        items.push(NoticeItem {
-            n: items.len() + 1,
-            id: c.id,
-            title: super::evidence::one_line(&c.title),
-            urgency: c.urgency.as_str(),
-            reasons: c.urgency_reasons.clone(),
-            what: what
-                .lines()
-                .map(|l| l.trim_start_matches(['+', '-', ' ']).trim())
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-                .join(" "),
-            jurisdiction: c.jurisdiction.clone(),
-            source: if c.source == "field" {
-                "seen in practice, not yet published (a field report)".to_string()
-            } else {
-                app.sources
-                    .get(&c.source)
-                    .map(|s| s.def.name.clone())
-                    .unwrap_or_else(|| c.source.clone())
-            },
-            link: c.link.clone(),
-            url: c.url.clone(),
-            detected: c.detected_at.format("%Y-%m-%d").to_string(),
-            when,
-            cases: kept,
-        });
+        items.push(notice_item(app, c, items.len() + 1, kept));
     }
     let mut hit: Vec<&str> = items
         .iter()
@@ -357,6 +299,80 @@ pub async fn notice(app: &App, name: &str, since: Option<&str>) -> Result<Notice
     };
     n.markdown = render_markdown(&n)?;
     Ok(n)
+}
+
+/// The client's cases a change hits that no reviewer has marked not
+/// affected or done, as the notice names them.
+fn notice_cases(c: &Change, cases: &[Case]) -> Vec<NoticeCase> {
+    c.cases
+        .iter()
+        .filter(|m| !matches!(m.disposition.state.as_str(), "not_affected" | "done"))
+        .map(|m| {
+            let case = cases.iter().find(|k| k.id == m.id);
+            NoticeCase {
+                id: m.id.clone(),
+                title: case.map(|k| k.title.clone()).unwrap_or_default(),
+                country: case.map(|k| k.country.clone()).unwrap_or_default(),
+                hs_codes: case
+                    .map(|k| k.hs_codes.iter().map(|h| h.as_str().to_string()).collect())
+                    .unwrap_or_default(),
+                strength: m.strength.as_str(),
+                reason: m.reason.clone(),
+                disposition: m.disposition.state.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Item `n` of the notice: the change in plain words, with the cases it hits.
+fn notice_item(app: &App, c: &Change, n: usize, cases: Vec<NoticeCase>) -> NoticeItem {
+    let (what, _) = super::evidence::diff_excerpt(c, 600);
+    NoticeItem {
+        n,
+        id: c.id,
+        title: super::evidence::one_line(&c.title),
+        urgency: c.urgency.as_str(),
+        reasons: c.urgency_reasons.clone(),
+        what: what
+            .lines()
+            .map(|l| l.trim_start_matches(['+', '-', ' ']).trim())
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+        jurisdiction: c.jurisdiction.clone(),
+        source: if c.source == "field" {
+            "seen in practice, not yet published (a field report)".to_string()
+        } else {
+            app.sources
+                .get(&c.source)
+                .map(|s| s.def.name.clone())
+                .unwrap_or_else(|| c.source.clone())
+        },
+        link: c.link.clone(),
+        url: c.url.clone(),
+        detected: c.detected_at.format("%Y-%m-%d").to_string(),
+        when: when_words(c),
+        cases,
+    }
+}
+
+/// When a change applies, in words: its effective date and deadline, or
+/// that the text states none.
+fn when_words(c: &Change) -> Vec<String> {
+    let mut when = vec![];
+    if let Some(d) = c.effective_date {
+        when.push(format!("applies from {d}"));
+    }
+    if let Some(d) = c.deadline {
+        when.push(format!("deadline {d}"));
+    }
+    if when.is_empty() {
+        when.push(format!(
+            "no date stated in the text (published or seen {})",
+            c.detected_at.format("%Y-%m-%d")
+        ));
+    }
+    when
 }
 
 const NOTICE_MD: &str = include_str!("templates/notice.md");

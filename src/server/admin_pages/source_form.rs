@@ -1,160 +1,17 @@
-//! The web side of `admin.rs`: the source form (add and edit, with its
-//! preview and candidate item selectors), pause / resume / disable, a
-//! source's history with a word diff of any two snapshots, the channels
-//! with their "send test" button, and the outbox with "retry now".
-//!
-//! No script runs in these pages (the CSP forbids it): "use this
-//! selector" is a submit button that carries the candidate, and the
-//! server answers with the form filled and previewed again. Writes need a
-//! signed-in admin and the session's CSRF token; a viewer gets no form.
+//! The source form, to add a source or edit one: its preview, and the
+//! candidate item selectors a "use" button applies.
 
-use super::admin::{self, SourceOp};
-use super::session::{self, Session};
 use crate::app::{App, LiveApp};
-use crate::config::Role;
-use crate::sources_edit::{EditError, ExtractDraft, OneOrMany, SourceDraft, SourceState};
+use crate::server::admin::{self, SourceOp};
+use crate::server::session::Session;
+use crate::sources_edit::{EditError, ExtractDraft, Found, OneOrMany, SourceDraft, SourceState};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use minijinja::{context, Environment};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use minijinja::context;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
-fn env() -> &'static Environment<'static> {
-    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        for (name, src) in [
-            ("base.html", include_str!("templates/base.html")),
-            ("error.html", include_str!("templates/error.html")),
-            (
-                "admin_source.html",
-                include_str!("templates/admin_source.html"),
-            ),
-            (
-                "admin_history.html",
-                include_str!("templates/admin_history.html"),
-            ),
-            (
-                "admin_snapshot.html",
-                include_str!("templates/admin_snapshot.html"),
-            ),
-            (
-                "admin_channels.html",
-                include_str!("templates/admin_channels.html"),
-            ),
-            (
-                "admin_outbox.html",
-                include_str!("templates/admin_outbox.html"),
-            ),
-        ] {
-            env.add_template(name, src)
-                .expect("the embedded templates are valid");
-        }
-        env
-    })
-}
-
-/// A page; signed-in views are never cached (they carry a CSRF token).
-fn page(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
-    match env().get_template(name).and_then(|t| t.render(ctx)) {
-        Ok(html) => (
-            status,
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            html,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(template = name, error = %e, "template failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error: see the daemon's log",
-            )
-                .into_response()
-        }
-    }
-}
-
-fn error_page(status: StatusCode, message: &str) -> Response {
-    page(
-        status,
-        "error.html",
-        context! { title => status.canonical_reason().unwrap_or("Error"), message },
-    )
-}
-
-fn see_other(to: &str) -> Response {
-    (
-        StatusCode::SEE_OTHER,
-        [
-            (header::LOCATION, to.to_string()),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-    )
-        .into_response()
-}
-
-fn form(body: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect()
-}
-
-fn field<'a>(f: &'a [(String, String)], key: &str) -> &'a str {
-    f.iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-/// The signed-in admin, or the page to answer instead: sign in first, or
-/// 403 for another role (no form).
-#[allow(clippy::result_large_err)] // the page to answer instead
-fn admin_session(app: &App, headers: &HeaderMap, here: &str) -> Result<Session, Response> {
-    let Some(s) = session::current(&app.config, headers) else {
-        return Err(see_other(&format!(
-            "/signin?next={}",
-            url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>()
-        )));
-    };
-    if s.role < Role::Admin {
-        return Err(error_page(
-            StatusCode::FORBIDDEN,
-            &format!(
-                "{} is a {}: only admins add or change sources, send test messages and retry the outbox.",
-                s.name,
-                s.role.as_str()
-            ),
-        ));
-    }
-    Ok(s)
-}
-
-/// A posted form of a signed-in admin with its CSRF token.
-#[allow(clippy::result_large_err)]
-fn admin_post(
-    app: &App,
-    headers: &HeaderMap,
-    f: &[(String, String)],
-    here: &str,
-) -> Result<Session, Response> {
-    let s = admin_session(app, headers, here)?;
-    if !session::csrf_ok(&s, field(f, "csrf")) {
-        return Err(error_page(
-            StatusCode::FORBIDDEN,
-            "This form has expired: reload the page and try again.",
-        ));
-    }
-    Ok(s)
-}
-
-fn opt(v: &str) -> Option<String> {
-    let v = v.trim();
-    (!v.is_empty()).then(|| v.to_string())
-}
+use super::{admin_post, admin_session, error_page, field, form, opt, page, see_other};
 
 /// One value per line (blank lines dropped).
 fn lines(v: &str) -> Vec<String> {
@@ -420,17 +277,7 @@ async fn handle_form(
     if !chosen.is_empty() {
         apply_candidate(&mut draft, chosen);
     }
-    let found_state = match &editing {
-        Some(id) => {
-            let ed = admin::editor(&app);
-            let id = id.clone();
-            tokio::task::spawn_blocking(move || ed.read(&id))
-                .await
-                .ok()
-                .and_then(Result::ok)
-        }
-        None => None,
-    };
+    let found_state = stored(&app, editing.as_deref()).await;
     let view = |errors, error, notice, preview| FormView {
         session: &s,
         draft: &draft,
@@ -486,6 +333,17 @@ async fn handle_form(
     }
 }
 
+/// The source an edit form is about, as its file holds it now (its state
+/// and file); `None` for a new source or one that cannot be read.
+async fn stored(app: &App, editing: Option<&str>) -> Option<Found> {
+    let id = editing?.to_string();
+    let ed = admin::editor(app);
+    tokio::task::spawn_blocking(move || ed.read(&id))
+        .await
+        .ok()
+        .and_then(Result::ok)
+}
+
 /// `POST /sources/new` (form: the source's fields, csrf, action = preview | save, or use = a candidate)
 pub async fn new_post(State(live): State<LiveApp>, headers: HeaderMap, body: String) -> Response {
     handle_form(&live, &headers, &body, None).await
@@ -516,7 +374,7 @@ pub async fn edit_form(
         Ok(Err(e)) => return error_page(admin::edit_status(&e), &e.to_string()),
         Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
-    let p = super::Params::parse(q.as_deref());
+    let p = crate::server::Params::parse(q.as_deref());
     let notice = match p.get("saved") {
         Some("1") => {
             Some("Saved: the file was written and the running daemon reloaded it.".to_string())
@@ -554,267 +412,9 @@ pub async fn edit_post(
     handle_form(&live, &headers, &body, Some(id)).await
 }
 
-/// `POST /sources/{id}/state` (form: csrf, do = pause | resume | disable | enable, reason)
-pub async fn state_post(
-    State(live): State<LiveApp>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: String,
-) -> Response {
-    let app = live.current();
-    let f = form(&body);
-    let s = match admin_post(&app, &headers, &f, &format!("/sources/{id}/edit")) {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (op, done) = match field(&f, "do") {
-        "pause" => (
-            SourceOp::Pause {
-                id: id.clone(),
-                reason: opt(field(&f, "reason")),
-            },
-            "paused",
-        ),
-        "resume" => (SourceOp::Resume(id.clone()), "resumed"),
-        "disable" => (SourceOp::Disable(id.clone()), "disabled"),
-        "enable" => (SourceOp::Enable(id.clone()), "enabled"),
-        other => {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                &format!("`{other}` is not an action: pause, resume, disable or enable"),
-            )
-        }
-    };
-    match admin::write(&live, &s.name, op).await {
-        Ok(_) => see_other(&format!(
-            "/sources/{}/edit?done={done}",
-            url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
-        )),
-        Err(e) => error_page(admin::edit_status(&e), &e.to_string()),
-    }
-}
-
-/// `GET /sources/{id}/history[?from=N&to=M]`: the snapshots, and the word
-/// diff of two when asked.
-pub async fn history(
-    State(live): State<LiveApp>,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    let app = live.current();
-    let list = match app.store.snapshots_of(&id, admin::HISTORY_LIMIT).await {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "history failed");
-            return error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The history cannot be read right now.",
-            );
-        }
-    };
-    if list.is_empty() && app.sources.get(&id).is_none() {
-        return error_page(
-            StatusCode::NOT_FOUND,
-            &format!("There is no source `{id}`."),
-        );
-    }
-    let rows: Vec<admin::SnapshotRow> = list.iter().map(admin::snapshot_row).collect();
-    let p = super::Params::parse(q.as_deref());
-    let (mut diff, mut error, mut pair) = (None, None, None);
-    if p.get("from").is_some() || p.get("to").is_some() {
-        match admin::diff_params(q.as_deref()) {
-            Ok((from, to)) => match admin::snapshot_diff(&app, &id, from, to).await {
-                Ok((a, b, pieces)) => {
-                    pair = Some(context! { from => a, to => b });
-                    diff = Some(pieces);
-                }
-                Err(e) => error = Some(e.1),
-            },
-            Err(e) => error = Some(e.1),
-        }
-    } else if rows.len() >= 2 {
-        // The last two, by default.
-        if let Ok((a, b, pieces)) = admin::snapshot_diff(&app, &id, rows[1].n, rows[0].n).await {
-            pair = Some(context! { from => a, to => b });
-            diff = Some(pieces);
-        }
-    }
-    let name = app.sources.get(&id).map(|s| s.def.name.clone());
-    page(
-        if error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
-        "admin_history.html",
-        context! {
-            title => format!("History of {id}"),
-            id => id, name => name, rows => rows, diff => diff, pair => pair, error => error,
-            from => p.get("from").unwrap_or(""), to => p.get("to").unwrap_or(""),
-        },
-    )
-}
-
-/// `GET /sources/{id}/snapshots/{n}`: one snapshot as it was read.
-pub async fn snapshot_page(
-    State(live): State<LiveApp>,
-    Path((id, n)): Path<(String, String)>,
-) -> Response {
-    let app = live.current();
-    let Ok(n) = n.parse::<i64>() else {
-        return error_page(
-            StatusCode::NOT_FOUND,
-            "There is no snapshot with this number.",
-        );
-    };
-    match app.store.snapshot_of(&id, n).await {
-        Ok(Some(s)) => {
-            let row = admin::snapshot_row(&s);
-            let content = serde_json::to_value(&s.content).unwrap_or_default();
-            page(
-                StatusCode::OK,
-                "admin_snapshot.html",
-                context! { title => format!("{id} snapshot {n}"), id => id, s => row, content => content },
-            )
-        }
-        Ok(None) => error_page(
-            StatusCode::NOT_FOUND,
-            &format!("Source `{id}` has no snapshot {n}."),
-        ),
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "snapshot page failed");
-            error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The snapshot cannot be read right now.",
-            )
-        }
-    }
-}
-
-/// `GET /channels`: the channels; an admin gets a "send test" button on each.
-pub async fn channels(
-    State(live): State<LiveApp>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    let app = live.current();
-    let s = session::current(&app.config, &headers);
-    let p = super::Params::parse(q.as_deref());
-    channels_page(
-        &app,
-        s.as_ref(),
-        StatusCode::OK,
-        p.get("sent")
-            .map(|c| format!("A test message went to `{c}`: check that it arrived.")),
-        None,
-    )
-}
-
-fn channels_page(
-    app: &App,
-    s: Option<&Session>,
-    status: StatusCode,
-    notice: Option<String>,
-    error: Option<String>,
-) -> Response {
-    let rows: Vec<minijinja::Value> = app
-        .config
-        .channels
-        .iter()
-        .map(|c| context! { name => c.name, kind => c.kind, mode => format!("{:?}", c.mode).to_lowercase() })
-        .collect();
-    page(
-        status,
-        "admin_channels.html",
-        context! {
-            title => "Channels", rows => rows, notice => notice, error => error,
-            can_test => s.is_some_and(|s| s.role >= Role::Admin),
-            csrf => s.map(|s| s.csrf.clone()),
-        },
-    )
-}
-
-/// `POST /channels/{name}/test` (form: csrf)
-pub async fn channel_test_post(
-    State(live): State<LiveApp>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    body: String,
-) -> Response {
-    let app = live.current();
-    let f = form(&body);
-    let s = match admin_post(&app, &headers, &f, "/channels") {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    match admin::send_test(&app, &name, &s.name).await {
-        Ok(_) => see_other(&format!(
-            "/channels?sent={}",
-            url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
-        )),
-        Err(e) => channels_page(&app, Some(&s), e.0, None, Some(e.1)),
-    }
-}
-
-/// `GET /outbox`: what waits to be delivered, and what failed with why (admin).
-pub async fn outbox_page(
-    State(live): State<LiveApp>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    let app = live.current();
-    let s = match admin_session(&app, &headers, "/outbox") {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let p = super::Params::parse(q.as_deref());
-    let notice = p.get("delivered").map(|n| {
-        format!(
-            "Retried now: {n} delivered, {} failed again.",
-            p.get("failed").unwrap_or("0")
-        )
-    });
-    match admin::outbox(&app).await {
-        Ok(rows) => page(
-            StatusCode::OK,
-            "admin_outbox.html",
-            context! { title => "Outbox", rows => rows, csrf => s.csrf, notice => notice },
-        ),
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "outbox page failed");
-            error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The outbox cannot be read right now.",
-            )
-        }
-    }
-}
-
-/// `POST /outbox/retry` (form: csrf)
-pub async fn retry_post(State(live): State<LiveApp>, headers: HeaderMap, body: String) -> Response {
-    let app = live.current();
-    let f = form(&body);
-    if let Err(r) = admin_post(&app, &headers, &f, "/outbox") {
-        return r;
-    }
-    match admin::retry_now(&app).await {
-        Ok(r) => see_other(&format!(
-            "/outbox?delivered={}&failed={}",
-            r.delivered,
-            r.failed.len()
-        )),
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "retry failed");
-            error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The outbox could not be retried; see the daemon's log.",
-            )
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::env;
     use super::*;
 
     #[test]
