@@ -137,6 +137,17 @@ pub fn stream_plan(rules: &PageRules) -> Option<&super::stream::Plan> {
         .and_then(Option::as_ref)
 }
 
+/// A copy of `rules` that always takes the DOM path (to compare the two
+/// paths); `rules` itself keeps its plan.
+pub fn dom_only(rules: &PageRules) -> PageRules {
+    let copy = PageRules {
+        derived: crate::rules::Derived::default(),
+        ..rules.clone()
+    };
+    copy.derived.get_or_init(|| None::<super::stream::Plan>);
+    copy
+}
+
 /// `REGWATCH_PAGE_STREAM=0` keeps every page on the DOM path (to compare,
 /// or should the stream ever be in doubt).
 static STREAM_ON: LazyLock<bool> =
@@ -308,6 +319,8 @@ mod tests {
         let first = stream_plan(&r).expect("plain selectors stream");
         let again = stream_plan(&copy).expect("the clone has it too");
         assert!(std::ptr::eq(first, again), "the plan was compiled twice");
+        assert!(stream_plan(&dom_only(&r)).is_none(), "the copy streams");
+        assert!(stream_plan(&r).is_some(), "the original lost its plan");
         let dom_only = rules("item = 'li:nth-child(2)'\n");
         assert!(stream_plan(&dom_only).is_none(), "positional needs the DOM");
     }
