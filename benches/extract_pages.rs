@@ -42,13 +42,12 @@ fn main() {
     let mut rows = vec![];
     for (label, content, item) in configs {
         let on = compile(content, item);
-        assert!(on.page.stream.is_some());
+        let plan = page::stream_plan(&on.page).expect("the benchmark rules stream");
         let mut off = on.clone();
-        off.page.stream = None;
+        off.page = page::dom_only(&on.page);
         // The same answer, page for page, before anything is timed.
         for p in &pages {
-            let s = stream::extract(p, on.page.stream.as_ref().unwrap(), &url)
-                .expect("the benchmark pages stream");
+            let s = stream::extract(p, plan, &url).expect("the benchmark pages stream");
             assert_eq!(s, page::extract_dom(p, &off.page, &url));
         }
         let mut t: [Vec<f64>; 4] = Default::default();
@@ -61,9 +60,7 @@ fn main() {
             t[0].push(common::process_cpu() - c);
             let c = common::process_cpu();
             for p in &pages {
-                std::hint::black_box(
-                    stream::extract(p, on.page.stream.as_ref().unwrap(), &url).ok(),
-                );
+                std::hint::black_box(stream::extract(p, plan, &url).ok());
             }
             t[1].push(common::process_cpu() - c);
             // The whole extract stage a poll runs: charset, page, ignore,

@@ -174,10 +174,38 @@ pub struct PageRules {
     pub item_title: Option<Css>,
     pub item_link: Option<Css>,
     pub item_text: Option<Css>,
-    /// The same selectors for the streaming extractor, when every one of
-    /// them can be matched on a start tag and its ancestors (no `:has()`,
-    /// no sibling or positional pseudo-classes): decided here, once.
-    pub stream: Option<std::sync::Arc<crate::extract::stream::Plan>>,
+    /// What the extract stage derives from these selectors, once for the
+    /// rule set and its clones: its streaming plan, or that the selectors
+    /// need the DOM. Opaque here, since extract sits below the rules.
+    pub derived: Derived,
+}
+
+/// A compile-once slot for what a later stage derives from a rule set,
+/// shared by every clone of the rules. The rules neither name nor build
+/// what it holds, so they import nothing from the stages that use them.
+#[derive(Clone, Default)]
+pub struct Derived(std::sync::Arc<std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>>);
+
+impl Derived {
+    /// The value, made by `make` on the first call. `None` only when the
+    /// slot already holds a value of another type (one user per slot).
+    pub fn get_or_init<T: std::any::Any + Send + Sync>(
+        &self,
+        make: impl FnOnce() -> T,
+    ) -> Option<&T> {
+        self.0.get_or_init(|| Box::new(make())).downcast_ref()
+    }
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.0.get().is_some() {
+            "made"
+        } else {
+            "empty"
+        };
+        f.debug_tuple("Derived").field(&state).finish()
+    }
 }
 
 /// The JSONPath expressions of a JSON source.
@@ -242,7 +270,7 @@ impl PageRules {
                 "`item_title`/`item_link` need `item` (the selector of one item)".into(),
             ));
         }
-        let mut rules = PageRules {
+        Ok(PageRules {
             content: opt_css("content", &x.content)?,
             exclude: x
                 .exclude
@@ -267,21 +295,8 @@ impl PageRules {
                         .and_then(|s| Css::parse("item_text", s))
                 })
                 .transpose()?,
-            stream: None,
-        };
-        fn text(c: &Option<Css>) -> Option<&str> {
-            c.as_ref().map(|c| c.text.as_str())
-        }
-        let written = crate::extract::stream::Selectors {
-            content: text(&rules.content),
-            exclude: rules.exclude.iter().map(|c| c.text.as_str()).collect(),
-            item: text(&rules.item),
-            item_title: text(&rules.item_title),
-            item_link: text(&rules.item_link),
-            item_text: text(&rules.item_text),
-        };
-        rules.stream = crate::extract::stream::Plan::compile(&written).map(std::sync::Arc::new);
-        Ok(rules)
+            derived: Derived::default(),
+        })
     }
 }
 
@@ -384,6 +399,22 @@ impl CompiledRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_derived_value_is_made_once_and_shared_by_clones() {
+        let slot = Derived::default();
+        let copy = slot.clone();
+        let made = std::cell::Cell::new(0);
+        let make = || {
+            made.set(made.get() + 1);
+            7u32
+        };
+        assert_eq!(slot.get_or_init(make), Some(&7));
+        assert_eq!(copy.get_or_init(make), Some(&7));
+        assert_eq!(made.get(), 1, "made again");
+        assert_eq!(copy.get_or_init(|| "other"), None, "another type");
+        assert_eq!(format!("{slot:?}"), "Derived(\"made\")");
+    }
 
     #[test]
     fn selector_errors_speak_to_page_authors() {

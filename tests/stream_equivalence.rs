@@ -13,7 +13,7 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use regwatch::extract::page::extract_dom;
+use regwatch::extract::page::{extract_dom, stream_plan};
 use regwatch::extract::stream;
 use regwatch::model::SourceKind;
 use regwatch::rules::{CompiledRules, ExtractRules, PageRules};
@@ -51,7 +51,7 @@ fn rules(
 /// Compare both paths on one document: `Some(true)` streamed and equal,
 /// `Some(false)` the stream gave it to the DOM path; a difference panics.
 fn compare(html: &str, r: &PageRules, what: &str) -> Result<bool, String> {
-    let Some(plan) = &r.stream else {
+    let Some(plan) = stream_plan(r) else {
         return Ok(false);
     };
     let dom = extract_dom(html, r, &url());
@@ -151,7 +151,7 @@ fn every_page_fixture_extracts_the_same_on_both_paths() {
         let html = regwatch::extract::charset::decode(&std::fs::read(&f).unwrap(), None);
         let mut fs = 0;
         for (id, r) in &sets {
-            if r.stream.is_none() {
+            if stream_plan(r).is_none() {
                 dom_only += 1;
                 continue;
             }
@@ -166,7 +166,7 @@ fn every_page_fixture_extracts_the_same_on_both_paths() {
         }
         let bail = sets
             .iter()
-            .find_map(|(_, r)| r.stream.as_ref())
+            .find_map(|(_, r)| stream_plan(r))
             .and_then(|p| stream::extract(&html, p, &url()).err());
         per_fixture.push(format!(
             "{}: {fs} streamed{}",
@@ -422,7 +422,10 @@ fn generated_listings_extract_the_same_on_both_paths() {
     runner(600)
         .run(&(doc(), gen_rules()), |(html, x)| {
             let r = page_rules(&x).expect("the generated rules compile");
-            prop_assert!(r.stream.is_some(), "generated selectors are streamable");
+            prop_assert!(
+                stream_plan(&r).is_some(),
+                "generated selectors are streamable"
+            );
             total.set(total.get() + 1);
             match compare(&html, &r, &format!("{html:?} with {x:?}")) {
                 Ok(true) => streamed.set(streamed.get() + 1),

@@ -49,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
         ..Default::default()
     });
     for r in [&items, &whole, &listing] {
-        let plan = r.page.stream.as_ref().expect("these rules stream");
+        let plan = page::stream_plan(&r.page).expect("these rules stream");
         if let Ok(s) = stream::extract(&html, plan, &url) {
             assert_eq!(s, page::extract_dom(&html, &r.page, &url), "{html:?}");
         }

@@ -97,10 +97,10 @@ fn is_excluded(el: ElementRef<'_>, excluded: &HashSet<NodeId>) -> bool {
 }
 
 /// Extract a page: in one streaming pass when the source's selectors allow
-/// it (`rules.stream`) and the document does not need the DOM, else on the
+/// it ([`stream_plan`]) and the document does not need the DOM, else on the
 /// DOM. Both give the same answer (tests/stream_equivalence.rs).
 pub fn extract(html: &str, rules: &PageRules, url: &url::Url) -> Result<Content, ExtractError> {
-    if let Some(plan) = rules.stream.as_ref().filter(|_| *STREAM_ON) {
+    if let Some(plan) = stream_plan(rules).filter(|_| *STREAM_ON) {
         match super::stream::extract(html, plan, url) {
             Ok(answer) => {
                 STREAMED.fetch_add(1, Ordering::Relaxed);
@@ -112,6 +112,40 @@ pub fn extract(html: &str, rules: &PageRules, url: &url::Url) -> Result<Content,
         }
     }
     extract_dom(html, rules, url)
+}
+
+/// The streaming plan of a page source's selectors, `None` when one of them
+/// needs the DOM (`:has()`, sibling or positional pseudo-classes). Compiled
+/// from the selectors as written on the first call for a rule set, then
+/// kept in the rules' slot for it and its clones.
+pub fn stream_plan(rules: &PageRules) -> Option<&super::stream::Plan> {
+    rules
+        .derived
+        .get_or_init(|| {
+            fn text(c: &Option<Css>) -> Option<&str> {
+                c.as_ref().map(|c| c.text.as_str())
+            }
+            super::stream::Plan::compile(&super::stream::Selectors {
+                content: text(&rules.content),
+                exclude: rules.exclude.iter().map(|c| c.text.as_str()).collect(),
+                item: text(&rules.item),
+                item_title: text(&rules.item_title),
+                item_link: text(&rules.item_link),
+                item_text: text(&rules.item_text),
+            })
+        })
+        .and_then(Option::as_ref)
+}
+
+/// A copy of `rules` that always takes the DOM path (to compare the two
+/// paths); `rules` itself keeps its plan.
+pub fn dom_only(rules: &PageRules) -> PageRules {
+    let copy = PageRules {
+        derived: crate::rules::Derived::default(),
+        ..rules.clone()
+    };
+    copy.derived.get_or_init(|| None::<super::stream::Plan>);
+    copy
 }
 
 /// `REGWATCH_PAGE_STREAM=0` keeps every page on the DOM path (to compare,
@@ -277,6 +311,19 @@ mod tests {
           <li><a href="https://other.example/x#frag">İkinci</a> metin iki</li>
         </ul>
       </div><script>var t = 123;</script></body></html>"#;
+
+    #[test]
+    fn the_stream_plan_is_made_once_per_rule_set_and_shared_by_clones() {
+        let r = rules("content = '#main'\nitem = 'li'\n");
+        let copy = r.clone();
+        let first = stream_plan(&r).expect("plain selectors stream");
+        let again = stream_plan(&copy).expect("the clone has it too");
+        assert!(std::ptr::eq(first, again), "the plan was compiled twice");
+        assert!(stream_plan(&dom_only(&r)).is_none(), "the copy streams");
+        assert!(stream_plan(&r).is_some(), "the original lost its plan");
+        let dom_only = rules("item = 'li:nth-child(2)'\n");
+        assert!(stream_plan(&dom_only).is_none(), "positional needs the DOM");
+    }
 
     #[test]
     fn items_with_absolute_links_and_exclusions() {

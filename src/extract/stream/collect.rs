@@ -134,6 +134,79 @@ impl<'p> Collect<'p> {
     }
 }
 
+impl Collect<'_> {
+    /// The item selectors (title or heading, link, text) of the open items
+    /// the element at the top of `stack` is inside; true if one matched.
+    fn open_item_parts(&mut self, stack: &[Node<'_>]) -> bool {
+        let plan = self.plan;
+        let idx = stack.len() - 1;
+        let node = &stack[idx];
+        let mut matched = false;
+        for k in 0..self.open_items.len() {
+            let slot = self.open_items[k];
+            if let Some(s) = &plan.title {
+                if !self.items[slot].title_started && s.matches(stack, &mut self.caches) {
+                    matched = true;
+                    self.items[slot].title_started = true;
+                    self.push_ctx(idx, Dest::Title(slot));
+                }
+            } else if !self.items[slot].heading_started && self.m(&HEADING, stack) {
+                matched = true;
+                self.items[slot].heading_started = true;
+                self.push_ctx(idx, Dest::Heading(slot));
+            }
+            if self.items[slot].link.is_none() {
+                let sel = plan.link.as_ref().unwrap_or(&ANCHOR);
+                if sel.matches(stack, &mut self.caches) {
+                    matched = true;
+                    self.items[slot].link = Some(link_of(node));
+                }
+            }
+            if let Some(s) = &plan.text {
+                if s.matches(stack, &mut self.caches) {
+                    matched = true;
+                    let i = self.items[slot].texts.len();
+                    self.items[slot].texts.push(String::new());
+                    self.push_ctx(idx, Dest::Text(slot, i));
+                }
+            }
+        }
+        matched
+    }
+
+    /// The element at the top of `stack` opens an item if the item selector
+    /// matches it (the caller knows it is inside a root and not excluded).
+    fn open_item(&mut self, stack: &[Node<'_>]) -> bool {
+        let plan = self.plan;
+        let idx = stack.len() - 1;
+        let node = &stack[idx];
+        let name = &*node.name;
+        let Some(item_sel) = &plan.item else {
+            return false;
+        };
+        if !item_sel.matches(stack, &mut self.caches) {
+            return false;
+        }
+        let slot = self.items.len();
+        let mut out = ItemOut::default();
+        // An `a` that is itself the link.
+        let self_link = match &plan.link {
+            Some(s) => name == "a" && s.matches(stack, &mut self.caches),
+            None => name == "a" && node.attr("href").is_some(),
+        };
+        if self_link {
+            out.link = Some(link_of(node));
+        }
+        self.items.push(out);
+        self.push_ctx(idx, Dest::ItemAll(slot));
+        self.open_items.push(slot);
+        if let Some(f) = self.frames.last_mut() {
+            f.item = Some(slot);
+        }
+        true
+    }
+}
+
 impl<'s> Sink<'s> for Collect<'_> {
     fn open(&mut self, stack: &[Node<'s>]) -> R<bool> {
         let plan = self.plan;
@@ -176,36 +249,7 @@ impl<'s> Sink<'s> for Collect<'_> {
         }
         self.frames.push(frame);
 
-        // The item selectors of the items this element is inside.
-        for k in 0..self.open_items.len() {
-            let slot = self.open_items[k];
-            if let Some(s) = &plan.title {
-                if !self.items[slot].title_started && s.matches(stack, &mut self.caches) {
-                    matched = true;
-                    self.items[slot].title_started = true;
-                    self.push_ctx(idx, Dest::Title(slot));
-                }
-            } else if !self.items[slot].heading_started && self.m(&HEADING, stack) {
-                matched = true;
-                self.items[slot].heading_started = true;
-                self.push_ctx(idx, Dest::Heading(slot));
-            }
-            if self.items[slot].link.is_none() {
-                let sel = plan.link.as_ref().unwrap_or(&ANCHOR);
-                if sel.matches(stack, &mut self.caches) {
-                    matched = true;
-                    self.items[slot].link = Some(link_of(node));
-                }
-            }
-            if let Some(s) = &plan.text {
-                if s.matches(stack, &mut self.caches) {
-                    matched = true;
-                    let i = self.items[slot].texts.len();
-                    self.items[slot].texts.push(String::new());
-                    self.push_ctx(idx, Dest::Text(slot, i));
-                }
-            }
-        }
+        matched |= self.open_item_parts(stack);
 
         if root {
             self.roots += 1;
@@ -215,26 +259,8 @@ impl<'s> Sink<'s> for Collect<'_> {
                 self.push_ctx(idx, Dest::Root(slot));
             }
         }
-        if let Some(item_sel) = &plan.item {
-            if root_above && !excluded && item_sel.matches(stack, &mut self.caches) {
-                matched = true;
-                let slot = self.items.len();
-                let mut out = ItemOut::default();
-                // An `a` that is itself the link.
-                let self_link = match &plan.link {
-                    Some(s) => name == "a" && s.matches(stack, &mut self.caches),
-                    None => name == "a" && node.attr("href").is_some(),
-                };
-                if self_link {
-                    out.link = Some(link_of(node));
-                }
-                self.items.push(out);
-                self.push_ctx(idx, Dest::ItemAll(slot));
-                self.open_items.push(slot);
-                if let Some(f) = self.frames.last_mut() {
-                    f.item = Some(slot);
-                }
-            }
+        if root_above && !excluded {
+            matched |= self.open_item(stack);
         }
         if matched && (node.ns != Ns::Html) {
             return Err(Bail("a selector matches inside SVG"));
