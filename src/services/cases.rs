@@ -1162,19 +1162,29 @@ pub async fn backmatch(app: &App, c: &Case) -> anyhow::Result<usize> {
     app.store.add_case_matches(&c.id, &matches).await
 }
 
-/// The open cases a change from `jurisdiction` with `tags` can affect:
-/// those whose destination its rules reach, read through the store's
-/// (status, country) index, so the cost of matching follows the cases that
-/// can match, not every case.
-pub async fn reachable_cases(
+/// The open cases a change from `jurisdiction` affects, each with its
+/// strength and reason: only the candidates the store's index of match
+/// terms gives (cases of a country its rules reach sharing an HS heading,
+/// chapter, keyword or category with it) are read and matched, so the cost
+/// follows the cases that can match, not every case.
+pub async fn matching_cases(
     app: &App,
     jurisdiction: &str,
     tags: &crate::model::Tags,
-) -> anyhow::Result<Vec<Case>> {
-    let Some(j) = crate::matching::effective_jurisdiction(jurisdiction, tags) else {
+    title: &str,
+    text: &str,
+) -> anyhow::Result<Vec<crate::model::CaseMatch>> {
+    let Some(probe) = crate::matching::probe(jurisdiction, tags) else {
         return Ok(vec![]);
     };
-    app.store.open_cases_in(&j.reaches()).await
+    let candidates = app.store.candidate_cases(&probe, title, text).await?;
+    Ok(crate::matching::match_change(
+        jurisdiction,
+        tags,
+        title,
+        text,
+        &candidates,
+    ))
 }
 
 #[cfg(test)]
