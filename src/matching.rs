@@ -343,9 +343,12 @@ pub fn match_change(
 // (a property test compares the two over random cases and changes), then
 // `match_case` decides on each. A term is `COUNTRY|kind:value`:
 // - `hs:DDDD`, the heading of each case code (`hs:DD`/`hs:DDD` for a code
-//   shorter than a heading), and of each code the HS 2017/2022 correlation
-//   relates to it: every relation `relate` accepts shares the heading (or,
-//   for a change naming a chapter, the chapter: a prefix of the term);
+//   shorter than a heading): every relation `relate` accepts shares the
+//   heading, or for a change naming a chapter, a range or a code shorter
+//   than a heading, the chapter (a range of terms: `hs:85` to `hs:85:`);
+// - `hsx:DDDD`, the heading of each code the HS 2017/2022 correlation
+//   relates to a case code: those match only a change code of a heading or
+//   deeper, looked up exactly;
 // - `kw:WORD`, each keyword as written (the change's text is searched for
 //   the country's keywords, the vocabulary, and those found are looked up);
 // - `cat:name` (`cat0:name` for a case without HS codes, the only ones a
@@ -355,6 +358,7 @@ pub fn match_change(
 
 /// How terms are derived. Raise it when that changes (or when the HS
 /// correlation tables do): the store rebuilds the terms at first use.
+/// Migration 0013 writes version 1 for a store without cases.
 pub const TERMS_VERSION: i64 = 1;
 
 /// The index term of an HS code: its heading, or the chapter (and a third
@@ -377,11 +381,18 @@ pub fn case_terms(case: &Case) -> Vec<String> {
     for h in &case.hs_codes {
         let code = h.as_str();
         terms.extend(hs_term(code));
-        for (other, _, _) in regwatch_classify::hs_correlated(code) {
-            terms.extend(hs_term(&other));
-        }
-        for eq in hs_equivalents(code) {
-            terms.extend(hs_term(&eq));
+        // Correlated codes (6 digits) count only when a change names them
+        // at heading level or deeper: their own kind, never in a chapter's
+        // range (8549, waste of many chapters, is not chapter 84's goods).
+        let related = regwatch_classify::hs_correlated(code)
+            .into_iter()
+            .map(|(other, _, _)| other)
+            .chain(hs_equivalents(code));
+        for other in related {
+            let d = hs_digits(&other);
+            if d.len() >= 4 {
+                terms.insert(format!("hsx:{}", &d[..4]));
+            }
         }
     }
     for kw in &case.keywords {
@@ -440,7 +451,10 @@ pub fn probe(jurisdiction: &str, tags: &Tags) -> Option<Probe> {
         match d.len() {
             0 | 1 => {}
             2 | 3 => ranges.push(prefix_range(format!("hs:{d}"))),
-            _ => terms.push(format!("hs:{}", &d[..4])),
+            _ => {
+                terms.push(format!("hs:{}", &d[..4]));
+                terms.push(format!("hsx:{}", &d[..4]));
+            }
         }
     }
     for (lo, hi) in &tags.hs_ranges {

@@ -189,7 +189,7 @@ impl Store {
         let mut terms = probe.terms.clone();
         terms.extend(crate::matching::keywords_found(&vocabulary, title, text));
         let mut parts = vec![format!(
-            "SELECT case_id FROM case_terms WHERE term {}",
+            "SELECT DISTINCT case_id FROM case_terms WHERE term {}",
             self.backend.in_json_ids(1)
         )];
         for i in 0..probe.ranges.len() {
