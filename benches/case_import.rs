@@ -9,7 +9,8 @@
 //! `cargo bench --bench case_import` — each of 3 runs is a child process
 //! (this binary with `--child`), so each peak RSS (VmHWM) is its own;
 //! figures (median time, largest peak) go to docs/benchmarks.md.
-//! `CASE_ROWS=20000` makes a quick run (not written to the docs).
+//! `CASE_ROWS=20000` makes a quick run (not written to the docs);
+//! `CASE_CSV=PATH` only writes the export.
 
 mod common;
 
@@ -39,16 +40,10 @@ const TITLES: &[&str] = &[
     "Routers and switches for data centres",
     "Elektrikli ısıtıcılar, ev tipi",
 ];
-/// Subheadings of chapters 84, 85 and 90 (a case holds one or two, some
-/// at the national line).
-const HS: &[&str] = &[
-    "8415.10", "8418.10", "8421.21", "8443.32", "8450.11", "8467.21", "8471.30", "8471.41",
-    "8471.50", "8471.70", "8473.30", "8481.80", "8501.10", "8504.40", "8507.60", "8516.29",
-    "8517.13", "8517.62", "8517.71", "8518.30", "8521.90", "8523.51", "8525.81", "8526.91",
-    "8528.52", "8528.72", "8536.50", "8541.43", "8542.31", "8543.70", "8544.42", "9006.59",
-    "9013.80", "9015.80", "9018.19", "9018.90", "9019.20", "9021.10", "9022.14", "9025.19",
-    "9026.10", "9027.50", "9028.30", "9030.33", "9031.80", "9032.89",
-];
+/// Headings per chapter: 8401–8487, 8501–8549, 9001–9033.
+const CHAPTERS: &[(usize, usize)] = &[(84, 87), (85, 49), (90, 33)];
+/// Words a title of a rule may hold; a case with a keyword has one of
+/// these or a product name of its own (`model-17`).
 const KEYWORDS: &[&str] = &[
     "IMEI",
     "lithium",
@@ -71,6 +66,8 @@ const KEYWORDS: &[&str] = &[
     "CE marking",
     "smart meter",
 ];
+/// Distinct keywords: the words above and product names.
+const VOCABULARY: usize = 400;
 const COUNTRIES: &[&str] = &["TR", "VN", "MX", "GB", "DE", "US"];
 
 /// A small deterministic generator: the same file on every run.
@@ -94,21 +91,29 @@ fn generate(path: &Path, rows: usize) -> u64 {
     w.write_all(b"\xEF\xBB\xBFid;client;title;opened;country;hs_codes;keywords;status;link\r\n")
         .unwrap();
     for i in 0..rows {
-        let mut hs = HS[mix(i, 1) % HS.len()].to_string();
-        if mix(i, 2) % 3 == 0 {
+        let code = |salt: usize| {
+            let (ch, headings) = CHAPTERS[mix(i, salt) % CHAPTERS.len()];
+            let heading = 1 + mix(i, salt + 1) % headings;
+            format!("{ch}{heading:02}.{:02}", 10 + mix(i, salt + 2) % 90)
+        };
+        let mut hs = code(1);
+        if mix(i, 4) % 3 == 0 {
             hs.push_str(".00");
         }
-        if mix(i, 3) % 2 == 0 {
-            hs = format!("{hs};{}", HS[mix(i, 4) % HS.len()]);
+        if mix(i, 5) % 2 == 0 {
+            hs = format!("{hs};{}", code(6));
         }
-        let kw = match mix(i, 5) % 4 {
-            0 => String::new(),
-            1 => KEYWORDS[mix(i, 6) % KEYWORDS.len()].to_string(),
-            _ => format!(
-                "{}, {}",
-                KEYWORDS[mix(i, 6) % KEYWORDS.len()],
-                KEYWORDS[mix(i, 7) % KEYWORDS.len()]
-            ),
+        let word = |salt: usize| {
+            let k = mix(i, salt) % VOCABULARY;
+            KEYWORDS
+                .get(k)
+                .map(|w| w.to_string())
+                .unwrap_or_else(|| format!("model-{k}"))
+        };
+        let kw = match mix(i, 9) % 4 {
+            0 | 1 => String::new(),
+            2 => word(10),
+            _ => format!("{}, {}", word(10), word(11)),
         };
         let row = format!(
             "CASE-{i:07};{};{} #{i};{:02}.{:02}.2026;{};\"{hs}\";\"{kw}\";open;https://crm.example/case/{i}\r\n",
@@ -116,7 +121,7 @@ fn generate(path: &Path, rows: usize) -> u64 {
             TITLES[i % TITLES.len()],
             1 + i % 28,
             1 + i % 12,
-            COUNTRIES[mix(i, 8) % COUNTRIES.len()],
+            COUNTRIES[mix(i, 12) % COUNTRIES.len()],
         );
         w.write_all(row.as_bytes()).unwrap();
     }
@@ -212,6 +217,12 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--child") {
         return child(&args[i + 1], &args[i + 2]);
     }
+    // `CASE_CSV=PATH`: only write the export there (to time `regwatch cases
+    // import` on it from outside).
+    if let Ok(path) = std::env::var("CASE_CSV") {
+        let rows = generate(Path::new(&path), rows());
+        return println!("wrote {rows} rows to {path}");
+    }
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("cases.csv");
     let rows = generate(&csv, rows());
@@ -278,8 +289,9 @@ fn write_figures(runs: &[serde_json::Value], rows: u64, size: u64) {
     let body = format!(
         "## Case import (issue 27)\n\n\
          `cargo bench --bench case_import`: a cases export of {size} bytes ({rows} rows over \
-         TR, VN, MX, GB, DE and US, one or two HS codes of chapters 84, 85 and 90 each, up to \
-         two keywords; `;`-separated, CRLF, a UTF-8 BOM, an extra `opened` column, as a \
+         TR, VN, MX, GB, DE and US, one or two HS subheadings each spread over the 169 \
+         headings of chapters 84, 85 and 90, half of them with one or two keywords of {VOCABULARY} \
+         (20 words a rule may hold, product names); `;`-separated, CRLF, a UTF-8 BOM, an extra `opened` column, as a \
          spreadsheet writes it) imported by `services::cases::import_from` (what `regwatch \
          cases import` runs) into an empty SQLite store, one transaction, the index of match \
          terms written with the cases; each run a fresh process and database.\n\n\
