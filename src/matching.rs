@@ -358,7 +358,7 @@ pub fn match_change(
 
 /// How terms are derived. Raise it when that changes (or when the HS
 /// correlation tables do): the store rebuilds the terms at first use.
-/// Migration 0013 writes version 1 for a store without cases.
+/// The store checks it before writing cases and before matching.
 pub const TERMS_VERSION: i64 = 1;
 
 /// The index term of an HS code: its heading, or the chapter (and a third

@@ -18,6 +18,3 @@ CREATE TABLE case_vocabulary (
 CREATE TABLE case_terms_version (
     version BIGINT NOT NULL
 );
--- A store without cases has all its terms (none): version 1 at once. One
--- with cases gets them at first use.
-INSERT INTO case_terms_version (version) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM cases);

@@ -30,6 +30,7 @@ impl Store {
         if existing.as_ref() == Some(c) {
             return Ok(false);
         }
+        self.ensure_case_terms().await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO cases (id, client, title, country, hs_codes, categories, keywords, status, link, updated_at, origin)
@@ -146,6 +147,7 @@ impl Store {
     /// With `track_seen`, the ids it imports are noted so that the open
     /// cases it did not name can be closed.
     pub async fn begin_case_import(&self, track_seen: bool) -> anyhow::Result<CaseImport> {
+        self.ensure_case_terms().await?;
         let mut tx = self.pool.begin().await?;
         if track_seen {
             sqlx::query("CREATE TEMPORARY TABLE IF NOT EXISTS import_seen (id TEXT PRIMARY KEY)")
@@ -239,6 +241,19 @@ impl Store {
             self.rebuild_case_terms().await?;
         }
         unreachable!("the loop returns on its second pass")
+    }
+
+    /// Build the index of match terms when it is missing or older than this
+    /// binary's terms (cheap on a store without cases), before cases are
+    /// written: the writes keep a current index current.
+    async fn ensure_case_terms(&self) -> anyhow::Result<()> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM case_terms_version")
+            .fetch_one(&self.pool)
+            .await?;
+        if v != Some(TERMS_VERSION) {
+            self.rebuild_case_terms().await?;
+        }
+        Ok(())
     }
 
     /// Derive the terms of every open case again (a store made before the
