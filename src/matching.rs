@@ -83,6 +83,160 @@ pub fn effective_jurisdiction(jurisdiction: &str, tags: &Tags) -> Option<Country
     .ok()
 }
 
+/// The strongest reason offered so far: strongest first, deepest first
+/// within a strength, the first offered among equals.
+#[derive(Default)]
+struct Best(Option<(Strength, std::cmp::Reverse<usize>, String)>);
+
+impl Best {
+    fn offer(&mut self, strength: Strength, depth: usize, reason: String) {
+        let cand = (strength, std::cmp::Reverse(depth), reason);
+        if self
+            .0
+            .as_ref()
+            .is_none_or(|b| (cand.0, cand.1) < (b.0, b.1))
+        {
+            self.0 = Some(cand);
+        }
+    }
+}
+
+/// How the change's rules reach the case's destination, and the words
+/// saying so; None when they do not.
+fn destination(jurisdiction: &str, tags: &Tags, case: &Case) -> Option<(Reach, String)> {
+    let j = effective_jurisdiction(jurisdiction, tags)?;
+    let dest = Country::parse(&case.country).ok()?;
+    let reach = j.reach(&dest, &tags.measures);
+    if reach == Reach::None {
+        return None;
+    }
+    let note = if j == dest && jurisdiction == j.as_str() {
+        format!("destination {dest}")
+    } else if jurisdiction == "WTO" {
+        format!("destination {dest} (WTO notification of {j})")
+    } else if reach == Reach::Partly {
+        format!("destination {dest} (covered by {j} only for goods at risk of moving into the EU)")
+    } else {
+        format!("destination {dest} (covered by {j})")
+    };
+    Some((reach, note))
+}
+
+/// The change's codes against one case code: the same, an ancestor, a
+/// descendant, a sibling; and across the HS 2017/2022 correlation, an
+/// equivalent (direct) or a code sharing only some goods (related).
+fn offer_codes(best: &mut Best, tags: &Tags, case_hs: &str, dest_note: &str) {
+    for change_hs in &tags.hs_codes {
+        if let Some((st, depth, rel)) = relate(change_hs, case_hs) {
+            best.offer(st, depth, format!("{rel}; {dest_note}"));
+        }
+        for eq in hs_equivalents(case_hs) {
+            if let Some((Strength::Direct, depth, _)) = relate(change_hs, &eq) {
+                best.offer(
+                    Strength::Direct,
+                    depth,
+                    format!(
+                        "HS {case_hs} ≡ {eq} (HS 2017/2022), named as {change_hs}; {dest_note}"
+                    ),
+                );
+            }
+        }
+    }
+    // Codes that share only some goods across the versions (8524 display
+    // modules were partly 8529.90): related, shown but not alerted by default.
+    for (other, _, relation) in regwatch_classify::hs_correlated(case_hs) {
+        if relation != regwatch_classify::Relation::Part {
+            continue;
+        }
+        for change_hs in &tags.hs_codes {
+            if let Some((Strength::Direct, depth, _)) = relate(change_hs, &other) {
+                best.offer(
+                    Strength::Related,
+                    depth,
+                    format!(
+                        "HS {case_hs} shares goods with {other} (HS 2017/2022 correlation), named as {change_hs}; {dest_note}"
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The change's ranges and chapters against one case code. A range covers
+/// the codes inside it ("8528.42 to 8528.59" holds 8528.52), never its
+/// siblings outside (8528.71 is only related).
+fn offer_ranges_and_chapters(best: &mut Best, tags: &Tags, case_hs: &str, dest_note: &str) {
+    for (lo, hi) in &tags.hs_ranges {
+        if hs_in_range(case_hs, lo, hi) {
+            let depth = hs_digits(lo).len().min(hs_digits(hi).len());
+            let strength = if depth < 4 {
+                Strength::Chapter
+            } else {
+                Strength::Direct
+            };
+            best.offer(
+                strength,
+                depth,
+                format!("HS {case_hs} ∈ {lo}–{hi}; {dest_note}"),
+            );
+        }
+    }
+    for ch in &tags.chapters {
+        if hs_digits(case_hs).starts_with(&hs_digits(ch)) {
+            best.offer(
+                Strength::Chapter,
+                2,
+                format!("HS {case_hs} ⊂ Chapter {ch}; {dest_note}"),
+            );
+        }
+    }
+}
+
+/// The first of the case's keywords found in the change's title or text.
+fn offer_keyword(best: &mut Best, case: &Case, title: &str, text: &str, dest_note: &str) {
+    if case.keywords.is_empty() {
+        return;
+    }
+    let hay = format!("{title}\n{text}");
+    if let Some(kw) = case.keywords.iter().find(|kw| {
+        let k = kw.trim();
+        !k.is_empty() && regwatch_classify::contains_keyword(&hay, k)
+    }) {
+        best.offer(
+            Strength::Keyword,
+            0,
+            format!("keyword \"{kw}\"; {dest_note}"),
+        );
+    }
+}
+
+/// Whether the change names goods by HS code or chapter (then a category
+/// alone does not tie it to a case that has codes).
+fn names_goods(tags: &Tags) -> bool {
+    !tags.hs_codes.is_empty() || !tags.chapters.is_empty()
+}
+
+/// Category overlap decides only where HS codes cannot: when the change
+/// names no HS code or chapter (a rule for "all medical devices") or the
+/// case has none. A change naming other HS codes of the same category
+/// (trackers vs smartphones) is not about this case's goods.
+fn offer_category(best: &mut Best, tags: &Tags, case: &Case, dest_note: &str) {
+    if names_goods(tags) && !case.hs_codes.is_empty() {
+        return;
+    }
+    if let Some(cat) = case
+        .categories
+        .iter()
+        .find(|cat| tags.categories.iter().any(|c| c.eq_ignore_ascii_case(cat)))
+    {
+        best.offer(
+            Strength::Category,
+            0,
+            format!("category {cat}; {dest_note}"),
+        );
+    }
+}
+
 /// Why `tags` of a change from `jurisdiction` affect `case` and how
 /// strongly, or None. The strongest reason is given.
 pub fn match_case(
@@ -95,29 +249,8 @@ pub fn match_case(
     if case.status != "open" {
         return None;
     }
-    let j = effective_jurisdiction(jurisdiction, tags)?;
-    let dest = Country::parse(&case.country).ok()?;
-    let reach = j.reach(&dest, &tags.measures);
-    if reach == Reach::None {
-        return None;
-    }
-    let dest_note = if j == dest && jurisdiction == j.as_str() {
-        format!("destination {dest}")
-    } else if jurisdiction == "WTO" {
-        format!("destination {dest} (WTO notification of {j})")
-    } else if reach == Reach::Partly {
-        format!("destination {dest} (covered by {j} only for goods at risk of moving into the EU)")
-    } else {
-        format!("destination {dest} (covered by {j})")
-    };
-    // Candidates, strongest first, deepest first within a strength.
-    let mut best: Option<(Strength, std::cmp::Reverse<usize>, String)> = None;
-    let mut offer = |strength: Strength, depth: usize, reason: String| {
-        let cand = (strength, std::cmp::Reverse(depth), reason);
-        if best.as_ref().is_none_or(|b| (cand.0, cand.1) < (b.0, b.1)) {
-            best = Some(cand);
-        }
-    };
+    let (reach, dest_note) = destination(jurisdiction, tags, case)?;
+    let mut best = Best::default();
     let case_codes: Vec<&str> = case
         .hs_codes
         .iter()
@@ -125,105 +258,17 @@ pub fn match_case(
         .filter(|h| !excluded(tags, h))
         .collect();
     for &case_hs in &case_codes {
-        for change_hs in &tags.hs_codes {
-            if let Some((st, depth, rel)) = relate(change_hs, case_hs) {
-                offer(st, depth, format!("{rel}; {dest_note}"));
-            }
-            // Across the HS 2017/2022 correlation: an equivalent is direct.
-            for eq in hs_equivalents(case_hs) {
-                if let Some((Strength::Direct, depth, _)) = relate(change_hs, &eq) {
-                    offer(
-                        Strength::Direct,
-                        depth,
-                        format!(
-                            "HS {case_hs} ≡ {eq} (HS 2017/2022), named as {change_hs}; {dest_note}"
-                        ),
-                    );
-                }
-            }
-        }
-        // Codes that share only some goods across the versions (8524 display
-        // modules were partly 8529.90): related, shown but not alerted by default.
-        for (other, _, relation) in regwatch_classify::hs_correlated(case_hs) {
-            if relation != regwatch_classify::Relation::Part {
-                continue;
-            }
-            for change_hs in &tags.hs_codes {
-                if let Some((Strength::Direct, depth, _)) = relate(change_hs, &other) {
-                    offer(
-                        Strength::Related,
-                        depth,
-                        format!(
-                            "HS {case_hs} shares goods with {other} (HS 2017/2022 correlation), named as {change_hs}; {dest_note}"
-                        ),
-                    );
-                }
-            }
-        }
-        // A range covers the codes inside it ("8528.42 to 8528.59" holds
-        // 8528.52), never its siblings outside (8528.71 is only related).
-        for (lo, hi) in &tags.hs_ranges {
-            if hs_in_range(case_hs, lo, hi) {
-                let depth = hs_digits(lo).len().min(hs_digits(hi).len());
-                let strength = if depth < 4 {
-                    Strength::Chapter
-                } else {
-                    Strength::Direct
-                };
-                offer(
-                    strength,
-                    depth,
-                    format!("HS {case_hs} ∈ {lo}–{hi}; {dest_note}"),
-                );
-            }
-        }
-        for ch in &tags.chapters {
-            if hs_digits(case_hs).starts_with(&hs_digits(ch)) {
-                offer(
-                    Strength::Chapter,
-                    2,
-                    format!("HS {case_hs} ⊂ Chapter {ch}; {dest_note}"),
-                );
-            }
-        }
+        offer_codes(&mut best, tags, case_hs, &dest_note);
+        offer_ranges_and_chapters(&mut best, tags, case_hs, &dest_note);
     }
-    if !case.keywords.is_empty() {
-        let hay = format!("{title}\n{text}");
-        for kw in &case.keywords {
-            let k = kw.trim();
-            if !k.is_empty() && regwatch_classify::contains_keyword(&hay, k) {
-                offer(
-                    Strength::Keyword,
-                    0,
-                    format!("keyword \"{kw}\"; {dest_note}"),
-                );
-                break;
-            }
-        }
-    }
-    // Category overlap decides only where HS codes cannot: when the change
-    // names no HS code or chapter (a rule for "all medical devices") or the
-    // case has none. A change naming other HS codes of the same category
-    // (trackers vs smartphones) is not about this case's goods.
-    let change_names_goods = !tags.hs_codes.is_empty() || !tags.chapters.is_empty();
-    if !change_names_goods || case.hs_codes.is_empty() {
-        for cat in &case.categories {
-            if tags.categories.iter().any(|c| c.eq_ignore_ascii_case(cat)) {
-                offer(
-                    Strength::Category,
-                    0,
-                    format!("category {cat}; {dest_note}"),
-                );
-                break;
-            }
-        }
-    }
+    offer_keyword(&mut best, case, title, text, &dest_note);
+    offer_category(&mut best, tags, case, &dest_note);
     // A case whose every code is excluded is not affected through its goods,
     // whatever else the text says about them.
     if !case.hs_codes.is_empty() && case_codes.is_empty() {
         return None;
     }
-    let (strength, reason) = best.map(|(s, _, r)| (s, r))?;
+    let (strength, _, reason) = best.0?;
     // EU duties reach Northern Ireland only for goods at risk: shown, not alerted.
     let strength = if reach == Reach::Partly {
         strength.max(Strength::Related)
@@ -290,6 +335,173 @@ pub fn match_change(
                 disposition: Default::default(),
             })
         })
+        .collect()
+}
+
+// The index of match terms. A change reads only the open cases sharing a
+// term with it: candidates, a superset of the cases `match_case` accepts
+// (a property test compares the two over random cases and changes), then
+// `match_case` decides on each. A term is `COUNTRY|kind:value`:
+// - `hs:DDDD`, the heading of each case code (`hs:DD`/`hs:DDD` for a code
+//   shorter than a heading): every relation `relate` accepts shares the
+//   heading, or for a change naming a chapter, a range or a code shorter
+//   than a heading, the chapter (a range of terms: `hs:85` to `hs:85:`);
+// - `hsx:DDDD`, the heading of each code the HS 2017/2022 correlation
+//   relates to a case code: those match only a change code of a heading or
+//   deeper, looked up exactly;
+// - `kw:WORD`, each keyword as written (the change's text is searched for
+//   the country's keywords, the vocabulary, and those found are looked up);
+// - `cat:name` (`cat0:name` for a case without HS codes, the only ones a
+//   change naming goods can reach through a category), folded to lowercase.
+// Exclusions, origins and the kind of measure only ever remove a match:
+// they are left to `match_case`.
+
+/// How terms are derived. Raise it when that changes (or when the HS
+/// correlation tables do): the store rebuilds the terms at first use.
+/// The store checks it before writing cases and before matching.
+pub const TERMS_VERSION: i64 = 1;
+
+/// The index term of an HS code: its heading, or the chapter (and a third
+/// digit) of a shorter code.
+fn hs_term(code: &str) -> Option<String> {
+    let d = hs_digits(code);
+    (d.len() >= 2).then(|| format!("hs:{}", &d[..d.len().min(4)]))
+}
+
+/// The terms an open case is found by, each with its destination; none for
+/// a closed case or one whose destination is not a country.
+pub fn case_terms(case: &Case) -> Vec<String> {
+    if case.status != "open" {
+        return vec![];
+    }
+    let Ok(dest) = Country::parse(&case.country) else {
+        return vec![];
+    };
+    let mut terms = std::collections::BTreeSet::new();
+    for h in &case.hs_codes {
+        let code = h.as_str();
+        terms.extend(hs_term(code));
+        // Correlated codes (6 digits) count only when a change names them
+        // at heading level or deeper: their own kind, never in a chapter's
+        // range (8549, waste of many chapters, is not chapter 84's goods).
+        let related = regwatch_classify::hs_correlated(code)
+            .into_iter()
+            .map(|(other, _, _)| other)
+            .chain(hs_equivalents(code));
+        for other in related {
+            let d = hs_digits(&other);
+            if d.len() >= 4 {
+                terms.insert(format!("hsx:{}", &d[..4]));
+            }
+        }
+    }
+    for kw in &case.keywords {
+        let k = kw.trim();
+        if !k.is_empty() {
+            terms.insert(format!("kw:{k}"));
+        }
+    }
+    let cat = if case.hs_codes.is_empty() {
+        "cat0"
+    } else {
+        "cat"
+    };
+    for c in &case.categories {
+        terms.insert(format!("{cat}:{}", c.to_ascii_lowercase()));
+    }
+    terms.into_iter().map(|t| format!("{dest}|{t}")).collect()
+}
+
+/// Whether a term is a keyword's (the vocabulary holds those).
+pub fn is_keyword_term(term: &str) -> bool {
+    term.split_once('|')
+        .is_some_and(|(_, t)| t.starts_with("kw:"))
+}
+
+/// The keyword of a keyword term (`TR|kw:IMEI` → `IMEI`).
+pub fn term_keyword(term: &str) -> Option<&str> {
+    term.split_once('|')?.1.strip_prefix("kw:")
+}
+
+/// What a change looks up in the index: terms (exact) and ranges of terms
+/// (`[lo, hi)`), each for every country its rules may reach; and the
+/// countries whose keywords its text is searched for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Probe {
+    pub countries: Vec<String>,
+    pub terms: Vec<String>,
+    pub ranges: Vec<(String, String)>,
+}
+
+/// The range of terms starting with `prefix` (terms go on with digits only,
+/// and `:` sorts after `9`).
+fn prefix_range(prefix: String) -> (String, String) {
+    let hi = format!("{prefix}:");
+    (prefix, hi)
+}
+
+/// The index look-up of a change, or None when its rules reach no one (a
+/// WTO notification of no known member).
+pub fn probe(jurisdiction: &str, tags: &Tags) -> Option<Probe> {
+    let j = effective_jurisdiction(jurisdiction, tags)?;
+    let mut terms = vec![];
+    let mut ranges = vec![];
+    for code in &tags.hs_codes {
+        let d = hs_digits(code);
+        match d.len() {
+            0 | 1 => {}
+            2 | 3 => ranges.push(prefix_range(format!("hs:{d}"))),
+            _ => {
+                terms.push(format!("hs:{}", &d[..4]));
+                terms.push(format!("hsx:{}", &d[..4]));
+            }
+        }
+    }
+    for (lo, hi) in &tags.hs_ranges {
+        let (l, h) = (hs_digits(lo), hs_digits(hi));
+        if l.len() >= 2 && h.len() >= 2 && l[..2] <= h[..2] {
+            ranges.push((format!("hs:{}", &l[..2]), format!("hs:{}:", &h[..2])));
+        }
+    }
+    for ch in &tags.chapters {
+        let d = hs_digits(ch);
+        ranges.push(prefix_range(format!("hs:{}", &d[..d.len().min(4)])));
+    }
+    for c in &tags.categories {
+        let c = c.to_ascii_lowercase();
+        if !names_goods(tags) {
+            terms.push(format!("cat:{c}"));
+        }
+        terms.push(format!("cat0:{c}"));
+    }
+    let countries: Vec<String> = j.reaches().iter().map(|c| c.to_string()).collect();
+    let terms = terms
+        .iter()
+        .flat_map(|t| countries.iter().map(move |c| format!("{c}|{t}")))
+        .collect();
+    let ranges = ranges
+        .iter()
+        .flat_map(|(lo, hi)| {
+            countries
+                .iter()
+                .map(move |c| (format!("{c}|{lo}"), format!("{c}|{hi}")))
+        })
+        .collect();
+    Some(Probe {
+        countries,
+        terms,
+        ranges,
+    })
+}
+
+/// The keyword terms of `vocabulary` found in a change's title or text, as
+/// `match_case` searches them.
+pub fn keywords_found(vocabulary: &[String], title: &str, text: &str) -> Vec<String> {
+    let hay = format!("{title}\n{text}");
+    vocabulary
+        .iter()
+        .filter(|t| term_keyword(t).is_some_and(|k| regwatch_classify::contains_keyword(&hay, k)))
+        .cloned()
         .collect()
 }
 

@@ -165,3 +165,240 @@ proptest! {
         prop_assert!(good.iter().any(|c| c.id == id), "{csv}");
     }
 }
+
+// Matching through the index of match terms: the candidates a change reads
+// (cases sharing a term with it) hold every case the full scan matches.
+
+const HS_POOL: &[&str] = &[
+    "85",
+    "84",
+    "90",
+    "8517",
+    "8517.13",
+    "8517.12",
+    "8517.62",
+    "8517.62.00.10",
+    "8528.52",
+    "8528.71",
+    "8524.11",
+    "8529.90",
+    "8471.30",
+    "8504.40",
+    "9018.19",
+    "9018.90",
+    "3827.11",
+    "3824.71",
+    "7318.15",
+];
+
+fn case_strategy() -> impl Strategy<Value = regwatch::model::Case> {
+    (
+        prop::sample::select(vec!["TR", "VN", "MX", "GB", "XI", "DE", "US", "tr", "ZZZ"]),
+        prop::collection::vec(prop::sample::select(HS_POOL), 0..3),
+        prop::collection::vec(
+            prop::sample::select(vec!["telecom", "Medical", "medical", "electronics"]),
+            0..2,
+        ),
+        prop::collection::vec(
+            prop::sample::select(vec!["IMEI", "tıbbi cihaz", "router", " ", "drone"]),
+            0..2,
+        ),
+        prop::sample::select(vec![None, Some("CN"), Some("CA"), Some("VN")]),
+        prop::sample::select(vec!["open", "open", "open", "closed"]),
+    )
+        .prop_map(
+            |(country, hs, cats, kws, origin, status)| regwatch::model::Case {
+                id: "C".into(),
+                client: "Acme".into(),
+                title: "t".into(),
+                country: country.into(),
+                hs_codes: hs
+                    .iter()
+                    .map(|h| regwatch::model::HsCode::parse(h).unwrap())
+                    .collect(),
+                categories: cats.iter().map(|s| s.to_string()).collect(),
+                keywords: kws.iter().map(|s| s.to_string()).collect(),
+                status: status.into(),
+                link: None,
+                origin: origin.map(Into::into),
+            },
+        )
+}
+
+type ChangeParts = (String, regwatch::model::Tags, String);
+
+fn change_strategy() -> impl Strategy<Value = ChangeParts> {
+    let codes = || prop::collection::vec(prop::sample::select(HS_POOL), 0..3);
+    let words = || {
+        prop::collection::vec(
+            prop::sample::select(vec![
+                "IMEI",
+                "imei'nin",
+                "TIBBİ CİHAZ",
+                "tıbbi cihazların",
+                "routers",
+                "Router",
+                "drone",
+                "kayıt",
+                "8517",
+                "yeni",
+                "IMEIX",
+            ]),
+            0..5,
+        )
+    };
+    (
+        prop::sample::select(vec!["TR", "VN", "EU", "GB", "WTO", "MX", "US"]),
+        prop::sample::select(vec![None, Some("TR"), Some("VN"), Some("EU")]),
+        (codes(), codes(), codes()),
+        prop::collection::vec(
+            prop::sample::select(vec!["84", "85", "8", "", "8517", "851"]),
+            0..2,
+        ),
+        prop::collection::vec(
+            prop::sample::select(vec![
+                ("8528.42", "8528.59"),
+                ("8501", "8504"),
+                ("84", "87"),
+                ("90", "84"),
+            ]),
+            0..2,
+        ),
+        prop::collection::vec(
+            prop::sample::select(vec!["telecom", "MEDICAL", "electronics"]),
+            0..2,
+        ),
+        prop::collection::vec(
+            prop::sample::select(vec!["tariff", "trade_defence", "goods_rule", "ukca"]),
+            0..2,
+        ),
+        (
+            prop::collection::vec(prop::sample::select(vec!["CN", "CA"]), 0..2),
+            prop::collection::vec(prop::sample::select(vec!["CA", "VN"]), 0..2),
+        ),
+        words(),
+    )
+        .prop_map(
+            |(
+                j,
+                member,
+                (hs, more, excluded),
+                chapters,
+                ranges,
+                cats,
+                measures,
+                (origins, exempt),
+                words,
+            )| {
+                let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+                let mut hs_codes = s(&hs);
+                // Range ends are codes of the change too, as the tagger gives them.
+                for (lo, hi) in &ranges {
+                    hs_codes.extend([lo.to_string(), hi.to_string()]);
+                }
+                hs_codes.extend(s(&more).into_iter().take(1));
+                let tags = regwatch::model::Tags {
+                    hs_codes,
+                    chapters: s(&chapters),
+                    hs_ranges: ranges
+                        .iter()
+                        .map(|(a, b)| (a.to_string(), b.to_string()))
+                        .collect(),
+                    excluded_hs_codes: s(&excluded),
+                    categories: s(&cats),
+                    measures: s(&measures),
+                    member: member.map(Into::into),
+                    origins: s(&origins),
+                    exempt_origins: s(&exempt),
+                    ..Default::default()
+                };
+                (j.to_string(), tags, words.join(" "))
+            },
+        )
+}
+
+/// The store's candidate query, over one case in memory: a term of the
+/// case among the change's terms (its keywords found in the text included)
+/// or inside one of its ranges.
+fn is_candidate(
+    case: &regwatch::model::Case,
+    probe: &regwatch::matching::Probe,
+    title: &str,
+    text: &str,
+) -> bool {
+    let terms = regwatch::matching::case_terms(case);
+    let vocabulary: Vec<String> = terms
+        .iter()
+        .filter(|t| {
+            regwatch::matching::is_keyword_term(t)
+                && probe
+                    .countries
+                    .iter()
+                    .any(|c| t.starts_with(&format!("{c}|")))
+        })
+        .cloned()
+        .collect();
+    let found = regwatch::matching::keywords_found(&vocabulary, title, text);
+    terms.iter().any(|t| {
+        probe.terms.contains(t)
+            || found.contains(t)
+            || probe.ranges.iter().any(|(lo, hi)| t >= lo && t < hi)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn index_candidates_hold_every_match(
+        case in case_strategy(),
+        (j, tags, text) in change_strategy(),
+        title in prop::sample::select(vec!["", "IMEI kaydı", "Router rule"]),
+    ) {
+        let full = regwatch::matching::match_case(&j, &tags, title, &text, &case);
+        if let Some((strength, reason)) = full {
+            let probe = regwatch::matching::probe(&j, &tags);
+            prop_assert!(probe.is_some(), "{j} {tags:?} matched {case:?} ({strength:?} {reason}) without a probe");
+            let probe = probe.unwrap();
+            prop_assert!(
+                is_candidate(&case, &probe, title, &text),
+                "{case:?} matches ({strength:?}: {reason}) but is no candidate of {probe:?}"
+            );
+        }
+    }
+}
+
+/// Over many random pairs, the index does narrow: most non-matching cases
+/// are no candidates (the property above would hold for "every case is a
+/// candidate" too).
+#[test]
+fn index_candidates_are_narrower_than_the_country() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut matched, mut candidates, mut reached) = (0, 0, 0);
+    for _ in 0..3000 {
+        let case = case_strategy().new_tree(&mut runner).unwrap().current();
+        let (j, tags, text) = change_strategy().new_tree(&mut runner).unwrap().current();
+        let Some(probe) = regwatch::matching::probe(&j, &tags) else {
+            continue;
+        };
+        let country = regwatch::model::Country::parse(&case.country)
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        if case.status != "open" || !probe.countries.contains(&country) {
+            continue;
+        }
+        reached += 1;
+        candidates += is_candidate(&case, &probe, "", &text) as usize;
+        matched += regwatch::matching::match_case(&j, &tags, "", &text, &case).is_some() as usize;
+    }
+    assert!(
+        matched > 50,
+        "{matched} matches: the generators rarely match"
+    );
+    assert!(candidates >= matched);
+    assert!(
+        candidates < reached * 3 / 4,
+        "{candidates} candidates of {reached} open cases in reach"
+    );
+}

@@ -22,10 +22,6 @@ pub(super) async fn build_records(
 ) -> anyhow::Result<Vec<ChangeRecord>> {
     let mut out = Vec::with_capacity(raw.len());
     let mut followed = 0usize;
-    // The open cases each jurisdiction's rules can reach, read once a poll
-    // through the store's index (not every case).
-    let mut reachable: std::collections::HashMap<String, Vec<crate::model::Case>> =
-        Default::default();
     for mut c in raw {
         if !source.reports(c.kind) {
             continue;
@@ -46,15 +42,11 @@ pub(super) async fn build_records(
             &source.def.categories,
             c.published,
         );
+        // The open cases it affects, read through the store's index of
+        // match terms (only the candidates, not every case of the country).
         let j = source.def.jurisdiction.as_str();
-        let key = crate::matching::effective_jurisdiction(j, &tags)
-            .map(|c| c.to_string())
-            .unwrap_or_default();
-        if !reachable.contains_key(&key) {
-            let open = crate::services::cases::reachable_cases(app, j, &tags).await?;
-            reachable.insert(key.clone(), open);
-        }
-        let cases = crate::matching::match_change(j, &tags, &c.title, &c.text, &reachable[&key]);
+        let cases =
+            crate::services::cases::matching_cases(app, j, &tags, &c.title, &c.text).await?;
         let deliver_to = immediate_routes(
             &app.config.channels,
             source.def.jurisdiction.as_str(),

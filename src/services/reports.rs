@@ -181,8 +181,8 @@ pub async fn add(app: &App, r: &FieldReport) -> Result<i64, ServiceError> {
         text,
         published: Some(reported),
     };
-    let open = super::cases::reachable_cases(app, dest.as_str(), &tags).await?;
-    let cases = crate::matching::match_change(dest.as_str(), &tags, &new.title, &new.text, &open);
+    let cases =
+        super::cases::matching_cases(app, dest.as_str(), &tags, &new.title, &new.text).await?;
     let deliver_to =
         crate::route::immediate_routes(&app.config.channels, dest.as_str(), &tags, &cases);
     // The language given, else its words tell (an English report has no gist).

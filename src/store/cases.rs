@@ -1,7 +1,8 @@
 //! Cases in the store, and their matches with changes (recorded with a
 //! change, or when a case is matched back against the change log).
 
-use super::db::{ts, Store, Tx};
+use super::db::{ts, Backend, Store, Tx};
+use crate::matching::{case_terms, is_keyword_term, Probe, TERMS_VERSION};
 use crate::model::{Case, CaseMatch, Change, Strength};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -29,6 +30,8 @@ impl Store {
         if existing.as_ref() == Some(c) {
             return Ok(false);
         }
+        self.ensure_case_terms().await?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO cases (id, client, title, country, hs_codes, categories, keywords, status, link, updated_at, origin)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -48,8 +51,10 @@ impl Store {
         .bind(&c.link)
         .bind(ts(now))
         .bind(&c.origin)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        replace_terms(&mut tx, self.backend, &[c]).await?;
+        tx.commit().await?;
         Ok(true)
     }
 
@@ -142,6 +147,7 @@ impl Store {
     /// With `track_seen`, the ids it imports are noted so that the open
     /// cases it did not name can be closed.
     pub async fn begin_case_import(&self, track_seen: bool) -> anyhow::Result<CaseImport> {
+        self.ensure_case_terms().await?;
         let mut tx = self.pool.begin().await?;
         if track_seen {
             sqlx::query("CREATE TEMPORARY TABLE IF NOT EXISTS import_seen (id TEXT PRIMARY KEY)")
@@ -158,13 +164,131 @@ impl Store {
     }
 
     pub async fn close_case(&self, id: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await?;
         let n = sqlx::query("UPDATE cases SET status = 'closed', updated_at = $1 WHERE id = $2")
             .bind(ts(now))
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
+        forget_terms(&mut tx, self.backend, &[id]).await?;
+        tx.commit().await?;
         Ok(n > 0)
+    }
+
+    /// The open cases that may match a change: those sharing a term of the
+    /// index with it (`matching::probe`, and the case keywords of its
+    /// countries found in its title or text), in id order. A superset of
+    /// the cases [`crate::matching::match_case`] accepts, read without
+    /// touching the others.
+    pub async fn candidate_cases(
+        &self,
+        probe: &Probe,
+        title: &str,
+        text: &str,
+    ) -> anyhow::Result<Vec<Case>> {
+        let vocabulary = self.case_vocabulary(&probe.countries).await?;
+        let mut terms = probe.terms.clone();
+        terms.extend(crate::matching::keywords_found(&vocabulary, title, text));
+        let mut parts = vec![format!(
+            "SELECT DISTINCT case_id FROM case_terms WHERE term {}",
+            self.backend.in_json_ids(1)
+        )];
+        for i in 0..probe.ranges.len() {
+            let (lo, hi) = (2 + 2 * i, 3 + 2 * i);
+            parts.push(format!(
+                "SELECT case_id FROM case_terms WHERE term >= ${lo} AND term < ${hi}"
+            ));
+        }
+        // The candidates' ids first, then each case by its key (CROSS JOIN
+        // keeps that order on SQLite), never a scan of the country's cases.
+        let sql = format!(
+            "SELECT c.* FROM ({}) t CROSS JOIN cases c
+             WHERE c.id = t.case_id AND c.status = 'open' ORDER BY c.id",
+            parts.join(" UNION ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(serde_json::to_string(&terms)?);
+        for (lo, hi) in &probe.ranges {
+            q = q.bind(lo).bind(hi);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.into_iter().map(row_to_case).collect()
+    }
+
+    /// The keyword terms of open cases going to `countries`; the index is
+    /// built first when it is missing or older than this binary's terms.
+    async fn case_vocabulary(&self, countries: &[String]) -> anyhow::Result<Vec<String>> {
+        let mut parts =
+            vec!["SELECT '#' || CAST(version AS TEXT) FROM case_terms_version".to_string()];
+        for i in 0..countries.len() {
+            let (lo, hi) = (1 + 2 * i, 2 + 2 * i);
+            parts.push(format!(
+                "SELECT term FROM case_vocabulary WHERE term >= ${lo} AND term < ${hi}"
+            ));
+        }
+        let sql = parts.join(" UNION ALL ");
+        for attempt in 0..2 {
+            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.clone()));
+            for c in countries {
+                q = q.bind(format!("{c}|kw:")).bind(format!("{c}|kw;"));
+            }
+            let mut rows = q.fetch_all(&self.pool).await?;
+            let current = format!("#{TERMS_VERSION}");
+            if rows.contains(&current) || attempt == 1 {
+                rows.retain(|t| !t.starts_with('#'));
+                return Ok(rows);
+            }
+            self.rebuild_case_terms().await?;
+        }
+        unreachable!("the loop returns on its second pass")
+    }
+
+    /// Build the index of match terms when it is missing or older than this
+    /// binary's terms (cheap on a store without cases), before cases are
+    /// written: the writes keep a current index current.
+    async fn ensure_case_terms(&self) -> anyhow::Result<()> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM case_terms_version")
+            .fetch_one(&self.pool)
+            .await?;
+        if v != Some(TERMS_VERSION) {
+            self.rebuild_case_terms().await?;
+        }
+        Ok(())
+    }
+
+    /// Derive the terms of every open case again (a store made before the
+    /// index, or by an older binary); how many cases.
+    pub async fn rebuild_case_terms(&self) -> anyhow::Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        for table in ["case_terms", "case_vocabulary", "case_terms_version"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                .execute(&mut *tx)
+                .await?;
+        }
+        let (mut after, mut n) = (String::new(), 0u64);
+        loop {
+            let rows = sqlx::query(
+                "SELECT * FROM cases WHERE status = 'open' AND id > $1 ORDER BY id LIMIT 2000",
+            )
+            .bind(&after)
+            .fetch_all(&mut *tx)
+            .await?;
+            let cases: Vec<Case> = rows
+                .into_iter()
+                .map(row_to_case)
+                .collect::<anyhow::Result<_>>()?;
+            let Some(last) = cases.last() else { break };
+            after = last.id.clone();
+            n += cases.len() as u64;
+            insert_terms(&mut tx, self.backend, &cases.iter().collect::<Vec<_>>()).await?;
+        }
+        sqlx::query("INSERT INTO case_terms_version (version) VALUES ($1)")
+            .bind(TERMS_VERSION)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(cases = n, "case match index built");
+        Ok(n)
     }
 
     /// Record matches of existing changes to a case (back-matching).
@@ -232,7 +356,7 @@ impl Store {
 /// An import of cases in progress: one transaction.
 pub struct CaseImport {
     tx: Tx<'static>,
-    backend: super::db::Backend,
+    backend: Backend,
 }
 
 /// A case as one element of a batch's JSON.
@@ -308,7 +432,14 @@ impl CaseImport {
             .bind(ts(now))
             .fetch_all(&mut *self.tx)
             .await?;
-        Ok(ids.into_iter().map(|(id,)| id).collect())
+        let ids: std::collections::HashSet<String> = ids.into_iter().map(|(id,)| id).collect();
+        let changed: Vec<&Case> = cases
+            .iter()
+            .copied()
+            .filter(|c| ids.contains(&c.id))
+            .collect();
+        replace_terms(&mut self.tx, self.backend, &changed).await?;
+        Ok(ids)
     }
 
     /// Note the ids of a batch as named by the import.
@@ -357,14 +488,19 @@ impl CaseImport {
 
     /// Close the open cases the import did not name; how many.
     pub async fn close_unseen(&mut self, now: DateTime<Utc>) -> anyhow::Result<u64> {
-        Ok(sqlx::query(
+        let closed: Vec<String> = sqlx::query_scalar(
             "UPDATE cases SET status = 'closed', updated_at = $1
-             WHERE status = 'open' AND id NOT IN (SELECT id FROM import_seen)",
+             WHERE status = 'open' AND id NOT IN (SELECT id FROM import_seen)
+             RETURNING id",
         )
         .bind(ts(now))
-        .execute(&mut *self.tx)
-        .await?
-        .rows_affected())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        for chunk in closed.chunks(5000) {
+            let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            forget_terms(&mut self.tx, self.backend, &ids).await?;
+        }
+        Ok(closed.len() as u64)
     }
 
     pub async fn commit(self) -> anyhow::Result<()> {
@@ -390,4 +526,72 @@ pub(super) async fn insert_match(
         .execute(&mut **tx)
         .await?
         .rows_affected())
+}
+
+/// Drop the index terms of these cases (closed, or about to be written again).
+async fn forget_terms(tx: &mut Tx<'_>, backend: Backend, ids: &[&str]) -> anyhow::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "DELETE FROM case_terms WHERE case_id {}",
+        backend.in_json_ids(1)
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(serde_json::to_string(ids)?)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Write the index terms of these cases (and their keywords to the
+/// vocabulary): two statements for the whole batch.
+async fn insert_terms(tx: &mut Tx<'_>, backend: Backend, cases: &[&Case]) -> anyhow::Result<()> {
+    let mut pairs: Vec<(String, &str)> = vec![];
+    let mut vocabulary: Vec<String> = vec![];
+    for c in cases {
+        for t in case_terms(c) {
+            if is_keyword_term(&t) {
+                vocabulary.push(t.clone());
+            }
+            pairs.push((t, c.id.as_str()));
+        }
+    }
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let from = match backend {
+        Backend::Sqlite => {
+            "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each($1) WHERE true"
+        }
+        Backend::Postgres => {
+            "SELECT value->>0, value->>1 FROM json_array_elements($1::json) AS value WHERE true"
+        }
+    };
+    let sql = format!("INSERT INTO case_terms (term, case_id) {from} ON CONFLICT DO NOTHING");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(serde_json::to_string(&pairs)?)
+        .execute(&mut **tx)
+        .await?;
+    if !vocabulary.is_empty() {
+        vocabulary.sort();
+        vocabulary.dedup();
+        let sql = format!(
+            "INSERT INTO case_vocabulary (term) {} ON CONFLICT DO NOTHING",
+            backend.json_ids(1)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(serde_json::to_string(&vocabulary)?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Replace the index terms of these cases by their current ones (none once
+/// closed).
+async fn replace_terms(tx: &mut Tx<'_>, backend: Backend, cases: &[&Case]) -> anyhow::Result<()> {
+    let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    forget_terms(tx, backend, &ids).await?;
+    insert_terms(tx, backend, cases).await
 }

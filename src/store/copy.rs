@@ -148,6 +148,26 @@ const TABLES: &[Table] = &[
         order_by: "id",
         serial: false,
     },
+    // The index of open cases' match terms (derived from cases, copied so
+    // the copy matches at once without rebuilding it).
+    Table {
+        name: "case_terms",
+        columns: &[("term", Text), ("case_id", Text)],
+        order_by: "term, case_id",
+        serial: false,
+    },
+    Table {
+        name: "case_vocabulary",
+        columns: &[("term", Text)],
+        order_by: "term",
+        serial: false,
+    },
+    Table {
+        name: "case_terms_version",
+        columns: &[("version", Int)],
+        order_by: "version",
+        serial: false,
+    },
     Table {
         name: "case_matches",
         columns: &[

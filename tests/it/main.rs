@@ -2,6 +2,7 @@
 //! files, real SMTP, the real `regwatch` binary where a test needs a process.
 
 mod browser;
+mod case_index;
 mod cases;
 mod catalogue;
 mod core_poll;

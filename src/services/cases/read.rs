@@ -1,232 +1,14 @@
-//! Cases: import (CSV or JSON, idempotent by id), export, close, and
-//! matching a new or updated case against recent changes.
-//!
-//! An import reads what spreadsheets write (`,` `;` or tab separated, a
-//! UTF-8 BOM, CRLF, extra columns noted and ignored) and is streamed: a
-//! reader thread parses the file in batches while the store writes them,
-//! so memory stays bounded whatever the file's size. Everything is written
-//! in one transaction: an import that fails (a cap exceeded, a file that is
-//! not UTF-8, the store failing, the process stopped) leaves the cases as
-//! they were. A bad row is skipped and named; the good rows import.
+//! Reading a cases export: CSV as spreadsheets write it (`,` `;` or tab
+//! separated, a UTF-8 BOM, CRLF, extra columns noted and ignored) or JSON,
+//! streamed row by row with caps on the file, a row and a cell.
 
-use super::{App, ServiceError};
-use crate::model::{Case, Change, Country, HsCode};
-use crate::store::ChangeFilter;
+use super::*;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-/// The columns of a cases CSV, in order.
-/// `origin` is optional.
-pub const CASE_COLUMNS: [&str; 10] = [
-    "id",
-    "client",
-    "title",
-    "country",
-    "hs_codes",
-    "categories",
-    "keywords",
-    "status",
-    "link",
-    "origin",
-];
-
-/// Cases written to the store at once.
-const BATCH: usize = 500;
-/// Bad rows kept with their reason (the rest are only counted).
-const MAX_BAD_KEPT: usize = 1000;
-
-/// A bad row of an import: its line (CSV) or index (JSON) and why.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RowError {
-    pub row: String,
-    pub reason: String,
-}
-
-fn split_list(s: &str) -> Vec<String> {
-    s.split(';')
-        .map(|x| x.trim().to_string())
-        .filter(|x| !x.is_empty())
-        .collect()
-}
-
-/// A text cell as the case system meant it: the `'` a spreadsheet (or
-/// `cases export`) puts before a cell starting with a formula character is
-/// dropped again.
-fn unquote_formula(s: &str) -> String {
-    match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_START) || rest.starts_with('\'') => rest.to_string(),
-        _ => s.to_string(),
-    }
-}
-
-/// What a spreadsheet reads as the start of a formula.
-const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// A cell made safe for a spreadsheet: one starting with a formula
-/// character (= + - @ tab CR) gets a leading `'`, so it is shown as text
-/// and never evaluated; so does one starting with `'` before such a
-/// character, so that an import reads back exactly what was exported.
-pub fn spreadsheet_safe(s: &str) -> String {
-    let quoted_formula = s
-        .strip_prefix('\'')
-        .is_some_and(|r| r.starts_with(FORMULA_START) || r.starts_with('\''));
-    if s.starts_with(FORMULA_START) || quoted_formula {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
-
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JsonCase {
-    id: String,
-    #[serde(default)]
-    client: String,
-    #[serde(default)]
-    title: String,
-    country: String,
-    #[serde(default)]
-    hs_codes: Vec<String>,
-    #[serde(default)]
-    categories: Vec<String>,
-    #[serde(default)]
-    keywords: Vec<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    link: Option<String>,
-    #[serde(default)]
-    origin: Option<String>,
-}
-
-/// One case as read from a file, before validation.
-#[derive(Debug, Clone, Default)]
-pub struct RawCase {
-    pub id: String,
-    pub client: String,
-    pub title: String,
-    pub country: String,
-    pub hs_codes: Vec<String>,
-    pub categories: Vec<String>,
-    pub keywords: Vec<String>,
-    pub status: Option<String>,
-    pub link: Option<String>,
-    pub origin: Option<String>,
-}
-
-/// A case's link into the case system: its own when given (http or https
-/// only, re-serialized), else the `[cases].link` template with the id
-/// percent-encoded into it.
-fn case_link(id: &str, given: Option<String>, template: &str) -> Result<Option<String>, String> {
-    if let Some(l) = given
-        .map(|l| l.trim().to_string())
-        .filter(|l| !l.is_empty())
-    {
-        return crate::util::safe_link(Some(&l)).map(Some).ok_or_else(|| {
-            format!(
-                "`link`: `{}` is not an http or https address (write the case's address in the case system, or leave the cell empty)",
-                crate::util::truncate(&l, 80)
-            )
-        });
-    }
-    if template.is_empty() {
-        return Ok(None);
-    }
-    let enc: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
-    Ok(crate::util::safe_link(Some(
-        &template.replace("{id}", &enc),
-    )))
-}
-
-/// Validate one case; derive categories from HS codes when none are given.
-pub fn build_case(
-    raw: RawCase,
-    known_categories: &[String],
-    categories_for_hs: &dyn Fn(&str) -> Vec<String>,
-    link_template: &str,
-) -> Result<Case, String> {
-    let RawCase {
-        id,
-        client,
-        title,
-        country,
-        hs_codes: hs,
-        categories: cats,
-        keywords,
-        status,
-        link,
-        origin,
-    } = raw;
-    let id = id.trim().to_string();
-    if id.is_empty() {
-        return Err("`id` is empty: every case needs its id from the case system".into());
-    }
-    if id.chars().any(char::is_control) || client.chars().any(|c| c == '\0') {
-        return Err("`id` or `client` holds a control character: retype the cell".into());
-    }
-    let country = Country::parse(&country).map_err(|e| format!("`country`: {e}"))?;
-    let mut hs_codes = vec![];
-    for h in hs {
-        let n = HsCode::parse(&h).map_err(|_| {
-            format!("`hs_codes`: `{h}` is not an HS code (write e.g. 8517.62 or 85176200)")
-        })?;
-        if !hs_codes.contains(&n) {
-            hs_codes.push(n);
-        }
-    }
-    let mut categories = vec![];
-    for c in cats {
-        let c = c.to_lowercase();
-        if !known_categories.contains(&c) {
-            return Err(format!(
-                "`categories`: `{c}` is not a category of the taxonomy ({})",
-                known_categories.join(", ")
-            ));
-        }
-        if !categories.contains(&c) {
-            categories.push(c);
-        }
-    }
-    if categories.is_empty() {
-        for h in &hs_codes {
-            for c in categories_for_hs(h.as_str()) {
-                if !categories.contains(&c) {
-                    categories.push(c);
-                }
-            }
-        }
-    }
-    let status = status
-        .map(|s| s.trim().to_lowercase())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "open".into());
-    if status != "open" && status != "closed" {
-        return Err(format!("`status` must be open or closed, not `{status}`"));
-    }
-    let link = case_link(&id, link, link_template)?;
-    let origin = origin
-        .filter(|o| !o.trim().is_empty())
-        .map(|o| Country::parse(&o).map(|c| c.to_string()))
-        .transpose()
-        .map_err(|e| format!("`origin`: {e}"))?;
-    Ok(Case {
-        id,
-        client,
-        title,
-        country: country.to_string(),
-        hs_codes,
-        categories,
-        keywords,
-        status,
-        link,
-        origin,
-    })
-}
 
 /// Caps on one import, from `[cases]`.
 #[derive(Debug, Clone, Copy)]
@@ -543,6 +325,62 @@ pub fn read_cases(
         .has_headers(false)
         .delimiter(separator)
         .from_reader(buffered);
+    let (names, index, ignored) = read_header(&mut rdr, separator, &fatal_csv)?;
+    emit(Parsed::Header {
+        separator: separator as char,
+        ignored,
+    })?;
+    max_row.set(limits.max_cell_bytes as u64 * (names.len() as u64 + 1) + 65_536);
+    since_row.set(0);
+    let columns = Columns {
+        names: &names,
+        index: &index,
+    };
+    let lines = Lines {
+        newlines,
+        bom,
+        before: 0,
+    };
+    read_rows(
+        &mut rdr, &columns, lines, limits, parser, &since_row, &fatal_csv, emit,
+    )
+}
+
+/// The columns of a CSV file, by name.
+struct Columns<'a> {
+    names: &'a [String],
+    index: &'a HashMap<&'static str, usize>,
+}
+
+/// The line a row starts on, as an editor or a spreadsheet counts it: from
+/// the newlines before its first byte (CRLF, blank lines and line breaks
+/// inside quoted cells all counted once).
+struct Lines {
+    newlines: Rc<std::cell::RefCell<std::collections::VecDeque<u64>>>,
+    bom: u64,
+    before: u64,
+}
+
+impl Lines {
+    fn line_of(&mut self, byte: u64) -> u64 {
+        let mut nl = self.newlines.borrow_mut();
+        while nl.front().is_some_and(|&o| o <= byte + self.bom) {
+            nl.pop_front();
+            self.before += 1;
+        }
+        self.before + 1
+    }
+}
+
+/// The header line: the columns' names, where each known column is, and
+/// the names regwatch does not read; a column twice, or no `id` or
+/// `country`, stops the import.
+#[allow(clippy::type_complexity)]
+fn read_header(
+    rdr: &mut csv::Reader<impl Read>,
+    separator: u8,
+    fatal_csv: &dyn Fn(csv::Error) -> Stop,
+) -> Result<(Vec<String>, HashMap<&'static str, usize>, Vec<String>), Stop> {
     let mut header = csv::ByteRecord::new();
     match rdr.read_byte_record(&mut header) {
         Ok(true) => {}
@@ -553,7 +391,7 @@ pub fn read_cases(
         .iter()
         .map(|h| column_name(&String::from_utf8_lossy(h)))
         .collect();
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&'static str, usize> = HashMap::new();
     let mut ignored = vec![];
     for (i, n) in names.iter().enumerate() {
         if let Some(known) = CASE_COLUMNS.iter().find(|c| **c == n) {
@@ -580,26 +418,24 @@ pub fn read_cases(
             )));
         }
     }
-    emit(Parsed::Header {
-        separator: separator as char,
-        ignored,
-    })?;
-    max_row.set(limits.max_cell_bytes as u64 * (names.len() as u64 + 1) + 65_536);
-    since_row.set(0);
+    Ok((names, index, ignored))
+}
+
+/// The rows after the header, each emitted as a case or a bad row; blank
+/// rows skipped, more than `[cases].max_rows` stops the import.
+#[allow(clippy::too_many_arguments)]
+fn read_rows(
+    rdr: &mut csv::Reader<impl Read>,
+    columns: &Columns<'_>,
+    mut lines: Lines,
+    limits: Limits,
+    parser: &CaseParser<'_>,
+    since_row: &Cell<u64>,
+    fatal_csv: &dyn Fn(csv::Error) -> Stop,
+    emit: &mut dyn FnMut(Parsed) -> Result<(), Stop>,
+) -> Result<(), Stop> {
     let mut rows = 0u64;
     let mut rec = csv::ByteRecord::new();
-    // The line a row starts on, as an editor or a spreadsheet counts it:
-    // from the newlines before its first byte (CRLF, blank lines and
-    // line breaks inside quoted cells all counted once).
-    let mut lines_before = 0u64;
-    let mut line_of = |byte: u64| {
-        let mut nl = newlines.borrow_mut();
-        while nl.front().is_some_and(|&o| o <= byte + bom) {
-            nl.pop_front();
-            lines_before += 1;
-        }
-        lines_before + 1
-    };
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
@@ -607,7 +443,7 @@ pub fn read_cases(
             Err(e) => return Err(fatal_csv(e)),
         }
         since_row.set(0);
-        let line = line_of(rec.position().map(|p| p.byte()).unwrap_or(0));
+        let line = lines.line_of(rec.position().map(|p| p.byte()).unwrap_or(0));
         // A row left blank (`;;;;` as spreadsheets write it) is no case.
         if rec
             .iter()
@@ -624,9 +460,11 @@ pub fn read_cases(
         }
         let row = format!("line {line}");
         emit(Parsed::Row(
-            csv_row(&rec, &names, &index, limits, parser).map_err(|reason| RowError {
-                row: row.clone(),
-                reason,
+            csv_row(&rec, columns.names, columns.index, limits, parser).map_err(|reason| {
+                RowError {
+                    row: row.clone(),
+                    reason,
+                }
             }),
         ))?;
     }
@@ -842,339 +680,6 @@ pub fn parse_cases(
         Err(Stop::Fatal(m)) => Err(m),
         Err(Stop::Cancelled) => Err("cancelled".into()),
     }
-}
-
-/// What an import did.
-#[derive(Debug, Default)]
-pub struct ImportReport {
-    /// Rows read (cases and bad rows; blank rows are not counted).
-    pub rows: u64,
-    /// Cases read well.
-    pub read: u64,
-    /// New or changed cases.
-    pub updated: u64,
-    /// The first ids of those (for an API answer).
-    pub updated_ids: Vec<String>,
-    pub matched: usize,
-    pub closed: u64,
-    /// Bad rows, the first [`MAX_BAD_KEPT`] of them.
-    pub bad: Vec<RowError>,
-    pub bad_total: u64,
-    /// `close_missing` was asked but refused, since rows could not be read.
-    pub close_refused: bool,
-    /// Header columns regwatch does not read (ignored).
-    pub ignored_columns: Vec<String>,
-    pub separator: char,
-}
-
-/// How far an import is, for a progress line.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Progress {
-    pub rows: u64,
-    pub bytes: u64,
-}
-
-enum Msg {
-    Header {
-        separator: char,
-        ignored: Vec<String>,
-    },
-    Batch {
-        cases: Vec<Case>,
-        bad: Vec<RowError>,
-        rows: u64,
-    },
-}
-
-/// Import cases from an export's text (the API's posted cases).
-pub async fn import(
-    app: &App,
-    text: &str,
-    is_json: bool,
-    close_missing: bool,
-) -> Result<ImportReport, ServiceError> {
-    import_from(
-        app,
-        std::io::Cursor::new(text.as_bytes().to_vec()),
-        is_json,
-        close_missing,
-        &|_| {},
-    )
-    .await
-}
-
-/// Import cases from a reader (a file): new or updated cases are stored and
-/// matched against recent changes; with `close_missing`, open cases absent
-/// from the export are closed, unless a row could not be read (a case
-/// missing from the export cannot then be told from one not understood).
-/// One transaction: on any error nothing is changed.
-pub async fn import_from(
-    app: &App,
-    input: impl Read + Send + 'static,
-    is_json: bool,
-    close_missing: bool,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Result<ImportReport, ServiceError> {
-    let limits = Limits::of(&app.config.cases);
-    let tagger = app.tagger.clone();
-    let template = app.config.cases.link.clone();
-    let bytes = Arc::new(AtomicU64::new(0));
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(2);
-    let counter = bytes.clone();
-    let reader = tokio::task::spawn_blocking(move || -> Result<(), Stop> {
-        let cats = tagger.taxonomy.category_names();
-        let by_hs = |h: &str| tagger.taxonomy.categories_for_hs(h);
-        let parser = CaseParser {
-            known_categories: &cats,
-            categories_for_hs: &by_hs,
-            link_template: &template,
-        };
-        let mut cases: Vec<Case> = Vec::with_capacity(BATCH);
-        let mut bad = vec![];
-        let mut rows = 0u64;
-        let send = |m: Msg| tx.blocking_send(m).map_err(|_| Stop::Cancelled);
-        read_cases(input, is_json, limits, &parser, counter, &mut |p| {
-            match p {
-                Parsed::Header { separator, ignored } => send(Msg::Header { separator, ignored })?,
-                Parsed::Row(r) => {
-                    rows += 1;
-                    match r {
-                        Ok(c) => cases.push(c),
-                        Err(e) => bad.push(e),
-                    }
-                    if cases.len() + bad.len() >= BATCH {
-                        send(Msg::Batch {
-                            cases: std::mem::take(&mut cases),
-                            bad: std::mem::take(&mut bad),
-                            rows,
-                        })?;
-                    }
-                }
-            }
-            Ok(())
-        })?;
-        send(Msg::Batch { cases, bad, rows })
-    });
-
-    let since = app.now() - chrono::Duration::days(app.config.cases.backmatch_days);
-    let recent = Recent::load(app, since).await?;
-    let now = app.now();
-    let mut report = ImportReport {
-        separator: ',',
-        ..Default::default()
-    };
-    let mut w = app.store.begin_case_import(close_missing).await?;
-    while let Some(m) = rx.recv().await {
-        match m {
-            Msg::Header { separator, ignored } => {
-                report.separator = separator;
-                report.ignored_columns = ignored;
-            }
-            Msg::Batch { cases, bad, rows } => {
-                report.rows = rows;
-                report.read += cases.len() as u64;
-                report.bad_total += bad.len() as u64;
-                for b in bad {
-                    if report.bad.len() < MAX_BAD_KEPT {
-                        report.bad.push(b);
-                    }
-                }
-                // The last row of one id wins, as if each row were imported in turn.
-                let mut last: HashMap<&str, usize> = HashMap::new();
-                for (i, c) in cases.iter().enumerate() {
-                    last.insert(&c.id, i);
-                }
-                let cases: Vec<&Case> = cases
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, c)| last.get(c.id.as_str()) == Some(i))
-                    .map(|(_, c)| c)
-                    .collect();
-                let changed = w.upsert(&cases, now).await?;
-                if close_missing {
-                    w.seen(&cases).await?;
-                }
-                let changed: Vec<&Case> = cases
-                    .into_iter()
-                    .filter(|c| changed.contains(&c.id))
-                    .collect();
-                report.updated += changed.len() as u64;
-                for c in &changed {
-                    if report.updated_ids.len() < MAX_BAD_KEPT {
-                        report.updated_ids.push(c.id.clone());
-                    }
-                }
-                w.clear_matches(&changed).await?;
-                for c in changed {
-                    let m = recent.matches(c);
-                    if !m.is_empty() {
-                        report.matched += w.add_matches(&c.id, &m).await?;
-                    }
-                }
-                progress(Progress {
-                    rows,
-                    bytes: bytes.load(Ordering::Relaxed),
-                });
-            }
-        }
-    }
-    match reader.await {
-        Ok(Ok(())) => {}
-        Ok(Err(Stop::Fatal(m))) => return Err(ServiceError::Invalid(m)),
-        Ok(Err(Stop::Cancelled)) => {
-            return Err(ServiceError::Internal(anyhow::anyhow!(
-                "the import was cancelled: nothing was changed"
-            )))
-        }
-        Err(e) => {
-            return Err(ServiceError::Internal(anyhow::anyhow!(
-                "the import's reader failed ({e}): nothing was changed"
-            )))
-        }
-    }
-    if close_missing && report.bad_total > 0 {
-        report.close_refused = true;
-    } else if close_missing {
-        report.closed = w.close_unseen(now).await?;
-    }
-    w.commit().await?;
-    Ok(report)
-}
-
-/// The changes of the back-matching window, each with its tags, by the
-/// jurisdiction whose rules it carries: a case is compared only with the
-/// changes of the jurisdictions that cover its destination.
-struct Recent {
-    by_jurisdiction: HashMap<String, Vec<(Change, crate::model::Tags)>>,
-}
-
-impl Recent {
-    async fn load(app: &App, since: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Recent> {
-        let f = ChangeFilter {
-            since: Some(since),
-            ..Default::default()
-        };
-        let mut by_jurisdiction: HashMap<String, Vec<_>> = HashMap::new();
-        for ch in app.store.changes(&f).await? {
-            let tags = ch.tags();
-            if let Some(j) = crate::matching::effective_jurisdiction(&ch.jurisdiction, &tags) {
-                by_jurisdiction
-                    .entry(j.to_string())
-                    .or_default()
-                    .push((ch, tags));
-            }
-        }
-        Ok(Recent { by_jurisdiction })
-    }
-
-    fn matches(&self, c: &Case) -> Vec<(i64, crate::model::Strength, String)> {
-        let mut out = vec![];
-        if c.status != "open" || self.by_jurisdiction.is_empty() {
-            return out;
-        }
-        let Ok(dest) = Country::parse(&c.country) else {
-            return out;
-        };
-        for j in dest.covered_by() {
-            for (ch, tags) in self.by_jurisdiction.get(j.as_str()).into_iter().flatten() {
-                if let Some((strength, reason)) =
-                    crate::matching::match_case(&ch.jurisdiction, tags, &ch.title, &ch.excerpt, c)
-                {
-                    out.push((ch.id, strength, reason));
-                }
-            }
-        }
-        out
-    }
-}
-
-/// Close one case.
-pub async fn close(app: &App, id: &str) -> Result<(), ServiceError> {
-    if app.store.close_case(id, app.now()).await? {
-        Ok(())
-    } else {
-        Err(ServiceError::NotFound(format!("no case `{id}`")))
-    }
-}
-
-/// Cases, open ones or all, with only http(s) links.
-pub async fn list(app: &App, all: bool) -> Result<Vec<Case>, ServiceError> {
-    let mut cases = app
-        .store
-        .cases(if all { None } else { Some("open") })
-        .await?;
-    for c in &mut cases {
-        c.link = crate::util::safe_link(c.link.as_deref());
-    }
-    Ok(cases)
-}
-
-/// Most cases one page of `/api/cases` holds.
-pub const MAX_PAGE: i64 = 1000;
-
-/// One page of cases in id order, after the id `after`; and the cursor of
-/// the next page, if any.
-pub async fn page(
-    app: &App,
-    all: bool,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<(Vec<Case>, Option<String>), ServiceError> {
-    let limit = limit.clamp(1, MAX_PAGE);
-    let mut cases = app
-        .store
-        .cases_page(if all { None } else { Some("open") }, after, limit + 1)
-        .await?;
-    let next = if cases.len() as i64 > limit {
-        cases.truncate(limit as usize);
-        cases.last().map(|c| c.id.clone())
-    } else {
-        None
-    };
-    for c in &mut cases {
-        c.link = crate::util::safe_link(c.link.as_deref());
-    }
-    Ok((cases, next))
-}
-
-/// Match a new or updated case against the changes of the last
-/// `[cases].backmatch_days` days.
-pub async fn backmatch(app: &App, c: &Case) -> anyhow::Result<usize> {
-    app.store.clear_case_matches(&c.id).await?;
-    if c.status != "open" {
-        return Ok(0);
-    }
-    let since = app.now() - chrono::Duration::days(app.config.cases.backmatch_days);
-    let f = ChangeFilter {
-        since: Some(since),
-        country: Country::parse(&c.country).ok(),
-        ..Default::default()
-    };
-    let mut matches = vec![];
-    for ch in app.store.changes(&f).await? {
-        let tags = ch.tags();
-        if let Some((strength, reason)) =
-            crate::matching::match_case(&ch.jurisdiction, &tags, &ch.title, &ch.excerpt, c)
-        {
-            matches.push((ch.id, strength, reason));
-        }
-    }
-    app.store.add_case_matches(&c.id, &matches).await
-}
-
-/// The open cases a change from `jurisdiction` with `tags` can affect:
-/// those whose destination its rules reach, read through the store's
-/// (status, country) index, so the cost of matching follows the cases that
-/// can match, not every case.
-pub async fn reachable_cases(
-    app: &App,
-    jurisdiction: &str,
-    tags: &crate::model::Tags,
-) -> anyhow::Result<Vec<Case>> {
-    let Some(j) = crate::matching::effective_jurisdiction(jurisdiction, tags) else {
-        return Ok(vec![]);
-    };
-    app.store.open_cases_in(&j.reaches()).await
 }
 
 #[cfg(test)]
