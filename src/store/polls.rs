@@ -226,19 +226,26 @@ impl Store {
             });
         }
         let t = health::transition(standing, Verdict::of(&rec.outcome), rec.down_after);
-        let change_ids = match &rec.outcome {
+        let (change_ids, moved) = match &rec.outcome {
             PollOutcome::Failed { error } => {
                 save_failure(&mut tx, &rec, error, t.after).await?;
-                vec![]
+                (vec![], None)
             }
             PollOutcome::Suspect { hash, reason } => {
                 save_hold(&mut tx, &rec, hash, reason, t.after).await?;
-                vec![]
+                (vec![], None)
             }
-            _ => self.save_answer(&mut tx, &rec, t.after).await?,
+            _ => {
+                let (ids, moved) = self.save_answer(&mut tx, &rec, t.after).await?;
+                (ids, Some(moved))
+            }
         };
         announce(&mut tx, &rec, &t).await?;
-        let source_health = read_health(&mut tx, &rec.source_id).await?;
+        // The state update of an answer returned the row already.
+        let source_health = match moved {
+            Some(h) => Some(h),
+            None => read_health(&mut tx, &rec.source_id).await?,
+        };
         tx.commit().await?;
         Ok(PollResult {
             change_ids,
@@ -315,13 +322,14 @@ impl Store {
     }
 
     /// A poll that read its source: the snapshot and changes it found (if
-    /// any), and the source moved on to them. Returns the changes' ids.
+    /// any), and the source moved on to them. Returns the changes' ids and
+    /// the source's health row as moved on.
     async fn save_answer(
         &self,
         tx: &mut Tx<'_>,
         rec: &PollRecord,
         after: Standing,
-    ) -> anyhow::Result<Vec<i64>> {
+    ) -> anyhow::Result<(Vec<i64>, SourceHealth)> {
         let mut snapshot = None;
         let mut change_ids = vec![];
         if let PollOutcome::Changed {
@@ -345,8 +353,8 @@ impl Store {
             }
         }
         remember(tx, rec).await?;
-        move_on(tx, self.backend, rec, after, snapshot).await?;
-        Ok(change_ids)
+        let moved = move_on(tx, self.backend, rec, after, snapshot).await?;
+        Ok((change_ids, moved))
     }
 
     pub async fn health(&self) -> anyhow::Result<Vec<SourceHealth>> {
@@ -557,7 +565,8 @@ async fn read_health(tx: &mut Tx<'_>, source_id: &str) -> anyhow::Result<Option<
 }
 
 /// A poll that read its source moves the source on: validators (kept on a
-/// 304), body hash, last snapshot, health. Compare-and-set, under the row
+/// 304), body hash, last snapshot, health; returns the health row as
+/// moved on. Compare-and-set, under the row
 /// lock taken by [`lock_state`]: a second guard that this poll moves the
 /// source on from the snapshot it diffed against, and from no other.
 async fn move_on(
@@ -566,13 +575,14 @@ async fn move_on(
     rec: &PollRecord,
     after: Standing,
     snapshot: Option<i64>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<SourceHealth> {
     let (etag, last_modified) = validators(&rec.outcome);
     let keep_validators = matches!(rec.outcome, PollOutcome::NotModified);
     let now = ts(rec.started_at);
     let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE source_state SET {MOVE_ON}, consecutive_failures = $10, down = $11
-         WHERE source_id = $6 AND last_snapshot_id {} $9",
+         WHERE source_id = $6 AND last_snapshot_id {} $9
+         RETURNING {HEALTH_COLUMNS}",
         backend.null_safe_eq()
     )))
     .bind(&now)
@@ -588,17 +598,16 @@ async fn move_on(
     .bind(i64::from(after.down))
     .bind(&rec.moved_to)
     .bind(&rec.url)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if moved != 1 {
-        anyhow::bail!(
+    .fetch_optional(&mut **tx)
+    .await?;
+    match moved {
+        Some(row) => Ok(health_of(&row)),
+        None => anyhow::bail!(
             "source `{}` moved on from snapshot {:?} while its poll was recorded",
             rec.source_id,
             rec.expected_snapshot
-        );
+        ),
     }
-    Ok(())
 }
 
 /// Remember the identity keys of the items this poll saw arrive or leave,

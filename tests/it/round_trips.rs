@@ -224,4 +224,4 @@ async fn round_trips_per_poll_on_postgres() {
 const WARM_UP: usize = 12;
 
 /// Round trips of a poll with one change today (see the test's end).
-const CHANGED_NOW: usize = 25;
+const CHANGED_NOW: usize = 23;
