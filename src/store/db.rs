@@ -354,8 +354,20 @@ impl Store {
         Ok(())
     }
 
-    /// Close the pool (waits for connections in use to come back).
+    /// Close the pool (waits for connections in use to come back) and the
+    /// idle lanes.
     pub async fn close(&self) {
+        if let Some(lanes) = &self.lanes {
+            let idle = lanes
+                .idle
+                .lock()
+                .map(|mut v| std::mem::take(&mut *v))
+                .unwrap_or_default();
+            for conn in idle {
+                use sqlx::Connection;
+                let _ = conn.close().await;
+            }
+        }
         self.pool.close().await;
     }
 
