@@ -6,13 +6,20 @@
 # as a markdown table on stdout (and appended to docs/benchmarks.md with
 # --write).
 #
+# Also counts the daemon's context switches per poll during catch-up (every
+# thread's, from /proc: the thread hand-offs between the runtime and the
+# store's SQLite threads).
+#
 # Usage: scripts/scale-bench.sh [N] [--write]     (default N = 10000)
+# Environment: REGWATCH_BIN (default target/release/regwatch), IDLE_S (the
+# steady-state sample, default 30 s).
 # Needs: a release build (cargo build --release), nginx (apt-get install nginx).
 set -eu
 cd "$(dirname "$0")/.."
 N=${1:-10000}
 WRITE=${2:-}
-BIN=target/release/regwatch
+BIN=${REGWATCH_BIN:-target/release/regwatch}
+IDLE_S=${IDLE_S:-30}
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 2; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "needs nginx: apt-get install nginx" >&2; exit 2; }
@@ -66,6 +73,11 @@ listen = "127.0.0.1:0"
 TOML
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Context switches of every thread of the process (voluntary and not).
+ctx_switches() {
+  cat /proc/"$1"/task/*/status 2>/dev/null |
+    awk '/^(voluntary|nonvoluntary)_ctxt_switches/ {n += $2} END {print n + 0}'
+}
 polled() {
   python3 - "$DIR/db.sqlite" <<'PY'
 import sqlite3, sys
@@ -90,18 +102,20 @@ while [ "$DONE" -lt "$N" ]; do
 done
 END=$(date +%s.%N)
 CPU=$(cpu_ticks "$DPID")
+CTX=$(ctx_switches "$DPID")
 PEAK=$(awk '/VmHWM/ {print $2}' "/proc/$DPID/status")
 ELAPSED=$(echo "$END - $START" | bc -l)
 RATE=$(echo "$DONE / $ELAPSED" | bc -l)
 CPU_S=$(echo "$CPU / $TICK" | bc -l)
 PER_POLL=$(echo "1000 * $CPU_S / $DONE" | bc -l)
+CTX_PER_POLL=$(echo "$CTX / $DONE" | bc -l)
 
-# Steady state: every source planned for the next hour; sample 30 s.
-C0=$(cpu_ticks "$DPID"); sleep 30; C1=$(cpu_ticks "$DPID")
-IDLE=$(echo "100 * ($C1 - $C0) / $TICK / 30" | bc -l)
+# Steady state: every source planned for the next hour; sample IDLE_S s.
+C0=$(cpu_ticks "$DPID"); sleep "$IDLE_S"; C1=$(cpu_ticks "$DPID")
+IDLE=$(echo "100 * ($C1 - $C0) / $TICK / $IDLE_S" | bc -l)
 
-TABLE=$(printf '| sources | catch-up polls/s | daemon CPU per poll | peak RSS | idle CPU (30 s) |\n| ---: | ---: | ---: | ---: | ---: |\n| %d | %.0f | %.2f ms | %.0f MB | %.2f %% |\n' \
-  "$DONE" "$RATE" "$PER_POLL" "$(echo "$PEAK / 1024" | bc -l)" "$IDLE")
+TABLE=$(printf '| sources | catch-up polls/s | daemon CPU per poll | peak RSS | idle CPU (%s s) | context switches per poll |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n| %d | %.0f | %.2f ms | %.0f MB | %.2f %% | %.1f |\n' \
+  "$IDLE_S" "$DONE" "$RATE" "$PER_POLL" "$(echo "$PEAK / 1024" | bc -l)" "$IDLE" "$CTX_PER_POLL")
 echo "$TABLE"
 if [ "$WRITE" = "--write" ]; then
   {

@@ -43,7 +43,9 @@ pub struct PollSummary {
 pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSummary> {
     let t0 = Instant::now();
     let started_at = app.now();
-    if let Some((until, why)) = deferred(app, source, started_at).await? {
+    // The source's state and the rate limits running, in one read.
+    let start = app.store.poll_start(source.id(), started_at).await?;
+    if let Some((until, why)) = deferred(app, source, &start.rate_limits) {
         // Not asked at all: nothing fetched, nothing recorded; planned
         // again when the wait is over.
         app.store.defer_source(source.id(), until).await?;
@@ -57,7 +59,7 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
             note: Some(why),
         });
     }
-    let state = app.store.state(source.id()).await?;
+    let state = start.state;
     let mut record = PollRecord {
         source_id: source.id().to_string(),
         jurisdiction: source.def.jurisdiction.to_string(),
@@ -79,36 +81,34 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
     record.outcome = observe(app, source, &state, &mut record).await?;
     let status = status_of(&record.outcome);
     record.duration_ms = t0.elapsed().as_millis() as i64;
-    let recorded = app.store.record_poll(record).await?;
+    let mut recorded = app.store.record_poll(record).await?;
+    let health = recorded.source_health.take();
     let mut summary = report(source, status, recorded, t0);
-    summary.note = note_after(app, source).await?;
+    summary.note = note_after(app, source, health).await?;
     Ok(summary)
 }
 
 /// Why `source` must not be asked now, if it must not: it, or another
 /// source on its host, was told by the site to wait (429/503 with
-/// Retry-After) until a time still to come. Read from the store, so a
-/// second `regwatch poll`, or another instance, waits as well.
-async fn deferred(
+/// Retry-After) until a time still to come. `limits` are the rate limits
+/// the store holds (see [`crate::store::Store::poll_start`]), so a second
+/// `regwatch poll`, or another instance, waits as well.
+fn deferred(
     app: &App,
     source: &Source,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Option<(DateTime<Utc>, String)>> {
+    limits: &[(String, DateTime<Utc>)],
+) -> Option<(DateTime<Utc>, String)> {
     let host = |s: &Source| s.def.url.host_str().map(str::to_ascii_lowercase);
     let mine = host(source);
-    let health = app.store.health().await?;
     let mut until: Option<(DateTime<Utc>, String)> = None;
-    for h in &health {
-        let Some(t) = h.rate_limited_until.filter(|t| *t > now) else {
-            continue;
-        };
-        let same = h.id == source.id()
-            || (mine.is_some() && app.sources.get(&h.id).and_then(host) == mine);
-        if same && until.as_ref().is_none_or(|(u, _)| t > *u) {
-            until = Some((t, h.id.clone()));
+    for (id, t) in limits {
+        let same =
+            id == source.id() || (mine.is_some() && app.sources.get(id).and_then(host) == mine);
+        if same && until.as_ref().is_none_or(|(u, _)| t > u) {
+            until = Some((*t, id.clone()));
         }
     }
-    Ok(until.map(|(t, id)| {
+    until.map(|(t, id)| {
         let whom = if id == source.id() {
             "the site".to_string()
         } else {
@@ -119,17 +119,22 @@ async fn deferred(
             t.format("%Y-%m-%d %H:%M:%S UTC")
         );
         (t, why)
-    }))
+    })
 }
 
-/// The source's health note after a poll (see [`crate::services::sources`]).
-async fn note_after(app: &App, source: &Source) -> anyhow::Result<Option<String>> {
-    let health = app.store.health().await?;
+/// The source's health note after a poll (see [`crate::services::sources`]),
+/// from the health row the record returned (read here only when it did not).
+async fn note_after(
+    app: &App,
+    source: &Source,
+    health: Option<crate::model::SourceHealth>,
+) -> anyhow::Result<Option<String>> {
+    let health = match health {
+        Some(h) => Some(h),
+        None => app.store.source_health(source.id()).await?,
+    };
     let now = app.now();
-    Ok(health
-        .iter()
-        .find(|h| h.id == source.id())
-        .and_then(|h| crate::services::sources::health_note(source, h, now)))
+    Ok(health.and_then(|h| crate::services::sources::health_note(source, &h, now)))
 }
 
 /// The stages of one poll, each of which may end it with its outcome:

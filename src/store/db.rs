@@ -72,6 +72,129 @@ impl Backend {
     }
 }
 
+/// A few PostgreSQL connections beside the pool for the statements every
+/// poll makes alone (its start and a quiet record): sqlx's pool tests each
+/// connection handed back to it with a round trip of its own
+/// (`PoolConnection::return_to_pool` pings), which doubled the round trips
+/// of a single-statement query. A lane is handed back untested, and only
+/// after its statement ended well; one that failed, or whose statement was
+/// abandoned half-way (a poll cancelled), is closed. When every lane is
+/// busy the pool serves.
+pub(super) struct Lanes {
+    url: String,
+    idle: std::sync::Mutex<Vec<sqlx::AnyConnection>>,
+    open: std::sync::atomic::AtomicUsize,
+}
+
+/// Lanes open at most.
+const LANES: usize = 4;
+
+impl Lanes {
+    fn new(url: &str) -> Lanes {
+        Lanes {
+            url: url.to_string(),
+            idle: Default::default(),
+            open: Default::default(),
+        }
+    }
+}
+
+/// One lane in use: its connection goes back when [`Lane::done`] said the
+/// statement ended well, and is closed otherwise.
+pub(super) struct Lane {
+    conn: Option<sqlx::AnyConnection>,
+    lanes: std::sync::Arc<Lanes>,
+    ok: bool,
+}
+
+impl Lane {
+    pub(super) fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        self.conn
+            .as_mut()
+            .expect("a lane holds its connection until dropped")
+    }
+
+    /// The statement ended: the connection may serve again.
+    pub(super) fn done(&mut self) {
+        self.ok = true;
+    }
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        use std::sync::atomic::Ordering;
+        match self.conn.take() {
+            Some(conn) if self.ok => match self.lanes.idle.lock() {
+                Ok(mut idle) => idle.push(conn),
+                Err(_) => {
+                    self.lanes.open.fetch_sub(1, Ordering::SeqCst);
+                }
+            },
+            _ => {
+                self.lanes.open.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+impl Store {
+    /// A lane for one statement (PostgreSQL), or `None`: SQLite, or every
+    /// lane busy (then the pool serves).
+    pub(super) async fn lane(&self) -> anyhow::Result<Option<Lane>> {
+        use std::sync::atomic::Ordering;
+        let Some(lanes) = &self.lanes else {
+            return Ok(None);
+        };
+        let idle = lanes.idle.lock().ok().and_then(|mut v| v.pop());
+        let conn = match idle {
+            Some(c) => c,
+            None => {
+                if lanes.open.fetch_add(1, Ordering::SeqCst) >= LANES {
+                    lanes.open.fetch_sub(1, Ordering::SeqCst);
+                    return Ok(None);
+                }
+                use sqlx::Connection;
+                let opened = tokio::time::timeout(
+                    Duration::from_secs(30),
+                    sqlx::AnyConnection::connect(&lanes.url),
+                )
+                .await;
+                match opened {
+                    Ok(Ok(c)) => c,
+                    Ok(Err(e)) => {
+                        lanes.open.fetch_sub(1, Ordering::SeqCst);
+                        return Err(e.into());
+                    }
+                    Err(_) => {
+                        lanes.open.fetch_sub(1, Ordering::SeqCst);
+                        anyhow::bail!("PostgreSQL did not answer a new connection within 30 s");
+                    }
+                }
+            }
+        };
+        Ok(Some(Lane {
+            conn: Some(conn),
+            lanes: lanes.clone(),
+            ok: false,
+        }))
+    }
+}
+
+/// Run `$q.$fetch(…)` on a lane when there is one, else on the pool.
+macro_rules! on_lane {
+    ($store:expr, $q:expr, $fetch:ident) => {
+        match $store.lane().await? {
+            Some(mut lane) => {
+                let r = $q.$fetch(lane.conn()).await?;
+                lane.done();
+                r
+            }
+            None => $q.$fetch(&$store.pool).await?,
+        }
+    };
+}
+pub(super) use on_lane;
+
 /// A transaction on either backend.
 pub(super) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
@@ -92,6 +215,9 @@ pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
 pub struct Store {
     pub(super) pool: AnyPool,
     pub(super) backend: Backend,
+    /// PostgreSQL: connections kept aside for a poll's own statements (see
+    /// [`Lanes`]); `None` on SQLite.
+    pub(super) lanes: Option<std::sync::Arc<Lanes>>,
     /// Rows the scheduler's queries returned (a test checks that a dispatch
     /// reads the due sources only, not every source).
     #[cfg(test)]
@@ -130,13 +256,19 @@ impl Store {
             anyhow::anyhow!("cannot connect to PostgreSQL at {shown}: no answer within 10 s (is the server running and reachable?)")
         })?;
         probe.with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
+        // No ping before each use of a pooled connection: it was one round
+        // trip more per query (the half of a quiet poll's). A connection
+        // the server dropped fails the query that uses it, and is closed.
         let pool = AnyPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(30))
+            .test_before_acquire(false)
             .connect(url)
             .await
             .with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
-        Ok(Store::on(pool, Backend::Postgres))
+        let mut store = Store::on(pool, Backend::Postgres);
+        store.lanes = Some(std::sync::Arc::new(Lanes::new(url)));
+        Ok(store)
     }
 
     async fn connect_sqlite(url: &str) -> anyhow::Result<Store> {
@@ -196,6 +328,7 @@ impl Store {
         Store {
             pool,
             backend,
+            lanes: None,
             #[cfg(test)]
             scheduler_rows: Default::default(),
         }
@@ -221,8 +354,20 @@ impl Store {
         Ok(())
     }
 
-    /// Close the pool (waits for connections in use to come back).
+    /// Close the pool (waits for connections in use to come back) and the
+    /// idle lanes.
     pub async fn close(&self) {
+        if let Some(lanes) = &self.lanes {
+            let idle = lanes
+                .idle
+                .lock()
+                .map(|mut v| std::mem::take(&mut *v))
+                .unwrap_or_default();
+            for conn in idle {
+                use sqlx::Connection;
+                let _ = conn.close().await;
+            }
+        }
         self.pool.close().await;
     }
 

@@ -5,7 +5,7 @@
 //! instance that dies leaves leases that expire, and the others take its
 //! sources over.
 
-use super::db::{parse_ts, ts, Store};
+use super::db::{on_lane, parse_ts, ts, Store};
 use chrono::{DateTime, Utc};
 
 /// The plan of a source parked because it is not (or no longer) an enabled
@@ -41,31 +41,27 @@ impl Store {
         // so no step sorts the whole table: an ORDER BY over an expression
         // would, and it did, once per dispatch.
         let free = "(lease_until IS NULL OR lease_until <= $1 OR lease_owner = $3)";
-        let mut rows: Vec<(String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let q = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT source_id, next_poll_at FROM source_state
              WHERE next_poll_at IS NULL AND {free}
              LIMIT $2"
         )))
         .bind(ts(now))
         .bind(limit.max(0))
-        .bind(owner)
-        .fetch_all(&self.pool)
-        .await?;
+        .bind(owner);
+        let mut rows: Vec<(String, Option<String>)> = on_lane!(self, q, fetch_all);
         let left = limit.max(0) - rows.len() as i64;
         if left > 0 {
-            rows.extend(
-                sqlx::query_as::<_, (String, Option<String>)>(sqlx::AssertSqlSafe(format!(
-                    "SELECT source_id, next_poll_at FROM source_state
-                     WHERE next_poll_at <= $1 AND {free}
-                     ORDER BY next_poll_at
-                     LIMIT $2"
-                )))
-                .bind(ts(now))
-                .bind(left)
-                .bind(owner)
-                .fetch_all(&self.pool)
-                .await?,
-            );
+            let q = sqlx::query_as::<_, (String, Option<String>)>(sqlx::AssertSqlSafe(format!(
+                "SELECT source_id, next_poll_at FROM source_state
+                 WHERE next_poll_at <= $1 AND {free}
+                 ORDER BY next_poll_at
+                 LIMIT $2"
+            )))
+            .bind(ts(now))
+            .bind(left)
+            .bind(owner);
+            rows.extend(on_lane!(self, q, fetch_all));
         }
         #[cfg(test)]
         self.scheduler_rows
@@ -161,16 +157,13 @@ impl Store {
         // Sources never seen get their row first, so they can be locked.
         // Look first: the scheduler calls this for every dispatch, and an
         // INSERT of every due id would be a write transaction each time.
+        let q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+            "SELECT source_id FROM source_state WHERE source_id {}",
+            self.backend.in_json_ids(1)
+        )))
+        .bind(&ids);
         let known: std::collections::HashSet<String> =
-            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
-                "SELECT source_id FROM source_state WHERE source_id {}",
-                self.backend.in_json_ids(1)
-            )))
-            .bind(&ids)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .collect();
+            on_lane!(self, q, fetch_all).into_iter().collect();
         if source_ids.iter().any(|id| !known.contains(id)) {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO source_state (source_id) {} ON CONFLICT(source_id) DO NOTHING",
@@ -201,14 +194,13 @@ impl Store {
             ids = self.backend.in_json_ids(5),
             lock = self.backend.skip_locked(),
         );
-        let mut claimed = sqlx::query_as::<_, (String, Option<String>)>(sqlx::AssertSqlSafe(sql))
+        let q = sqlx::query_as::<_, (String, Option<String>)>(sqlx::AssertSqlSafe(sql))
             .bind(owner)
             .bind(&until)
             .bind(&now_s)
             .bind(limit)
-            .bind(&ids)
-            .fetch_all(&self.pool)
-            .await?;
+            .bind(&ids);
+        let mut claimed = on_lane!(self, q, fetch_all);
         claimed.sort_by(|a, b| {
             (a.1.as_deref().unwrap_or(""), &a.0).cmp(&(b.1.as_deref().unwrap_or(""), &b.0))
         });

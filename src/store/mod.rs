@@ -15,7 +15,7 @@
 pub use crate::model::{ChangeRecord, HealthChange as Health, PollOutcome, Tags};
 pub use changes::ChangeFilter;
 pub use db::{parse_ts, ts, Backend, Store};
-pub use polls::{PollRecord, PollResult, SourceState};
+pub use polls::{PollRecord, PollResult, PollStart, SourceState};
 
 pub mod cases;
 mod changes;

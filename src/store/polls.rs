@@ -3,7 +3,7 @@
 //! with their outbox rows, health alerts, state), and the health rows and
 //! fetch log the front ends show.
 
-use super::db::{parse_ts, ts, Backend, Store, Tx};
+use super::db::{on_lane, parse_ts, ts, Backend, Store, Tx};
 use super::{changes, outbox, snapshots};
 use crate::health::{self, Standing, Transition, Verdict};
 use crate::model::{HealthChange as Health, PollOutcome, SourceHealth};
@@ -75,6 +75,39 @@ pub struct PollResult {
     /// snapshot, no change, no alert, no state), since its diff was
     /// computed from a snapshot that is no longer the last one.
     pub superseded: bool,
+    /// The source's health row as this poll left it (what the poll's
+    /// summary notes), read in the same round trip as the record.
+    pub source_health: Option<SourceHealth>,
+}
+
+/// What a poll reads before it starts, in one statement: the source's
+/// state, and every rate limit still running (a site that asked us to wait
+/// is not asked, from any source on its host).
+#[derive(Debug, Clone, Default)]
+pub struct PollStart {
+    pub state: SourceState,
+    /// (source id, not before) of every source rate limited past `now`.
+    pub rate_limits: Vec<(String, DateTime<Utc>)>,
+}
+
+/// The columns of a [`SourceHealth`], in the order [`health_of`] reads them.
+const HEALTH_COLUMNS: &str =
+    "source_id, last_poll_at, last_success_at, last_error, consecutive_failures,
+     next_poll_at, down, moved_to, rate_limited_until, moved_from";
+
+fn health_of(r: &sqlx::any::AnyRow) -> SourceHealth {
+    SourceHealth {
+        id: r.get(0),
+        last_poll_at: r.get::<Option<String>, _>(1).and_then(|s| parse_ts(&s)),
+        last_success_at: r.get::<Option<String>, _>(2).and_then(|s| parse_ts(&s)),
+        last_error: r.get(3),
+        consecutive_failures: r.get(4),
+        next_poll_at: r.get::<Option<String>, _>(5).and_then(|s| parse_ts(&s)),
+        down: r.get::<i64, _>(6) != 0,
+        moved_to: r.get(7),
+        rate_limited_until: r.get::<Option<String>, _>(8).and_then(|s| parse_ts(&s)),
+        moved_from: r.get(9),
+    }
 }
 
 impl Store {
@@ -105,6 +138,63 @@ impl Store {
         })
     }
 
+    /// The source's state and the rate limits running at `now`, in one
+    /// statement (a round trip less per poll than asking both apart; the
+    /// rate limits are read through their own small index).
+    pub async fn poll_start(
+        &self,
+        source_id: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<PollStart> {
+        let q = sqlx::query(
+            "SELECT s.source_id, s.etag, s.last_modified, s.last_snapshot_id, s.consecutive_failures, s.down,
+                    s.next_poll_at, s.last_poll_at, sn.content_hash, s.suspect_hash, s.body_hash,
+                    s.rate_limited_until
+             FROM source_state s LEFT JOIN snapshots sn ON sn.id = s.last_snapshot_id
+             WHERE s.source_id = $1 OR s.rate_limited_until > $2",
+        )
+        .bind(source_id)
+        .bind(ts(now));
+        let rows = on_lane!(self, q, fetch_all);
+        let mut start = PollStart::default();
+        for r in rows {
+            let id: String = r.get(0);
+            let limited = r
+                .get::<Option<String>, _>(11)
+                .and_then(|s| parse_ts(&s))
+                .filter(|t| *t > now);
+            if id == source_id {
+                start.state = SourceState {
+                    etag: r.get(1),
+                    last_modified: r.get(2),
+                    last_snapshot_id: r.get(3),
+                    consecutive_failures: r.get(4),
+                    down: r.get::<i64, _>(5) != 0,
+                    next_poll_at: r.get::<Option<String>, _>(6).and_then(|s| parse_ts(&s)),
+                    last_poll_at: r.get::<Option<String>, _>(7).and_then(|s| parse_ts(&s)),
+                    last_hash: r.get(8),
+                    suspect_hash: r.get(9),
+                    body_hash: r.get(10),
+                };
+            }
+            if let Some(t) = limited {
+                start.rate_limits.push((id, t));
+            }
+        }
+        Ok(start)
+    }
+
+    /// One source's health row, if the store knows the source.
+    pub async fn source_health(&self, source_id: &str) -> anyhow::Result<Option<SourceHealth>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {HEALTH_COLUMNS} FROM source_state WHERE source_id = $1"
+        )))
+        .bind(source_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(health_of))
+    }
+
     /// Record one poll: fetch log, snapshot, changes, tags, case matches,
     /// outbox rows, health alerts and source state, in one transaction.
     /// Releases the source's lease (see [`Store::claim_due_sources`]). How
@@ -112,6 +202,9 @@ impl Store {
     /// store asks it under the row lock, so that each poll of a source
     /// counts from the one recorded before it, and records what it decided.
     pub async fn record_poll(&self, rec: PollRecord) -> anyhow::Result<PollResult> {
+        if let Some(quiet) = self.record_quiet_poll(&rec).await? {
+            return Ok(quiet);
+        }
         let mut tx = self.pool.begin().await?;
         let (standing, current) = lock_state(&mut tx, &rec.source_id).await?;
         // A poll that read the state before another poll of the source was
@@ -123,42 +216,120 @@ impl Store {
             !matches!(rec.outcome, PollOutcome::Failed { .. }) && current != rec.expected_snapshot;
         log_fetch(&mut tx, &rec, superseded).await?;
         if superseded {
+            let source_health = read_health(&mut tx, &rec.source_id).await?;
             tx.commit().await?;
             return Ok(PollResult {
                 change_ids: vec![],
                 health: Some(Health::Same),
                 superseded: true,
+                source_health,
             });
         }
         let t = health::transition(standing, Verdict::of(&rec.outcome), rec.down_after);
-        let change_ids = match &rec.outcome {
+        let (change_ids, moved) = match &rec.outcome {
             PollOutcome::Failed { error } => {
                 save_failure(&mut tx, &rec, error, t.after).await?;
-                vec![]
+                (vec![], None)
             }
             PollOutcome::Suspect { hash, reason } => {
                 save_hold(&mut tx, &rec, hash, reason, t.after).await?;
-                vec![]
+                (vec![], None)
             }
-            _ => self.save_answer(&mut tx, &rec, t.after).await?,
+            _ => {
+                let (ids, moved) = self.save_answer(&mut tx, &rec, t.after).await?;
+                (ids, Some(moved))
+            }
         };
         announce(&mut tx, &rec, &t).await?;
+        // The state update of an answer returned the row already.
+        let source_health = match moved {
+            Some(h) => Some(h),
+            None => read_health(&mut tx, &rec.source_id).await?,
+        };
         tx.commit().await?;
         Ok(PollResult {
             change_ids,
             health: Some(t.change),
             superseded: false,
+            source_health,
         })
     }
 
+    /// The common poll, recorded in one statement on PostgreSQL: the source
+    /// answered with nothing new (unchanged, or not modified), it stands
+    /// where the poll read it (same last snapshot) and it is not down, so
+    /// there is no snapshot, change, seen item or alert to write, and the
+    /// health policy's answer is known before the row is locked
+    /// ([`health::transition`] of an answer from a source that is up: no
+    /// failures, still up). The state update is the compare-and-set; the
+    /// fetch-log line is written only with it. `None` when the poll is not
+    /// such a poll, or the source moved meanwhile: the transaction of
+    /// [`Store::record_poll`] then records it (superseded, or recovered).
+    ///
+    /// On SQLite a statement cannot write two tables (no data-modifying
+    /// WITH), so this is PostgreSQL's alone.
+    async fn record_quiet_poll(&self, rec: &PollRecord) -> anyhow::Result<Option<PollResult>> {
+        let quiet = matches!(
+            rec.outcome,
+            PollOutcome::Unchanged { .. } | PollOutcome::NotModified
+        );
+        if self.backend != Backend::Postgres || !quiet || !rec.seen_keys.is_empty() {
+            return Ok(None);
+        }
+        let up = health::transition(
+            Standing::default(),
+            Verdict::of(&rec.outcome),
+            rec.down_after,
+        );
+        debug_assert_eq!(up.change, Health::Same);
+        let (etag, last_modified) = validators(&rec.outcome);
+        let keep_validators = matches!(rec.outcome, PollOutcome::NotModified);
+        let q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "WITH moved AS (
+                 UPDATE source_state SET {MOVE_ON},
+                     consecutive_failures = $10, down = $11
+                 WHERE source_id = $6 AND last_snapshot_id IS NOT DISTINCT FROM $9 AND down = 0
+                 RETURNING {HEALTH_COLUMNS}),
+             logged AS (
+                 INSERT INTO fetch_log (source_id, started_at, duration_ms, status, bytes, outcome, error)
+                 SELECT source_id, $1, $14, $15, $16, $17, NULL FROM moved)
+             SELECT {HEALTH_COLUMNS} FROM moved"
+        )))
+        .bind(ts(rec.started_at))
+        .bind(rec.next_poll_at.map(ts))
+        .bind(keep_validators)
+        .bind(etag)
+        .bind(last_modified)
+        .bind(&rec.source_id)
+        .bind(&rec.body_hash)
+        .bind(None::<i64>)
+        .bind(rec.expected_snapshot)
+        .bind(up.after.consecutive_failures)
+        .bind(i64::from(up.after.down))
+        .bind(&rec.moved_to)
+        .bind(&rec.url)
+        .bind(rec.duration_ms)
+        .bind(rec.status)
+        .bind(rec.bytes)
+        .bind(rec.outcome.name());
+        let row = on_lane!(self, q, fetch_optional);
+        Ok(row.map(|r| PollResult {
+            change_ids: vec![],
+            health: Some(up.change),
+            superseded: false,
+            source_health: Some(health_of(&r)),
+        }))
+    }
+
     /// A poll that read its source: the snapshot and changes it found (if
-    /// any), and the source moved on to them. Returns the changes' ids.
+    /// any), and the source moved on to them. Returns the changes' ids and
+    /// the source's health row as moved on.
     async fn save_answer(
         &self,
         tx: &mut Tx<'_>,
         rec: &PollRecord,
         after: Standing,
-    ) -> anyhow::Result<Vec<i64>> {
+    ) -> anyhow::Result<(Vec<i64>, SourceHealth)> {
         let mut snapshot = None;
         let mut change_ids = vec![];
         if let PollOutcome::Changed {
@@ -182,33 +353,17 @@ impl Store {
             }
         }
         remember(tx, rec).await?;
-        move_on(tx, self.backend, rec, after, snapshot).await?;
-        Ok(change_ids)
+        let moved = move_on(tx, self.backend, rec, after, snapshot).await?;
+        Ok((change_ids, moved))
     }
 
     pub async fn health(&self) -> anyhow::Result<Vec<SourceHealth>> {
-        let rows = sqlx::query(
-            "SELECT source_id, last_poll_at, last_success_at, last_error, consecutive_failures, next_poll_at, down,
-                    moved_to, rate_limited_until, moved_from
-             FROM source_state ORDER BY source_id",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {HEALTH_COLUMNS} FROM source_state ORDER BY source_id"
+        )))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| SourceHealth {
-                id: r.get(0),
-                last_poll_at: r.get::<Option<String>, _>(1).and_then(|s| parse_ts(&s)),
-                last_success_at: r.get::<Option<String>, _>(2).and_then(|s| parse_ts(&s)),
-                last_error: r.get(3),
-                consecutive_failures: r.get(4),
-                next_poll_at: r.get::<Option<String>, _>(5).and_then(|s| parse_ts(&s)),
-                down: r.get::<i64, _>(6) != 0,
-                moved_to: r.get(7),
-                rate_limited_until: r.get::<Option<String>, _>(8).and_then(|s| parse_ts(&s)),
-                moved_from: r.get(9),
-            })
-            .collect())
+        Ok(rows.iter().map(health_of).collect())
     }
 
     /// Which of `keys` this source showed at some earlier poll (within
@@ -366,18 +521,25 @@ async fn save_hold(
     Ok(())
 }
 
-/// A poll that read its source moves the source on: validators (kept on a
-/// 304), body hash, last snapshot, health. Compare-and-set, under the row
-/// lock taken by [`lock_state`]: a second guard that this poll moves the
-/// source on from the snapshot it diffed against, and from no other.
-async fn move_on(
-    tx: &mut Tx<'_>,
-    backend: Backend,
-    rec: &PollRecord,
-    after: Standing,
-    snapshot: Option<i64>,
-) -> anyhow::Result<()> {
-    let (etag, last_modified) = match &rec.outcome {
+/// What a poll that read its source sets, with its parameters: $1 the
+/// poll's time, $2 the next plan, $3 keep the validators (a 304), $4 and $5
+/// the validators, $7 the body hash, $8 the new snapshot, $12 where the
+/// source moved, $13 the address polled.
+const MOVE_ON: &str = "last_poll_at = $1, last_success_at = $1, last_error = NULL,
+         suspect_hash = NULL, next_poll_at = COALESCE($2, next_poll_at),
+         etag = CASE WHEN $3 THEN etag ELSE $4 END,
+         last_modified = CASE WHEN $3 THEN last_modified ELSE $5 END,
+         body_hash = CASE WHEN $3 THEN body_hash ELSE $7 END,
+         last_snapshot_id = COALESCE($8, last_snapshot_id),
+         lease_owner = NULL, lease_until = NULL, rate_limited_until = NULL,
+         moved_to = CASE WHEN $12 IS NOT NULL THEN $12
+                         WHEN moved_from = $13 THEN moved_to ELSE NULL END,
+         moved_from = CASE WHEN $12 IS NOT NULL THEN $13
+                           WHEN moved_from = $13 THEN moved_from ELSE NULL END";
+
+/// The validators an answer brought (none for a 304: kept as they are).
+fn validators(outcome: &PollOutcome) -> (Option<&str>, Option<&str>) {
+    match outcome {
         PollOutcome::Unchanged {
             etag,
             last_modified,
@@ -388,23 +550,39 @@ async fn move_on(
             ..
         } => (etag.as_deref(), last_modified.as_deref()),
         _ => (None, None),
-    };
+    }
+}
+
+/// The source's health row, inside the record's transaction.
+async fn read_health(tx: &mut Tx<'_>, source_id: &str) -> anyhow::Result<Option<SourceHealth>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {HEALTH_COLUMNS} FROM source_state WHERE source_id = $1"
+    )))
+    .bind(source_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.as_ref().map(health_of))
+}
+
+/// A poll that read its source moves the source on: validators (kept on a
+/// 304), body hash, last snapshot, health; returns the health row as
+/// moved on. Compare-and-set, under the row
+/// lock taken by [`lock_state`]: a second guard that this poll moves the
+/// source on from the snapshot it diffed against, and from no other.
+async fn move_on(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    rec: &PollRecord,
+    after: Standing,
+    snapshot: Option<i64>,
+) -> anyhow::Result<SourceHealth> {
+    let (etag, last_modified) = validators(&rec.outcome);
     let keep_validators = matches!(rec.outcome, PollOutcome::NotModified);
     let now = ts(rec.started_at);
     let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE source_state SET last_poll_at = $1, last_success_at = $1, last_error = NULL,
-         suspect_hash = NULL,
-         consecutive_failures = $10, down = $11, next_poll_at = COALESCE($2, next_poll_at),
-         etag = CASE WHEN $3 THEN etag ELSE $4 END,
-         last_modified = CASE WHEN $3 THEN last_modified ELSE $5 END,
-         body_hash = CASE WHEN $3 THEN body_hash ELSE $7 END,
-         last_snapshot_id = COALESCE($8, last_snapshot_id),
-         lease_owner = NULL, lease_until = NULL, rate_limited_until = NULL,
-         moved_to = CASE WHEN $12 IS NOT NULL THEN $12
-                         WHEN moved_from = $13 THEN moved_to ELSE NULL END,
-         moved_from = CASE WHEN $12 IS NOT NULL THEN $13
-                           WHEN moved_from = $13 THEN moved_from ELSE NULL END
-         WHERE source_id = $6 AND last_snapshot_id {} $9",
+        "UPDATE source_state SET {MOVE_ON}, consecutive_failures = $10, down = $11
+         WHERE source_id = $6 AND last_snapshot_id {} $9
+         RETURNING {HEALTH_COLUMNS}",
         backend.null_safe_eq()
     )))
     .bind(&now)
@@ -420,17 +598,16 @@ async fn move_on(
     .bind(i64::from(after.down))
     .bind(&rec.moved_to)
     .bind(&rec.url)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if moved != 1 {
-        anyhow::bail!(
+    .fetch_optional(&mut **tx)
+    .await?;
+    match moved {
+        Some(row) => Ok(health_of(&row)),
+        None => anyhow::bail!(
             "source `{}` moved on from snapshot {:?} while its poll was recorded",
             rec.source_id,
             rec.expected_snapshot
-        );
+        ),
     }
-    Ok(())
 }
 
 /// Remember the identity keys of the items this poll saw arrive or leave,

@@ -25,6 +25,7 @@ mod redaction;
 mod render;
 mod render_sockets;
 mod rendering;
+mod round_trips;
 mod screens;
 mod server_limits;
 mod sites;
