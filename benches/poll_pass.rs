@@ -3,7 +3,9 @@
 //! changed. Runs the real release binary (`regwatch poll`) as a child and
 //! reports wall time, CPU seconds, peak RSS and requests answered 200 vs 304.
 //!
-//! `cargo bench --bench poll_pass` — figures go to docs/benchmarks.md.
+//! `cargo bench --bench poll_pass` — figures go to docs/benchmarks.md
+//! (`REGWATCH_BIN=path` measures another build of regwatch instead;
+//! `URLWATCH=path` a urlwatch already installed).
 
 mod common;
 
@@ -157,7 +159,11 @@ fn main() {
         )
     };
     let regwatch = |stream: &str| {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_regwatch"));
+        // `REGWATCH_BIN`: another build of regwatch (an earlier one, to
+        // compare), else this one.
+        let exe = std::env::var_os("REGWATCH_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_regwatch").into());
+        let mut c = std::process::Command::new(exe);
         c.arg("--config")
             .arg(&cfg)
             .arg("poll")

@@ -41,9 +41,56 @@ pub struct PollSummary {
 
 /// Poll one source now and record the outcome.
 pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSummary> {
+    let limits = Limits::read(app).await?;
+    let mut summary = poll_within(app, source, &limits).await?;
+    summary.note = note_after(app, source).await?;
+    Ok(summary)
+}
+
+/// The waits sites asked for (429/503 with Retry-After), by source: read
+/// from the store, where a second `regwatch poll`, or another instance,
+/// reads them as well. A pass over many sources reads them once and adds
+/// those its own polls are told (one query a pass, not one per poll over
+/// every source's row).
+struct Limits {
+    /// (source id, its host, asked to wait until).
+    waits: std::sync::Mutex<Vec<(String, Option<String>, DateTime<Utc>)>>,
+}
+
+impl Limits {
+    async fn read(app: &App) -> anyhow::Result<Limits> {
+        let waits = app
+            .store
+            .health()
+            .await?
+            .into_iter()
+            .filter_map(|h| {
+                let until = h.rate_limited_until?;
+                let host = app.sources.get(&h.id).and_then(host_of);
+                Some((h.id, host, until))
+            })
+            .collect();
+        Ok(Limits {
+            waits: std::sync::Mutex::new(waits),
+        })
+    }
+
+    fn add(&self, source: &Source, until: DateTime<Utc>) {
+        let mut w = self.waits.lock().unwrap_or_else(|e| e.into_inner());
+        w.push((source.id().to_string(), host_of(source), until));
+    }
+}
+
+fn host_of(s: &Source) -> Option<String> {
+    s.def.url.host_str().map(str::to_ascii_lowercase)
+}
+
+/// Poll one source now with the waits known so far and record the outcome
+/// (its health note is the caller's to read).
+async fn poll_within(app: &App, source: &Source, limits: &Limits) -> anyhow::Result<PollSummary> {
     let t0 = Instant::now();
     let started_at = app.now();
-    if let Some((until, why)) = deferred(app, source, started_at).await? {
+    if let Some((until, why)) = deferred(limits, source, started_at) {
         // Not asked at all: nothing fetched, nothing recorded; planned
         // again when the wait is over.
         app.store.defer_source(source.id(), until).await?;
@@ -79,36 +126,35 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
     record.outcome = observe(app, source, &state, &mut record).await?;
     let status = status_of(&record.outcome);
     record.duration_ms = t0.elapsed().as_millis() as i64;
+    let asked_to_wait = record.rate_limited_until;
     let recorded = app.store.record_poll(record).await?;
-    let mut summary = report(source, status, recorded, t0);
-    summary.note = note_after(app, source).await?;
-    Ok(summary)
+    if let Some(until) = asked_to_wait {
+        limits.add(source, until);
+    }
+    Ok(report(source, status, recorded, t0))
 }
 
 /// Why `source` must not be asked now, if it must not: it, or another
 /// source on its host, was told by the site to wait (429/503 with
-/// Retry-After) until a time still to come. Read from the store, so a
-/// second `regwatch poll`, or another instance, waits as well.
-async fn deferred(
-    app: &App,
+/// Retry-After) until a time still to come (see [`Limits`]).
+fn deferred(
+    limits: &Limits,
     source: &Source,
     now: DateTime<Utc>,
-) -> anyhow::Result<Option<(DateTime<Utc>, String)>> {
-    let host = |s: &Source| s.def.url.host_str().map(str::to_ascii_lowercase);
-    let mine = host(source);
-    let health = app.store.health().await?;
+) -> Option<(DateTime<Utc>, String)> {
+    let mine = host_of(source);
+    let waits = limits.waits.lock().unwrap_or_else(|e| e.into_inner());
     let mut until: Option<(DateTime<Utc>, String)> = None;
-    for h in &health {
-        let Some(t) = h.rate_limited_until.filter(|t| *t > now) else {
+    for (id, host, t) in waits.iter() {
+        if *t <= now {
             continue;
-        };
-        let same = h.id == source.id()
-            || (mine.is_some() && app.sources.get(&h.id).and_then(host) == mine);
-        if same && until.as_ref().is_none_or(|(u, _)| t > *u) {
-            until = Some((t, h.id.clone()));
+        }
+        let same = id == source.id() || (mine.is_some() && *host == mine);
+        if same && until.as_ref().is_none_or(|(u, _)| t > u) {
+            until = Some((*t, id.clone()));
         }
     }
-    Ok(until.map(|(t, id)| {
+    until.map(|(t, id)| {
         let whom = if id == source.id() {
             "the site".to_string()
         } else {
@@ -119,7 +165,7 @@ async fn deferred(
             t.format("%Y-%m-%d %H:%M:%S UTC")
         );
         (t, why)
-    }))
+    })
 }
 
 /// The source's health note after a poll (see [`crate::services::sources`]).
@@ -357,13 +403,35 @@ fn body_hash(source: &Source, body: &[u8]) -> String {
 }
 
 /// Extract off the async threads (parsing is CPU work, and `scraper::Html`
-/// is not `Send`).
+/// is not `Send`). On a current-thread runtime (the one-shot `regwatch
+/// poll`), on that thread: a pass is CPU work from end to end, and handing
+/// every document to another thread and back cost more than the parsing.
 async fn extract_blocking(
     source: &Source,
     f: Fetched,
 ) -> Result<Result<Content, ExtractError>, tokio::task::JoinError> {
     let kind = source.def.kind;
     let rules = source.rules.clone();
+    if tokio::runtime::Handle::current().runtime_flavor()
+        == tokio::runtime::RuntimeFlavor::CurrentThread
+    {
+        // A panic in an extractor is a failed extraction here too.
+        let run = std::panic::AssertUnwindSafe(|| {
+            extract::extract(
+                kind,
+                &rules,
+                &f.body,
+                f.content_type.as_deref(),
+                &f.final_url,
+            )
+        });
+        if let Ok(r) = std::panic::catch_unwind(run) {
+            return Ok(r);
+        }
+        return Ok(Err(ExtractError::Rule(
+            "the extractor crashed on this document".into(),
+        )));
+    }
     tokio::task::spawn_blocking(move || {
         extract::extract(
             kind,
@@ -472,11 +540,19 @@ pub async fn poll_many(
     let conc = app.config.fetch.concurrency.max(1);
     let mut done = 0usize;
     let mut out = Vec::with_capacity(total);
-    let mut s = stream::iter(sources.into_iter().map(|src| {
+    let limits = match Limits::read(app).await {
+        Ok(l) => l,
+        Err(e) => {
+            let why = format!("could not read the sources' state: {e:#}");
+            return sources.iter().map(|s| unrecorded(s.id(), &why)).collect();
+        }
+    };
+    let limits = &limits;
+    let mut s = stream::iter(sources.iter().map(|src| {
         let app = app.clone();
         async move {
             let id = src.id().to_string();
-            match poll_source(&app, &src).await {
+            match poll_within(&app, src, limits).await {
                 Ok(s) => s,
                 Err(e) => PollSummary {
                     source: id,
@@ -495,8 +571,37 @@ pub async fn poll_many(
         on_done(done, total);
         out.push(r);
     }
+    drop(s);
+    // Each source's health note after the pass, from one read of the store.
+    let now = app.now();
+    match app.store.health().await {
+        Ok(health) => {
+            let health: std::collections::HashMap<&str, &crate::model::SourceHealth> =
+                health.iter().map(|h| (h.id.as_str(), h)).collect();
+            let by_id: std::collections::HashMap<&str, &Source> =
+                sources.iter().map(|s| (s.id(), s)).collect();
+            for r in out.iter_mut() {
+                if let (Some(h), Some(src)) = (health.get(r.source.as_str()), by_id.get(r.source.as_str())) {
+                    r.note = crate::services::sources::health_note(src, h, now);
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = format!("{e:#}"), "could not read the sources' health notes after the pass"),
+    }
     out.sort_by(|a, b| a.source.cmp(&b.source));
     out
+}
+
+/// A poll that could not be recorded.
+fn unrecorded(id: &str, why: &str) -> PollSummary {
+    PollSummary {
+        source: id.to_string(),
+        status: PollStatus::Failed(why.to_string()),
+        change_ids: vec![],
+        health: None,
+        elapsed_ms: 0,
+        note: None,
+    }
 }
 
 /// `sources test`: fetch one source and extract, storing nothing.
