@@ -187,7 +187,12 @@ fn main() {
     let mut runs: Vec<Vec<[Pass; 2]>> = vec![vec![]; variants.len()];
     for _ in 0..ROUNDS {
         for (v, (label, flag)) in variants.iter().enumerate() {
-            for f in ["db.sqlite", "db.sqlite-wal", "db.sqlite-shm", urlwatch::CACHE] {
+            for f in [
+                "db.sqlite",
+                "db.sqlite-wal",
+                "db.sqlite-shm",
+                urlwatch::CACHE,
+            ] {
                 let _ = std::fs::remove_file(root.join(f));
             }
             let pass = |version: usize| {

@@ -629,7 +629,11 @@ impl Fetcher {
         let final_url = resp.url().clone();
         // The announced length, when there is one, up to 1 MB: the body is
         // read into one buffer, not copied through ever larger ones.
-        let reserve = announced.filter(|_| !encoded).unwrap_or(0).min(max).min(1 << 20);
+        let reserve = announced
+            .filter(|_| !encoded)
+            .unwrap_or(0)
+            .min(max)
+            .min(1 << 20);
         let mut body: Vec<u8> = Vec::with_capacity(reserve as usize);
         loop {
             match resp.chunk().await {

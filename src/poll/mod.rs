@@ -53,9 +53,11 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
 /// those its own polls are told (one query a pass, not one per poll over
 /// every source's row).
 struct Limits {
-    /// (source id, its host, asked to wait until).
-    waits: std::sync::Mutex<Vec<(String, Option<String>, DateTime<Utc>)>>,
+    waits: std::sync::Mutex<Vec<Wait>>,
 }
+
+/// A source, its host, and when its site said it may be asked again.
+type Wait = (String, Option<String>, DateTime<Utc>);
 
 impl Limits {
     async fn read(app: &App) -> anyhow::Result<Limits> {
@@ -581,12 +583,17 @@ pub async fn poll_many(
             let by_id: std::collections::HashMap<&str, &Source> =
                 sources.iter().map(|s| (s.id(), s)).collect();
             for r in out.iter_mut() {
-                if let (Some(h), Some(src)) = (health.get(r.source.as_str()), by_id.get(r.source.as_str())) {
+                if let (Some(h), Some(src)) =
+                    (health.get(r.source.as_str()), by_id.get(r.source.as_str()))
+                {
                     r.note = crate::services::sources::health_note(src, h, now);
                 }
             }
         }
-        Err(e) => tracing::warn!(error = format!("{e:#}"), "could not read the sources' health notes after the pass"),
+        Err(e) => tracing::warn!(
+            error = format!("{e:#}"),
+            "could not read the sources' health notes after the pass"
+        ),
     }
     out.sort_by(|a, b| a.source.cmp(&b.source));
     out
