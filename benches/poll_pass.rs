@@ -67,6 +67,7 @@ async fn serve(State(site): State<Arc<Site>>, req: Request) -> Response {
 }
 
 fn main() {
+    common::launch_if_asked();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -146,7 +147,7 @@ fn main() {
         let ok0 = site.ok.load(Ordering::Relaxed);
         let nm0 = site.not_modified.load(Ordering::Relaxed);
         let t = Instant::now();
-        let out = common::run_child(cmd);
+        let out = common::run_measured(cmd);
         assert!(out.ok, "{:?} failed: {}", cmd, out.stderr);
         let wall = t.elapsed().as_secs_f64();
         (
@@ -290,7 +291,7 @@ fn main() {
         / 1024;
     println!("store after both passes: {store_mb:.1} MB");
     let body = format!(
-        "## Poll pass (issues 2 and 28)\n\n`cargo bench --bench poll_pass` on {}; {PAGES} HTML pages of 30-80 KB and {FEEDS} feeds ({total_kb} KB in all) from a local server; one-shot passes as child processes (the release binary `regwatch poll`; `urlwatch`, installed from PyPI into a virtual environment by `scripts/urlwatch-venv.sh`, or `$URLWATCH`), {ROUNDS} rounds of (regwatch on the DOM path, regwatch streaming, urlwatch) one after the other in the same run, each round on a fresh store or cache: a first pass, then a second after 10 % of the documents changed. CPU is user + system of the process and the children it waited for, peak RSS the child's maximum resident set (both from `wait4`); medians (min–max of CPU). `per_host_interval = 0s`, `per_host_concurrency = 16` because every source is on 127.0.0.1; the shipped defaults (2 per host, 1 s apart) would make this a test of politeness, not of the program.\n\nurlwatch's jobs: each page `url:` with `filter: [css: \"#list li\", html2text]` (the same selection as regwatch's `content = \"#list\"`, `item = \"li\"`, then text), each feed a plain `url:` job (urlwatch has no feed reader: it diffs the document's text); its own default of 10 worker threads, its ETag sent back (304s on the second pass), its report to stdout.\n\n| program | pass | wall | CPU | peak RSS | 200 | 304 | summary |\n|---|---|---|---|---|---|---|---|\n{}\n\nregwatch (streaming) against urlwatch, issue 28's targets:\n\n{against}\nStore after both passes (database and write-ahead log): {store_mb:.1} MB.\n\nTargets: issue 2, under 0.5 CPU-seconds per pass and under 40 MB peak RSS on a 2-core machine; issue 14 (scale), at most 0.25 CPU-seconds per pass, 30 MB peak RSS and a store of 10 MB; issue 28, at most 0.15× urlwatch's CPU on both passes and 30 MB peak RSS.\n",
+        "## Poll pass (issues 2 and 28)\n\n`cargo bench --bench poll_pass` on {}; {PAGES} HTML pages of 30-80 KB and {FEEDS} feeds ({total_kb} KB in all) from a local server; one-shot passes as child processes (the release binary `regwatch poll`; `urlwatch`, installed from PyPI into a virtual environment by `scripts/urlwatch-venv.sh`, or `$URLWATCH`), {ROUNDS} rounds of (regwatch on the DOM path, regwatch streaming, urlwatch) one after the other in the same run, each round on a fresh store or cache: a first pass, then a second after 10 % of the documents changed. CPU is user + system of the process and the children it waited for, peak RSS its maximum resident set (both from `wait4`, read by a small launcher process between the bench and the program: a child started straight from the bench is charged the bench's own peak RSS); medians (min–max of CPU). `per_host_interval = 0s`, `per_host_concurrency = 16` because every source is on 127.0.0.1; the shipped defaults (2 per host, 1 s apart) would make this a test of politeness, not of the program.\n\nurlwatch's jobs: each page `url:` with `filter: [css: \"#list li\", html2text]` (the same selection as regwatch's `content = \"#list\"`, `item = \"li\"`, then text), each feed a plain `url:` job (urlwatch has no feed reader: it diffs the document's text); its own default of 10 worker threads, its ETag sent back (304s on the second pass), its report to stdout.\n\n| program | pass | wall | CPU | peak RSS | 200 | 304 | summary |\n|---|---|---|---|---|---|---|---|\n{}\n\nregwatch (streaming) against urlwatch, issue 28's targets:\n\n{against}\nStore after both passes (database and write-ahead log): {store_mb:.1} MB.\n\nTargets: issue 2, under 0.5 CPU-seconds per pass and under 40 MB peak RSS on a 2-core machine; issue 14 (scale), at most 0.25 CPU-seconds per pass, 30 MB peak RSS and a store of 10 MB; issue 28, at most 0.15× urlwatch's CPU on both passes and 30 MB peak RSS.\n",
         common::machine(),
         rows.join("\n")
     );
