@@ -137,3 +137,73 @@ pub fn run_child(cmd: &mut std::process::Command) -> ChildRun {
         max_rss_kb: ru.ru_maxrss,
     }
 }
+
+/// Set in the environment of a bench binary started again as a launcher
+/// (see [`run_measured`]).
+const LAUNCHER: &str = "REGWATCH_BENCH_LAUNCHER";
+
+/// [`run_child`] through a launcher: this bench binary started again, small,
+/// which starts the command and reports its CPU and peak RSS. A child
+/// started straight from a bench that holds its documents in memory is
+/// charged the bench's own peak RSS (Linux counts the memory the child
+/// leaves at `exec` in its maximum), so measured directly, a small program
+/// looks as large as the bench. The bench's `main` calls [`launch_if_asked`]
+/// first.
+pub fn run_measured(cmd: &mut std::process::Command) -> ChildRun {
+    let mut l = std::process::Command::new(std::env::current_exe().expect("this bench's path"));
+    l.env(LAUNCHER, "1")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => l.env(k, v),
+            None => l.env_remove(k),
+        };
+    }
+    let mut run = run_child(&mut l);
+    // The launcher's last line on stderr: the command's CPU seconds and peak RSS.
+    let last = run
+        .stderr
+        .trim_end()
+        .rsplit('\n')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let mut f = last
+        .strip_prefix("launched: ")
+        .unwrap_or("")
+        .split_whitespace();
+    match (
+        f.next().and_then(|c| c.parse().ok()),
+        f.next().and_then(|r| r.parse().ok()),
+    ) {
+        (Some(cpu), Some(rss)) => {
+            run.cpu = cpu;
+            run.max_rss_kb = rss;
+            run.stderr
+                .truncate(run.stderr.trim_end().len() - last.len());
+        }
+        _ => run.ok = false,
+    }
+    run
+}
+
+/// In a launcher started by [`run_measured`]: run the command of this
+/// process's arguments, print its CPU seconds and peak RSS (KiB) as the
+/// last line on stderr, and exit with its status.
+pub fn launch_if_asked() {
+    if std::env::var_os(LAUNCHER).is_none() {
+        return;
+    }
+    let mut args = std::env::args_os().skip(1);
+    let Some(program) = args.next() else {
+        std::process::exit(2)
+    };
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args).env_remove(LAUNCHER);
+    let run = run_child(&mut cmd);
+    print!("{}", run.stdout);
+    eprint!("{}", run.stderr);
+    eprintln!("\nlaunched: {} {}", run.cpu, run.max_rss_kb);
+    std::process::exit(if run.ok { 0 } else { 1 });
+}

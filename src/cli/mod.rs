@@ -42,12 +42,24 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(&cli);
     // The daemon spends its life waiting: two workers are plenty and keep RSS low
-    // (parsing runs on the blocking pool).
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if matches!(cli.command, Command::Run { .. }) {
-        builder.worker_threads(2).max_blocking_threads(8);
-    }
-    let rt = match builder.enable_all().build() {
+    // (parsing runs on the blocking pool). A one-shot `poll` is CPU work from
+    // end to end: one thread (documents parsed on it, see
+    // `poll::extract_blocking`), as handing each poll between workers cost
+    // more CPU in the scheduler than the poll itself.
+    let built = match cli.command {
+        Command::Run { .. } => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_blocking_threads(8)
+            .enable_all()
+            .build(),
+        Command::Poll { .. } => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        _ => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+    };
+    let rt = match built {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

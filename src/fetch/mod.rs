@@ -627,7 +627,14 @@ impl Fetcher {
             return Err(FetchError::TooLarge(max));
         }
         let final_url = resp.url().clone();
-        let mut body: Vec<u8> = Vec::new();
+        // The announced length, when there is one, up to 1 MB: the body is
+        // read into one buffer, not copied through ever larger ones.
+        let reserve = announced
+            .filter(|_| !encoded)
+            .unwrap_or(0)
+            .min(max)
+            .min(1 << 20);
+        let mut body: Vec<u8> = Vec::with_capacity(reserve as usize);
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {

@@ -362,13 +362,35 @@ fn body_hash(source: &Source, body: &[u8]) -> String {
 }
 
 /// Extract off the async threads (parsing is CPU work, and `scraper::Html`
-/// is not `Send`).
+/// is not `Send`). On a current-thread runtime (the one-shot `regwatch
+/// poll`), on that thread: a pass is CPU work from end to end, and handing
+/// every document to another thread and back cost more than the parsing.
 async fn extract_blocking(
     source: &Source,
     f: Fetched,
 ) -> Result<Result<Content, ExtractError>, tokio::task::JoinError> {
     let kind = source.def.kind;
     let rules = source.rules.clone();
+    if tokio::runtime::Handle::current().runtime_flavor()
+        == tokio::runtime::RuntimeFlavor::CurrentThread
+    {
+        // A panic in an extractor is a failed extraction here too.
+        let run = std::panic::AssertUnwindSafe(|| {
+            extract::extract(
+                kind,
+                &rules,
+                &f.body,
+                f.content_type.as_deref(),
+                &f.final_url,
+            )
+        });
+        if let Ok(r) = std::panic::catch_unwind(run) {
+            return Ok(r);
+        }
+        return Ok(Err(ExtractError::Rule(
+            "the extractor crashed on this document".into(),
+        )));
+    }
     tokio::task::spawn_blocking(move || {
         extract::extract(
             kind,
