@@ -32,7 +32,6 @@ pub mod model;
 pub mod normalize;
 pub mod notify;
 pub mod poll;
-pub(crate) mod render;
 pub(crate) mod route;
 pub mod rules;
 pub mod schedule;

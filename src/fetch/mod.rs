@@ -29,7 +29,6 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
 pub enum FetchError {
@@ -62,7 +61,7 @@ pub enum FetchError {
     Body(String),
     /// `render = "browser"`: what the browser could not do.
     #[error("{0}")]
-    Render(#[from] crate::render::RenderError),
+    Render(#[from] render::RenderError),
     /// A redirect or followed link to a non-public address, by the fetch policy.
     #[error(
         "{target} refused: {reason}; set [fetch].allow_private = true or allow_hosts to permit it"
@@ -118,61 +117,6 @@ pub enum FetchOutcome {
     Fetched(Fetched),
 }
 
-/// Per-host politeness: a semaphore and a minimum interval between request
-/// starts, shared by every source of a host.
-#[derive(Default)]
-struct HostLimiter {
-    hosts: Mutex<HashMap<String, Arc<HostSlot>>>,
-}
-
-struct HostSlot {
-    sem: Arc<Semaphore>,
-    next_start: tokio::sync::Mutex<Instant>,
-    /// Not before this: the host answered 429 or 503 with Retry-After.
-    deferred_until: Mutex<Option<Instant>>,
-}
-
-impl HostSlot {
-    /// How long the host still asked us to wait, if it did.
-    fn deferred_for(&self) -> Option<Duration> {
-        let until = (*self
-            .deferred_until
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()))?;
-        until.checked_duration_since(Instant::now())
-    }
-
-    fn defer(&self, d: Duration) {
-        let until = Instant::now() + d;
-        let mut u = self
-            .deferred_until
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        *u = Some(u.map_or(until, |old| old.max(until)));
-    }
-}
-
-/// A host's turn: its concurrency slot, held for one request.
-struct HostPermit {
-    _permit: tokio::sync::OwnedSemaphorePermit,
-    slot: Arc<HostSlot>,
-}
-
-impl HostLimiter {
-    fn slot(&self, host: &str, concurrency: usize) -> Arc<HostSlot> {
-        let mut m = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
-        m.entry(host.to_string())
-            .or_insert_with(|| {
-                Arc::new(HostSlot {
-                    sem: Arc::new(Semaphore::new(concurrency)),
-                    next_start: tokio::sync::Mutex::new(Instant::now()),
-                    deferred_until: Mutex::new(None),
-                })
-            })
-            .clone()
-    }
-}
-
 /// A robots.txt and when it was read.
 type RobotsEntry = (Instant, Arc<Robots>);
 
@@ -225,7 +169,7 @@ pub struct Fetcher {
     /// robots.txt rules per origin, with the time they were read.
     robots: Arc<Mutex<HashMap<String, RobotsEntry>>>,
     /// Headless Chromium for `render = "browser"` (started on first use).
-    browser: crate::render::Browser,
+    browser: render::Browser,
 }
 
 impl Fetcher {
@@ -280,7 +224,7 @@ impl Fetcher {
             cfg: Arc::new(cfg.clone()),
             hosts: Arc::new(HostLimiter::default()),
             robots: Arc::new(Mutex::new(HashMap::new())),
-            browser: crate::render::Browser::with_gates(
+            browser: render::Browser::with_gates(
                 cfg,
                 Arc::new(gate::Gates {
                     policy: policy.clone(),
@@ -291,7 +235,7 @@ impl Fetcher {
     }
 
     /// The browser of `render = "browser"` sources.
-    pub fn browser(&self) -> &crate::render::Browser {
+    pub fn browser(&self) -> &render::Browser {
         &self.browser
     }
 
@@ -793,10 +737,13 @@ const MAX_FETCH_BACKOFF: Duration = Duration::from_secs(60);
 const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
 
 pub(crate) mod gate;
+mod hosts;
 mod policy;
 pub(crate) mod proxy;
+pub(crate) mod render;
 mod robots;
 
+use hosts::{HostLimiter, HostPermit};
 pub use policy::non_public;
 use policy::{AddressPolicy, AddressRefused, GuardedResolver};
 use proxy::Proxies;

@@ -15,8 +15,8 @@
 //! outside the proxy, so nothing leaves around it. A page cannot make the
 //! browser reach loopback, private or link-local services.
 
+use super::gate::Gates;
 use crate::config::FetchConfig;
-use crate::fetch::gate::Gates;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::collections::{HashSet, VecDeque};
