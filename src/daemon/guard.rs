@@ -46,33 +46,45 @@ impl Loaded {
         }
     }
 
-    /// Why the files a reload would read look cut short, if they do; None
-    /// (go ahead) as well when the same files were refused just before.
+    /// Why the files a reload would read look caught half-way by a write,
+    /// if they do: the config file or a file running sources came from is
+    /// empty, or cut short (see [`cut_short`]). None (go ahead) as well when
+    /// the same cut files were refused just before. Each file is read once.
     pub(super) fn check(&mut self, config_path: &Path, old: &App) -> Option<String> {
-        if let Some(why) = unsafe_to_reload(config_path, old) {
-            return Some(why);
-        }
         let fresh = Arc::ptr_eq(&self.sources, &old.sources);
-        let mut paths = vec![config_path.to_path_buf()];
-        if fresh {
-            paths.extend(source_files(old));
-        }
         let mut digest = Sha256::new();
         let mut why = None;
-        for p in &paths {
-            let Ok(now) = std::fs::read(p) else { continue };
+        let files = std::iter::once(config_path.to_path_buf()).chain(source_files(old));
+        for p in files {
+            let Ok(now) = std::fs::read(&p) else { continue };
+            let is_config = p == config_path;
+            if !has_content(&String::from_utf8_lossy(&now)) {
+                // A file left empty on purpose is one no running source
+                // came from: those are not read here.
+                let fix = if is_config {
+                    ""
+                } else {
+                    ", or remove the file,"
+                };
+                return Some(format!(
+                    "{} is empty (a write caught half-way?): save it whole{fix} and send SIGHUP again",
+                    p.display()
+                ));
+            }
+            // After a reload by the web's source editor the memory of the
+            // sources files is out of date: only the config file is compared.
+            if !is_config && !fresh {
+                continue;
+            }
             digest.update(p.to_string_lossy().as_bytes());
             digest.update((now.len() as u64).to_le_bytes());
             digest.update(&now);
-            if why.is_some() {
-                continue;
-            }
-            let before = self
-                .files
-                .get(p)
-                .and_then(|z| zstd::decode_all(&z[..]).ok());
-            if let Some(before) = before {
-                why = cut_short(p, &before, &now, p != config_path);
+            if why.is_none() {
+                let before = self
+                    .files
+                    .get(&p)
+                    .and_then(|z| zstd::decode_all(&z[..]).ok());
+                why = before.and_then(|b| cut_short(&p, &b, &now, !is_config));
             }
         }
         let digest: [u8; 32] = digest.finalize().into();
@@ -141,49 +153,11 @@ fn id_of(line: &str) -> Option<&str> {
 }
 
 /// Text with something in it besides blanks and `#` comments.
-pub(super) fn has_content(text: &str) -> bool {
+fn has_content(text: &str) -> bool {
     text.lines().any(|l| {
         let l = l.trim();
         !l.is_empty() && !l.starts_with('#')
     })
-}
-
-/// Why the files a reload would read look like a write caught half-way
-/// (an empty config file or sources file: every key would fall back to its
-/// default, every `[[user]]` and channel silently gone), if they do.
-fn unsafe_to_reload(config_path: &Path, old: &App) -> Option<String> {
-    match std::fs::read_to_string(config_path) {
-        Ok(t) if !has_content(&t) => {
-            return Some(format!(
-                "{} is empty (a write caught half-way?): save it whole and send SIGHUP again",
-                config_path.display()
-            ))
-        }
-        _ => {}
-    }
-    let dir = &old.config.sources.dir;
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    for f in files {
-        // Only a file the running sources came from: one left empty on
-        // purpose stays allowed.
-        let had_sources = old.sources.all().iter().any(|s| s.file == f);
-        if let (true, Ok(t)) = (had_sources, std::fs::read_to_string(&f)) {
-            if !has_content(&t) {
-                return Some(format!(
-                    "{} is empty (a write caught half-way?): save it whole, or remove the file, and send SIGHUP again",
-                    f.display()
-                ));
-            }
-        }
-    }
-    None
 }
 
 /// A reloaded configuration that lost every user and channel the running

@@ -37,7 +37,7 @@ fn may_read(live: &LiveApp, headers: &HeaderMap) -> bool {
 }
 
 /// The sign-in form's address, coming back to `next`.
-fn signin_to(next: &str) -> String {
+pub(super) fn signin_to(next: &str) -> String {
     format!("/signin?next={}", enc(next))
 }
 

@@ -123,18 +123,7 @@ impl Store {
         .await?;
         Ok(match row {
             None => SourceState::default(),
-            Some(r) => SourceState {
-                etag: r.get(0),
-                last_modified: r.get(1),
-                last_snapshot_id: r.get(2),
-                consecutive_failures: r.get(3),
-                down: r.get::<i64, _>(4) != 0,
-                next_poll_at: r.get::<Option<String>, _>(5).and_then(|s| parse_ts(&s)),
-                last_poll_at: r.get::<Option<String>, _>(6).and_then(|s| parse_ts(&s)),
-                last_hash: r.get(7),
-                suspect_hash: r.get(8),
-                body_hash: r.get(9),
-            },
+            Some(r) => state_of(&r, 0),
         })
     }
 
@@ -164,18 +153,7 @@ impl Store {
                 .and_then(|s| parse_ts(&s))
                 .filter(|t| *t > now);
             if id == source_id {
-                start.state = SourceState {
-                    etag: r.get(1),
-                    last_modified: r.get(2),
-                    last_snapshot_id: r.get(3),
-                    consecutive_failures: r.get(4),
-                    down: r.get::<i64, _>(5) != 0,
-                    next_poll_at: r.get::<Option<String>, _>(6).and_then(|s| parse_ts(&s)),
-                    last_poll_at: r.get::<Option<String>, _>(7).and_then(|s| parse_ts(&s)),
-                    last_hash: r.get(8),
-                    suspect_hash: r.get(9),
-                    body_hash: r.get(10),
-                };
+                start.state = state_of(&r, 1);
             }
             if let Some(t) = limited {
                 start.rate_limits.push((id, t));
@@ -676,4 +654,26 @@ async fn announce(tx: &mut Tx<'_>, rec: &PollRecord, t: &Transition) -> anyhow::
         outbox::enqueue(tx, ch, "health", None, &payload, &key, rec.started_at).await?;
     }
     Ok(())
+}
+
+/// A source's state from the columns `etag, last_modified, last_snapshot_id,
+/// consecutive_failures, down, next_poll_at, last_poll_at, content_hash,
+/// suspect_hash, body_hash` of `r`, starting at column `at`.
+fn state_of(r: &sqlx::any::AnyRow, at: usize) -> SourceState {
+    SourceState {
+        etag: r.get(at),
+        last_modified: r.get(at + 1),
+        last_snapshot_id: r.get(at + 2),
+        consecutive_failures: r.get(at + 3),
+        down: r.get::<i64, _>(at + 4) != 0,
+        next_poll_at: r
+            .get::<Option<String>, _>(at + 5)
+            .and_then(|s| parse_ts(&s)),
+        last_poll_at: r
+            .get::<Option<String>, _>(at + 6)
+            .and_then(|s| parse_ts(&s)),
+        last_hash: r.get(at + 7),
+        suspect_hash: r.get(at + 8),
+        body_hash: r.get(at + 9),
+    }
 }

@@ -268,7 +268,7 @@ async fn a_reload_that_removes_demotes_or_rekeys_a_reviewer_ends_their_session()
             .map(|l| l.to_str().unwrap().to_string());
         assert_eq!(
             location.as_deref(),
-            Some(format!("/signin?next=/changes/{id}").as_str()),
+            Some(format!("/signin?next=%2Fchanges%2F{id}").as_str()),
             "rita {what}: a dismissal is not sent back to sign in ({})",
             r.status()
         );

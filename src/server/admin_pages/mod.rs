@@ -122,10 +122,7 @@ fn field<'a>(f: &'a [(String, String)], key: &str) -> &'a str {
 #[allow(clippy::result_large_err)] // the page to answer instead
 fn admin_session(app: &App, headers: &HeaderMap, here: &str) -> Result<Session, Response> {
     let Some(s) = session::current(&app.config, headers) else {
-        return Err(see_other(&format!(
-            "/signin?next={}",
-            url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>()
-        )));
+        return Err(see_other(&super::clients::signin_to(here)));
     };
     if s.role < Role::Admin {
         return Err(error_page(

@@ -219,7 +219,7 @@ pub async fn review(
         &app.config,
         &headers,
         &f,
-        &format!("/signin?next=/changes/{id}"),
+        &crate::server::clients::signin_to(&format!("/changes/{id}")),
         "This form has expired: reload the page and try again.",
         "mark changes",
     ) {
