@@ -227,20 +227,20 @@ impl Store {
             ));
         }
         let sql = parts.join(" UNION ALL ");
-        for attempt in 0..2 {
+        let read = || async {
             let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.clone()));
             for c in countries {
                 q = q.bind(format!("{c}|kw:")).bind(format!("{c}|kw;"));
             }
-            let mut rows = q.fetch_all(&self.pool).await?;
-            let current = format!("#{TERMS_VERSION}");
-            if rows.contains(&current) || attempt == 1 {
-                rows.retain(|t| !t.starts_with('#'));
-                return Ok(rows);
-            }
+            q.fetch_all(&self.pool).await
+        };
+        let mut rows = read().await?;
+        if !rows.contains(&format!("#{TERMS_VERSION}")) {
             self.rebuild_case_terms().await?;
+            rows = read().await?;
         }
-        unreachable!("the loop returns on its second pass")
+        rows.retain(|t| !t.starts_with('#'));
+        Ok(rows)
     }
 
     /// Build the index of match terms when it is missing or older than this

@@ -158,25 +158,4 @@ async fn missing_terms_are_rebuilt(db: &TestDb) {
     store.close().await;
 }
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let db = super::TestDb::sqlite();
-                super::$name(&db).await;
-                db.cleanup().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(db) = super::TestDb::postgres().await {
-                    super::$name(&db).await;
-                    db.cleanup().await;
-                }
-            }
-        }
-    )*};
-}
-
 both_backends!(the_index_reads_only_candidates, missing_terms_are_rebuilt);

@@ -318,3 +318,28 @@ pub fn assert_change_shape(c: &serde_json::Value) {
         assert!(c.get(key).is_some(), "change without `{key}`: {c}");
     }
 }
+
+/// For each name, a module with a `sqlite` and a `postgres` test that run
+/// the async fn of that name on a fresh database of that backend (`TestDb`
+/// must be in scope where it is used).
+#[allow(unused_macros)] // helpers.rs is shared with test binaries that do not use it
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = super::TestDb::sqlite();
+                super::$name(&db).await;
+                db.cleanup().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = super::TestDb::postgres().await {
+                    super::$name(&db).await;
+                    db.cleanup().await;
+                }
+            }
+        }
+    )*};
+}

@@ -1,6 +1,9 @@
 //! The one integration-test binary: real HTTP over 127.0.0.1, real SQLite
 //! files, real SMTP, the real `regwatch` binary where a test needs a process.
 
+#[macro_use]
+mod helpers;
+
 mod browser;
 mod case_index;
 mod cases;
@@ -13,7 +16,6 @@ mod fetch_policy;
 mod fetch_proxy;
 mod gist;
 mod harden2;
-mod helpers;
 mod hostile_queries;
 mod listen_pressure;
 mod multi;

@@ -99,29 +99,6 @@ impl TestDb {
     }
 }
 
-/// For each name, a module with a `sqlite` and a `postgres` test that run
-/// the async fn of that name on a fresh database of that backend.
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let db = super::TestDb::sqlite();
-                super::$name(&db).await;
-                db.cleanup().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(db) = super::TestDb::postgres().await {
-                    super::$name(&db).await;
-                    db.cleanup().await;
-                }
-            }
-        }
-    )*};
-}
-
 both_backends!(
     stories_link_other_sources_and_alert_once_per_channel,
     record_poll_baseline_changed_failed_health,
