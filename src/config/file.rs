@@ -10,11 +10,10 @@ use toml::Spanned;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: cannot read: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    // The I/O error is part of the message, not a `source`: printed as a
+    // chain it would be said twice.
+    #[error("{path}: cannot read: {error}")]
+    Read { path: String, error: std::io::Error },
     #[error("{path}{line}: {message}", line = fmt_line(*.line))]
     Invalid {
         path: String,
@@ -42,10 +41,10 @@ impl ConfigError {
         }
     }
 
-    pub(crate) fn read(path: &Path, source: std::io::Error) -> ConfigError {
+    pub(crate) fn read(path: &Path, error: std::io::Error) -> ConfigError {
         ConfigError::Read {
             path: path.display().to_string(),
-            source,
+            error,
         }
     }
 }

@@ -121,7 +121,17 @@ impl Config {
 /// Load every `*.toml` in `dir` (sorted), validate each source, and reject
 /// duplicate ids across files.
 pub fn load_sources_dir(dir: &Path, sched: &ScheduleConfig) -> Result<Vec<Source>, ConfigError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| ConfigError::read(dir, e))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        ConfigError::invalid(
+            dir,
+            None,
+            format!(
+                "the sources directory ([sources] dir) cannot be read: {e}; create it \
+                 (`regwatch init` writes one with example sources) or set [sources] dir \
+                 in the config to where the sources/*.toml files are"
+            ),
+        )
+    })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().map(|x| x == "toml").unwrap_or(false))
