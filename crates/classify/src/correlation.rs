@@ -234,12 +234,15 @@ pub fn hs_correlated(code: &str) -> Vec<(String, HsVersion, Relation)> {
         }
     };
     let mut out: Vec<(String, HsVersion, Relation)> = Vec::new();
+    // A code of many n:n rows names the same codes again and again: a set,
+    // not a search of `out`, keeps the first of each.
+    let mut seen = std::collections::HashSet::new();
     for &i in hits.map(Vec::as_slice).unwrap_or_default() {
-        let r = &idx.rows[i];
-        let mut add = |(v, c): &(HsVersion, String)| {
-            let item = (c.clone(), *v, r.relation());
-            if !out.contains(&item) {
-                out.push(item);
+        let r: &'static Row = &idx.rows[i];
+        let mut add = |(v, c): &'static (HsVersion, String)| {
+            let rel = r.relation();
+            if seen.insert((c.as_str(), *v, rel)) {
+                out.push((c.clone(), *v, rel));
             }
         };
         if hit(&r.new.1) {
