@@ -125,13 +125,13 @@ fn destination(jurisdiction: &str, tags: &Tags, case: &Case) -> Option<(Reach, S
 /// The change's codes against one case code: the same, an ancestor, a
 /// descendant, a sibling; and across the HS 2017/2022 correlation, an
 /// equivalent (direct) or a code sharing only some goods (related).
-fn offer_codes(best: &mut Best, tags: &Tags, case_hs: &str, dest_note: &str) {
+fn offer_codes(best: &mut Best, tags: &Tags, case_hs: &str, links: &Links, dest_note: &str) {
     for change_hs in &tags.hs_codes {
         if let Some((st, depth, rel)) = relate(change_hs, case_hs) {
             best.offer(st, depth, format!("{rel}; {dest_note}"));
         }
-        for eq in hs_equivalents(case_hs) {
-            if let Some((Strength::Direct, depth, _)) = relate(change_hs, &eq) {
+        for eq in &links.equivalents {
+            if let Some((Strength::Direct, depth, _)) = relate(change_hs, eq) {
                 best.offer(
                     Strength::Direct,
                     depth,
@@ -144,12 +144,9 @@ fn offer_codes(best: &mut Best, tags: &Tags, case_hs: &str, dest_note: &str) {
     }
     // Codes that share only some goods across the versions (8524 display
     // modules were partly 8529.90): related, shown but not alerted by default.
-    for (other, _, relation) in regwatch_classify::hs_correlated(case_hs) {
-        if relation != regwatch_classify::Relation::Part {
-            continue;
-        }
+    for other in &links.parts {
         for change_hs in &tags.hs_codes {
-            if let Some((Strength::Direct, depth, _)) = relate(change_hs, &other) {
+            if let Some((Strength::Direct, depth, _)) = relate(change_hs, other) {
                 best.offer(
                     Strength::Related,
                     depth,
@@ -192,15 +189,65 @@ fn offer_ranges_and_chapters(best: &mut Best, tags: &Tags, case_hs: &str, dest_n
     }
 }
 
-/// The first of the case's keywords found in the change's title or text.
-fn offer_keyword(best: &mut Best, case: &Case, title: &str, text: &str, dest_note: &str) {
-    if case.keywords.is_empty() {
-        return;
+/// What of a change is worked out once however many cases it is matched
+/// against: its title and text folded for keyword searches (at the first
+/// search), and the HS 2017/2022 links of each case code met.
+struct Prepared<'a> {
+    hay: &'a str,
+    folded: std::cell::OnceCell<regwatch_classify::KeywordText<'a>>,
+    links: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<Links>>>,
+}
+
+/// A case code's other-version codes: those covering the same goods, and
+/// those sharing only some of them.
+struct Links {
+    equivalents: Vec<String>,
+    parts: Vec<String>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(hay: &'a str) -> Prepared<'a> {
+        Prepared {
+            hay,
+            folded: Default::default(),
+            links: Default::default(),
+        }
     }
-    let hay = format!("{title}\n{text}");
+
+    fn contains(&self, keyword: &str) -> bool {
+        self.folded
+            .get_or_init(|| regwatch_classify::KeywordText::new(self.hay))
+            .contains(keyword)
+    }
+
+    fn links(&self, code: &str) -> std::rc::Rc<Links> {
+        if let Some(l) = self.links.borrow().get(code) {
+            return l.clone();
+        }
+        let parts = regwatch_classify::hs_correlated(code)
+            .into_iter()
+            .filter(|(_, _, rel)| *rel == regwatch_classify::Relation::Part)
+            .map(|(other, _, _)| other)
+            .collect();
+        let l = std::rc::Rc::new(Links {
+            equivalents: hs_equivalents(code),
+            parts,
+        });
+        self.links.borrow_mut().insert(code.to_string(), l.clone());
+        l
+    }
+}
+
+/// The title and text searched for keywords, as one haystack.
+fn haystack(title: &str, text: &str) -> String {
+    format!("{title}\n{text}")
+}
+
+/// The first of the case's keywords found in the change's title or text.
+fn offer_keyword(best: &mut Best, case: &Case, change: &Prepared, dest_note: &str) {
     if let Some(kw) = case.keywords.iter().find(|kw| {
         let k = kw.trim();
-        !k.is_empty() && regwatch_classify::contains_keyword(&hay, k)
+        !k.is_empty() && change.contains(k)
     }) {
         best.offer(
             Strength::Keyword,
@@ -246,6 +293,17 @@ pub fn match_case(
     text: &str,
     case: &Case,
 ) -> Option<(Strength, String)> {
+    let hay = haystack(title, text);
+    match_prepared(jurisdiction, tags, &Prepared::new(&hay), case)
+}
+
+/// [`match_case`] with what of the change is worked out once prepared.
+fn match_prepared(
+    jurisdiction: &str,
+    tags: &Tags,
+    change: &Prepared,
+    case: &Case,
+) -> Option<(Strength, String)> {
     if case.status != "open" {
         return None;
     }
@@ -258,10 +316,10 @@ pub fn match_case(
         .filter(|h| !excluded(tags, h))
         .collect();
     for &case_hs in &case_codes {
-        offer_codes(&mut best, tags, case_hs, &dest_note);
+        offer_codes(&mut best, tags, case_hs, &change.links(case_hs), &dest_note);
         offer_ranges_and_chapters(&mut best, tags, case_hs, &dest_note);
     }
-    offer_keyword(&mut best, case, title, text, &dest_note);
+    offer_keyword(&mut best, case, change, &dest_note);
     offer_category(&mut best, tags, case, &dest_note);
     // A case whose every code is excluded is not affected through its goods,
     // whatever else the text says about them.
@@ -323,10 +381,12 @@ pub fn match_change(
     text: &str,
     cases: &[Case],
 ) -> Vec<CaseMatch> {
+    let hay = haystack(title, text);
+    let words = Prepared::new(&hay);
     cases
         .iter()
         .filter_map(|c| {
-            match_case(jurisdiction, tags, title, text, c).map(|(strength, reason)| CaseMatch {
+            match_prepared(jurisdiction, tags, &words, c).map(|(strength, reason)| CaseMatch {
                 id: c.id.clone(),
                 client: c.client.clone(),
                 link: c.link.clone(),
@@ -359,7 +419,7 @@ pub fn match_change(
 /// How terms are derived. Raise it when that changes (or when the HS
 /// correlation tables do): the store rebuilds the terms at first use.
 /// The store checks it before writing cases and before matching.
-pub const TERMS_VERSION: i64 = 1;
+pub const TERMS_VERSION: i64 = 2;
 
 /// The index term of an HS code: its heading, or the chapter (and a third
 /// digit) of a shorter code.
@@ -494,13 +554,35 @@ pub fn probe(jurisdiction: &str, tags: &Tags) -> Option<Probe> {
     })
 }
 
+/// The key a keyword term is found by in the vocabulary (see
+/// [`text_keys`]): its keyword's last word, folded; "" for a keyword that
+/// can never occur.
+pub fn vocabulary_key(term: &str) -> String {
+    term_keyword(term)
+        .and_then(regwatch_classify::keyword_key)
+        .unwrap_or_default()
+}
+
+/// The keys of the vocabulary a change's title or text may hold keywords
+/// of: its words and their stems. A keyword term whose
+/// [`vocabulary_key`] is not among them cannot be found in the change, so
+/// only the others are read and searched for.
+pub fn text_keys(title: &str, text: &str) -> Vec<String> {
+    let hay = haystack(title, text);
+    regwatch_classify::KeywordText::new(&hay)
+        .keys()
+        .into_iter()
+        .collect()
+}
+
 /// The keyword terms of `vocabulary` found in a change's title or text, as
 /// `match_case` searches them.
 pub fn keywords_found(vocabulary: &[String], title: &str, text: &str) -> Vec<String> {
-    let hay = format!("{title}\n{text}");
+    let hay = haystack(title, text);
+    let words = Prepared::new(&hay);
     vocabulary
         .iter()
-        .filter(|t| term_keyword(t).is_some_and(|k| regwatch_classify::contains_keyword(&hay, k)))
+        .filter(|t| term_keyword(t).is_some_and(|k| words.contains(k)))
         .cloned()
         .collect()
 }

@@ -200,7 +200,19 @@ fn case_strategy() -> impl Strategy<Value = regwatch::model::Case> {
             0..2,
         ),
         prop::collection::vec(
-            prop::sample::select(vec!["IMEI", "tıbbi cihaz", "router", " ", "drone"]),
+            prop::sample::select(vec![
+                "IMEI",
+                "tıbbi cihaz",
+                "router",
+                " ",
+                "drone",
+                "thiết bị y tế",
+                "C++",
+                "model-104",
+                "#5G",
+                "Smart Meter",
+                "--",
+            ]),
             0..2,
         ),
         prop::sample::select(vec![None, Some("CN"), Some("CA"), Some("VN")]),
@@ -243,6 +255,13 @@ fn change_strategy() -> impl Strategy<Value = ChangeParts> {
                 "8517",
                 "yeni",
                 "IMEIX",
+                "thiet bi y te",
+                "thiết bị y tế",
+                "C++",
+                "Model-104'ün",
+                "model-1045",
+                "#5g",
+                "smart meters",
             ]),
             0..5,
         )
@@ -318,8 +337,9 @@ fn change_strategy() -> impl Strategy<Value = ChangeParts> {
 }
 
 /// The store's candidate query, over one case in memory: a term of the
-/// case among the change's terms (its keywords found in the text included)
-/// or inside one of its ranges.
+/// case among the change's terms (its keywords found in the text included,
+/// the vocabulary read by the text's words as the store reads it) or
+/// inside one of its ranges.
 fn is_candidate(
     case: &regwatch::model::Case,
     probe: &regwatch::matching::Probe,
@@ -327,10 +347,12 @@ fn is_candidate(
     text: &str,
 ) -> bool {
     let terms = regwatch::matching::case_terms(case);
+    let keys = regwatch::matching::text_keys(title, text);
     let vocabulary: Vec<String> = terms
         .iter()
         .filter(|t| {
             regwatch::matching::is_keyword_term(t)
+                && keys.contains(&regwatch::matching::vocabulary_key(t))
                 && probe
                     .countries
                     .iter()

@@ -158,7 +158,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "case_vocabulary",
-        columns: &[("term", Text)],
+        columns: &[("term", Text), ("word", Text)],
         order_by: "term",
         serial: false,
     },

@@ -222,51 +222,128 @@ pub fn fold_public(text: &str) -> String {
 /// "thiết bị y tế"); two different accented forms never match ("điện từ" is
 /// not "điện tử").
 pub fn contains_keyword(haystack: &str, keyword: &str) -> bool {
-    let kw_f = collapse(&fold(keyword, true));
-    let kw_s = collapse(&fold_strip(keyword, true));
-    if !kw_s.chars().any(is_word) {
-        return false;
-    }
-    let left_word = kw_s.starts_with(is_word);
-    let right_word = kw_s.ends_with(is_word);
-    // offsets are kept in 32 bits: read at most 1 GiB
-    let mut cut = haystack.len().min(1 << 30);
-    while !haystack.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let f = Folded::new(&haystack[..cut], true);
-    let mut from = 0;
-    while let Some(p) = f.stripped.get(from..).and_then(|t| t.find(&kw_s)) {
-        let start = from + p;
-        let end = start + kw_s.len();
-        from = start + f.stripped[start..].chars().next().map_or(1, char::len_utf8);
-        let c0 = f.char_at_stripped(start);
-        let c1 = f.char_at_stripped(end);
-        if left_word && f.stripped_char_before(c0).is_some_and(is_word) {
-            continue;
+    KeywordText::new(haystack).contains(keyword)
+}
+
+/// The word a text must hold (as one of its [`KeywordText::keys`]) for
+/// `keyword` to occur in it: the keyword's last word, folded and stripped
+/// of diacritics as the search compares them; None for a keyword without
+/// a letter or digit, which never occurs.
+pub fn keyword_key(keyword: &str) -> Option<String> {
+    collapse(&fold_strip(keyword, true))
+        .split(|c: char| !is_word(c))
+        .rfind(|w| !w.is_empty())
+        .map(str::to_string)
+}
+
+/// A text folded once for many keyword searches: what
+/// [`contains_keyword`] does for one keyword, without folding the text
+/// again for each (a change searched for thousands of case keywords).
+pub struct KeywordText<'a> {
+    f: Folded<'a>,
+}
+
+impl<'a> KeywordText<'a> {
+    pub fn new(haystack: &'a str) -> KeywordText<'a> {
+        // offsets are kept in 32 bits: read at most 1 GiB
+        let mut cut = haystack.len().min(1 << 30);
+        while !haystack.is_char_boundary(cut) {
+            cut -= 1;
         }
-        let span = f.folded_span(c0, c1);
-        if span != kw_f && !span.is_ascii() && !kw_f.is_ascii() {
-            continue;
-        }
-        if !right_word {
-            return true;
-        }
-        let rest = &f.stripped[end..];
-        let suffix: &str = rest
-            .char_indices()
-            .find(|(_, c)| !is_word(*c))
-            .map_or(rest, |(i, _)| &rest[..i]);
-        if suffix.is_empty() || SUFFIX.is_match(suffix) {
-            return true;
+        KeywordText {
+            f: Folded::new(&haystack[..cut], true),
         }
     }
-    false
+
+    /// Every word of the text (diacritics stripped, folded) and each of its
+    /// stems a keyword could end on ("cihazlarin" gives "cihazlarin",
+    /// "cihazlar" and "cihaz"): a keyword can occur only if its
+    /// [`keyword_key`] is among them, so a vocabulary of many keywords is
+    /// looked up by these rather than each searched for.
+    pub fn keys(&self) -> std::collections::BTreeSet<String> {
+        let words: std::collections::BTreeSet<&str> = self
+            .f
+            .stripped
+            .split(|c: char| !is_word(c))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut keys = std::collections::BTreeSet::new();
+        for w in words {
+            keys.insert(w.to_string());
+            for (i, _) in w.char_indices().skip(1) {
+                if SUFFIX.is_match(&w[i..]) {
+                    keys.insert(w[..i].to_string());
+                }
+            }
+        }
+        keys
+    }
+
+    /// Whether `keyword` occurs in the text, as [`contains_keyword`] says.
+    pub fn contains(&self, keyword: &str) -> bool {
+        let f = &self.f;
+        let kw_s = collapse(&fold_strip(keyword, true));
+        if !kw_s.chars().any(is_word) || !f.stripped.contains(&kw_s) {
+            return false;
+        }
+        let kw_f = collapse(&fold(keyword, true));
+        let left_word = kw_s.starts_with(is_word);
+        let right_word = kw_s.ends_with(is_word);
+        let mut from = 0;
+        while let Some(p) = f.stripped.get(from..).and_then(|t| t.find(&kw_s)) {
+            let start = from + p;
+            let end = start + kw_s.len();
+            from = start + f.stripped[start..].chars().next().map_or(1, char::len_utf8);
+            let c0 = f.char_at_stripped(start);
+            let c1 = f.char_at_stripped(end);
+            if left_word && f.stripped_char_before(c0).is_some_and(is_word) {
+                continue;
+            }
+            let span = f.folded_span(c0, c1);
+            if span != kw_f && !span.is_ascii() && !kw_f.is_ascii() {
+                continue;
+            }
+            if !right_word {
+                return true;
+            }
+            let rest = &f.stripped[end..];
+            let suffix: &str = rest
+                .char_indices()
+                .find(|(_, c)| !is_word(*c))
+                .map_or(rest, |(i, _)| &rest[..i]);
+            if suffix.is_empty() || SUFFIX.is_match(suffix) {
+                return true;
+            }
+        }
+        false
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keyword_found_has_its_key_among_the_texts_keys() {
+        let cases = [
+            ("TIBBİ CİHAZLARIN ithalatında", "tıbbi cihaz"),
+            ("thiết bị y tế nhập khẩu", "thiet bi y te"),
+            ("routers and IMEI-registered phones", "router"),
+            ("Model-104 yönlendiriciler", "model 104"),
+            ("the C++ toolkit", "C++"),
+            ("#5G bands", "#5g"),
+        ];
+        for (text, kw) in cases {
+            let t = KeywordText::new(text);
+            assert!(t.contains(kw), "{kw} in {text}");
+            let key = keyword_key(kw).unwrap();
+            assert!(t.keys().contains(&key), "{key} of {kw} in {:?}", t.keys());
+        }
+        assert_eq!(keyword_key("--"), None);
+        assert_eq!(keyword_key("Tıbbi Cihaz"), Some("cihaz".into()));
+        // a stem only where the rest is an ending: "imeix" gives no "imei"
+        assert!(!KeywordText::new("IMEIX").keys().contains("imei"));
+    }
 
     #[test]
     fn turkish_i_folds() {
