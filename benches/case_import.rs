@@ -66,8 +66,8 @@ const KEYWORDS: &[&str] = &[
     "CE marking",
     "smart meter",
 ];
-/// Distinct keywords: the words above and product names.
-const VOCABULARY: usize = 400;
+/// Distinct product models among the keywords.
+const VOCABULARY: usize = 50_000;
 const COUNTRIES: &[&str] = &["TR", "VN", "MX", "GB", "DE", "US"];
 
 /// A small deterministic generator: the same file on every run.
@@ -103,17 +103,20 @@ fn generate(path: &Path, rows: usize) -> u64 {
         if mix(i, 5) % 2 == 0 {
             hs = format!("{hs};{}", code(6));
         }
+        // Half the keywords are common words, half product models: a
+        // vocabulary of tens of thousands of keywords per country.
         let word = |salt: usize| {
-            let k = mix(i, salt) % VOCABULARY;
-            KEYWORDS
-                .get(k)
-                .map(|w| w.to_string())
-                .unwrap_or_else(|| format!("model-{k}"))
+            let k = mix(i, salt);
+            if k % 2 == 0 {
+                KEYWORDS[(k / 2) % KEYWORDS.len()].to_string()
+            } else {
+                format!("model-{}", (k / 2) % VOCABULARY)
+            }
         };
         let kw = match mix(i, 9) % 4 {
             0 | 1 => String::new(),
             2 => word(10),
-            _ => format!("{}, {}", word(10), word(11)),
+            _ => format!("{};{}", word(10), word(11)),
         };
         let row = format!(
             "CASE-{i:07};{};{} #{i};{:02}.{:02}.2026;{};\"{hs}\";\"{kw}\";open;https://crm.example/case/{i}\r\n",
