@@ -22,6 +22,38 @@ fn row_to_case(r: sqlx::any::AnyRow) -> anyhow::Result<Case> {
     })
 }
 
+/// The arguments of `json_object`/`json_build_object` making a case's JSON
+/// (as [`Case`] reads it) from a row `c` of `cases`: its lists are stored
+/// as JSON text, read as JSON by `json(…)` on SQLite and a cast on
+/// PostgreSQL.
+fn case_object(backend: Backend) -> String {
+    const COLUMNS: [&str; 10] = [
+        "id",
+        "client",
+        "title",
+        "country",
+        "hs_codes",
+        "categories",
+        "keywords",
+        "status",
+        "link",
+        "origin",
+    ];
+    COLUMNS
+        .iter()
+        .map(|k| match (*k, backend) {
+            ("hs_codes" | "categories" | "keywords", Backend::Sqlite) => {
+                format!("'{k}', json(c.{k})")
+            }
+            ("hs_codes" | "categories" | "keywords", Backend::Postgres) => {
+                format!("'{k}', c.{k}::json")
+            }
+            _ => format!("'{k}', c.{k}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Store {
     /// Insert or update a case (idempotent by id). Returns true when it is new
     /// or changed.
@@ -154,11 +186,8 @@ impl Store {
             // SQLite's 2 MB page cache a large import reads and writes the
             // same pages from the log again and again (half its time in the
             // kernel). A larger cache for the import's connection only, set
-            // back at its end; and each batch's statement journal in memory,
-            // not in a temporary file.
-            for pragma in IMPORT_PRAGMAS {
-                sqlx::query(pragma).execute(&mut *tx).await?;
-            }
+            // back at its end.
+            sqlx::query(IMPORT_CACHE).execute(&mut *tx).await?;
         }
         if track_seen {
             sqlx::query("CREATE TEMPORARY TABLE IF NOT EXISTS import_seen (id TEXT PRIMARY KEY)")
@@ -213,18 +242,32 @@ impl Store {
             ));
         }
         // The candidates' ids first, then each case by its key (CROSS JOIN
-        // keeps that order on SQLite), never a scan of the country's cases.
-        let sql = format!(
+        // keeps that order on SQLite), never a scan of the country's cases;
+        // handed back as one JSON array, not a row per case (thousands of
+        // candidates of a common heading, each a hand-off between threads
+        // and a row to decode).
+        let cases = format!(
             "SELECT c.* FROM ({}) t CROSS JOIN cases c
-             WHERE c.id = t.case_id AND c.status = 'open' ORDER BY c.id",
+             WHERE c.id = t.case_id AND c.status = 'open'",
             parts.join(" UNION ")
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(serde_json::to_string(&terms)?);
+        let sql = match self.backend {
+            Backend::Sqlite => format!(
+                "SELECT json_group_array(json_object({})) FROM ({cases} ORDER BY c.id) c",
+                case_object(self.backend)
+            ),
+            Backend::Postgres => format!(
+                "SELECT COALESCE(json_agg(json_build_object({}) ORDER BY id), '[]')::text FROM ({cases}) c",
+                case_object(self.backend)
+            ),
+        };
+        let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql))
+            .bind(serde_json::to_string(&terms)?);
         for (lo, hi) in &probe.ranges {
             q = q.bind(lo).bind(hi);
         }
-        let rows = q.fetch_all(&self.pool).await?;
-        rows.into_iter().map(row_to_case).collect()
+        let json = q.fetch_one(&self.pool).await?;
+        Ok(serde_json::from_str(&json)?)
     }
 
     /// The keyword terms of open cases going to `countries` whose key
@@ -379,11 +422,10 @@ impl Store {
     }
 }
 
-/// An import's SQLite connection: a page cache of 64 MiB (in KiB as a
-/// negative count) and temporary data in memory; and SQLite's defaults
-/// they are set back to.
-const IMPORT_PRAGMAS: [&str; 2] = ["PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY"];
-const DEFAULT_PRAGMAS: [&str; 2] = ["PRAGMA cache_size = -2000", "PRAGMA temp_store = DEFAULT"];
+/// The page cache of an import's SQLite connection (64 MiB, in KiB as a
+/// negative count), and SQLite's default it is set back to.
+const IMPORT_CACHE: &str = "PRAGMA cache_size = -65536";
+const DEFAULT_CACHE: &str = "PRAGMA cache_size = -2000";
 
 /// An import of cases in progress: one transaction.
 pub struct CaseImport {
@@ -537,9 +579,7 @@ impl CaseImport {
 
     pub async fn commit(mut self) -> anyhow::Result<()> {
         if self.backend == Backend::Sqlite {
-            for pragma in DEFAULT_PRAGMAS {
-                sqlx::query(pragma).execute(&mut *self.tx).await?;
-            }
+            sqlx::query(DEFAULT_CACHE).execute(&mut *self.tx).await?;
         }
         self.tx.commit().await?;
         Ok(())
