@@ -293,8 +293,9 @@ fn write_figures(runs: &[serde_json::Value], rows: u64, size: u64) {
         "## Case import (issue 27)\n\n\
          `cargo bench --bench case_import`: a cases export of {size} bytes ({rows} rows over \
          TR, VN, MX, GB, DE and US, one or two HS subheadings each spread over the 169 \
-         headings of chapters 84, 85 and 90, half of them with one or two keywords of {VOCABULARY} \
-         (20 words a rule may hold, product names); `;`-separated, CRLF, a UTF-8 BOM, an extra `opened` column, as a \
+         headings of chapters 84, 85 and 90, half of them with one or two keywords, each \
+         either one of {} words a rule may hold or one of {VOCABULARY} product models \
+         (`model-N`); `;`-separated, CRLF, a UTF-8 BOM, an extra `opened` column, as a \
          spreadsheet writes it) imported by `services::cases::import_from` (what `regwatch \
          cases import` runs) into an empty SQLite store, one transaction, the index of match \
          terms written with the cases; each run a fresh process and database.\n\n\
@@ -310,12 +311,14 @@ fn write_figures(runs: &[serde_json::Value], rows: u64, size: u64) {
          {rows} open cases by `services::cases::matching_cases`, what a poll and a field \
          report run: the store's candidate query through the index of match terms (cases \
          of TR sharing the heading 8517, or a keyword found in the text), then \
-         `match_case` on each candidate. {} candidates read, {} cases matched.\n\n\
+         `match_case` on each candidate, the matches handed back with their reasons. \
+         {} candidates read, {} cases matched.\n\n\
          | | median of {RUNS} runs (each the median of {MATCHES} matches) | runs | target |\n\
          | --- | --- | --- | --- |\n\
          | one change matched | {match_ms:.1} ms | {each_ms} ms | at most 50 ms |\n\n\
          Before the index every open case of the change's country was read and matched \
          (about 167,000 here).",
+        KEYWORDS.len(),
         peak as f64 / 1024.0,
         common::machine(),
         runs[0]["candidates"],

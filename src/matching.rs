@@ -122,6 +122,24 @@ fn destination(jurisdiction: &str, tags: &Tags, case: &Case) -> Option<(Reach, S
     Some((reach, note))
 }
 
+/// The depth at which [`relate`] finds two codes' digits directly related
+/// (the same, or one inside the other at heading level or deeper), without
+/// the words: the HS links of a case code are many, and only a direct
+/// relation counts for them.
+fn direct_depth(cd: &str, kd: &str) -> Option<usize> {
+    if cd.len() < 2 || kd.len() < 2 {
+        None
+    } else if cd == kd {
+        Some(cd.len())
+    } else if kd.starts_with(cd) && cd.len() >= 4 {
+        Some(cd.len())
+    } else if cd.starts_with(kd) && kd.len() >= 4 {
+        Some(kd.len())
+    } else {
+        None
+    }
+}
+
 /// The change's codes against one case code: the same, an ancestor, a
 /// descendant, a sibling; and across the HS 2017/2022 correlation, an
 /// equivalent (direct) or a code sharing only some goods (related).
@@ -130,8 +148,9 @@ fn offer_codes(best: &mut Best, tags: &Tags, case_hs: &str, links: &Links, dest_
         if let Some((st, depth, rel)) = relate(change_hs, case_hs) {
             best.offer(st, depth, format!("{rel}; {dest_note}"));
         }
-        for eq in &links.equivalents {
-            if let Some((Strength::Direct, depth, _)) = relate(change_hs, eq) {
+        let cd = hs_digits(change_hs);
+        for (eq, ed) in &links.equivalents {
+            if let Some(depth) = direct_depth(&cd, ed) {
                 best.offer(
                     Strength::Direct,
                     depth,
@@ -144,9 +163,10 @@ fn offer_codes(best: &mut Best, tags: &Tags, case_hs: &str, links: &Links, dest_
     }
     // Codes that share only some goods across the versions (8524 display
     // modules were partly 8529.90): related, shown but not alerted by default.
-    for other in &links.parts {
-        for change_hs in &tags.hs_codes {
-            if let Some((Strength::Direct, depth, _)) = relate(change_hs, other) {
+    let change_digits: Vec<String> = tags.hs_codes.iter().map(|c| hs_digits(c)).collect();
+    for (other, od) in &links.parts {
+        for (change_hs, cd) in tags.hs_codes.iter().zip(&change_digits) {
+            if let Some(depth) = direct_depth(cd, od) {
                 best.offer(
                     Strength::Related,
                     depth,
@@ -191,18 +211,20 @@ fn offer_ranges_and_chapters(best: &mut Best, tags: &Tags, case_hs: &str, dest_n
 
 /// What of a change is worked out once however many cases it is matched
 /// against: its title and text folded for keyword searches (at the first
-/// search), and the HS 2017/2022 links of each case code met.
+/// search), the HS 2017/2022 links of each case code met, and how its
+/// rules reach each destination met.
 struct Prepared<'a> {
     hay: &'a str,
     folded: std::cell::OnceCell<regwatch_classify::KeywordText<'a>>,
     links: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<Links>>>,
+    destinations: std::cell::RefCell<std::collections::HashMap<String, Option<(Reach, String)>>>,
 }
 
-/// A case code's other-version codes: those covering the same goods, and
-/// those sharing only some of them.
+/// A case code's other-version codes, each with its digits: those
+/// covering the same goods, and those sharing only some of them.
 struct Links {
-    equivalents: Vec<String>,
-    parts: Vec<String>,
+    equivalents: Vec<(String, String)>,
+    parts: Vec<(String, String)>,
 }
 
 impl<'a> Prepared<'a> {
@@ -211,7 +233,20 @@ impl<'a> Prepared<'a> {
             hay,
             folded: Default::default(),
             links: Default::default(),
+            destinations: Default::default(),
         }
+    }
+
+    /// [`destination`] of a case, worked out once per destination.
+    fn destination(&self, jurisdiction: &str, tags: &Tags, case: &Case) -> Option<(Reach, String)> {
+        if let Some(d) = self.destinations.borrow().get(&case.country) {
+            return d.clone();
+        }
+        let d = destination(jurisdiction, tags, case);
+        self.destinations
+            .borrow_mut()
+            .insert(case.country.clone(), d.clone());
+        d
     }
 
     fn contains(&self, keyword: &str) -> bool {
@@ -224,13 +259,17 @@ impl<'a> Prepared<'a> {
         if let Some(l) = self.links.borrow().get(code) {
             return l.clone();
         }
+        let with_digits = |c: String| {
+            let d = hs_digits(&c);
+            (c, d)
+        };
         let parts = regwatch_classify::hs_correlated(code)
             .into_iter()
             .filter(|(_, _, rel)| *rel == regwatch_classify::Relation::Part)
-            .map(|(other, _, _)| other)
+            .map(|(other, _, _)| with_digits(other))
             .collect();
         let l = std::rc::Rc::new(Links {
-            equivalents: hs_equivalents(code),
+            equivalents: hs_equivalents(code).into_iter().map(with_digits).collect(),
             parts,
         });
         self.links.borrow_mut().insert(code.to_string(), l.clone());
@@ -307,7 +346,7 @@ fn match_prepared(
     if case.status != "open" {
         return None;
     }
-    let (reach, dest_note) = destination(jurisdiction, tags, case)?;
+    let (reach, dest_note) = change.destination(jurisdiction, tags, case)?;
     let mut best = Best::default();
     let case_codes: Vec<&str> = case
         .hs_codes
@@ -611,6 +650,34 @@ mod tests {
             status: status.into(),
             link: None,
             origin: None,
+        }
+    }
+
+    #[test]
+    fn direct_depth_is_relates_direct_answer() {
+        let pool = [
+            "85",
+            "851",
+            "8517",
+            "8517.62",
+            "8517.62.00",
+            "8517.13",
+            "8528",
+            "8528.52",
+            "84",
+            "8471.30",
+            "9018.19",
+            "3827.11",
+            "38",
+        ];
+        for a in pool {
+            for b in pool {
+                let want = match relate(a, b) {
+                    Some((Strength::Direct, depth, _)) => Some(depth),
+                    _ => None,
+                };
+                assert_eq!(direct_depth(&hs_digits(a), &hs_digits(b)), want, "{a} {b}");
+            }
         }
     }
 

@@ -367,12 +367,9 @@ impl Store {
         matches: &[(i64, Strength, String)],
     ) -> anyhow::Result<usize> {
         let mut tx = self.pool.begin().await?;
-        let mut n = 0;
-        for (change_id, strength, reason) in matches {
-            n += insert_match(&mut tx, *change_id, case_id, reason, *strength).await? as usize;
-        }
+        let n = insert_matches(&mut tx, self.backend, &for_case(case_id, matches)).await?;
         tx.commit().await?;
-        Ok(n)
+        Ok(n as usize)
     }
 
     /// Forget the matches of a case (before re-matching an updated case).
@@ -553,11 +550,8 @@ impl CaseImport {
         case_id: &str,
         matches: &[(i64, Strength, String)],
     ) -> anyhow::Result<usize> {
-        let mut n = 0;
-        for (change_id, strength, reason) in matches {
-            n += insert_match(&mut self.tx, *change_id, case_id, reason, *strength).await? as usize;
-        }
-        Ok(n)
+        let n = insert_matches(&mut self.tx, self.backend, &for_case(case_id, matches)).await?;
+        Ok(n as usize)
     }
 
     /// Close the open cases the import did not name; how many.
@@ -586,23 +580,61 @@ impl CaseImport {
     }
 }
 
-/// Record that a change matches a case (once). Returns 1 when recorded, 0
-/// when it was already.
-pub(super) async fn insert_match(
+/// Record the cases (id, reason, strength) a change matches, each once;
+/// how many were new.
+pub(super) async fn insert_change_matches(
     tx: &mut Tx<'_>,
+    backend: Backend,
     change_id: i64,
-    case_id: &str,
-    reason: &str,
-    strength: Strength,
+    matches: impl IntoIterator<Item = (&str, &str, Strength)>,
 ) -> anyhow::Result<u64> {
-    Ok(sqlx::query("INSERT INTO case_matches (change_id, case_id, reason, strength) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
-        .bind(change_id)
-        .bind(case_id)
-        .bind(reason)
-        .bind(strength.as_str())
+    let rows: Vec<(i64, &str, &str, &str)> = matches
+        .into_iter()
+        .map(|(case_id, reason, strength)| (change_id, case_id, reason, strength.as_str()))
+        .collect();
+    insert_matches(tx, backend, &rows).await
+}
+
+/// Record matches (change id, case id, reason, strength), each once: one
+/// statement for them all (a change of a common heading matches thousands
+/// of cases). How many were new.
+pub(super) async fn insert_matches(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    rows: &[(i64, &str, &str, &str)],
+) -> anyhow::Result<u64> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let from = match backend {
+        Backend::Sqlite => {
+            "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each($1) WHERE true"
+        }
+        Backend::Postgres => {
+            "SELECT (value->>0)::bigint, value->>1, value->>2, value->>3 FROM json_array_elements($1::json) AS value WHERE true"
+        }
+    };
+    let sql = format!(
+        "INSERT INTO case_matches (change_id, case_id, reason, strength) {from} ON CONFLICT DO NOTHING"
+    );
+    Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(serde_json::to_string(rows)?)
         .execute(&mut **tx)
         .await?
         .rows_affected())
+}
+
+/// One case's matches to existing changes, as [`insert_matches`] takes them.
+fn for_case<'a>(
+    case_id: &'a str,
+    matches: &'a [(i64, Strength, String)],
+) -> Vec<(i64, &'a str, &'a str, &'a str)> {
+    matches
+        .iter()
+        .map(|(change_id, strength, reason)| {
+            (*change_id, case_id, reason.as_str(), strength.as_str())
+        })
+        .collect()
 }
 
 /// Drop the index terms of these cases (closed, or about to be written again).

@@ -369,9 +369,11 @@ pub(super) async fn insert_change(
     let id = insert_row(tx, from, rec).await?;
     index(tx, id, &rec.tags).await?;
     gists::insert(tx, id, rec.gist.as_ref()).await?;
-    for m in &rec.cases {
-        cases::insert_match(tx, id, &m.id, &m.reason, m.strength).await?;
-    }
+    let matches = rec
+        .cases
+        .iter()
+        .map(|m| (m.id.as_str(), m.reason.as_str(), m.strength));
+    cases::insert_change_matches(tx, backend, id, matches).await?;
     let story = stories::link(tx, id, (from.source_id, from.jurisdiction), from.at, rec).await?;
     queue_alerts(tx, id, story, rec, from.at).await?;
     Ok(id)
