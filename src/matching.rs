@@ -614,18 +614,6 @@ pub fn text_keys(title: &str, text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The keyword terms of `vocabulary` found in a change's title or text, as
-/// `match_case` searches them.
-pub fn keywords_found(vocabulary: &[String], title: &str, text: &str) -> Vec<String> {
-    let hay = haystack(title, text);
-    let words = Prepared::new(&hay);
-    vocabulary
-        .iter()
-        .filter(|t| term_keyword(t).is_some_and(|k| words.contains(k)))
-        .cloned()
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

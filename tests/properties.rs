@@ -337,33 +337,24 @@ fn change_strategy() -> impl Strategy<Value = ChangeParts> {
 }
 
 /// The store's candidate query, over one case in memory: a term of the
-/// case among the change's terms (its keywords found in the text included,
-/// the vocabulary read by the text's words as the store reads it) or
-/// inside one of its ranges.
+/// case among the change's terms, or a keyword term of its countries whose
+/// key is among the change's words (as the store looks the vocabulary up),
+/// or a term inside one of its ranges.
 fn is_candidate(
     case: &regwatch::model::Case,
     probe: &regwatch::matching::Probe,
     title: &str,
     text: &str,
 ) -> bool {
-    let terms = regwatch::matching::case_terms(case);
     let keys = regwatch::matching::text_keys(title, text);
-    let vocabulary: Vec<String> = terms
-        .iter()
-        .filter(|t| {
-            regwatch::matching::is_keyword_term(t)
-                && keys.contains(&regwatch::matching::vocabulary_key(t))
+    regwatch::matching::case_terms(case).iter().any(|t| {
+        probe.terms.contains(t)
+            || (regwatch::matching::is_keyword_term(t)
                 && probe
                     .countries
                     .iter()
                     .any(|c| t.starts_with(&format!("{c}|")))
-        })
-        .cloned()
-        .collect();
-    let found = regwatch::matching::keywords_found(&vocabulary, title, text);
-    terms.iter().any(|t| {
-        probe.terms.contains(t)
-            || found.contains(t)
+                && keys.contains(&regwatch::matching::vocabulary_key(t)))
             || probe.ranges.iter().any(|(lo, hi)| t >= lo && t < hi)
     })
 }

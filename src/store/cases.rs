@@ -217,10 +217,12 @@ impl Store {
     }
 
     /// The open cases that may match a change: those sharing a term of the
-    /// index with it (`matching::probe`, and the case keywords of its
-    /// countries found in its title or text), in id order. A superset of
-    /// the cases [`crate::matching::match_case`] accepts, read without
-    /// touching the others.
+    /// index with it (`matching::probe`), or holding a keyword of its
+    /// countries whose last word (or that word with an ending) is among the
+    /// change's words (`matching::text_keys`), in id order. A superset of
+    /// the cases [`crate::matching::match_case`] accepts, read in one
+    /// statement without touching the others; the index is built first when
+    /// it is missing or older than this binary's terms.
     pub async fn candidate_cases(
         &self,
         probe: &Probe,
@@ -228,88 +230,90 @@ impl Store {
         text: &str,
     ) -> anyhow::Result<Vec<Case>> {
         let keys = crate::matching::text_keys(title, text);
-        let vocabulary = self.case_vocabulary(&probe.countries, &keys).await?;
-        let mut terms = probe.terms.clone();
-        terms.extend(crate::matching::keywords_found(&vocabulary, title, text));
+        let sql = self.candidates_sql(probe);
+        let keys = serde_json::to_string(&keys)?;
+        let read = || async {
+            let mut q =
+                sqlx::query_as::<_, (Option<i64>, String)>(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(serde_json::to_string(&probe.terms)?);
+            for (lo, hi) in &probe.ranges {
+                q = q.bind(lo).bind(hi);
+            }
+            if !probe.countries.is_empty() {
+                q = q.bind(&keys);
+                for c in &probe.countries {
+                    q = q.bind(format!("{c}|kw:")).bind(format!("{c}|kw;"));
+                }
+            }
+            anyhow::Ok(q.fetch_one(&self.pool).await?)
+        };
+        let (mut version, mut json) = read().await?;
+        if version != Some(TERMS_VERSION) {
+            self.rebuild_case_terms().await?;
+            (version, json) = read().await?;
+        }
+        debug_assert_eq!(version, Some(TERMS_VERSION));
+        Ok(serde_json::from_str(&json)?)
+    }
+
+    /// The statement of [`Store::candidate_cases`]: the index's version, and
+    /// the candidates as one JSON array (not a row per case: thousands of
+    /// candidates of a common heading were as many hand-offs between
+    /// threads and rows to decode). Parameters: the probe's terms (JSON),
+    /// two per range, then the change's words (JSON) and two per country.
+    fn candidates_sql(&self, probe: &Probe) -> String {
         let mut parts = vec![format!(
-            "SELECT DISTINCT case_id FROM case_terms WHERE term {}",
+            "SELECT case_id FROM case_terms WHERE term {}",
             self.backend.in_json_ids(1)
         )];
-        for i in 0..probe.ranges.len() {
-            let (lo, hi) = (2 + 2 * i, 3 + 2 * i);
+        let mut n = 1;
+        for _ in &probe.ranges {
             parts.push(format!(
-                "SELECT case_id FROM case_terms WHERE term >= ${lo} AND term < ${hi}"
+                "SELECT case_id FROM case_terms WHERE term >= ${} AND term < ${}",
+                n + 1,
+                n + 2
+            ));
+            n += 2;
+        }
+        if !probe.countries.is_empty() {
+            let words = n + 1;
+            let within: Vec<String> = probe
+                .countries
+                .iter()
+                .enumerate()
+                .map(|(i, _)| {
+                    format!(
+                        "(term >= ${} AND term < ${})",
+                        words + 1 + 2 * i,
+                        words + 2 + 2 * i
+                    )
+                })
+                .collect();
+            parts.push(format!(
+                "SELECT case_id FROM case_terms WHERE term IN
+                   (SELECT term FROM case_vocabulary WHERE word {} AND ({}))",
+                self.backend.in_json_ids(words),
+                within.join(" OR ")
             ));
         }
         // The candidates' ids first, then each case by its key (CROSS JOIN
-        // keeps that order on SQLite), never a scan of the country's cases;
-        // handed back as one JSON array, not a row per case (thousands of
-        // candidates of a common heading, each a hand-off between threads
-        // and a row to decode).
+        // keeps that order on SQLite), never a scan of the country's cases.
         let cases = format!(
             "SELECT c.* FROM ({}) t CROSS JOIN cases c
              WHERE c.id = t.case_id AND c.status = 'open'",
             parts.join(" UNION ")
         );
-        let sql = match self.backend {
+        let version = "(SELECT MAX(version) FROM case_terms_version)";
+        match self.backend {
             Backend::Sqlite => format!(
-                "SELECT json_group_array(json_object({})) FROM ({cases} ORDER BY c.id) c",
+                "SELECT {version}, json_group_array(json_object({})) FROM ({cases} ORDER BY c.id) c",
                 case_object(self.backend)
             ),
             Backend::Postgres => format!(
-                "SELECT COALESCE(json_agg(json_build_object({}) ORDER BY id), '[]')::text FROM ({cases}) c",
+                "SELECT {version}, COALESCE(json_agg(json_build_object({}) ORDER BY id), '[]')::text FROM ({cases}) c",
                 case_object(self.backend)
             ),
-        };
-        let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql))
-            .bind(serde_json::to_string(&terms)?);
-        for (lo, hi) in &probe.ranges {
-            q = q.bind(lo).bind(hi);
         }
-        let json = q.fetch_one(&self.pool).await?;
-        Ok(serde_json::from_str(&json)?)
-    }
-
-    /// The keyword terms of open cases going to `countries` whose key
-    /// (`matching::vocabulary_key`) is among `keys`, the words of a
-    /// change: a look-up by the change's words, never a read of every
-    /// keyword. The index is built first when it is missing or older than
-    /// this binary's terms.
-    async fn case_vocabulary(
-        &self,
-        countries: &[String],
-        keys: &[String],
-    ) -> anyhow::Result<Vec<String>> {
-        let mut sql = "SELECT '#' || CAST(version AS TEXT) FROM case_terms_version".to_string();
-        let with_words = !countries.is_empty() && !keys.is_empty();
-        if with_words {
-            let within: Vec<String> = (0..countries.len())
-                .map(|i| format!("(term >= ${} AND term < ${})", 2 + 2 * i, 3 + 2 * i))
-                .collect();
-            sql.push_str(&format!(
-                " UNION ALL SELECT term FROM case_vocabulary WHERE word {} AND ({})",
-                self.backend.in_json_ids(1),
-                within.join(" OR ")
-            ));
-        }
-        let keys = serde_json::to_string(keys)?;
-        let read = || async {
-            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.clone()));
-            if with_words {
-                q = q.bind(&keys);
-                for c in countries {
-                    q = q.bind(format!("{c}|kw:")).bind(format!("{c}|kw;"));
-                }
-            }
-            q.fetch_all(&self.pool).await
-        };
-        let mut rows = read().await?;
-        if !rows.contains(&format!("#{TERMS_VERSION}")) {
-            self.rebuild_case_terms().await?;
-            rows = read().await?;
-        }
-        rows.retain(|t| !t.starts_with('#'));
-        Ok(rows)
     }
 
     /// Build the index of match terms when it is missing or older than this

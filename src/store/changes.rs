@@ -367,7 +367,7 @@ pub(super) async fn insert_change(
     // Before the id is drawn: see `stories::serialize`.
     stories::serialize(tx, backend).await?;
     let id = insert_row(tx, from, rec).await?;
-    index(tx, id, &rec.tags).await?;
+    index(tx, backend, id, &rec.tags).await?;
     gists::insert(tx, id, rec.gist.as_ref()).await?;
     let matches = rec
         .cases
@@ -425,23 +425,32 @@ async fn insert_row(
     .await?)
 }
 
-/// The change's categories and HS digits, as searched by [`ChangeFilter`].
-async fn index(tx: &mut Tx<'_>, id: i64, tags: &Tags) -> anyhow::Result<()> {
-    for cat in &tags.categories {
-        sqlx::query("INSERT INTO change_categories (change_id, category) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(cat)
-            .execute(&mut **tx)
-            .await?;
-    }
+/// The change's categories and HS digits, as searched by [`ChangeFilter`]:
+/// a statement for each table, whatever the number of codes.
+async fn index(tx: &mut Tx<'_>, backend: Backend, id: i64, tags: &Tags) -> anyhow::Result<()> {
     // Chapters are searchable as 2-digit codes: a check for 8524.11 finds "Fasıl 85".
-    for hs in tags.hs_codes.iter().chain(&tags.chapters) {
-        let digits: String = hs.chars().filter(|c| c.is_ascii_digit()).collect();
-        sqlx::query(
-            "INSERT INTO change_hs (change_id, digits) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
+    let digits: Vec<String> = tags
+        .hs_codes
+        .iter()
+        .chain(&tags.chapters)
+        .map(|hs| hs.chars().filter(|c| c.is_ascii_digit()).collect())
+        .collect();
+    let elements = match backend {
+        Backend::Sqlite => "json_each($2)",
+        Backend::Postgres => "json_array_elements_text($2::json) AS value",
+    };
+    for (table, column, values) in [
+        ("change_categories", "category", &tags.categories),
+        ("change_hs", "digits", &digits),
+    ] {
+        if values.is_empty() {
+            continue;
+        }
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} (change_id, {column}) SELECT CAST($1 AS BIGINT), value FROM {elements} WHERE true ON CONFLICT DO NOTHING"
+        )))
         .bind(id)
-        .bind(digits)
+        .bind(serde_json::to_string(values)?)
         .execute(&mut **tx)
         .await?;
     }

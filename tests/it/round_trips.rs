@@ -169,11 +169,11 @@ async fn round_trips_per_poll_on_postgres() {
         );
     }
 
-    // Each kind counted three times, the fewest kept: the pool may hand a
+    // Each kind counted six times, the fewest kept: the pool may hand a
     // statement to a connection that has not prepared it yet (one round
     // trip more), which is warm-up, not the poll's own cost.
     let (mut unchanged, mut changed) = (usize::MAX, usize::MAX);
-    for n in 1..=3 {
+    for n in 1..=6 {
         proxy.take();
         assert_eq!(
             poll_source(&app, &src).await.unwrap().status,
@@ -226,8 +226,8 @@ async fn round_trips_per_poll_on_postgres() {
 }
 
 /// Polls of each kind before counting.
-const WARM_UP: usize = 12;
+const WARM_UP: usize = 24;
 
-/// Round trips of a poll with one change today (see the test's end): 23
-/// or 24 measured, with a little room.
+/// Round trips of a poll with one change today (see the test's end): 24
+/// or 25 measured (the fewest of six polls), with a little room.
 const CHANGED_NOW: usize = 26;
