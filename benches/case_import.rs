@@ -302,16 +302,16 @@ fn write_figures(runs: &[serde_json::Value], rows: u64, size: u64) {
          | | median of {RUNS} | runs | target |\n| --- | --- | --- | --- |\n\
          | time | {median:.1} s | {each_secs} s | under 60 s |\n\
          | peak RSS (VmHWM) | {:.0} MB (largest) | {each_rss} | under 150 MB |\n\n\
-         Build: {build}. Machine: {}. Memory stays flat with the file's size: the reader \
-         thread hands on batches of 500 rows through a channel of 2, and a row is bounded \
+         Build: {build}. Machine: {}. Memory stays flat with the file's size (most of it the \
+         import's 64 MiB SQLite page cache): the reader thread hands on batches of 500 rows through a channel of 2, and a row is bounded \
          by `[cases].max_cell_bytes` per cell.\n\n\
          ## Matching against 1,000,000 cases (issue 28)\n\n\
          The same bench, after each import: one change (a Türkiye rule on GTİP 8517.62 \
          with \"IMEI\" in its title, tagged as a poll tags it) matched against the \
          {rows} open cases by `services::cases::matching_cases`, what a poll and a field \
          report run: the store's candidate query through the index of match terms (cases \
-         of TR sharing the heading 8517, or a keyword found in the text), then \
-         `match_case` on each candidate, the matches handed back with their reasons. \
+         of TR sharing the heading 8517, or holding a keyword whose last word is among the \
+         change's words), then `match_case` on each candidate, the matches handed back with their reasons. \
          {} candidates read, {} cases matched.\n\n\
          | | median of {RUNS} runs (each the median of {MATCHES} matches) | runs | target |\n\
          | --- | --- | --- | --- |\n\

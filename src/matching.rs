@@ -129,9 +129,8 @@ fn destination(jurisdiction: &str, tags: &Tags, case: &Case) -> Option<(Reach, S
 fn direct_depth(cd: &str, kd: &str) -> Option<usize> {
     if cd.len() < 2 || kd.len() < 2 {
         None
-    } else if cd == kd {
-        Some(cd.len())
-    } else if kd.starts_with(cd) && cd.len() >= 4 {
+    } else if cd == kd || (kd.starts_with(cd) && cd.len() >= 4) {
+        // The same code, or the change names an ancestor of heading depth.
         Some(cd.len())
     } else if cd.starts_with(kd) && kd.len() >= 4 {
         Some(kd.len())
