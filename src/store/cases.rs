@@ -575,6 +575,16 @@ impl CaseImport {
         Ok(closed.len() as u64)
     }
 
+    /// Give the import up: nothing of it is written, and the connection's
+    /// page cache is set back (the setting outlives the transaction).
+    pub async fn abandon(mut self) -> anyhow::Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query(DEFAULT_CACHE).execute(&mut *self.tx).await?;
+        }
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
     pub async fn commit(mut self) -> anyhow::Result<()> {
         if self.backend == Backend::Sqlite {
             sqlx::query(DEFAULT_CACHE).execute(&mut *self.tx).await?;

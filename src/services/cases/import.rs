@@ -91,27 +91,40 @@ pub async fn import_from(
         ..Default::default()
     };
     let mut w = app.store.begin_case_import(close_missing).await?;
-    while let Some(m) = rx.recv().await {
-        match m {
-            Msg::Header { separator, ignored } => {
-                report.separator = separator;
-                report.ignored_columns = ignored;
-            }
-            Msg::Batch { cases, bad, rows } => {
-                report.rows = rows;
-                write_batch(&mut w, &recent, &mut report, cases, bad, close_missing, now).await?;
-                progress(Progress {
-                    rows,
-                    bytes: bytes.load(Ordering::Relaxed),
-                });
+    let written = async {
+        while let Some(m) = rx.recv().await {
+            match m {
+                Msg::Header { separator, ignored } => {
+                    report.separator = separator;
+                    report.ignored_columns = ignored;
+                }
+                Msg::Batch { cases, bad, rows } => {
+                    report.rows = rows;
+                    write_batch(&mut w, &recent, &mut report, cases, bad, close_missing, now)
+                        .await?;
+                    progress(Progress {
+                        rows,
+                        bytes: bytes.load(Ordering::Relaxed),
+                    });
+                }
             }
         }
+        reader_outcome(reader.await)?;
+        if close_missing && report.bad_total > 0 {
+            report.close_refused = true;
+        } else if close_missing {
+            report.closed = w.close_unseen(now).await?;
+        }
+        Ok::<(), ServiceError>(())
     }
-    reader_outcome(reader.await)?;
-    if close_missing && report.bad_total > 0 {
-        report.close_refused = true;
-    } else if close_missing {
-        report.closed = w.close_unseen(now).await?;
+    .await;
+    if let Err(e) = written {
+        // Nothing of the import is kept; its connection gets its settings
+        // back before it returns to the pool.
+        if let Err(undo) = w.abandon().await {
+            tracing::warn!(error = %undo, "rolling back a failed case import");
+        }
+        return Err(e);
     }
     w.commit().await?;
     Ok(report)
