@@ -66,6 +66,22 @@ pub struct CaseMatch {
     pub disposition: Disposition,
 }
 
+/// The fields of a case, in the order of a cases CSV (`origin` is
+/// optional there): the import's header, the CLI's CSV and the store's
+/// columns all follow it.
+pub const CASE_COLUMNS: [&str; 10] = [
+    "id",
+    "client",
+    "title",
+    "country",
+    "hs_codes",
+    "categories",
+    "keywords",
+    "status",
+    "link",
+    "origin",
+];
+
 /// An open client shipment or quote.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Case {

@@ -11,7 +11,7 @@ mod outcome;
 mod review;
 mod source;
 
-pub use case::{Case, CaseMatch, Strength};
+pub use case::{Case, CaseMatch, Strength, CASE_COLUMNS};
 pub use change::{
     Change, ChangeKind, ChangeRecord, CorrectedTags, Correction, NewChange, StoryMember, Tags,
 };

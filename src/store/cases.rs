@@ -3,7 +3,7 @@
 
 use super::db::{ts, Backend, Store, Tx};
 use crate::matching::{case_terms, is_keyword_term, Probe, TERMS_VERSION};
-use crate::model::{Case, CaseMatch, Change, Strength};
+use crate::model::{Case, CaseMatch, Change, Strength, CASE_COLUMNS};
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -27,19 +27,7 @@ fn row_to_case(r: sqlx::any::AnyRow) -> anyhow::Result<Case> {
 /// as JSON text, read as JSON by `json(…)` on SQLite and a cast on
 /// PostgreSQL.
 fn case_object(backend: Backend) -> String {
-    const COLUMNS: [&str; 10] = [
-        "id",
-        "client",
-        "title",
-        "country",
-        "hs_codes",
-        "categories",
-        "keywords",
-        "status",
-        "link",
-        "origin",
-    ];
-    COLUMNS
+    CASE_COLUMNS
         .iter()
         .map(|k| match (*k, backend) {
             ("hs_codes" | "categories" | "keywords", Backend::Sqlite) => {
@@ -462,17 +450,8 @@ impl CaseImport {
                 .map(|c| case_json(c))
                 .collect::<anyhow::Result<_>>()?,
         );
-        const COLS: [&str; 9] = [
-            "client",
-            "title",
-            "country",
-            "hs_codes",
-            "categories",
-            "keywords",
-            "status",
-            "link",
-            "origin",
-        ];
+        // Every column but the key.
+        let cols = &CASE_COLUMNS[1..];
         let (from, field): (&str, fn(&str) -> String) = match self.backend {
             super::db::Backend::Sqlite => {
                 ("json_each($1)", |k| format!("json_extract(value, '$.{k}')"))
@@ -488,15 +467,15 @@ impl CaseImport {
              ON CONFLICT(id) DO UPDATE SET {sets}, updated_at = excluded.updated_at
              WHERE NOT ({unchanged})
              RETURNING id",
-            cols = COLS.join(", "),
+            cols = cols.join(", "),
             id = field("id"),
-            vals = COLS.iter().map(|k| field(k)).collect::<Vec<_>>().join(", "),
-            sets = COLS
+            vals = cols.iter().map(|k| field(k)).collect::<Vec<_>>().join(", "),
+            sets = cols
                 .iter()
                 .map(|k| format!("{k} = excluded.{k}"))
                 .collect::<Vec<_>>()
                 .join(", "),
-            unchanged = COLS
+            unchanged = cols
                 .iter()
                 .map(|k| format!("cases.{k} {same} excluded.{k}"))
                 .collect::<Vec<_>>()

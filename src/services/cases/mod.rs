@@ -25,20 +25,7 @@ use super::{App, ServiceError};
 use crate::model::{Case, Country, HsCode};
 use crate::store::ChangeFilter;
 
-/// The columns of a cases CSV, in order.
-/// `origin` is optional.
-pub const CASE_COLUMNS: [&str; 10] = [
-    "id",
-    "client",
-    "title",
-    "country",
-    "hs_codes",
-    "categories",
-    "keywords",
-    "status",
-    "link",
-    "origin",
-];
+pub use crate::model::CASE_COLUMNS;
 
 /// Cases written to the store at once.
 const BATCH: usize = 500;
