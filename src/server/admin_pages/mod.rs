@@ -64,25 +64,13 @@ fn env() -> &'static Environment<'static> {
 
 /// A page; signed-in views are never cached (they carry a CSRF token).
 fn page(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
-    match env().get_template(name).and_then(|t| t.render(ctx)) {
-        Ok(html) => (
-            status,
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            html,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(template = name, error = %e, "template failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error: see the daemon's log",
-            )
-                .into_response()
-        }
-    }
+    let rendered = env().get_template(name).and_then(|t| t.render(ctx));
+    super::pages::html_response(
+        status,
+        name,
+        rendered,
+        &[(header::CACHE_CONTROL, "no-store")],
+    )
 }
 
 fn error_page(status: StatusCode, message: &str) -> Response {

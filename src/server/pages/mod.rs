@@ -55,13 +55,32 @@ fn env() -> &'static Environment<'static> {
 pub(super) fn page(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
     // Every page's header: who is signed in, and the unread count.
     let ctx = context! { nav => super::nav::current(), ..ctx };
-    match env().get_template(name).and_then(|t| t.render(ctx)) {
-        Ok(html) => (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            html,
-        )
-            .into_response(),
+    let rendered = env().get_template(name).and_then(|t| t.render(ctx));
+    html_response(status, name, rendered, &[])
+}
+
+/// A rendered template as a response, with `extra` headers; a template that
+/// failed is logged and answered with a 500 that names no detail.
+pub(super) fn html_response(
+    status: StatusCode,
+    name: &str,
+    rendered: Result<String, minijinja::Error>,
+    extra: &[(header::HeaderName, &'static str)],
+) -> Response {
+    match rendered {
+        Ok(html) => {
+            let mut r = (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                html,
+            )
+                .into_response();
+            for (k, v) in extra {
+                r.headers_mut()
+                    .insert(k.clone(), header::HeaderValue::from_static(v));
+            }
+            r
+        }
         Err(e) => {
             tracing::error!(template = name, error = %e, "template failed");
             (
