@@ -379,13 +379,75 @@ pub(super) async fn insert_change(
     Ok(id)
 }
 
+/// A change's row in `changes` (but its id and story), as
+/// [`insert_row`] binds it and the one-statement record of a changed poll
+/// on PostgreSQL hands it over (JSON named by column).
+#[derive(serde::Serialize)]
+pub(super) struct ChangeRow<'a> {
+    source_id: &'a str,
+    jurisdiction: &'a str,
+    detected_at: String,
+    kind: &'static str,
+    item_key: Option<&'a str>,
+    title: &'a str,
+    link: Option<&'a str>,
+    excerpt: &'a str,
+    diff: &'a str,
+    body: &'a str,
+    categories: String,
+    hs_codes: String,
+    evidence: String,
+    effective_date: Option<String>,
+    author: Option<&'a str>,
+    snapshot_id: Option<i64>,
+    deadline: Option<String>,
+    excluded_hs_codes: String,
+    chapters: String,
+    member: Option<&'a str>,
+    origins: String,
+    tags: String,
+    search_text: String,
+}
+
+impl<'a> ChangeRow<'a> {
+    pub(super) fn of(from: &Provenance<'a>, rec: &'a ChangeRecord) -> anyhow::Result<Self> {
+        let c = &rec.change;
+        let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+        let t = &rec.tags;
+        Ok(ChangeRow {
+            source_id: from.source_id,
+            jurisdiction: from.jurisdiction,
+            detected_at: ts(from.at),
+            kind: c.kind.as_str(),
+            item_key: c.item_key.as_deref(),
+            title: &c.title,
+            link: c.link.as_deref(),
+            excerpt: &c.excerpt,
+            diff: &c.diff,
+            body: &c.text,
+            categories: serde_json::to_string(&t.categories)?,
+            hs_codes: serde_json::to_string(&t.hs_codes)?,
+            evidence: serde_json::to_string(&t.evidence)?,
+            effective_date: day(t.effective_date),
+            author: from.author,
+            snapshot_id: from.snapshot_id,
+            deadline: day(t.deadline),
+            excluded_hs_codes: serde_json::to_string(&t.excluded_hs_codes)?,
+            chapters: serde_json::to_string(&t.chapters)?,
+            member: t.member.as_deref(),
+            origins: serde_json::to_string(&t.origins)?,
+            tags: serde_json::to_string(t)?,
+            search_text: search_text(&c.title, &c.excerpt, &c.text, &t.hs_codes),
+        })
+    }
+}
+
 async fn insert_row(
     tx: &mut Tx<'_>,
     from: &Provenance<'_>,
     rec: &ChangeRecord,
 ) -> anyhow::Result<i64> {
-    let c = &rec.change;
-    let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    let r = ChangeRow::of(from, rec)?;
     Ok(sqlx::query_scalar(
         "INSERT INTO changes (source_id, jurisdiction, detected_at, kind, item_key, title, link, excerpt, diff,
              body, categories, hs_codes, evidence, effective_date, author, snapshot_id,
@@ -393,48 +455,47 @@ async fn insert_row(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
          RETURNING id",
     )
-    .bind(from.source_id)
-    .bind(from.jurisdiction)
-    .bind(ts(from.at))
-    .bind(c.kind.as_str())
-    .bind(&c.item_key)
-    .bind(&c.title)
-    .bind(&c.link)
-    .bind(&c.excerpt)
-    .bind(&c.diff)
-    .bind(&c.text)
-    .bind(serde_json::to_string(&rec.tags.categories)?)
-    .bind(serde_json::to_string(&rec.tags.hs_codes)?)
-    .bind(serde_json::to_string(&rec.tags.evidence)?)
-    .bind(day(rec.tags.effective_date))
-    .bind(from.author)
-    .bind(from.snapshot_id)
-    .bind(day(rec.tags.deadline))
-    .bind(serde_json::to_string(&rec.tags.excluded_hs_codes)?)
-    .bind(serde_json::to_string(&rec.tags.chapters)?)
-    .bind(&rec.tags.member)
-    .bind(serde_json::to_string(&rec.tags.origins)?)
-    .bind(serde_json::to_string(&rec.tags)?)
-    .bind(search_text(
-        &c.title,
-        &c.excerpt,
-        &c.text,
-        &rec.tags.hs_codes,
-    ))
+    .bind(r.source_id)
+    .bind(r.jurisdiction)
+    .bind(r.detected_at)
+    .bind(r.kind)
+    .bind(r.item_key)
+    .bind(r.title)
+    .bind(r.link)
+    .bind(r.excerpt)
+    .bind(r.diff)
+    .bind(r.body)
+    .bind(r.categories)
+    .bind(r.hs_codes)
+    .bind(r.evidence)
+    .bind(r.effective_date)
+    .bind(r.author)
+    .bind(r.snapshot_id)
+    .bind(r.deadline)
+    .bind(r.excluded_hs_codes)
+    .bind(r.chapters)
+    .bind(r.member)
+    .bind(r.origins)
+    .bind(r.tags)
+    .bind(r.search_text)
     .fetch_one(&mut **tx)
     .await?)
+}
+
+/// The digits a change is found by: its HS codes', and its chapters' as
+/// 2-digit codes (a check for 8524.11 finds "Fasıl 85").
+pub(super) fn hs_digits(tags: &Tags) -> Vec<String> {
+    tags.hs_codes
+        .iter()
+        .chain(&tags.chapters)
+        .map(|hs| hs.chars().filter(|c| c.is_ascii_digit()).collect())
+        .collect()
 }
 
 /// The change's categories and HS digits, as searched by [`ChangeFilter`]:
 /// a statement for each table, whatever the number of codes.
 async fn index(tx: &mut Tx<'_>, backend: Backend, id: i64, tags: &Tags) -> anyhow::Result<()> {
-    // Chapters are searchable as 2-digit codes: a check for 8524.11 finds "Fasıl 85".
-    let digits: Vec<String> = tags
-        .hs_codes
-        .iter()
-        .chain(&tags.chapters)
-        .map(|hs| hs.chars().filter(|c| c.is_ascii_digit()).collect())
-        .collect();
+    let digits = hs_digits(tags);
     let elements = match backend {
         Backend::Sqlite => "json_each($2)",
         Backend::Postgres => "json_array_elements_text($2::json) AS value",

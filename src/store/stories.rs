@@ -7,7 +7,7 @@ use crate::model::{Change, ChangeKind, ChangeRecord, StoryMember};
 use chrono::{DateTime, Utc};
 
 /// The PostgreSQL advisory lock that serializes story linking ("rwstory").
-const STORY_LOCK: i64 = 0x0072_7773_746f_7279;
+pub(super) const STORY_LOCK: i64 = 0x0072_7773_746f_7279;
 
 /// Two sources recording the same act at once (the polls of one
 /// `regwatch poll`, or two instances) must see each other when their
@@ -40,15 +40,9 @@ pub(super) async fn link(
     rec: &ChangeRecord,
 ) -> anyhow::Result<i64> {
     let mut story = id;
-    // A removal is not a report of an act; a person's field report is about
-    // practice, not a text, and always alerts on its own.
-    if rec.change.kind != ChangeKind::Removed && source_id != "field" {
-        let candidates = candidates(tx, id, (source_id, jurisdiction), at, rec).await?;
-        if let Some((found, why)) = crate::story::best_story(
-            &rec.change.title,
-            candidates.iter().map(|(s, t)| (*s, t.as_str())),
-        ) {
-            tracing::info!(change = id, story = found, why = ?why, "change reports the same act as an earlier one");
+    if looks_for_story(source_id, rec) {
+        let candidates = candidates(tx, (source_id, jurisdiction), at, rec).await?;
+        if let Some(found) = best_of(id, rec, &candidates) {
             story = found;
         }
     }
@@ -60,52 +54,91 @@ pub(super) async fn link(
     Ok(story)
 }
 
+/// Whether a change looks for a story to join: a removal is not a report
+/// of an act; a person's field report is about practice, not a text, and
+/// always alerts on its own.
+pub(super) fn looks_for_story(source_id: &str, rec: &ChangeRecord) -> bool {
+    rec.change.kind != ChangeKind::Removed && source_id != "field"
+}
+
+/// The story among `candidates` (most recent first) that the change `id`
+/// (None: not recorded yet) reports the same act as, if any.
+pub(super) fn best_of(
+    id: impl std::fmt::Debug,
+    rec: &ChangeRecord,
+    candidates: &[(i64, String)],
+) -> Option<i64> {
+    let (found, why) = crate::story::best_story(
+        &rec.change.title,
+        candidates.iter().map(|(s, t)| (*s, t.as_str())),
+    )?;
+    tracing::info!(change = ?id, story = found, why = ?why, "change reports the same act as an earlier one");
+    Some(found)
+}
+
 /// The stories a change may join, as (story id, title): changes of other
 /// sources, recent (a field report: within [`crate::story::FIELD_WINDOW_DAYS`],
 /// practice often runs weeks ahead of the text), not removals, of the same rule jurisdiction (a WTO
 /// notification counts for its member), and of stories this source is not
 /// yet part of (a source's own follow-up, such as a modified entry, is
-/// never folded into a story it already told).
+/// never folded into a story it already told). The change itself is none
+/// of them: it is this source's, and has no story yet.
 async fn candidates(
     tx: &mut Tx<'_>,
-    id: i64,
     (source_id, jurisdiction): (&str, &str),
     at: DateTime<Utc>,
     rec: &ChangeRecord,
 ) -> anyhow::Result<Vec<(i64, String)>> {
     let rule = crate::model::rule_jurisdiction(jurisdiction, rec.tags.member.as_deref());
-    let same_rule = if rule == "WTO" {
-        "c.jurisdiction = 'WTO' AND c.member IS NULL"
-    } else {
-        "((c.jurisdiction = $4 AND c.jurisdiction <> 'WTO') OR (c.jurisdiction = 'WTO' AND c.member = $4))"
-    };
-    let sql = format!(
-        "SELECT c.story_id, c.title FROM changes c
-         WHERE c.id <> $2 AND c.source_id <> $3
-           AND (c.detected_at >= $1 OR (c.source_id = 'field' AND c.detected_at >= $5))
-           AND c.kind <> 'removed' AND c.story_id IS NOT NULL AND {same_rule}
-           AND NOT EXISTS (SELECT 1 FROM changes s WHERE s.story_id = c.story_id AND s.source_id = $3)
-         ORDER BY c.id DESC LIMIT {}",
-        crate::story::MAX_CANDIDATES
-    );
-    // Placeholders in order of binding: $4 (the rule) comes last when used,
-    // so the field window is bound as $5 only then; else it takes $4.
-    let sql = if rule == "WTO" {
-        sql.replace("$5", "$4")
-    } else {
-        sql
-    };
-    let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql))
-        .bind(ts(at - chrono::Duration::days(crate::story::WINDOW_DAYS)))
-        .bind(id)
-        .bind(source_id);
-    if rule != "WTO" {
-        q = q.bind(rule);
+    let sql = candidates_sql(rule == "WTO", 1);
+    let mut q = sqlx::query_as::<_, (i64, String, i64)>(sqlx::AssertSqlSafe(sql));
+    for v in candidates_params(source_id, rule, at) {
+        q = q.bind(v);
     }
-    q = q.bind(ts(
-        at - chrono::Duration::days(crate::story::FIELD_WINDOW_DAYS)
-    ));
-    Ok(q.fetch_all(&mut **tx).await?)
+    let rows = q.fetch_all(&mut **tx).await?;
+    Ok(rows.into_iter().map(|(s, t, _)| (s, t)).collect())
+}
+
+/// The statement of the stories a change of a rule jurisdiction may join
+/// (see [`candidates`]): `story_id, title, id`, newest first, its
+/// parameters numbered from `$first` as [`candidates_params`] gives them.
+pub(super) fn candidates_sql(wto: bool, first: usize) -> String {
+    let p = |i: usize| format!("${}", first + i);
+    let same_rule = if wto {
+        "c.jurisdiction = 'WTO' AND c.member IS NULL".to_string()
+    } else {
+        format!(
+            "((c.jurisdiction = {r} AND c.jurisdiction <> 'WTO') OR (c.jurisdiction = 'WTO' AND c.member = {r}))",
+            r = p(3)
+        )
+    };
+    format!(
+        "SELECT c.story_id, c.title, c.id FROM changes c
+         WHERE c.source_id <> {src}
+           AND (c.detected_at >= {window} OR (c.source_id = 'field' AND c.detected_at >= {field}))
+           AND c.kind <> 'removed' AND c.story_id IS NOT NULL AND {same_rule}
+           AND NOT EXISTS (SELECT 1 FROM changes s WHERE s.story_id = c.story_id AND s.source_id = {src})
+         ORDER BY c.id DESC LIMIT {}",
+        crate::story::MAX_CANDIDATES,
+        window = p(0),
+        src = p(1),
+        field = p(2),
+    )
+}
+
+/// The parameters of [`candidates_sql`]: the window's start, the source,
+/// the field reports' window's start, and the rule jurisdiction (not
+/// bound for WTO's own notifications).
+pub(super) fn candidates_params(source_id: &str, rule: &str, at: DateTime<Utc>) -> Vec<String> {
+    let mut v = vec![
+        ts(at - chrono::Duration::days(crate::story::WINDOW_DAYS)),
+        source_id.to_string(),
+        ts(at - chrono::Duration::days(crate::story::FIELD_WINDOW_DAYS)),
+    ];
+    if rule != "WTO" {
+        v.push(rule.to_string());
+    }
+    v
 }
 
 /// Whether a change of `story` was already queued as an alert on `channel`.
