@@ -115,6 +115,8 @@ async fn run() {
                 moved_to: None,
                 rate_limited_until: None,
                 seen_keys: vec![],
+                standing: None,
+                stories: None,
             })
             .await
             .unwrap();

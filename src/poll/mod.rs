@@ -77,6 +77,11 @@ pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSumma
         moved_to: None,
         rate_limited_until: None,
         seen_keys: vec![],
+        standing: Some(crate::health::Standing {
+            consecutive_failures: state.consecutive_failures,
+            down: state.down,
+        }),
+        stories: None,
     };
     record.outcome = observe(app, source, &state, &mut record).await?;
     let status = status_of(&record.outcome);
@@ -197,11 +202,28 @@ async fn observe(
             last_modified,
         });
     }
-    let previous = last_content(app, state).await?;
+    // The last snapshot, the items seen before and the stories this poll's
+    // changes may join, in one read.
+    let keys = match state.last_snapshot_id {
+        Some(_) => all_identity_keys(source, &content),
+        None => vec![],
+    };
+    let ahead = app
+        .store
+        .read_ahead(
+            source.id(),
+            source.def.jurisdiction.as_str(),
+            state.last_snapshot_id,
+            &keys,
+            record.started_at,
+        )
+        .await?;
+    let previous = ahead.previous;
     if let Some(reason) = held(state, previous.as_ref(), &content, &hash) {
         return Ok(PollOutcome::Suspect { hash, reason });
     }
-    let raw = diff_remembering(app, source, previous.as_ref(), &content, record).await?;
+    record.stories = ahead.stories;
+    let raw = diff_remembering(source, previous.as_ref(), &content, ahead.seen, record);
     let changes = records::build_records(app, source, raw).await?;
     Ok(PollOutcome::Changed {
         content,
@@ -215,24 +237,21 @@ async fn observe(
 
 /// The diff against the last snapshot, with the source's comparison rules
 /// and its memory of items seen before (an act sliding back from page 2 is
-/// not new); what arrived and left is remembered with the poll.
-async fn diff_remembering(
-    app: &App,
+/// not new); what arrived and left is remembered with the poll. `seen`:
+/// which of the content's identity keys the source showed before.
+fn diff_remembering(
     source: &Source,
     previous: Option<&Content>,
     content: &Content,
+    mut seen: std::collections::HashSet<String>,
     record: &mut PollRecord,
-) -> anyhow::Result<Vec<crate::model::NewChange>> {
+) -> Vec<crate::model::NewChange> {
     use crate::diff::{diff_in, identity_keys, DiffContext, Turnover};
     let canon = &source.canon;
     let turnover = Turnover::of(canon, previous, content);
-    let seen = if previous.is_some() {
-        app.store
-            .seen_among(source.id(), &turnover.arriving)
-            .await?
-    } else {
-        Default::default()
-    };
+    // Asked of the memory: only the items arriving since the last snapshot.
+    let arriving: std::collections::HashSet<&String> = turnover.arriving.iter().collect();
+    seen.retain(|k| previous.is_some() && arriving.contains(k));
     let seen_before = |it: &crate::model::Item| {
         !seen.is_empty() && identity_keys(canon, it).iter().any(|k| seen.contains(k))
     };
@@ -242,7 +261,19 @@ async fn diff_remembering(
     };
     let raw = diff_in(previous, content, &source.def.name, &ctx);
     record.seen_keys = turnover.remember;
-    Ok(raw)
+    raw
+}
+
+/// The identity keys of every item of `content` (what the source's memory
+/// of items seen before is asked about; the arriving ones among them).
+fn all_identity_keys(source: &Source, content: &Content) -> Vec<String> {
+    match content {
+        Content::Items { items } => items
+            .iter()
+            .flat_map(|it| crate::diff::identity_keys(&source.canon, it))
+            .collect(),
+        Content::Text { .. } => vec![],
+    }
 }
 
 /// A site that asked us to wait: a failed poll whose source (and host) is

@@ -1,7 +1,7 @@
 //! Cases in the store, and their matches with changes (recorded with a
 //! change, or when a case is matched back against the change log).
 
-use super::db::{ts, Backend, Store, Tx};
+use super::db::{on_lane, ts, Backend, Store, Tx};
 use crate::matching::{case_terms, is_keyword_term, Probe, TERMS_VERSION};
 use crate::model::{Case, CaseMatch, Change, Strength, CASE_COLUMNS};
 use chrono::{DateTime, Utc};
@@ -233,7 +233,8 @@ impl Store {
                     q = q.bind(format!("{c}|kw:")).bind(format!("{c}|kw;"));
                 }
             }
-            anyhow::Ok(q.fetch_one(&self.pool).await?)
+            // On a lane: a pooled connection costs a round trip more (see `db`).
+            anyhow::Ok(on_lane!(self, q, fetch_one))
         };
         let (mut version, mut json) = read().await?;
         if version != Some(TERMS_VERSION) {

@@ -12,9 +12,11 @@
 //! `reviews`, `cases`, `outbox`, `leases` (the plan, and who polls what),
 //! `copy` (`regwatch db copy`).
 
+pub use crate::health::Standing;
 pub use crate::model::{ChangeRecord, HealthChange as Health, PollOutcome, Tags};
 pub use changes::ChangeFilter;
 pub use db::{parse_ts, ts, Backend, Store};
+pub use one_statement::{ReadAhead, StoryCandidates};
 pub use polls::{PollRecord, PollResult, PollStart, SourceState};
 
 pub mod cases;
@@ -27,6 +29,7 @@ mod gists;
 pub mod history;
 pub mod leases;
 mod liveness;
+mod one_statement;
 pub mod outbox;
 mod polls;
 mod reviews;

@@ -4,6 +4,7 @@
 //! fetch log the front ends show.
 
 use super::db::{on_lane, parse_ts, ts, Backend, Store, Tx};
+use super::one_statement::StoryCandidates;
 use super::{changes, outbox, snapshots};
 use crate::health::{self, Standing, Transition, Verdict};
 use crate::model::{HealthChange as Health, PollOutcome, SourceHealth};
@@ -60,6 +61,13 @@ pub struct PollRecord {
     /// Identity keys of the items this poll saw arrive or leave, remembered
     /// (see [`Store::seen_among`]).
     pub seen_keys: Vec<String>,
+    /// The source's health standing as the poll read it at its start: with
+    /// it (and `stories`, when a change looks for one), PostgreSQL records
+    /// a changed poll in one statement (see [`Store::read_ahead`]).
+    pub standing: Option<Standing>,
+    /// The stories this poll's changes may join, as read before the
+    /// record (PostgreSQL only).
+    pub stories: Option<StoryCandidates>,
 }
 
 /// How long the items a source showed are remembered.
@@ -91,7 +99,7 @@ pub struct PollStart {
 }
 
 /// The columns of a [`SourceHealth`], in the order [`health_of`] reads them.
-const HEALTH_COLUMNS: &str =
+pub(super) const HEALTH_COLUMNS: &str =
     "source_id, last_poll_at, last_success_at, last_error, consecutive_failures,
      next_poll_at, down, moved_to, rate_limited_until, moved_from";
 
@@ -182,6 +190,9 @@ impl Store {
     pub async fn record_poll(&self, rec: PollRecord) -> anyhow::Result<PollResult> {
         if let Some(quiet) = self.record_quiet_poll(&rec).await? {
             return Ok(quiet);
+        }
+        if let Some(done) = self.record_changed_poll(&rec).await? {
+            return Ok(done);
         }
         let mut tx = self.pool.begin().await?;
         let (standing, current) = lock_state(&mut tx, &rec.source_id).await?;
@@ -516,7 +527,7 @@ const MOVE_ON: &str = "last_poll_at = $1, last_success_at = $1, last_error = NUL
                            WHEN moved_from = $13 THEN moved_from ELSE NULL END";
 
 /// The validators an answer brought (none for a 304: kept as they are).
-fn validators(outcome: &PollOutcome) -> (Option<&str>, Option<&str>) {
+pub(super) fn validators(outcome: &PollOutcome) -> (Option<&str>, Option<&str>) {
     match outcome {
         PollOutcome::Unchanged {
             etag,
@@ -626,10 +637,36 @@ async fn remember(tx: &mut Tx<'_>, rec: &PollRecord) -> anyhow::Result<()> {
 /// Announce a health transition the policy decided (down, or back up) on
 /// every health channel, keyed so that it is announced once per channel.
 async fn announce(tx: &mut Tx<'_>, rec: &PollRecord, t: &Transition) -> anyhow::Result<()> {
+    for a in health_alerts(rec, t) {
+        outbox::enqueue(
+            tx,
+            a.channel,
+            "health",
+            None,
+            &a.payload,
+            &a.key,
+            rec.started_at,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// An outbox row announcing a source's health transition on one channel.
+#[derive(serde::Serialize)]
+pub(super) struct HealthAlert<'a> {
+    pub channel: &'a str,
+    pub payload: serde_json::Value,
+    pub key: String,
+}
+
+/// The alerts of a health transition (none when the source stays as it
+/// was): one per health channel, keyed by source, state, time and channel.
+pub(super) fn health_alerts<'a>(rec: &'a PollRecord, t: &Transition) -> Vec<HealthAlert<'a>> {
     let at = ts(rec.started_at);
     let (source, jurisdiction) = (&rec.source_id, &rec.jurisdiction);
     let (key_state, payload) = match t.change {
-        Health::Same => return Ok(()),
+        Health::Same => return vec![],
         Health::WentDown => {
             let error = match &rec.outcome {
                 PollOutcome::Failed { error } => Some(error),
@@ -649,11 +686,14 @@ async fn announce(tx: &mut Tx<'_>, rec: &PollRecord, t: &Transition) -> anyhow::
             ("up", payload)
         }
     };
-    for ch in &rec.health_channels {
-        let key = format!("health:{source}:{key_state}:{at}:{ch}");
-        outbox::enqueue(tx, ch, "health", None, &payload, &key, rec.started_at).await?;
-    }
-    Ok(())
+    rec.health_channels
+        .iter()
+        .map(|ch| HealthAlert {
+            channel: ch,
+            payload: payload.clone(),
+            key: format!("health:{source}:{key_state}:{at}:{ch}"),
+        })
+        .collect()
 }
 
 /// A source's state from the columns `etag, last_modified, last_snapshot_id,

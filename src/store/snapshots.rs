@@ -30,7 +30,7 @@ impl Store {
     /// A stored snapshot body: zstd-compressed JSON (`zstd:` + base64, so it
     /// fits the TEXT column of both backends), or plain JSON as stored
     /// before compression.
-    fn encode_body(json: &str) -> anyhow::Result<String> {
+    pub(super) fn encode_body(json: &str) -> anyhow::Result<String> {
         use base64::Engine as _;
         let z = zstd::bulk::compress(json.as_bytes(), BODY_ZSTD_LEVEL)?;
         Ok(format!(

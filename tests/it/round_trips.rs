@@ -212,11 +212,9 @@ async fn round_trips_per_poll_on_postgres() {
         unchanged <= 2,
         "an unchanged poll made {unchanged} round trips to PostgreSQL (at most 2)"
     );
-    // Issue 28 asks at most 4; not reached yet (docs/benchmarks.md, "Scale
-    // at 100,000"): this bound keeps it from growing again.
     assert!(
-        changed <= CHANGED_NOW,
-        "a changed poll made {changed} round trips to PostgreSQL (at most {CHANGED_NOW})"
+        changed <= 4,
+        "a changed poll made {changed} round trips to PostgreSQL (at most 4: start, read ahead, candidate cases, record)"
     );
     assert!(
         claim <= 4,
@@ -227,7 +225,3 @@ async fn round_trips_per_poll_on_postgres() {
 
 /// Polls of each kind before counting.
 const WARM_UP: usize = 24;
-
-/// Round trips of a poll with one change today (see the test's end): 24
-/// or 25 measured (the fewest of six polls), with a little room.
-const CHANGED_NOW: usize = 26;

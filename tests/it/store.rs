@@ -112,6 +112,8 @@ both_backends!(
     digest_period_claimed_once,
     copy_preserves_everything,
     db_copy_command,
+    one_statement_record_writes_what_the_transaction_writes,
+    a_story_recorded_after_the_stories_were_read_is_still_joined,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -212,6 +214,8 @@ fn poll(source: &str, jur: &str, at: DateTime<Utc>, outcome: PollOutcome) -> Pol
         moved_to: None,
         rate_limited_until: None,
         seen_keys: vec![],
+        standing: None,
+        stories: None,
     }
 }
 
@@ -1630,4 +1634,239 @@ async fn stories_link_other_sources_and_alert_once_per_channel(db: &TestDb) {
         );
     }
     store.close().await;
+}
+
+/// How a test's changed poll is handed to the store.
+#[derive(Clone, Copy, PartialEq)]
+enum Path {
+    /// Without what the poll read ahead: recorded by the transaction.
+    Transaction,
+    /// With the standing and stories read before it (as `poll_source`
+    /// hands it): one statement on PostgreSQL.
+    OneStatement,
+    /// With a standing that has moved on since it was read: the statement
+    /// records nothing and the transaction records the poll.
+    Stale,
+}
+
+/// A source's poll history: a baseline, two failures (down), then a
+/// changed poll with everything a change carries (tags, gist, case matches,
+/// channels, seen items, a recovery alert), the last recorded by `path`.
+async fn history_recorded(store: &Store, src: &str, jur: &str, path: Path) -> PollResult {
+    let t = t0();
+    let base = record(
+        new_change("k1", "Telsiz Ekipmanları Yönetmeliği (No: 2024/12)", "x"),
+        &["tariff"],
+        &["8517.62"],
+        &[],
+        &["slack"],
+    );
+    store
+        .record_now(poll(src, jur, t, changed(&["k1"], true, vec![base])))
+        .await
+        .unwrap();
+    for m in 1..=2 {
+        let failed = PollOutcome::Failed {
+            error: "HTTP 503".into(),
+        };
+        store
+            .record_now(poll(src, jur, t + Duration::minutes(m), failed))
+            .await
+            .unwrap();
+    }
+    let mut c = record(
+        new_change(
+            "k2",
+            "İthalat Denetimi Tebliği 2026/7 yayımlandı",
+            "GTİP 8517.62 ve 8471",
+        ),
+        &["tariff", "conformity"],
+        &["8517.62", "8471.30"],
+        &["CASE-1", "CASE-2"],
+        &["slack", "mail"],
+    );
+    c.tags.chapters = vec!["85".into()];
+    c.tags.member = None;
+    c.gist = Some(regwatch::model::Gist {
+        lang: "tr".into(),
+        country: Some("Türkiye".into()),
+        issuer: None,
+        act_type: Some("Communiqué 2026/7".into()),
+        action: Some("is published".into()),
+        products: vec!["8517.62".into()],
+        dates: vec![],
+        text: "Communiqué 2026/7 is published".into(),
+    });
+    let at = t + Duration::minutes(3);
+    let mut p = poll(src, jur, at, changed(&["k1", "k2"], false, vec![c]));
+    p.seen_keys = vec!["k2".into(), "link:https://example.invalid/k2".into()];
+    let state = store.state(src).await.unwrap();
+    p.expected_snapshot = state.last_snapshot_id;
+    let read = regwatch::store::Standing {
+        consecutive_failures: state.consecutive_failures,
+        down: state.down,
+    };
+    match path {
+        Path::Transaction => {}
+        Path::OneStatement | Path::Stale => {
+            p.standing = Some(if path == Path::Stale {
+                Default::default()
+            } else {
+                read
+            });
+            p.stories = store
+                .read_ahead(src, jur, state.last_snapshot_id, &[], at)
+                .await
+                .unwrap()
+                .stories;
+        }
+    }
+    store.record_poll(p).await.unwrap()
+}
+
+/// Every row a source's polls left, with the source, its jurisdiction and
+/// the ids drawn (which differ between the sources compared) written out.
+async fn rows_of(db: &TestDb, src: &str, jur: &str) -> Vec<String> {
+    use sqlx::Row;
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    let of_change = "FROM changes c WHERE c.source_id = $1";
+    let queries = [
+        "SELECT CAST(started_at AS TEXT), CAST(duration_ms AS TEXT), CAST(status AS TEXT), CAST(bytes AS TEXT), outcome, error FROM fetch_log WHERE source_id = $1 ORDER BY id".to_string(),
+        "SELECT content_hash, taken_at FROM snapshots WHERE source_id = $1 ORDER BY id".to_string(),
+        format!("SELECT kind, item_key, title, link, excerpt, diff, body, categories, hs_codes, evidence,
+                effective_date, author, deadline, excluded_hs_codes, chapters, member, origins, tags, search_text,
+                CASE WHEN story_id = id THEN 'own story' ELSE 'joined a story' END,
+                CASE WHEN snapshot_id = (SELECT MAX(id) FROM snapshots WHERE source_id = $1) THEN 'last' ELSE 'first' END
+                {of_change} ORDER BY c.id"),
+        "SELECT c.item_key, x.category FROM change_categories x JOIN changes c ON c.id = x.change_id WHERE c.source_id = $1 ORDER BY 1, 2".to_string(),
+        "SELECT c.item_key, x.digits FROM change_hs x JOIN changes c ON c.id = x.change_id WHERE c.source_id = $1 ORDER BY 1, 2".to_string(),
+        "SELECT c.item_key, x.lang, x.gist FROM change_gists x JOIN changes c ON c.id = x.change_id WHERE c.source_id = $1 ORDER BY 1".to_string(),
+        "SELECT c.item_key, x.case_id, x.reason, x.strength FROM case_matches x JOIN changes c ON c.id = x.change_id WHERE c.source_id = $1 ORDER BY 1, 2".to_string(),
+        "SELECT c.item_key, o.channel, o.kind, o.payload, REPLACE(o.idempotency_key, CAST(c.id AS TEXT), 'ID'), o.status, o.next_attempt_at, o.created_at
+         FROM outbox o JOIN changes c ON c.id = o.change_id WHERE c.source_id = $1 ORDER BY 1, 2".to_string(),
+        "SELECT channel, kind, payload, idempotency_key, next_attempt_at FROM outbox WHERE kind = 'health' AND idempotency_key LIKE 'health:' || $1 || ':%' ORDER BY 1, 4".to_string(),
+        "SELECT item_key, last_seen FROM seen_items WHERE source_id = $1 ORDER BY 1".to_string(),
+        "SELECT etag, last_modified, last_poll_at, last_success_at, last_error, CAST(consecutive_failures AS TEXT),
+                CAST(down AS TEXT), next_poll_at, lease_owner, lease_until, suspect_hash, body_hash, moved_to,
+                moved_from, rate_limited_until,
+                CASE WHEN last_snapshot_id = (SELECT MAX(id) FROM snapshots WHERE source_id = $1) THEN 'last' END
+         FROM source_state WHERE source_id = $1".to_string(),
+    ];
+    let mut out = vec![];
+    for q in queries {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(q.clone()))
+            .bind(src)
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{q}: {e}"));
+        for r in rows {
+            let cells: Vec<String> = (0..r.len())
+                .map(|i| {
+                    r.try_get::<Option<String>, _>(i)
+                        .unwrap_or_else(|e| panic!("{q}, column {i}: {e}"))
+                        .unwrap_or_else(|| "NULL".into())
+                })
+                .collect();
+            out.push(
+                cells
+                    .join(" | ")
+                    .replace(src, "SOURCE")
+                    .replace(&format!("\"{jur}\""), "\"JUR\""),
+            );
+        }
+    }
+    let _ = conn.close().await;
+    out
+}
+
+/// A changed poll recorded in one statement (PostgreSQL; on SQLite the
+/// same transaction) leaves the very rows the transaction leaves: the first
+/// change of an act with its alerts, a change joining another source's
+/// story (no second alert on a channel that had the story), and a poll
+/// whose standing moved on since it was read (recorded by the transaction).
+async fn one_statement_record_writes_what_the_transaction_writes(db: &TestDb) {
+    let store = db.open().await;
+    let first_tx = history_recorded(&store, "alpha-src", "TR", Path::Transaction).await;
+    let first_one = history_recorded(&store, "beta-src", "VN", Path::OneStatement).await;
+    let joined_one = history_recorded(&store, "gamma-src", "TR", Path::OneStatement).await;
+    let joined_tx = history_recorded(&store, "delta-src", "VN", Path::Transaction).await;
+    let stale = history_recorded(&store, "epsilon-src", "TR", Path::Stale).await;
+    for r in [&first_tx, &first_one, &joined_one, &joined_tx, &stale] {
+        assert_eq!(r.health, Some(Health::Recovered));
+        assert_eq!(r.change_ids.len(), 1);
+        let h = r.source_health.as_ref().unwrap();
+        assert!(!h.down && h.consecutive_failures == 0, "{h:?}");
+    }
+    let a = rows_of(db, "alpha-src", "TR").await;
+    // What is compared is there: the alerts of both kinds, the gist, the
+    // case matches, the seen items and the state.
+    for what in [
+        "own story",
+        "| slack | change |",
+        "| mail | change |",
+        "| health |",
+        "Communiqué 2026/7",
+        "CASE-2 | hs match",
+        "link:https://example.invalid/k2 |",
+        "\"e-2\"",
+    ] {
+        assert!(a.iter().any(|r| r.contains(what)), "{what}: {a:#?}");
+    }
+    assert_eq!(a, rows_of(db, "beta-src", "VN").await, "{}", db.backend);
+    let g = rows_of(db, "gamma-src", "TR").await;
+    assert!(g.iter().any(|r| r.contains("joined a story")), "{g:#?}");
+    assert_eq!(g, rows_of(db, "delta-src", "VN").await, "{}", db.backend);
+    assert_eq!(g, rows_of(db, "epsilon-src", "TR").await, "{}", db.backend);
+    // The second source's changes joined the first's stories: no change
+    // alert of its own on Slack, which had them.
+    assert!(
+        !g.iter().any(|r| r.contains("| slack | change |")),
+        "{g:#?}"
+    );
+}
+
+/// A poll reads the stories its changes may join before it is recorded;
+/// another source recording the same act in between is not missed: the
+/// one statement sees a change newer than what was read and leaves the
+/// poll to the transaction, which joins it and sends no second alert.
+async fn a_story_recorded_after_the_stories_were_read_is_still_joined(db: &TestDb) {
+    let store = db.open().await;
+    let at = t0();
+    let read = store
+        .read_ahead("zeta-src", "TR", None, &[], at)
+        .await
+        .unwrap();
+    if db.backend == "postgres" {
+        assert!(read.stories.as_ref().is_some_and(|s| s.list.is_empty()));
+    }
+    let first = one_change(
+        &store,
+        "eta-src",
+        "TR",
+        at,
+        new_change("e1", "Telsiz Ekipmanları Yönetmeliği (No: 2024/12)", "x"),
+        &["slack"],
+    )
+    .await;
+    let c = record(
+        new_change("z1", "2024/12 sayılı Telsiz Ekipmanları Yönetmeliği", "x"),
+        &[],
+        &[],
+        &[],
+        &["slack"],
+    );
+    let mut p = poll("zeta-src", "TR", at, changed(&["z1"], false, vec![c]));
+    p.standing = Some(Default::default());
+    p.stories = read.stories;
+    let r = store.record_now(p).await.unwrap();
+    let joined = store.change(r.change_ids[0]).await.unwrap().unwrap();
+    assert_eq!(joined.story_id, first);
+    let alerts: Vec<_> = store
+        .deliveries()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.change_id == Some(joined.id))
+        .collect();
+    assert!(alerts.is_empty(), "{alerts:?}");
 }
