@@ -34,8 +34,10 @@ pub struct SourceDef {
     pub categories: Vec<String>,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Shared by the sources of one file that write the same rules (a
+    /// large config repeats a handful).
     #[serde(default)]
-    pub extract: ExtractRules,
+    pub extract: Arc<ExtractRules>,
     /// An empty result is a valid answer (a filtered query on a quiet day).
     /// Otherwise zero items after a non-empty snapshot is a failed poll.
     #[serde(default)]
@@ -58,8 +60,9 @@ pub struct SourceDef {
     pub redirect: Option<RedirectRule>,
     /// This source's additions to the canonical comparison rules (tracking
     /// parameters of its own, numbers compared by value, ...).
+    /// (Boxed: most sources have none, and a source is kept per source.)
     #[serde(default)]
-    pub canonical: Option<crate::canon::CanonRules>,
+    pub canonical: Option<Box<crate::canon::CanonRules>>,
 }
 
 /// `redirect = "follow" | "empty"`.
@@ -141,7 +144,8 @@ pub fn load_sources_dir(dir: &Path, sched: &ScheduleConfig) -> Result<Vec<Source
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
     for file in files {
         let text = std::fs::read_to_string(&file).map_err(|e| ConfigError::read(&file, e))?;
-        for (i, s) in parse_sources(&file, &text, sched)?.into_iter().enumerate() {
+        let sources = parse_sources(&file, &text, sched)?;
+        for (i, s) in sources.iter().enumerate() {
             if let Some(prev) = seen.get(s.id()) {
                 let line = TomlText::new(&file, &text).line_of(&["source", &i.to_string(), "id"]);
                 return Err(ConfigError::invalid(
@@ -155,9 +159,16 @@ pub fn load_sources_dir(dir: &Path, sched: &ScheduleConfig) -> Result<Vec<Source
                 ));
             }
             seen.insert(s.id().to_string(), file.clone());
-            out.push(s);
+        }
+        // One file's list is taken as it is (not copied into another: a
+        // second list of 100,000 sources was a third of the daemon's peak).
+        if out.is_empty() {
+            out = sources;
+        } else {
+            out.extend(sources);
         }
     }
+    out.shrink_to_fit();
     Ok(out)
 }
 
@@ -167,34 +178,32 @@ pub fn parse_sources(
     text: &str,
     sched: &ScheduleConfig,
 ) -> Result<Vec<Source>, ConfigError> {
-    let mut reader = Reader::new(sched);
-    match by_source(file, text) {
-        Some(pieces) => {
-            for (piece, doc) in pieces {
-                reader.read(&piece, doc)?;
-            }
-        }
-        None => {
-            let whole = TomlText::new(file, text);
-            reader.read(&whole, whole.parse()?)?;
-        }
+    if let Some(sources) = by_source(file, text, sched)? {
+        return Ok(sources);
     }
-    Ok(reader.sources)
+    let mut reader = Reader::new(sched);
+    let whole = TomlText::new(file, text);
+    reader.read(&whole, whole.parse()?)?;
+    Ok(reader.finish())
 }
 
-/// A large sources file cut one `[[source]]` at a time, each piece parsed:
-/// the TOML parser holds a token list many times the size of what it
-/// parses, which made loading 10,000 sources peak at tens of megabytes.
-/// `None` (parse the whole file instead, for its exact error messages)
-/// when the file is small or anything is unusual: a line `[[source]]`
-/// inside a multi-line string, another table, a piece that does not parse.
-fn by_source<'a>(
-    file: &'a Path,
-    text: &'a str,
-) -> Option<Vec<(TomlText<'a>, Spanned<DeTable<'a>>)>> {
+/// A large sources file read one `[[source]]` at a time, each piece parsed
+/// and read before the next: the TOML parser holds a token list many times
+/// the size of what it parses, which made loading 10,000 sources peak at
+/// tens of megabytes (and holding every piece's parse at once, 100,000
+/// sources at hundreds). `None` (parse the whole file instead, for its
+/// exact error messages) when the file is small or anything is unusual: a
+/// line `[[source]]` inside a multi-line string, another table, a piece
+/// that does not parse. A source that does not validate is the error,
+/// once every piece is known to parse.
+fn by_source(
+    file: &Path,
+    text: &str,
+    sched: &ScheduleConfig,
+) -> Result<Option<Vec<Source>>, ConfigError> {
     const WHOLE_BELOW: usize = 64 * 1024;
     if text.len() < WHOLE_BELOW {
-        return None;
+        return Ok(None);
     }
     // (start, end, first line) of each piece.
     let mut cuts = vec![];
@@ -208,17 +217,28 @@ fn by_source<'a>(
         line += 1;
     }
     cuts.push((start, text.len(), start_line));
-    cuts.into_iter()
-        .map(|(a, b, first_line)| {
-            let piece = TomlText::piece(file, &text[a..b], first_line);
-            let doc = DeTable::parse(piece.text).ok()?;
-            let only_sources = doc
-                .get_ref()
-                .iter()
-                .all(|(k, v)| k.get_ref() == "source" && matches!(v.get_ref(), DeValue::Array(_)));
-            only_sources.then_some((piece, doc))
-        })
-        .collect()
+    let mut reader = Reader::new(sched);
+    let mut invalid = None;
+    for (a, b, first_line) in cuts {
+        let piece = TomlText::piece(file, &text[a..b], first_line);
+        let Ok(doc) = DeTable::parse(piece.text) else {
+            return Ok(None);
+        };
+        let only_sources = doc
+            .get_ref()
+            .iter()
+            .all(|(k, v)| k.get_ref() == "source" && matches!(v.get_ref(), DeValue::Array(_)));
+        if !only_sources {
+            return Ok(None);
+        }
+        if invalid.is_none() {
+            invalid = reader.read(&piece, doc).err();
+        }
+    }
+    match invalid {
+        Some(e) => Err(e),
+        None => Ok(Some(reader.finish())),
+    }
 }
 
 /// Reads the sources of one file. Sources with the same schedule, or the
@@ -228,7 +248,7 @@ struct Reader<'s> {
     sched: &'s ScheduleConfig,
     ids: HashSet<SourceId>,
     schedules: HashMap<(String, String), Schedule>,
-    compiled: HashMap<String, Arc<CompiledRules>>,
+    compiled: HashMap<String, (Arc<ExtractRules>, Arc<CompiledRules>)>,
     canons: HashMap<String, Arc<crate::canon::Canon>>,
     sources: Vec<Source>,
 }
@@ -256,6 +276,12 @@ impl At<'_> {
 }
 
 impl<'s> Reader<'s> {
+    /// The sources read, in a list no larger than they are.
+    fn finish(mut self) -> Vec<Source> {
+        self.sources.shrink_to_fit();
+        self.sources
+    }
+
     fn new(sched: &'s ScheduleConfig) -> Reader<'s> {
         Reader {
             sched,
@@ -315,7 +341,7 @@ impl<'s> Reader<'s> {
         Ok(())
     }
 
-    fn add(&mut self, def: SourceDef, at: &At<'_>) -> Result<(), ConfigError> {
+    fn add(&mut self, mut def: SourceDef, at: &At<'_>) -> Result<(), ConfigError> {
         if !self.ids.insert(def.id.clone()) {
             return Err(at.invalid(
                 &def,
@@ -336,7 +362,7 @@ impl<'s> Reader<'s> {
             .map_err(|(k, m)| at.invalid(&def, k, m))?;
         validate_def(&def).map_err(|(k, m)| at.invalid(&def, k, m))?;
         let rules = self
-            .rules(&def)
+            .rules(&mut def)
             .map_err(|e| at.invalid(&def, e.key, e.message))?;
         let canon = self
             .canon(&def)
@@ -375,7 +401,7 @@ impl<'s> Reader<'s> {
     /// same additions). JSON sources compare numbers by value unless they
     /// say otherwise.
     fn canon(&mut self, def: &SourceDef) -> Result<Arc<crate::canon::Canon>, String> {
-        let mut extra = def.canonical.clone().unwrap_or_default();
+        let mut extra = def.canonical.as_deref().cloned().unwrap_or_default();
         if def.kind == SourceKind::Json && extra.text.numbers.is_none() {
             extra.text.numbers = Some(true);
         }
@@ -388,14 +414,19 @@ impl<'s> Reader<'s> {
         Ok(c)
     }
 
-    /// The source's extraction rules, compiled.
-    fn rules(&mut self, def: &SourceDef) -> Result<Arc<CompiledRules>, crate::rules::RuleError> {
+    /// The source's extraction rules, compiled; the source takes the copy
+    /// of its rules that sources with the same rules share.
+    fn rules(
+        &mut self,
+        def: &mut SourceDef,
+    ) -> Result<Arc<CompiledRules>, crate::rules::RuleError> {
         let key = format!("{:?} {:?}", def.kind, def.extract);
-        if let Some(r) = self.compiled.get(&key) {
+        if let Some((extract, r)) = self.compiled.get(&key) {
+            def.extract = extract.clone();
             return Ok(r.clone());
         }
         let r = Arc::new(CompiledRules::compile(def.kind, &def.extract)?);
-        self.compiled.insert(key, r.clone());
+        self.compiled.insert(key, (def.extract.clone(), r.clone()));
         Ok(r)
     }
 }
@@ -447,6 +478,7 @@ mod tests {
         }
         let s = parse_sources(Path::new("s.toml"), &text, &sched()).unwrap();
         assert!(std::sync::Arc::ptr_eq(&s[0].rules, &s[2].rules));
+        assert!(std::sync::Arc::ptr_eq(&s[0].def.extract, &s[2].def.extract));
         assert!(s[0].schedule.shares_parse_with(&s[2].schedule));
         // Parsed apart, the same line is equal but not shared.
         let apart = crate::schedule::Schedule::parse("0 * * * *", "UTC").unwrap();
@@ -469,18 +501,19 @@ mod tests {
     fn large_files_parse_by_source_like_whole() {
         let text = large(800);
         let file = Path::new("s.toml");
-        assert_eq!(by_source(file, &text).map(|p| p.len()), Some(801));
+        let s = sched();
+        let pieces = by_source(file, &text, &s).unwrap();
+        assert_eq!(pieces.map(|p| p.len()), Some(800));
         let by_piece = parse_sources(file, &text, &sched()).unwrap();
         let whole = TomlText::new(file, &text);
-        let s = sched();
         let mut reader = Reader::new(&s);
         reader.read(&whole, whole.parse().unwrap()).unwrap();
         let defs = |v: &[Source]| v.iter().map(|s| s.def.clone()).collect::<Vec<_>>();
         assert_eq!(defs(&by_piece), defs(&reader.sources));
         let odd = format!("{text}note = \"\"\"\n[[source]]\n\"\"\"\n");
-        assert!(by_source(file, &odd).is_none());
+        assert!(by_source(file, &odd, &s).unwrap().is_none());
         let other = format!("{text}[fetch]\ntimeout = \"1s\"\n");
-        assert!(by_source(file, &other).is_none());
+        assert!(by_source(file, &other, &s).unwrap().is_none());
     }
 
     /// Lines come from the parser's spans, in a file read a piece at a time too.

@@ -511,7 +511,7 @@ fn customs_links_match_whatever_the_case_of_id() {
     assert!(its[0].text.contains("8517.62"), "{:?}", its[0].text);
     assert!(src.def.wait_for.as_deref().unwrap().contains(" i]"));
     // The old, case-sensitive rule finds nothing on the same page.
-    let mut raw = src.def.extract.clone();
+    let mut raw = (*src.def.extract).clone();
     raw.item = Some("a[href*='&Id=']".into());
     raw.item_title = None;
     raw.item_link = None;
