@@ -63,6 +63,10 @@ impl Store {
         at: DateTime<Utc>,
     ) -> anyhow::Result<ReadAhead> {
         let stories = self.backend == Backend::Postgres && jurisdiction != "WTO";
+        if snapshot.is_none() && !stories {
+            // A first poll on SQLite: nothing to read.
+            return Ok(ReadAhead::default());
+        }
         let body = "(SELECT c.body FROM snapshots s JOIN contents c ON c.hash = s.content_hash WHERE s.id = $1)";
         let seen = format!(
             "(SELECT {} FROM seen_items WHERE source_id = $2 AND item_key {})",
