@@ -95,17 +95,11 @@ pub async fn reconcile(app: &App, now: DateTime<Utc>) -> anyhow::Result<usize> {
             "sources not enabled in the configuration are not planned"
         );
     }
-    let planned: std::collections::HashMap<String, Option<DateTime<Utc>>> = app
-        .store
-        .health()
-        .await?
-        .into_iter()
-        .map(|h| (h.id, h.next_poll_at))
-        .collect();
+    let planned = app.store.planned().await?;
     let jitter = chrono::Duration::from_std(app.config.schedule.jitter.0).unwrap_or_default();
     let mut moved = 0;
     for s in sources.iter().filter(|s| s.def.enabled) {
-        let Some(Some(plan)) = planned.get(s.id()) else {
+        let Some(plan) = planned.get(s.id()) else {
             continue;
         };
         let Some(next) = s.schedule.next_after(now) else {
