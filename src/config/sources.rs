@@ -8,7 +8,7 @@ use crate::model::{ChangeKind, Country, SourceId, SourceKind};
 use crate::rules::CompiledRules;
 use crate::schedule::Schedule;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
@@ -93,7 +93,8 @@ fn yes() -> bool {
 pub struct Source {
     pub def: SourceDef,
     pub schedule: Schedule,
-    pub file: PathBuf,
+    /// The file it is written in (one copy per file).
+    pub file: Arc<Path>,
     /// `def.extract`, compiled once at load.
     pub rules: Arc<CompiledRules>,
     /// How this source's items and text are compared (the built-in rules,
@@ -141,24 +142,25 @@ pub fn load_sources_dir(dir: &Path, sched: &ScheduleConfig) -> Result<Vec<Source
         .collect();
     files.sort();
     let mut out: Vec<Source> = vec![];
-    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|e| ConfigError::read(&file, e))?;
-        let sources = parse_sources(&file, &text, sched)?;
+    // Each id, with the file (its index in `files`) that defines it.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (f, file) in files.iter().enumerate() {
+        let text = std::fs::read_to_string(file).map_err(|e| ConfigError::read(file, e))?;
+        let sources = parse_sources(file, &text, sched)?;
         for (i, s) in sources.iter().enumerate() {
             if let Some(prev) = seen.get(s.id()) {
-                let line = TomlText::new(&file, &text).line_of(&["source", &i.to_string(), "id"]);
+                let line = TomlText::new(file, &text).line_of(&["source", &i.to_string(), "id"]);
                 return Err(ConfigError::invalid(
-                    &file,
+                    file,
                     line,
                     format!(
                         "source id `{}` is already defined in {}: ids must be unique",
                         s.id(),
-                        prev.display()
+                        files[*prev].display()
                     ),
                 ));
             }
-            seen.insert(s.id().to_string(), file.clone());
+            seen.insert(s.id().to_string(), f);
         }
         // One file's list is taken as it is (not copied into another: a
         // second list of 100,000 sources was a third of the daemon's peak).
@@ -218,6 +220,8 @@ fn by_source(
     }
     cuts.push((start, text.len(), start_line));
     let mut reader = Reader::new(sched);
+    // A piece a source: the list is made at its size, not doubled to it.
+    reader.sources.reserve_exact(cuts.len());
     let mut invalid = None;
     for (a, b, first_line) in cuts {
         let piece = TomlText::piece(file, &text[a..b], first_line);
@@ -250,6 +254,7 @@ struct Reader<'s> {
     schedules: HashMap<(String, String), Schedule>,
     compiled: HashMap<String, (Arc<ExtractRules>, Arc<CompiledRules>)>,
     canons: HashMap<String, Arc<crate::canon::Canon>>,
+    files: Vec<Arc<Path>>,
     sources: Vec<Source>,
 }
 
@@ -289,6 +294,7 @@ impl<'s> Reader<'s> {
             schedules: HashMap::new(),
             compiled: HashMap::new(),
             canons: HashMap::new(),
+            files: vec![],
             sources: vec![],
         }
     }
@@ -323,6 +329,7 @@ impl<'s> Reader<'s> {
                 ),
             ));
         }
+        self.sources.reserve(items.len());
         for (index, item) in items.into_iter().enumerate() {
             let id_span = match item.get_ref() {
                 DeValue::Table(t) => t.get_key_value("id").map(|(k, _)| k.span()),
@@ -367,14 +374,25 @@ impl<'s> Reader<'s> {
         let canon = self
             .canon(&def)
             .map_err(|m| at.invalid(&def, "canonical", m))?;
+        let file = self.file(at.text.path);
         self.sources.push(Source {
             def,
             schedule,
-            file: at.text.path.to_path_buf(),
+            file,
             rules,
             canon,
         });
         Ok(())
+    }
+
+    /// The path of the file being read, shared by its sources.
+    fn file(&mut self, path: &Path) -> Arc<Path> {
+        if let Some(f) = self.files.iter().find(|f| ***f == *path) {
+            return f.clone();
+        }
+        let f: Arc<Path> = Arc::from(path);
+        self.files.push(f.clone());
+        f
     }
 
     /// The source's schedule (the `[schedule]` default when it has none).

@@ -104,7 +104,12 @@ impl Loaded {
 
 /// The files the running sources came from, once each.
 fn source_files(app: &App) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = app.sources.all().iter().map(|s| s.file.clone()).collect();
+    let mut v: Vec<PathBuf> = app
+        .sources
+        .all()
+        .iter()
+        .map(|s| s.file.to_path_buf())
+        .collect();
     v.sort();
     v.dedup();
     v

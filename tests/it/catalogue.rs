@@ -360,11 +360,11 @@ fn catalogue_loads_and_covers_every_jurisdiction() {
         let path = manifest_dir().join("sources").join(format!("{file}.toml"));
         assert!(path.is_file(), "missing {}", path.display());
         let code = file.to_ascii_uppercase();
-        let n = all.iter().filter(|s| s.file == path).count();
+        let n = all.iter().filter(|s| *s.file == *path).count();
         assert!(n >= 1, "{} defines no source", path.display());
         assert!(
             all.iter()
-                .filter(|s| s.file == path)
+                .filter(|s| *s.file == *path)
                 .all(|s| s.def.jurisdiction.as_str() == code),
             "{} holds a source of another jurisdiction",
             path.display()
