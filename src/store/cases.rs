@@ -22,24 +22,39 @@ fn row_to_case(r: sqlx::any::AnyRow) -> anyhow::Result<Case> {
     })
 }
 
-/// The arguments of `json_object`/`json_build_object` making a case's JSON
-/// (as [`Case`] reads it) from a row `c` of `cases`: its lists are stored
-/// as JSON text, read as JSON by `json(…)` on SQLite and a cast on
-/// PostgreSQL.
+/// A row `c` of `cases` as the JSON text of a [`Case`]. On SQLite the
+/// text is put together from the columns (strings quoted by `json_quote`,
+/// the lists as stored: JSON text written by serde), not built as a JSON
+/// value: parsing the stored lists again and rendering them was most of
+/// the candidates' read. On PostgreSQL, the arguments of a
+/// `json_build_object`.
 fn case_object(backend: Backend) -> String {
-    CASE_COLUMNS
-        .iter()
-        .map(|k| match (*k, backend) {
-            ("hs_codes" | "categories" | "keywords", Backend::Sqlite) => {
-                format!("'{k}', json(c.{k})")
-            }
-            ("hs_codes" | "categories" | "keywords", Backend::Postgres) => {
-                format!("'{k}', c.{k}::json")
-            }
-            _ => format!("'{k}', c.{k}"),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    match backend {
+        Backend::Sqlite => {
+            let fields = CASE_COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    let sep = if i == 0 { "{" } else { "," };
+                    match *k {
+                        "hs_codes" | "categories" | "keywords" => {
+                            format!("'{sep}\"{k}\":' || c.{k}")
+                        }
+                        _ => format!("'{sep}\"{k}\":' || json_quote(c.{k})"),
+                    }
+                })
+                .collect::<Vec<_>>();
+            format!("{} || '}}'", fields.join(" || "))
+        }
+        Backend::Postgres => CASE_COLUMNS
+            .iter()
+            .map(|k| match *k {
+                "hs_codes" | "categories" | "keywords" => format!("'{k}', c.{k}::json"),
+                _ => format!("'{k}', c.{k}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }
 
 impl Store {
@@ -294,7 +309,7 @@ impl Store {
         let version = "(SELECT MAX(version) FROM case_terms_version)";
         match self.backend {
             Backend::Sqlite => format!(
-                "SELECT {version}, json_group_array(json_object({})) FROM ({cases} ORDER BY c.id) c",
+                "SELECT {version}, '[' || COALESCE(group_concat({}, ','), '') || ']' FROM ({cases} ORDER BY c.id) c",
                 case_object(self.backend)
             ),
             Backend::Postgres => format!(
