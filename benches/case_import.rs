@@ -11,6 +11,11 @@
 //! figures (median time, largest peak) go to docs/benchmarks.md.
 //! `CASE_ROWS=20000` makes a quick run (not written to the docs);
 //! `CASE_CSV=PATH` only writes the export.
+//! `CASE_DB=PATH` times the matching alone on one store kept between runs:
+//! the cases are generated and imported into PATH only when it does not
+//! exist yet (into a file beside it, renamed once complete), then the
+//! matching is timed and its figures printed, never written to the docs
+//! (`CASE_MATCHES=N`: the median of N matches, 9 unless given).
 
 mod common;
 
@@ -145,49 +150,101 @@ fn peak_rss_kb() -> u64 {
         .unwrap_or(0)
 }
 
-fn child(db: &str, csv: &str) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .unwrap();
-    rt.block_on(async {
-        let text = format!("[storage]\nurl = \"sqlite://{db}\"\n");
-        let cfg = Config::from_str(Path::new("bench.toml"), &text).unwrap();
-        let store = regwatch::store::Store::open(&cfg.storage.url)
-            .await
-            .unwrap();
-        let app = App::new(cfg, store, Tagger::builtin()).unwrap();
-        let t = Instant::now();
-        let f = std::fs::File::open(csv).unwrap();
-        let r = regwatch::services::cases::import_from(
-            &app,
-            std::io::BufReader::with_capacity(256 * 1024, f),
-            false,
-            false,
-            &|_| {},
-        )
+        .unwrap()
+}
+
+async fn open_app(db: &Path) -> App {
+    let text = format!("[storage]\nurl = \"sqlite://{}\"\n", db.display());
+    let cfg = Config::from_str(Path::new("bench.toml"), &text).unwrap();
+    let store = regwatch::store::Store::open(&cfg.storage.url)
         .await
         .unwrap();
-        let secs = t.elapsed().as_secs_f64();
-        assert_eq!(r.bad_total, 0, "{:?}", r.bad.first());
+    App::new(cfg, store, Tagger::builtin()).unwrap()
+}
+
+/// Import the export at `csv`: seconds taken, rows read, cases written.
+async fn import(app: &App, csv: &Path) -> (f64, u64, u64) {
+    let t = Instant::now();
+    let f = std::fs::File::open(csv).unwrap();
+    let r = regwatch::services::cases::import_from(
+        app,
+        std::io::BufReader::with_capacity(256 * 1024, f),
+        false,
+        false,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!(r.bad_total, 0, "{:?}", r.bad.first());
+    (secs, r.rows, r.updated)
+}
+
+fn child(db: &str, csv: &str) {
+    runtime().block_on(async {
+        let app = open_app(Path::new(db)).await;
+        let (secs, rows, updated) = import(&app, Path::new(csv)).await;
         let import_rss = peak_rss_kb();
-        let (match_ms, candidates, matched) = time_matching(&app).await;
+        let (match_ms, candidates, matched) = time_matching(&app, MATCHES).await;
         println!(
-            "{{\"secs\": {secs:.2}, \"rows\": {}, \"updated\": {}, \"rss_kb\": {import_rss}, \"match_ms\": {match_ms:.2}, \"candidates\": {candidates}, \"matched\": {matched}}}",
-            r.rows,
-            r.updated,
+            "{{\"secs\": {secs:.2}, \"rows\": {rows}, \"updated\": {updated}, \"rss_kb\": {import_rss}, \"match_ms\": {match_ms:.2}, \"candidates\": {candidates}, \"matched\": {matched}}}",
         );
     });
+}
+
+/// `CASE_DB=PATH`: the matching timed on a store imported once.
+fn kept_store(db: &Path) {
+    runtime().block_on(async {
+        if !db.exists() {
+            let dir = tempfile::tempdir().unwrap();
+            let csv = dir.path().join("cases.csv");
+            let rows = generate(&csv, rows());
+            let partial = db.with_extension("importing");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", partial.display()));
+            }
+            let app = open_app(&partial).await;
+            let (secs, _, updated) = import(&app, &csv).await;
+            assert_eq!(updated, rows);
+            app.store.close().await;
+            drop(app);
+            std::fs::rename(&partial, db).unwrap();
+            println!("imported {rows} cases into {} in {secs:.1} s", db.display());
+        }
+        let times = std::env::var("CASE_MATCHES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(MATCHES);
+        let app = open_app(db).await;
+        let (match_ms, candidates, matched) = time_matching(&app, times).await;
+        println!(
+            "one change matched: {match_ms:.2} ms (median of {times}); {candidates} candidates, {matched} matched"
+        );
+        let (read_ms, match_ms) = time_parts(&app, times).await;
+        println!("of which: the store's candidates {read_ms:.2} ms, match_change on them {match_ms:.2} ms (medians)");
+    });
+}
+
+/// The title and text of the change matched.
+fn change() -> (&'static str, &'static str) {
+    (
+        "Cep telefonu ve yönlendiricilerde IMEI kayıt ücreti",
+        "GTİP 8517.62 kapsamındaki yönlendiriciler için IMEI kayıt ücreti 1 Ocak 2099 tarihinde yürürlüğe girer.",
+    )
 }
 
 /// A router and phone rule of Türkiye (GTİP 8517.62, "IMEI" in its title),
 /// tagged as a poll tags it, matched against the open cases as a poll
 /// matches it; the median of [`MATCHES`] matches in ms, how many
 /// candidates were read and how many cases matched.
-async fn time_matching(app: &App) -> (f64, usize, usize) {
-    let title = "Cep telefonu ve yönlendiricilerde IMEI kayıt ücreti";
-    let text = "GTİP 8517.62 kapsamındaki yönlendiriciler için IMEI kayıt ücreti 1 Ocak 2099 tarihinde yürürlüğe girer.";
+async fn time_matching(app: &App, times: usize) -> (f64, usize, usize) {
+    let (title, text) = change();
     let tags = app.tagger.tag_published(title, text, Some("tr"), &[], None);
     assert!(
         tags.hs_codes.iter().any(|h| h.starts_with("8517")),
@@ -195,7 +252,7 @@ async fn time_matching(app: &App) -> (f64, usize, usize) {
     );
     let mut ms = vec![];
     let mut matched = 0;
-    for _ in 0..MATCHES {
+    for _ in 0..times {
         let t = Instant::now();
         let m = regwatch::services::cases::matching_cases(app, "TR", &tags, title, text)
             .await
@@ -212,13 +269,43 @@ async fn time_matching(app: &App) -> (f64, usize, usize) {
         .unwrap()
         .len();
     assert!(matched > 0 && candidates >= matched);
-    (ms[MATCHES / 2], candidates, matched)
+    (ms[times / 2], candidates, matched)
+}
+
+/// The two halves of [`time_matching`]'s matching, each the median of
+/// `times`: the store's read of the candidates, and `match_change` on them.
+async fn time_parts(app: &App, times: usize) -> (f64, f64) {
+    let (title, text) = change();
+    let tags = app.tagger.tag_published(title, text, Some("tr"), &[], None);
+    let probe = regwatch::matching::probe("TR", &tags).unwrap();
+    let (mut read, mut matching) = (vec![], vec![]);
+    for _ in 0..times {
+        let t = Instant::now();
+        let candidates = app
+            .store
+            .candidate_cases(&probe, title, text)
+            .await
+            .unwrap();
+        read.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        let m = regwatch::matching::match_change("TR", &tags, title, text, &candidates);
+        matching.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert!(!m.is_empty());
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    (median(read), median(matching))
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child") {
         return child(&args[i + 1], &args[i + 2]);
+    }
+    if let Ok(path) = std::env::var("CASE_DB") {
+        return kept_store(Path::new(&path));
     }
     // `CASE_CSV=PATH`: only write the export there (to time `regwatch cases
     // import` on it from outside).

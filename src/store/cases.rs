@@ -22,24 +22,68 @@ fn row_to_case(r: sqlx::any::AnyRow) -> anyhow::Result<Case> {
     })
 }
 
-/// The arguments of `json_object`/`json_build_object` making a case's JSON
-/// (as [`Case`] reads it) from a row `c` of `cases`: its lists are stored
-/// as JSON text, read as JSON by `json(…)` on SQLite and a cast on
-/// PostgreSQL.
-fn case_object(backend: Backend) -> String {
-    CASE_COLUMNS
-        .iter()
-        .map(|k| match (*k, backend) {
-            ("hs_codes" | "categories" | "keywords", Backend::Sqlite) => {
-                format!("'{k}', json(c.{k})")
-            }
-            ("hs_codes" | "categories" | "keywords", Backend::Postgres) => {
-                format!("'{k}', c.{k}::json")
-            }
-            _ => format!("'{k}', c.{k}"),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// What matching reads of a case (`matching::match_case`, and the
+/// `CaseMatch` it makes): every column but the title, the status (the
+/// candidates are open cases) and the time of the last update.
+const MATCH_COLUMNS: [&str; 8] = [
+    "id",
+    "client",
+    "country",
+    "hs_codes",
+    "categories",
+    "keywords",
+    "link",
+    "origin",
+];
+
+/// A candidate as [`candidate_row`] writes it: [`MATCH_COLUMNS`] in order.
+type CandidateRow = (
+    String,
+    String,
+    String,
+    Vec<crate::model::HsCode>,
+    Vec<String>,
+    Vec<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// A row `c` of `cases` as a JSON array of its [`MATCH_COLUMNS`]. On
+/// SQLite the text is put together from the columns (strings quoted by
+/// `json_quote`, the lists as stored: JSON text written by serde), not
+/// built as a JSON value: parsing the stored lists again to render them
+/// was a fair part of the candidates' read. On PostgreSQL, a
+/// `json_build_array`.
+fn candidate_row(backend: Backend) -> String {
+    let list = |k: &str| matches!(k, "hs_codes" | "categories" | "keywords");
+    match backend {
+        Backend::Sqlite => {
+            let fields: Vec<String> = MATCH_COLUMNS
+                .iter()
+                .map(|k| {
+                    if list(k) {
+                        format!("c.{k}")
+                    } else {
+                        format!("json_quote(c.{k})")
+                    }
+                })
+                .collect();
+            format!("'[' || {} || ']'", fields.join(" || ',' || "))
+        }
+        Backend::Postgres => {
+            let fields: Vec<String> = MATCH_COLUMNS
+                .iter()
+                .map(|k| {
+                    if list(k) {
+                        format!("c.{k}::json")
+                    } else {
+                        format!("c.{k}")
+                    }
+                })
+                .collect();
+            format!("json_build_array({})", fields.join(", "))
+        }
+    }
 }
 
 impl Store {
@@ -210,7 +254,9 @@ impl Store {
     /// change's words (`matching::text_keys`), in id order. A superset of
     /// the cases [`crate::matching::match_case`] accepts, read in one
     /// statement without touching the others; the index is built first when
-    /// it is missing or older than this binary's terms.
+    /// it is missing or older than this binary's terms. Each case holds what
+    /// matching reads of it ([`MATCH_COLUMNS`]): its title is not read (left
+    /// empty), its status is `open`.
     pub async fn candidate_cases(
         &self,
         probe: &Probe,
@@ -242,7 +288,24 @@ impl Store {
             (version, json) = read().await?;
         }
         debug_assert_eq!(version, Some(TERMS_VERSION));
-        Ok(serde_json::from_str(&json)?)
+        let rows: Vec<CandidateRow> = serde_json::from_str(&json)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, client, country, hs_codes, categories, keywords, link, origin)| Case {
+                    id,
+                    client,
+                    title: String::new(),
+                    country,
+                    hs_codes,
+                    categories,
+                    keywords,
+                    status: "open".into(),
+                    link,
+                    origin,
+                },
+            )
+            .collect())
     }
 
     /// The statement of [`Store::candidate_cases`]: the index's version, and
@@ -295,12 +358,12 @@ impl Store {
         let version = "(SELECT MAX(version) FROM case_terms_version)";
         match self.backend {
             Backend::Sqlite => format!(
-                "SELECT {version}, json_group_array(json_object({})) FROM ({cases} ORDER BY c.id) c",
-                case_object(self.backend)
+                "SELECT {version}, '[' || COALESCE(group_concat({}, ','), '') || ']' FROM ({cases} ORDER BY c.id) c",
+                candidate_row(self.backend)
             ),
             Backend::Postgres => format!(
-                "SELECT {version}, COALESCE(json_agg(json_build_object({}) ORDER BY id), '[]')::text FROM ({cases}) c",
-                case_object(self.backend)
+                "SELECT {version}, COALESCE(json_agg({} ORDER BY id), '[]')::text FROM ({cases}) c",
+                candidate_row(self.backend)
             ),
         }
     }
