@@ -16,8 +16,8 @@ pub use crate::health::Standing;
 pub use crate::model::{ChangeRecord, HealthChange as Health, PollOutcome, Tags};
 pub use changes::ChangeFilter;
 pub use db::{parse_ts, ts, Backend, Store};
-pub use one_statement::{ReadAhead, StoryCandidates};
-pub use polls::{PollRecord, PollResult, PollStart, SourceState};
+pub use one_statement::ReadAhead;
+pub use polls::{PollRecord, PollResult, PollStart, SourceState, StoryCandidates};
 
 pub mod cases;
 mod changes;

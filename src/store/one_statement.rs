@@ -12,27 +12,13 @@
 
 use super::changes::{self, ChangeRow, Provenance};
 use super::db::{on_lane, parse_ts, ts, Backend, Store};
-use super::polls::{health_alerts, validators, PollRecord, PollResult, SEEN_DAYS};
+use super::polls::{health_alerts, validators, PollRecord, PollResult, StoryCandidates, SEEN_DAYS};
 use super::stories;
 use crate::health::{self, Verdict};
 use crate::model::{Content, PollOutcome, SourceHealth};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
-
-/// The stories a poll's changes may join, read before the poll is
-/// recorded (see [`stories::candidates_sql`]).
-#[derive(Debug, Clone, Default)]
-pub struct StoryCandidates {
-    /// The rule jurisdiction they were read for.
-    pub rule: String,
-    /// The highest change id when they were read: a change of another
-    /// source recorded since could be a candidate, and sends the poll to
-    /// the transaction.
-    pub up_to: i64,
-    /// (story id, title), most recent first.
-    pub list: Vec<(i64, String)>,
-}
 
 /// What [`Store::read_ahead`] read.
 #[derive(Debug, Default)]

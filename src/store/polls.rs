@@ -4,7 +4,6 @@
 //! fetch log the front ends show.
 
 use super::db::{on_lane, parse_ts, ts, Backend, Store, Tx};
-use super::one_statement::StoryCandidates;
 use super::{changes, outbox, snapshots};
 use crate::health::{self, Standing, Transition, Verdict};
 use crate::model::{HealthChange as Health, PollOutcome, SourceHealth};
@@ -68,6 +67,20 @@ pub struct PollRecord {
     /// The stories this poll's changes may join, as read before the
     /// record (PostgreSQL only).
     pub stories: Option<StoryCandidates>,
+}
+
+/// The stories a poll's changes may join, read before the poll is
+/// recorded (see `stories::candidates_sql`).
+#[derive(Debug, Clone, Default)]
+pub struct StoryCandidates {
+    /// The rule jurisdiction they were read for.
+    pub rule: String,
+    /// The highest change id when they were read: a change of another
+    /// source recorded since could be a candidate, and sends the poll to
+    /// the transaction.
+    pub up_to: i64,
+    /// (story id, title), most recent first.
+    pub list: Vec<(i64, String)>,
 }
 
 /// How long the items a source showed are remembered.
