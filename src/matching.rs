@@ -2,7 +2,7 @@
 //! person can check ("HS 8517.62 ⊂ 8517; destination TR").
 
 use crate::model::{Case, CaseMatch, Country, Reach, Strength, Tags};
-use regwatch_classify::{hs_digits, hs_equivalents, hs_in_range};
+use regwatch_classify::{format_digits, hs_digits, hs_equivalents, hs_in_range, shared_heading};
 
 #[cfg(test)]
 mod reference;
@@ -67,7 +67,7 @@ impl Why<'_> {
                 shared,
             } => format!(
                 "HS {case} and {change} share heading {}; {dest_note}",
-                dotted(shared)
+                format_digits(shared)
             ),
             Why::Equivalent {
                 case,
@@ -88,22 +88,6 @@ impl Why<'_> {
             Why::Category(cat) => format!("category {cat}; {dest_note}"),
         }
     }
-}
-
-/// HS digits written as bulletins write them: `851762` → `8517.62`.
-fn dotted(d: &str) -> String {
-    if d.len() <= 4 {
-        return d.to_string();
-    }
-    let mut out = String::with_capacity(d.len() + 4);
-    out.push_str(&d[..4]);
-    for (i, ch) in d[4..].chars().enumerate() {
-        if i % 2 == 0 {
-            out.push('.');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// How one case code relates to one change code, each with its digits
@@ -139,26 +123,17 @@ fn relate<'a>(
         }
         return Some((Strength::Direct, kd.len(), Why::Holds { case, change }));
     }
-    // Siblings under one heading (8517.62 vs 8517.13): related, not
-    // affected. Their common digits, cut to whole pairs, at least a heading.
-    let common = cd
-        .bytes()
-        .zip(kd.bytes())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let even = common - common % 2;
-    (even >= 4).then(|| {
-        let shared = &cd[..even];
-        (
-            Strength::Related,
-            even,
-            Why::Siblings {
-                case,
-                change,
-                shared,
-            },
-        )
-    })
+    // Siblings under one heading (8517.62 vs 8517.13): related, not affected.
+    let shared = shared_heading(cd, kd)?;
+    Some((
+        Strength::Related,
+        shared.len(),
+        Why::Siblings {
+            case,
+            change,
+            shared,
+        },
+    ))
 }
 
 /// Whether the change excludes this case code (its digits `kd`: "8517.62

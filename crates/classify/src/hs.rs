@@ -246,7 +246,8 @@ fn valid_chapter(ch: u32) -> bool {
 }
 
 /// Format a digit string as an HS code: 4 digits then pairs.
-pub(crate) fn format_digits(d: &str) -> String {
+/// HS digits written as bulletins write them: `851762` → `8517.62`.
+pub fn format_digits(d: &str) -> String {
     if d.len() <= 4 {
         return d.to_string();
     }
@@ -327,9 +328,16 @@ pub fn hs_overlap(a: &str, b: &str) -> Option<String> {
     if long.starts_with(short.as_str()) {
         return Some(format_digits(short));
     }
+    shared_heading(&a, &b).map(format_digits)
+}
+
+/// The digits two codes' digits begin with alike, cut to whole pairs, when
+/// they make at least a heading (`851762`, `851713` → `8517`): what
+/// siblings under one heading share.
+pub fn shared_heading<'a>(a: &'a str, b: &str) -> Option<&'a str> {
     let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
     let even = common - common % 2;
-    (even >= 4).then(|| format_digits(&a[..even]))
+    (even >= 4).then(|| &a[..even])
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -22,7 +22,7 @@ pub use clause::ClauseRole;
 pub use correlation::{hs_correlated, hs_equivalents, HsVersion, Relation};
 pub use dates::{add_business_days, mexican_holiday};
 pub use gist::{gist, Gist};
-pub use hs::{hs_digits, hs_in_range, hs_overlap, normalize_hs};
+pub use hs::{format_digits, hs_digits, hs_in_range, hs_overlap, normalize_hs, shared_heading};
 pub use norm::{contains_keyword, fold_public as fold, keyword_key, KeywordText};
 pub use taxonomy::{Taxonomy, TaxonomyError};
 pub use wto::wto_member;
