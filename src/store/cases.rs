@@ -55,34 +55,24 @@ type CandidateRow = (
 /// was a fair part of the candidates' read. On PostgreSQL, a
 /// `json_build_array`.
 fn candidate_row(backend: Backend) -> String {
-    let list = |k: &str| matches!(k, "hs_codes" | "categories" | "keywords");
+    let fields = MATCH_COLUMNS.iter().map(|k| {
+        let list = matches!(*k, "hs_codes" | "categories" | "keywords");
+        match (backend, list) {
+            (Backend::Sqlite, true) => format!("c.{k}"),
+            (Backend::Sqlite, false) => format!("json_quote(c.{k})"),
+            (Backend::Postgres, true) => format!("c.{k}::json"),
+            (Backend::Postgres, false) => format!("c.{k}"),
+        }
+    });
     match backend {
-        Backend::Sqlite => {
-            let fields: Vec<String> = MATCH_COLUMNS
-                .iter()
-                .map(|k| {
-                    if list(k) {
-                        format!("c.{k}")
-                    } else {
-                        format!("json_quote(c.{k})")
-                    }
-                })
-                .collect();
-            format!("'[' || {} || ']'", fields.join(" || ',' || "))
-        }
-        Backend::Postgres => {
-            let fields: Vec<String> = MATCH_COLUMNS
-                .iter()
-                .map(|k| {
-                    if list(k) {
-                        format!("c.{k}::json")
-                    } else {
-                        format!("c.{k}")
-                    }
-                })
-                .collect();
-            format!("json_build_array({})", fields.join(", "))
-        }
+        Backend::Sqlite => format!(
+            "'[' || {} || ']'",
+            fields.collect::<Vec<_>>().join(" || ',' || ")
+        ),
+        Backend::Postgres => format!(
+            "json_build_array({})",
+            fields.collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 

@@ -683,7 +683,6 @@ async fn announce(tx: &mut Tx<'_>, rec: &PollRecord, t: &Transition) -> anyhow::
 }
 
 /// An outbox row announcing a source's health transition on one channel.
-#[derive(serde::Serialize)]
 pub(super) struct HealthAlert<'a> {
     pub channel: &'a str,
     pub payload: serde_json::Value,
