@@ -18,7 +18,7 @@
 
 use regex::Regex;
 use std::collections::BTreeSet;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -464,6 +464,43 @@ impl Title {
     }
 }
 
+/// How many titles each generation of the memo of [`read`] keeps.
+const MEMO: usize = 2048;
+
+/// Titles read before: each change recorded is compared with up to
+/// [`MAX_CANDIDATES`] recent titles of its jurisdiction, mostly the ones the
+/// change before it was compared with, and reading a title (folding,
+/// references, words) costs far more than comparing two. Two generations
+/// of at most [`MEMO`] titles: when the newer is full it becomes the older
+/// and the older is dropped, so a title used in either is not read again
+/// and the memo never holds more than twice [`MEMO`].
+#[derive(Default)]
+struct Memo {
+    now: std::collections::HashMap<Box<str>, Arc<Title>>,
+    before: std::collections::HashMap<Box<str>, Arc<Title>>,
+}
+
+static MEMO_OF_TITLES: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
+
+/// A title, as read before if it was (see [`Memo`]).
+fn read(title: &str) -> Arc<Title> {
+    let found = {
+        let mut m = MEMO_OF_TITLES.lock().unwrap_or_else(|e| e.into_inner());
+        match m.now.get(title) {
+            Some(t) => return t.clone(),
+            None => m.before.remove(title),
+        }
+    };
+    // Read outside the lock: other polls compare meanwhile.
+    let t = found.unwrap_or_else(|| Arc::new(Title::new(title)));
+    let mut m = MEMO_OF_TITLES.lock().unwrap_or_else(|e| e.into_inner());
+    if m.now.len() >= MEMO {
+        m.before = std::mem::take(&mut m.now);
+    }
+    m.now.insert(title.into(), t.clone());
+    t
+}
+
 /// The best match for `title` among `candidates` (`(story_id, title)`, most
 /// recent first): the story it belongs to, and why. Ties go to the most
 /// recent candidate.
@@ -474,7 +511,7 @@ pub fn best_story<'a>(
     let me = Title::new(title);
     let mut best: Option<(i64, SameAct)> = None;
     for (story, t) in candidates {
-        if let Some(why) = me.same_act(&Title::new(t)) {
+        if let Some(why) = me.same_act(&read(t)) {
             if best.as_ref().is_none_or(|(_, b)| why.score() > b.score()) {
                 best = Some((story, why));
             }
