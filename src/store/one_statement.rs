@@ -7,8 +7,10 @@
 //! transaction decides under its locks: the health transition (from the
 //! standing the poll read at its start) and the story each change joins
 //! (from the stories read ahead). The function checks both under the same
-//! locks; when either moved on meanwhile it records nothing and the poll
-//! is recorded by the transaction, which reads them again.
+//! locks; when either moved on meanwhile it records nothing. Stories
+//! moved on: the poll takes the story lock, reads them again and calls the
+//! function under it. The standing moved on: the poll is recorded by the
+//! transaction, which reads it again.
 
 use super::changes::{self, ChangeRow, Provenance};
 use super::db::{on_lane, parse_ts, ts, Backend, Store};
@@ -63,12 +65,7 @@ impl Store {
             self.backend.in_json_ids(3)
         );
         let candidates = if stories {
-            format!(
-                "(SELECT COALESCE(MAX(id), 0) FROM changes),
-                 (SELECT COALESCE(json_agg(json_build_array(x.story_id, x.title) ORDER BY x.id DESC), '[]')::text
-                  FROM ({}) x)",
-                stories::candidates_sql(false, 4)
-            )
+            story_columns(4, false)
         } else {
             "NULL, NULL".to_string()
         };
@@ -122,25 +119,106 @@ impl Store {
             return Ok(None);
         };
         let t = health::transition(standing, Verdict::of(&rec.outcome), rec.down_after);
-        let Some(p) = changed_poll(rec, standing, &t)? else {
+        let Some(p) = changed_poll(rec, rec.stories.as_ref(), standing, &t)? else {
             return Ok(None);
         };
-        let q = sqlx::query_scalar::<_, Option<String>>(
-            "SELECT regwatch_record_changed_poll($1::jsonb)::text",
-        )
-        .bind(p.to_string());
-        let Some(out) = on_lane!(self, q, fetch_one) else {
-            tracing::debug!(source = %rec.source_id, "the source or its stories moved on since the poll read them: recorded by the transaction");
-            return Ok(None);
-        };
-        let out: Recorded = serde_json::from_str(&out)?;
-        Ok(Some(PollResult {
-            change_ids: out.change_ids,
-            health: Some(t.change),
-            superseded: false,
-            source_health: Some(out.health.into()),
-        }))
+        let q = sqlx::query_scalar::<_, String>(FUNCTION).bind(p.to_string());
+        let out: String = on_lane!(self, q, fetch_one);
+        match serde_json::from_str(&out)? {
+            Answer::Recorded { change_ids, health } => Ok(Some(recorded(&t, change_ids, health))),
+            Answer::Moved { moved } if moved == "stories" => {
+                self.record_changed_poll_in_turn(rec, standing, &t).await
+            }
+            Answer::Moved { moved } => {
+                tracing::debug!(source = %rec.source_id, %moved, "what the poll read moved on: recorded by the transaction");
+                Ok(None)
+            }
+        }
     }
+
+    /// A changed poll whose stories others moved on while it ran (many
+    /// sources recording at once): recorded by the same function, but in
+    /// a transaction that takes the story lock first and reads the stories
+    /// again under it, so that it cannot lose the race again. Five round
+    /// trips, the lock held for three: the transaction of
+    /// [`Store::record_poll`] holds it for one per row, and when every
+    /// poll that lost the race went there, each next wait grew longer and
+    /// made the next poll lose it too.
+    async fn record_changed_poll_in_turn(
+        &self,
+        rec: &PollRecord,
+        standing: health::Standing,
+        t: &health::Transition,
+    ) -> anyhow::Result<Option<PollResult>> {
+        let Some(before) = rec.stories.as_ref() else {
+            return Ok(None);
+        };
+        let mut tx = self.pool.begin().await?;
+        stories::serialize(&mut tx, self.backend).await?;
+        // Only the candidates recorded since: the ones read before stand
+        // (only the source's own changes could take one out, and a poll of
+        // it recorded meanwhile fails the function's standing check), and
+        // are older than any of these; the newest MAX_CANDIDATES count, as
+        // when they are read at once.
+        let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(format!(
+            "SELECT {}",
+            story_columns(1, true)
+        )));
+        for v in stories::candidates_params(&rec.source_id, &before.rule, rec.started_at) {
+            q = q.bind(v);
+        }
+        let (up_to, newer) = q.bind(before.up_to).fetch_one(&mut *tx).await?;
+        let mut list: Vec<(i64, String)> = serde_json::from_str(&newer)?;
+        list.extend(before.list.iter().cloned());
+        list.truncate(crate::story::MAX_CANDIDATES as usize);
+        let stories = StoryCandidates {
+            rule: before.rule.clone(),
+            up_to,
+            list,
+        };
+        let Some(p) = changed_poll(rec, Some(&stories), standing, t)? else {
+            return Ok(None);
+        };
+        let out: String = sqlx::query_scalar(FUNCTION)
+            .bind(p.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        match serde_json::from_str(&out)? {
+            Answer::Recorded { change_ids, health } => {
+                tx.commit().await?;
+                Ok(Some(recorded(t, change_ids, health)))
+            }
+            Answer::Moved { moved } => {
+                tracing::debug!(source = %rec.source_id, %moved, "what the poll read moved on: recorded by the transaction");
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// The call of migration 0023's function.
+const FUNCTION: &str = "SELECT regwatch_record_changed_poll($1::jsonb)::text";
+
+fn recorded(t: &health::Transition, change_ids: Vec<i64>, health: Box<HealthRow>) -> PollResult {
+    PollResult {
+        change_ids,
+        health: Some(t.change),
+        superseded: false,
+        source_health: Some((*health).into()),
+    }
+}
+
+/// The two columns of the stories a poll's changes may join: the highest
+/// change id when they were read, and the candidates as a JSON array of
+/// (story id, title), most recent first; parameters from `$first` (see
+/// `stories::candidates_params`), with `after` only those above one more.
+fn story_columns(first: usize, after: bool) -> String {
+    format!(
+        "(SELECT COALESCE(MAX(id), 0) FROM changes),
+         (SELECT COALESCE(json_agg(json_build_array(x.story_id, x.title) ORDER BY x.id DESC), '[]')::text
+          FROM ({}) x)",
+        stories::candidates_sql(false, first, after)
+    )
 }
 
 /// The function's argument: the poll and every row it writes, named as
@@ -148,6 +226,7 @@ impl Store {
 /// chosen from what was read ahead.
 fn changed_poll(
     rec: &PollRecord,
+    stories: Option<&StoryCandidates>,
     standing: health::Standing,
     t: &health::Transition,
 ) -> anyhow::Result<Option<serde_json::Value>> {
@@ -172,7 +251,7 @@ fn changed_poll(
     for c in changes {
         let story = if stories::looks_for_story(&rec.source_id, c) {
             let rule = crate::model::rule_jurisdiction(&rec.jurisdiction, c.tags.member.as_deref());
-            match &rec.stories {
+            match stories {
                 Some(s) if s.rule == rule => stories::best_of("(new)", c, &s.list),
                 _ => return Ok(None),
             }
@@ -203,7 +282,7 @@ fn changed_poll(
         "down": i64::from(standing.down),
         "expected_snapshot": rec.expected_snapshot,
         "story_lock": stories::STORY_LOCK,
-        "changes_read_up_to": rec.stories.as_ref().map_or(i64::MAX, |s| s.up_to),
+        "changes_read_up_to": stories.map_or(i64::MAX, |s| s.up_to),
         "fetch": {
             "source_id": rec.source_id, "started_at": at, "duration_ms": rec.duration_ms,
             "status": rec.status, "bytes": rec.bytes, "outcome": rec.outcome.name(), "error": null,
@@ -226,11 +305,18 @@ fn changed_poll(
 }
 
 /// What the function hands back: the changes' ids, and the source's
-/// health row as moved on (the columns of `polls::HEALTH_COLUMNS`).
+/// health row as moved on (the columns of `polls::HEALTH_COLUMNS`); or,
+/// having written nothing, what moved on ("standing" or "stories").
 #[derive(serde::Deserialize)]
-struct Recorded {
-    change_ids: Vec<i64>,
-    health: HealthRow,
+#[serde(untagged)]
+enum Answer {
+    Recorded {
+        change_ids: Vec<i64>,
+        health: Box<HealthRow>,
+    },
+    Moved {
+        moved: String,
+    },
 }
 
 #[derive(serde::Deserialize)]

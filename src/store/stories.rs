@@ -90,7 +90,7 @@ async fn candidates(
     rec: &ChangeRecord,
 ) -> anyhow::Result<Vec<(i64, String)>> {
     let rule = crate::model::rule_jurisdiction(jurisdiction, rec.tags.member.as_deref());
-    let sql = candidates_sql(rule == "WTO", 1);
+    let sql = candidates_sql(rule == "WTO", 1, false);
     let mut q = sqlx::query_as::<_, (i64, String, i64)>(sqlx::AssertSqlSafe(sql));
     for v in candidates_params(source_id, rule, at) {
         q = q.bind(v);
@@ -101,8 +101,9 @@ async fn candidates(
 
 /// The statement of the stories a change of a rule jurisdiction may join
 /// (see [`candidates`]): `story_id, title, id`, newest first, its
-/// parameters numbered from `$first` as [`candidates_params`] gives them.
-pub(super) fn candidates_sql(wto: bool, first: usize) -> String {
+/// parameters numbered from `$first` as [`candidates_params`] gives them;
+/// with `after`, only changes of a higher id than one more parameter.
+pub(super) fn candidates_sql(wto: bool, first: usize, after: bool) -> String {
     let p = |i: usize| format!("${}", first + i);
     let same_rule = if wto {
         "c.jurisdiction = 'WTO' AND c.member IS NULL".to_string()
@@ -112,11 +113,16 @@ pub(super) fn candidates_sql(wto: bool, first: usize) -> String {
             r = p(3)
         )
     };
+    let after = if after {
+        format!(" AND c.id > {}", p(if wto { 3 } else { 4 }))
+    } else {
+        String::new()
+    };
     format!(
         "SELECT c.story_id, c.title, c.id FROM changes c
          WHERE c.source_id <> {src}
            AND (c.detected_at >= {window} OR (c.source_id = 'field' AND c.detected_at >= {field}))
-           AND c.kind <> 'removed' AND c.story_id IS NOT NULL AND {same_rule}
+           AND c.kind <> 'removed' AND c.story_id IS NOT NULL AND {same_rule}{after}
            AND NOT EXISTS (SELECT 1 FROM changes s WHERE s.story_id = c.story_id AND s.source_id = {src})
          ORDER BY c.id DESC LIMIT {}",
         crate::story::MAX_CANDIDATES,

@@ -114,6 +114,7 @@ both_backends!(
     db_copy_command,
     one_statement_record_writes_what_the_transaction_writes,
     a_story_recorded_after_the_stories_were_read_is_still_joined,
+    a_story_read_ahead_is_joined_when_others_record_meanwhile,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -1827,8 +1828,9 @@ async fn one_statement_record_writes_what_the_transaction_writes(db: &TestDb) {
 
 /// A poll reads the stories its changes may join before it is recorded;
 /// another source recording the same act in between is not missed: the
-/// one statement sees a change newer than what was read and leaves the
-/// poll to the transaction, which joins it and sends no second alert.
+/// one statement sees a change newer than what was read, and the poll,
+/// holding the story lock, reads what is newer and joins it, with no
+/// second alert.
 async fn a_story_recorded_after_the_stories_were_read_is_still_joined(db: &TestDb) {
     let store = db.open().await;
     let at = t0();
@@ -1869,4 +1871,50 @@ async fn a_story_recorded_after_the_stories_were_read_is_still_joined(db: &TestD
         .filter(|d| d.change_id == Some(joined.id))
         .collect();
     assert!(alerts.is_empty(), "{alerts:?}");
+}
+
+/// What a poll read ahead still counts when other sources record changes
+/// of other acts before it is recorded: the poll reads only what is newer
+/// under the story lock, and joins the story it had read.
+async fn a_story_read_ahead_is_joined_when_others_record_meanwhile(db: &TestDb) {
+    let store = db.open().await;
+    let at = t0();
+    let first = one_change(
+        &store,
+        "eta-src",
+        "TR",
+        at,
+        new_change("e1", "Telsiz Ekipmanları Yönetmeliği (No: 2024/12)", "x"),
+        &["slack"],
+    )
+    .await;
+    let read = store
+        .read_ahead("zeta-src", "TR", None, &[], at)
+        .await
+        .unwrap();
+    if db.backend == "postgres" {
+        assert_eq!(read.stories.as_ref().map(|s| s.list.len()), Some(1));
+    }
+    one_change(
+        &store,
+        "theta-src",
+        "TR",
+        at,
+        new_change("t1", "Gümrük Genel Tebliği (Tarife) Seri No: 9", "x"),
+        &["slack"],
+    )
+    .await;
+    let c = record(
+        new_change("z1", "2024/12 sayılı Telsiz Ekipmanları Yönetmeliği", "x"),
+        &[],
+        &[],
+        &[],
+        &["slack"],
+    );
+    let mut p = poll("zeta-src", "TR", at, changed(&["z1"], false, vec![c]));
+    p.standing = Some(Default::default());
+    p.stories = read.stories;
+    let r = store.record_now(p).await.unwrap();
+    let joined = store.change(r.change_ids[0]).await.unwrap().unwrap();
+    assert_eq!(joined.story_id, first);
 }
