@@ -269,8 +269,12 @@ impl Store {
                     q = q.bind(format!("{c}|kw:")).bind(format!("{c}|kw;"));
                 }
             }
-            // On a lane: a pooled connection costs a round trip more (see `db`).
-            anyhow::Ok(on_lane!(self, q, fetch_one))
+            // SQLite: on the connection with the cases' page cache. PostgreSQL:
+            // on a lane (a pooled connection costs a round trip more, see `db`).
+            anyhow::Ok(match &self.case_reader {
+                Some(reader) => q.fetch_one(reader).await?,
+                None => on_lane!(self, q, fetch_one),
+            })
         };
         let (mut version, mut json) = read().await?;
         if version != Some(TERMS_VERSION) {
