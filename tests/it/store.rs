@@ -1826,6 +1826,41 @@ async fn one_statement_record_writes_what_the_transaction_writes(db: &TestDb) {
     );
 }
 
+/// The first report of the act of both story tests: eta-src's change, its
+/// story id.
+async fn eta_reports_the_act(store: &Store, at: DateTime<Utc>) -> i64 {
+    one_change(
+        store,
+        "eta-src",
+        "TR",
+        at,
+        new_change("e1", "Telsiz Ekipmanları Yönetmeliği (No: 2024/12)", "x"),
+        &["slack"],
+    )
+    .await
+}
+
+/// zeta-src's report of the same act, recorded with the stories it read
+/// ahead; the change as recorded.
+async fn zeta_reports_the_act(
+    store: &Store,
+    at: DateTime<Utc>,
+    stories: Option<regwatch::store::StoryCandidates>,
+) -> regwatch::model::Change {
+    let c = record(
+        new_change("z1", "2024/12 sayılı Telsiz Ekipmanları Yönetmeliği", "x"),
+        &[],
+        &[],
+        &[],
+        &["slack"],
+    );
+    let mut p = poll("zeta-src", "TR", at, changed(&["z1"], false, vec![c]));
+    p.standing = Some(Default::default());
+    p.stories = stories;
+    let r = store.record_now(p).await.unwrap();
+    store.change(r.change_ids[0]).await.unwrap().unwrap()
+}
+
 /// A poll reads the stories its changes may join before it is recorded;
 /// another source recording the same act in between is not missed: the
 /// one statement sees a change newer than what was read, and the poll,
@@ -1841,27 +1876,8 @@ async fn a_story_recorded_after_the_stories_were_read_is_still_joined(db: &TestD
     if db.backend == "postgres" {
         assert!(read.stories.as_ref().is_some_and(|s| s.list.is_empty()));
     }
-    let first = one_change(
-        &store,
-        "eta-src",
-        "TR",
-        at,
-        new_change("e1", "Telsiz Ekipmanları Yönetmeliği (No: 2024/12)", "x"),
-        &["slack"],
-    )
-    .await;
-    let c = record(
-        new_change("z1", "2024/12 sayılı Telsiz Ekipmanları Yönetmeliği", "x"),
-        &[],
-        &[],
-        &[],
-        &["slack"],
-    );
-    let mut p = poll("zeta-src", "TR", at, changed(&["z1"], false, vec![c]));
-    p.standing = Some(Default::default());
-    p.stories = read.stories;
-    let r = store.record_now(p).await.unwrap();
-    let joined = store.change(r.change_ids[0]).await.unwrap().unwrap();
+    let first = eta_reports_the_act(&store, at).await;
+    let joined = zeta_reports_the_act(&store, at, read.stories).await;
     assert_eq!(joined.story_id, first);
     let alerts: Vec<_> = store
         .deliveries()
@@ -1879,15 +1895,7 @@ async fn a_story_recorded_after_the_stories_were_read_is_still_joined(db: &TestD
 async fn a_story_read_ahead_is_joined_when_others_record_meanwhile(db: &TestDb) {
     let store = db.open().await;
     let at = t0();
-    let first = one_change(
-        &store,
-        "eta-src",
-        "TR",
-        at,
-        new_change("e1", "Telsiz Ekipmanları Yönetmeliği (No: 2024/12)", "x"),
-        &["slack"],
-    )
-    .await;
+    let first = eta_reports_the_act(&store, at).await;
     let read = store
         .read_ahead("zeta-src", "TR", None, &[], at)
         .await
@@ -1904,17 +1912,6 @@ async fn a_story_read_ahead_is_joined_when_others_record_meanwhile(db: &TestDb) 
         &["slack"],
     )
     .await;
-    let c = record(
-        new_change("z1", "2024/12 sayılı Telsiz Ekipmanları Yönetmeliği", "x"),
-        &[],
-        &[],
-        &[],
-        &["slack"],
-    );
-    let mut p = poll("zeta-src", "TR", at, changed(&["z1"], false, vec![c]));
-    p.standing = Some(Default::default());
-    p.stories = read.stories;
-    let r = store.record_now(p).await.unwrap();
-    let joined = store.change(r.change_ids[0]).await.unwrap().unwrap();
+    let joined = zeta_reports_the_act(&store, at, read.stories).await;
     assert_eq!(joined.story_id, first);
 }
