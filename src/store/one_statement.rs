@@ -14,7 +14,9 @@
 
 use super::changes::{self, ChangeRow, Provenance};
 use super::db::{on_lane, parse_ts, ts, Backend, Store};
-use super::polls::{health_alerts, validators, PollRecord, PollResult, StoryCandidates, SEEN_DAYS};
+use super::polls::{
+    health_alerts, lock_state, validators, PollRecord, PollResult, StoryCandidates, SEEN_DAYS,
+};
 use super::stories;
 use crate::health::{self, Verdict};
 use crate::model::{Content, PollOutcome, SourceHealth};
@@ -139,7 +141,7 @@ impl Store {
     /// A changed poll whose stories others moved on while it ran (many
     /// sources recording at once): recorded by the same function, but in
     /// a transaction that takes the story lock first and reads the stories
-    /// again under it, so that it cannot lose the race again. Five round
+    /// again under it, so that it cannot lose the race again. Six round
     /// trips, the lock held for three: the transaction of
     /// [`Store::record_poll`] holds it for one per row, and when every
     /// poll that lost the race went there, each next wait grew longer and
@@ -154,6 +156,11 @@ impl Store {
             return Ok(None);
         };
         let mut tx = self.pool.begin().await?;
+        // The source's row first, then the story lock: the order of every
+        // other recording, so that two recordings of one source (a poll
+        // that outlived its lease, and the next) cannot deadlock. The
+        // function checks the standing and snapshot again.
+        lock_state(&mut tx, &rec.source_id).await?;
         stories::serialize(&mut tx, self.backend).await?;
         // Only the candidates recorded since: the ones read before stand
         // (only the source's own changes could take one out, and a poll of

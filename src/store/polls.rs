@@ -442,7 +442,10 @@ impl Store {
 /// other and each sees the one before (on PostgreSQL the upsert locks the
 /// row; on SQLite the write takes the database's lock). Returns the
 /// source's health standing and its last snapshot.
-async fn lock_state(tx: &mut Tx<'_>, source_id: &str) -> anyhow::Result<(Standing, Option<i64>)> {
+pub(super) async fn lock_state(
+    tx: &mut Tx<'_>,
+    source_id: &str,
+) -> anyhow::Result<(Standing, Option<i64>)> {
     let (failures, down, current): (i64, i64, Option<i64>) = sqlx::query_as(
         "INSERT INTO source_state (source_id) VALUES ($1)
          ON CONFLICT(source_id) DO UPDATE SET consecutive_failures = source_state.consecutive_failures
