@@ -79,6 +79,22 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Close the store of a command that wrote much (a poll pass, an import of
+/// cases): on SQLite the last connection closed checkpoints the write-ahead
+/// log into the database and removes it. A store merely dropped at exit is
+/// not closed (the runtime stops first): `regwatch poll` left a log of 5 to
+/// 7 MB beside an 11 MB store, a 1,000,000-case import one of 487 MB, until
+/// the next open. Bounded: a connection that does not come back does not
+/// hold the exit.
+async fn close(app: &App) {
+    let wait = std::time::Duration::from_secs(5);
+    if tokio::time::timeout(wait, app.store.close()).await.is_err() {
+        tracing::warn!(
+            "the store did not close within 5 s; its write-ahead log stays until the next open"
+        );
+    }
+}
+
 /// Each command to its function, with what it needs: the App (opened here,
 /// so a command that needs no store never opens one), its arguments and the
 /// output format.
@@ -120,7 +136,12 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Sources(SourcesCmd::List) => sources::list(&app(config).await?, fmt).await,
         Command::Run { listen } => run(app(config).await?, listen.clone()).await,
-        Command::Poll { sources } => poll::poll(&app(config).await?, sources, asked).await,
+        Command::Poll { sources } => {
+            let app = app(config).await?;
+            let done = poll::poll(&app, sources, asked).await;
+            close(&app).await;
+            done
+        }
         Command::Changes(a) => changes::list(&app(config).await?, a, fmt).await,
         Command::Show { id } => changes::show(&app(config).await?, *id, fmt).await,
         Command::Check {
@@ -136,7 +157,12 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Cases(CasesCmd::Import {
             file,
             close_missing,
-        }) => cases::import(&app(config).await?, file, *close_missing).await,
+        }) => {
+            let app = app(config).await?;
+            let done = cases::import(&app, file, *close_missing).await;
+            close(&app).await;
+            done
+        }
         Command::Cases(CasesCmd::List { all }) => cases::list(&app(config).await?, *all, fmt).await,
         Command::Cases(CasesCmd::Close { id }) => cases::close(&app(config).await?, id).await,
         Command::Cases(CasesCmd::Export { output }) => {

@@ -549,6 +549,16 @@ async fn init_check_poll_changes_from_an_empty_folder() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 change(s)"));
+    // The pass closes its store: the write-ahead log is checkpointed into
+    // the database and removed, not left beside it until the next open.
+    let store = dir.path().join("data/regwatch.db");
+    assert!(store.exists(), "the store is not where the config says");
+    let wal = dir.path().join("data/regwatch.db-wal");
+    assert!(
+        !wal.exists(),
+        "the pass left {} bytes of write-ahead log",
+        std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0)
+    );
     let out = run(&["changes", "--format", "json"]);
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
