@@ -8,10 +8,8 @@
 -- from what it read before, and is checked here under the same locks the
 -- transaction takes; when what it read has moved on (the source's standing
 -- or snapshot, or another source's change that a story would have to
--- consider), nothing is written and {"moved": "standing"} or
--- {"moved": "stories"} is returned: the binary then takes the story lock,
--- reads the stories again and calls once more under it, or records the
--- poll by the transaction.
+-- consider), nothing but the source's state row is touched and NULL is
+-- returned: the binary then records the poll by the transaction.
 CREATE FUNCTION regwatch_record_changed_poll(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -33,22 +31,15 @@ BEGIN
     IF cur.consecutive_failures <> (p->>'failures')::bigint
        OR cur.down <> (p->>'down')::bigint
        OR cur.last_snapshot_id IS DISTINCT FROM (p->>'expected_snapshot')::bigint THEN
-        RETURN '{"moved": "standing"}';
+        RETURN NULL;
     END IF;
     IF jsonb_array_length(p->'changes') > 0 THEN
-        -- No change of another source recorded since the stories were
-        -- read: checked before queueing for the story lock of
-        -- `stories::serialize` (when many sources record at once, a poll
-        -- that is already stale does not wait its turn for nothing), and
-        -- again once it is held.
-        IF EXISTS (SELECT 1 FROM changes
-                   WHERE id > (p->>'changes_read_up_to')::bigint AND source_id <> src) THEN
-            RETURN '{"moved": "stories"}';
-        END IF;
+        -- The story lock of `stories::serialize`, then no change of another
+        -- source recorded since the stories were read.
         PERFORM pg_advisory_xact_lock((p->>'story_lock')::bigint);
         IF EXISTS (SELECT 1 FROM changes
                    WHERE id > (p->>'changes_read_up_to')::bigint AND source_id <> src) THEN
-            RETURN '{"moved": "stories"}';
+            RETURN NULL;
         END IF;
     END IF;
 

@@ -1,6 +1,6 @@
 //! A changed poll in few round trips on PostgreSQL: what the poll reads
 //! once it has content of its own, in one statement ([`Store::read_ahead`]),
-//! and the poll recorded in one statement (the function of migration 0023)
+//! and the poll recorded in one statement (the function of migrations 0023 and 0024)
 //! instead of a transaction of a statement per row.
 //!
 //! Recording in one statement means deciding before it what the
@@ -203,7 +203,7 @@ impl Store {
     }
 }
 
-/// The call of migration 0023's function.
+/// The call of the function of migrations 0023 and 0024.
 const FUNCTION: &str = "SELECT regwatch_record_changed_poll($1::jsonb)::text";
 
 fn recorded(t: &health::Transition, change_ids: Vec<i64>, health: Box<HealthRow>) -> PollResult {
@@ -229,7 +229,7 @@ fn story_columns(first: usize, after: bool) -> String {
 }
 
 /// The function's argument: the poll and every row it writes, named as
-/// migration 0023 reads them. `None` when a change's story cannot be
+/// migration 0024 reads them. `None` when a change's story cannot be
 /// chosen from what was read ahead.
 fn changed_poll(
     rec: &PollRecord,
