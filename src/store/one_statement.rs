@@ -8,9 +8,9 @@
 //! standing the poll read at its start) and the story each change joins
 //! (from the stories read ahead). The function checks both under the same
 //! locks; when either moved on meanwhile it records nothing. Stories
-//! moved on: the poll takes the story lock, reads them again and calls the
-//! function under it. The standing moved on: the poll is recorded by the
-//! transaction, which reads it again.
+//! moved on: the poll takes its source's row and the story lock, reads the
+//! newer ones and calls the function under them. The standing moved on:
+//! the poll is recorded by the transaction, which reads it again.
 
 use super::changes::{self, ChangeRow, Provenance};
 use super::db::{on_lane, parse_ts, ts, Backend, Store};
@@ -108,8 +108,9 @@ impl Store {
     /// A changed poll recorded in one statement on PostgreSQL (what the
     /// transaction of [`Store::record_poll`] writes, the same rows). `None`
     /// when it cannot be: another backend or outcome, the poll's standing
-    /// or stories not read ahead, or what was read has moved on (the
-    /// function then wrote nothing but the state row's lock).
+    /// or stories not read ahead, or its standing has moved on (the
+    /// function then wrote nothing). Stories that moved on are read again
+    /// under the story lock ([`Store::record_changed_poll_in_turn`]).
     pub(super) async fn record_changed_poll(
         &self,
         rec: &PollRecord,
@@ -140,8 +141,9 @@ impl Store {
 
     /// A changed poll whose stories others moved on while it ran (many
     /// sources recording at once): recorded by the same function, but in
-    /// a transaction that takes the story lock first and reads the stories
-    /// again under it, so that it cannot lose the race again. Six round
+    /// a transaction that takes the source's row and the story lock first
+    /// and reads the newer stories under them, so that it cannot lose the
+    /// race again. Six round
     /// trips, the lock held for three: the transaction of
     /// [`Store::record_poll`] holds it for one per row, and when every
     /// poll that lost the race went there, each next wait grew longer and

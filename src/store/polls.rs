@@ -76,8 +76,8 @@ pub struct StoryCandidates {
     /// The rule jurisdiction they were read for.
     pub rule: String,
     /// The highest change id when they were read: a change of another
-    /// source recorded since could be a candidate, and sends the poll to
-    /// the transaction.
+    /// source recorded since could be a candidate, and has the poll read
+    /// the newer ones under the story lock before it is recorded.
     pub up_to: i64,
     /// (story id, title), most recent first.
     pub list: Vec<(i64, String)>,
