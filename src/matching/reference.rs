@@ -4,8 +4,8 @@
 //! worked out once): kept, for the tests only, as the reference the
 //! faster one must agree with on every strength and every reason.
 
-use super::{direct_depth, effective_jurisdiction, haystack, names_goods, origin_rule};
-use crate::model::{Case, Country, Reach, Strength, Tags};
+use super::{destination, direct_depth, haystack, names_goods, origin_rule};
+use crate::model::{Case, Reach, Strength, Tags};
 use regwatch_classify::{hs_digits, hs_equivalents, hs_in_range, hs_overlap};
 
 /// How one case code relates to one change code.
@@ -92,27 +92,6 @@ impl Best {
             self.0 = Some(cand);
         }
     }
-}
-
-/// How the change's rules reach the case's destination, and the words
-/// saying so; None when they do not.
-fn destination(jurisdiction: &str, tags: &Tags, case: &Case) -> Option<(Reach, String)> {
-    let j = effective_jurisdiction(jurisdiction, tags)?;
-    let dest = Country::parse(&case.country).ok()?;
-    let reach = j.reach(&dest, &tags.measures);
-    if reach == Reach::None {
-        return None;
-    }
-    let note = if j == dest && jurisdiction == j.as_str() {
-        format!("destination {dest}")
-    } else if jurisdiction == "WTO" {
-        format!("destination {dest} (WTO notification of {j})")
-    } else if reach == Reach::Partly {
-        format!("destination {dest} (covered by {j} only for goods at risk of moving into the EU)")
-    } else {
-        format!("destination {dest} (covered by {j})")
-    };
-    Some((reach, note))
 }
 
 /// The change's codes against one case code: the same, an ancestor, a
@@ -217,7 +196,7 @@ impl<'a> Prepared<'a> {
         if let Some(d) = self.destinations.borrow().get(&case.country) {
             return d.clone();
         }
-        let d = destination(jurisdiction, tags, case);
+        let d = destination(jurisdiction, tags, &case.country);
         self.destinations
             .borrow_mut()
             .insert(case.country.clone(), d.clone());
