@@ -339,6 +339,25 @@ struct Links {
     parts: Vec<(String, String)>,
 }
 
+impl Links {
+    /// The links of a case code, from the HS 2017/2022 correlation.
+    fn of(code: &str) -> Links {
+        let with_digits = |c: String| {
+            let d = hs_digits(&c);
+            (c, d)
+        };
+        let parts = regwatch_classify::hs_correlated(code)
+            .into_iter()
+            .filter(|(_, _, rel)| *rel == regwatch_classify::Relation::Part)
+            .map(|(other, _, _)| with_digits(other))
+            .collect();
+        Links {
+            equivalents: hs_equivalents(code).into_iter().map(with_digits).collect(),
+            parts,
+        }
+    }
+}
+
 /// What a code's HS 2017/2022 links depend on: its first six digits (its
 /// heading's four for a heading; a code of 5 digits or fewer than 4 has none).
 fn link_key(kd: &str) -> &str {
@@ -430,19 +449,7 @@ impl<'a> Prepared<'a> {
         if let Some(l) = self.links.borrow().get(key) {
             return Some(l.clone());
         }
-        let with_digits = |c: String| {
-            let d = hs_digits(&c);
-            (c, d)
-        };
-        let parts = regwatch_classify::hs_correlated(code)
-            .into_iter()
-            .filter(|(_, _, rel)| *rel == regwatch_classify::Relation::Part)
-            .map(|(other, _, _)| with_digits(other))
-            .collect();
-        let l = std::rc::Rc::new(Links {
-            equivalents: hs_equivalents(code).into_iter().map(with_digits).collect(),
-            parts,
-        });
+        let l = std::rc::Rc::new(Links::of(code));
         self.links.borrow_mut().insert(key.to_string(), l.clone());
         Some(l)
     }

@@ -4,9 +4,9 @@
 //! worked out once): kept, for the tests only, as the reference the
 //! faster one must agree with on every strength and every reason.
 
-use super::{destination, direct_depth, haystack, names_goods, origin_rule};
+use super::{destination, direct_depth, haystack, names_goods, origin_rule, Links};
 use crate::model::{Case, Reach, Strength, Tags};
-use regwatch_classify::{hs_digits, hs_equivalents, hs_in_range, hs_overlap};
+use regwatch_classify::{hs_digits, hs_in_range, hs_overlap};
 
 /// How one case code relates to one change code.
 pub(super) fn relate(change_hs: &str, case_hs: &str) -> Option<(Strength, usize, String)> {
@@ -174,13 +174,6 @@ struct Prepared<'a> {
     destinations: std::cell::RefCell<std::collections::HashMap<String, Option<(Reach, String)>>>,
 }
 
-/// A case code's other-version codes, each with its digits: those
-/// covering the same goods, and those sharing only some of them.
-struct Links {
-    equivalents: Vec<(String, String)>,
-    parts: Vec<(String, String)>,
-}
-
 impl<'a> Prepared<'a> {
     fn new(hay: &'a str) -> Prepared<'a> {
         Prepared {
@@ -213,19 +206,7 @@ impl<'a> Prepared<'a> {
         if let Some(l) = self.links.borrow().get(code) {
             return l.clone();
         }
-        let with_digits = |c: String| {
-            let d = hs_digits(&c);
-            (c, d)
-        };
-        let parts = regwatch_classify::hs_correlated(code)
-            .into_iter()
-            .filter(|(_, _, rel)| *rel == regwatch_classify::Relation::Part)
-            .map(|(other, _, _)| with_digits(other))
-            .collect();
-        let l = std::rc::Rc::new(Links {
-            equivalents: hs_equivalents(code).into_iter().map(with_digits).collect(),
-            parts,
-        });
+        let l = std::rc::Rc::new(Links::of(code));
         self.links.borrow_mut().insert(code.to_string(), l.clone());
         l
     }
