@@ -27,6 +27,14 @@ pub(crate) const RECORD_RETRY: i64 = 60;
 const CONTENDED_WAIT: i64 = 1;
 /// Due rows read beyond the free workers, for sources skipped by a step.
 const DUE_SLACK: usize = 16;
+/// A nearly full pool waits for this share of its workers to be free (at
+/// least one) before it asks the store again, or for [`GATHER_MS`] after its
+/// last look: each finished poll used to cost a look of its own (the due
+/// rows, every poll in flight among them, and a claim), about three store
+/// statements per poll while catching up.
+const GATHER_SHARE: usize = 8;
+/// The longest a due source waits for the pool to gather free workers.
+const GATHER_MS: i64 = 50;
 
 /// The longest one poll may take: every attempt's timeout, the backoffs
 /// between attempts, and a margin for extraction and recording.
@@ -66,6 +74,8 @@ pub struct Scheduler {
     retry_at: HashMap<String, DateTime<Utc>>,
     /// Refused records in a row, per source (the retry pause grows with them).
     record_failures: HashMap<String, u32>,
+    /// When this scheduler last asked the store for due sources.
+    last_look: Option<DateTime<Utc>>,
 }
 
 impl Scheduler {
@@ -77,6 +87,7 @@ impl Scheduler {
             in_flight: HashSet::new(),
             retry_at: HashMap::new(),
             record_failures: HashMap::new(),
+            last_look: None,
         }
     }
 
@@ -106,6 +117,21 @@ impl Scheduler {
         if free == 0 {
             return Ok(StepOutcome::Full);
         }
+        // Nearly full: gather a few free workers (or a short while) so that
+        // one look at the store starts several polls.
+        if free < (self.concurrency / GATHER_SHARE).max(1) {
+            if let Some(until) = self
+                .last_look
+                .map(|t| t + chrono::Duration::milliseconds(GATHER_MS))
+            {
+                if now < until {
+                    return Ok(StepOutcome::Idle {
+                        next_due: Some(until),
+                    });
+                }
+            }
+        }
+        self.last_look = Some(now);
         // Room for the rows this step skips: its own polls in flight (their
         // leases are its own) and those waiting to be retried.
         let want = (free + self.in_flight.len() + self.retry_at.len() + DUE_SLACK) as i64;
@@ -291,6 +317,61 @@ enabled = true
         }
         let read = app.store.scheduler_rows_read() - before;
         assert_eq!(read, 3, "a dispatch read {read} rows of 3000");
+    }
+
+    #[tokio::test]
+    async fn a_nearly_full_pool_gathers_free_workers_before_it_looks_again() {
+        let many: String = (0..40)
+            .map(|i| {
+                format!(
+                    "[[source]]\nid = \"s{i}\"\nname = \"S{i}\"\njurisdiction = \"TR\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/{i}\"\nschedule = \"0 0 1 1 *\"\n"
+                )
+            })
+            .collect();
+        let app = app_with(&many).await;
+        let now = app.now();
+        // Sixteen workers: a look starts polls once two are free, or 50 ms
+        // after the last look.
+        let mut s = Scheduler::new(16);
+        let first = match s.step(&app.store, &app.sources, now).await.unwrap() {
+            StepOutcome::Dispatch(v) => v,
+            o => panic!("{o:?}"),
+        };
+        assert_eq!(first.len(), 16);
+        let planned = now + chrono::Duration::days(300);
+        let finish = |s: &mut Scheduler, id: &str| s.finished(id, true, now);
+        app.store
+            .set_next_poll(first[0].id(), planned)
+            .await
+            .unwrap();
+        finish(&mut s, first[0].id());
+        let before = app.store.scheduler_rows_read();
+        match s.step(&app.store, &app.sources, now).await.unwrap() {
+            StepOutcome::Idle { next_due } => {
+                assert_eq!(next_due, Some(now + chrono::Duration::milliseconds(50)))
+            }
+            o => panic!("one free worker of 16 should wait: {o:?}"),
+        }
+        assert_eq!(
+            app.store.scheduler_rows_read(),
+            before,
+            "the store was asked"
+        );
+        // The short while passed: the one free worker starts a poll.
+        let later = now + chrono::Duration::milliseconds(50);
+        match s.step(&app.store, &app.sources, later).await.unwrap() {
+            StepOutcome::Dispatch(v) => assert_eq!(v.len(), 1),
+            o => panic!("{o:?}"),
+        }
+        // Two free at once: started without waiting.
+        for p in &first[1..3] {
+            app.store.set_next_poll(p.id(), planned).await.unwrap();
+            finish(&mut s, p.id());
+        }
+        match s.step(&app.store, &app.sources, later).await.unwrap() {
+            StepOutcome::Dispatch(v) => assert_eq!(v.len(), 2),
+            o => panic!("{o:?}"),
+        }
     }
 
     #[tokio::test]
