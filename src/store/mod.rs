@@ -19,6 +19,7 @@ pub use db::{parse_ts, ts, Backend, Store};
 pub use one_statement::ReadAhead;
 pub use polls::{PollRecord, PollResult, PollStart, SourceState, StoryCandidates};
 
+mod batch;
 pub mod cases;
 mod changes;
 pub mod copy;

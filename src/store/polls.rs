@@ -3,6 +3,7 @@
 //! with their outbox rows, health alerts, state), and the health rows and
 //! fetch log the front ends show.
 
+use super::batch::Batch;
 use super::db::{on_lane, parse_ts, ts, Backend, Store, Tx};
 use super::{changes, outbox, snapshots};
 use crate::health::{self, Standing, Transition, Verdict};
@@ -209,6 +210,9 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         let (standing, current) = lock_state(&mut tx, &rec.source_id).await?;
+        // The writes after the lock go as few commands as the backend
+        // allows (SQLite: one per batch run), in the order pushed.
+        let mut batch = Batch::new(self.backend);
         // A poll that read the state before another poll of the source was
         // recorded diffed against a snapshot that is no longer the last:
         // recording its changes would record them twice (or report stale
@@ -216,9 +220,9 @@ impl Store {
         // snapshot, so it is never stale.
         let superseded =
             !matches!(rec.outcome, PollOutcome::Failed { .. }) && current != rec.expected_snapshot;
-        log_fetch(&mut tx, &rec, superseded).await?;
+        log_fetch(&mut batch, &rec, superseded);
         if superseded {
-            let source_health = read_health(&mut tx, &rec.source_id).await?;
+            let source_health = read_health(&mut batch, &mut tx, &rec.source_id).await?;
             tx.commit().await?;
             return Ok(PollResult {
                 change_ids: vec![],
@@ -230,15 +234,15 @@ impl Store {
         let t = health::transition(standing, Verdict::of(&rec.outcome), rec.down_after);
         let (change_ids, moved) = match &rec.outcome {
             PollOutcome::Failed { error } => {
-                save_failure(&mut tx, &rec, error, t.after).await?;
+                save_failure(&mut batch, &rec, error, t.after);
                 (vec![], None)
             }
             PollOutcome::Suspect { hash, reason } => {
-                save_hold(&mut tx, &rec, hash, reason, t.after).await?;
+                save_hold(&mut batch, &rec, hash, reason, t.after);
                 (vec![], None)
             }
             _ => {
-                let (ids, moved) = self.save_answer(&mut tx, &rec, t.after).await?;
+                let (ids, moved) = self.save_answer(&mut batch, &mut tx, &rec, t.after).await?;
                 (ids, Some(moved))
             }
         };
@@ -246,8 +250,9 @@ impl Store {
         // The state update of an answer returned the row already.
         let source_health = match moved {
             Some(h) => Some(h),
-            None => read_health(&mut tx, &rec.source_id).await?,
+            None => read_health(&mut batch, &mut tx, &rec.source_id).await?,
         };
+        debug_assert!(batch.is_empty(), "a poll's writes were left unsent");
         tx.commit().await?;
         Ok(PollResult {
             change_ids,
@@ -328,6 +333,7 @@ impl Store {
     /// the source's health row as moved on.
     async fn save_answer(
         &self,
+        batch: &mut Batch,
         tx: &mut Tx<'_>,
         rec: &PollRecord,
         after: Standing,
@@ -341,7 +347,8 @@ impl Store {
             ..
         } = &rec.outcome
         {
-            let snap = snapshots::insert(tx, &rec.source_id, hash, content, rec.started_at).await?;
+            let snap =
+                snapshots::insert(batch, tx, &rec.source_id, hash, content, rec.started_at).await?;
             snapshot = Some(snap);
             let from = changes::Provenance {
                 source_id: &rec.source_id,
@@ -354,8 +361,8 @@ impl Store {
                 change_ids.push(changes::insert_change(tx, self.backend, &from, c).await?);
             }
         }
-        remember(tx, rec).await?;
-        let moved = move_on(tx, self.backend, rec, after, snapshot).await?;
+        remember(batch, rec);
+        let moved = move_on(batch, tx, self.backend, rec, after, snapshot).await?;
         Ok((change_ids, moved))
     }
 
@@ -462,7 +469,7 @@ pub(super) async fn lock_state(
 }
 
 /// The poll's line in the fetch log (a superseded poll counts as unchanged).
-async fn log_fetch(tx: &mut Tx<'_>, rec: &PollRecord, superseded: bool) -> anyhow::Result<()> {
+fn log_fetch(batch: &mut Batch, rec: &PollRecord, superseded: bool) {
     let outcome = if superseded {
         crate::model::UNCHANGED
     } else {
@@ -473,74 +480,57 @@ async fn log_fetch(tx: &mut Tx<'_>, rec: &PollRecord, superseded: bool) -> anyho
         PollOutcome::Suspect { reason, .. } => Some(reason.as_str()),
         _ => None,
     };
-    sqlx::query(
-        "INSERT INTO fetch_log (source_id, started_at, duration_ms, status, bytes, outcome, error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&rec.source_id)
-    .bind(ts(rec.started_at))
-    .bind(rec.duration_ms)
-    .bind(rec.status)
-    .bind(rec.bytes)
-    .bind(outcome)
-    .bind(error)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    batch
+        .push(
+            "INSERT INTO fetch_log (source_id, started_at, duration_ms, status, bytes, outcome, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&rec.source_id)
+        .bind(ts(rec.started_at))
+        .bind(rec.duration_ms)
+        .bind(rec.status)
+        .bind(rec.bytes)
+        .bind(outcome)
+        .bind(error);
 }
 
 /// A failed poll: the error and the health standing; the snapshot and the
 /// validators stay.
-async fn save_failure(
-    tx: &mut Tx<'_>,
-    rec: &PollRecord,
-    error: &str,
-    after: Standing,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "UPDATE source_state SET last_poll_at = $1, last_error = $2, consecutive_failures = $3,
-         down = $4, next_poll_at = COALESCE($5, next_poll_at), lease_owner = NULL, lease_until = NULL,
-         rate_limited_until = $7
-         WHERE source_id = $6",
-    )
-    .bind(ts(rec.started_at))
-    .bind(error)
-    .bind(after.consecutive_failures)
-    .bind(i64::from(after.down))
-    .bind(rec.next_poll_at.map(ts))
-    .bind(&rec.source_id)
-    .bind(rec.rate_limited_until.map(ts))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+fn save_failure(batch: &mut Batch, rec: &PollRecord, error: &str, after: Standing) {
+    batch
+        .push(
+            "UPDATE source_state SET last_poll_at = $1, last_error = $2, consecutive_failures = $3,
+             down = $4, next_poll_at = COALESCE($5, next_poll_at), lease_owner = NULL,
+             lease_until = NULL, rate_limited_until = $7
+             WHERE source_id = $6",
+        )
+        .bind(ts(rec.started_at))
+        .bind(error)
+        .bind(after.consecutive_failures)
+        .bind(i64::from(after.down))
+        .bind(rec.next_poll_at.map(ts))
+        .bind(&rec.source_id)
+        .bind(rec.rate_limited_until.map(ts));
 }
 
 /// A poll held as suspect, a health warning: the held content's hash, so
 /// the next poll can confirm it. The snapshot, the validators (so the next
 /// poll fetches the content in full) and the failure count stay as they are.
-async fn save_hold(
-    tx: &mut Tx<'_>,
-    rec: &PollRecord,
-    hash: &str,
-    reason: &str,
-    after: Standing,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "UPDATE source_state SET last_poll_at = $1, last_error = $2, suspect_hash = $3,
-         consecutive_failures = $4, down = $5,
-         next_poll_at = COALESCE($6, next_poll_at), lease_owner = NULL, lease_until = NULL
-         WHERE source_id = $7",
-    )
-    .bind(ts(rec.started_at))
-    .bind(reason)
-    .bind(hash)
-    .bind(after.consecutive_failures)
-    .bind(i64::from(after.down))
-    .bind(rec.next_poll_at.map(ts))
-    .bind(&rec.source_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+fn save_hold(batch: &mut Batch, rec: &PollRecord, hash: &str, reason: &str, after: Standing) {
+    batch
+        .push(
+            "UPDATE source_state SET last_poll_at = $1, last_error = $2, suspect_hash = $3,
+             consecutive_failures = $4, down = $5,
+             next_poll_at = COALESCE($6, next_poll_at), lease_owner = NULL, lease_until = NULL
+             WHERE source_id = $7",
+        )
+        .bind(ts(rec.started_at))
+        .bind(reason)
+        .bind(hash)
+        .bind(after.consecutive_failures)
+        .bind(i64::from(after.down))
+        .bind(rec.next_poll_at.map(ts))
+        .bind(&rec.source_id);
 }
 
 /// What a poll that read its source sets, with its parameters: $1 the
@@ -575,15 +565,20 @@ pub(super) fn validators(outcome: &PollOutcome) -> (Option<&str>, Option<&str>) 
     }
 }
 
-/// The source's health row, inside the record's transaction.
-async fn read_health(tx: &mut Tx<'_>, source_id: &str) -> anyhow::Result<Option<SourceHealth>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {HEALTH_COLUMNS} FROM source_state WHERE source_id = $1"
-    )))
-    .bind(source_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(row.as_ref().map(health_of))
+/// The source's health row, inside the record's transaction, read after
+/// the writes in `batch`, which it runs.
+async fn read_health(
+    batch: &mut Batch,
+    tx: &mut Tx<'_>,
+    source_id: &str,
+) -> anyhow::Result<Option<SourceHealth>> {
+    batch
+        .push(format!(
+            "SELECT {HEALTH_COLUMNS} FROM source_state WHERE source_id = $1"
+        ))
+        .bind(source_id);
+    let rows = batch.run(tx).await?;
+    Ok(rows.first().map(health_of))
 }
 
 /// A poll that read its source moves the source on: validators (kept on a
@@ -592,6 +587,7 @@ async fn read_health(tx: &mut Tx<'_>, source_id: &str) -> anyhow::Result<Option<
 /// lock taken by [`lock_state`]: a second guard that this poll moves the
 /// source on from the snapshot it diffed against, and from no other.
 async fn move_on(
+    batch: &mut Batch,
     tx: &mut Tx<'_>,
     backend: Backend,
     rec: &PollRecord,
@@ -601,29 +597,29 @@ async fn move_on(
     let (etag, last_modified) = validators(&rec.outcome);
     let keep_validators = matches!(rec.outcome, PollOutcome::NotModified);
     let now = ts(rec.started_at);
-    let moved = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE source_state SET {MOVE_ON}, consecutive_failures = $10, down = $11
-         WHERE source_id = $6 AND last_snapshot_id {} $9
-         RETURNING {HEALTH_COLUMNS}",
-        backend.null_safe_eq()
-    )))
-    .bind(&now)
-    .bind(rec.next_poll_at.map(ts))
-    .bind(keep_validators)
-    .bind(etag)
-    .bind(last_modified)
-    .bind(&rec.source_id)
-    .bind(&rec.body_hash)
-    .bind(snapshot)
-    .bind(rec.expected_snapshot)
-    .bind(after.consecutive_failures)
-    .bind(i64::from(after.down))
-    .bind(&rec.moved_to)
-    .bind(&rec.url)
-    .fetch_optional(&mut **tx)
-    .await?;
-    match moved {
-        Some(row) => Ok(health_of(&row)),
+    batch
+        .push(format!(
+            "UPDATE source_state SET {MOVE_ON}, consecutive_failures = $10, down = $11
+             WHERE source_id = $6 AND last_snapshot_id {} $9
+             RETURNING {HEALTH_COLUMNS}",
+            backend.null_safe_eq()
+        ))
+        .bind(&now)
+        .bind(rec.next_poll_at.map(ts))
+        .bind(keep_validators)
+        .bind(etag)
+        .bind(last_modified)
+        .bind(&rec.source_id)
+        .bind(&rec.body_hash)
+        .bind(snapshot)
+        .bind(rec.expected_snapshot)
+        .bind(after.consecutive_failures)
+        .bind(i64::from(after.down))
+        .bind(&rec.moved_to)
+        .bind(&rec.url);
+    let moved = batch.run(tx).await?;
+    match moved.first() {
+        Some(row) => Ok(health_of(row)),
         None => anyhow::bail!(
             "source `{}` moved on from snapshot {:?} while its poll was recorded",
             rec.source_id,
@@ -634,9 +630,9 @@ async fn move_on(
 
 /// Remember the identity keys of the items this poll saw arrive or leave,
 /// and forget those not seen for [`SEEN_DAYS`].
-async fn remember(tx: &mut Tx<'_>, rec: &PollRecord) -> anyhow::Result<()> {
+fn remember(batch: &mut Batch, rec: &PollRecord) {
     if rec.seen_keys.is_empty() {
-        return Ok(());
+        return;
     }
     let at = ts(rec.started_at);
     for chunk in rec.seen_keys.chunks(500) {
@@ -651,20 +647,15 @@ async fn remember(tx: &mut Tx<'_>, rec: &PollRecord) -> anyhow::Result<()> {
         sql.push_str(
             " ON CONFLICT (source_id, item_key) DO UPDATE SET last_seen = excluded.last_seen",
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&rec.source_id)
-            .bind(&at);
+        let mut q = batch.push(sql).bind(&rec.source_id).bind(&at);
         for k in chunk {
             q = q.bind(k);
         }
-        q.execute(&mut **tx).await?;
     }
-    sqlx::query("DELETE FROM seen_items WHERE source_id = $1 AND last_seen < $2")
+    batch
+        .push("DELETE FROM seen_items WHERE source_id = $1 AND last_seen < $2")
         .bind(&rec.source_id)
-        .bind(ts(rec.started_at - chrono::Duration::days(SEEN_DAYS)))
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+        .bind(ts(rec.started_at - chrono::Duration::days(SEEN_DAYS)));
 }
 
 /// Announce a health transition the policy decided (down, or back up) on

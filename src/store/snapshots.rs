@@ -1,6 +1,7 @@
 //! Snapshots: the content a poll read, stored once per distinct content
 //! (by its hash) and compressed; a source's snapshots point at it.
 
+use super::batch::Batch;
 use super::db::{ts, Store, Tx};
 use crate::model::Content;
 use anyhow::Context;
@@ -77,8 +78,10 @@ impl Store {
 }
 
 /// Record a snapshot of `source_id` taken at `at` (its content stored
-/// once, under its hash). Returns the snapshot's id.
+/// once, under its hash), after the writes already in `batch`, which it
+/// runs. Returns the snapshot's id.
 pub(super) async fn insert(
+    batch: &mut Batch,
     tx: &mut Tx<'_>,
     source_id: &str,
     hash: &str,
@@ -86,19 +89,23 @@ pub(super) async fn insert(
     at: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
     let body = Store::encode_body(&serde_json::to_string(content)?)?;
-    sqlx::query("INSERT INTO contents (hash, body) VALUES ($1, $2) ON CONFLICT(hash) DO NOTHING")
+    batch
+        .push("INSERT INTO contents (hash, body) VALUES ($1, $2) ON CONFLICT(hash) DO NOTHING")
         .bind(hash)
-        .bind(&body)
-        .execute(&mut **tx)
-        .await?;
-    Ok(sqlx::query_scalar(
-        "INSERT INTO snapshots (source_id, content_hash, taken_at) VALUES ($1, $2, $3) RETURNING id",
-    )
-    .bind(source_id)
-    .bind(hash)
-    .bind(ts(at))
-    .fetch_one(&mut **tx)
-    .await?)
+        .bind(body);
+    batch
+        .push(
+            "INSERT INTO snapshots (source_id, content_hash, taken_at) VALUES ($1, $2, $3)
+             RETURNING id",
+        )
+        .bind(source_id)
+        .bind(hash)
+        .bind(ts(at));
+    let rows = batch.run(tx).await?;
+    let row = rows
+        .first()
+        .context("the new snapshot's id did not come back")?;
+    Ok(sqlx::Row::try_get(row, 0)?)
 }
 
 #[cfg(test)]

@@ -1,0 +1,168 @@
+//! Statements of one transaction sent to the database together where it can
+//! take them: SQLite runs a list of statements in one command to its
+//! connection's thread, so a poll's writes cross threads once instead of
+//! once per statement (each crossing is two thread hand-offs, and they were
+//! most of a poll's CPU). PostgreSQL's extended protocol takes one statement
+//! per query, so there they are sent one after the other, as before.
+//!
+//! Each statement is written with its own placeholders, `$1` to `$n` in the
+//! order of its binds; the batch renumbers them when it joins the list.
+//! Only the last statement of a batch may return rows: they are what
+//! [`Batch::run`] hands back.
+
+use super::db::{Backend, Tx};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::Arguments as _;
+
+pub(super) struct Batch {
+    backend: Backend,
+    statements: Vec<(String, AnyArguments)>,
+    /// The first value that could not be encoded, reported by [`Batch::run`].
+    error: Option<String>,
+}
+
+/// The statement just pushed, taking its values in placeholder order.
+pub(super) struct Binds<'b> {
+    batch: &'b mut Batch,
+}
+
+impl Binds<'_> {
+    pub fn bind<'t, T>(self, value: T) -> Self
+    where
+        T: sqlx::Encode<'t, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        if let Some((_, args)) = self.batch.statements.last_mut() {
+            if let Err(e) = args.add(value) {
+                self.batch.error.get_or_insert(e.to_string());
+            }
+        }
+        self
+    }
+}
+
+impl Batch {
+    pub fn new(backend: Backend) -> Batch {
+        Batch {
+            backend,
+            statements: vec![],
+            error: None,
+        }
+    }
+
+    pub fn push(&mut self, sql: impl Into<String>) -> Binds<'_> {
+        self.statements.push((sql.into(), AnyArguments::default()));
+        Binds { batch: self }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+
+    /// Run every statement pushed, in order, in `tx`, and empty the batch.
+    /// Returns the rows of the last statement.
+    pub async fn run(&mut self, tx: &mut Tx<'_>) -> anyhow::Result<Vec<AnyRow>> {
+        if let Some(e) = self.error.take() {
+            self.statements.clear();
+            anyhow::bail!("a value of a poll's record cannot be written: {e}");
+        }
+        let statements = std::mem::take(&mut self.statements);
+        match self.backend {
+            Backend::Sqlite => {
+                let (sql, args) = join(statements)?;
+                Ok(sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+                    .fetch_all(&mut **tx)
+                    .await?)
+            }
+            Backend::Postgres => {
+                let mut rows = vec![];
+                for (sql, args) in statements {
+                    rows = sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+                        .fetch_all(&mut **tx)
+                        .await?;
+                }
+                Ok(rows)
+            }
+        }
+    }
+}
+
+/// One statement list for SQLite: each statement's `$k` becomes `$(k + the
+/// values bound before it)`, and the values follow one another.
+fn join(statements: Vec<(String, AnyArguments)>) -> anyhow::Result<(String, AnyArguments)> {
+    let mut sql = String::new();
+    let mut all = AnyArguments::default();
+    for (text, args) in statements {
+        let offset = all.len();
+        let highest = renumber(text.trim().trim_end_matches(';'), offset, &mut sql);
+        anyhow::ensure!(
+            highest <= args.len(),
+            "a statement of a batch uses ${highest} but binds {} values: {text}",
+            args.len()
+        );
+        sql.push_str(";\n");
+        all.values.0.extend(args.values.0);
+    }
+    Ok((sql, all))
+}
+
+/// Append `sql` to `out` with every placeholder `$k` outside quotes moved
+/// on by `offset`; returns the highest `k` seen.
+fn renumber(sql: &str, offset: usize, out: &mut String) -> usize {
+    let mut highest = 0;
+    let mut quoted = false;
+    let mut chars = sql.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        if c != '$' || quoted || !chars.peek().is_some_and(|(_, d)| d.is_ascii_digit()) {
+            out.push(c);
+            continue;
+        }
+        let mut k = 0usize;
+        while let Some((_, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit()) {
+            k = k * 10 + d.to_digit(10).unwrap_or(0) as usize;
+            chars.next();
+        }
+        highest = highest.max(k);
+        out.push('$');
+        out.push_str(&(k + offset).to_string());
+    }
+    highest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_moved_on_past_the_values_before_them_but_not_in_quotes() {
+        let mut out = String::new();
+        assert_eq!(
+            renumber(
+                "UPDATE t SET a = $1, b = '$2' WHERE c = $12 AND d = $1",
+                3,
+                &mut out
+            ),
+            12
+        );
+        assert_eq!(
+            out,
+            "UPDATE t SET a = $4, b = '$2' WHERE c = $15 AND d = $4"
+        );
+        let mut out = String::new();
+        assert_eq!(renumber("SELECT 'it''s $1', $ 1, $2", 10, &mut out), 2);
+        assert_eq!(out, "SELECT 'it''s $1', $ 1, $12");
+    }
+
+    #[test]
+    fn a_statement_that_uses_more_values_than_it_binds_is_refused() {
+        let mut b = Batch::new(Backend::Sqlite);
+        b.push("INSERT INTO t VALUES ($1, $2)").bind(1i64);
+        let Err(err) = join(b.statements) else {
+            panic!("joined")
+        };
+        let err = err.to_string();
+        assert!(err.contains("uses $2 but binds 1"), "{err}");
+    }
+}
