@@ -33,7 +33,23 @@ impl Store {
     /// before compression.
     pub(super) fn encode_body(json: &str) -> anyhow::Result<String> {
         use base64::Engine as _;
-        let z = zstd::bulk::compress(json.as_bytes(), BODY_ZSTD_LEVEL)?;
+        // One compression context per thread, kept: making one for each
+        // snapshot (its tables allocated, cleared and freed every time) was
+        // a visible part of a catch-up poll's CPU.
+        thread_local! {
+            static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        let z = COMPRESSOR.with(|c| -> std::io::Result<Vec<u8>> {
+            let mut c = c.borrow_mut();
+            if c.is_none() {
+                *c = Some(zstd::bulk::Compressor::new(BODY_ZSTD_LEVEL)?);
+            }
+            match c.as_mut() {
+                Some(c) => c.compress(json.as_bytes()),
+                None => zstd::bulk::compress(json.as_bytes(), BODY_ZSTD_LEVEL),
+            }
+        })?;
         Ok(format!(
             "{ZSTD_PREFIX}{}",
             base64::engine::general_purpose::STANDARD_NO_PAD.encode(z)
