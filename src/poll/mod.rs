@@ -392,37 +392,24 @@ fn body_hash(source: &Source, body: &[u8]) -> String {
     hex::encode(h.finalize())
 }
 
+/// A document up to this size is extracted on the async thread that
+/// fetched it: a small feed parses in tens of microseconds, less than the
+/// two thread hand-offs of sending it to the blocking pool and back.
+const INLINE_EXTRACT_BYTES: usize = 32 * 1024;
+
 /// Extract off the async threads (parsing is CPU work, and `scraper::Html`
-/// is not `Send`). On a current-thread runtime (the one-shot `regwatch
-/// poll`), on that thread: a pass is CPU work from end to end, and handing
-/// every document to another thread and back cost more than the parsing.
+/// is not `Send`), but for small documents (see [`INLINE_EXTRACT_BYTES`]).
+/// On a current-thread runtime (the one-shot `regwatch poll`), on that
+/// thread: a pass is CPU work from end to end, and handing every document
+/// to another thread and back cost more than the parsing.
 async fn extract_blocking(
     source: &Source,
     f: Fetched,
 ) -> Result<Result<Content, ExtractError>, tokio::task::JoinError> {
     let kind = source.def.kind;
     let rules = source.rules.clone();
-    if tokio::runtime::Handle::current().runtime_flavor()
-        == tokio::runtime::RuntimeFlavor::CurrentThread
-    {
-        // A panic in an extractor is a failed extraction here too.
-        let run = std::panic::AssertUnwindSafe(|| {
-            extract::extract(
-                kind,
-                &rules,
-                &f.body,
-                f.content_type.as_deref(),
-                &f.final_url,
-            )
-        });
-        if let Ok(r) = std::panic::catch_unwind(run) {
-            return Ok(r);
-        }
-        return Ok(Err(ExtractError::Rule(
-            "the extractor crashed on this document".into(),
-        )));
-    }
-    tokio::task::spawn_blocking(move || {
+    let small = f.body.len() <= INLINE_EXTRACT_BYTES;
+    let run = move || {
         extract::extract(
             kind,
             &rules,
@@ -430,8 +417,19 @@ async fn extract_blocking(
             f.content_type.as_deref(),
             &f.final_url,
         )
-    })
-    .await
+    };
+    let current_thread = tokio::runtime::Handle::current().runtime_flavor()
+        == tokio::runtime::RuntimeFlavor::CurrentThread;
+    if current_thread || small {
+        // A panic in an extractor is a failed extraction here too.
+        if let Ok(r) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            return Ok(r);
+        }
+        return Ok(Err(ExtractError::Rule(
+            "the extractor crashed on this document".into(),
+        )));
+    }
+    tokio::task::spawn_blocking(run).await
 }
 
 /// The fetched document's content, or why it has none (see [`zero_items`]).
