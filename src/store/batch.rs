@@ -7,8 +7,12 @@
 //!
 //! Each statement is written with its own placeholders, `$1` to `$n` in the
 //! order of its binds; the batch renumbers them when it joins the list.
-//! Only the last statement of a batch may return rows: they are what
-//! [`Batch::run`] hands back.
+//! [`Batch::run`] hands back the rows of the last statement.
+//!
+//! sqlx 0.9 marks a statement list with arguments in one query as
+//! deprecated for SQLite (its issue 3108) but runs it; should a later
+//! version stop, `run` can send SQLite's statements one by one as it does
+//! PostgreSQL's, and the tests below say so.
 
 use super::db::{Backend, Tx};
 use sqlx::any::{AnyArguments, AnyRow};
@@ -68,10 +72,21 @@ impl Batch {
         let statements = std::mem::take(&mut self.statements);
         match self.backend {
             Backend::Sqlite => {
+                use futures_util::TryStreamExt as _;
                 let (sql, args) = join(statements)?;
-                Ok(sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
-                    .fetch_all(&mut **tx)
-                    .await?)
+                // Each statement's rows, then its result: the rows kept are
+                // those before the last result.
+                #[allow(deprecated)]
+                let mut results =
+                    sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_many(&mut **tx);
+                let (mut rows, mut last) = (vec![], vec![]);
+                while let Some(r) = results.try_next().await? {
+                    match r {
+                        sqlx::Either::Right(row) => rows.push(row),
+                        sqlx::Either::Left(_) => last = std::mem::take(&mut rows),
+                    }
+                }
+                Ok(last)
             }
             Backend::Postgres => {
                 let mut rows = vec![];
@@ -153,6 +168,36 @@ mod tests {
         let mut out = String::new();
         assert_eq!(renumber("SELECT 'it''s $1', $ 1, $2", 10, &mut out), 2);
         assert_eq!(out, "SELECT 'it''s $1', $ 1, $12");
+    }
+
+    #[tokio::test]
+    async fn a_batch_runs_in_order_with_its_own_values_and_hands_back_the_last_rows() {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let store = super::super::Store::open("sqlite::memory:").await.unwrap();
+            let mut tx = store.pool.begin().await.unwrap();
+            let mut b = Batch::new(backend);
+            b.push("CREATE TABLE t (a INTEGER, b TEXT)");
+            b.push("INSERT INTO t VALUES ($1, $2), ($1, '$1')")
+                .bind(1i64)
+                .bind("one");
+            // A statement with rows that are not the last's is not handed back.
+            b.push("INSERT INTO t VALUES ($1, $2) RETURNING a")
+                .bind(2i64)
+                .bind("two");
+            b.push("SELECT a, b FROM t WHERE a >= $1 ORDER BY a, b")
+                .bind(1i64);
+            let rows = b.run(&mut tx).await.unwrap();
+            assert!(b.is_empty());
+            let got: Vec<(i64, String)> = rows
+                .iter()
+                .map(|r| (sqlx::Row::get(r, 0), sqlx::Row::get(r, 1)))
+                .collect();
+            assert_eq!(
+                got,
+                vec![(1, "$1".into()), (1, "one".into()), (2, "two".into())],
+                "{backend:?}"
+            );
+        }
     }
 
     #[test]

@@ -338,7 +338,7 @@ impl Store {
         rec: &PollRecord,
         after: Standing,
     ) -> anyhow::Result<(Vec<i64>, SourceHealth)> {
-        let mut snapshot = None;
+        let mut snapshot = NewSnapshot::None;
         let mut change_ids = vec![];
         if let PollOutcome::Changed {
             content,
@@ -347,18 +347,25 @@ impl Store {
             ..
         } = &rec.outcome
         {
-            let snap =
-                snapshots::insert(batch, tx, &rec.source_id, hash, content, rec.started_at).await?;
-            snapshot = Some(snap);
-            let from = changes::Provenance {
-                source_id: &rec.source_id,
-                jurisdiction: &rec.jurisdiction,
-                at: rec.started_at,
-                snapshot_id: Some(snap),
-                author: None,
-            };
-            for c in changes {
-                change_ids.push(changes::insert_change(tx, self.backend, &from, c).await?);
+            let body = snapshots::body(content)?;
+            let id_back = !changes.is_empty();
+            snapshots::push_insert(batch, &rec.source_id, hash, body, rec.started_at, id_back);
+            if !id_back {
+                snapshot = NewSnapshot::InBatch;
+            } else {
+                // The changes point at the snapshot: its id comes back first.
+                let snap = snapshots::inserted_id(batch.run(tx).await?)?;
+                snapshot = NewSnapshot::Id(snap);
+                let from = changes::Provenance {
+                    source_id: &rec.source_id,
+                    jurisdiction: &rec.jurisdiction,
+                    at: rec.started_at,
+                    snapshot_id: Some(snap),
+                    author: None,
+                };
+                for c in changes {
+                    change_ids.push(changes::insert_change(tx, self.backend, &from, c).await?);
+                }
             }
         }
         remember(batch, rec);
@@ -536,18 +543,45 @@ fn save_hold(batch: &mut Batch, rec: &PollRecord, hash: &str, reason: &str, afte
 /// What a poll that read its source sets, with its parameters: $1 the
 /// poll's time, $2 the next plan, $3 keep the validators (a 304), $4 and $5
 /// the validators, $7 the body hash, $8 the new snapshot, $12 where the
-/// source moved, $13 the address polled.
-const MOVE_ON: &str = "last_poll_at = $1, last_success_at = $1, last_error = NULL,
+/// source moved, $13 the address polled. `$snapshot` is what the last
+/// snapshot becomes when $8 is NULL.
+macro_rules! move_on_set {
+    ($snapshot:literal) => {
+        concat!(
+            "last_poll_at = $1, last_success_at = $1, last_error = NULL,
          suspect_hash = NULL, next_poll_at = COALESCE($2, next_poll_at),
          etag = CASE WHEN $3 THEN etag ELSE $4 END,
          last_modified = CASE WHEN $3 THEN last_modified ELSE $5 END,
          body_hash = CASE WHEN $3 THEN body_hash ELSE $7 END,
-         last_snapshot_id = COALESCE($8, last_snapshot_id),
+         last_snapshot_id = COALESCE($8, ",
+            $snapshot,
+            "),
          lease_owner = NULL, lease_until = NULL, rate_limited_until = NULL,
          moved_to = CASE WHEN $12 IS NOT NULL THEN $12
                          WHEN moved_from = $13 THEN moved_to ELSE NULL END,
          moved_from = CASE WHEN $12 IS NOT NULL THEN $13
-                           WHEN moved_from = $13 THEN moved_from ELSE NULL END";
+                           WHEN moved_from = $13 THEN moved_from ELSE NULL END"
+        )
+    };
+}
+/// The source moves on to $8, or keeps its last snapshot.
+const MOVE_ON: &str = move_on_set!("last_snapshot_id");
+/// The source moves on to the snapshot written earlier in the same batch
+/// ($8 NULL): the newest of the source's snapshots, which under the
+/// source's lock is the one this poll wrote. A poll without changes does
+/// not need the new id back before its last statement, so its whole record
+/// after the lock is one batch.
+const MOVE_ON_TO_NEW: &str = move_on_set!("(SELECT MAX(id) FROM snapshots WHERE source_id = $6)");
+
+/// The snapshot a poll moves its source on to.
+enum NewSnapshot {
+    /// None: the source keeps its last snapshot.
+    None,
+    /// This one, written and read back.
+    Id(i64),
+    /// The one written earlier in the poll's batch, not yet sent.
+    InBatch,
+}
 
 /// The validators an answer brought (none for a 304: kept as they are).
 pub(super) fn validators(outcome: &PollOutcome) -> (Option<&str>, Option<&str>) {
@@ -592,14 +626,19 @@ async fn move_on(
     backend: Backend,
     rec: &PollRecord,
     after: Standing,
-    snapshot: Option<i64>,
+    snapshot: NewSnapshot,
 ) -> anyhow::Result<SourceHealth> {
+    let (set, snapshot) = match snapshot {
+        NewSnapshot::None => (MOVE_ON, None),
+        NewSnapshot::Id(id) => (MOVE_ON, Some(id)),
+        NewSnapshot::InBatch => (MOVE_ON_TO_NEW, None),
+    };
     let (etag, last_modified) = validators(&rec.outcome);
     let keep_validators = matches!(rec.outcome, PollOutcome::NotModified);
     let now = ts(rec.started_at);
     batch
         .push(format!(
-            "UPDATE source_state SET {MOVE_ON}, consecutive_failures = $10, down = $11
+            "UPDATE source_state SET {set}, consecutive_failures = $10, down = $11
              WHERE source_id = $6 AND last_snapshot_id {} $9
              RETURNING {HEALTH_COLUMNS}",
             backend.null_safe_eq()

@@ -2,7 +2,7 @@
 //! (by its hash) and compressed; a source's snapshots point at it.
 
 use super::batch::Batch;
-use super::db::{ts, Store, Tx};
+use super::db::{ts, Store};
 use crate::model::Content;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -93,31 +93,42 @@ impl Store {
     }
 }
 
-/// Record a snapshot of `source_id` taken at `at` (its content stored
-/// once, under its hash), after the writes already in `batch`, which it
-/// runs. Returns the snapshot's id.
-pub(super) async fn insert(
+/// A snapshot's stored body: its content as JSON, compressed (see
+/// [`Store::encode_body`]). Made before the statements that write it.
+pub(super) fn body(content: &Content) -> anyhow::Result<String> {
+    Store::encode_body(&serde_json::to_string(content)?)
+}
+
+/// Add to `batch` the record of a snapshot of `source_id` taken at `at`,
+/// its content stored once, under its hash. With `id_back`, the last
+/// statement returns the snapshot's id (see [`inserted_id`]); a batch's
+/// statements but its last must return no rows.
+pub(super) fn push_insert(
     batch: &mut Batch,
-    tx: &mut Tx<'_>,
     source_id: &str,
     hash: &str,
-    content: &Content,
+    body: String,
     at: DateTime<Utc>,
-) -> anyhow::Result<i64> {
-    let body = Store::encode_body(&serde_json::to_string(content)?)?;
+    id_back: bool,
+) {
     batch
         .push("INSERT INTO contents (hash, body) VALUES ($1, $2) ON CONFLICT(hash) DO NOTHING")
         .bind(hash)
         .bind(body);
+    let insert = "INSERT INTO snapshots (source_id, content_hash, taken_at) VALUES ($1, $2, $3)";
     batch
-        .push(
-            "INSERT INTO snapshots (source_id, content_hash, taken_at) VALUES ($1, $2, $3)
-             RETURNING id",
-        )
+        .push(if id_back {
+            format!("{insert} RETURNING id")
+        } else {
+            insert.to_string()
+        })
         .bind(source_id)
         .bind(hash)
         .bind(ts(at));
-    let rows = batch.run(tx).await?;
+}
+
+/// The id of the snapshot whose insert ended a batch.
+pub(super) fn inserted_id(rows: Vec<sqlx::any::AnyRow>) -> anyhow::Result<i64> {
     let row = rows
         .first()
         .context("the new snapshot's id did not come back")?;
