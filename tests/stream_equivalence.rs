@@ -579,6 +579,10 @@ fn known_shapes_build_html5evers_tree() {
         "\u{FEFF}<p>bom",
         "<p>a\0b</p>&#0;",
         "<b><i>x</b>y</i>",
+        // `</>` makes no token but is a parse error, which html5ever's tree
+        // builder takes as a token: the newline after `<pre>` stays.
+        "<pre></>\n  \t",
+        "<listing></>\nx</listing><pre>\ny</pre>",
     ] {
         match stream::run(html, Record::default()) {
             Ok(rec) => assert_eq!(rec.out, dom_tree(html), "{html:?}"),

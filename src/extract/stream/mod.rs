@@ -364,7 +364,8 @@ impl<'s, S: tree::Sink<'s>> Reader<'s, S> {
                 break;
             };
             if b.get(lt + 2) == Some(&b'>') {
-                // `</>`: no token.
+                // `</>`: no token, but a parse error.
+                self.tree.tokenless_error();
                 p = lt + 3;
                 continue;
             }

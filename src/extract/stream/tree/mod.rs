@@ -380,6 +380,13 @@ impl<'s, S: Sink<'s>> TreeBuilder<'s, S> {
         self.run(Tok::End(name))
     }
 
+    /// A parse error that makes no token (`</>`): html5ever's tree builder
+    /// still takes it as one, so a newline right after `<pre>` and this
+    /// error is kept.
+    pub fn tokenless_error(&mut self) {
+        self.ignore_lf = false;
+    }
+
     pub fn comment(&mut self) -> R {
         self.ignore_lf = false;
         self.run(Tok::Comment)
