@@ -38,7 +38,25 @@ use setup::{app, Offline};
 use std::path::Path;
 use std::process::ExitCode;
 
+/// At most two malloc arenas (unless `MALLOC_ARENA_MAX` says otherwise):
+/// glibc gives threads that allocate at the same time arenas of their own,
+/// up to eight per core, and the daemon's runtime workers, blocking pool and
+/// SQLite threads each kept freed memory in theirs. At 100,000 sources the
+/// daemon's peak RSS went from 149 to 139 MB, with the same CPU per poll
+/// (docs/benchmarks.md).
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: sets one parameter of the allocator, before the runtime
+        // starts any thread; no memory is touched.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
+}
+
 pub fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     logging::init(&cli);
     // The daemon spends its life waiting: two workers are plenty and keep RSS low
