@@ -31,9 +31,8 @@ const DUE_SLACK: usize = 16;
 /// least one) before it asks the store again, or for [`GATHER_MS`] after its
 /// last look: each finished poll used to cost a look of its own (the due
 /// rows, every poll in flight among them, and a claim), about three store
-/// statements per poll while catching up. (An eighth, then a quarter, of
-/// the pool measured 1.48 and 1.09 ms of CPU per catch-up poll at 3,000
-/// sources; a half, 0.79.)
+/// statements per poll while catching up. (An eighth, a quarter and half
+/// the pool were measured: docs/benchmarks.md, "Third measurement".)
 const GATHER_SHARE: usize = 2;
 /// The longest a due source waits for the pool to gather free workers.
 const GATHER_MS: i64 = 50;
