@@ -114,15 +114,16 @@ impl Store {
     pub(super) async fn record_changed_poll(
         &self,
         rec: &PollRecord,
+        body: Option<&str>,
     ) -> anyhow::Result<Option<PollResult>> {
         if self.backend != Backend::Postgres {
             return Ok(None);
         }
-        let (Some(standing), PollOutcome::Changed { .. }) = (rec.standing, &rec.outcome) else {
+        let (Some(standing), Some(body)) = (rec.standing, body) else {
             return Ok(None);
         };
         let t = health::transition(standing, Verdict::of(&rec.outcome), rec.down_after);
-        let Some(p) = changed_poll(rec, rec.stories.as_ref(), standing, &t)? else {
+        let Some(p) = changed_poll(rec, body, rec.stories.as_ref(), standing, &t)? else {
             return Ok(None);
         };
         let q = sqlx::query_scalar::<_, String>(FUNCTION).bind(p.to_string());
@@ -130,7 +131,8 @@ impl Store {
         match serde_json::from_str(&out)? {
             Answer::Recorded { change_ids, health } => Ok(Some(recorded(&t, change_ids, health))),
             Answer::Moved { moved } if moved == "stories" => {
-                self.record_changed_poll_in_turn(rec, standing, &t).await
+                self.record_changed_poll_in_turn(rec, body, standing, &t)
+                    .await
             }
             Answer::Moved { moved } => {
                 tracing::debug!(source = %rec.source_id, %moved, "what the poll read moved on: recorded by the transaction");
@@ -151,6 +153,7 @@ impl Store {
     async fn record_changed_poll_in_turn(
         &self,
         rec: &PollRecord,
+        body: &str,
         standing: health::Standing,
         t: &health::Transition,
     ) -> anyhow::Result<Option<PollResult>> {
@@ -185,7 +188,7 @@ impl Store {
             up_to,
             list,
         };
-        let Some(p) = changed_poll(rec, Some(&stories), standing, t)? else {
+        let Some(p) = changed_poll(rec, body, Some(&stories), standing, t)? else {
             return Ok(None);
         };
         let out: String = sqlx::query_scalar(FUNCTION)
@@ -231,22 +234,18 @@ fn story_columns(first: usize, after: bool) -> String {
 }
 
 /// The function's argument: the poll and every row it writes, named as
-/// migration 0024 reads them. `None` when a change's story cannot be
+/// migration 0024 reads them (`body`: the snapshot's, as
+/// [`super::snapshots::body`] stores it). `None` when a change's story cannot be
 /// chosen from what was read ahead.
 fn changed_poll(
     rec: &PollRecord,
+    body: &str,
     stories: Option<&StoryCandidates>,
     standing: health::Standing,
     t: &health::Transition,
 ) -> anyhow::Result<Option<serde_json::Value>> {
     use serde_json::json;
-    let PollOutcome::Changed {
-        content,
-        hash,
-        changes,
-        ..
-    } = &rec.outcome
-    else {
+    let PollOutcome::Changed { hash, changes, .. } = &rec.outcome else {
         return Ok(None);
     };
     let from = Provenance {
@@ -297,7 +296,7 @@ fn changed_poll(
             "status": rec.status, "bytes": rec.bytes, "outcome": rec.outcome.name(), "error": null,
         },
         "content_hash": hash,
-        "content_body": Store::encode_body(&serde_json::to_string(content)?)?,
+        "content_body": body,
         "changes": rows,
         "seen_keys": rec.seen_keys,
         "seen_before": ts(rec.started_at - chrono::Duration::days(SEEN_DAYS)),

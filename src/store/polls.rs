@@ -205,7 +205,14 @@ impl Store {
         if let Some(quiet) = self.record_quiet_poll(&rec).await? {
             return Ok(quiet);
         }
-        if let Some(done) = self.record_changed_poll(&rec).await? {
+        // The snapshot's body, serialized and compressed once, whichever
+        // way records it, and before any lock is taken (on SQLite, the
+        // database's write lock).
+        let body = match &rec.outcome {
+            PollOutcome::Changed { content, .. } => Some(snapshots::body(content)?),
+            _ => None,
+        };
+        if let Some(done) = self.record_changed_poll(&rec, body.as_deref()).await? {
             return Ok(done);
         }
         let mut tx = self.pool.begin().await?;
@@ -242,7 +249,9 @@ impl Store {
                 (vec![], None)
             }
             _ => {
-                let (ids, moved) = self.save_answer(&mut batch, &mut tx, &rec, t.after).await?;
+                let (ids, moved) = self
+                    .save_answer(&mut batch, &mut tx, &rec, body, t.after)
+                    .await?;
                 (ids, Some(moved))
             }
         };
@@ -336,18 +345,12 @@ impl Store {
         batch: &mut Batch,
         tx: &mut Tx<'_>,
         rec: &PollRecord,
+        body: Option<String>,
         after: Standing,
     ) -> anyhow::Result<(Vec<i64>, SourceHealth)> {
         let mut snapshot = NewSnapshot::None;
         let mut change_ids = vec![];
-        if let PollOutcome::Changed {
-            content,
-            hash,
-            changes,
-            ..
-        } = &rec.outcome
-        {
-            let body = snapshots::body(content)?;
+        if let (PollOutcome::Changed { hash, changes, .. }, Some(body)) = (&rec.outcome, body) {
             let id_back = !changes.is_empty();
             snapshots::push_insert(batch, &rec.source_id, hash, body, rec.started_at, id_back);
             if !id_back {
