@@ -58,6 +58,12 @@ impl Batch {
         Binds { batch: self }
     }
 
+    /// A statement with its values already gathered (placeholders `$1` to
+    /// `$n` in their order).
+    pub fn push_with(&mut self, sql: impl Into<String>, args: AnyArguments) {
+        self.statements.push((sql.into(), args));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.statements.is_empty()
     }

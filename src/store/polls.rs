@@ -298,10 +298,14 @@ impl Store {
             rec.down_after,
         );
         debug_assert_eq!(up.change, Health::Same);
-        let (etag, last_modified) = validators(&rec.outcome);
-        let keep_validators = matches!(rec.outcome, PollOutcome::NotModified);
-        let q = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "WITH moved AS (
+        let mut args = move_on_args(rec, None, up.after)?;
+        add(&mut args, rec.duration_ms)?;
+        add(&mut args, rec.status)?;
+        add(&mut args, rec.bytes)?;
+        add(&mut args, rec.outcome.name())?;
+        let q = sqlx::query_with(
+            sqlx::AssertSqlSafe(format!(
+                "WITH moved AS (
                  UPDATE source_state SET {MOVE_ON},
                      consecutive_failures = $10, down = $11
                  WHERE source_id = $6 AND last_snapshot_id IS NOT DISTINCT FROM $9 AND down = 0
@@ -310,24 +314,9 @@ impl Store {
                  INSERT INTO fetch_log (source_id, started_at, duration_ms, status, bytes, outcome, error)
                  SELECT source_id, $1, $14, $15, $16, $17, NULL FROM moved)
              SELECT {HEALTH_COLUMNS} FROM moved"
-        )))
-        .bind(ts(rec.started_at))
-        .bind(rec.next_poll_at.map(ts))
-        .bind(keep_validators)
-        .bind(etag)
-        .bind(last_modified)
-        .bind(&rec.source_id)
-        .bind(&rec.body_hash)
-        .bind(None::<i64>)
-        .bind(rec.expected_snapshot)
-        .bind(up.after.consecutive_failures)
-        .bind(i64::from(up.after.down))
-        .bind(&rec.moved_to)
-        .bind(&rec.url)
-        .bind(rec.duration_ms)
-        .bind(rec.status)
-        .bind(rec.bytes)
-        .bind(rec.outcome.name());
+            )),
+            args,
+        );
         let row = on_lane!(self, q, fetch_optional);
         Ok(row.map(|r| PollResult {
             change_ids: vec![],
@@ -576,6 +565,42 @@ const MOVE_ON: &str = move_on_set!("last_snapshot_id");
 /// after the lock is one batch.
 const MOVE_ON_TO_NEW: &str = move_on_set!("(SELECT MAX(id) FROM snapshots WHERE source_id = $6)");
 
+/// The values of [`MOVE_ON`]'s placeholders $1 to $13 (the moving poll's
+/// $10 and $11: its standing after), for every statement that sets it.
+fn move_on_args(
+    rec: &PollRecord,
+    snapshot: Option<i64>,
+    after: Standing,
+) -> anyhow::Result<sqlx::any::AnyArguments> {
+    let (etag, last_modified) = validators(&rec.outcome);
+    let keep_validators = matches!(rec.outcome, PollOutcome::NotModified);
+    let mut args = sqlx::any::AnyArguments::default();
+    add(&mut args, ts(rec.started_at))?;
+    add(&mut args, rec.next_poll_at.map(ts))?;
+    add(&mut args, keep_validators)?;
+    add(&mut args, etag)?;
+    add(&mut args, last_modified)?;
+    add(&mut args, &rec.source_id)?;
+    add(&mut args, &rec.body_hash)?;
+    add(&mut args, snapshot)?;
+    add(&mut args, rec.expected_snapshot)?;
+    add(&mut args, after.consecutive_failures)?;
+    add(&mut args, i64::from(after.down))?;
+    add(&mut args, &rec.moved_to)?;
+    add(&mut args, &rec.url)?;
+    Ok(args)
+}
+
+/// One more value for a statement's arguments.
+fn add<'t, T>(args: &mut sqlx::any::AnyArguments, value: T) -> anyhow::Result<()>
+where
+    T: sqlx::Encode<'t, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    use sqlx::Arguments as _;
+    args.add(value)
+        .map_err(|e| anyhow::anyhow!("a value of a poll's record cannot be written: {e}"))
+}
+
 /// The snapshot a poll moves its source on to.
 enum NewSnapshot {
     /// None: the source keeps its last snapshot.
@@ -636,29 +661,16 @@ async fn move_on(
         NewSnapshot::Id(id) => (MOVE_ON, Some(id)),
         NewSnapshot::InBatch => (MOVE_ON_TO_NEW, None),
     };
-    let (etag, last_modified) = validators(&rec.outcome);
-    let keep_validators = matches!(rec.outcome, PollOutcome::NotModified);
-    let now = ts(rec.started_at);
-    batch
-        .push(format!(
+    let args = move_on_args(rec, snapshot, after)?;
+    batch.push_with(
+        format!(
             "UPDATE source_state SET {set}, consecutive_failures = $10, down = $11
              WHERE source_id = $6 AND last_snapshot_id {} $9
              RETURNING {HEALTH_COLUMNS}",
             backend.null_safe_eq()
-        ))
-        .bind(&now)
-        .bind(rec.next_poll_at.map(ts))
-        .bind(keep_validators)
-        .bind(etag)
-        .bind(last_modified)
-        .bind(&rec.source_id)
-        .bind(&rec.body_hash)
-        .bind(snapshot)
-        .bind(rec.expected_snapshot)
-        .bind(after.consecutive_failures)
-        .bind(i64::from(after.down))
-        .bind(&rec.moved_to)
-        .bind(&rec.url);
+        ),
+        args,
+    );
     let moved = batch.run(tx).await?;
     match moved.first() {
         Some(row) => Ok(health_of(row)),
