@@ -223,6 +223,17 @@ mod tests {
         app
     }
 
+    /// `n` feed sources `s0`… of TR, polled once a year.
+    fn numbered_sources(n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "[[source]]\nid = \"s{i}\"\nname = \"S{i}\"\njurisdiction = \"TR\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/{i}\"\nschedule = \"0 0 1 1 *\"\n"
+                )
+            })
+            .collect()
+    }
+
     const TWO: &str = r#"
 [[source]]
 id = "a"
@@ -284,13 +295,7 @@ enabled = true
 
     #[tokio::test]
     async fn a_dispatch_reads_only_the_due_sources() {
-        let many: String = (0..3000)
-            .map(|i| {
-                format!(
-                    "[[source]]\nid = \"s{i}\"\nname = \"S{i}\"\njurisdiction = \"TR\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/{i}\"\nschedule = \"0 0 1 1 *\"\n"
-                )
-            })
-            .collect();
+        let many = numbered_sources(3000);
         let app = app_with(&many).await;
         let now = app.now();
         // Every source polled and planned for next year, but three.
@@ -322,13 +327,7 @@ enabled = true
 
     #[tokio::test]
     async fn a_nearly_full_pool_gathers_free_workers_before_it_looks_again() {
-        let many: String = (0..60)
-            .map(|i| {
-                format!(
-                    "[[source]]\nid = \"s{i}\"\nname = \"S{i}\"\njurisdiction = \"TR\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/{i}\"\nschedule = \"0 0 1 1 *\"\n"
-                )
-            })
-            .collect();
+        let many = numbered_sources(60);
         let app = app_with(&many).await;
         let now = app.now();
         // Sixteen workers: a look starts polls once enough are free, or
