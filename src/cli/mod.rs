@@ -42,8 +42,8 @@ use std::process::ExitCode;
 /// glibc gives threads that allocate at the same time arenas of their own,
 /// up to eight per core, and the daemon's runtime workers, blocking pool and
 /// SQLite threads each kept freed memory in theirs. At 100,000 sources the
-/// daemon's peak RSS went from 149 to 139 MB, with the same CPU per poll
-/// (docs/benchmarks.md).
+/// daemon's peak RSS went from 149–152 MB to 133–146 MB, with the same CPU
+/// per poll (docs/benchmarks.md, "Third measurement").
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
