@@ -62,7 +62,7 @@ pub fn main() -> ExitCode {
     // The daemon spends its life waiting: two workers are plenty and keep RSS low
     // (parsing runs on the blocking pool). A one-shot `poll` is CPU work from
     // end to end: one thread (documents parsed on it, see
-    // `poll::extract_blocking`), as handing each poll between workers cost
+    // `poll::extract_fetched`), as handing each poll between workers cost
     // more CPU in the scheduler than the poll itself.
     let built = match cli.command {
         Command::Run { .. } => tokio::runtime::Builder::new_multi_thread()

@@ -402,7 +402,7 @@ const INLINE_EXTRACT_BYTES: usize = 32 * 1024;
 /// On a current-thread runtime (the one-shot `regwatch poll`), on that
 /// thread: a pass is CPU work from end to end, and handing every document
 /// to another thread and back cost more than the parsing.
-async fn extract_blocking(
+async fn extract_fetched(
     source: &Source,
     f: Fetched,
 ) -> Result<Result<Content, ExtractError>, tokio::task::JoinError> {
@@ -439,7 +439,7 @@ async fn extract_content(
     state: &SourceState,
     f: Fetched,
 ) -> anyhow::Result<Result<Content, ExtractError>> {
-    let extracted = extract_blocking(source, f).await.unwrap_or_else(|_| {
+    let extracted = extract_fetched(source, f).await.unwrap_or_else(|_| {
         Err(ExtractError::Rule(
             "the extractor crashed on this document".into(),
         ))
@@ -568,7 +568,7 @@ pub async fn test_source(
         }
         FetchOutcome::Fetched(f) => {
             let may_be_empty = source.def.may_be_empty || source.def.kind == SourceKind::Feed;
-            match extract_blocking(source, f).await? {
+            match extract_fetched(source, f).await? {
                 Err(ExtractError::NoItems(_)) if may_be_empty => {
                     Ok(Content::Items { items: vec![] })
                 }
