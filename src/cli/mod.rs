@@ -60,7 +60,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(&cli);
     // The daemon spends its life waiting: two workers are plenty and keep RSS low
-    // (parsing runs on the blocking pool). A one-shot `poll` is CPU work from
+    // (documents over 32 KiB are parsed on the blocking pool). A one-shot `poll` is CPU work from
     // end to end: one thread (documents parsed on it, see
     // `poll::extract_fetched`), as handing each poll between workers cost
     // more CPU in the scheduler than the poll itself.
