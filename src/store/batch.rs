@@ -107,6 +107,110 @@ impl Batch {
     }
 }
 
+/// SQLite: a statement list that is its own transaction. `BEGIN IMMEDIATE`
+/// and `COMMIT` go with the list in the same command, so a record without
+/// a read to decide on (a quiet poll's compare-and-set) crosses to the
+/// connection's thread once, instead of four times (begin, lock, writes,
+/// commit). Hands back the rows of the last statement pushed.
+///
+/// The transaction is the list's own, not sqlx's, so a connection left
+/// inside it must not go back to the pool: after an error the list is
+/// rolled back on its connection, and a connection the list did not finish
+/// on (the caller gone, or a rollback that failed) is closed, which rolls
+/// back what it began. On a store in memory, closing the connection would
+/// close the database: a store's `lists_alone` says whether it takes such
+/// lists.
+pub(super) async fn run_alone(
+    pool: &sqlx::AnyPool,
+    mut batch: Batch,
+) -> anyhow::Result<Vec<AnyRow>> {
+    use futures_util::TryStreamExt as _;
+    anyhow::ensure!(
+        batch.backend == Backend::Sqlite,
+        "a statement list in a transaction of its own is SQLite's"
+    );
+    if let Some(e) = batch.error.take() {
+        anyhow::bail!("a value of a poll's record cannot be written: {e}");
+    }
+    let pushed = batch.statements.len();
+    let mut statements = Vec::with_capacity(pushed + 2);
+    statements.push(("BEGIN IMMEDIATE".to_string(), AnyArguments::default()));
+    statements.append(&mut batch.statements);
+    statements.push(("COMMIT".to_string(), AnyArguments::default()));
+    let (sql, args) = join(statements)?;
+    let mut conn = Unfinished(Some(pool.acquire().await?));
+    let run = async {
+        let c = conn
+            .0
+            .as_mut()
+            .expect("the connection is held until the end");
+        #[allow(deprecated)]
+        let mut results = sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_many(&mut **c);
+        // Each statement's rows, then its result: BEGIN's result first,
+        // then the pushed statements', then COMMIT's.
+        let (mut rows, mut kept, mut done) = (vec![], vec![], 0usize);
+        while let Some(r) = results.try_next().await? {
+            match r {
+                sqlx::Either::Right(row) => rows.push(row),
+                sqlx::Either::Left(_) => {
+                    done += 1;
+                    let these = std::mem::take(&mut rows);
+                    if done == pushed + 1 {
+                        kept = these;
+                    }
+                }
+            }
+        }
+        anyhow::ensure!(
+            done == pushed + 2,
+            "a statement list ran {done} of its {} statements",
+            pushed + 2
+        );
+        Ok::<_, anyhow::Error>(kept)
+    };
+    match run.await {
+        Ok(rows) => {
+            conn.finish();
+            Ok(rows)
+        }
+        Err(e) => {
+            let c = conn
+                .0
+                .as_mut()
+                .expect("the connection is held until the end");
+            let rolled_back = match sqlx::query("ROLLBACK").execute(&mut **c).await {
+                Ok(_) => true,
+                // The list failed before BEGIN, or SQLite rolled it back
+                // itself (as it does on some errors): nothing is open.
+                Err(r) => r.to_string().contains("no transaction is active"),
+            };
+            if rolled_back {
+                conn.finish();
+            }
+            Err(e)
+        }
+    }
+}
+
+/// A pooled connection that is closed when dropped, unless the statement
+/// list on it finished (see [`run_alone`]).
+struct Unfinished(Option<sqlx::pool::PoolConnection<sqlx::Any>>);
+
+impl Unfinished {
+    /// The list finished, committed or rolled back: back to the pool.
+    fn finish(&mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            c.close_on_drop();
+        }
+    }
+}
+
 /// One statement list for SQLite: each statement's `$k` becomes `$(k + the
 /// values bound before it)`, and the values follow one another.
 fn join(statements: Vec<(String, AnyArguments)>) -> anyhow::Result<(String, AnyArguments)> {
@@ -204,6 +308,70 @@ mod tests {
                 "{backend:?}"
             );
         }
+    }
+
+    /// A list in a transaction of its own: committed when it runs to its
+    /// end; rolled back when a statement fails, the connection left out of
+    /// any transaction for the next user of the pool.
+    #[tokio::test]
+    async fn a_list_alone_commits_whole_or_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("db.sqlite").display());
+        let store = super::super::Store::open(&url).await.unwrap();
+        assert!(store.lists_alone);
+        sqlx::query("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let count = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM t")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap()
+        };
+        let mut b = Batch::new(Backend::Sqlite);
+        b.push("INSERT INTO t VALUES ($1, $2)")
+            .bind(1i64)
+            .bind("one");
+        b.push("INSERT INTO t VALUES ($1, $2) RETURNING a")
+            .bind(2i64)
+            .bind("two");
+        b.push("SELECT b FROM t WHERE a <= $1 AND changes() = 1 ORDER BY a")
+            .bind(2i64);
+        let rows = run_alone(&store.pool, b).await.unwrap();
+        let got: Vec<String> = rows.iter().map(|r| sqlx::Row::get(r, 0)).collect();
+        assert_eq!(got, ["one", "two"], "the last statement's rows only");
+        assert_eq!(count().await, 2);
+
+        // The second statement fails (the key is taken): the first is
+        // rolled back with it, and every connection can begin again.
+        let mut b = Batch::new(Backend::Sqlite);
+        b.push("INSERT INTO t VALUES ($1, $2)")
+            .bind(3i64)
+            .bind("three");
+        b.push("INSERT INTO t VALUES ($1, $2)")
+            .bind(1i64)
+            .bind("again");
+        let Err(err) = run_alone(&store.pool, b).await else {
+            panic!("the list ran")
+        };
+        let err = err.to_string();
+        assert!(err.contains("UNIQUE"), "{err}");
+        assert_eq!(count().await, 2, "nothing of the failed list is kept");
+        for _ in 0..8 {
+            let mut tx = store.pool.begin().await.unwrap();
+            sqlx::query("INSERT INTO t VALUES (NULL, 'x')")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.rollback().await.unwrap();
+        }
+        assert_eq!(count().await, 2);
+
+        // PostgreSQL takes no such list.
+        let b = Batch::new(Backend::Postgres);
+        assert!(run_alone(&store.pool, b).await.is_err());
+        store.close().await;
     }
 
     #[test]

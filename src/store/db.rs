@@ -236,6 +236,10 @@ pub struct Store {
     /// matching (see [`CASE_CACHE_KIB`]), opened when a change is first
     /// matched; `None` otherwise (the pool serves).
     pub(super) case_reader: Option<AnyPool>,
+    /// SQLite, a file: statement lists may be their own transactions (see
+    /// [`super::batch::run_alone`]); not in memory, where a connection
+    /// closed would be the database lost.
+    pub(super) lists_alone: bool,
     /// Rows the scheduler's queries returned (a test checks that a dispatch
     /// reads the due sources only, not every source).
     #[cfg(test)]
@@ -318,6 +322,11 @@ impl Store {
         let mut opts = AnyPoolOptions::new()
             .max_connections(if memory { 1 } else { 4 })
             .acquire_timeout(Duration::from_secs(30))
+            // No ping before each use of a pooled connection: a
+            // connection to a file does not go stale, and the ping was a
+            // command to the connection's thread and back (two thread
+            // hand-offs) for every statement and transaction.
+            .test_before_acquire(false)
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
                     // busy_timeout first: switching to WAL takes a lock.
@@ -351,11 +360,13 @@ impl Store {
             .await
             .with_context(|| format!("cannot open the database {path}"))?;
         let mut store = Store::on(pool, Backend::Sqlite);
+        store.lists_alone = !memory;
         if !memory {
             store.case_reader = Some(
                 AnyPoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
+                    .test_before_acquire(false)
                     .after_connect(|conn, _meta| {
                         Box::pin(async move {
                             conn.execute("PRAGMA busy_timeout = 30000").await?;
@@ -380,6 +391,7 @@ impl Store {
             backend,
             lanes: None,
             case_reader: None,
+            lists_alone: false,
             #[cfg(test)]
             scheduler_rows: Default::default(),
         }

@@ -271,25 +271,30 @@ impl Store {
         })
     }
 
-    /// The common poll, recorded in one statement on PostgreSQL: the source
-    /// answered with nothing new (unchanged, or not modified), it stands
-    /// where the poll read it (same last snapshot) and it is not down, so
-    /// there is no snapshot, change, seen item or alert to write, and the
-    /// health policy's answer is known before the row is locked
+    /// The common poll, recorded in one command: the source answered with
+    /// nothing new (unchanged, or not modified), it stands where the poll
+    /// read it (same last snapshot) and it is not down, so there is no
+    /// snapshot, change, seen item or alert to write, and the health
+    /// policy's answer is known before the row is locked
     /// ([`health::transition`] of an answer from a source that is up: no
     /// failures, still up). The state update is the compare-and-set; the
     /// fetch-log line is written only with it. `None` when the poll is not
     /// such a poll, or the source moved meanwhile: the transaction of
     /// [`Store::record_poll`] then records it (superseded, or recovered).
     ///
-    /// On SQLite a statement cannot write two tables (no data-modifying
-    /// WITH), so this is PostgreSQL's alone.
+    /// On PostgreSQL one statement (data-modifying WITH); on SQLite, where a
+    /// statement cannot write two tables, a statement list that is its own
+    /// transaction ([`batch::run_alone`]), on a store in a file.
     async fn record_quiet_poll(&self, rec: &PollRecord) -> anyhow::Result<Option<PollResult>> {
         let quiet = matches!(
             rec.outcome,
             PollOutcome::Unchanged { .. } | PollOutcome::NotModified
         );
-        if self.backend != Backend::Postgres || !quiet || !rec.seen_keys.is_empty() {
+        let one_command = match self.backend {
+            Backend::Postgres => true,
+            Backend::Sqlite => self.lists_alone,
+        };
+        if !one_command || !quiet || !rec.seen_keys.is_empty() {
             return Ok(None);
         }
         let up = health::transition(
@@ -299,13 +304,15 @@ impl Store {
         );
         debug_assert_eq!(up.change, Health::Same);
         let mut args = move_on_args(rec, None, up.after)?;
-        add(&mut args, rec.duration_ms)?;
-        add(&mut args, rec.status)?;
-        add(&mut args, rec.bytes)?;
-        add(&mut args, rec.outcome.name())?;
-        let q = sqlx::query_with(
-            sqlx::AssertSqlSafe(format!(
-                "WITH moved AS (
+        let row = match self.backend {
+            Backend::Postgres => {
+                add(&mut args, rec.duration_ms)?;
+                add(&mut args, rec.status)?;
+                add(&mut args, rec.bytes)?;
+                add(&mut args, rec.outcome.name())?;
+                let q = sqlx::query_with(
+                    sqlx::AssertSqlSafe(format!(
+                        "WITH moved AS (
                  UPDATE source_state SET {MOVE_ON},
                      consecutive_failures = $10, down = $11
                  WHERE source_id = $6 AND last_snapshot_id IS NOT DISTINCT FROM $9 AND down = 0
@@ -314,10 +321,46 @@ impl Store {
                  INSERT INTO fetch_log (source_id, started_at, duration_ms, status, bytes, outcome, error)
                  SELECT source_id, $1, $14, $15, $16, $17, NULL FROM moved)
              SELECT {HEALTH_COLUMNS} FROM moved"
-            )),
-            args,
-        );
-        let row = on_lane!(self, q, fetch_optional);
+                    )),
+                    args,
+                );
+                on_lane!(self, q, fetch_optional)
+            }
+            Backend::Sqlite => {
+                let mut batch = Batch::new(self.backend);
+                batch.push_with(
+                    format!(
+                        "UPDATE source_state SET {MOVE_ON}, consecutive_failures = $10, down = $11
+                         WHERE source_id = $6 AND last_snapshot_id IS $9 AND down = 0"
+                    ),
+                    args,
+                );
+                // `changes()`: the rows the statement before wrote, so the
+                // line is logged only with the move, and the row read back
+                // only with the line.
+                batch
+                    .push(
+                        "INSERT INTO fetch_log (source_id, started_at, duration_ms, status, bytes, outcome, error)
+                         SELECT $1, $2, $3, $4, $5, $6, NULL WHERE changes() = 1",
+                    )
+                    .bind(&rec.source_id)
+                    .bind(ts(rec.started_at))
+                    .bind(rec.duration_ms)
+                    .bind(rec.status)
+                    .bind(rec.bytes)
+                    .bind(rec.outcome.name());
+                batch
+                    .push(format!(
+                        "SELECT {HEALTH_COLUMNS} FROM source_state
+                         WHERE source_id = $1 AND changes() = 1"
+                    ))
+                    .bind(&rec.source_id);
+                super::batch::run_alone(&self.pool, batch)
+                    .await?
+                    .into_iter()
+                    .next()
+            }
+        };
         Ok(row.map(|r| PollResult {
             change_ids: vec![],
             health: Some(up.change),
