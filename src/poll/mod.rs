@@ -41,10 +41,23 @@ pub struct PollSummary {
 
 /// Poll one source now and record the outcome.
 pub async fn poll_source(app: &App, source: &Source) -> anyhow::Result<PollSummary> {
+    poll_source_from(app, source, None).await
+}
+
+/// Poll one source now, from `start` when its pass read it already (see
+/// [`crate::store::Store::pass_start`]), and record the outcome.
+async fn poll_source_from(
+    app: &App,
+    source: &Source,
+    start: Option<crate::store::PollStart>,
+) -> anyhow::Result<PollSummary> {
     let t0 = Instant::now();
     let started_at = app.now();
     // The source's state and the rate limits running, in one read.
-    let start = app.store.poll_start(source.id(), started_at).await?;
+    let start = match start {
+        Some(s) => s,
+        None => app.store.poll_start(source.id(), started_at).await?,
+    };
     if let Some((until, why)) = deferred(app, source, &start.rate_limits) {
         // Not asked at all: nothing fetched, nothing recorded; planned
         // again when the wait is over.
@@ -528,11 +541,24 @@ pub async fn poll_many(
     let conc = app.config.fetch.concurrency.max(1);
     let mut done = 0usize;
     let mut out = Vec::with_capacity(total);
+    // Every poll's state and the rate limits, in one read for the pass; if
+    // it fails, each poll reads its own (and reports what fails).
+    let ids: std::collections::HashSet<&str> = sources.iter().map(|s| s.id()).collect();
+    let pass = match app.store.pass_start(&ids, app.now()).await {
+        Ok(p) => Some(std::sync::Arc::new(p)),
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "the sources' states could not be read for the pass; each poll reads its own");
+            None
+        }
+    };
+    drop(ids);
     let mut s = stream::iter(sources.into_iter().map(|src| {
         let app = app.clone();
+        let pass = pass.clone();
         async move {
             let id = src.id().to_string();
-            match poll_source(&app, &src).await {
+            let start = pass.as_ref().map(|p| p.of(&id));
+            match poll_source_from(&app, &src, start).await {
                 Ok(s) => s,
                 Err(e) => PollSummary {
                     source: id,

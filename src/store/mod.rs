@@ -17,7 +17,7 @@ pub use crate::model::{ChangeRecord, HealthChange as Health, PollOutcome, Tags};
 pub use changes::ChangeFilter;
 pub use db::{parse_ts, ts, Backend, Store};
 pub use one_statement::ReadAhead;
-pub use polls::{PollRecord, PollResult, PollStart, SourceState, StoryCandidates};
+pub use polls::{PassStart, PollRecord, PollResult, PollStart, SourceState, StoryCandidates};
 
 mod batch;
 pub mod cases;

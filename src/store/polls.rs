@@ -112,6 +112,27 @@ pub struct PollStart {
     pub rate_limits: Vec<(String, DateTime<Utc>)>,
 }
 
+/// What a one-shot pass reads before its polls start (see
+/// [`Store::pass_start`]).
+#[derive(Debug, Clone, Default)]
+pub struct PassStart {
+    /// Each polled source's state, by id, where the store has one.
+    pub states: std::collections::HashMap<String, SourceState>,
+    /// (source id, not before) of every source rate limited past the
+    /// pass's start.
+    pub rate_limits: Vec<(String, DateTime<Utc>)>,
+}
+
+impl PassStart {
+    /// What one poll of the pass reads before it starts.
+    pub fn of(&self, source_id: &str) -> PollStart {
+        PollStart {
+            state: self.states.get(source_id).cloned().unwrap_or_default(),
+            rate_limits: self.rate_limits.clone(),
+        }
+    }
+}
+
 /// The columns of a [`SourceHealth`], in the order [`health_of`] reads them.
 pub(super) const HEALTH_COLUMNS: &str =
     "source_id, last_poll_at, last_success_at, last_error, consecutive_failures,
@@ -179,6 +200,45 @@ impl Store {
             }
             if let Some(t) = limited {
                 start.rate_limits.push((id, t));
+            }
+        }
+        Ok(start)
+    }
+
+    /// What every poll of a one-shot pass reads before it starts, in one
+    /// statement for the whole pass: the state of each source in `ids`
+    /// (those the store knows; a source it does not starts from nothing)
+    /// and the rate limits running at `now`. A pass asks once instead of
+    /// once per source (each asking two thread hand-offs on SQLite). What
+    /// another process records during the pass is not seen by it: a state
+    /// read too early makes a poll's record superseded (see
+    /// [`PollResult::superseded`]), never wrong, and this process's own
+    /// rate limits are kept by its fetcher.
+    pub async fn pass_start(
+        &self,
+        ids: &std::collections::HashSet<&str>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<PassStart> {
+        use futures_util::TryStreamExt as _;
+        let mut rows = sqlx::query(
+            "SELECT s.source_id, s.etag, s.last_modified, s.last_snapshot_id, s.consecutive_failures, s.down,
+                    s.next_poll_at, s.last_poll_at, sn.content_hash, s.suspect_hash, s.body_hash,
+                    s.rate_limited_until
+             FROM source_state s LEFT JOIN snapshots sn ON sn.id = s.last_snapshot_id",
+        )
+        .fetch(&self.pool);
+        let mut start = PassStart::default();
+        while let Some(r) = rows.try_next().await? {
+            let id: String = r.get(0);
+            let limited = r
+                .get::<Option<String>, _>(11)
+                .and_then(|s| parse_ts(&s))
+                .filter(|t| *t > now);
+            if let Some(t) = limited {
+                start.rate_limits.push((id.clone(), t));
+            }
+            if ids.contains(id.as_str()) {
+                start.states.insert(id, state_of(&r, 1));
             }
         }
         Ok(start)

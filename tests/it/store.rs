@@ -103,6 +103,7 @@ both_backends!(
     stories_link_other_sources_and_alert_once_per_channel,
     record_poll_baseline_changed_failed_health,
     a_stale_poll_is_superseded,
+    a_pass_reads_its_sources_states_and_the_rate_limits_at_once,
     changes_filters_and_cursor,
     cases_upsert_close_backmatch,
     outbox_enqueue_claim_mark_retry,
@@ -424,6 +425,46 @@ async fn record_poll_baseline_changed_failed_health(db: &TestDb) {
     p.next_poll_at = None;
     store.record_now(p).await.unwrap();
     assert_eq!(store.state(s).await.unwrap().next_poll_at, before);
+    store.close().await;
+}
+
+/// A one-shot pass reads, in one statement, the state of each source it
+/// polls (those the store knows) and every rate limit running, whichever
+/// source it is on.
+async fn a_pass_reads_its_sources_states_and_the_rate_limits_at_once(db: &TestDb) {
+    let store = db.open().await;
+    store
+        .record_poll(poll("a-src", "TR", t0(), changed(&["a"], true, vec![])))
+        .await
+        .unwrap();
+    let mut limited = poll("b-src", "TR", t0(), failed("HTTP 429"));
+    limited.rate_limited_until = Some(t0() + Duration::hours(1));
+    store.record_poll(limited).await.unwrap();
+    let ids: HashSet<&str> = ["a-src", "c-src"].into_iter().collect();
+    let pass = store
+        .pass_start(&ids, t0() + Duration::minutes(1))
+        .await
+        .unwrap();
+    let a = store.state("a-src").await.unwrap();
+    let read = pass.of("a-src").state;
+    assert!(a.last_snapshot_id.is_some());
+    assert_eq!(
+        (read.last_snapshot_id, read.last_hash, read.last_poll_at),
+        (a.last_snapshot_id, a.last_hash, a.last_poll_at)
+    );
+    assert!(!pass.states.contains_key("b-src"), "not in this pass");
+    let never = pass.of("c-src").state;
+    assert!(never.last_snapshot_id.is_none() && never.etag.is_none());
+    assert_eq!(
+        pass.rate_limits,
+        vec![("b-src".to_string(), t0() + Duration::hours(1))]
+    );
+    assert_eq!(pass.of("c-src").rate_limits, pass.rate_limits);
+    let later = store
+        .pass_start(&ids, t0() + Duration::hours(2))
+        .await
+        .unwrap();
+    assert!(later.rate_limits.is_empty(), "{:?}", later.rate_limits);
     store.close().await;
 }
 
