@@ -104,6 +104,7 @@ both_backends!(
     record_poll_baseline_changed_failed_health,
     a_stale_poll_is_superseded,
     a_pass_reads_its_sources_states_and_the_rate_limits_at_once,
+    a_down_source_back_with_new_content_and_nothing_to_report_is_announced,
     changes_filters_and_cursor,
     cases_upsert_close_backmatch,
     outbox_enqueue_claim_mark_retry,
@@ -425,6 +426,47 @@ async fn record_poll_baseline_changed_failed_health(db: &TestDb) {
     p.next_poll_at = None;
     store.record_now(p).await.unwrap();
     assert_eq!(store.state(s).await.unwrap().next_poll_at, before);
+    store.close().await;
+}
+
+/// A source that was down answers with new content in which the diff
+/// found nothing to report: its snapshot is recorded, and its recovery
+/// announced once per health channel.
+async fn a_down_source_back_with_new_content_and_nothing_to_report_is_announced(db: &TestDb) {
+    let store = db.open().await;
+    let s = "back-src";
+    store
+        .record_now(poll(s, "TR", t0(), changed(&["a"], true, vec![])))
+        .await
+        .unwrap();
+    for m in 1..=2 {
+        let at = t0() + Duration::minutes(m);
+        store
+            .record_now(poll(s, "TR", at, failed("timeout")))
+            .await
+            .unwrap();
+    }
+    assert!(store.state(s).await.unwrap().down);
+    let at = t0() + Duration::minutes(3);
+    let r = store
+        .record_now(poll(s, "TR", at, changed(&["a", "b"], false, vec![])))
+        .await
+        .unwrap();
+    assert_eq!(r.health, Some(Health::Recovered));
+    assert!(!r.superseded && r.change_ids.is_empty());
+    let st = store.state(s).await.unwrap();
+    assert_eq!((st.consecutive_failures, st.down), (0, false));
+    assert_eq!(st.last_hash.as_deref(), Some("hash-a-b"));
+    assert_eq!(store.count_snapshots(s).await.unwrap(), 2);
+    let health: Vec<String> = store
+        .deliveries()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.kind == "health")
+        .map(|d| d.payload["state"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(health, ["down", "recovered"]);
     store.close().await;
 }
 
