@@ -7,7 +7,8 @@
 //!
 //! By concern, each adding its part of [`Store`]'s API: `db` (backends,
 //! connection, the pool, which stays in here), `polls` (a source's state,
-//! recording a poll, health rows), `snapshots` (the content a poll read),
+//! recording a poll, health rows) with `poll_record` (what a poll reads and
+//! hands over) and `poll_writes` (the statements a record writes), `snapshots` (the content a poll read),
 //! `changes` (the change log), `stories` (changes that report one act),
 //! `reviews`, `cases`, `outbox`, `leases` (the plan, and who polls what),
 //! `copy` (`regwatch db copy`).
@@ -17,7 +18,7 @@ pub use crate::model::{ChangeRecord, HealthChange as Health, PollOutcome, Tags};
 pub use changes::ChangeFilter;
 pub use db::{parse_ts, ts, Backend, Store};
 pub use one_statement::ReadAhead;
-pub use polls::{PassStart, PollRecord, PollResult, PollStart, SourceState, StoryCandidates};
+pub use poll_record::{PassStart, PollRecord, PollResult, PollStart, SourceState, StoryCandidates};
 
 mod batch;
 pub mod cases;
@@ -32,6 +33,8 @@ pub mod leases;
 mod liveness;
 mod one_statement;
 pub mod outbox;
+mod poll_record;
+mod poll_writes;
 mod polls;
 mod reviews;
 mod snapshots;

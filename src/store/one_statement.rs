@@ -14,9 +14,8 @@
 
 use super::changes::{self, ChangeRow, Provenance};
 use super::db::{on_lane, parse_ts, ts, Backend, Store};
-use super::polls::{
-    health_alerts, lock_state, validators, PollRecord, PollResult, StoryCandidates, SEEN_DAYS,
-};
+use super::poll_record::{PollRecord, PollResult, StoryCandidates, SEEN_DAYS};
+use super::poll_writes::{health_alerts, lock_state, validators};
 use super::stories;
 use crate::health::{self, Verdict};
 use crate::model::{Content, PollOutcome, SourceHealth};
