@@ -245,6 +245,18 @@ fn changed(keys: &[&str], baseline: bool, changes: Vec<ChangeRecord>) -> PollOut
     }
 }
 
+/// The states of the health alerts queued, in order.
+async fn health_states(store: &Store) -> Vec<String> {
+    store
+        .deliveries()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.kind == "health")
+        .map(|d| d.payload["state"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn failed(msg: &str) -> PollOutcome {
     PollOutcome::Failed { error: msg.into() }
 }
@@ -395,15 +407,7 @@ async fn record_poll_baseline_changed_failed_health(db: &TestDb) {
     assert_eq!(r.health, Some(Health::Recovered));
     let st = store.state(s).await.unwrap();
     assert_eq!((st.consecutive_failures, st.down), (0, false));
-    let health: Vec<String> = store
-        .deliveries()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|d| d.kind == "health")
-        .map(|d| d.payload["state"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(health, vec!["down", "recovered"]);
+    assert_eq!(health_states(&store).await, ["down", "recovered"]);
     let log = store.fetch_log(s, 10).await.unwrap();
     let outcomes: Vec<&str> = log.iter().map(|l| l.0.as_str()).collect();
     assert_eq!(
@@ -458,15 +462,7 @@ async fn a_down_source_back_with_new_content_and_nothing_to_report_is_announced(
     assert_eq!((st.consecutive_failures, st.down), (0, false));
     assert_eq!(st.last_hash.as_deref(), Some("hash-a-b"));
     assert_eq!(store.count_snapshots(s).await.unwrap(), 2);
-    let health: Vec<String> = store
-        .deliveries()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|d| d.kind == "health")
-        .map(|d| d.payload["state"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(health, ["down", "recovered"]);
+    assert_eq!(health_states(&store).await, ["down", "recovered"]);
     store.close().await;
 }
 
