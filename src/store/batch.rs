@@ -71,28 +71,11 @@ impl Batch {
     /// Run every statement pushed, in order, in `tx`, and empty the batch.
     /// Returns the rows of the last statement.
     pub async fn run(&mut self, tx: &mut Tx<'_>) -> anyhow::Result<Vec<AnyRow>> {
-        if let Some(e) = self.error.take() {
-            self.statements.clear();
-            anyhow::bail!("a value of a poll's record cannot be written: {e}");
-        }
-        let statements = std::mem::take(&mut self.statements);
+        let statements = self.take()?;
         match self.backend {
             Backend::Sqlite => {
-                use futures_util::TryStreamExt as _;
-                let (sql, args) = join(statements)?;
-                // Each statement's rows, then its result: the rows kept are
-                // those before the last result.
-                #[allow(deprecated)]
-                let mut results =
-                    sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_many(&mut **tx);
-                let (mut rows, mut last) = (vec![], vec![]);
-                while let Some(r) = results.try_next().await? {
-                    match r {
-                        sqlx::Either::Right(row) => rows.push(row),
-                        sqlx::Either::Left(_) => last = std::mem::take(&mut rows),
-                    }
-                }
-                Ok(last)
+                let last = statements.len();
+                send_list(tx, statements, last).await
             }
             Backend::Postgres => {
                 let mut rows = vec![];
@@ -105,6 +88,50 @@ impl Batch {
             }
         }
     }
+
+    /// The statements pushed, the batch left empty; the first value that
+    /// could not be encoded, as an error.
+    fn take(&mut self) -> anyhow::Result<Vec<(String, AnyArguments)>> {
+        let statements = std::mem::take(&mut self.statements);
+        match self.error.take() {
+            Some(e) => anyhow::bail!("a value of a poll's record cannot be written: {e}"),
+            None => Ok(statements),
+        }
+    }
+}
+
+/// SQLite: `statements` as one list, in one command to the connection's
+/// thread; the rows of the `keep`-th statement (from 1) are handed back.
+/// Fails unless every statement ran.
+async fn send_list(
+    conn: &mut sqlx::AnyConnection,
+    statements: Vec<(String, AnyArguments)>,
+    keep: usize,
+) -> anyhow::Result<Vec<AnyRow>> {
+    use futures_util::TryStreamExt as _;
+    let total = statements.len();
+    let (sql, args) = join(statements)?;
+    #[allow(deprecated)]
+    let mut results = sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_many(conn);
+    // Each statement's rows, then its result.
+    let (mut rows, mut kept, mut done) = (vec![], vec![], 0usize);
+    while let Some(r) = results.try_next().await? {
+        match r {
+            sqlx::Either::Right(row) => rows.push(row),
+            sqlx::Either::Left(_) => {
+                done += 1;
+                let these = std::mem::take(&mut rows);
+                if done == keep {
+                    kept = these;
+                }
+            }
+        }
+    }
+    anyhow::ensure!(
+        done == total,
+        "a statement list ran {done} of its {total} statements"
+    );
+    Ok(kept)
 }
 
 /// SQLite: a statement list that is its own transaction. `BEGIN IMMEDIATE`
@@ -124,60 +151,27 @@ pub(super) async fn run_alone(
     pool: &sqlx::AnyPool,
     mut batch: Batch,
 ) -> anyhow::Result<Vec<AnyRow>> {
-    use futures_util::TryStreamExt as _;
     anyhow::ensure!(
         batch.backend == Backend::Sqlite,
         "a statement list in a transaction of its own is SQLite's"
     );
-    if let Some(e) = batch.error.take() {
-        anyhow::bail!("a value of a poll's record cannot be written: {e}");
-    }
-    let pushed = batch.statements.len();
-    let mut statements = Vec::with_capacity(pushed + 2);
+    let pushed = batch.take()?;
+    let keep = pushed.len() + 1;
+    let mut statements = Vec::with_capacity(pushed.len() + 2);
     statements.push(("BEGIN IMMEDIATE".to_string(), AnyArguments::default()));
-    statements.append(&mut batch.statements);
+    statements.extend(pushed);
     statements.push(("COMMIT".to_string(), AnyArguments::default()));
-    let (sql, args) = join(statements)?;
     let mut conn = Unfinished(Some(pool.acquire().await?));
-    let run = async {
-        let c = conn
-            .0
-            .as_mut()
-            .expect("the connection is held until the end");
-        #[allow(deprecated)]
-        let mut results = sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_many(&mut **c);
-        // Each statement's rows, then its result: BEGIN's result first,
-        // then the pushed statements', then COMMIT's.
-        let (mut rows, mut kept, mut done) = (vec![], vec![], 0usize);
-        while let Some(r) = results.try_next().await? {
-            match r {
-                sqlx::Either::Right(row) => rows.push(row),
-                sqlx::Either::Left(_) => {
-                    done += 1;
-                    let these = std::mem::take(&mut rows);
-                    if done == pushed + 1 {
-                        kept = these;
-                    }
-                }
-            }
-        }
-        anyhow::ensure!(
-            done == pushed + 2,
-            "a statement list ran {done} of its {} statements",
-            pushed + 2
-        );
-        Ok::<_, anyhow::Error>(kept)
-    };
-    match run.await {
+    let c = conn
+        .0
+        .as_mut()
+        .expect("the connection is held until the end");
+    match send_list(c, statements, keep).await {
         Ok(rows) => {
             conn.finish();
             Ok(rows)
         }
         Err(e) => {
-            let c = conn
-                .0
-                .as_mut()
-                .expect("the connection is held until the end");
             let rolled_back = match sqlx::query("ROLLBACK").execute(&mut **c).await {
                 Ok(_) => true,
                 // The list failed before BEGIN, or SQLite rolled it back
