@@ -43,23 +43,16 @@ impl Store {
         source_id: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<PollStart> {
-        let q = sqlx::query(
-            "SELECT s.source_id, s.etag, s.last_modified, s.last_snapshot_id, s.consecutive_failures, s.down,
-                    s.next_poll_at, s.last_poll_at, sn.content_hash, s.suspect_hash, s.body_hash,
-                    s.rate_limited_until
-             FROM source_state s LEFT JOIN snapshots sn ON sn.id = s.last_snapshot_id
-             WHERE s.source_id = $1 OR s.rate_limited_until > $2",
-        )
+        let q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{START_ROWS} WHERE s.source_id = $1 OR s.rate_limited_until > $2"
+        )))
         .bind(source_id)
         .bind(ts(now));
         let rows = on_lane!(self, q, fetch_all);
         let mut start = PollStart::default();
         for r in rows {
             let id: String = r.get(0);
-            let limited = r
-                .get::<Option<String>, _>(11)
-                .and_then(|s| parse_ts(&s))
-                .filter(|t| *t > now);
+            let limited = limited_past(&r, now);
             if id == source_id {
                 start.state = state_of(&r, 1);
             }
@@ -85,20 +78,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> anyhow::Result<PassStart> {
         use futures_util::TryStreamExt as _;
-        let mut rows = sqlx::query(
-            "SELECT s.source_id, s.etag, s.last_modified, s.last_snapshot_id, s.consecutive_failures, s.down,
-                    s.next_poll_at, s.last_poll_at, sn.content_hash, s.suspect_hash, s.body_hash,
-                    s.rate_limited_until
-             FROM source_state s LEFT JOIN snapshots sn ON sn.id = s.last_snapshot_id",
-        )
-        .fetch(&self.pool);
+        let mut rows = sqlx::query(START_ROWS).fetch(&self.pool);
         let mut start = PassStart::default();
         while let Some(r) = rows.try_next().await? {
             let id: String = r.get(0);
-            let limited = r
-                .get::<Option<String>, _>(11)
-                .and_then(|s| parse_ts(&s))
-                .filter(|t| *t > now);
+            let limited = limited_past(&r, now);
             if let Some(t) = limited {
                 start.rate_limits.push((id.clone(), t));
             }
@@ -409,6 +393,20 @@ impl Store {
         .await?;
         Ok(t.and_then(|t| parse_ts(&t)))
     }
+}
+
+/// What a poll reads before it starts, from each source's row: its id,
+/// its state (the columns of [`state_of`], from 1) and its rate limit (11).
+const START_ROWS: &str = "SELECT s.source_id, s.etag, s.last_modified, s.last_snapshot_id, s.consecutive_failures, s.down,
+                    s.next_poll_at, s.last_poll_at, sn.content_hash, s.suspect_hash, s.body_hash,
+                    s.rate_limited_until
+             FROM source_state s LEFT JOIN snapshots sn ON sn.id = s.last_snapshot_id";
+
+/// The rate limit of a row of [`START_ROWS`], if it runs past `now`.
+fn limited_past(r: &sqlx::any::AnyRow, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    r.get::<Option<String>, _>(11)
+        .and_then(|s| parse_ts(&s))
+        .filter(|t| *t > now)
 }
 
 /// A source's state from the columns `etag, last_modified, last_snapshot_id,
