@@ -4,9 +4,12 @@ use crate::config::Config;
 use crate::model::Tags;
 use regwatch_classify::{Input, Taxonomy, TaxonomyError};
 use std::path::Path;
+use std::sync::Arc;
 
 pub struct Tagger {
-    pub taxonomy: Taxonomy,
+    /// Shared with the classify crate's own helpers when it is the shipped
+    /// taxonomy.
+    pub taxonomy: Arc<Taxonomy>,
 }
 
 impl Tagger {
@@ -14,9 +17,9 @@ impl Tagger {
     /// taxonomy (the one `regwatch init` writes).
     pub fn load(path: &Path) -> Result<Tagger, TaxonomyError> {
         let taxonomy = if path.exists() {
-            Taxonomy::load(path)?
+            Taxonomy::load_shared(path)?
         } else {
-            Taxonomy::builtin()
+            Taxonomy::shared()
         };
         Ok(Tagger { taxonomy })
     }
@@ -28,7 +31,7 @@ impl Tagger {
 
     pub fn builtin() -> Tagger {
         Tagger {
-            taxonomy: Taxonomy::builtin(),
+            taxonomy: Taxonomy::shared(),
         }
     }
 
@@ -71,5 +74,40 @@ impl Tagger {
             measures: c.measures,
             dates: c.dates,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_taxonomy_is_built_once_and_shared() {
+        let dir = tempfile::tempdir().unwrap();
+        let shipped = dir.path().join("taxonomy.toml");
+        std::fs::write(&shipped, Taxonomy::builtin_source()).unwrap();
+        let a = Tagger::load(&shipped).unwrap();
+        let b = Tagger::load(&dir.path().join("missing.toml")).unwrap();
+        assert!(Arc::ptr_eq(&a.taxonomy, &Taxonomy::shared()));
+        assert!(Arc::ptr_eq(&b.taxonomy, &Taxonomy::shared()));
+
+        // an edited file is its own taxonomy, with its own categories
+        let edited = dir.path().join("edited.toml");
+        let src = Taxonomy::builtin_source().replacen(
+            "[[category]]",
+            "[[category]]\nname = \"only-here\"\nhs = [\"9999\"]\n\n[[category]]",
+            1,
+        );
+        std::fs::write(&edited, src).unwrap();
+        let c = Tagger::load(&edited).unwrap();
+        assert!(!Arc::ptr_eq(&c.taxonomy, &Taxonomy::shared()));
+        assert!(c
+            .taxonomy
+            .category_names()
+            .contains(&"only-here".to_string()));
+        assert!(!a
+            .taxonomy
+            .category_names()
+            .contains(&"only-here".to_string()));
     }
 }

@@ -621,12 +621,15 @@ impl Taxonomy {
 
     /// Read and validate a taxonomy file.
     pub fn load(path: &Path) -> Result<Taxonomy, TaxonomyError> {
-        let origin = path.display().to_string();
-        let src = std::fs::read_to_string(path).map_err(|source| TaxonomyError::Io {
-            origin: origin.clone(),
-            source,
-        })?;
+        let (src, origin) = read_file(path)?;
         Taxonomy::from_toml_str(&src, &origin)
+    }
+
+    /// [`Taxonomy::load`], sharing the shipped taxonomy when the file is
+    /// the shipped one (as `regwatch init` writes it).
+    pub fn load_shared(path: &Path) -> Result<std::sync::Arc<Taxonomy>, TaxonomyError> {
+        let (src, origin) = read_file(path)?;
+        Taxonomy::from_toml_shared(&src, &origin)
     }
 
     /// The taxonomy shipped in `config/taxonomy.toml`.
@@ -1229,9 +1232,44 @@ const CHAPTER_LIST: usize = 4;
 
 const BUILTIN: &str = include_str!("../../../config/taxonomy.toml");
 
+fn read_file(path: &Path) -> Result<(String, String), TaxonomyError> {
+    let origin = path.display().to_string();
+    let src = std::fs::read_to_string(path).map_err(|source| TaxonomyError::Io {
+        origin: origin.clone(),
+        source,
+    })?;
+    Ok((src, origin))
+}
+
 /// The shipped taxonomy, built once, for the helpers that read without a
 /// taxonomy of their own (`extract_hs_codes`, `origins`, `effective_date`).
 pub(crate) fn builtin_ref() -> &'static Taxonomy {
-    static T: std::sync::OnceLock<Taxonomy> = std::sync::OnceLock::new();
-    T.get_or_init(Taxonomy::builtin)
+    shared_builtin()
+}
+
+fn shared_builtin() -> &'static std::sync::Arc<Taxonomy> {
+    static T: std::sync::OnceLock<std::sync::Arc<Taxonomy>> = std::sync::OnceLock::new();
+    T.get_or_init(|| std::sync::Arc::new(Taxonomy::builtin()))
+}
+
+impl Taxonomy {
+    /// The shipped taxonomy, built once per process and shared with the
+    /// helpers above: a tagger on the shipped file does not build a second
+    /// one (about 1 MB of patterns, and their compilation).
+    pub fn shared() -> std::sync::Arc<Taxonomy> {
+        shared_builtin().clone()
+    }
+
+    /// The taxonomy in `src` (read from `origin`): the shared shipped one
+    /// when `src` is the shipped file's text, else its own.
+    pub fn from_toml_shared(
+        src: &str,
+        origin: &str,
+    ) -> Result<std::sync::Arc<Taxonomy>, TaxonomyError> {
+        if src == BUILTIN {
+            Ok(Taxonomy::shared())
+        } else {
+            Taxonomy::from_toml_str(src, origin).map(std::sync::Arc::new)
+        }
+    }
 }
