@@ -155,7 +155,7 @@ async fn dispatch(cli: Cli) -> Result<u8, Failure> {
         Command::Sources(SourcesCmd::List) => sources::list(&app(config).await?, fmt).await,
         Command::Run { listen } => run(app(config).await?, listen.clone()).await,
         Command::Poll { sources } => {
-            let app = app(config).await?;
+            let app = setup::sequential_app(config).await?;
             let done = poll::poll(&app, sources, asked).await;
             close(&app).await;
             done

@@ -34,6 +34,15 @@ pub async fn app(explicit: Option<&Path>) -> Result<App, Failure> {
     Ok(App::new(cfg, store, tagger)?)
 }
 
+/// [`app`] for a command that asks its store one thing at a time, on one
+/// thread (the one-shot `regwatch poll`; see [`Store::open_sequential`]).
+pub async fn sequential_app(explicit: Option<&Path>) -> Result<App, Failure> {
+    let cfg = config(explicit)?;
+    let tagger = tagger(&cfg)?;
+    let store = Store::open_sequential(&cfg.storage.url).await?;
+    Ok(App::new(cfg, store, tagger)?)
+}
+
 /// The context of a command that runs without a store: the config and its
 /// sources, loaded the way the App loads them.
 pub struct Offline {

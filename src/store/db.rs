@@ -246,6 +246,15 @@ pub struct Store {
     pub(super) scheduler_rows: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
+/// Who shares a store's connections (see [`Store::open_sequential`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pool {
+    /// The daemon, the web server, most commands: calls at once.
+    Shared,
+    /// One call at a time.
+    Sequential,
+}
+
 impl Store {
     /// Open (and migrate) the store at `url`: `sqlite://PATH` (the file and
     /// its folder are created on first use) or `postgres://…`.
@@ -255,12 +264,29 @@ impl Store {
         Ok(store)
     }
 
+    /// [`Store::open`] for a command that asks the store one thing at a
+    /// time, on one thread (the one-shot `regwatch poll`): a SQLite store
+    /// gets one connection, not four. Its polls' writes cannot overlap
+    /// anyway (SQLite has one writer), and four connections made them
+    /// contend: a writer that found the lock taken slept in SQLite's busy
+    /// handler, and each connection re-read the pages the others had
+    /// written. PostgreSQL's pool is unchanged.
+    pub async fn open_sequential(url: &str) -> anyhow::Result<Store> {
+        let store = Store::connect_with(url, Pool::Sequential).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
     /// Connect without migrating.
     pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        Store::connect_with(url, Pool::Shared).await
+    }
+
+    async fn connect_with(url: &str, use_: Pool) -> anyhow::Result<Store> {
         DRIVERS.call_once(sqlx::any::install_default_drivers);
         match Backend::of_url(url) {
             Backend::Postgres => Store::connect_postgres(url).await,
-            Backend::Sqlite => Store::connect_sqlite(url).await,
+            Backend::Sqlite => Store::connect_sqlite(url, use_).await,
         }
     }
 
@@ -293,7 +319,7 @@ impl Store {
         Ok(store)
     }
 
-    async fn connect_sqlite(url: &str) -> anyhow::Result<Store> {
+    async fn connect_sqlite(url: &str, use_: Pool) -> anyhow::Result<Store> {
         let path = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -320,7 +346,11 @@ impl Store {
             format!("sqlite:{enc}?mode=rwc")
         };
         let mut opts = AnyPoolOptions::new()
-            .max_connections(if memory { 1 } else { 4 })
+            .max_connections(match use_ {
+                _ if memory => 1,
+                Pool::Sequential => 1,
+                Pool::Shared => 4,
+            })
             .acquire_timeout(Duration::from_secs(30))
             // No ping before each use of a pooled connection: a
             // connection to a file does not go stale, and the ping was a
@@ -473,6 +503,11 @@ mod tests {
             .execute(reader)
             .await;
         assert!(write.is_err(), "the case reader wrote");
+        assert_eq!(store.pool.options().get_max_connections(), 4);
         store.close().await;
+        // the one-shot pass's store: one connection to the same file
+        let one = Store::open_sequential(&url).await.unwrap();
+        assert_eq!(one.pool.options().get_max_connections(), 1);
+        one.close().await;
     }
 }

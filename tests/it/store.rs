@@ -119,6 +119,60 @@ both_backends!(
     a_story_read_ahead_is_joined_when_others_record_meanwhile,
 );
 
+/// The one-shot pass's store: one SQLite connection for polls recorded
+/// at once (first snapshots, then quiet polls, changes and failures
+/// together). Each waits for the connection and lands; none waits for a
+/// second connection that will never come (that would fail after the pool's
+/// 30 s).
+#[tokio::test]
+async fn a_sequential_store_records_overlapping_polls() {
+    use futures_util::future::join_all;
+    let db = TestDb::sqlite();
+    let store = Store::open_sequential(&db.url).await.unwrap();
+    let ids: Vec<String> = (0..12).map(|i| format!("src-{i}")).collect();
+    let firsts = join_all(
+        ids.iter()
+            .map(|id| store.record_poll(poll(id, "TR", t0(), changed(&["a"], true, vec![])))),
+    )
+    .await;
+    for r in firsts {
+        assert!(!r.unwrap().superseded);
+    }
+    let t1 = t0() + Duration::minutes(15);
+    let mut second = vec![];
+    for (i, id) in ids.iter().enumerate() {
+        let outcome = match i % 3 {
+            0 => PollOutcome::NotModified,
+            1 => changed(
+                &["a", "b"],
+                false,
+                vec![record(
+                    new_change("b", "Yeni tebliğ", "ithalat"),
+                    &["telecom"],
+                    &["8517"],
+                    &[],
+                    &["ops"],
+                )],
+            ),
+            _ => failed("HTTP 503"),
+        };
+        let mut p = poll(id, "TR", t1, outcome);
+        p.expected_snapshot = store.state(id).await.unwrap().last_snapshot_id;
+        second.push(p);
+    }
+    let results = join_all(second.into_iter().map(|p| store.record_poll(p))).await;
+    for (i, r) in results.into_iter().enumerate() {
+        let r = r.unwrap();
+        assert!(!r.superseded, "poll {i} superseded");
+        assert_eq!(r.change_ids.len(), usize::from(i % 3 == 1), "poll {i}");
+    }
+    for (i, id) in ids.iter().enumerate() {
+        let state = store.state(id).await.unwrap();
+        assert_eq!(state.consecutive_failures, i64::from(i % 3 == 2), "{id}");
+    }
+    store.close().await;
+}
+
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 7, 0, 0).unwrap()
 }
