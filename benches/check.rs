@@ -117,6 +117,7 @@ async fn run() {
                 seen_keys: vec![],
                 standing: None,
                 stories: None,
+                content_json: None,
             })
             .await
             .unwrap();

@@ -212,8 +212,13 @@ pub fn dedupe_keys(items: &mut [Item]) {
 
 /// The content hash of a snapshot: identical content is stored once.
 pub fn content_hash(c: &Content) -> String {
-    let json = serde_json::to_vec(c).unwrap_or_default();
-    sha256_hex(&json)
+    sha256_hex(content_json(c).as_bytes())
+}
+
+/// A snapshot's content as JSON: what [`content_hash`] hashes, and what the
+/// store keeps (compressed). A poll serializes it once for both.
+pub fn content_json(c: &Content) -> String {
+    serde_json::to_string(c).unwrap_or_default()
 }
 
 #[cfg(test)]

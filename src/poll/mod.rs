@@ -14,7 +14,7 @@ use crate::events::{PollFinished, SourceHealthChanged};
 use crate::extract::{self, ExtractError};
 use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Validators};
 use crate::model::{Content, HealthChange, PollOutcome, PollStatus, SourceKind};
-use crate::normalize::content_hash;
+use crate::normalize::content_json;
 use crate::store::{PollRecord, PollResult, SourceState};
 use chrono::{DateTime, Utc};
 use std::time::Instant;
@@ -95,6 +95,7 @@ async fn poll_source_from(
             down: state.down,
         }),
         stories: None,
+        content_json: None,
     };
     record.outcome = observe(app, source, &state, &mut record).await?;
     let status = status_of(&record.outcome);
@@ -208,7 +209,8 @@ async fn observe(
         Ok(content) => content,
         Err(e) => return Ok(failed(e)),
     };
-    let hash = content_hash(&content);
+    let json = content_json(&content);
+    let hash = crate::normalize::sha256_hex(json.as_bytes());
     if state.last_hash.as_deref() == Some(hash.as_str()) {
         return Ok(PollOutcome::Unchanged {
             etag,
@@ -238,6 +240,9 @@ async fn observe(
     record.stories = ahead.stories;
     let raw = diff_remembering(source, previous.as_ref(), &content, ahead.seen, record);
     let changes = records::build_records(app, source, raw).await?;
+    // (Empty only if the content did not serialize: the store then tries
+    // again, and reports why.)
+    record.content_json = Some(json).filter(|j| !j.is_empty());
     Ok(PollOutcome::Changed {
         content,
         hash,

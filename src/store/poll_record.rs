@@ -66,6 +66,11 @@ pub struct PollRecord {
     /// The stories this poll's changes may join, as read before the
     /// record (PostgreSQL only).
     pub stories: Option<StoryCandidates>,
+    /// The content of a [`PollOutcome::Changed`] as JSON
+    /// ([`crate::normalize::content_json`]), when the poll made it for the
+    /// content's hash: the store compresses it instead of serializing the
+    /// content a second time. `None`: the store serializes the content.
+    pub content_json: Option<String>,
 }
 
 /// The stories a poll's changes may join, read before the poll is

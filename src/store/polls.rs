@@ -118,7 +118,10 @@ impl Store {
         // way records it, and before any lock is taken (on SQLite, the
         // database's write lock).
         let body = match &rec.outcome {
-            PollOutcome::Changed { content, .. } => Some(snapshots::body(content)?),
+            PollOutcome::Changed { content, .. } => Some(match &rec.content_json {
+                Some(json) => snapshots::encode(json)?,
+                None => snapshots::body(content)?,
+            }),
             _ => None,
         };
         if let Some(done) = self.record_changed_poll(&rec, body.as_deref()).await? {

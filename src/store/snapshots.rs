@@ -96,7 +96,12 @@ impl Store {
 /// A snapshot's stored body: its content as JSON, compressed (see
 /// [`Store::encode_body`]). Made before the statements that write it.
 pub(super) fn body(content: &Content) -> anyhow::Result<String> {
-    Store::encode_body(&serde_json::to_string(content)?)
+    encode(&serde_json::to_string(content)?)
+}
+
+/// [`body`] from the content's JSON, already made.
+pub(super) fn encode(json: &str) -> anyhow::Result<String> {
+    Store::encode_body(json)
 }
 
 /// Add to `batch` the record of a snapshot of `source_id` taken at `at`,
@@ -138,6 +143,34 @@ pub(super) fn inserted_id(rows: Vec<sqlx::any::AnyRow>) -> anyhow::Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The poll's JSON (made for the content's hash) is stored as the
+    /// content serialized by the store would be: the body reads back as
+    /// the same content.
+    #[test]
+    fn a_body_from_the_polls_json_is_the_contents_body() {
+        let content = crate::model::Content::Items {
+            items: (0..3)
+                .map(|i| crate::model::Item {
+                    key: format!("link:https://a.example/{i}"),
+                    title: format!("Tebliğ {i} \"Ek\""),
+                    link: Some(format!("https://a.example/{i}")),
+                    text: "GTİP 8517.62\nçizelge".into(),
+                    published: None,
+                })
+                .collect(),
+        };
+        let json = crate::normalize::content_json(&content);
+        let from_json = encode(&json).unwrap();
+        assert_eq!(from_json, body(&content).unwrap());
+        let back: crate::model::Content =
+            serde_json::from_str(&Store::decode_body(&from_json).unwrap()).unwrap();
+        assert_eq!(back, content);
+        assert_eq!(
+            crate::normalize::content_hash(&content),
+            crate::normalize::sha256_hex(json.as_bytes())
+        );
+    }
 
     #[test]
     fn snapshot_bodies_are_compressed_and_old_ones_still_read() {

@@ -273,6 +273,7 @@ fn poll(source: &str, jur: &str, at: DateTime<Utc>, outcome: PollOutcome) -> Pol
         seen_keys: vec![],
         standing: None,
         stories: None,
+        content_json: None,
     }
 }
 
