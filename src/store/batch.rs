@@ -91,7 +91,7 @@ impl Batch {
 
     /// The statements pushed, the batch left empty; the first value that
     /// could not be encoded, as an error.
-    fn take(&mut self) -> anyhow::Result<Vec<(String, AnyArguments)>> {
+    pub(super) fn take(&mut self) -> anyhow::Result<Vec<(String, AnyArguments)>> {
         let statements = std::mem::take(&mut self.statements);
         match self.error.take() {
             Some(e) => anyhow::bail!("a value of a poll's record cannot be written: {e}"),
@@ -108,21 +108,34 @@ async fn send_list(
     statements: Vec<(String, AnyArguments)>,
     keep: usize,
 ) -> anyhow::Result<Vec<AnyRow>> {
+    let mut kept = send_list_keeping(conn, statements, &[keep]).await?;
+    Ok(kept.pop().unwrap_or_default())
+}
+
+/// [`send_list`], handing back the rows of each statement in `keep`
+/// (counted from 1, in increasing order), in that order.
+async fn send_list_keeping(
+    conn: &mut sqlx::AnyConnection,
+    statements: Vec<(String, AnyArguments)>,
+    keep: &[usize],
+) -> anyhow::Result<Vec<Vec<AnyRow>>> {
     use futures_util::TryStreamExt as _;
     let total = statements.len();
     let (sql, args) = join(statements)?;
     #[allow(deprecated)]
     let mut results = sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_many(conn);
     // Each statement's rows, then its result.
-    let (mut rows, mut kept, mut done) = (vec![], vec![], 0usize);
+    let (mut rows, mut done) = (vec![], 0usize);
+    let mut kept = Vec::with_capacity(keep.len());
+    let mut wanted = keep.iter().peekable();
     while let Some(r) = results.try_next().await? {
         match r {
             sqlx::Either::Right(row) => rows.push(row),
             sqlx::Either::Left(_) => {
                 done += 1;
                 let these = std::mem::take(&mut rows);
-                if done == keep {
-                    kept = these;
+                if wanted.next_if_eq(&&done).is_some() {
+                    kept.push(these);
                 }
             }
         }
@@ -130,6 +143,10 @@ async fn send_list(
     anyhow::ensure!(
         done == total,
         "a statement list ran {done} of its {total} statements"
+    );
+    anyhow::ensure!(
+        kept.len() == keep.len(),
+        "a statement list was asked for the rows of statements it does not have"
     );
     Ok(kept)
 }
@@ -155,8 +172,29 @@ pub(super) async fn run_alone(
         batch.backend == Backend::Sqlite,
         "a statement list in a transaction of its own is SQLite's"
     );
-    let pushed = batch.take()?;
-    let keep = pushed.len() + 1;
+    run_list_alone(pool, batch.take()?).await
+}
+
+/// [`run_alone`] of statements taken from a batch.
+pub(super) async fn run_list_alone(
+    pool: &sqlx::AnyPool,
+    pushed: Vec<(String, AnyArguments)>,
+) -> anyhow::Result<Vec<AnyRow>> {
+    let last = pushed.len();
+    let mut kept = run_lists_alone(pool, pushed, &[last]).await?;
+    Ok(kept.pop().unwrap_or_default())
+}
+
+/// [`run_alone`] of several lists joined (`pushed`), in one transaction:
+/// the rows of each statement in `lasts` (counted from 1 in `pushed`, in
+/// increasing order), in that order. It commits whole or not at all.
+pub(super) async fn run_lists_alone(
+    pool: &sqlx::AnyPool,
+    pushed: Vec<(String, AnyArguments)>,
+    lasts: &[usize],
+) -> anyhow::Result<Vec<Vec<AnyRow>>> {
+    // BEGIN comes first: each statement's place moves on by one.
+    let keep: Vec<usize> = lasts.iter().map(|l| l + 1).collect();
     let mut statements = Vec::with_capacity(pushed.len() + 2);
     statements.push(("BEGIN IMMEDIATE".to_string(), AnyArguments::default()));
     statements.extend(pushed);
@@ -166,7 +204,7 @@ pub(super) async fn run_alone(
         .0
         .as_mut()
         .expect("the connection is held until the end");
-    match send_list(c, statements, keep).await {
+    match send_list_keeping(c, statements, &keep).await {
         Ok(rows) => {
             conn.finish();
             Ok(rows)
@@ -203,6 +241,14 @@ impl Drop for Unfinished {
             c.close_on_drop();
         }
     }
+}
+
+/// A copy of a statement's values (a group keeps its lists, to record
+/// each alone should the group fail).
+pub(super) fn copy_args(args: &AnyArguments) -> AnyArguments {
+    let mut copy = AnyArguments::default();
+    copy.values.0.clone_from(&args.values.0);
+    copy
 }
 
 /// One statement list for SQLite: each statement's `$k` becomes `$(k + the

@@ -240,6 +240,9 @@ pub struct Store {
     /// [`super::batch::run_alone`]); not in memory, where a connection
     /// closed would be the database lost.
     pub(super) lists_alone: bool,
+    /// SQLite, a file, the one-shot pass's store: quiet polls are recorded
+    /// in groups (see [`super::group`]).
+    pub(super) groups: Option<std::sync::Arc<super::group::Groups>>,
     /// Rows the scheduler's queries returned (a test checks that a dispatch
     /// reads the due sources only, not every source).
     #[cfg(test)]
@@ -391,6 +394,9 @@ impl Store {
             .with_context(|| format!("cannot open the database {path}"))?;
         let mut store = Store::on(pool, Backend::Sqlite);
         store.lists_alone = !memory;
+        if !memory && use_ == Pool::Sequential {
+            store.groups = Some(Default::default());
+        }
         if !memory {
             store.case_reader = Some(
                 AnyPoolOptions::new()
@@ -422,6 +428,7 @@ impl Store {
             lanes: None,
             case_reader: None,
             lists_alone: false,
+            groups: None,
             #[cfg(test)]
             scheduler_rows: Default::default(),
         }

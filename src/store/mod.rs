@@ -28,6 +28,7 @@ pub mod corrections;
 mod db;
 pub mod dispositions;
 mod gists;
+mod group;
 pub mod history;
 pub mod leases;
 mod liveness;

@@ -267,10 +267,12 @@ impl Store {
                          WHERE source_id = $1 AND changes() = 1"
                     ))
                     .bind(&rec.source_id);
-                super::batch::run_alone(&self.pool, batch)
-                    .await?
-                    .into_iter()
-                    .next()
+                match &self.groups {
+                    Some(groups) => groups.run(&self.pool, batch).await?,
+                    None => super::batch::run_alone(&self.pool, batch).await?,
+                }
+                .into_iter()
+                .next()
             }
         };
         Ok(row.map(|r| PollResult {

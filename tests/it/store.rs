@@ -170,6 +170,37 @@ async fn a_sequential_store_records_overlapping_polls() {
         let state = store.state(id).await.unwrap();
         assert_eq!(state.consecutive_failures, i64::from(i % 3 == 2), "{id}");
     }
+
+    // Quiet polls at once (recorded in groups), every other one read the
+    // state before the change above: those are superseded, the others move
+    // on, and the fetch log has a line for each.
+    let t2 = t1 + Duration::minutes(15);
+    let quiet: Vec<String> = ids.iter().step_by(3).cloned().collect();
+    let mut third = vec![];
+    for (k, id) in ids.iter().enumerate().filter(|(i, _)| i % 3 != 2) {
+        let mut p = poll(id, "TR", t2, PollOutcome::NotModified);
+        let now = store.state(id).await.unwrap().last_snapshot_id;
+        p.expected_snapshot = if k % 2 == 1 { Some(-1) } else { now };
+        third.push((k, p));
+    }
+    let store = &store;
+    let results = join_all(
+        third
+            .into_iter()
+            .map(|(k, p)| async move { (k, store.record_poll(p).await.unwrap()) }),
+    )
+    .await;
+    for (k, r) in results {
+        assert_eq!(r.superseded, k % 2 == 1, "poll {k}");
+        if k % 2 == 0 {
+            let s = store.state(&ids[k]).await.unwrap();
+            assert_eq!(s.last_poll_at, Some(t2), "{}", ids[k]);
+        }
+    }
+    for id in &quiet {
+        let log = store.fetch_log(id, 10).await.unwrap();
+        assert_eq!(log.len(), 3, "{id}: {log:?}");
+    }
     store.close().await;
 }
 
