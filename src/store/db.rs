@@ -242,7 +242,7 @@ pub struct Store {
     pub(super) lists_alone: bool,
     /// SQLite, a file, the one-shot pass's store: quiet polls are recorded
     /// in groups (see [`super::group`]).
-    pub(super) groups: Option<std::sync::Arc<super::group::Groups>>,
+    pub(super) groups: Option<std::sync::Arc<super::waiting::Waiting>>,
     /// Rows the scheduler's queries returned (a test checks that a dispatch
     /// reads the due sources only, not every source).
     #[cfg(test)]

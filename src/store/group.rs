@@ -22,68 +22,41 @@
 //! where the polls' records come one after another on one thread.
 
 use super::batch::{self, Batch};
-use sqlx::any::{AnyArguments, AnyRow};
-use std::sync::{Arc, Mutex};
+use sqlx::any::AnyRow;
+use std::sync::Arc;
 use tokio::sync::oneshot;
 
-type Statements = Vec<(String, AnyArguments)>;
-type Answer = anyhow::Result<Vec<AnyRow>>;
+use super::waiting::{Answer, Statements, Waiting};
 
-/// The quiet polls waiting for the next group, and whether one is running.
-#[derive(Default)]
-pub(super) struct Groups {
-    state: Mutex<Queue>,
-}
-
-#[derive(Default)]
-struct Queue {
-    waiting: Vec<(Statements, oneshot::Sender<Answer>)>,
-    running: bool,
-}
-
-impl Groups {
-    /// Record `batch` (a quiet poll's list) with the other lists waiting:
-    /// the rows of its last statement, as [`batch::run_alone`] hands them.
-    pub(super) async fn run(
-        self: &Arc<Self>,
-        pool: &sqlx::AnyPool,
-        mut batch: Batch,
-    ) -> anyhow::Result<Vec<AnyRow>> {
-        let statements = batch.take()?;
-        let (tx, rx) = oneshot::channel();
-        let start = {
-            let mut q = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            q.waiting.push((statements, tx));
-            !std::mem::replace(&mut q.running, true)
-        };
-        if start {
-            // Its own task: a poll dropped while its group runs (a timeout,
-            // a stop) does not take the others' records with it.
-            tokio::spawn(Arc::clone(self).drain(pool.clone()));
-        }
-        rx.await
-            .map_err(|_| anyhow::anyhow!("the group this poll's record was in stopped"))?
+/// Record `batch` (a quiet poll's list) with the other lists waiting in
+/// `groups`: the rows of its last statement, as [`batch::run_alone`] hands
+/// them.
+pub(super) async fn run(
+    groups: &Arc<Waiting>,
+    pool: &sqlx::AnyPool,
+    mut batch: Batch,
+) -> anyhow::Result<Vec<AnyRow>> {
+    let statements = batch.take()?;
+    let (tx, rx) = oneshot::channel();
+    if groups.push(statements, tx) {
+        // Its own task: a poll dropped while its group runs (a timeout,
+        // a stop) does not take the others' records with it.
+        tokio::spawn(drain(Arc::clone(groups), pool.clone()));
     }
+    rx.await
+        .map_err(|_| anyhow::anyhow!("the group this poll's record was in stopped"))?
+}
 
-    /// Run groups until nobody waits.
-    async fn drain(self: Arc<Self>, pool: sqlx::AnyPool) {
-        loop {
-            let group = {
-                let mut q = self.state.lock().unwrap_or_else(|e| e.into_inner());
-                if q.waiting.is_empty() {
-                    q.running = false;
-                    return;
-                }
-                std::mem::take(&mut q.waiting)
-            };
-            // In groups of 1, 2, 4, 8 or 16 lists: the statement cache of
-            // the connection keeps one prepared list per size.
-            let mut group = group.into_iter();
-            while group.len() > 0 {
-                let size = group.len().min(MAX_GROUP);
-                let size = 1 << size.ilog2();
-                run_group(&pool, group.by_ref().take(size).collect()).await;
-            }
+/// Run groups until nobody waits.
+async fn drain(groups: Arc<Waiting>, pool: sqlx::AnyPool) {
+    while let Some(group) = groups.take() {
+        // In groups of 1, 2, 4, 8 or 16 lists: the statement cache of the
+        // connection keeps one prepared list per size.
+        let mut group = group.into_iter();
+        while group.len() > 0 {
+            let size = group.len().min(MAX_GROUP);
+            let size = 1 << size.ilog2();
+            run_group(&pool, group.by_ref().take(size).collect()).await;
         }
     }
 }
@@ -167,7 +140,8 @@ mod tests {
     async fn each_list_of_a_group_gets_its_own_rows_and_only_its_own_error() {
         let (_dir, store) = store().await;
         let groups = store.groups.clone().expect("the sequential store groups");
-        let runs = (1..=11).map(|a| groups.run(&store.pool, list(a, &format!("n{a}"))));
+        let groups = &groups;
+        let runs = (1..=11).map(|a| run(groups, &store.pool, list(a, &format!("n{a}"))));
         for (a, rows) in (1..=11).zip(join_all(runs).await) {
             assert_eq!(texts(&rows.unwrap()), [format!("n{a}")]);
         }
@@ -175,7 +149,7 @@ mod tests {
         // 12 and 14 are new, 5 is taken: its list fails alone.
         let runs = [(12, "x"), (5, "again"), (14, "y")]
             .into_iter()
-            .map(|(a, b)| groups.run(&store.pool, list(a, b)));
+            .map(|(a, b)| run(groups, &store.pool, list(a, b)));
         let got = join_all(runs).await;
         assert_eq!(texts(got[0].as_ref().unwrap()), ["x"]);
         let err = got[1].as_ref().err().expect("a taken key").to_string();

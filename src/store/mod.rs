@@ -40,3 +40,4 @@ mod polls;
 mod reviews;
 mod snapshots;
 mod stories;
+mod waiting;

@@ -268,7 +268,7 @@ impl Store {
                     ))
                     .bind(&rec.source_id);
                 match &self.groups {
-                    Some(groups) => groups.run(&self.pool, batch).await?,
+                    Some(groups) => super::group::run(groups, &self.pool, batch).await?,
                     None => super::batch::run_alone(&self.pool, batch).await?,
                 }
                 .into_iter()
