@@ -8,7 +8,9 @@
 //! By concern, each adding its part of [`Store`]'s API: `db` (backends,
 //! connection, the pool, which stays in here), `polls` (a source's state,
 //! recording a poll, health rows) with `poll_record` (what a poll reads and
-//! hands over) and `poll_writes` (the statements a record writes), `snapshots` (the content a poll read),
+//! hands over) and `poll_writes` (the statements a record writes), `batch`
+//! (statement lists sent as one command), `group` and `waiting` (the
+//! one-shot pass's quiet polls recorded together), `snapshots` (the content a poll read),
 //! `changes` (the change log), `stories` (changes that report one act),
 //! `reviews`, `cases`, `outbox`, `leases` (the plan, and who polls what),
 //! `copy` (`regwatch db copy`).
