@@ -47,26 +47,7 @@ fn normalize_into(s: &str, line_sep: char, out: &mut String) {
     let mut line_start = true;
     let mut space = false;
     let mut rest = s;
-    while !rest.is_empty() {
-        // A run of printable ASCII (no space, no control) is copied whole:
-        // most of a page's text, one character at a time before.
-        let run = printable_ascii(rest);
-        if run > 0 {
-            if line_start {
-                if !out.is_empty() {
-                    out.push(line_sep);
-                }
-                line_start = false;
-            } else if space {
-                out.push(' ');
-            }
-            space = false;
-            out.push_str(&rest[..run]);
-            rest = &rest[run..];
-            continue;
-        }
-        let Some(c) = rest.chars().next() else { break };
-        rest = &rest[c.len_utf8()..];
+    while let Some((c, piece)) = next_piece(&mut rest) {
         if c == '\n' {
             line_start = true;
             space = false;
@@ -84,17 +65,24 @@ fn normalize_into(s: &str, line_sep: char, out: &mut String) {
                 out.push(' ');
             }
             space = false;
-            out.push(c);
+            out.push_str(piece);
         }
     }
 }
 
-/// The length of the run of printable ASCII characters (`!` to `~`) that
-/// `s` starts with.
-fn printable_ascii(s: &str) -> usize {
-    s.bytes()
+/// The next piece of `rest`, taken off it, with its first character: a run
+/// of printable ASCII (`!` to `~`: no space, no control) whole, else one
+/// character. Most of a page's text goes in runs, not a character at a
+/// time; a run's characters all take the path of its first.
+fn next_piece<'a>(rest: &mut &'a str) -> Option<(char, &'a str)> {
+    let c = rest.chars().next()?;
+    let run = rest
+        .bytes()
         .position(|b| !b.is_ascii_graphic())
-        .unwrap_or(s.len())
+        .unwrap_or(rest.len());
+    let (piece, tail) = rest.split_at(run.max(c.len_utf8()));
+    *rest = tail;
+    Some((c, piece))
 }
 
 /// Text as a browser renders a text node of HTML: every run of whitespace
@@ -104,19 +92,7 @@ fn printable_ascii(s: &str) -> usize {
 pub fn collapse_spaces(s: &str, out: &mut String) {
     let mut space = false;
     let mut rest = s;
-    while !rest.is_empty() {
-        let run = printable_ascii(rest);
-        if run > 0 {
-            if space {
-                out.push(' ');
-                space = false;
-            }
-            out.push_str(&rest[..run]);
-            rest = &rest[run..];
-            continue;
-        }
-        let Some(c) = rest.chars().next() else { break };
-        rest = &rest[c.len_utf8()..];
+    while let Some((c, piece)) = next_piece(&mut rest) {
         if c.is_whitespace() {
             space = true;
         } else if !is_invisible(c) {
@@ -124,7 +100,7 @@ pub fn collapse_spaces(s: &str, out: &mut String) {
                 out.push(' ');
                 space = false;
             }
-            out.push(c);
+            out.push_str(piece);
         }
     }
     if space {
