@@ -28,18 +28,22 @@ pub fn tagger(cfg: &Config) -> Result<Tagger, Failure> {
 /// The context of a command that asks the store: the config, its tagger,
 /// the store, and the sources (loaded by the App).
 pub async fn app(explicit: Option<&Path>) -> Result<App, Failure> {
-    let cfg = config(explicit)?;
-    let tagger = tagger(&cfg)?;
-    let store = Store::open(&cfg.storage.url).await?;
-    Ok(App::new(cfg, store, tagger)?)
+    app_of(explicit, false).await
 }
 
 /// [`app`] for a command that asks its store one thing at a time, on one
 /// thread (the one-shot `regwatch poll`; see [`Store::open_sequential`]).
 pub async fn sequential_app(explicit: Option<&Path>) -> Result<App, Failure> {
+    app_of(explicit, true).await
+}
+
+async fn app_of(explicit: Option<&Path>, sequential: bool) -> Result<App, Failure> {
     let cfg = config(explicit)?;
     let tagger = tagger(&cfg)?;
-    let store = Store::open_sequential(&cfg.storage.url).await?;
+    let store = match sequential {
+        true => Store::open_sequential(&cfg.storage.url).await?,
+        false => Store::open(&cfg.storage.url).await?,
+    };
     Ok(App::new(cfg, store, tagger)?)
 }
 

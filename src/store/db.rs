@@ -349,10 +349,10 @@ impl Store {
             format!("sqlite:{enc}?mode=rwc")
         };
         let mut opts = AnyPoolOptions::new()
-            .max_connections(match use_ {
-                _ if memory => 1,
-                Pool::Sequential => 1,
-                Pool::Shared => 4,
+            .max_connections(if memory || use_ == Pool::Sequential {
+                1
+            } else {
+                4
             })
             .acquire_timeout(Duration::from_secs(30))
             // No ping before each use of a pooled connection: a

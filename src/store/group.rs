@@ -22,11 +22,10 @@
 //! where the polls' records come one after another on one thread.
 
 use super::batch::{self, Batch};
+use super::waiting::{Answer, Statements, Waiting};
 use sqlx::any::AnyRow;
 use std::sync::Arc;
 use tokio::sync::oneshot;
-
-use super::waiting::{Answer, Statements, Waiting};
 
 /// Record `batch` (a quiet poll's list) with the other lists waiting in
 /// `groups`: the rows of its last statement, as [`batch::run_alone`] hands

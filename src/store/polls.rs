@@ -119,7 +119,7 @@ impl Store {
         // database's write lock).
         let body = match &rec.outcome {
             PollOutcome::Changed { content, .. } => Some(match &rec.content_json {
-                Some(json) => snapshots::encode(json)?,
+                Some(json) => Store::encode_body(json)?,
                 None => snapshots::body(content)?,
             }),
             _ => None,

@@ -96,12 +96,7 @@ impl Store {
 /// A snapshot's stored body: its content as JSON, compressed (see
 /// [`Store::encode_body`]). Made before the statements that write it.
 pub(super) fn body(content: &Content) -> anyhow::Result<String> {
-    encode(&serde_json::to_string(content)?)
-}
-
-/// [`body`] from the content's JSON, already made.
-pub(super) fn encode(json: &str) -> anyhow::Result<String> {
-    Store::encode_body(json)
+    Store::encode_body(&serde_json::to_string(content)?)
 }
 
 /// Add to `batch` the record of a snapshot of `source_id` taken at `at`,
@@ -161,7 +156,7 @@ mod tests {
                 .collect(),
         };
         let json = crate::normalize::content_json(&content);
-        let from_json = encode(&json).unwrap();
+        let from_json = Store::encode_body(&json).unwrap();
         assert_eq!(from_json, body(&content).unwrap());
         let back: crate::model::Content =
             serde_json::from_str(&Store::decode_body(&from_json).unwrap()).unwrap();
