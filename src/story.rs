@@ -17,6 +17,7 @@
 //! Titles naming different references never group, however alike.
 
 use regex::Regex;
+use regwatch_classify::re::compile;
 use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock, Mutex};
 use unicode_normalization::char::is_combining_mark;
@@ -62,25 +63,23 @@ pub fn fold(s: &str) -> String {
 
 /// Dates in any of the common writings: never an act's number.
 static DATES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}[./-]\d{1,2}[./-]\d{1,2}\b").unwrap()
+    compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}[./-]\d{1,2}[./-]\d{1,2}\b").unwrap()
 });
 /// WTO document symbols: `G/TBT/N/TUR/123`, `G/SPS/N/VNM/45/Add.1`.
 static WTO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\bg\s*/\s*(tbt|sps)\s*/\s*n\s*/\s*([a-z]{2,4})\s*/\s*(\d{1,6})((?:\s*/\s*(?:add|rev|corr)\.?\s*\d{1,3})*)").unwrap()
+    compile(r"\bg\s*/\s*(tbt|sps)\s*/\s*n\s*/\s*([a-z]{2,4})\s*/\s*(\d{1,6})((?:\s*/\s*(?:add|rev|corr)\.?\s*\d{1,3})*)").unwrap()
 });
 /// US Federal Register documents: `FR Doc. 2024-12345`.
 static FR_DOC: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bfr\s*doc\.?\s*(?:no\.?\s*)?(\d{4}-\d{3,6})\b").unwrap());
+    LazyLock::new(|| compile(r"\bfr\s*doc\.?\s*(?:no\.?\s*)?(\d{4}-\d{3,6})\b").unwrap());
 /// Mexican standards: `NOM-001-SCFI-2018`, `NMX-J-…` is not one.
 static NOM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"\b(nom|nmx)[-\s]?(\d{3})[-\s]([a-z]{2,8})(?:[-\s](\d{1,3}))?[-\s]((?:19|20)\d{2})\b",
-    )
-    .unwrap()
+    compile(r"\b(nom|nmx)[-\s]?(\d{3})[-\s]([a-z]{2,8})(?:[-\s](\d{1,3}))?[-\s]((?:19|20)\d{2})\b")
+        .unwrap()
 });
 /// Vietnamese national standards and technical regulations: `QCVN 101:2020/BTTTT`.
 static VN_STANDARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    compile(
         r"\b(qcvn|tcvn)\s*(\d{1,5}(?:-\d{1,3})?)\s*:\s*((?:19|20)\d{2})(?:\s*/\s*([a-z]{2,10}))?",
     )
     .unwrap()
@@ -88,7 +87,7 @@ static VN_STANDARD: LazyLock<Regex> = LazyLock::new(|| {
 /// Numbers that carry their issuer: `12/2024/TT-BTTTT`, `15/2018/NĐ-CP`,
 /// `1234/QĐ-BTTTT`, `5/2024/QH15`.
 static CODED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\w/.-])(\d{1,6}(?:/\d{1,6})*/[a-z]{1,10}\d{0,3}(?:-[a-z]{1,10}\d{0,3})+|\d{1,6}/(?:19|20)\d{2}/[a-z]{2,10}\d{0,3})\b").unwrap()
+    compile(r"(?:^|[^\w/.-])(\d{1,6}(?:/\d{1,6})*/[a-z]{1,10}\d{0,3}(?:-[a-z]{1,10}\d{0,3})+|\d{1,6}/(?:19|20)\d{2}/[a-z]{2,10}\d{0,3})\b").unwrap()
 });
 
 /// The words that name an act, and the kind each names (across languages,
@@ -139,12 +138,12 @@ const FILLER: &str =
 
 static KEYWORD_LED: LazyLock<Regex> = LazyLock::new(|| {
     let words: Vec<String> = KINDS.iter().map(|(w, _)| format!("(?:{w})")).collect();
-    Regex::new(&format!(r"\b({})\b{FILLER}{NUMBER}", words.join("|"))).unwrap()
+    compile(&format!(r"\b({})\b{FILLER}{NUMBER}", words.join("|"))).unwrap()
 });
 /// Turkish "2024/12 sayılı … Yönetmelik": the number before the word.
 static NUMBERED: LazyLock<Regex> = LazyLock::new(|| {
     let words: Vec<String> = KINDS.iter().map(|(w, _)| format!("(?:{w})")).collect();
-    Regex::new(&format!(
+    compile(&format!(
         r"(?:^|[^\w/.-])(\d{{1,6}}(?:[/-]\d{{1,6}}){{0,3}})\s+sayili\s+(?:[\w']+\s+){{0,8}}?({})\b",
         words.join("|")
     ))
@@ -198,7 +197,7 @@ const CITED_AFTER: &[&str] = &[
 static KIND_WORDS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     KINDS
         .iter()
-        .map(|(w, k)| (Regex::new(&format!("^(?:{w})$")).unwrap(), *k))
+        .map(|(w, k)| (compile(&format!("^(?:{w})$")).unwrap(), *k))
         .collect()
 });
 

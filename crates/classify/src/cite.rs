@@ -177,7 +177,7 @@ fn shape(i: usize) -> Option<&'static Regex> {
     static COMPILED: [OnceLock<Option<Regex>>; CITATIONS.len()] =
         [const { OnceLock::new() }; CITATIONS.len()];
     COMPILED[i]
-        .get_or_init(|| Regex::new(CITATIONS[i].1).ok())
+        .get_or_init(|| crate::re::compile(CITATIONS[i].1).ok())
         .as_ref()
 }
 

@@ -88,24 +88,25 @@ fn month_num(name: &str) -> Option<u32> {
 }
 
 static DMY_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
+    crate::re::compile(&format!(
         r"\b(\d{{1,2}})(?:\s?(?:st|nd|rd|th|ero|er|ro|o|º|°|ª)\.?)?(?:\s+de)?\s+({})\b(?:'\w+)?\.?(?:\s*,?\s*(?:del?\s+)?(\d{{4}})\b)?",
         month_alt()
     ))
     .unwrap()
 });
 static MDY_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
+    crate::re::compile(&format!(
         r"\b({})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}})\b)?",
         month_alt()
     ))
     .unwrap()
 });
 static NUMERIC: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b").unwrap());
-static ISO: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(\d{4})-(\d{2})-(\d{2})\b").unwrap());
+    LazyLock::new(|| crate::re::compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b").unwrap());
+static ISO: LazyLock<Regex> =
+    LazyLock::new(|| crate::re::compile(r"\b(\d{4})-(\d{2})-(\d{2})\b").unwrap());
 static VI: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(\d{1,2})\s+thang\s+(\d{1,2})(?:\s*(?:,\s*)?nam\s+(\d{4}))?\b").unwrap()
+    crate::re::compile(r"\b(\d{1,2})\s+thang\s+(\d{1,2})(?:\s*(?:,\s*)?nam\s+(\d{4}))?\b").unwrap()
 });
 
 /// Numbers written as words, in the four languages (folded, no accents).
@@ -302,7 +303,7 @@ static RELATIVE: LazyLock<Vec<Relative>> = LazyLock::new(|| {
     let r = |s: String, base: Base, fixed: Option<u32>| Relative {
         limit: s.starts_with("dentro de") || s.starts_with("plazo"),
         need: &[],
-        re: Regex::new(&s).unwrap(),
+        re: crate::re::compile(&s).unwrap(),
         base,
         fixed,
     };
@@ -362,13 +363,13 @@ static RELATIVE: LazyLock<Vec<Relative>> = LazyLock::new(|| {
 
 /// Cheap pre-check: every relative pattern contains one of these.
 static RELATIVE_GATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"publica|yayim|yayin|hieu luc|immediate|notification|ngay ky|ngay ban hanh|tu ngay dang|ngay thong bao|cong bo|dentro de").unwrap()
+    crate::re::compile(r"publica|yayim|yayin|hieu luc|immediate|notification|ngay ky|ngay ban hanh|tu ngay dang|ngay thong bao|cong bo|dentro de").unwrap()
 });
 
 /// A sentence about comments or consultations, or naming a deadline: its
 /// dates after "by", "until", "before", ":" are comment deadlines.
 static COMMENT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::re::compile(
         r"\b(?:comments?|commenting|comentarios?|observaciones|opiniones|consulta|consultations?|call for evidence|responses?|gop y|y kien|gorus\w*|deadline|final date|closing date|plazo|fecha limite|son tarih\w*|son gun\w*|han gop y)\b",
     )
     .unwrap()
@@ -380,7 +381,7 @@ static COMMENT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// does not start this rule ("certificates issued starting from 25 May
 /// 2017 ... are considered valid until").
 static TRANSITION_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::re::compile(
         r"\b(?:transition\w*|grace period|on the market|made available|sell through|sell off|remain valid|considered valid|continue to be valid|valid until|validity|gecis\w*|piyasaya arz\w*|chuyen tiep|transitori\w*|validez|seguiran vigentes)\b",
     )
     .unwrap()
@@ -415,7 +416,7 @@ static CUES_BEFORE: LazyLock<Vec<(Regex, Cue)>> = LazyLock::new(|| {
         (r"\b(?:from|as of|starting|beginning|begins?|starts?|commencing|a partir(?: de| del)?|desde|tu ngay|ke tu|bat dau)\b", Cue::From),
     ]
     .into_iter()
-    .map(|(p, c)| (Regex::new(p).unwrap(), c))
+    .map(|(p, c)| (crate::re::compile(p).unwrap(), c))
     .collect()
 });
 
@@ -426,7 +427,7 @@ static CUE_ANY: LazyLock<Regex> = LazyLock::new(|| {
         .iter()
         .map(|(r, _)| format!("(?:{})", r.as_str()))
         .collect();
-    Regex::new(&alts.join("|")).unwrap()
+    crate::re::compile(&alts.join("|")).unwrap()
 });
 
 /// The kind of a cue found by `CUE_ANY`: the first list it is whole in.
@@ -451,14 +452,14 @@ static CUES_AFTER: LazyLock<Vec<(Regex, Cue)>> = LazyLock::new(|| {
         (r"^[^.;]{0,40}?\b(?:itibar\w*|onwards|tro di)", Cue::From),
     ]
     .into_iter()
-    .map(|(p, c)| (Regex::new(p).unwrap(), c))
+    .map(|(p, c)| (crate::re::compile(p).unwrap(), c))
     .collect()
 });
 
 /// Right before a date, a publication statement: "Published: 15 February
 /// 2024", "Publication date:", "DOF: 19/12/2023", "Resmî Gazete 14 Şubat 2012".
 static PUBLISHED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\b(?:published(?: date)?|publication date|date of publication|publicad[oa] el|fecha de publicacion|dof|yayim tarihi|resmi gazete|ngay dang(?: cong bao)?|dang (?:tren )?cong bao(?: so [^\s,.;]+)?\s+ngay|published in the (?:federal register|official journal)(?: on)?)\s*:?\s*(?:on\s+)?)$").unwrap()
+    crate::re::compile(r"(?:\b(?:published(?: date)?|publication date|date of publication|publicad[oa] el|fecha de publicacion|dof|yayim tarihi|resmi gazete|ngay dang(?: cong bao)?|dang (?:tren )?cong bao(?: so [^\s,.;]+)?\s+ngay|published in the (?:federal register|official journal)(?: on)?)\s*:?\s*(?:on\s+)?)$").unwrap()
 });
 
 /// Right after a date, a publication statement of this text: "12 Şubat 2026
@@ -466,14 +467,14 @@ static PUBLISHED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 /// tarihli, 29845 sayılı Resmi Gazete'de yayımlanmış", "3.9.2019 EN
 /// Official Journal of the European Union" (not "... yayımlanan", a cited act).
 static PUBLISHED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:\s*tarih\w*,?\s*(?:ve\s*)?(?:\d+\s*(?:\(?mukerrer\)?\s*)?sayili\s*)?resmi gazete\S*\s*(?:ayrica\s+)?(?:yay[iı]mlan|yay[iı]nlan)(?:an)?(?:arak|mis|di)|\s*\|?\s*en\s*\|?\s*official journal of the european union)").unwrap()
+    crate::re::compile(r"^(?:\s*tarih\w*,?\s*(?:ve\s*)?(?:\d+\s*(?:\(?mukerrer\)?\s*)?sayili\s*)?resmi gazete\S*\s*(?:ayrica\s+)?(?:yay[iı]mlan|yay[iı]nlan)(?:an)?(?:arak|mis|di)|\s*\|?\s*en\s*\|?\s*official journal of the european union)").unwrap()
 });
 
 /// Right before a date, a signature or making statement: "Số: 37691/TB-CHQ,
 /// Hà Nội, ngày", "ký ngày", "Made", "Date of document:", "Adopted:",
 /// "Ciudad de México, a".
 static SIGNED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\bso\s*:?\s*\S+\s*,\s*(?:[^,.;:]{1,40},\s*)?ngay|\b(?:ky|ban hanh)\s+ngay|\b(?:ha noi|tp\.? ho chi minh|thanh pho ho chi minh)\s*,\s*ngay|\bmade|\bdate of document\s*:?|\badopted\s*:|\bciudad de mexico,?\s*a|\bdado en [^.;]{0,60},?\s*a)\s*$").unwrap()
+    crate::re::compile(r"(?:\bso\s*:?\s*\S+\s*,\s*(?:[^,.;:]{1,40},\s*)?ngay|\b(?:ky|ban hanh)\s+ngay|\b(?:ha noi|tp\.? ho chi minh|thanh pho ho chi minh)\s*,\s*ngay|\bmade|\bdate of document\s*:?|\badopted\s*:|\bciudad de mexico,?\s*a|\bdado en [^.;]{0,60},?\s*a)\s*$").unwrap()
 });
 
 /// Vietnamese cues written with accents must be written with these ("từ
@@ -576,7 +577,7 @@ fn all_dates(t: &str) -> Vec<Found> {
     // range or list ("1 Ocak ve 31 Aralık 2026", "del 1 de marzo al 28 de
     // febrero de 2027"); otherwise it stays without one and gives nothing
     static JOIN: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^\s*(?:-|–|to|and|until|through|al|y|a|ve|ila|ile|den|den het|hasta|,)\s*(?:el\s+|the\s+|ngay\s+)?$").unwrap()
+        crate::re::compile(r"^\s*(?:-|–|to|and|until|through|al|y|a|ve|ila|ile|den|den het|hasta|,)\s*(?:el\s+|the\s+|ngay\s+)?$").unwrap()
     });
     for i in 0..kept.len() {
         if kept[i].ymd.0.is_some() || i + 1 >= kept.len() {
@@ -944,20 +945,22 @@ pub(crate) fn read(
 /// A time of day with its zone: "12:01 a.m. eastern daylight time on",
 /// "11:59 p.m. EST", "a las 00:00 horas del".
 static TIME_OF_DAY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\d{1,2}[:.]\d{2}\s*(?:a\.?\s?m\.?|p\.?\s?m\.?|hrs?\.?|horas|saat)?\s*(?:(?:eastern|central|mountain|pacific|local|universal|greenwich mean)\s+)?(?:(?:standard|daylight|prevailing)\s+)?(?:time|est|edt|cet|cest|gmt|utc)?\b")
+    crate::re::compile(r"\b\d{1,2}[:.]\d{2}\s*(?:a\.?\s?m\.?|p\.?\s?m\.?|hrs?\.?|horas|saat)?\s*(?:(?:eastern|central|mountain|pacific|local|universal|greenwich mean)\s+)?(?:(?:standard|daylight|prevailing)\s+)?(?:time|est|edt|cet|cest|gmt|utc)?\b")
         .unwrap()
 });
 
 /// Entry-into-force words: a period next to them is an entry into force
 /// even in a sentence that also speaks of a "plazo".
 static INTO_FORCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:into force|effective|vigor|yururluge|hieu luc|takes? effect|apply|applies)\b")
-        .unwrap()
+    crate::re::compile(
+        r"\b(?:into force|effective|vigor|yururluge|hieu luc|takes? effect|apply|applies)\b",
+    )
+    .unwrap()
 });
 
 /// Words saying a rule applies (not only enters into force).
 static APPLIES_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::re::compile(
         r"\b(?:appl(?:y|ies|ied|icable)|aplica\w*|uygulan\w*|ap dung|effective|takes? effect)\b",
     )
     .unwrap()
@@ -966,11 +969,13 @@ static APPLIES_WORD: LazyLock<Regex> = LazyLock::new(|| {
 /// A sentence giving the date goods entered from then on are subject to a
 /// measure.
 static GOODS_ENTERED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:entered|withdrawn from warehouse|imported)\b[^.;]{0,120}\bon or after\b")
-        .unwrap()
+    crate::re::compile(
+        r"(?i)\b(?:entered|withdrawn from warehouse|imported)\b[^.;]{0,120}\bon or after\b",
+    )
+    .unwrap()
 });
 
-static YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:19|20)\d{2}\b").unwrap());
+static YEAR: LazyLock<Regex> = LazyLock::new(|| crate::re::compile(r"\b(?:19|20)\d{2}\b").unwrap());
 
 /// Order the dates, drop repeats, and pick the effective date (the applies
 /// date, else the entry into force; among staged dates of one kind, the

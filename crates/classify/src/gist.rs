@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use regex::Regex;
+use regex_automata::{meta, PatternID};
 use serde::{Deserialize, Serialize};
 use unicode_normalization::{char::decompose_canonical, UnicodeNormalization};
 
@@ -290,10 +291,10 @@ impl Prepared {
     fn regex_matches(&self, re: &Pattern, group: Option<&str>) -> Vec<(Span, Option<Span>)> {
         let mut out = Vec::new();
         for caps in re.folded.captures_iter(&self.folded) {
-            let m = caps.get(0).expect("group 0");
+            let m = caps.get_match().expect("a match");
             let g = group
-                .and_then(|n| caps.name(n))
-                .map(|g| (self.char_of_folded(g.start()), self.char_of_folded(g.end())));
+                .and_then(|n| caps.get_group_by_name(n))
+                .map(|g| (self.char_of_folded(g.start), self.char_of_folded(g.end)));
             out.push((
                 (self.char_of_folded(m.start()), self.char_of_folded(m.end())),
                 g,
@@ -301,7 +302,7 @@ impl Prepared {
         }
         if let Some(stripped) = &re.stripped {
             for caps in stripped.captures_iter(&self.stripped) {
-                let m = caps.get(0).expect("group 0");
+                let m = caps.get_match().expect("a match");
                 let (c0, c1) = (
                     self.char_of_stripped(m.start()),
                     self.char_of_stripped(m.end()),
@@ -309,12 +310,9 @@ impl Prepared {
                 if !self.folded_span(c0, c1).is_ascii() || out.iter().any(|o| o.0 .0 == c0) {
                     continue;
                 }
-                let g = group.and_then(|n| caps.name(n)).map(|g| {
-                    (
-                        self.char_of_stripped(g.start()),
-                        self.char_of_stripped(g.end()),
-                    )
-                });
+                let g = group
+                    .and_then(|n| caps.get_group_by_name(n))
+                    .map(|g| (self.char_of_stripped(g.start), self.char_of_stripped(g.end)));
                 out.push(((c0, c1), g));
             }
         }
@@ -385,22 +383,30 @@ struct EntryFile {
 }
 
 /// A regex over folded text, and its twin for text written without
-/// diacritics (when the two differ).
+/// diacritics (when the two differ). Both lean ([`crate::re::lean`]): the
+/// cues name a group in an alternation of a section's terms.
 struct Pattern {
-    folded: Regex,
-    stripped: Option<Regex>,
+    folded: meta::Regex,
+    stripped: Option<meta::Regex>,
 }
 
 impl Pattern {
-    fn new(src: &str) -> Result<Pattern, regex::Error> {
-        let folded = Regex::new(src)?;
+    fn new(src: &str) -> Result<Pattern, String> {
+        let folded = crate::re::lean(src)?;
         let s: String = src.chars().map(strip_char).collect();
         let stripped = if s != src {
-            Some(Regex::new(&s)?)
+            Some(crate::re::lean(&s)?)
         } else {
             None
         };
         Ok(Pattern { folded, stripped })
+    }
+
+    fn has_group(&self, name: &str) -> bool {
+        self.folded
+            .group_info()
+            .to_index(PatternID::ZERO, name)
+            .is_some()
     }
 }
 
@@ -552,7 +558,7 @@ fn parse_glossary(src: &str) -> Result<Glossary, String> {
     };
     let re = |v: &[String]| -> Result<Vec<Regex>, String> {
         v.iter()
-            .map(|p| Regex::new(p).map_err(|e| format!("{p:?}: {e}")))
+            .map(|p| crate::re::compile(p).map_err(|e| format!("{p:?}: {e}")))
             .collect()
     };
     let pats = |v: &[String]| -> Result<Vec<Pattern>, String> {
@@ -568,7 +574,7 @@ fn parse_glossary(src: &str) -> Result<Glossary, String> {
         suffix: f
             .suffix
             .as_deref()
-            .map(Regex::new)
+            .map(crate::re::compile)
             .transpose()
             .map_err(|e| e.to_string())?,
         doc_types: f.doc_types,
@@ -752,7 +758,7 @@ impl Glossary {
         for p in docs {
             let mut best: Option<(usize, String)> = None;
             for c in &self.issuer_cues {
-                let with_name = c.folded.capture_names().any(|n| n == Some("issuer"));
+                let with_name = c.has_group("issuer");
                 let group = if with_name { "issuer" } else { "raw" };
                 for ((m0, _), g) in p.regex_matches(c, Some(group)) {
                     let Some((g0, g1)) = g else { continue };
@@ -875,7 +881,7 @@ impl Glossary {
 fn quoted_tariff_wording(p: &Prepared) -> Vec<(usize, usize)> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
-        Regex::new(r#"(?i)(?:\d[\d.]*\d|nhóm|mã số)\s*(“[^”]*”)"#).expect("static regex")
+        crate::re::compile(r#"(?i)(?:\d[\d.]*\d|nhóm|mã số)\s*(“[^”]*”)"#).expect("static regex")
     });
     re.captures_iter(&p.orig)
         .filter_map(|c| c.get(1))

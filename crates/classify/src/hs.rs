@@ -32,11 +32,12 @@ pub(crate) struct HsHit {
     pub range_from: Option<String>,
 }
 
-static RUN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:[., \u{a0}]\d+)*").unwrap());
+static RUN: LazyLock<Regex> =
+    LazyLock::new(|| crate::re::compile(r"\d+(?:[., \u{a0}]\d+)*").unwrap());
 
 /// Cue words that announce a tariff code, anywhere in the window before it.
 static CUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::re::compile(
         r"(?:^|[^\w])(?:hs|gtip|gtp|g\.\s?t\.\s?i\.\s?p\.?|headings?|subheadings?|tariff|tarife|codes?|cn|taric|commodity|nhom|phan nhom|ma so|ma hs|partidas?|subpartidas?|fraccion(?:es)?|arancelarias?|hts|htsus|ex|pozisyon\w*|positions?|chuong|fasil|chapters?|capitulos?)(?:[^\w]|$)",
     )
     .unwrap()
@@ -44,15 +45,17 @@ static CUE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Cue words right after a code: "85.17 pozisyonu", "8541.43 GTİP'lerinde".
 static CUE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[\s'’)]{0,3}(?:alt\s+)?(?:pozisyon|gtip|gtp|g\.t\.i\.p|nico|heading|hs\b)")
-        .unwrap()
+    crate::re::compile(
+        r"^[\s'’)]{0,3}(?:alt\s+)?(?:pozisyon|gtip|gtp|g\.t\.i\.p|nico|heading|hs\b)",
+    )
+    .unwrap()
 });
 
 /// Tokens that make the following number a document, standard or law number
 /// (on the same line: a title ending in "Tebliğ" or "Regulation" says
 /// nothing of the number that opens the text under it).
 static HARD_REJECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::re::compile(
         r"(?:[#№=]|(?:^|[^\w])(?:(?:document|status|procedure|additional procedure|reason|authori[sz]ation|country|currency|postal|zip|area|activity|message|error|response|return|security|ticket|reference|tracking|promo|discount|access|verification) codes?|bond|invoice|account|order|serial|lot|batch|container|awb|b/l|bl|fatura|hesap|tai khoan|cuenta|factura|pedimento|entry|id|ids|uuid|guid|ref|referans|ticket|token|session|build|version|cfr|form|iso|iec|qcvn|tcvn|nom|csms|cip|sec\.?|section|part|article|art\.|madde(?:si)?|dieu|tel\.?|phone|fax|codigo|folio|expediente|decree|decision|quyet dinh|nghi dinh|thong tu|cong van|resolution|regulation|directive|law|kanun|ley|circular|case|dosya|karar|genelge|teblig|sayili|us\$|usd|eur|tl|vnd|mxn|gbp|yuzde|\$|€|£|₺))\s*[:.]?\s*$",
     )
     .unwrap()
@@ -61,12 +64,13 @@ static HARD_REJECT: LazyLock<Regex> = LazyLock::new(|| {
 /// "No." / "số" / "Sayı:" reject a number unless an HS cue comes before them
 /// ("G.T.İ.P. No", "mã số HS").
 static SOFT_REJECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\w])(?:no|nr|number|numero|num|so|sayi|sayisi)\s*[:.]?\s*$").unwrap()
+    crate::re::compile(r"(?:^|[^\w])(?:no|nr|number|numero|num|so|sayi|sayisi)\s*[:.]?\s*$")
+        .unwrap()
 });
 
 /// Units and currencies: a number followed by them is a quantity, not a code.
 static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::re::compile(
         r"^\s?(?:sayili|sayisi|numarali|nolu|tarihli|tl|try|usd|eur|euros?|vnd|dong|mxn|pesos?|gbp|ghz|mhz|khz|hz|kg|km|mm|cm|kw|kwh|mah|wh|w|v|kv|tons?|adet|units?|pcs|days?|ngay|gun|dias?|years?|yil|nam|percent|per cent|pct|por ciento|phan tram|%)(?:[^\w]|$)",
     )
     .unwrap()
@@ -74,12 +78,12 @@ static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Gap between two codes of one list: "8471, 8473 and 8486".
 static LIST_GAP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:[\s,;()/&]|ex\b|and\b|or\b|ve\b|veya\b|ile\b|ila\b|va\b|hoac\b|y\b|o\b|e\b|to\b|a\b|la\b|al\b|through\b|den\b|hasta\b|the\b)*$").unwrap()
+    crate::re::compile(r"^(?:[\s,;()/&]|ex\b|and\b|or\b|ve\b|veya\b|ile\b|ila\b|va\b|hoac\b|y\b|o\b|e\b|to\b|a\b|la\b|al\b|through\b|den\b|hasta\b|the\b)*$").unwrap()
 });
 
 /// "Chapter 85", "chapters 84 to 87", "capítulos 84 y 85", "Chương 85", "Fasıl 85".
 static CHAPTER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::re::compile(
         r"(?i)\b(?:chapters?|fas[ıi]l(?:lar[ıi]?)?|ch(?:ương|uong)|cap[íi]tulos?|kapitel)\s+(\d{1,2}(?:\s*(?:,|-|–|\bto\b|\bthrough\b|\band\b|\bor\b|\bve\b|\bveya\b|\bile\b|\bvà\b|\bva\b|\bđến\b|\bden\b|\by\b|\bo\b|\be\b|\ba\b|\bal\b|\bhasta\b)\s*\d{1,2}\b)*)",
     )
     .unwrap()
@@ -87,7 +91,7 @@ static CHAPTER: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Turkish "85. fasıl", "85 inci fasıl", "84-85. fasıllar", "84 ve 85. fasıllar".
 static CHAPTER_TR_POSTFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::re::compile(
         r"(?i)\b(\d{2}(?:\.?\s*(?:-|–|,|\bve\b|\bila\b|\bile\b)\s*\d{2})*)\.?\s*(?:['’]?(?:inci|ıncı|nci|ncı|üncü|uncu|ncü)\s+)?fas[ıi]l",
     )
     .unwrap()
@@ -95,28 +99,29 @@ static CHAPTER_TR_POSTFIX: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Separators inside a chapter list: which ones make a range.
 static CHAPTER_ITEM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::re::compile(
         r"(?i)(\d{1,2})|(-|–|\bto\b|\bthrough\b|\bđến\b|\bden\b|\ba\b|\bal\b|\bhasta\b|\bila\b)",
     )
     .unwrap()
 });
 
 /// Web addresses: their numbers are never codes.
-static URL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?i)(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>"'\])]+"#).unwrap());
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    crate::re::compile(r#"(?i)(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>"'\])]+"#).unwrap()
+});
 
 /// File extensions: the name before one is never a code ("Ek-1_851713.pdf").
 static FILE_EXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\.(?:pdf|docx?|xlsx?|xml|json|csv|zip|rar|7z|html?|jsp|aspx?|php|jpe?g|png|gif|txt|rtf|odt|ods)(?-u:\b)").unwrap()
+    crate::re::compile(r"(?i)\.(?:pdf|docx?|xlsx?|xml|json|csv|zip|rar|7z|html?|jsp|aspx?|php|jpe?g|png|gif|txt|rtf|odt|ods)(?-u:\b)").unwrap()
 });
 
 /// Query strings ("?v=851762", "&id=901830").
 static QUERY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"[?&][\w.\[\]%-]+=[^\s&<>"']*"#).unwrap());
+    LazyLock::new(|| crate::re::compile(r#"[?&][\w.\[\]%-]+=[^\s&<>"']*"#).unwrap());
 
 /// Timestamps and clock times.
 static CLOCK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i-u)\b\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?|\b\d{1,2}:\d{2}(?::\d{2})?\b").unwrap()
+    crate::re::compile(r"(?i-u)\b\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?|\b\d{1,2}:\d{2}(?::\d{2})?\b").unwrap()
 });
 
 /// Spans whose numbers are never codes: URLs, file names, query strings,
@@ -152,7 +157,7 @@ fn mask_spans(text: &str) -> Vec<(usize, usize)> {
 /// a 85.04", "8501-8504", "partidas 2915 a la 2941", "8501 ila 8504", "từ
 /// nhóm 8501 đến 8504".
 static RANGE_GAP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:-|–|—|to|through|thru|a|a la|al|hasta|ila|den|den het|a partir de)\s*(?:(?:the\s+)?(?:sub)?headings?|(?:sub)?partidas?|fracci[oó]n(?:es)?|nhom|phan nhom|ma)?\s*$").unwrap()
+    crate::re::compile(r"^\s*(?:-|–|—|to|through|thru|a|a la|al|hasta|ila|den|den het|a partir de)\s*(?:(?:the\s+)?(?:sub)?headings?|(?:sub)?partidas?|fracci[oó]n(?:es)?|nhom|phan nhom|ma)?\s*$").unwrap()
 });
 
 /// Pairs of hits that are the two ends of a range (indices into `hits`).
@@ -230,7 +235,7 @@ fn colon_lists(text: &str) -> Vec<(usize, usize)> {
 
 /// A cue word anywhere in a clause (for lists after a colon).
 static CUE_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::re::compile(
         r"(?:^|[^\w])(?:hs|hts|htsus|gtip|gtp|(?:sub)?headings?|tariff (?:items?|lines?|codes?|numbers?)|commodity codes?|cn codes?|taric codes?|(?:sub)?partidas?|fracciones arancelarias|fraccion arancelaria|ma hs|ma so|pozisyon\w*)(?:[^\w]|$)",
     )
     .unwrap()
@@ -238,7 +243,7 @@ static CUE_WORD: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A year-like number (2022) is a heading only right after a heading word.
 static CLOSE_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\w])(?:headings?|subheadings?|partidas?|nhom|pozisyon\w*|positions?|tariff item)\s*:?\s*$").unwrap()
+    crate::re::compile(r"(?:^|[^\w])(?:headings?|subheadings?|partidas?|nhom|pozisyon\w*|positions?|tariff item)\s*:?\s*$").unwrap()
 });
 
 fn valid_chapter(ch: u32) -> bool {
@@ -662,7 +667,7 @@ fn boundaries_ok(text: &str, start: usize, end: usize) -> bool {
 /// title) de la NOM ...", "of this Regulation", "del Reglamento", "của Luật",
 /// "bu Yönetmeliğin".
 static LEGAL_CHAPTER_TAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::re::compile(
         r"(?i)^\s*(?:\([^)]{0,80}\)\s*)?(?:,\s*)?(?:(?:de|en)\s+(?:la|el|esta|este|dicha|dicho|las|los)\s+(?:nom\b|norma|ley|reglamento|acuerdo|decreto|anexo|disposici[oó]n|resoluci[oó]n|lineamientos)|del\s+(?:reglamento|acuerdo|decreto|anexo|presente|c[oó]digo)|of\s+(?:the|this|that)\s+(?:act|regulation|directive|decree|standard|law|convention|agreement|annex|code|order|proclamation|rules)\b|(?:c[uủ]a|t[aạ]i)\s+(?:lu[aậ]t|ngh[iị] [dđ][iị]nh|th[oô]ng t[uư]|quy chu[aẩ]n|quy[eế]t [dđ][iị]nh)|(?:bu|i[sş]bu|anılan)\s+(?:y[oö]netmeli|kanun|tebli[gğ]|karar))",
     )
     .unwrap()

@@ -15,6 +15,7 @@ mod hs;
 pub mod nomenclature;
 mod norm;
 mod origin;
+pub mod re;
 mod taxonomy;
 mod wto;
 

@@ -195,7 +195,7 @@ pub(crate) fn is_word(c: char) -> bool {
 /// form: ı -> i, ü -> u), and English plurals: "cihaz|ların", "ithalat|ında",
 /// "telefon|larının", "router|s". Nothing else may follow a keyword.
 static SUFFIX: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(
+    crate::re::compile(
         r"^(?:(?:lar|ler)?(?:[iu]|s[iu]|y[iu]|n[iu])?n?(?:[iu]n|n[iu]n|[ae]|y[ae]|n[ae]|[dt][ae]|n[dt][ae]|[dt][ae]n|n[dt][ae]n|y?l[ae]|[dt][ae]ki|n[dt][ae]ki)?(?:ki)?|e?s)$",
     )
     .unwrap()

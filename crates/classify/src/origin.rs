@@ -10,6 +10,7 @@
 //! the exempt one.
 
 use regex::Regex;
+use regex_automata::meta;
 use std::sync::LazyLock;
 
 use crate::clause::{ClauseRole, Reading};
@@ -169,7 +170,7 @@ fn names_alt() -> String {
 }
 
 /// Cues, in the folded text: the country name is the capture `c`.
-static CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+static CUES: LazyLock<Vec<meta::Regex>> = LazyLock::new(|| {
     let n = names_alt();
     [
         // English
@@ -190,25 +191,25 @@ static CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         format!(r"\bxuat xu (?:tu )?(?:nuoc )?(?:chdcnd |cong hoa )?(?P<c>{n})\b"),
     ]
     .iter()
-    .filter_map(|re| Regex::new(re).ok())
+    .filter_map(|re| crate::re::lean(re).ok())
     .collect()
 });
 
 /// Words one of the origin cues needs: the cues run only when one is there.
 static ORIGIN_GATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"origin|mensel|mensei|originari|procedent|xuat xu|dumping|countervailing|safeguard|section 301").unwrap()
+    crate::re::compile(r"origin|mensel|mensei|originari|procedent|xuat xu|dumping|countervailing|safeguard|section 301").unwrap()
 });
 
 /// Any country name, for a name right after an exclusion word ("excepto
 /// Canadá y México", "except Mexico").
-static NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"\b(?P<c>{})\b", names_alt())).unwrap());
+static NAME: LazyLock<meta::Regex> =
+    LazyLock::new(|| crate::re::lean(&format!(r"\b(?P<c>{})\b", names_alt())).unwrap());
 
 /// Exempting cues that name goods of a country only inside an exclusion:
 /// "except products of Mexico", "excepto los productos de Canadá".
-static EXEMPT_CUES: LazyLock<Regex> = LazyLock::new(|| {
+static EXEMPT_CUES: LazyLock<meta::Regex> = LazyLock::new(|| {
     let n = names_alt();
-    Regex::new(&format!(
+    crate::re::lean(&format!(
         r"\b(?:products?|goods|imports?|articles?|merchandise|productos?|mercancias|bienes|importaciones|esya\w*|urun\w*|hang hoa|san pham)\s+(?:of|from|de|del|de la|den|tu)\s+(?:the\s+|la\s+)?(?P<c>{n})\b"
     ))
     .unwrap()
@@ -239,11 +240,13 @@ pub(crate) fn read(f: &Folded, reading: &Reading) -> (Vec<String>, Vec<String>) 
             continue;
         }
         for cap in re.captures_iter(t) {
-            let Some(name) = cap.name("c") else { continue };
-            let Some(code) = code_of(name.as_str()) else {
+            let Some(name) = cap.get_group_by_name("c") else {
                 continue;
             };
-            if excluded_at(name.start()) {
+            let Some(code) = code_of(&t[name.range()]) else {
+                continue;
+            };
+            if excluded_at(name.start) {
                 push(&mut exempt, code);
             } else if !exempting {
                 push(&mut origins, code);
@@ -258,13 +261,15 @@ pub(crate) fn read(f: &Folded, reading: &Reading) -> (Vec<String>, Vec<String>) 
         let (sa, sb) = (f.stripped_byte(a), f.stripped_byte(b));
         let span = &t[sa..sb];
         for cap in NAME.captures_iter(span) {
-            let Some(name) = cap.name("c") else { continue };
-            let lead = span[..name.start()]
+            let Some(name) = cap.get_group_by_name("c") else {
+                continue;
+            };
+            let lead = span[..name.start]
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
                 .count();
             if lead <= 6 {
-                if let Some(code) = code_of(name.as_str()) {
+                if let Some(code) = code_of(&span[name.range()]) {
                     push(&mut exempt, code);
                 }
             }

@@ -384,7 +384,7 @@ fn word_regex(ctx: &Ctx, words: &[String], key: &str) -> Result<Option<Regex>, T
         .src
         .find(key.rsplit('.').next().unwrap_or(key))
         .unwrap_or(0);
-    Regex::new(&format!(r"(?:^|[^\w])(?:{})(?:[^\w]|$)", alts.join("|")))
+    crate::re::compile(&format!(r"(?:^|[^\w])(?:{})(?:[^\w]|$)", alts.join("|")))
         .map(Some)
         .map_err(|e| {
             let msg = match e {

@@ -6,7 +6,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 static SYMBOL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bG\s*/\s*(?:TBT|SPS)\s*/\s*N\s*/\s*([A-Z]{2,4})\s*/\s*\d").unwrap()
+    crate::re::compile(r"(?i)\bG\s*/\s*(?:TBT|SPS)\s*/\s*N\s*/\s*([A-Z]{2,4})\s*/\s*\d").unwrap()
 });
 
 /// WTO members (and the EU) as they appear in notification symbols -> ISO
