@@ -9,8 +9,9 @@
 use regex::Regex;
 use std::sync::OnceLock;
 
-// Word boundaries are written as a non-letter (or the text's edge) on
-// either side rather than `\b`: a Unicode `\b` makes the regex engine leave
+// Word boundaries are written as a non-letter (`\W` of the tagger's
+// dialect, see `crate::re`, or the text's edge) on either side rather than
+// `\b`: a Unicode `\b` makes the regex engine leave
 // its fast automaton on every non-ASCII text (most Turkish and Vietnamese
 // notices), and these patterns run over every text.
 // Each shape runs only when the lowercased text holds one of its needles
@@ -22,74 +23,71 @@ const CITATIONS: &[(&[&str], &str)] = &[
     // "21 CFR 1040.10(c)", "90 FR 53227", "86 Fed. Reg. 46644"
     (
         &["u.s", "usc", "u. s", "cfr", "c.f", "c. f"],
-        r"(?:^|[^\p{L}\p{N}_])\d+\s*(?:U\.?\s?S\.?\s?C\.?|C\.?\s?F\.?\s?R\.?)\s*(?:Parts?|§+|[Ss]ec(?:tion|s?\.)?|[Cc]hapter|[Ss]ubchapter)?\s*\d[\w.]*(?:\([\w]+\))*(?:\s*(?:-|–|through|to|and|,)\s*\d[\w.]*(?:\([\w]+\))*)*",
+        r"(?:^|\W)\d+\s*(?:U\.?\s?S\.?\s?C\.?|C\.?\s?F\.?\s?R\.?)\s*(?:Parts?|§+|[Ss]ec(?:tion|s?\.)?|[Cc]hapter|[Ss]ubchapter)?\s*\d[\w.]*(?:\([\w]+\))*(?:\s*(?:-|–|through|to|and|,)\s*\d[\w.]*(?:\([\w]+\))*)*",
     ),
     (
         &["u.s", "usc", "cfr", "c.f"],
-        r"(?:^|[^\p{L}\p{N}_])(?:U\.?S\.?C\.?|C\.?F\.?R\.?)\s*(?:Parts?|§+)?\s*\d[\w.]*(?:\([\w]+\))*",
+        r"(?:^|\W)(?:U\.?S\.?C\.?|C\.?F\.?R\.?)\s*(?:Parts?|§+)?\s*\d[\w.]*(?:\([\w]+\))*",
     ),
     (
         &["fr ", "fed"],
-        r"(?:^|[^\p{L}\p{N}_])\d+\s+(?:FR|Fed\.?\s*Reg\.?)\s+\d[\d,]*(?:\s*[-–]\s*\d+)?",
+        r"(?:^|\W)\d+\s+(?:FR|Fed\.?\s*Reg\.?)\s+\d[\d,]*(?:\s*[-–]\s*\d+)?",
     ),
     (
         &["fr "],
-        r"(?:^|[^\p{L}\p{N}_])FR\s+(?:Doc\.?|Document|ID)\s*(?:No\.?|Number)?\s*:?\s*[\d-]+",
+        r"(?:^|\W)FR\s+(?:Doc\.?|Document|ID)\s*(?:No\.?|Number)?\s*:?\s*[\d-]+",
     ),
     (
         &["page range"],
-        r"(?i)(?:^|[^\p{L}\p{N}_])Page\s+Range\s+\d+(?:\s*[-–]\s*\d+)?",
+        r"(?i)(?:^|\W)Page\s+Range\s+\d+(?:\s*[-–]\s*\d+)?",
     ),
     // CBP messages, dockets, FCC and USTR numbers
     (
         &["csms"],
-        r"(?i)(?:^|[^\p{L}\p{N}_])CSMS\s*(?:#|No\.?|message)?\s*\d+(?:\s*(?:,|and)\s*\d[\d-]*)*",
+        r"(?i)(?:^|\W)CSMS\s*(?:#|No\.?|message)?\s*\d+(?:\s*(?:,|and)\s*\d[\d-]*)*",
     ),
     // lists of message numbers: "Related messages: 51597300, 51515097, ..."
     (
         &["message"],
-        r"(?i)(?:^|[^\p{L}\p{N}_])messages?\s*(?:#|No\.?|Nos\.?)?\s*:?\s*\d[\d-]*(?:\s*(?:,|and)\s*\d[\d-]*)*",
+        r"(?i)(?:^|\W)messages?\s*(?:#|No\.?|Nos\.?)?\s*:?\s*\d[\d-]*(?:\s*(?:,|and)\s*\d[\d-]*)*",
     ),
     // EU registry references: "Ares(2025)216290", "C(2023) 1234", "COM(2022) 142"
     (
         &["("],
-        r"(?:^|[^\p{L}\p{N}_])(?:Ares|C|COM|SWD|SEC|JOIN|PE)\s*\(\d{4}\)\s*\d+",
+        r"(?:^|\W)(?:Ares|C|COM|SWD|SEC|JOIN|PE)\s*\(\d{4}\)\s*\d+",
     ),
     (
         &["docket", "dkt"],
-        r"(?i)(?:^|[^\p{L}\p{N}_])(?:docket|dkt\.?)\s*(?:No\.?|Nos\.?|Number|#)?\s*:?\s*[A-Z]{0,6}[- ]?\d[\w-]*(?:\s*(?:,|and)\s*(?:[A-Z]{2,6}\s+Docket\s+Nos?\.\s*)?[A-Z]{0,6}-?\d[\w-]*)*",
+        r"(?i)(?:^|\W)(?:docket|dkt\.?)\s*(?:No\.?|Nos\.?|Number|#)?\s*:?\s*[A-Z]{0,6}[- ]?\d[\w-]*(?:\s*(?:,|and)\s*(?:[A-Z]{2,6}\s+Docket\s+Nos?\.\s*)?[A-Z]{0,6}-?\d[\w-]*)*",
     ),
     (
         &[
             "fcc", "da", "rm", "ustr", "fda", "bis", "ita", "cbp", "aphis", "epa",
         ],
-        r"(?:^|[^\p{L}\p{N}_])(?:FCC|DA|RM|USTR|FDA|BIS|ITA|CBP|APHIS|EPA)[- ]\d{2,4}(?:-[A-Z]?-?\d+)+",
+        r"(?:^|\W)(?:FCC|DA|RM|USTR|FDA|BIS|ITA|CBP|APHIS|EPA)[- ]\d{2,4}(?:-[A-Z]?-?\d+)+",
     ),
-    (&["fcc"], r"(?:^|[^\p{L}\p{N}_])FCC\s+\d{2}-\d+"),
+    (&["fcc"], r"(?:^|\W)FCC\s+\d{2}-\d+"),
     (
         &["law", "pub."],
-        r"(?i)(?:^|[^\p{L}\p{N}_])(?:public\s+law|pub\.\s*l\.)\s*(?:No\.?\s*)?\d+-\d+",
+        r"(?i)(?:^|\W)(?:public\s+law|pub\.\s*l\.)\s*(?:No\.?\s*)?\d+-\d+",
     ),
     (
         &["order", "e.o", "e. o", "proclamation", "presidential"],
-        r"(?i)(?:^|[^\p{L}\p{N}_])(?:executive\s+order|e\.\s?o\.|proclamation|presidential\s+memorandum)\s*(?:No\.?\s*)?\d+",
+        r"(?i)(?:^|\W)(?:executive\s+order|e\.\s?o\.|proclamation|presidential\s+memorandum)\s*(?:No\.?\s*)?\d+",
     ),
-    (
-        &["alert"],
-        r"(?i)(?:^|[^\p{L}\p{N}_])import\s+alert\s*#?\s*\d+-\d+",
-    ),
+    (&["alert"], r"(?i)(?:^|\W)import\s+alert\s*#?\s*\d+-\d+"),
     // sections, articles, paragraphs: "section 501(c)", "Article 14(5)",
     // "artículos 6o., 7o., 27 y 105", "Madde 3", "Điều 76", "khoản 52"
     (
         &[],
-        r"(?i)(?:§+|(?:^|[^\p{L}\p{N}_])(?:sections?|secs?\.|articles?|arts?\.|art[ií]culos?|paragraphs?|para\.|párrafos?|apartados?|incisos?|numerales?|regulations?|reglas?|maddes?i?|madde|fıkra\w*|bent\w*|điều|dieu|khoản|khoan|điểm|mục|annex(?:es)?|anexos?|appendix|apéndice|phụ\s+lục|ek|schedule))\s*[-–:]?\s*\d+[A-Za-z]{0,3}(?:\(\w+\))*(?:[.º°o]{0,2})(?:\s*(?:,|y|e|and|or|ve|và|to|a|al|-|–)\s*\d+[A-Za-z]{0,3}(?:\(\w+\))*[.º°o]{0,2})*",
+        r"(?i)(?:§+|(?:^|\W)(?:sections?|secs?\.|articles?|arts?\.|art[ií]culos?|paragraphs?|para\.|párrafos?|apartados?|incisos?|numerales?|regulations?|reglas?|maddes?i?|madde|fıkra\w*|bent\w*|điều|dieu|khoản|khoan|điểm|mục|annex(?:es)?|anexos?|appendix|apéndice|phụ\s+lục|ek|schedule))\s*[-–:]?\s*\d+[A-Za-z]{0,3}(?:\(\w+\))*(?:[.º°o]{0,2})(?:\s*(?:,|y|e|and|or|ve|và|to|a|al|-|–)\s*\d+[A-Za-z]{0,3}(?:\(\w+\))*[.º°o]{0,2})*",
     ),
     // a legal chapter or fracción written in Roman numerals ("Chương II", "fracción X")
     (
         &[
             "chapter", "cap", "chương", "fasıl", "frac", "tít", "tit", "secc", "sec", "part",
         ],
-        r"(?i)(?:^|[^\p{L}\p{N}_])(?:chapter|cap[ií]tulo|chương|fasıl|fracci[oó]n(?:es)?|fracc?\.|t[ií]tulo|title|secci[oó]n|part)\s+[IVXLC]+(?:[^\p{L}\p{N}_]|$)",
+        r"(?i)(?:^|\W)(?:chapter|cap[ií]tulo|chương|fasıl|fracci[oó]n(?:es)?|fracc?\.|t[ií]tulo|title|secci[oó]n|part)\s+[IVXLC]+(?:\W|$)",
     ),
     // Turkish ordinals and numbered acts: "3'üncü", "8 inci maddesi", "5809 sayılı"
     (
@@ -97,79 +95,58 @@ const CITATIONS: &[(&[&str], &str)] = &[
             "inci", "ıncı", "nci", "ncı", "üncü", "uncu", "ncü", "ncu", "nolu", "numaral",
             "sayılı", "sayili",
         ],
-        r"(?i)(?:^|[^\p{L}\p{N}_])\d+\s*['’]?\s*(?:inci|ıncı|nci|ncı|üncü|uncu|ncü|ncu|nolu|numaralı|sayılı|sayili)(?:[^\p{L}\p{N}_]|$)",
+        r"(?i)(?:^|\W)\d+\s*['’]?\s*(?:inci|ıncı|nci|ncı|üncü|uncu|ncü|ncu|nolu|numaralı|sayılı|sayili)(?:\W|$)",
     ),
     (
         &["sayı", "tebliğ"],
-        r"(?i)(?:^|[^\p{L}\p{N}_])(?:sayı|sayısı|karar\s+sayısı|tebliğ\s+no)\s*[:.]\s*\d[\d/.-]*",
+        r"(?i)(?:^|\W)(?:sayı|sayısı|karar\s+sayısı|tebliğ\s+no)\s*[:.]\s*\d[\d/.-]*",
     ),
     // EU: OJ references, page numbers, acts "(EU) 2023/1542", "2014/53/EU", CELEX
     (
         &["oj", "o.j", "abl.", "do", "jo"],
-        r"(?:^|[^\p{L}\p{N}_])(?:OJ|O\.J\.|ABl\.|DO|JO)\s*(?:No\.?\s*)?[LC]\s*\d+[A-Z]?(?:\s*[/,]\s*\d+)?(?:\s*,\s*\d{1,2}\.\d{1,2}\.\d{2,4})?(?:\s*,\s*p\.\s*\d+)?",
+        r"(?:^|\W)(?:OJ|O\.J\.|ABl\.|DO|JO)\s*(?:No\.?\s*)?[LC]\s*\d+[A-Z]?(?:\s*[/,]\s*\d+)?(?:\s*,\s*\d{1,2}\.\d{1,2}\.\d{2,4})?(?:\s*,\s*p\.\s*\d+)?",
     ),
-    (
-        &["/"],
-        r"(?:^|[^\p{L}\p{N}_])[LC]\s\d{1,4}/\d+(?:[^\p{L}\p{N}_]|$)",
-    ),
-    (
-        &["p."],
-        r"(?:^|[^\p{L}\p{N}_])p{1,2}\.\s*\d+(?:\s*[-–]\s*\d+)?",
-    ),
+    (&["/"], r"(?:^|\W)[LC]\s\d{1,4}/\d+(?:\W|$)"),
+    (&["p."], r"(?:^|\W)p{1,2}\.\s*\d+(?:\s*[-–]\s*\d+)?"),
     (
         &["/"],
         r"\((?:EU|EC|EEC|EURATOM|Euratom|UE|CE|AB|AT)\)\s*(?:No\.?\s*)?\d+/\d+",
     ),
     (
         &["/"],
-        r"(?:^|[^\p{L}\p{N}_])\d{2,4}/\d{1,4}/(?:EU|EC|EEC|AB|AT|CE|UE|EG|EWG)(?:[^\p{L}\p{N}_]|$)",
+        r"(?:^|\W)\d{2,4}/\d{1,4}/(?:EU|EC|EEC|AB|AT|CE|UE|EG|EWG)(?:\W|$)",
     ),
-    (
-        &[],
-        r"(?:^|[^\p{L}\p{N}_])3\d{4}[A-Z]\d{4}(?:[^\p{L}\p{N}_]|$)",
-    ),
+    (&[], r"(?:^|\W)3\d{4}[A-Z]\d{4}(?:\W|$)"),
     // document numbers with an issuer's suffix: "12/2024/TT-BTTTT",
     // "37691/TB-CHQ", "2012/DK-08/610", "301025/MHD-HQ", "57-NQ/TW",
     // "128.2025/OL.WMCLV", "G417/2010", "Rev. 35/07"
     (
         &["/"],
-        r"(?:^|[^\p{L}\p{N}_])\d+(?:[./-]\d+)*/(?:\d+/)*[A-ZĐ][A-ZĐa-zđ0-9]*(?:[-–.][A-ZĐa-zđ0-9]+)*(?:/[A-ZĐ0-9][\w-]*)*",
+        r"(?:^|\W)\d+(?:[./-]\d+)*/(?:\d+/)*[A-ZĐ][A-ZĐa-zđ0-9]*(?:[-–.][A-ZĐa-zđ0-9]+)*(?:/[A-ZĐ0-9][\w-]*)*",
     ),
-    (
-        &["/"],
-        r"(?:^|[^\p{L}\p{N}_])\d+-[A-ZĐ]{2,}/[A-ZĐ]+(?:[^\p{L}\p{N}_]|$)",
-    ),
-    (
-        &["/"],
-        r"(?:^|[^\p{L}\p{N}_])[A-Z]{1,3}\d+/\d{2,4}(?:[^\p{L}\p{N}_]|$)",
-    ),
-    (&["rev."], r"(?i)(?:^|[^\p{L}\p{N}_])rev\.\s*\d+/\d+"),
+    (&["/"], r"(?:^|\W)\d+-[A-ZĐ]{2,}/[A-ZĐ]+(?:\W|$)"),
+    (&["/"], r"(?:^|\W)[A-Z]{1,3}\d+/\d{2,4}(?:\W|$)"),
+    (&["rev."], r"(?i)(?:^|\W)rev\.\s*\d+/\d+"),
     // standards: "EN 301 489-1", "IEC 62368-1", "NOM-001-SCFI-2018",
     // "QCVN 117:2023/BTTTT", "TS EN 60950", "CAN/CSA-C22.2 No. 60950-1-07",
     // "IR 2030", "CISPR 32", "ISO 13485:2016"
     (
         &[],
-        r"(?:^|[^\p{L}\p{N}_])(?:(?:TS|BS|DIN|NF|UNE|SS)\s+)?(?:EN|IEC|ISO|ISO/IEC|EN\s+IEC|ETSI(?:\s+EN|\s+TS)?|TCVN|QCVN|UL|ANSI(?:/UL)?|CSA|CAN/CSA|CISPR|IEEE|ITU-[RT]|IR|SASO|JIS|KS|GB(?:/T)?|AS/NZS|NZS|NMX|NOM|PROY-NOM|IFT|NOM-EM|SCFI|SFS|TSE|TS)(?:[\s-]+[A-Z]{1,6}\d*(?:\.\d+)?)?[\s-]*\d[\d.]*(?:[\s-]+\d[\d.]*)*(?:[:/-]\s?[\dA-Z][\w.]*)*(?:\s+No\.\s*\d[\d-]*)?",
+        r"(?:^|\W)(?:(?:TS|BS|DIN|NF|UNE|SS)\s+)?(?:EN|IEC|ISO|ISO/IEC|EN\s+IEC|ETSI(?:\s+EN|\s+TS)?|TCVN|QCVN|UL|ANSI(?:/UL)?|CSA|CAN/CSA|CISPR|IEEE|ITU-[RT]|IR|SASO|JIS|KS|GB(?:/T)?|AS/NZS|NZS|NMX|NOM|PROY-NOM|IFT|NOM-EM|SCFI|SFS|TSE|TS)(?:[\s-]+[A-Z]{1,6}\d*(?:\.\d+)?)?[\s-]*\d[\d.]*(?:[\s-]+\d[\d.]*)*(?:[:/-]\s?[\dA-Z][\w.]*)*(?:\s+No\.\s*\d[\d-]*)?",
     ),
     // numbered acts: "Trade Remedies Notice 2025/17", "ACE No. 55",
     // "2002 No. 618", "Decreto No. 5", "Thông tư số 31/2022", "S.I. 2025/591"
     (
         &["no", "nr", "núm", "nº", "n°", "số", "sayı"],
-        r"(?i)(?:^|[^\p{L}\p{N}_])(?:notice|aviso|circular|sirküler|genelge|law|ley|kanun|luật|act|decree|decreto|nghị định|thông tư|quyết định|decision|karar|tebliğ|resolution|resolución|order|orden|acuerdo|agreement|ace|instrument|s\.\s?i\.|statutory\s+instruments?|c\.)\s*(?:No\.?|Nr\.?|Número|Núm\.?|n[º°o]\.?|số|sayı)\s*:?\s*\d[\d/.-]*",
+        r"(?i)(?:^|\W)(?:notice|aviso|circular|sirküler|genelge|law|ley|kanun|luật|act|decree|decreto|nghị định|thông tư|quyết định|decision|karar|tebliğ|resolution|resolución|order|orden|acuerdo|agreement|ace|instrument|s\.\s?i\.|statutory\s+instruments?|c\.)\s*(?:No\.?|Nr\.?|Número|Núm\.?|n[º°o]\.?|số|sayı)\s*:?\s*\d[\d/.-]*",
     ),
     (
         &["no", "c."],
-        r"(?:^|[^\p{L}\p{N}_])(?:19|20)\d{2}\s+(?:No\.?|c\.)\s*\d+",
+        r"(?:^|\W)(?:19|20)\d{2}\s+(?:No\.?|c\.)\s*\d+",
     ),
     // act numbers: "2023/1542", "2017/745" (never codes)
-    (
-        &["/"],
-        r"(?:^|[^\p{L}\p{N}_])\d{2,4}/\d{1,5}(?:[^\p{L}\p{N}_]|$)",
-    ),
-    (
-        &["s.i", "s. i"],
-        r"(?i)(?:^|[^\p{L}\p{N}_])S\.\s?I\.\s*\d{4}/\d+",
-    ),
+    (&["/"], r"(?:^|\W)\d{2,4}/\d{1,5}(?:\W|$)"),
+    (&["s.i", "s. i"], r"(?i)(?:^|\W)S\.\s?I\.\s*\d{4}/\d+"),
 ];
 
 /// The citation shape `i` of [`CITATIONS`], compiled.
