@@ -53,11 +53,12 @@ pub fn http_link(link: Option<&str>) -> Option<String> {
 }
 
 fn http_url(link: &str) -> Option<url::Url> {
-    let u = url::Url::parse(link.trim()).ok()?;
-    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none_or(str::is_empty) {
-        return None;
-    }
-    Some(u)
+    url::Url::parse(link.trim()).ok().filter(is_http)
+}
+
+/// Whether a parsed URL is an http(s) address with a host.
+pub fn is_http(u: &url::Url) -> bool {
+    matches!(u.scheme(), "http" | "https") && !u.host_str().is_none_or(str::is_empty)
 }
 
 /// Query parameters whose values are credentials.
