@@ -9,9 +9,8 @@
 //! olanlar hariç". The measure then covers every other origin and never
 //! the exempt one.
 
-use regex::Regex;
 use regex_automata::meta;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use crate::clause::{ClauseRole, Reading};
 use crate::norm::Folded;
@@ -169,36 +168,61 @@ fn names_alt() -> String {
         .join("|")
 }
 
-/// Cues, in the folded text: the country name is the capture `c`.
-static CUES: LazyLock<Vec<meta::Regex>> = LazyLock::new(|| {
-    let n = names_alt();
-    [
-        // English
-        format!(r"\b(?:originating|originated|of origin) (?:in|from) (?:the )?(?P<c>{n})\b"),
-        format!(r"\b(?P<c>{n})[- ]origin\b"),
-        format!(r"\bof (?P<c>{n}) origin\b"),
-        format!(r"\b(?:imports?|goods|products) from (?:the )?(?P<c>{n})\b[^.]{{0,80}}\b(?:anti ?dumping|countervailing|safeguard|dumping)"),
-        format!(r"\b(?:anti ?dumping|countervailing|safeguard)\b[^.]{{0,120}}\bfrom (?:the )?(?P<c>{n})\b"),
-        r"\bsection 301\b[^.]{0,160}\b(?P<c>china|chinese)\b".to_string(),
-        r"\b(?P<c>china|chinese)\b[^.]{0,160}\bsection 301\b".to_string(),
-        // Turkish: "Çin menşeli", "menşei Çin olan"
-        format!(r"\b(?P<c>{n})\w* mensel"),
-        format!(r"\bmensei (?P<c>{n})\b"),
-        // Spanish
-        format!(r"\boriginari[oa]s? de (?:la |los |el )?(?:republica (?:popular |de )?(?:de )?)?(?P<c>{n})\b"),
-        format!(r"\bprocedentes? de (?:la |los |el )?(?P<c>{n})\b"),
-        // Vietnamese
-        format!(r"\bxuat xu (?:tu )?(?:nuoc )?(?:chdcnd |cong hoa )?(?P<c>{n})\b"),
-    ]
-    .iter()
-    .filter_map(|re| crate::re::lean(re).ok())
-    .collect()
-});
+/// Cues, in the folded text: the country name is the capture `c` (`{n}`
+/// stands for any country name). Each with the words one of which it
+/// needs: a cue runs, and is compiled, only when the text holds one (the
+/// twelve together are 1.3 MB of automata, and most texts name no origin).
+const CUES: &[(&[&str], &str)] = &[
+    // English
+    (
+        &["origin"],
+        r"\b(?:originating|originated|of origin) (?:in|from) (?:the )?(?P<c>{n})\b",
+    ),
+    (&["origin"], r"\b(?P<c>{n})[- ]origin\b"),
+    (&["origin"], r"\bof (?P<c>{n}) origin\b"),
+    (
+        &["dumping", "countervailing", "safeguard"],
+        r"\b(?:imports?|goods|products) from (?:the )?(?P<c>{n})\b[^.]{0,80}\b(?:anti ?dumping|countervailing|safeguard|dumping)",
+    ),
+    (
+        &["dumping", "countervailing", "safeguard"],
+        r"\b(?:anti ?dumping|countervailing|safeguard)\b[^.]{0,120}\bfrom (?:the )?(?P<c>{n})\b",
+    ),
+    (
+        &["section 301"],
+        r"\bsection 301\b[^.]{0,160}\b(?P<c>china|chinese)\b",
+    ),
+    (
+        &["section 301"],
+        r"\b(?P<c>china|chinese)\b[^.]{0,160}\bsection 301\b",
+    ),
+    // Turkish: "Çin menşeli", "menşei Çin olan"
+    (&["mensel"], r"\b(?P<c>{n})\w* mensel"),
+    (&["mensei"], r"\bmensei (?P<c>{n})\b"),
+    // Spanish
+    (
+        &["originari"],
+        r"\boriginari[oa]s? de (?:la |los |el )?(?:republica (?:popular |de )?(?:de )?)?(?P<c>{n})\b",
+    ),
+    (
+        &["procedent"],
+        r"\bprocedentes? de (?:la |los |el )?(?P<c>{n})\b",
+    ),
+    // Vietnamese
+    (
+        &["xuat xu"],
+        r"\bxuat xu (?:tu )?(?:nuoc )?(?:chdcnd |cong hoa )?(?P<c>{n})\b",
+    ),
+];
 
-/// Words one of the origin cues needs: the cues run only when one is there.
-static ORIGIN_GATE: LazyLock<Regex> = LazyLock::new(|| {
-    crate::re::compile(r"origin|mensel|mensei|originari|procedent|xuat xu|dumping|countervailing|safeguard|section 301").unwrap()
-});
+/// Cue `i`, compiled the first time a text holds one of its words.
+fn cue(i: usize) -> Option<&'static meta::Regex> {
+    static COMPILED: [OnceLock<Option<meta::Regex>>; CUES.len()] =
+        [const { OnceLock::new() }; CUES.len()];
+    COMPILED[i]
+        .get_or_init(|| crate::re::lean(&CUES[i].1.replace("{n}", &names_alt())).ok())
+        .as_ref()
+}
 
 /// Any country name, for a name right after an exclusion word ("excepto
 /// Canadá y México", "except Mexico").
@@ -232,13 +256,12 @@ pub(crate) fn read(f: &Folded, reading: &Reading) -> (Vec<String>, Vec<String>) 
             v.push(c.to_string());
         }
     };
-    let cued = ORIGIN_GATE.is_match(t);
     let excluding = reading.spans.iter().any(|s| s.2 == ClauseRole::Exclusion);
-    for re in CUES.iter().chain(std::iter::once(&*EXEMPT_CUES)) {
-        let exempting = std::ptr::eq(re, &*EXEMPT_CUES);
-        if exempting && !excluding || !exempting && !cued {
-            continue;
-        }
+    let cued = (0..CUES.len())
+        .filter(|&i| CUES[i].0.iter().any(|w| t.contains(w)))
+        .filter_map(|i| cue(i).map(|re| (re, false)));
+    let exempting = excluding.then(|| (&*EXEMPT_CUES, true));
+    for (re, exempting) in cued.chain(exempting) {
         for cap in re.captures_iter(t) {
             let Some(name) = cap.get_group_by_name("c") else {
                 continue;
