@@ -209,6 +209,12 @@ pub const WAL_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
 /// has been idle for the pool's 10 minutes.
 pub(super) const CASE_CACHE_KIB: u32 = 64 * 1024;
 
+/// The page cache, in KiB, of the one-shot pass's connection (see
+/// [`Store::open_sequential`]). A pass reads each source's rows once and
+/// writes them once: SQLite's default (2 MiB) only kept pages the kernel
+/// holds anyway, and was a twentieth of the pass's peak memory.
+const SEQUENTIAL_CACHE_KIB: u32 = 256;
+
 /// A transaction on either backend.
 pub(super) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
@@ -360,10 +366,16 @@ impl Store {
             // command to the connection's thread and back (two thread
             // hand-offs) for every statement and transaction.
             .test_before_acquire(false)
-            .after_connect(|conn, _meta| {
+            .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     // busy_timeout first: switching to WAL takes a lock.
                     conn.execute("PRAGMA busy_timeout = 30000").await?;
+                    if use_ == Pool::Sequential {
+                        conn.execute(sqlx::AssertSqlSafe(format!(
+                            "PRAGMA cache_size = -{SEQUENTIAL_CACHE_KIB}"
+                        )))
+                        .await?;
+                    }
                     conn.execute("PRAGMA journal_mode = WAL").await?;
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
