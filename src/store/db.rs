@@ -527,6 +527,21 @@ mod tests {
         // the one-shot pass's store: one connection to the same file
         let one = Store::open_sequential(&url).await.unwrap();
         assert_eq!(one.pool.options().get_max_connections(), 1);
+        let cache: i64 = sqlx::query_scalar("PRAGMA cache_size")
+            .fetch_one(&one.pool)
+            .await
+            .unwrap();
+        assert_eq!(cache, -i64::from(SEQUENTIAL_CACHE_KIB));
         one.close().await;
+        let shared = Store::open(&url).await.unwrap();
+        let cache: i64 = sqlx::query_scalar("PRAGMA cache_size")
+            .fetch_one(&shared.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            cache, -2000,
+            "the daemon's connections keep SQLite's default"
+        );
+        shared.close().await;
     }
 }
