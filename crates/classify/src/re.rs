@@ -36,7 +36,7 @@ pub fn dialect(src: &str) -> Cow<'_, str> {
     if !src.contains('\\') {
         return Cow::Borrowed(src);
     }
-    let unicode_off = src.contains("-u");
+    let unicode_off = turns_unicode_off(src);
     let mut out = String::with_capacity(src.len() + 64);
     let mut chars = src.chars();
     let mut changed = false;
@@ -75,6 +75,16 @@ pub fn dialect(src: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(src)
     }
+}
+
+/// Whether a flag group of `src` turns Unicode off (`(?-u)`, `(?i-u:…)`).
+fn turns_unicode_off(src: &str) -> bool {
+    src.match_indices("(?").any(|(i, _)| {
+        let flags = src[i + 2..].split([':', ')']).next().unwrap_or("");
+        flags
+            .split_once('-')
+            .is_some_and(|(_, off)| off.contains('u'))
+    })
 }
 
 /// A regex of this dialect.
@@ -161,6 +171,14 @@ mod tests {
     fn ascii_scopes_are_left_alone() {
         let r = re(r"(?i-u)\b\d{2}:\d{2}\w");
         assert!(r.is_match("at 12:30h"));
+        assert!(
+            compile(r"(?-u:\w+)").is_ok(),
+            "an ASCII scope keeps its \\w"
+        );
+        assert!(turns_unicode_off(r"(?-u:\b)x") && turns_unicode_off(r"(?i-u)x"));
+        // a hyphen and a u in the text are not a flag
+        assert!(!turns_unicode_off(r"anti-u\w+") && !turns_unicode_off(r"(?i)pre-u\w"));
+        assert_eq!(dialect(r"anti-u\w"), format!("anti-u[{WORD}]"));
     }
 
     #[test]
