@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 // (none: always), and is compiled the first time it runs: the Unicode
 // classes make each a large automaton (all of them together were 5 MB),
 // and most texts hold the needles of a few.
-const CITATIONS: &[(&[&str], &str)] = &[
+const CITATIONS: &crate::re::Gated = &[
     // U.S. Code, CFR, Federal Register: "19 U.S.C. 2411", "47 CFR Part 2",
     // "21 CFR 1040.10(c)", "90 FR 53227", "86 Fed. Reg. 46644"
     (
@@ -149,14 +149,9 @@ const CITATIONS: &[(&[&str], &str)] = &[
     (&["s.i", "s. i"], r"(?i)(?:^|\W)S\.\s?I\.\s*\d{4}/\d+"),
 ];
 
-/// The citation shape `i` of [`CITATIONS`], compiled.
-fn shape(i: usize) -> Option<&'static Regex> {
-    static COMPILED: [OnceLock<Option<Regex>>; CITATIONS.len()] =
-        [const { OnceLock::new() }; CITATIONS.len()];
-    COMPILED[i]
-        .get_or_init(|| crate::re::compile(CITATIONS[i].1).ok())
-        .as_ref()
-}
+/// The shapes of [`CITATIONS`], each compiled when a text first needs it.
+static COMPILED: [OnceLock<Option<Regex>>; CITATIONS.len()] =
+    [const { OnceLock::new() }; CITATIONS.len()];
 
 /// Byte spans of the citations in an NFC text. A citation stays on its
 /// line: a title ending in "Implementing Regulation" or "Tebliğ" cites
@@ -166,12 +161,8 @@ pub(crate) fn citation_spans(text: &str) -> Vec<(usize, usize)> {
         return Vec::new();
     }
     let lower = text.to_lowercase();
-    let shapes: Vec<&Regex> = CITATIONS
-        .iter()
-        .enumerate()
-        .filter(|(_, (needles, _))| needles.is_empty() || needles.iter().any(|n| lower.contains(n)))
-        .filter_map(|(i, _)| shape(i))
-        .collect();
+    let shapes: Vec<&Regex> =
+        crate::re::gated(CITATIONS, &COMPILED, &lower, |s| crate::re::compile(s).ok()).collect();
     let mut out: Vec<(usize, usize)> = Vec::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {

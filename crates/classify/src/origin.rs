@@ -172,7 +172,7 @@ fn names_alt() -> String {
 /// stands for any country name). Each with the words one of which it
 /// needs: a cue runs, and is compiled, only when the text holds one (the
 /// twelve together are 1.3 MB of automata, and most texts name no origin).
-const CUES: &[(&[&str], &str)] = &[
+const CUES: &crate::re::Gated = &[
     // English
     (
         &["origin"],
@@ -215,14 +215,9 @@ const CUES: &[(&[&str], &str)] = &[
     ),
 ];
 
-/// Cue `i`, compiled the first time a text holds one of its words.
-fn cue(i: usize) -> Option<&'static meta::Regex> {
-    static COMPILED: [OnceLock<Option<meta::Regex>>; CUES.len()] =
-        [const { OnceLock::new() }; CUES.len()];
-    COMPILED[i]
-        .get_or_init(|| crate::re::lean(&CUES[i].1.replace("{n}", &names_alt())).ok())
-        .as_ref()
-}
+/// The cues, each compiled when a text first holds one of its words.
+static COMPILED: [OnceLock<Option<meta::Regex>>; CUES.len()] =
+    [const { OnceLock::new() }; CUES.len()];
 
 /// Any country name, for a name right after an exclusion word ("excepto
 /// Canadá y México", "except Mexico").
@@ -257,9 +252,10 @@ pub(crate) fn read(f: &Folded, reading: &Reading) -> (Vec<String>, Vec<String>) 
         }
     };
     let excluding = reading.spans.iter().any(|s| s.2 == ClauseRole::Exclusion);
-    let cued = (0..CUES.len())
-        .filter(|&i| CUES[i].0.iter().any(|w| t.contains(w)))
-        .filter_map(|i| cue(i).map(|re| (re, false)));
+    let cued = crate::re::gated(CUES, &COMPILED, t, |src| {
+        crate::re::lean(&src.replace("{n}", &names_alt())).ok()
+    })
+    .map(|re| (re, false));
     let exempting = excluding.then(|| (&*EXEMPT_CUES, true));
     for (re, exempting) in cued.chain(exempting) {
         for cap in re.captures_iter(t) {

@@ -21,6 +21,7 @@
 //! written: it is ASCII there already.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use regex::Regex;
 use regex_automata::meta;
@@ -106,6 +107,29 @@ pub(crate) fn lean(src: &str) -> Result<meta::Regex, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A table of patterns, each with the words one of which it needs in the
+/// text (none: it always runs).
+pub(crate) type Gated = [(&'static [&'static str], &'static str)];
+
+/// The patterns of `table` whose words `text` holds, in the table's order,
+/// each built by `build` the first time a text needs it and kept in its
+/// cell of `cells` (the table's own, one per pattern). A pattern that does
+/// not build is skipped. Most texts hold the words of a few patterns: the
+/// others are never compiled.
+pub(crate) fn gated<'t, R: Sync + Send>(
+    table: &'static Gated,
+    cells: &'static [OnceLock<Option<R>>],
+    text: &'t str,
+    build: fn(&str) -> Option<R>,
+) -> impl Iterator<Item = &'static R> + 't {
+    debug_assert_eq!(table.len(), cells.len());
+    table
+        .iter()
+        .zip(cells)
+        .filter(move |((words, _), _)| words.is_empty() || words.iter().any(|w| text.contains(w)))
+        .filter_map(move |((_, src), cell)| cell.get_or_init(|| build(src)).as_ref())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +203,28 @@ mod tests {
         // a hyphen and a u in the text are not a flag
         assert!(!turns_unicode_off(r"anti-u\w+") && !turns_unicode_off(r"(?i)pre-u\w"));
         assert_eq!(dialect(r"anti-u\w"), format!("anti-u[{WORD}]"));
+    }
+
+    #[test]
+    fn gated_patterns_build_when_a_text_needs_them() {
+        static TABLE: &Gated = &[
+            (&["dumping"], r"dumping \d+"),
+            (&[], "always"),
+            (&["x"], "("),
+        ];
+        static CELLS: [OnceLock<Option<Regex>>; 3] = [const { OnceLock::new() }; 3];
+        let build = |s: &str| compile(s).ok();
+        let run = |t: &str| {
+            gated(TABLE, &CELLS, t, build)
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run("no such word"), ["always"]);
+        assert!(CELLS[0].get().is_none(), "built without its word");
+        assert_eq!(run("anti-dumping 12"), ["dumping [0-9]+", "always"]);
+        // a pattern that does not build is skipped, and not tried again
+        assert_eq!(run("x"), ["always"]);
+        assert!(matches!(CELLS[2].get(), Some(None)));
     }
 
     #[test]
