@@ -255,6 +255,29 @@ pub struct Store {
     pub(super) scheduler_rows: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
+/// The URL sqlx opens the SQLite database at `path` with (as the store's
+/// URL names it: a path, or `:memory:`).
+fn sqlite_url(path: &str, use_: Pool) -> String {
+    if path == ":memory:" {
+        return "sqlite::memory:".to_string();
+    }
+    // Percent-encode what a URL would misread; sqlx decodes it again.
+    let enc = path
+        .replace('%', "%25")
+        .replace('?', "%3F")
+        .replace('#', "%23");
+    // The one-shot pass asks from one thread, one thing at a time: its
+    // connection runs each statement right there, instead of handing it to
+    // a thread of its own and back (see vendor/README.md). Elsewhere tasks
+    // share the pool, and a statement waiting for SQLite's lock must not
+    // hold a thread of the runtime.
+    let thread = match use_ {
+        Pool::Sequential => "caller",
+        Pool::Shared => "own",
+    };
+    format!("sqlite:{enc}?mode=rwc&thread={thread}")
+}
+
 /// Who shares a store's connections (see [`Store::open_sequential`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pool {
@@ -344,16 +367,7 @@ impl Store {
                 }
             }
         }
-        let any_url = if memory {
-            "sqlite::memory:".to_string()
-        } else {
-            // Percent-encode what a URL would misread; sqlx decodes it again.
-            let enc = path
-                .replace('%', "%25")
-                .replace('?', "%3F")
-                .replace('#', "%23");
-            format!("sqlite:{enc}?mode=rwc")
-        };
+        let any_url = sqlite_url(path, use_);
         let mut opts = AnyPoolOptions::new()
             .max_connections(if memory || use_ == Pool::Sequential {
                 1
@@ -498,6 +512,94 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The thread an INSERT on a connection to `url` ran on.
+    async fn thread_of_a_statement(url: &str) -> std::thread::ThreadId {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let hook = seen.clone();
+        conn.lock_handle().await.unwrap().set_update_hook(move |_| {
+            *hook.lock().unwrap() = Some(std::thread::current().id());
+        });
+        sqlx::query("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO t VALUES (1)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let ran = seen.lock().unwrap().take();
+        ran.expect("the insert ran")
+    }
+
+    /// The one-shot pass's connection runs its statements on the thread
+    /// that asks; the shared pool's connections on a thread of their own.
+    #[tokio::test]
+    async fn only_the_one_shot_pass_runs_statements_on_the_callers_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let path = path.to_str().unwrap();
+        let here = std::thread::current().id();
+        let one_shot = thread_of_a_statement(&sqlite_url(path, Pool::Sequential)).await;
+        assert_eq!(one_shot, here);
+        let shared = thread_of_a_statement(&sqlite_url(path, Pool::Shared)).await;
+        assert_ne!(shared, here);
+        assert_eq!(sqlite_url(":memory:", Pool::Sequential), "sqlite::memory:");
+    }
+
+    /// On the caller's thread, a query's rows are gathered whatever their
+    /// number (the worker thread hands them over 50 at a time), a
+    /// transaction dropped unfinished is rolled back, and one that failed
+    /// leaves the connection usable.
+    #[tokio::test]
+    async fn a_connection_on_the_callers_thread_keeps_sqlx_s_promises() {
+        use sqlx::{Connection, Row};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let url = sqlite_url(path.to_str().unwrap(), Pool::Sequential);
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let rows = sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) SELECT i FROM n",
+        )
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 500);
+        assert_eq!(rows[499].get::<i64, _>(0), 500);
+        sqlx::query("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        {
+            let mut tx = conn.begin().await.unwrap();
+            sqlx::query("INSERT INTO t VALUES (1)")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            // dropped without commit
+        }
+        let mut tx = conn.begin().await.unwrap();
+        let dup = sqlx::query("INSERT INTO t VALUES (2), (2)")
+            .execute(&mut *tx)
+            .await;
+        assert!(dup.is_err(), "a duplicate key is refused");
+        tx.rollback().await.unwrap();
+        let mut tx = conn.begin().await.unwrap();
+        sqlx::query("INSERT INTO t VALUES (3)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let kept: Vec<i64> = sqlx::query_scalar("SELECT x FROM t ORDER BY x")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(kept, vec![3]);
+        conn.close().await.unwrap();
+    }
 
     /// Every pooled connection of a store of a file cuts the write-ahead
     /// log back after a checkpoint; the case reader reads only, with its
