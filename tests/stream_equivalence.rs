@@ -229,6 +229,18 @@ fn attrs() -> impl Strategy<Value = String> {
         Just(" data-x=\"a>b\"".to_string()),
         Just(" hidden".to_string()),
         Just(" class=\"c1\" class=\"c2\"".to_string()),
+        // the tokenizer's rarer paths
+        Just(" class = \"c1\"".to_string()),
+        Just(" class=\"c1\"id=\"list\"".to_string()),
+        Just(" / title=\"s\"".to_string()),
+        Just(" =eq".to_string()),
+        Just(" data-q=a\"b'c<d=e`f".to_string()),
+        Just(" class\r\n=\r\n'c2'".to_string()),
+        Just(" A\"B=1".to_string()),
+        Just(" title=\"&#65;&lt;&amp\"".to_string()),
+        Just(" title='b\"c'".to_string()),
+        Just(" tabindex=".to_string()),
+        Just(" CLASS=C2".to_string()),
     ];
     prop::collection::vec(one, 0..3).prop_map(|v| v.concat())
 }
@@ -312,6 +324,18 @@ fn doc() -> impl Strategy<Value = String> {
         3 => prop::sample::select(TAGS).prop_map(|t| format!("</{t}>")),
         4 => text_piece(),
         1 => Just("<!-- a comment <li> -->".to_string()),
+        1 => prop_oneof![
+            Just("<!---->"),
+            Just("<!-->"),
+            Just("<!--->"),
+            Just("<!-- a --!> b"),
+            Just("<!-- a ---> b"),
+            Just("<!-- <!-- nested --> -->"),
+            Just("<!-- x -- y - -->"),
+            Just("<DIV Class=\"c1\"><P>upper</P></DIV>"),
+            Just("<li\n><a\thref=\"/d/3\"\n>Three</a\n></li >"),
+        ]
+        .prop_map(str::to_string),
         1 => Just("</>".to_string()),
         1 => Just("<li><a href=\"/d/1\">Title one</a> text</li>".to_string()),
         1 => Just("<li><a href=\"/d/2\">Title two</li>".to_string()),
@@ -554,6 +578,48 @@ fn generated_documents_build_html5evers_tree() {
         .unwrap();
     println!("built {} of {}", streamed.get(), total.get());
     assert!(streamed.get() * 2 > total.get());
+}
+
+/// Start tags, comments and doctypes as the tokenizer reads them, in their
+/// rarer forms: each streams, and builds html5ever's tree.
+#[test]
+fn the_tokenizers_rarer_paths_stream_and_build_html5evers_tree() {
+    for html in [
+        "<p class = \"a\" id=b>x</p>",
+        "<p class=\"a\"id=\"b\">missing whitespace</p>",
+        "<p / class=a>solidus</p><br/><img src=x />",
+        "<p =eq>equals first</p>",
+        "<p title=a\"b'c<d=e`f>odd unquoted</p>",
+        "<p title\r\n=\r\n'x'>newlines</p>",
+        "<p A\"B=1 c<d=2>odd names</p>",
+        "<p title=\"&#65;&lt;&amp;&amp\" alt='&copy=1'>refs</p>",
+        "<a href=>missing value</a><a href= >x</a>",
+        "<P CLASS=X>upper</P><Div ID=Y>u</dIV>",
+        "<p title=\"a\" title=\"b\">first stays</p>",
+        "<p\ttitle=a\x0Cid=b>tab and form feed</p>",
+        "<!----><!--><!---><p>empty comments</p>",
+        "<!-- a --!> after <!-- b ---> after <!-- <!-- c --> -->",
+        "<!DOCTYPE html PUBLIC \"x>y\"><p>doctype ends at the first >",
+        "<!doctype HTML><p>no quirks</p>",
+        "<p>text<a href=x",
+        "<script>a<b</script><style>x</style ><title>t &amp; <b></title >",
+    ] {
+        match stream::run(html, Record::default()) {
+            Ok(rec) => assert_eq!(rec.out, dom_tree(html), "{html:?}"),
+            Err(b) => panic!("{html:?} went to the DOM path ({b})"),
+        }
+    }
+    // What the stream does not read goes to the DOM path.
+    for html in [
+        "<?xml version=\"1.0\"?><p>x",
+        "<![CDATA[x]]><p>x",
+        "<!x><p>x",
+        "</ p>x",
+        "<!-- cut",
+        "<!DOCTYPE html",
+    ] {
+        assert!(stream::run(html, Record::default()).is_err(), "{html:?}");
+    }
 }
 
 #[test]

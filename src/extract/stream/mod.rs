@@ -1,18 +1,16 @@
-//! Page extraction in one streaming pass (lol_html), for sources whose
-//! selectors allow it; the answer is the DOM path's (`page::extract`), to
-//! the byte.
+//! Page extraction in one streaming pass, for sources whose selectors
+//! allow it; the answer is the DOM path's (`page::extract`), to the byte.
 //!
-//! lol_html tokenizes: it reports every start tag (with its attributes),
-//! comment and doctype with where it is in the document. The bytes between
-//! two reported tokens are text and end tags, which this module reads
-//! itself, in the tokenizer state html5ever would be in (data, or the raw
-//! text of a `<script>`, `<style>`, `<title>`, `<textarea>` …), decoding
-//! character references as html5ever does. Every token then goes through a
-//! port of html5ever's tree construction ([`tree`]), so implied and
-//! misnested tags give the elements html5ever gives; the extraction
-//! ([`collect`]) sees those elements open and close and matches the
-//! source's selectors on the stack of open elements with the `selectors`
-//! crate, as scraper does on the tree.
+//! The reader tokenizes as html5ever's tokenizer does, in one pass over the
+//! document: start tags with their attributes ([`text::tag`]), end tags,
+//! comments and doctypes, and text in the state html5ever would be in
+//! (data, or the raw text of a `<script>`, `<style>`, `<title>`,
+//! `<textarea>` …), decoding character references as html5ever does.
+//! Every token then goes through a port of html5ever's tree construction
+//! ([`tree`]), so implied and misnested tags give the elements html5ever
+//! gives; the extraction ([`collect`]) sees those elements open and close
+//! and matches the source's selectors on the stack of open elements with
+//! the `selectors` crate, as scraper does on the tree.
 //!
 //! Two decisions keep it exact:
 //! - at rule-compile time ([`Plan::compile`]), a source streams only if
@@ -21,9 +19,10 @@
 //! - per document, the pass stops ([`Bail`]) at the first thing the port
 //!   does not follow (foster parenting, the adoption agency's
 //!   restructuring, `<template>`, MathML, a selector matching inside SVG,
-//!   lol_html and this reader disagreeing on a token boundary …) and the
-//!   page is extracted on the DOM path instead. A bail happens before
-//!   anything is returned, and costs the part of the stream already read.
+//!   a bogus comment or CDATA section, a comment or doctype cut by the end
+//!   of input …) and the page is extracted on the DOM path instead. A bail
+//!   happens before anything is returned, and costs the part of the stream
+//!   already read.
 
 mod collect;
 pub mod select;
@@ -33,10 +32,8 @@ pub mod tree;
 use crate::extract::ExtractError;
 use crate::model::{Content, Item};
 use crate::normalize::{item_key, normalize_text, strip_title};
-use lol_html::html_content::{Comment, Doctype, Element};
 use select::Sel;
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::sync::LazyLock;
 use text::Nul;
 pub use tree::Bail;
@@ -173,7 +170,7 @@ fn finish(c: collect::Collect<'_>, plan: &Plan, url: &url::Url) -> Result<Conten
     Ok(Content::Items { items })
 }
 
-/// Where the reader is between two tokens lol_html reported.
+/// Where the reader is: in data, or in a raw-text element.
 enum State<'s> {
     Data,
     /// Inside a raw-text element (its name): until its end tag.
@@ -186,95 +183,43 @@ struct Reader<'s, S> {
     pos: usize,
     state: State<'s>,
     tree: TreeBuilder<'s, S>,
-    /// The first bail, kept while lol_html unwinds.
-    bail: Option<Bail>,
 }
 
-/// Stream `src` through lol_html and the tree builder into `sink`.
+/// What starts at a `<` in data.
+enum Markup {
+    /// A start tag (`<` and an ASCII letter).
+    Start,
+    /// `<!`: a comment, a doctype, or what the stream does not read.
+    Declaration,
+}
+
+/// Read `src` as html5ever's tokenizer does, into the tree builder and
+/// `sink`.
 pub fn run<'s, S: tree::Sink<'s>>(src: &'s str, sink: S) -> Result<S, Bail> {
-    // html5ever drops one leading byte-order mark; lol_html gets the whole
-    // document (so its positions are ours) and the reader starts after it.
+    // html5ever drops one leading byte-order mark.
     let start = if src.starts_with('\u{FEFF}') { 3 } else { 0 };
-    let reader = RefCell::new(Reader {
+    let mut r = Reader {
         src,
         pos: start,
         state: State::Data,
         tree: TreeBuilder::new(sink),
-        bail: None,
-    });
-    let fail = |r: &mut Reader<'s, S>, b: Bail| -> lol_html::HandlerResult {
-        r.bail.get_or_insert(b);
-        Err(Box::new(b))
     };
-    {
-        let on_element = |el: &mut Element<'_, '_>| -> lol_html::HandlerResult {
-            let mut r = reader.borrow_mut();
-            let loc = el.source_location().bytes();
-            let res = r.gap(loc.start).and_then(|()| r.start_tag(el, loc.clone()));
-            let res = res.and_then(|()| r.after_restart(loc.end));
-            match res {
-                Ok(pos) => {
-                    r.pos = pos;
-                    Ok(())
-                }
-                Err(b) => fail(&mut r, b),
-            }
+    while let Some((lt, markup)) = r.gap()? {
+        r.pos = match markup {
+            Markup::Start => match r.start_tag(lt)? {
+                Some(end) => r.after_restart(end)?,
+                // Cut by the end of input: no token.
+                None => src.len(),
+            },
+            Markup::Declaration => r.declaration(lt)?,
         };
-        let on_comment = |c: &mut Comment<'_>| -> lol_html::HandlerResult {
-            let mut r = reader.borrow_mut();
-            let loc = c.source_location().bytes();
-            let res = r.gap(loc.start).and_then(|()| {
-                if !matches!(r.state, State::Data) {
-                    return Err(Bail("comment in raw text"));
-                }
-                r.tree.comment()
-            });
-            match res {
-                Ok(()) => {
-                    r.pos = loc.end;
-                    Ok(())
-                }
-                Err(b) => fail(&mut r, b),
-            }
-        };
-        let on_doctype = |d: &mut Doctype<'_>| -> lol_html::HandlerResult {
-            let mut r = reader.borrow_mut();
-            let loc = d.source_location().bytes();
-            let quirks = quirks(&r.src[loc.clone()]);
-            let res = r.gap(loc.start).and_then(|()| r.tree.doctype(quirks));
-            match res {
-                Ok(()) => {
-                    r.pos = loc.end;
-                    Ok(())
-                }
-                Err(b) => fail(&mut r, b),
-            }
-        };
-        let settings = lol_html::Settings::new()
-            .append_element_content_handler(lol_html::element!("*", on_element))
-            .append_document_content_handler(
-                lol_html::DocumentContentHandlers::default()
-                    .comments(on_comment)
-                    .doctype(on_doctype),
-            );
-        let mut rewriter = lol_html::HtmlRewriter::new(settings, |_: &[u8]| {});
-        let res = match rewriter.write(src.as_bytes()) {
-            Ok(()) => rewriter.end(),
-            Err(e) => Err(e),
-        };
-        if res.is_err() {
-            let r = reader.borrow();
-            return Err(r.bail.unwrap_or(Bail("lol_html stopped")));
-        }
     }
-    let mut r = reader.into_inner();
-    r.gap(src.len())?;
     r.tree.eof()?;
     Ok(r.tree.sink)
 }
 
 /// Quirks mode from a doctype's text: only the plain `<!DOCTYPE html>` is
-/// read as no-quirks (lol_html does not say when a doctype forces quirks).
+/// read as no-quirks (the others are not classified).
 fn quirks(raw: &str) -> Quirks {
     let inner = raw
         .get(2..raw.len().saturating_sub(1))
@@ -294,24 +239,20 @@ fn quirks(raw: &str) -> Quirks {
 }
 
 impl<'s, S: tree::Sink<'s>> Reader<'s, S> {
-    /// Read the text and end tags from `pos` to `end` (where lol_html's
-    /// next token starts).
-    fn gap(&mut self, end: usize) -> R {
-        if end < self.pos || end > self.src.len() {
-            return Err(Bail("token boundaries disagree"));
-        }
+    /// Read the text and end tags from `pos` up to the next start tag or
+    /// `<!` in data (its `<` and what it is), or to the end of input.
+    fn gap(&mut self) -> R<Option<(usize, Markup)>> {
         let src = self.src;
         let b = src.as_bytes();
+        let end = src.len();
         let mut p = self.pos;
         while p < end {
             if let State::Raw(kind, name) = &self.state {
                 let kind = *kind;
-                let close = find_raw_end(&src[p..end], name, kind)?;
+                let close = find_raw_end(&src[p..], name, kind)?;
                 let Some(close) = close else {
-                    if end < src.len() {
-                        return Err(Bail("markup inside raw text"));
-                    }
-                    self.raw_text(&src[p..end], kind)?;
+                    // Raw text to the end of input.
+                    self.raw_text(&src[p..], kind)?;
                     p = end;
                     break;
                 };
@@ -322,47 +263,43 @@ impl<'s, S: tree::Sink<'s>> Reader<'s, S> {
                 let Some((after, tag)) = text::end_tag(src, at) else {
                     return Err(Bail("unterminated end tag"));
                 };
-                if after > end {
-                    return Err(Bail("token boundaries disagree"));
-                }
                 self.state = State::Data;
                 self.tree.end_tag(text::lower(tag))?;
                 p = self.after_restart(after)?;
                 continue;
             }
-            // Data: text up to a '<' that starts an end tag.
+            // Data: text up to a '<' that starts a tag or a declaration.
             let mut q = p;
-            let tag_at = loop {
-                match memchr(b'<', &b[q..end]) {
-                    None => break None,
-                    Some(i) => {
-                        let lt = q + i;
-                        match b.get(lt + 1) {
-                            // '<' right before a reported token, or last:
-                            // text.
-                            _ if lt + 1 >= end => q = lt + 1,
-                            Some(b'/') => match b.get(lt + 2) {
-                                Some(c) if c.is_ascii_alphabetic() => break Some(lt),
-                                Some(b'>') => break Some(lt),
-                                _ => return Err(Bail("unreported markup")),
-                            },
-                            Some(b'!' | b'?') => return Err(Bail("unreported markup")),
-                            Some(c) if c.is_ascii_alphabetic() => {
-                                return Err(Bail("unreported start tag"))
-                            }
-                            _ => q = lt + 1,
-                        }
-                    }
+            let found = loop {
+                let Some(i) = memchr(b'<', &b[q..]) else {
+                    break None;
+                };
+                let lt = q + i;
+                match b.get(lt + 1) {
+                    Some(b'/') => match b.get(lt + 2) {
+                        Some(c) if c.is_ascii_alphabetic() => break Some((lt, None)),
+                        Some(b'>') => break Some((lt, None)),
+                        _ => return Err(Bail("a bogus comment")),
+                    },
+                    Some(b'!') => break Some((lt, Some(Markup::Declaration))),
+                    Some(b'?') => return Err(Bail("a bogus comment")),
+                    Some(c) if c.is_ascii_alphabetic() => break Some((lt, Some(Markup::Start))),
+                    // '<' before anything else, or last: text.
+                    _ => q = lt + 1,
                 }
             };
-            let text_end = tag_at.unwrap_or(end);
+            let text_end = found.as_ref().map_or(end, |(lt, _)| *lt);
             if text_end > p {
                 self.data_text(&src[p..text_end])?;
             }
-            let Some(lt) = tag_at else {
+            let Some((lt, markup)) = found else {
                 p = end;
                 break;
             };
+            if let Some(markup) = markup {
+                self.pos = lt;
+                return Ok(Some((lt, markup)));
+            }
             if b.get(lt + 2) == Some(&b'>') {
                 // `</>`: no token, but a parse error.
                 self.tree.tokenless_error();
@@ -370,16 +307,10 @@ impl<'s, S: tree::Sink<'s>> Reader<'s, S> {
                 continue;
             }
             let Some((after, tag)) = text::end_tag(src, lt) else {
-                if end == src.len() {
-                    // An end tag cut by the end of the document: no token.
-                    p = end;
-                    break;
-                }
-                return Err(Bail("token boundaries disagree"));
+                // An end tag cut by the end of the document: no token.
+                p = end;
+                break;
             };
-            if after > end {
-                return Err(Bail("token boundaries disagree"));
-            }
             if tag.as_bytes().contains(&0) {
                 return Err(Bail("NUL in a tag name"));
             }
@@ -387,7 +318,7 @@ impl<'s, S: tree::Sink<'s>> Reader<'s, S> {
             p = after;
         }
         self.pos = p.max(self.pos);
-        Ok(())
+        Ok(None)
     }
 
     /// Where reading goes on after a token at whose end html5ever's
@@ -434,51 +365,65 @@ impl<'s, S: tree::Sink<'s>> Reader<'s, S> {
         self.tree.chars(&t)
     }
 
-    fn start_tag(&mut self, el: &Element<'_, '_>, loc: std::ops::Range<usize>) -> R {
-        if !matches!(self.state, State::Data) {
-            return Err(Bail("start tag inside raw text"));
-        }
+    /// The start tag at `lt`, into the tree; where it ends, or `None` when
+    /// the end of input cuts it.
+    fn start_tag(&mut self, lt: usize) -> R<Option<usize>> {
         let src = self.src;
-        let raw = &src[loc.clone()];
-        let name_end = raw
-            .bytes()
-            .skip(1)
-            .position(|c| text::is_tag_ws(c) || c == b'/' || c == b'>')
-            .map_or(raw.len(), |i| i + 1);
-        let name = &raw[1..name_end];
-        if name.is_empty() || name.as_bytes().contains(&0) {
+        let Some(t) = text::tag(src, lt + 1, true) else {
+            return Ok(None);
+        };
+        if t.name.as_bytes().contains(&0) {
             return Err(Bail("unusual tag name"));
         }
-        let mut attrs: Vec<Attr<'s>> = Vec::new();
-        for a in el.attributes() {
-            let Some(nl) = a.name_source_location() else {
-                return Err(Bail("attribute without position"));
-            };
-            let aname = &src[nl.bytes()];
+        let mut attrs: Vec<Attr<'s>> = Vec::with_capacity(t.attrs.len());
+        for (name, value) in t.attrs {
+            let aname = &src[name];
             if aname.as_bytes().contains(&0) {
                 return Err(Bail("NUL in an attribute name"));
             }
             let aname = text::lower(aname);
+            // A repeated attribute is dropped ("duplicate attribute").
             if attrs.iter().any(|x| x.name == aname) {
                 continue;
             }
-            let value: Cow<'s, str> = match a.value_source_location() {
-                Some(vl) => text::decode(&src[vl.bytes()], true, true, Nul::Replace),
-                None => Cow::Borrowed(""),
-            };
+            let value = text::decode(&src[value], true, true, Nul::Replace);
             attrs.push(Attr { name: aname, value });
         }
         let tag = Tag {
-            name: text::lower(name),
+            name: text::lower(t.name),
             attrs,
-            self_closing: el.is_self_closing(),
+            self_closing: t.self_closing,
         };
         let name_for_raw = tag.name.clone();
         self.tree.start_tag(tag)?;
         if let Some(kind) = self.tree.switch.take() {
             self.state = State::Raw(kind, name_for_raw);
         }
-        Ok(())
+        Ok(Some(t.end))
+    }
+
+    /// The `<!` at `lt`: a comment or a doctype, into the tree; where it
+    /// ends. What else starts so (a CDATA section, a bogus comment), and
+    /// either cut by the end of input, go to the DOM path.
+    fn declaration(&mut self, lt: usize) -> R<usize> {
+        let src = self.src;
+        let b = src.as_bytes();
+        let rest = &b[lt + 2..];
+        if rest.starts_with(b"--") {
+            let end =
+                text::comment_end(src, lt).ok_or(Bail("a comment cut by the end of input"))?;
+            self.tree.comment()?;
+            return Ok(end);
+        }
+        if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case(b"doctype") {
+            // Whatever its state, the doctype ends at the first `>`.
+            let gt = memchr(b'>', &rest[7..]).ok_or(Bail("a doctype cut by the end of input"))?;
+            let end = lt + 2 + 7 + gt + 1;
+            let quirks = quirks(&src[lt..end]);
+            self.tree.doctype(quirks)?;
+            return Ok(end);
+        }
+        Err(Bail("a bogus comment or CDATA section"))
     }
 }
 

@@ -4,6 +4,7 @@
 //! and attribute values through as they are written.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// How NUL characters come out of the text.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -172,13 +173,45 @@ pub fn is_tag_ws(b: u8) -> bool {
 /// following the tokenizer's states through whatever attributes it has,
 /// and its name; `None` at the end of input inside it (no token).
 pub fn end_tag(src: &str, at: usize) -> Option<(usize, &str)> {
+    let t = tag(src, at + 2, false)?;
+    Some((t.end, t.name))
+}
+
+/// A tag as the tokenizer reads it, in byte offsets of the document.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TagParts<'s> {
+    /// Just after its `>`.
+    pub end: usize,
+    /// As written.
+    pub name: &'s str,
+    /// Each attribute's name and value as written (a value without its
+    /// quotes; empty when the attribute has none), duplicates included.
+    pub attrs: Vec<(Range<usize>, Range<usize>)>,
+    /// `/>`.
+    pub self_closing: bool,
+}
+
+/// The tag whose name starts at `name_start` (after `<` or `</`), read
+/// through the tokenizer's states from the tag name to the `>` that ends it
+/// (HTML's tokenization, "tag name state" to "self-closing start tag
+/// state"); its attributes are kept when `attrs`. `None` at the end of
+/// input inside it: the tokenizer emits no token then.
+pub fn tag(src: &str, name_start: usize, attrs: bool) -> Option<TagParts<'_>> {
+    fn done(mut t: TagParts<'_>, gt: usize) -> Option<TagParts<'_>> {
+        t.end = gt + 1;
+        Some(t)
+    }
     let b = src.as_bytes();
-    let name_start = at + 2;
     let mut i = name_start;
     while i < b.len() && !is_tag_ws(b[i]) && b[i] != b'/' && b[i] != b'>' {
         i += 1;
     }
-    let name = &src[name_start..i];
+    let mut t = TagParts {
+        end: 0,
+        name: &src[name_start..i],
+        attrs: vec![],
+        self_closing: false,
+    };
     #[derive(Clone, Copy)]
     enum St {
         BeforeName,
@@ -191,6 +224,8 @@ pub fn end_tag(src: &str, at: usize) -> Option<(usize, &str)> {
         AfterQuoted,
         SelfClosing,
     }
+    // Where the attribute being read starts (its name), and the value's start.
+    let (mut name_at, mut value_at) = (0, 0);
     let mut st = St::BeforeName;
     // The tag-name state hands over like the before-attribute-name state.
     while i < b.len() {
@@ -199,56 +234,96 @@ pub fn end_tag(src: &str, at: usize) -> Option<(usize, &str)> {
             St::BeforeName => match c {
                 _ if is_tag_ws(c) => {}
                 b'/' => st = St::SelfClosing,
-                b'>' => return Some((i + 1, name)),
-                _ => st = St::Name,
+                b'>' => return done(t, i),
+                // An attribute's name, even `=` ("unexpected equals sign
+                // before attribute name").
+                _ => {
+                    name_at = i;
+                    st = St::Name;
+                }
             },
-            St::Name => match c {
-                _ if is_tag_ws(c) => st = St::AfterName,
-                b'/' => st = St::SelfClosing,
-                b'>' => return Some((i + 1, name)),
-                b'=' => st = St::BeforeValue,
-                _ => {}
-            },
+            St::Name => {
+                let ends = is_tag_ws(c) || matches!(c, b'/' | b'>' | b'=');
+                if ends && attrs {
+                    t.attrs.push((name_at..i, i..i));
+                }
+                match c {
+                    _ if is_tag_ws(c) => st = St::AfterName,
+                    b'/' => st = St::SelfClosing,
+                    b'>' => return done(t, i),
+                    b'=' => st = St::BeforeValue,
+                    _ => {}
+                }
+            }
             St::AfterName => match c {
                 _ if is_tag_ws(c) => {}
                 b'/' => st = St::SelfClosing,
                 b'=' => st = St::BeforeValue,
-                b'>' => return Some((i + 1, name)),
-                _ => st = St::Name,
+                b'>' => return done(t, i),
+                _ => {
+                    name_at = i;
+                    st = St::Name;
+                }
             },
             St::BeforeValue => match c {
                 _ if is_tag_ws(c) => {}
-                b'"' => st = St::Dq,
-                b'\'' => st = St::Sq,
-                b'>' => return Some((i + 1, name)),
-                _ => st = St::Unquoted,
+                b'"' => {
+                    value_at = i + 1;
+                    st = St::Dq;
+                }
+                b'\'' => {
+                    value_at = i + 1;
+                    st = St::Sq;
+                }
+                // "missing attribute value": the tag ends.
+                b'>' => return done(t, i),
+                _ => {
+                    value_at = i;
+                    st = St::Unquoted;
+                }
             },
-            St::Dq => {
-                if c == b'"' {
-                    st = St::AfterQuoted;
+            St::Dq | St::Sq => {
+                let quote = if matches!(st, St::Dq) { b'"' } else { b'\'' };
+                // The value runs to its closing quote.
+                match memchr::memchr(quote, &b[i..]) {
+                    Some(k) => {
+                        i += k;
+                        if let Some(a) = t.attrs.last_mut().filter(|_| attrs) {
+                            a.1 = value_at..i;
+                        }
+                        st = St::AfterQuoted;
+                    }
+                    None => return None,
                 }
             }
-            St::Sq => {
-                if c == b'\'' {
-                    st = St::AfterQuoted;
+            St::Unquoted => {
+                if is_tag_ws(c) || c == b'>' {
+                    if let Some(a) = t.attrs.last_mut().filter(|_| attrs) {
+                        a.1 = value_at..i;
+                    }
+                    if c == b'>' {
+                        return done(t, i);
+                    }
+                    st = St::BeforeName;
                 }
             }
-            St::Unquoted => match c {
-                _ if is_tag_ws(c) => st = St::BeforeName,
-                b'>' => return Some((i + 1, name)),
-                _ => {}
-            },
             St::AfterQuoted => match c {
                 _ if is_tag_ws(c) => st = St::BeforeName,
                 b'/' => st = St::SelfClosing,
-                b'>' => return Some((i + 1, name)),
+                b'>' => return done(t, i),
+                // "missing whitespace between attributes": read again as
+                // the start of the next.
                 _ => {
                     st = St::BeforeName;
                     continue;
                 }
             },
             St::SelfClosing => match c {
-                b'>' => return Some((i + 1, name)),
+                b'>' => {
+                    t.self_closing = true;
+                    return done(t, i);
+                }
+                // "unexpected solidus in tag": read again.
                 _ => {
                     st = St::BeforeName;
                     continue;
@@ -256,6 +331,31 @@ pub fn end_tag(src: &str, at: usize) -> Option<(usize, &str)> {
             },
         }
         i += 1;
+    }
+    None
+}
+
+/// Where the comment whose `<!--` starts at `at` ends (just after its
+/// `>`), as the tokenizer's comment states read it: `<!-->` and `<!--->`
+/// are empty comments, and one ends at the first `-->` or `--!>`. `None`
+/// at the end of input inside it.
+pub fn comment_end(src: &str, at: usize) -> Option<usize> {
+    let from = at + 4;
+    let rest = src.as_bytes().get(from..)?;
+    if rest.starts_with(b">") {
+        return Some(from + 1);
+    }
+    if rest.starts_with(b"->") {
+        return Some(from + 2);
+    }
+    let mut k = 0;
+    while let Some(d) = memchr::memmem::find(&rest[k..], b"--") {
+        let j = k + d;
+        match rest.get(j + 2) {
+            Some(b'>') => return Some(from + j + 3),
+            Some(b'!') if rest.get(j + 3) == Some(&b'>') => return Some(from + j + 4),
+            _ => k = j + 1,
+        }
     }
     None
 }
@@ -288,5 +388,71 @@ mod tests {
         assert_eq!(&s[end..], "rest");
         assert_eq!(end_tag("</p >x", 0), Some((5, "p")));
         assert_eq!(end_tag("</p", 0), None);
+    }
+
+    /// A start tag's attributes as written, by the tokenizer's states.
+    #[test]
+    fn start_tags_read_their_attributes_as_the_tokenizer_does() {
+        type Read<'a> = (&'a str, Vec<(&'a str, &'a str)>, bool, &'a str);
+        fn attrs(s: &str) -> Read<'_> {
+            let t = tag(s, 1, true).unwrap();
+            let a = t
+                .attrs
+                .iter()
+                .map(|(n, v)| (&s[n.clone()], &s[v.clone()]))
+                .collect();
+            (t.name, a, t.self_closing, &s[t.end..])
+        }
+        assert_eq!(
+            attrs("<a href=\"/x?a>b\" class='c d' id=e hidden>rest"),
+            (
+                "a",
+                vec![
+                    ("href", "/x?a>b"),
+                    ("class", "c d"),
+                    ("id", "e"),
+                    ("hidden", "")
+                ],
+                false,
+                "rest"
+            )
+        );
+        // whitespace around `=`, none between attributes, a stray `/`
+        assert_eq!(
+            attrs("<p a = \"1\"b='2' / c=3 />r"),
+            ("p", vec![("a", "1"), ("b", "2"), ("c", "3")], true, "r")
+        );
+        // a name that starts with `=`, odd characters kept, no value before `>`
+        assert_eq!(
+            attrs("<p =x a\"b=c'd e=>r"),
+            (
+                "p",
+                vec![("=x", ""), ("a\"b", "c'd"), ("e", "")],
+                false,
+                "r"
+            )
+        );
+        // a `/` not before `>` does not close the tag; in an unquoted
+        // value it is the value's
+        assert_eq!(attrs("<br/ >r"), ("br", vec![], false, "r"));
+        assert_eq!(attrs("<a b=c/>r"), ("a", vec![("b", "c/")], false, "r"));
+        assert_eq!(attrs("<DIV>r"), ("DIV", vec![], false, "r"));
+        // cut by the end of input: no token
+        assert_eq!(tag("<a href=\"x>", 1, true), None);
+        assert_eq!(tag("<a href=x", 1, true), None);
+    }
+
+    #[test]
+    fn comments_end_where_the_tokenizer_ends_them() {
+        let rest = |s: &'static str| comment_end(s, 0).map(|e| &s[e..]);
+        assert_eq!(rest("<!---->r"), Some("r"));
+        assert_eq!(rest("<!-->r"), Some("r"));
+        assert_eq!(rest("<!--->r"), Some("r"));
+        assert_eq!(rest("<!-- a -- b --->r"), Some("r"));
+        assert_eq!(rest("<!-- a --!>r"), Some("r"));
+        assert_eq!(rest("<!-- <!-- a -->r -->"), Some("r -->"));
+        assert_eq!(rest("<!-- a --! b -- >c-->r"), Some("r"));
+        assert_eq!(rest("<!-- cut --"), None);
+        assert_eq!(rest("<!--"), None);
     }
 }
