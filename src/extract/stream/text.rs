@@ -18,9 +18,17 @@ pub enum Nul {
 /// Decode `raw`: character references when `refs` (data and RCDATA text,
 /// attribute values when `in_attr`), newlines, NULs.
 pub fn decode(raw: &str, refs: bool, in_attr: bool, nul: Nul) -> Cow<'_, str> {
-    let needs = raw
-        .bytes()
-        .any(|b| (refs && b == b'&') || b == b'\r' || (b == 0 && nul == Nul::Replace));
+    // The three bytes that can change the text, found a vector at a time.
+    let wanted = |b: u8| (refs && b == b'&') || b == b'\r' || (b == 0 && nul == Nul::Replace);
+    let mut needs = false;
+    let mut from = 0;
+    while let Some(i) = memchr::memchr3(b'&', b'\r', 0, &raw.as_bytes()[from..]) {
+        if wanted(raw.as_bytes()[from + i]) {
+            needs = true;
+            break;
+        }
+        from += i + 1;
+    }
     if !needs {
         return Cow::Borrowed(raw);
     }
