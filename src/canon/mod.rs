@@ -8,7 +8,7 @@
 //! extends them with its own `[source.canonical]` table.
 
 use regex::Regex;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
 
 /// The rules as written in `rules.toml` or a source's `[source.canonical]`.
@@ -61,8 +61,40 @@ pub struct Canon {
     path_drop: Vec<Regex>,
     drop_time_values: bool,
     keep_names: Vec<Regex>,
-    fold: HashMap<char, String>,
+    fold: Fold,
     numbers: bool,
+}
+
+/// The characters a text folds, and what to: looked up for every character
+/// of every item compared, so an ASCII character is one table read, and
+/// the others a binary search in the few that fold.
+#[derive(Debug, Default)]
+struct Fold {
+    /// Bit `c` for each ASCII character `c` that folds.
+    ascii: u128,
+    /// Sorted by character, one entry each.
+    to: Vec<(char, String)>,
+}
+
+impl Fold {
+    /// The last replacement given for a character stands.
+    fn insert(&mut self, c: char, to: String) {
+        if c.is_ascii() {
+            self.ascii |= 1 << (c as u32);
+        }
+        match self.to.binary_search_by_key(&c, |(k, _)| *k) {
+            Ok(i) => self.to[i].1 = to,
+            Err(i) => self.to.insert(i, (c, to)),
+        }
+    }
+
+    fn get(&self, c: char) -> Option<&str> {
+        if c.is_ascii() && self.ascii & (1 << (c as u32)) == 0 {
+            return None;
+        }
+        let i = self.to.binary_search_by_key(&c, |(k, _)| *k).ok()?;
+        Some(&self.to[i].1)
+    }
 }
 
 static BUILTIN_CANON: LazyLock<Arc<Canon>> = LazyLock::new(|| {
@@ -139,7 +171,7 @@ impl Canon {
                     .map_err(|e| format!("keep_names `{p}` is not a pattern: {e}"))
             })
             .collect::<Result<_, _>>()?;
-        let mut fold = HashMap::new();
+        let mut fold = Fold::default();
         for (from, to) in &r.text.fold {
             let mut cs = from.chars();
             match (cs.next(), cs.next()) {
@@ -261,12 +293,16 @@ impl Canon {
     pub fn text(&self, s: &str) -> String {
         let words = crate::normalize::rendered(s);
         let mut out = String::with_capacity(words.len());
-        for c in words.chars() {
-            match self.fold.get(&c) {
-                Some(to) => out.push_str(to),
-                None => out.push(c),
+        // The runs between folded characters are copied as they are.
+        let mut from = 0;
+        for (i, c) in words.char_indices() {
+            if let Some(to) = self.fold.get(c) {
+                out.push_str(&words[from..i]);
+                out.push_str(to);
+                from = i + c.len_utf8();
             }
         }
+        out.push_str(&words[from..]);
         if self.numbers && out.contains('.') {
             out = DECIMAL
                 .replace_all(&out, |c: &regex::Captures| {
@@ -353,6 +389,21 @@ mod tests {
             c.text("\"Telsiz\" ekipmanı - yönetmelik...")
         );
         assert_eq!(c.text("it’s"), c.text("it's"));
+        // exactly, ASCII among them (the backtick), runs between kept
+        assert_eq!(
+            c.text("“Telsiz” `ekipman` – 3…"),
+            "\"Telsiz\" 'ekipman' - 3..."
+        );
+        // a source's fold of a character replaces the built-in one
+        let own = Canon::with(Some(&CanonRules {
+            text: TextRules {
+                fold: vec![("–".to_string(), "~".to_string())],
+                ..Default::default()
+            },
+            ..Default::default()
+        }))
+        .unwrap();
+        assert_eq!(own.text("a – b — c"), "a ~ b - c");
         // Numbers compare by value only where the rule is on.
         assert_ne!(c.text("rate 1.0"), c.text("rate 1"));
         let json = Canon::with(Some(&CanonRules {
