@@ -43,6 +43,10 @@ pub(crate) struct WorkerSharedState {
     /// A COMMIT or ROLLBACK was processed but not acknowledged: the next
     /// rollback started by a dropped `Transaction` is ignored.
     ignore_next_start_rollback: std::sync::atomic::AtomicBool,
+    /// On the caller's thread: the connection stopped as the worker thread
+    /// would have (a cancelled BEGIN it could not roll back); every later
+    /// command fails, as it does when that thread has ended.
+    stopped: std::sync::atomic::AtomicBool,
     cached_statements_size: AtomicUsize,
     pub(crate) conn: Mutex<ConnectionState>,
 }
@@ -184,7 +188,12 @@ impl ConnectionWorker {
         // Free unless a `LockedSqliteHandle` holds it, which borrows the
         // connection: nothing can be sent meanwhile.
         let mut conn = self.shared.conn.try_lock().ok_or(Error::WorkerCrashed)?;
-        let _ = handle(&mut conn, &self.shared, cmd, true);
+        if self.shared.stopped.load(Ordering::Acquire) {
+            return Err(Error::WorkerCrashed);
+        }
+        if handle(&mut conn, &self.shared, cmd, true).is_break() {
+            self.shared.stopped.store(true, Ordering::Release);
+        }
         Ok(())
     }
 
@@ -332,7 +341,9 @@ impl ConnectionWorker {
         let (tx, rx) = oneshot::channel();
 
         let send_res = if self.inline {
-            // The connection closes when the last reference to it goes.
+            // The connection closes when the last reference to it goes;
+            // nothing runs on it before then.
+            self.shared.stopped.store(true, Ordering::Release);
             tx.send(()).map_err(|_| Error::WorkerCrashed)
         } else {
             self.command_tx
@@ -355,6 +366,7 @@ impl WorkerSharedState {
             transaction_depth: AtomicUsize::new(0),
             cached_statements_size: AtomicUsize::new(0),
             ignore_next_start_rollback: Default::default(),
+            stopped: Default::default(),
             // note: must be fair because in `Command::UnlockDb` we unlock the mutex
             // and then immediately try to relock it; an unfair mutex would immediately
             // grant us the lock even if another task is waiting.
