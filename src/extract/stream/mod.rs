@@ -268,7 +268,8 @@ impl<'s, S: tree::Sink<'s>> Reader<'s, S> {
                 p = self.after_restart(after)?;
                 continue;
             }
-            // Data: text up to a '<' that starts a tag or a declaration.
+            // Data: text up to a '<' that starts a tag or a declaration
+            // (`None` beside it: an end tag, read here).
             let mut q = p;
             let found = loop {
                 let Some(i) = memchr(b'<', &b[q..]) else {

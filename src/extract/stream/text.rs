@@ -1,7 +1,7 @@
 //! Text as html5ever's tokenizer gives it: character references decoded
 //! (its own table and rules, `tokenizer/char_ref`), CR LF and lone CR read
-//! as LF, NUL replaced where the tokenizer replaces it. lol_html passes text
-//! and attribute values through as they are written.
+//! as LF, NUL replaced where the tokenizer replaces it; and where the
+//! tokenizer's tags and comments end.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -296,7 +296,7 @@ pub fn tag(src: &str, name_start: usize, attrs: bool) -> Option<TagParts<'_>> {
                 match memchr::memchr(quote, &b[i..]) {
                     Some(k) => {
                         i += k;
-                        if let Some(a) = t.attrs.last_mut().filter(|_| attrs) {
+                        if let Some(a) = t.attrs.last_mut() {
                             a.1 = value_at..i;
                         }
                         st = St::AfterQuoted;
@@ -306,7 +306,7 @@ pub fn tag(src: &str, name_start: usize, attrs: bool) -> Option<TagParts<'_>> {
             }
             St::Unquoted => {
                 if is_tag_ws(c) || c == b'>' {
-                    if let Some(a) = t.attrs.last_mut().filter(|_| attrs) {
+                    if let Some(a) = t.attrs.last_mut() {
                         a.1 = value_at..i;
                     }
                     if c == b'>' {
